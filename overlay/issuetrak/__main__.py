@@ -1,0 +1,5 @@
+import sys
+
+from issuetrak.cli import main
+
+sys.exit(main())
