@@ -1,0 +1,457 @@
+"""``Issuetrak`` and ``AsyncIssuetrak``: configuration plus the HTTP layer under the facade.
+
+Each client owns an ``httpx`` client whose transport is :class:`~issuetrak._transport.RetryTransport`
+(auth, rate limiting, retries) and whose response hook raises the typed error for every non-2xx
+final response. ``client._api`` is the generated package's ``AuthenticatedClient`` using that
+``httpx`` client, so any generated call either returns a 2xx response or raises an
+:class:`~issuetrak.IssuetrakError`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, Self
+
+import httpx
+
+from ._auth import ApiTokenAuth
+from ._config import resolve_base_url, resolve_token
+from ._exceptions import make_status_error, relative_path
+from ._logging import logger, setup_logging
+from ._ratelimit import RateLimiter, RateLimits, shared_limiter
+from ._retry import DEFAULT_DEADLINE, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, RetryPolicy
+from ._transport import EXTENSION, AsyncRetryTransport, RetryTransport, Runtime
+
+if TYPE_CHECKING:
+    from issuetrak_client.client import AuthenticatedClient
+
+__all__ = ["AsyncIssuetrak", "Issuetrak"]
+
+RateLimitsArg = RateLimits | RateLimiter | Literal[False] | None
+_DEFAULT_LIMITS = RateLimits()
+_TRACE = re.compile(rb'"traceId"\s*:\s*"([^"\\]{1,200})"')
+_TRACE_SCAN = 2048  # Issuetrak writes traceId first; never scan a whole large page for it
+_PLACEHOLDER_TOKEN = "[sent by issuetrak.auth.ApiTokenAuth]"  # the generated client never sees it
+_USER_AGENT = "issuetrak-python/0.1.0"
+_OPTION_NAMES = frozenset(
+    {
+        "base_url",
+        "token",
+        "max_retries",
+        "timeout",
+        "deadline",
+        "rate_limits",
+        "transport",
+        "allow_insecure_http",
+        "headers",
+    }
+)
+
+
+def _trace_id(response: httpx.Response) -> str | None:
+    match = _TRACE.search(response.content[:_TRACE_SCAN])
+    return match.group(1).decode("utf-8", "replace") if match else None
+
+
+def _is_json(response: httpx.Response) -> bool:
+    return "json" in response.headers.get("content-type", "")
+
+
+class _BaseClient:
+    """Configuration shared by the sync and async clients."""
+
+    _api: AuthenticatedClient
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        token: str | None = None,
+        *,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        deadline: float | None = DEFAULT_DEADLINE,
+        rate_limits: RateLimitsArg = _DEFAULT_LIMITS,
+        transport: Any = None,
+        allow_insecure_http: bool = False,
+        headers: Mapping[str, str] | None = None,
+        _runtime: Runtime | None = None,
+    ) -> None:
+        setup_logging()
+        url = resolve_base_url(base_url, allow_insecure_http=allow_insecure_http)
+        self._token = resolve_token(token)
+        self._base_url = url
+        self._policy = RetryPolicy(max_retries=max_retries, deadline=deadline)
+        self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self._runtime = _runtime or Runtime()
+        self._rate_limits = rate_limits
+        self._limiter = self._make_limiter(rate_limits)
+        self._transport_arg = transport
+        self._allow_insecure_http = allow_insecure_http
+        self._headers = dict(headers or {})
+
+    def _make_limiter(self, rate_limits: RateLimitsArg) -> RateLimiter | None:
+        if rate_limits is None or rate_limits is False:
+            return None
+        if isinstance(rate_limits, RateLimiter):
+            return rate_limits
+        if not isinstance(rate_limits, RateLimits):
+            raise TypeError(
+                "rate_limits must be RateLimits(...), a RateLimiter, or None/False to disable, "
+                f"got {type(rate_limits).__name__}"
+            )
+        site = str(self._base_url.copy_with(path="/"))
+        return shared_limiter(site, self._token, rate_limits, clock=self._runtime.clock)
+
+    def _options(self) -> dict[str, Any]:
+        return {
+            "base_url": str(self._base_url),
+            "token": self._token,
+            "max_retries": self._policy.max_retries,
+            "timeout": self._timeout,
+            "deadline": self._policy.deadline,
+            "rate_limits": self._rate_limits,
+            "transport": self._transport_arg,
+            "allow_insecure_http": self._allow_insecure_http,
+            "headers": self._headers,
+        }
+
+    def _changed_options(self, changes: dict[str, Any]) -> dict[str, Any]:
+        unknown = set(changes) - _OPTION_NAMES
+        if unknown:
+            raise TypeError(
+                f"with_options() got unknown option(s): {', '.join(sorted(unknown))}; "
+                f"known: {', '.join(sorted(_OPTION_NAMES))}"
+            )
+        options = self._options()
+        options.update(changes)
+        # The copy keeps drawing from this client's budget unless it changes what the budget is.
+        if not {"base_url", "token", "rate_limits"} & set(changes) and self._limiter is not None:
+            options["rate_limits"] = self._limiter
+        return options
+
+    @property
+    def base_url(self) -> httpx.URL:
+        """The API v2 base URL, e.g. ``https://example.issuetrak.com/api/v2``."""
+        return self._base_url
+
+    @property
+    def max_retries(self) -> int:
+        return self._policy.max_retries
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        return self._timeout
+
+    @property
+    def rate_limiter(self) -> RateLimiter | None:
+        """The shared client-side rate limiter, or ``None`` when disabled."""
+        return self._limiter
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={str(self._base_url)!r})"
+
+    def _request_extensions(
+        self, max_retries: int | None, deadline: float | Literal[False] | None
+    ) -> dict[str, Any]:
+        overrides: dict[str, Any] = {}
+        if max_retries is not None:
+            overrides["max_retries"] = max_retries
+        if deadline is not False:
+            overrides["deadline"] = deadline
+        return {EXTENSION: overrides} if overrides else {}
+
+    def _log_response(self, response: httpx.Response) -> None:
+        meta = response.extensions.get(EXTENSION) or {}
+        logger.info(
+            "%s %s -> %d %s in %.1f ms (attempt %d, trace %s)",
+            response.request.method,
+            meta.get("path") or relative_path(response.request.url, self._base_url.path),
+            response.status_code,
+            response.reason_phrase,
+            float(meta.get("elapsed", 0.0)) * 1000,
+            int(meta.get("attempts", 1)),
+            _trace_id(response) or "-",
+        )
+
+
+class Issuetrak(_BaseClient):
+    """Synchronous Issuetrak API v2 client.
+
+    Args:
+        base_url: the site (``https://example.issuetrak.com``) or API base (``.../api/v2``);
+            default ``$ISSUETRAK_BASE_URL``.
+        token: the API token; default ``$ISSUETRAK_TOKEN``.
+        max_retries: retries after the first attempt (see "Retries" in the README).
+        timeout: per-attempt httpx timeout (seconds or ``httpx.Timeout``).
+        deadline: seconds for all attempts and waits of one call together; ``None``: no deadline.
+        rate_limits: ``RateLimits(...)`` (default: Issuetrak's defaults), a ``RateLimiter`` to share,
+            or ``None``/``False`` to disable client-side limiting.
+        transport: an ``httpx.BaseTransport`` to send through (e.g. ``httpx.MockTransport``).
+        allow_insecure_http: allow ``http://`` to a non-loopback host.
+        headers: extra headers for every request.
+
+    Example::
+
+        with Issuetrak("https://example.issuetrak.com", token="...") as client:
+            response = client.request("GET", "/Users/1")
+    """
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        token: str | None = None,
+        *,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        deadline: float | None = DEFAULT_DEADLINE,
+        rate_limits: RateLimitsArg = _DEFAULT_LIMITS,
+        transport: httpx.BaseTransport | None = None,
+        allow_insecure_http: bool = False,
+        headers: Mapping[str, str] | None = None,
+        _runtime: Runtime | None = None,
+        _inner: httpx.BaseTransport | None = None,
+    ) -> None:
+        super().__init__(
+            base_url,
+            token,
+            max_retries=max_retries,
+            timeout=timeout,
+            deadline=deadline,
+            rate_limits=rate_limits,
+            transport=transport,
+            allow_insecure_http=allow_insecure_http,
+            headers=headers,
+            _runtime=_runtime,
+        )
+        owns = _inner is None
+        inner = _inner or transport or httpx.HTTPTransport()
+        self._inner = inner
+        self._retry_transport = RetryTransport(
+            inner,
+            auth=ApiTokenAuth(self._token),
+            policy=self._policy,
+            limiter=self._limiter,
+            runtime=self._runtime,
+            api_base_path=self._base_url.path,
+            owns_inner=owns,
+        )
+        self._http = httpx.Client(
+            base_url=self._base_url,
+            transport=self._retry_transport,
+            timeout=self._timeout,
+            headers={"User-Agent": _USER_AGENT, **self._headers},
+            follow_redirects=False,
+            event_hooks={"response": [self._on_response]},
+        )
+        from issuetrak_client.client import AuthenticatedClient
+
+        self._api = AuthenticatedClient(
+            base_url=str(self._base_url), token=_PLACEHOLDER_TOKEN
+        ).set_httpx_client(self._http)
+
+    def _on_response(self, response: httpx.Response) -> None:
+        if response.is_success:
+            if logger.isEnabledFor(logging.INFO):
+                if _is_json(response):
+                    response.read()
+                self._log_response(response)
+            return
+        response.read()
+        if logger.isEnabledFor(logging.INFO):
+            self._log_response(response)
+        raise make_status_error(response, api_base_path=self._base_url.path)
+
+    def with_options(self, **changes: Any) -> Issuetrak:
+        """A copy with some options changed (same names as the constructor).
+
+        The copy shares this client's connection pool and rate-limit budget; close the original
+        when done (closing a copy leaves the pool open). Example::
+
+            client.with_options(max_retries=0, timeout=5).request("GET", "/Users/1")
+        """
+        options = self._changed_options(changes)
+        shares_pool = "transport" not in changes
+        return Issuetrak(
+            **options,
+            _runtime=self._runtime,
+            _inner=self._inner if shares_pool else None,
+        )
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        content: bytes | str | None = None,
+        data: Mapping[str, Any] | None = None,
+        files: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | httpx.Timeout | Literal[False] | None = False,
+        max_retries: int | None = None,
+        deadline: float | Literal[False] | None = False,
+    ) -> httpx.Response:
+        """Send one request to ``path`` (relative to the API base, e.g. ``/Users/1``).
+
+        Returns the 2xx response (body read) or raises the typed error. ``timeout``,
+        ``max_retries`` and ``deadline`` override the client's settings for this call.
+        """
+        request = self._http.build_request(
+            method,
+            path,
+            params=params,
+            json=json,
+            content=content,
+            data=data,
+            files=files,
+            headers=headers,
+            timeout=self._timeout if timeout is False else timeout,
+            extensions=self._request_extensions(max_retries, deadline),
+        )
+        return self._http.send(request)
+
+    def close(self) -> None:
+        """Close the connection pool (when this client owns it)."""
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncIssuetrak(_BaseClient):
+    """Asynchronous Issuetrak API v2 client; the same arguments as :class:`Issuetrak`.
+
+    A sync and an async client for the same site and token share one rate-limit budget.
+    """
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        token: str | None = None,
+        *,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        deadline: float | None = DEFAULT_DEADLINE,
+        rate_limits: RateLimitsArg = _DEFAULT_LIMITS,
+        transport: httpx.AsyncBaseTransport | None = None,
+        allow_insecure_http: bool = False,
+        headers: Mapping[str, str] | None = None,
+        _runtime: Runtime | None = None,
+        _inner: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        super().__init__(
+            base_url,
+            token,
+            max_retries=max_retries,
+            timeout=timeout,
+            deadline=deadline,
+            rate_limits=rate_limits,
+            transport=transport,
+            allow_insecure_http=allow_insecure_http,
+            headers=headers,
+            _runtime=_runtime,
+        )
+        owns = _inner is None
+        inner = _inner or transport or httpx.AsyncHTTPTransport()
+        self._inner = inner
+        self._retry_transport = AsyncRetryTransport(
+            inner,
+            auth=ApiTokenAuth(self._token),
+            policy=self._policy,
+            limiter=self._limiter,
+            runtime=self._runtime,
+            api_base_path=self._base_url.path,
+            owns_inner=owns,
+        )
+        self._http = httpx.AsyncClient(
+            base_url=self._base_url,
+            transport=self._retry_transport,
+            timeout=self._timeout,
+            headers={"User-Agent": _USER_AGENT, **self._headers},
+            follow_redirects=False,
+            event_hooks={"response": [self._on_response]},
+        )
+        from issuetrak_client.client import AuthenticatedClient
+
+        self._api = AuthenticatedClient(
+            base_url=str(self._base_url), token=_PLACEHOLDER_TOKEN
+        ).set_async_httpx_client(self._http)
+
+    async def _on_response(self, response: httpx.Response) -> None:
+        if response.is_success:
+            if logger.isEnabledFor(logging.INFO):
+                if _is_json(response):
+                    await response.aread()
+                self._log_response(response)
+            return
+        await response.aread()
+        if logger.isEnabledFor(logging.INFO):
+            self._log_response(response)
+        raise make_status_error(response, api_base_path=self._base_url.path)
+
+    def with_options(self, **changes: Any) -> AsyncIssuetrak:
+        """A copy with some options changed; shares the pool and rate-limit budget."""
+        options = self._changed_options(changes)
+        shares_pool = "transport" not in changes
+        return AsyncIssuetrak(
+            **options,
+            _runtime=self._runtime,
+            _inner=self._inner if shares_pool else None,
+        )
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        content: bytes | str | None = None,
+        data: Mapping[str, Any] | None = None,
+        files: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | httpx.Timeout | Literal[False] | None = False,
+        max_retries: int | None = None,
+        deadline: float | Literal[False] | None = False,
+    ) -> httpx.Response:
+        """Async form of :meth:`Issuetrak.request`."""
+        request = self._http.build_request(
+            method,
+            path,
+            params=params,
+            json=json,
+            content=content,
+            data=data,
+            files=files,
+            headers=headers,
+            timeout=self._timeout if timeout is False else timeout,
+            extensions=self._request_extensions(max_retries, deadline),
+        )
+        return await self._http.send(request)
+
+    async def aclose(self) -> None:
+        """Close the connection pool (when this client owns it)."""
+        await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

@@ -1,0 +1,87 @@
+"""Resolving the base URL and token from arguments and the environment, with clear errors."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+
+import httpx
+
+from ._exceptions import ConfigurationError
+
+__all__ = [
+    "API_PATH",
+    "BASE_URL_ENV",
+    "TOKEN_ENV",
+    "is_loopback",
+    "resolve_base_url",
+    "resolve_token",
+]
+
+BASE_URL_ENV = "ISSUETRAK_BASE_URL"
+TOKEN_ENV = "ISSUETRAK_TOKEN"
+API_PATH = "/api/v2"
+_OTHER_VERSION = re.compile(r"/api/v(\d+)$", re.IGNORECASE)
+
+
+def is_loopback(host: str) -> bool:
+    """localhost, 127.0.0.0/8 or ::1."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_base_url(base_url: str | None, *, allow_insecure_http: bool = False) -> httpx.URL:
+    """The API v2 base URL from ``base_url`` or ``ISSUETRAK_BASE_URL``.
+
+    A site URL (``https://example.issuetrak.com``) gets ``/api/v2`` appended. Plain ``http://`` is
+    refused unless the host is loopback or ``allow_insecure_http`` is set: the token travels in a
+    header and would be readable on the way.
+    """
+    raw = base_url if base_url is not None else os.environ.get(BASE_URL_ENV)
+    if raw is None or not str(raw).strip():
+        raise ConfigurationError(
+            f"no base URL: pass base_url='https://<site>' or set {BASE_URL_ENV}"
+        )
+    text = str(raw).strip()
+    if "://" not in text:
+        text = "https://" + text
+    try:
+        url = httpx.URL(text)
+    except httpx.InvalidURL as exc:
+        raise ConfigurationError(f"invalid base URL {text!r}: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigurationError(f"base URL must be http(s)://<host>[/path], got {text!r}")
+    if url.query or url.fragment:
+        raise ConfigurationError(f"base URL must not have a query or fragment, got {text!r}")
+    if url.scheme == "http" and not allow_insecure_http and not is_loopback(url.host):
+        raise ConfigurationError(
+            f"refusing plain http:// to {url.host}: the API token would travel unencrypted. "
+            "Use https:// or pass allow_insecure_http=True"
+        )
+    path = url.path.rstrip("/")
+    other = _OTHER_VERSION.search(path)
+    if other and other.group(1) != "2":
+        raise ConfigurationError(
+            f"base URL points at API v{other.group(1)}; this client speaks API v2 ({API_PATH})"
+        )
+    if not path.lower().endswith(API_PATH):
+        path += API_PATH
+    return url.copy_with(path=path)
+
+
+def resolve_token(token: str | None) -> str:
+    """The API token from ``token`` or ``ISSUETRAK_TOKEN``; a clear error when there is none."""
+    value = token if token is not None else os.environ.get(TOKEN_ENV)
+    if value is None or not value.strip():
+        raise ConfigurationError(f"no API token: pass token=... or set {TOKEN_ENV}")
+    if value != value.strip():
+        raise ConfigurationError(
+            "the API token has leading or trailing whitespace; check how it was copied"
+        )
+    return value

@@ -1,0 +1,288 @@
+"""Typed errors and the one function that maps an HTTP response to them.
+
+The tree::
+
+    IssuetrakError
+    ├── ConfigurationError          (also a ValueError: bad base URL, missing token, ...)
+    ├── APIConnectionError          the request got no HTTP answer
+    │   └── APITimeoutError         ... because a timeout or the total deadline ran out
+    └── APIStatusError              the final answer was not 2xx
+        ├── BadRequestError         400
+        ├── AuthenticationError     401
+        ├── PermissionDeniedError   403
+        ├── NotFoundError           404
+        ├── RateLimitError          429
+        └── InternalServerError     >= 500
+
+Every other non-2xx status (e.g. 405, 409, a 3xx that was not followed) is a plain
+:class:`APIStatusError`. :func:`make_status_error` is the only place that decides which class a
+response becomes; the client calls it for every final non-2xx response.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+__all__ = [
+    "REDACTED",
+    "SECRET_HEADERS",
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "InternalServerError",
+    "IssuetrakError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "extract_trace_id",
+    "make_status_error",
+    "redact_headers",
+    "relative_path",
+]
+
+REDACTED = "[REDACTED]"
+# Headers that carry a credential; they are replaced by REDACTED wherever a request is kept.
+SECRET_HEADERS = frozenset(
+    {"x-api-key", "authorization", "x-issuetrak-api-authorization", "cookie", "proxy-authorization"}
+)
+UNAUTHORIZED_HINT = "token missing, expired or revoked (check the token or ISSUETRAK_TOKEN)"
+_MAX_TEXT_MESSAGE = 200
+
+
+class IssuetrakError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class ConfigurationError(IssuetrakError, ValueError):
+    """The client was configured with a value it cannot work with (raised at construction)."""
+
+
+class APIConnectionError(IssuetrakError):
+    """No HTTP response was received: DNS, refused connection, TLS, broken pipe, ..."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str = "",
+        url: str = "",
+        attempts: int = 1,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.url = url
+        self.attempts = attempts
+
+
+class APITimeoutError(APIConnectionError):
+    """A per-attempt timeout or the total deadline across attempts ran out."""
+
+
+class APIStatusError(IssuetrakError):
+    """The final response had a non-2xx status.
+
+    Attributes:
+        status_code: the HTTP status.
+        trace_id: the ``traceId`` of the body, when there is one.
+        messages: ``information[].message`` of an ApiResponse body, or the ValidationProblemDetails
+            ``errors`` flattened as ``"field: message"``; empty when the body says nothing.
+        body: the decoded JSON body, the text when it is not JSON, or ``None`` when empty.
+        method, url: of the request (``path`` is the URL path relative to the API base).
+        attempts: how many times the request was sent, retries included.
+        headers: the response headers. ``request_headers``: the request's, credentials redacted.
+        request_id: a server request id header when present (``Request-Id``/``X-Request-Id``).
+    """
+
+    def __init__(
+        self,
+        *,
+        status_code: int,
+        method: str,
+        url: str,
+        path: str,
+        trace_id: str | None,
+        messages: list[str],
+        body: Any,
+        attempts: int,
+        headers: Mapping[str, str],
+        request_headers: Mapping[str, str],
+        request_id: str | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.method = method
+        self.url = url
+        self.path = path
+        self.trace_id = trace_id
+        self.messages = messages
+        self.body = body
+        self.attempts = attempts
+        self.headers = dict(headers)
+        self.request_headers = dict(request_headers)
+        self.request_id = request_id
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        try:
+            reason = HTTPStatus(self.status_code).phrase
+        except ValueError:
+            reason = "Unknown Status"
+        text = f"{self.status_code} {reason} on {self.method} {self.path}"
+        detail = "; ".join(self.messages)
+        if not detail and self.status_code == 401:
+            detail = UNAUTHORIZED_HINT
+        if detail:
+            text += f": {detail}"
+        if self.trace_id:
+            text += f" (trace {self.trace_id})"
+        return text
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
+
+
+class BadRequestError(APIStatusError):
+    """400: the request was malformed or failed validation; ``messages`` says why."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the token is missing, expired or revoked (Issuetrak sends no body)."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the token's user may not do this."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such entity (or the token's user cannot see it)."""
+
+
+class RateLimitError(APIStatusError):
+    """429: a server rate-limit window was full. ``retry_after`` is the server's hint in seconds."""
+
+    retry_after: float | None = None
+
+
+class InternalServerError(APIStatusError):
+    """A 5xx status."""
+
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    429: RateLimitError,
+}
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """A copy of ``headers`` with every credential header replaced by ``[REDACTED]``."""
+    return {k: (REDACTED if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}
+
+
+def relative_path(url: httpx.URL, api_base_path: str) -> str:
+    """``/api/v2/Users/3`` -> ``/Users/3`` when the API base path is ``/api/v2``."""
+    path = url.path
+    base = api_base_path.rstrip("/")
+    if base and path.lower().startswith(base.lower()):
+        path = path[len(base) :] or "/"
+    return path
+
+
+def extract_trace_id(body: Any) -> str | None:
+    """The ``traceId`` of a decoded Issuetrak body (ApiResponse, problem details, page envelope)."""
+    if isinstance(body, dict):
+        trace = body.get("traceId")
+        if isinstance(trace, str) and trace:
+            return trace
+    return None
+
+
+def _messages(body: Any) -> list[str]:
+    if isinstance(body, dict):
+        out: list[str] = []
+        information = body.get("information")
+        if isinstance(information, list):
+            for item in information:
+                if isinstance(item, dict) and item.get("message"):
+                    out.append(str(item["message"]))
+                elif isinstance(item, str) and item:
+                    out.append(item)
+        errors = body.get("errors")
+        if isinstance(errors, dict):
+            # ASP.NET ValidationProblemDetails: {"errors": {"field": ["msg", ...]}}
+            for field_name, field_messages in errors.items():
+                items = field_messages if isinstance(field_messages, list) else [field_messages]
+                for message in items:
+                    out.append(f"{field_name}: {message}" if field_name else str(message))
+        if not out:
+            for key in ("detail", "title", "message"):
+                value = body.get(key)
+                if isinstance(value, str) and value:
+                    out.append(value)
+                    break
+        return out
+    if isinstance(body, str) and body.strip():
+        text = " ".join(body.split())
+        return [text if len(text) <= _MAX_TEXT_MESSAGE else text[:_MAX_TEXT_MESSAGE] + "..."]
+    return []
+
+
+def _decode_body(response: httpx.Response) -> Any:
+    content = response.content
+    if not content:
+        return None
+    try:
+        return json.loads(content)
+    except ValueError:
+        return response.text
+
+
+def parse_retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After as seconds, from either ``"120"`` or an HTTP date (relative to the Date header
+    is not needed: the result is only informative on the error)."""
+    from ._retry import parse_retry_after  # local import: _retry imports this module
+
+    return parse_retry_after(value)
+
+
+def make_status_error(
+    response: httpx.Response, *, api_base_path: str = "", attempts: int | None = None
+) -> APIStatusError:
+    """Build the typed error for a non-2xx ``response``. The body must be read already.
+
+    ``attempts`` defaults to what the retry transport recorded on the response.
+    """
+    request = response.request
+    body = _decode_body(response)
+    if attempts is None:
+        meta = response.extensions.get("issuetrak")
+        attempts = int(meta.get("attempts", 1)) if isinstance(meta, dict) else 1
+    cls = _BY_STATUS.get(response.status_code)
+    if cls is None:
+        cls = InternalServerError if response.status_code >= 500 else APIStatusError
+    error = cls(
+        status_code=response.status_code,
+        method=request.method,
+        url=str(request.url),
+        path=relative_path(request.url, api_base_path),
+        trace_id=extract_trace_id(body),
+        messages=_messages(body),
+        body=body,
+        attempts=attempts,
+        headers=response.headers,
+        request_headers=redact_headers(request.headers),
+        request_id=response.headers.get("request-id") or response.headers.get("x-request-id"),
+    )
+    if isinstance(error, RateLimitError):
+        error.retry_after = parse_retry_after_seconds(response.headers.get("retry-after"))
+    return error

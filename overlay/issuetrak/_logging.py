@@ -1,0 +1,42 @@
+"""The ``issuetrak`` logger and ``ISSUETRAK_LOG``.
+
+Everything is logged on ``logging.getLogger("issuetrak")``: one INFO line per request that got a
+response (method, path, status, elapsed, attempt, trace id), DEBUG lines for every retry and
+rate-limit decision. Nothing logged ever contains a credential: lines are built from the method,
+the URL path (no query string, no headers) and numbers.
+
+``ISSUETRAK_LOG=debug`` or ``ISSUETRAK_LOG=info`` attaches a stderr handler at that level the
+first time a client is created (unless the logger already has a handler), so a user can see the
+traffic without touching ``logging`` configuration.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+__all__ = ["LOG_ENV", "logger", "setup_logging"]
+
+LOG_ENV = "ISSUETRAK_LOG"
+logger = logging.getLogger("issuetrak")
+
+_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO}
+_configured = False
+
+
+def setup_logging(value: str | None = None) -> None:
+    """Apply ``ISSUETRAK_LOG`` (or ``value``); a no-op when unset, unknown or already done."""
+    global _configured
+    if _configured:
+        return
+    setting = (os.environ.get(LOG_ENV) if value is None else value) or ""
+    level = _LEVELS.get(setting.strip().lower())
+    if level is None:
+        return
+    _configured = True
+    logger.setLevel(level)
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
