@@ -1,0 +1,309 @@
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from issuetrak._evolution import Change, diff_documents, rules_markdown, to_markdown
+from issuetrak._evolution.rules import FIXED_RULES, SCHEMA_RULES
+from issuetrak.cli import spec_diff
+from issuetrak.spec import load_document
+
+REALWORLD = Path(__file__).resolve().parents[3] / "shared" / "realworld-specs"
+if not REALWORLD.is_dir():  # a checkout that is not beside shared/
+    REALWORLD = Path("/work/shared/realworld-specs")
+
+Key = tuple[str, str, str, str, bool]
+
+
+def keys(changes: list[Change]) -> set[Key]:
+    return {c.key() for c in changes}
+
+
+def edited_pair() -> tuple[dict[str, Any], dict[str, Any]]:
+    """Two documents derived from the pinned one by known edits (old side: one operation fewer)."""
+    old = load_document()
+    del old["paths"]["/TaskGroups"]["get"]
+    new = load_document()
+    schemas = new["components"]["schemas"]
+    del new["paths"]["/TaskGroups"]  # keeps GET /TaskGroups out of old only
+    new["paths"]["/TaskGroups"] = copy.deepcopy(load_document()["paths"]["/TaskGroups"])
+    # remove an operation
+    del new["paths"]["/Groups/{iid}/Memberships/Organizations"]["delete"]
+    # add a required query parameter
+    new["paths"]["/Causes"]["get"]["parameters"].append(
+        {
+            "name": "Since",
+            "in": "query",
+            "required": True,
+            "schema": {"type": "string", "format": "date-time"},
+        }
+    )
+    # change a property type (Cause is only returned)
+    schemas["Cause"]["properties"]["name"]["type"] = "integer"
+    # nullable and format changes on a returned property
+    schemas["Cause"]["properties"]["modifiedDate"]["nullable"] = False
+    schemas["Cause"]["properties"]["createdDate"]["format"] = "date"
+    # add enum values: SortDirection is only sent, TaskType is sent and returned
+    schemas["SortDirection"]["enum"].append("Random")
+    schemas["TaskType"]["enum"].append("Approval")
+    # make properties required: CreateCause is sent, IssueTask is returned
+    schemas["CreateCause"]["required"].append("displayOrder")
+    schemas["IssueTask"].setdefault("required", []).append("note")
+    # remove a response property
+    del schemas["Cause"]["properties"]["displayOrder"]
+    schemas["Cause"]["required"].remove("displayOrder")
+    # change security: a new scheme replaces the API key on one operation; the key moves to another header
+    new["components"]["securitySchemes"]["Bearer"] = {"type": "http", "scheme": "bearer"}
+    new["paths"]["/Causes"]["get"]["security"] = [{"Bearer": []}]
+    new["components"]["securitySchemes"]["ApiToken"]["name"] = "X-Issuetrak-Key"
+    return old, new
+
+
+EXPECTED: set[Key] = {
+    ("wire", "operation-added", "GET /TaskGroups", "", False),
+    ("surface", "function-added", "issuetrak_client.api.task_groups.get_task_groups", "", False),
+    ("wire", "operation-removed", "DELETE /Groups/{iid}/Memberships/Organizations", "", True),
+    (
+        "surface",
+        "function-removed",
+        "issuetrak_client.api.groups_organizations_membership.remove_group_organization_memberships",
+        "",
+        True,
+    ),
+    ("wire", "required-parameter-added", "GET /Causes query:Since", "", True),
+    (
+        "surface",
+        "required-argument-added",
+        "issuetrak_client.api.causes.get_causes(since=)",
+        "",
+        True,
+    ),
+    ("wire", "type-changed", "Cause.name", "string -> integer", True),
+    ("wire", "became-non-nullable", "Cause.modifiedDate", "true -> false", False),
+    ("wire", "format-changed", "Cause.createdDate", "date-time -> date", True),
+    ("wire", "enum-value-added", "SortDirection", "Random", False),
+    ("wire", "enum-value-added", "TaskType", "Approval", True),
+    ("wire", "property-became-required", "CreateCause.displayOrder", "", True),
+    ("wire", "property-became-required", "IssueTask.note", "", False),
+    ("wire", "property-removed", "Cause.displayOrder", "", True),
+    ("surface", "field-removed", "issuetrak_client.models.Cause.display_order", "", True),
+    ("wire", "security-scheme-added", "securitySchemes.Bearer", "Bearer", False),
+    ("wire", "security-scheme-changed", "securitySchemes.ApiToken", "name", True),
+    ("wire", "security-alternative-removed", "GET /Causes security", "ApiToken", True),
+    ("wire", "security-alternative-added", "GET /Causes security", "Bearer", False),
+}
+
+
+def test_known_edits_give_exactly_the_expected_changelog() -> None:
+    old, new = edited_pair()
+    changelog = diff_documents(old, new)
+    assert keys(changelog.changes) == EXPECTED
+    assert changelog.has_breaking
+
+
+def test_schema_changes_name_the_direction_that_decided_them() -> None:
+    old, new = edited_pair()
+    by_key = {(c.kind, c.location): c.direction for c in diff_documents(old, new).changes}
+    assert by_key[("enum-value-added", "SortDirection")] == "request"
+    assert by_key[("enum-value-added", "TaskType")] == "request+response"
+    assert by_key[("property-removed", "Cause.displayOrder")] == "response"
+
+
+def test_reversed_edits_swap_added_and_removed() -> None:
+    old, new = edited_pair()
+    reverse = keys(diff_documents(new, old).changes)
+    assert (
+        "wire",
+        "operation-added",
+        "DELETE /Groups/{iid}/Memberships/Organizations",
+        "",
+        False,
+    ) in reverse
+    assert (
+        "wire",
+        "enum-value-removed",
+        "SortDirection",
+        "Random",
+        True,
+    ) in reverse  # clients may still send it
+    assert ("wire", "enum-value-removed", "TaskType", "Approval", True) in reverse
+    assert ("wire", "property-became-optional", "IssueTask.note", "", True) in reverse
+    assert ("wire", "parameter-removed", "GET /Causes query:Since", "", True) in reverse
+    assert (
+        "wire",
+        "required-property-added",
+        "Cause.displayOrder",
+        "",
+        False,
+    ) in reverse  # only returned
+    assert (
+        "surface",
+        "required-field-added",
+        "issuetrak_client.models.Cause.display_order",
+        "",
+        True,
+    ) in reverse
+
+
+def test_pinned_document_against_itself_has_no_changes() -> None:
+    assert diff_documents(load_document(), load_document()).changes == []
+
+
+def test_overrides_show_up_as_added_responses_only() -> None:
+    changelog = diff_documents(load_document(patched=False), load_document())
+    assert {(c.kind, c.detail, c.breaking) for c in changelog.changes} == {
+        ("response-added", "429", False)
+    }
+    assert len(changelog.changes) == sum(
+        1 for _ in load_document()["paths"].values() for m in _ if m != "parameters"
+    )
+
+
+def test_cyclic_schemas_renamed_on_one_side_are_compared_without_looping() -> None:
+    def doc(name: str, child_type: str) -> dict[str, Any]:
+        node = {
+            "type": "object",
+            "properties": {
+                "value": {"type": child_type},
+                "children": {"type": "array", "items": {"$ref": f"#/components/schemas/{name}"}},
+                "parent": {"allOf": [{"$ref": f"#/components/schemas/{name}"}], "nullable": True},
+            },
+        }
+        response = {
+            "200": {
+                "description": "ok",
+                "content": {
+                    "application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}
+                },
+            }
+        }
+        return {
+            "openapi": "3.0.1",
+            "paths": {"/Tree": {"get": {"operationId": "GetTree", "responses": response}}},
+            "components": {"schemas": {name: node}},
+        }
+
+    changes = diff_documents(doc("Node", "string"), doc("TreeNode", "integer")).changes
+    assert keys(changes) == {
+        ("wire", "reference-changed", "GET /Tree 200 application/json", "Node -> TreeNode", False),
+        ("wire", "type-changed", "GET /Tree 200 application/json.value", "string -> integer", True),
+        ("surface", "model-removed", "issuetrak_client.models.Node", "", True),
+        ("surface", "model-added", "issuetrak_client.models.TreeNode", "", False),
+    }
+
+
+@pytest.mark.parametrize(
+    "name", ["prowlarr", "ignacheck", "apicomercial", "bclogia-bridge", "ignacheck-webapi"]
+)
+def test_realworld_documents_diff_against_themselves_and_the_pin_without_errors(name: str) -> None:
+    document = json.loads((REALWORLD / f"{name}.json").read_text(encoding="utf-8"))
+    assert diff_documents(document, copy.deepcopy(document)).changes == []
+    across = diff_documents(load_document(), document)
+    assert any(c.kind == "operation-removed" for c in across.changes)
+    assert to_markdown(across).startswith("# API changes")
+
+
+def test_realworld_edited_copy_reports_the_edits() -> None:
+    old = json.loads((REALWORLD / "prowlarr.json").read_text(encoding="utf-8"))
+    new = copy.deepcopy(old)
+    path, item = next((p, i) for p, i in new["paths"].items() if "get" in i)
+    del item["get"]
+    name, schema = next(
+        (n, s) for n, s in new["components"]["schemas"].items() if isinstance(s.get("enum"), list)
+    )
+    schema["enum"].append("SomethingNew")
+    found = keys(diff_documents(old, new).changes)
+    assert ("wire", "operation-removed", f"GET {path}", "", True) in found
+    assert any(
+        k[1] == "enum-value-added" and k[2] == name and k[3] == "SomethingNew" for k in found
+    )
+
+
+def test_every_rule_is_documented_in_the_rule_table() -> None:
+    table = rules_markdown()
+    for kind in [*SCHEMA_RULES, *FIXED_RULES]:
+        assert f"`{kind}`" in table
+
+
+def test_cli_writes_json_and_fails_on_breaking_only_when_asked(tmp_path: Path) -> None:
+    old, new = edited_pair()
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    (tmp_path / "new.json").write_text(json.dumps(new))
+    out = tmp_path / "changes.json"
+    argv = [
+        str(tmp_path / "old.json"),
+        str(tmp_path / "new.json"),
+        "--format",
+        "json",
+        "--output",
+        str(out),
+    ]
+    assert spec_diff.main(argv) == 0
+    report = json.loads(out.read_text())
+    assert report["summary"]["breaking"] == sum(1 for k in EXPECTED if k[4])
+    assert {(c["kind"], c["location"]) for c in report["changes"]} == {
+        (k[1], k[2]) for k in EXPECTED
+    }
+    assert spec_diff.main([*argv, "--fail-on-breaking"]) == 1
+
+
+def test_cli_markdown_for_a_label_against_itself_says_no_changes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert spec_diff.main(["cloud-2026.07", "cloud-2026.07", "--fail-on-breaking"]) == 0
+    assert "No changes." in capsys.readouterr().out
+
+
+def test_cli_markdown_lists_breaking_changes_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, new = edited_pair()
+    (tmp_path / "new.json").write_text(json.dumps(new))
+    assert spec_diff.main(["cloud-2026.07", str(tmp_path / "new.json")]) == 0
+    text = capsys.readouterr().out
+    assert text.index("## Breaking changes on the wire") < text.index(
+        "## Non-breaking changes on the wire"
+    )
+    assert "`GET /Causes query:Since`" in text
+
+
+def test_cli_names_an_unknown_source(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert spec_diff.main(["no-such-label", "cloud-2026.07"]) == 2
+    assert "'no-such-label' is neither a file nor a usable pinned label" in capsys.readouterr().err
+    (tmp_path / "broken.json").write_text("{not json")
+    assert spec_diff.main([str(tmp_path / "broken.json"), "cloud-2026.07"]) == 2
+    assert "not a readable OpenAPI JSON document" in capsys.readouterr().err
+
+
+def test_derived_surface_matches_the_generated_package() -> None:
+    inspect = pytest.importorskip("inspect")
+    attrs = pytest.importorskip("attrs")
+    models = pytest.importorskip(
+        "issuetrak_client.models", reason="generated/ not built (make regen)"
+    )
+    import importlib
+
+    from issuetrak._evolution.surface import derive_surface
+
+    surface = derive_surface(load_document())
+    for module_name, arguments in surface.functions.items():
+        signature = inspect.signature(importlib.import_module(module_name).sync_detailed)
+        actual = {
+            n: p.default is inspect.Parameter.empty
+            for n, p in signature.parameters.items()
+            if n != "client"
+        }
+        assert actual == arguments, module_name
+    for qualified, fields in surface.models.items():
+        cls = getattr(models, qualified.rsplit(".", 1)[1])
+        if fields:
+            actual = {
+                a.name: a.default is attrs.NOTHING
+                for a in attrs.fields(cls)
+                if a.name != "additional_properties"
+            }
+            assert actual == fields, qualified
+    assert len(surface.functions) == 127
