@@ -214,7 +214,9 @@ def apply_overrides(document: Mapping[str, Any], ops: list[dict[str, Any]], *, s
         try:
             result = jsonpatch.apply_patch(result, [body], in_place=True)
         except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
-            raise SpecError(f"{source}: operation #{index} {body.get('op')} {body.get('path')} failed: {exc}") from exc
+            # jsonpatch quotes the whole target node in its message; a document is too big to print
+            reason = str(exc).split(" in {", 1)[0].split(" in [", 1)[0][:200]
+            raise SpecError(f"{source}: operation #{index} {body.get('op')} {body.get('path')} failed: {reason}") from exc
     return result
 
 
