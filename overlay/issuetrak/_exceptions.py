@@ -264,9 +264,11 @@ def make_status_error(
     """
     request = response.request
     body = _decode_body(response)
+    meta = response.extensions.get("issuetrak")
+    meta = meta if isinstance(meta, dict) else {}
     if attempts is None:
-        meta = response.extensions.get("issuetrak")
-        attempts = int(meta.get("attempts", 1)) if isinstance(meta, dict) else 1
+        attempts = int(meta.get("attempts", 1))
+    sent_headers = meta.get("sent_headers", request.headers)
     cls = _BY_STATUS.get(response.status_code)
     if cls is None:
         cls = InternalServerError if response.status_code >= 500 else APIStatusError
@@ -280,7 +282,7 @@ def make_status_error(
         body=body,
         attempts=attempts,
         headers=response.headers,
-        request_headers=redact_headers(request.headers),
+        request_headers=redact_headers(sent_headers),
         request_id=response.headers.get("request-id") or response.headers.get("x-request-id"),
     )
     if isinstance(error, RateLimitError):

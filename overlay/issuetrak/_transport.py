@@ -239,11 +239,15 @@ class _Core:
         )
         return wait
 
-    def finish(self, call: _Call, response: httpx.Response) -> httpx.Response:
+    def finish(
+        self, call: _Call, sent: httpx.Request, response: httpx.Response
+    ) -> httpx.Response:
         response.extensions[EXTENSION] = {
             "attempts": call.attempt,
             "elapsed": self.runtime.clock() - call.started,
             "path": call.path,
+            # what really went out on the last attempt, credentials redacted; kept lazily
+            "sent_headers": sent.headers,
         }
         return response
 
@@ -339,7 +343,7 @@ class RetryTransport(httpx.BaseTransport):
             else:
                 wait = core.retry_wait_for_response(call, response)
                 if wait is None:
-                    return core.finish(call, response)
+                    return core.finish(call, attempt_request, response)
                 response.read()
                 response.close()
             if wait > 0:
@@ -411,7 +415,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             else:
                 wait = core.retry_wait_for_response(call, response)
                 if wait is None:
-                    return core.finish(call, response)
+                    return core.finish(call, attempt_request, response)
                 await response.aread()
                 await response.aclose()
             if wait > 0:

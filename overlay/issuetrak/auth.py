@@ -10,11 +10,11 @@ Example::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import typing
 
 from ._auth import ApiTokenAuth, HmacAuth, HmacSigner
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
     from ._requests_auth import HmacRequestsAuth
 
 __all__ = ["ApiTokenAuth", "HmacAuth", "HmacRequestsAuth", "HmacSigner"]

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from issuetrak import AsyncIssuetrak, ConfigurationError, Issuetrak
+
+TOKEN = "tok-3b9f0c1e-SECRET-do-not-log"
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ISSUETRAK_BASE_URL", raising=False)
+    monkeypatch.delenv("ISSUETRAK_TOKEN", raising=False)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("https://example.issuetrak.com", "https://example.issuetrak.com/api/v2"),
+        ("https://example.issuetrak.com/", "https://example.issuetrak.com/api/v2"),
+        ("https://example.issuetrak.com/api/v2/", "https://example.issuetrak.com/api/v2"),
+        ("https://example.com/issuetrak", "https://example.com/issuetrak/api/v2"),
+        ("example.issuetrak.com", "https://example.issuetrak.com/api/v2"),
+        ("http://127.0.0.1:8000", "http://127.0.0.1:8000/api/v2"),
+        ("http://127.9.9.9", "http://127.9.9.9/api/v2"),
+        ("http://[::1]:5000", "http://[::1]:5000/api/v2"),
+        ("http://localhost:5000/API/V2", "http://localhost:5000/API/V2"),
+    ],
+)
+def test_base_url_is_normalised_to_the_api_v2_root(given: str, expected: str) -> None:
+    with Issuetrak(given, token=TOKEN, rate_limits=None) as client:
+        assert str(client.base_url) == expected
+
+
+def test_plain_http_to_a_remote_host_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match=r"refusing plain http:// to example\.com.*allow_insecure_http"):
+        Issuetrak("http://example.com", token=TOKEN)
+
+
+def test_plain_http_is_allowed_when_asked_for() -> None:
+    with Issuetrak("http://10.0.0.5", token=TOKEN, allow_insecure_http=True) as client:
+        assert client.base_url.scheme == "http"
+
+
+def test_api_v1_url_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="API v1"):
+        Issuetrak("https://example.com/api/v1", token=TOKEN)
+
+
+def test_missing_token_fails_at_construction_naming_the_variable() -> None:
+    with pytest.raises(ConfigurationError, match="ISSUETRAK_TOKEN") as info:
+        Issuetrak("https://example.com")
+    assert isinstance(info.value, ValueError)
+    with pytest.raises(ConfigurationError, match="ISSUETRAK_TOKEN"):
+        AsyncIssuetrak("https://example.com", token="  ")
+
+
+def test_missing_base_url_names_the_variable() -> None:
+    with pytest.raises(ConfigurationError, match="ISSUETRAK_BASE_URL"):
+        Issuetrak(token=TOKEN)
+
+
+def test_environment_supplies_url_and_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ISSUETRAK_BASE_URL", "https://env.issuetrak.test")
+    monkeypatch.setenv("ISSUETRAK_TOKEN", TOKEN)
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"traceId": "t"})
+
+    with Issuetrak(transport=httpx.MockTransport(handler), rate_limits=None) as client:
+        client.request("GET", "/Users")
+    assert str(seen[0].url) == "https://env.issuetrak.test/api/v2/Users"
+    assert seen[0].headers["X-Api-Key"] == TOKEN
+
+
+def test_unknown_with_options_name_is_a_clear_error() -> None:
+    with Issuetrak("https://x.test", token=TOKEN) as client, pytest.raises(TypeError, match="retries"):
+        client.with_options(retries=2)
+
+
+def test_bad_rate_limits_value_is_a_clear_error() -> None:
+    with pytest.raises(TypeError, match="rate_limits must be"):
+        Issuetrak("https://x.test", token=TOKEN, rate_limits=20)  # type: ignore[arg-type]
+
+
+def test_context_managers_close_the_pool(unique_token: str) -> None:
+    with Issuetrak("https://x.test", token=unique_token) as client:
+        pass
+    assert client._http.is_closed

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from issuetrak import (
+    APIStatusError,
+    AuthenticationError,
+    BadRequestError,
+    InternalServerError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+)
+from issuetrak._exceptions import make_status_error
+
+API = "/api/v2"
+TOKEN = "tok-3b9f0c1e-SECRET-do-not-log"
+
+
+def _response(status: int, request_method: str = "POST", path: str = "/Users", **kwargs) -> httpx.Response:
+    request = httpx.Request(
+        request_method, f"https://x.test{API}{path}?pageSize=5", headers={"X-Api-Key": TOKEN}
+    )
+    response = httpx.Response(status, request=request, **kwargs)
+    response.read()
+    return response
+
+
+def test_api_response_body_reads_like_a_sentence() -> None:
+    body = {
+        "traceId": "0HMGDP8E63BDF:00000004",
+        "information": [{"type": "Error", "message": "Last Name must not be empty"}],
+    }
+    error = make_status_error(_response(400, json=body), api_base_path=API, attempts=1)
+    assert isinstance(error, BadRequestError)
+    assert str(error) == (
+        "400 Bad Request on POST /Users: Last Name must not be empty (trace 0HMGDP8E63BDF:00000004)"
+    )
+    assert error.trace_id == "0HMGDP8E63BDF:00000004"
+    assert error.messages == ["Last Name must not be empty"]
+    assert error.body == body
+    assert error.method == "POST"
+    assert error.url.endswith("/api/v2/Users?pageSize=5")
+    assert error.path == "/Users"
+
+
+def test_validation_problem_details_are_flattened_field_by_field() -> None:
+    body = {
+        "type": "https://tools.ietf.org/html/rfc7231#section-6.5.1",
+        "title": "One or more validation errors occurred.",
+        "status": 400,
+        "errors": {"Email": ["Email is invalid", "Email is too long"], "Name": ["Required"]},
+        "traceId": "00-abc-01",
+    }
+    error = make_status_error(_response(400, json=body), api_base_path=API)
+    assert error.messages == ["Email: Email is invalid", "Email: Email is too long", "Name: Required"]
+    assert str(error).endswith("Name: Required (trace 00-abc-01)")
+
+
+def test_401_without_body_still_explains_itself() -> None:
+    error = make_status_error(_response(401, "GET", "/Users/1"), api_base_path=API)
+    assert isinstance(error, AuthenticationError)
+    assert str(error) == (
+        "401 Unauthorized on GET /Users/1: token missing, expired or revoked "
+        "(check the token or ISSUETRAK_TOKEN)"
+    )
+    assert error.body is None and error.trace_id is None and error.messages == []
+
+
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [
+        (400, BadRequestError),
+        (401, AuthenticationError),
+        (403, PermissionDeniedError),
+        (404, NotFoundError),
+        (429, RateLimitError),
+        (500, InternalServerError),
+        (503, InternalServerError),
+        (409, APIStatusError),
+        (302, APIStatusError),
+    ],
+)
+def test_status_maps_to_its_class(status: int, cls: type[APIStatusError]) -> None:
+    error = make_status_error(_response(status), api_base_path=API)
+    assert type(error) is cls
+    assert error.status_code == status
+
+
+def test_plain_text_body_becomes_the_message() -> None:
+    error = make_status_error(_response(502, text="<html> Bad   gateway </html>"), api_base_path=API)
+    assert error.messages == ["<html> Bad gateway </html>"]
+    assert error.body == "<html> Bad   gateway </html>"
+
+
+def test_stored_request_headers_and_text_never_hold_the_token() -> None:
+    error = make_status_error(_response(403, json={"traceId": "t"}), api_base_path=API)
+    assert error.request_headers["x-api-key"] == "[REDACTED]"
+    assert TOKEN not in str(error) + repr(error) + repr(error.request_headers)
+
+
+def test_rate_limit_error_carries_retry_after() -> None:
+    error = make_status_error(_response(429, headers={"Retry-After": "30"}), api_base_path=API)
+    assert isinstance(error, RateLimitError)
+    assert error.retry_after == 30.0
+
+
+def test_generated_calls_raise_typed_errors_and_return_2xx(make_client, scripted, api_response) -> None:
+    from issuetrak_client.api.issues import close_duplicate_issues
+    from issuetrak_client.api.users import get_user
+
+    script = scripted(
+        ("POST", f"{API}/Issues/Close/Duplicate", httpx.Response(200, json={"traceId": "t", "information": []})),
+        ("GET", f"{API}/Users/2", api_response(404, "User not found")),
+    )
+    client = make_client(script)
+    done = close_duplicate_issues.sync_detailed(client=client._api)
+    assert done.status_code == 200
+    assert done.parsed.trace_id == "t"
+    with pytest.raises(NotFoundError, match=r"404 Not Found on GET /Users/2: User not found"):
+        get_user.sync_detailed(2, client=client._api)
+    script.assert_done()
+
+
+@pytest.mark.anyio
+async def test_async_generated_calls_raise_typed_errors(fake_time, scripted, api_response) -> None:
+    from issuetrak import AsyncIssuetrak
+    from issuetrak_client.api.users import get_user
+
+    script = scripted(("GET", f"{API}/Users/2", api_response(403, "no access")))
+    async with AsyncIssuetrak(
+        "https://x.test", token=TOKEN, transport=httpx.MockTransport(script), rate_limits=None,
+        _runtime=fake_time.runtime(),
+    ) as client:
+        with pytest.raises(PermissionDeniedError, match="no access"):
+            await get_user.asyncio_detailed(2, client=client._api)
