@@ -1,0 +1,212 @@
+"""Binding facade arguments to a generated operation, and turning its reply into a result.
+
+Shared by the sync and async namespaces so both accept exactly the same arguments:
+
+* positional arguments fill the path parameters (``iid``), then the body;
+* ``body=`` may be a generated model, a mapping in wire names, a :class:`issuetrak.filters.Where`,
+  or (for list bodies) a list of those;
+* other keywords are query parameters (enum values may be given as strings) or fields of the
+  body model in snake_case (``client.users.create(first_name="Ada", ...)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import attrs
+
+from ._catalog import OpSpec
+from ._facade_errors import UnexpectedResponseError, UnknownFieldError, UsageError
+from ._models import field_names, is_model, strip_extras, to_wire, wire_key
+from ._paging import DEFAULT_PAGE_SIZE
+
+__all__ = ["Bound", "bind", "coerce_enum", "model_from_fields", "result", "unwrap"]
+
+_MISSING: Any = object()
+
+
+@dataclass
+class Bound:
+    """Keyword arguments for ``sync_detailed``/``asyncio_detailed`` plus the paging plan."""
+
+    spec: OpSpec
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    paged: bool = False
+    page_size: int = DEFAULT_PAGE_SIZE
+    first_page: int = 1
+
+    def for_page(self, number: int, size: int) -> dict[str, Any]:
+        """The call's keyword arguments with the page number and size set."""
+        kwargs = dict(self.kwargs)
+        if self.spec.paged_by_query:
+            kwargs["page_number"], kwargs["page_size"] = number, size
+        else:
+            kwargs["body"] = attrs.evolve(kwargs["body"], page_number=number, page_size=size)
+        return kwargs
+
+
+def coerce_enum(enum_cls: type, value: Any, where: str) -> Any:
+    """``"LastName"`` -> ``UserSortOptions.LASTNAME``; a clear error lists the allowed values."""
+    if isinstance(value, enum_cls):
+        return value
+    members = [m.value for m in enum_cls.__members__.values()]  # type: ignore[attr-defined]
+    for member in enum_cls.__members__.values():  # type: ignore[attr-defined]
+        if member.value == value or (isinstance(value, str) and member.value.lower() == value.lower()):
+            return member
+    raise UsageError(f"{where}: {value!r} is not one of {', '.join(members)}")
+
+
+def model_from_fields(cls: type, fields: Mapping[str, Any], where: str, base: Any = None) -> Any:
+    """Build a generated model from snake_case fields (optionally on top of ``base``).
+
+    Values go through the model's own ``from_dict`` so enums may be strings, dates may be
+    ``date``/``datetime`` or ISO strings and nested models may be dicts.
+    """
+    valid = field_names(cls)
+    for name in fields:
+        if name not in valid:
+            raise UnknownFieldError(name, valid, where)
+    wire = dict(base.to_dict()) if base is not None else {}
+    wire.update({wire_key(k): to_wire(v) for k, v in fields.items()})
+    return from_wire(cls, wire, where)
+
+
+def from_wire(cls: type, wire: Mapping[str, Any], where: str) -> Any:
+    try:
+        model = cls.from_dict(wire)  # type: ignore[attr-defined]
+    except KeyError as exc:
+        key = str(exc.args[0]) if exc.args else "?"
+        names = {wire_key(n): n for n in field_names(cls)}
+        raise UsageError(f"{where}: missing required field {names.get(key, key)!r}") from exc
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"{where}: {exc}") from exc
+    extras = getattr(model, "additional_properties", {})
+    if extras:
+        raise UnknownFieldError(next(iter(extras)), field_names(cls), where)
+    return model
+
+
+def _coerce_item(cls: type, value: Any, where: str) -> Any:
+    if isinstance(value, cls):
+        return value
+    build = getattr(value, "build", None)
+    if callable(build):  # a filters.Where
+        return build(cls)
+    if isinstance(value, Mapping):
+        return from_wire(cls, to_wire(value), where)
+    if is_model(value):
+        raise UsageError(f"{where}: expected {cls.__name__}, got {type(value).__name__}")
+    raise UsageError(f"{where}: cannot send {type(value).__name__} as {cls.__name__}")
+
+
+def _build_body(spec: OpSpec, body: Any, fields: dict[str, Any]) -> Any:
+    cls = spec.body_cls
+    assert cls is not None
+    where = f"{spec.qualname} body ({cls.__name__})"
+    if spec.body_is_list:
+        if fields:
+            raise UnknownFieldError(next(iter(fields)), ("body",), spec.qualname)
+        if body is _MISSING:
+            raise UsageError(f"{spec.qualname}: needs body=[...] of {cls.__name__}")
+        items = body if isinstance(body, list | tuple) else [body]
+        return [_coerce_item(cls, item, where) for item in items]
+    if body is _MISSING:
+        if not fields and spec.body_required and not spec.paged_by_body:
+            raise UsageError(f"{spec.qualname}: needs a body ({cls.__name__}) or its fields as keywords")
+        if not fields and not spec.body_required and not spec.paged_by_body:
+            return _MISSING
+        return model_from_fields(cls, fields, where)
+    build = getattr(body, "build", None)
+    if callable(build):
+        return build(cls, **fields)
+    model = _coerce_item(cls, body, where)
+    return model_from_fields(cls, fields, where, base=model) if fields else model
+
+
+def bind(spec: OpSpec, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Bound:
+    """Map facade arguments onto the generated function's parameters."""
+    rest = list(args)
+    kwargs = dict(kwargs)
+    bound = Bound(spec=spec, paged=spec.paged_by_query or spec.paged_by_body)
+    for name in spec.path_params:
+        if rest:
+            bound.kwargs[name] = rest.pop(0)
+        elif name in kwargs:
+            bound.kwargs[name] = kwargs.pop(name)
+        else:
+            raise TypeError(f"{spec.qualname}() missing required argument {name!r}")
+    body = kwargs.pop("body", _MISSING)
+    if rest and spec.body_cls is not None and body is _MISSING:
+        body = rest.pop(0)
+    if rest:
+        raise TypeError(f"{spec.qualname}() got {len(args)} positional arguments; too many")
+    if bound.paged:
+        bound.page_size = int(kwargs.pop("page_size", DEFAULT_PAGE_SIZE) or DEFAULT_PAGE_SIZE)
+        bound.first_page = int(kwargs.pop("page_number", 1) or 1)
+    for name in list(kwargs):
+        if name in spec.query_params:
+            value = kwargs.pop(name)
+            enum_cls = spec.enum_for(name)
+            if enum_cls is not None and value is not None:
+                value = coerce_enum(enum_cls, value, f"{spec.qualname}({name}=...)")
+            bound.kwargs[name] = value
+    if spec.body_cls is not None:
+        built = _build_body(spec, body, kwargs)
+        if built is not _MISSING:
+            bound.kwargs["body"] = built
+    elif kwargs or body is not _MISSING:
+        extra = next(iter(kwargs)) if kwargs else "body"
+        raise UnknownFieldError(extra, (*spec.path_params, *spec.query_params), spec.qualname)
+    return bound
+
+
+def _status_error(spec: OpSpec, response: Any) -> Exception:
+    """An error for a non-2xx reply that reached the facade (the policy layer normally raises)."""
+    status = int(response.status_code)
+    messages: list[str] = []
+    info = getattr(response.parsed, "information", None)
+    if isinstance(info, list):
+        messages = [str(getattr(i, "message", "")) for i in info if getattr(i, "message", None)]
+    text = "; ".join(messages) or "error reply"
+    return UnexpectedResponseError(text, status_code=status, operation=spec.qualname)
+
+
+def result(spec: OpSpec, response: Any) -> Any:
+    """The parsed body of a 2xx reply, or an exception; never ``None`` for an error."""
+    status = int(response.status_code)
+    if not 200 <= status < 300:
+        raise _status_error(spec, response)
+    parsed = response.parsed
+    if spec.success:
+        if not isinstance(parsed, spec.success):
+            expected = " or ".join(c.__name__ for c in spec.success)
+            got = type(parsed).__name__ if parsed is not None else "no parsable body"
+            raise UnexpectedResponseError(
+                f"expected {expected}, got {got}", status_code=status, operation=spec.qualname
+            )
+        return parsed
+    if spec.declares_api_response:
+        if parsed is None:
+            raise UnexpectedResponseError("reply has no body", status_code=status, operation=spec.qualname)
+        return parsed
+    return None  # the document declares no body for this operation's success
+
+
+def unwrap(spec: OpSpec, envelope: Any, status: int) -> Any:
+    """``{traceId, values}`` envelopes -> ``values`` (the record); other replies unchanged."""
+    if envelope is None or not is_model(envelope):
+        return envelope
+    names = field_names(type(envelope))
+    if "values" not in names or "paging_information" in names:
+        return envelope
+    values = envelope.values
+    if values is None or type(values).__name__ == "Unset":
+        raise UnexpectedResponseError("reply has no 'values'", status_code=status, operation=spec.qualname)
+    return values
+
+
+def clean(model: Any) -> Any:
+    """Strip undeclared properties from a model before sending it back."""
+    return strip_extras(model)

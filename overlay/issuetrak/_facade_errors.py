@@ -1,0 +1,55 @@
+"""Errors the facade raises itself, before a request is sent or when a reply makes no sense.
+
+HTTP errors (4xx/5xx) are raised by the policy layer under the client (``_exceptions``); these cover mistakes a
+caller can fix locally (unknown field, wrong number of values, a PATCH path the document does not
+allow) and 2xx replies that do not carry what the operation documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ._exceptions import IssuetrakError
+
+__all__ = [
+    "ArityError",
+    "InvalidPatchError",
+    "UnexpectedResponseError",
+    "UnknownFieldError",
+    "UsageError",
+]
+
+
+class UsageError(IssuetrakError, ValueError):
+    """A call the facade can tell is wrong without asking the server."""
+
+
+class UnknownFieldError(UsageError):
+    """A field name the entity's schema does not have; the message lists the valid ones."""
+
+    def __init__(self, field: str, valid: Iterable[str], where: str) -> None:
+        self.field = field
+        self.valid = tuple(sorted(valid))
+        self.where = where
+        super().__init__(f"{where} has no field {field!r}; valid fields: {', '.join(self.valid)}")
+
+
+class ArityError(UsageError):
+    """A criterion with the wrong number of values for its match type."""
+
+    def __init__(self, field: str, match_type: str, expected: str, got: int) -> None:
+        self.field, self.match_type, self.expected, self.got = field, match_type, expected, got
+        super().__init__(f"{field}: {match_type} takes {expected}, got {got}")
+
+
+class InvalidPatchError(UsageError):
+    """A PATCH operation the document does not allow (path, op, value type or clearing)."""
+
+
+class UnexpectedResponseError(IssuetrakError):
+    """A reply the facade cannot turn into the documented result (e.g. a 2xx without a body)."""
+
+    def __init__(self, message: str, *, status_code: int, operation: str) -> None:
+        self.status_code = status_code
+        self.operation = operation
+        super().__init__(f"{operation}: {message} (HTTP {status_code})")

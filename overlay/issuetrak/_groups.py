@@ -1,0 +1,57 @@
+"""``client.groups``: create/update check group permissions, or normalise them with ``normalize=True``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from ._calls import bind
+from ._resources import AsyncNamespace, SyncNamespace, _Namespace, register
+from .permissions import normalize_permissions
+
+__all__ = ["AsyncGroups", "SyncGroups"]
+
+
+def _with_permissions(body: Any, normalize: bool) -> Any:
+    perms = getattr(body, "permissions", None)
+    if not isinstance(perms, list):
+        return body
+    resolved = normalize_permissions(perms, strict=not normalize)
+    enum_cls = type(perms[0]) if perms else None
+    if enum_cls is None or not hasattr(enum_cls, "__members__"):
+        from issuetrak_client.models.permissions import Permissions
+
+        enum_cls = Permissions
+    return attrs.evolve(body, permissions=[enum_cls(p) for p in resolved])
+
+
+class _GroupsMixin(_Namespace):
+    _update_options = frozenset({"normalize"})
+
+    def create(self, *args: Any, normalize: bool = False, **fields: Any) -> Any:
+        """Create a group. Its permissions are checked against :data:`issuetrak.permissions.RULES`
+        (a conflict raises) unless ``normalize=True``, which resolves them toward greater access."""
+        spec = self._spec("create")
+        bound = bind(spec, args, fields)
+        bound.kwargs["body"] = _with_permissions(bound.kwargs["body"], normalize)
+        return self._call(spec, bound.kwargs)
+
+    def _prepare_update(self, body: Any, options: dict[str, Any], changes: dict[str, Any]) -> Any:
+        normalize = bool(options.pop("normalize", False))
+        body = super()._prepare_update(body, options, changes)
+        # stored permissions are left alone unless this update touches them or asks to normalise
+        if normalize or "permissions" in changes:
+            body = _with_permissions(body, normalize)
+        return body
+
+
+class SyncGroups(_GroupsMixin, SyncNamespace):
+    """``client.groups``."""
+
+
+class AsyncGroups(_GroupsMixin, AsyncNamespace):
+    """``client.groups`` on the async client."""
+
+
+register("groups", SyncGroups, AsyncGroups)

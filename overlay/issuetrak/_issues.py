@@ -1,0 +1,100 @@
+"""Issue helpers on ``client.issues``: the PATCH builder and multipart attachment upload.
+
+Everything else on the namespace (``get``, ``search``, ``create``, ``close_duplicate_issues``, UDF
+definitions) comes from the generated package like any other tag.
+"""
+
+from __future__ import annotations
+
+import io
+import mimetypes
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Any
+
+from . import _catalog
+from ._facade_errors import UsageError
+from ._patch import IssuePatch
+from ._resources import AsyncNamespace, SyncNamespace, _Namespace, register
+
+__all__ = ["AsyncIssues", "SyncIssues", "attachment_files"]
+
+FileSpec = str | os.PathLike[str] | IO[bytes] | tuple[str, bytes | IO[bytes]] | tuple[str, bytes | IO[bytes], str]
+
+
+def attachment_files(files: Iterable[Any]) -> list[Any]:
+    """Normalise paths, open binary files and ``(name, content[, mime])`` tuples to generated ``File``s."""
+    from issuetrak_client.types import File
+
+    out: list[Any] = []
+    if isinstance(files, str | bytes | os.PathLike) or hasattr(files, "read"):
+        files = [files]
+    for item in files:
+        if isinstance(item, File):
+            out.append(item)
+        elif isinstance(item, str | os.PathLike):
+            path = Path(item)
+            out.append(File(payload=io.BytesIO(path.read_bytes()), file_name=path.name, mime_type=_mime(path.name)))
+        elif isinstance(item, tuple) and len(item) in (2, 3):
+            name, content = item[0], item[1]
+            payload = io.BytesIO(content) if isinstance(content, bytes) else content
+            mime = item[2] if len(item) == 3 else _mime(name)
+            out.append(File(payload=payload, file_name=name, mime_type=mime))
+        elif hasattr(item, "read"):
+            name = os.path.basename(str(getattr(item, "name", "attachment")))
+            out.append(File(payload=item, file_name=name, mime_type=_mime(name)))
+        else:
+            raise UsageError(
+                f"cannot upload {type(item).__name__}; pass paths, binary files or (name, bytes[, mime]) tuples"
+            )
+    if not out:
+        raise UsageError("upload_attachments needs at least one file")
+    return out
+
+
+def _mime(name: str) -> str:
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+class _IssuesMixin(_Namespace):
+    def patch(self, iid: int, operations: list[Any] | None = None) -> Any:
+        """Start a PATCH of issue ``iid``: ``.replace(...)``, ``.add_note(...)``, ... then ``.send()``.
+
+        With ``operations`` (a list of ``{"op", "path", "value"}`` dicts or ``PatchIssue`` models)
+        the request is sent at once, unvalidated, as the document's raw operation.
+        """
+        spec = self._spec("patch")
+        if operations is not None:
+            from ._calls import bind
+
+            return self._call(spec, bind(spec, (iid, operations), {}).kwargs)
+
+        def send(issue_iid: int, ops: list[dict[str, Any]]) -> Any:
+            assert spec.body_cls is not None
+            body = [spec.body_cls.from_dict(op) for op in ops]  # type: ignore[attr-defined]
+            return self._call(spec, {"iid": issue_iid, "body": body})
+
+        return IssuePatch(iid, send)
+
+    def upload_attachments(self, iid: int, files: Iterable[Any] | FileSpec, *, private: bool = False) -> Any:
+        """Upload one or more files to issue ``iid`` in one multipart request.
+
+        ``files``: paths, open binary files, or ``(name, bytes_or_file[, mime])`` tuples.
+        Returns the created attachments (awaitable on the async client).
+        """
+        spec = _catalog.load("issue_attachments", "upload_issue_attachment")
+        assert spec.body_cls is not None
+        body = spec.body_cls(is_private=private, file=attachment_files(files))  # type: ignore[arg-type]
+        return self._call(spec, {"iid": iid, "body": body})
+
+
+class SyncIssues(_IssuesMixin, SyncNamespace):
+    """``client.issues``."""
+
+
+class AsyncIssues(_IssuesMixin, AsyncNamespace):
+    """``client.issues`` on the async client (``await ....send()``, ``await upload_attachments(...)``)."""
+
+
+register("issues", SyncIssues, AsyncIssues)

@@ -1,0 +1,144 @@
+"""Introspection of the generated attrs models, shared by filters, merge-updates and the facade.
+
+The generated package is the source of truth for field names, enums and nesting: nothing here
+hard-codes an entity. Model modules are imported one by one, on demand, so a facade call pays only
+for the models it touches (``issuetrak_client.models`` itself imports all of them).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+import functools
+import importlib
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "field_names",
+    "field_type_names",
+    "is_model",
+    "resolve_model",
+    "snake",
+    "strip_extras",
+    "to_wire",
+    "wire_key",
+]
+
+_MODELS_PACKAGE = "issuetrak_client.models"
+_EXTRA = "additional_properties"
+# Names that appear in generated annotations but are not models.
+_NOT_MODELS = frozenset(
+    {"None", "Unset", "Any", "list", "dict", "str", "int", "float", "bool", "UUID", "datetime", "date", "File"}
+)
+
+
+def snake(name: str) -> str:
+    """``UserDefinedFilterOfStringCriteriaDTO`` -> ``user_defined_filter_of_string_criteria_dto``."""
+    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", name)
+    return "_".join(w.lower() for w in words)
+
+
+def wire_key(field: str) -> str:
+    """The JSON property name the generator derived a snake_case attribute from.
+
+    ``first_name`` -> ``firstName``, ``sub_type_1`` -> ``subType1``, ``class_`` -> ``class``.
+    A test checks this against every property of every schema in the pinned document.
+    """
+    head, *rest = field.rstrip("_").split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def is_model(obj: object) -> bool:
+    """True for instances of generated attrs models (they all have ``to_dict``)."""
+    return attrs.has(type(obj)) and hasattr(obj, "to_dict")
+
+
+@functools.cache
+def field_names(cls: type) -> tuple[str, ...]:
+    """The settable attribute names of a generated model, in declaration order."""
+    return tuple(f.name for f in attrs.fields(cls) if f.name != _EXTRA)
+
+
+@functools.cache
+def field_type_names(cls: type, field: str) -> tuple[str, ...]:
+    """Names in the (string) annotation of ``cls.field``, e.g. ``('list', 'IssueFilter', 'Unset')``."""
+    for f in attrs.fields(cls):
+        if f.name == field:
+            annotation = f.type if isinstance(f.type, str) else repr(f.type)
+            return tuple(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", annotation))
+    raise KeyError(field)
+
+
+@functools.cache
+def resolve_model(name: str) -> type:
+    """Import one generated model or enum class by name, without importing the whole package."""
+    found: object = None
+    # The generator appends "_" to module names that are Python keywords (class_.py).
+    for module_name in (snake(name), snake(name) + "_"):
+        try:
+            found = getattr(importlib.import_module(f"{_MODELS_PACKAGE}.{module_name}"), name)
+            break
+        except (ImportError, AttributeError):
+            continue
+    else:
+        found = getattr(importlib.import_module(_MODELS_PACKAGE), name)
+    if not isinstance(found, type):
+        raise TypeError(f"{name} is not a class in {_MODELS_PACKAGE}")
+    return found
+
+
+def field_classes(cls: type, field: str) -> list[type]:
+    """Generated classes (models or enums) named in the annotation of ``cls.field``."""
+    return [resolve_model(n) for n in field_type_names(cls, field) if n not in _NOT_MODELS]
+
+
+def field_is_list(cls: type, field: str) -> bool:
+    return "list" in field_type_names(cls, field)
+
+
+def to_wire(value: Any) -> Any:
+    """Turn Python and model values into the JSON the document describes.
+
+    Aware date-times are sent in UTC with a ``Z``; naive ones are sent as written, which the site
+    reads in its own time zone (that is how Issuetrak writes date-times itself).
+    """
+    if isinstance(value, enum.Enum):
+        return value.value
+    if is_model(value):
+        return value.to_dict()
+    if isinstance(value, _dt.datetime):
+        if value.tzinfo is not None:
+            return value.astimezone(_dt.UTC).isoformat().replace("+00:00", "Z")
+        return value.isoformat()
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {k: to_wire(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_wire(v) for v in value]
+    return value
+
+
+def strip_extras(obj: Any) -> Any:
+    """Drop properties a model did not declare (``additional_properties``), recursively.
+
+    ``UpdateX.from_dict(read_record)`` parks the read-only fields of the record there; they must
+    not be sent back.
+    """
+    if is_model(obj):
+        extras = getattr(obj, _EXTRA, None)
+        if isinstance(extras, dict):
+            extras.clear()
+        for name in field_names(type(obj)):
+            strip_extras(getattr(obj, name))
+    elif isinstance(obj, list):
+        for item in obj:
+            strip_extras(item)
+    return obj

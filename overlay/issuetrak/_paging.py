@@ -1,0 +1,161 @@
+"""Lazy iteration over Issuetrak's paged envelopes ``{values, pagingInformation{page, itemTotal, pageCount}}``.
+
+A pager fetches nothing until it is iterated (or ``total`` is read), then one page at a time. It
+stops at ``pageCount``; when a site leaves ``pagingInformation`` out it stops at the first short or
+empty page instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+__all__ = ["DEFAULT_PAGE_SIZE", "AsyncPager", "Page", "SyncPager"]
+
+DEFAULT_PAGE_SIZE = 100  # the document's maximum pageSize: fewest requests per item
+T = TypeVar("T")
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of results as the server sent it."""
+
+    items: list[T]
+    number: int
+    page_count: int | None
+    item_total: int | None
+    envelope: Any
+
+    @classmethod
+    def from_envelope(cls, envelope: Any, number: int) -> Page[Any]:
+        values = getattr(envelope, "values", None)
+        items = list(values) if isinstance(values, list) else []
+        info = getattr(envelope, "paging_information", None)
+        return cls(
+            items=items,
+            number=_int_or_none(getattr(info, "page", None)) or number,
+            page_count=_int_or_none(getattr(info, "page_count", None)),
+            item_total=_int_or_none(getattr(info, "item_total", None)),
+            envelope=envelope,
+        )
+
+    def is_last(self, page_size: int) -> bool:
+        if self.page_count is not None:
+            return self.number >= self.page_count
+        return len(self.items) < page_size
+
+
+class _PagerBase:
+    def __init__(self, *, page_size: int, first_page: int, operation: str) -> None:
+        if not 1 <= page_size <= DEFAULT_PAGE_SIZE:
+            raise ValueError(f"page_size must be between 1 and {DEFAULT_PAGE_SIZE}, got {page_size}")
+        if first_page < 1:
+            raise ValueError(f"page_number must be 1 or larger, got {first_page}")
+        self.page_size = page_size
+        self.first_page = first_page
+        self.operation = operation
+        self._first: Page[Any] | None = None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.operation} page_size={self.page_size}>"
+
+
+class SyncPager(_PagerBase, Generic[T]):
+    """Iterate items across pages: ``for user in client.users.list(): ...``.
+
+    ``pages()`` yields :class:`Page` objects; ``total`` is ``pagingInformation.itemTotal`` (one
+    request if nothing was fetched yet; the page is kept for the iteration that follows).
+    """
+
+    def __init__(
+        self,
+        fetch: Callable[[int, int], Any],
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        first_page: int = 1,
+        operation: str = "",
+    ) -> None:
+        super().__init__(page_size=page_size, first_page=first_page, operation=operation)
+        self._fetch = fetch
+
+    def _page(self, number: int) -> Page[T]:
+        if number == self.first_page and self._first is not None:
+            return self._first
+        page: Page[T] = Page.from_envelope(self._fetch(number, self.page_size), number)
+        if number == self.first_page:
+            self._first = page
+        return page
+
+    def pages(self) -> Iterator[Page[T]]:
+        number = self.first_page
+        while True:
+            page = self._page(number)
+            yield page
+            if not page.items or page.is_last(self.page_size):
+                return
+            number += 1
+
+    def __iter__(self) -> Iterator[T]:
+        for page in self.pages():
+            yield from page.items
+
+    @property
+    def total(self) -> int | None:
+        """``pagingInformation.itemTotal`` of the first page (None if the site does not send it)."""
+        return self._page(self.first_page).item_total
+
+    def to_list(self) -> list[T]:
+        return list(self)
+
+
+class AsyncPager(_PagerBase, Generic[T]):
+    """``async for issue in client.issues.search(f): ...``; ``await pager.total``; ``pager.pages()``."""
+
+    def __init__(
+        self,
+        fetch: Callable[[int, int], Awaitable[Any]],
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        first_page: int = 1,
+        operation: str = "",
+    ) -> None:
+        super().__init__(page_size=page_size, first_page=first_page, operation=operation)
+        self._fetch = fetch
+
+    async def _page(self, number: int) -> Page[T]:
+        if number == self.first_page and self._first is not None:
+            return self._first
+        page: Page[T] = Page.from_envelope(await self._fetch(number, self.page_size), number)
+        if number == self.first_page:
+            self._first = page
+        return page
+
+    async def pages(self) -> AsyncIterator[Page[T]]:
+        number = self.first_page
+        while True:
+            page = await self._page(number)
+            yield page
+            if not page.items or page.is_last(self.page_size):
+                return
+            number += 1
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        async for page in self.pages():
+            for item in page.items:
+                yield item
+
+    @property
+    def total(self) -> Awaitable[int | None]:
+        """Awaitable ``pagingInformation.itemTotal``: ``await pager.total``."""
+        return self._total()
+
+    async def _total(self) -> int | None:
+        return (await self._page(self.first_page)).item_total
+
+    async def to_list(self) -> list[T]:
+        return [item async for item in self]

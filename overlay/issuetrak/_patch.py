@@ -1,0 +1,240 @@
+"""Issue PATCH builder, validated against the PATCH paths the pinned document lists.
+
+The document gives the allowed paths of ``PATCH /Issues/{iid}`` as a table (path, operations,
+value type, whether the value may be emptied, whether several values are allowed) in the
+operation's description; the generator copies that description into the generated function's
+docstring, so the rules are read from there (or from the pinned document when docstrings were
+stripped with ``python -OO``). Nothing is copied into this module.
+
+    client.issues.patch(42).replace("subject", "Printer on fire").add_note("Called the user").send()
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ._facade_errors import InvalidPatchError, UsageError
+from ._models import to_wire
+
+__all__ = ["PatchRule", "IssuePatch", "issue_patch_rules", "parse_patch_table"]
+
+# | `/Path` | `Op, Op` | `Type` | `True|False` | `True|False` |
+_ROW = re.compile(
+    r"^\s*\|\s*`(?P<path>/[^`]+)`\s*\|\s*`(?P<ops>[^`]+)`\s*\|\s*`(?P<type>[^`]+)`\s*\|"
+    r"\s*`(?P<empty>True|False)`\s*\|\s*`(?P<multi>True|False)`\s*\|\s*$"
+)
+_INDEX = "{index}"
+
+
+@dataclass(frozen=True)
+class PatchRule:
+    """One documented PATCH path."""
+
+    path: str  # e.g. "/Subject" or "/UserDefined/Text/{index}"
+    ops: frozenset[str]
+    value_type: str  # as documented: string, int?, bool, DateTime?, double?, ...
+    allows_empty: bool
+    allows_multiple: bool
+
+    @property
+    def nullable(self) -> bool:
+        return self.value_type.endswith("?")
+
+    @property
+    def name(self) -> str:
+        """``/AssignedToUser`` -> ``assigned_to_user``."""
+        head = self.path.strip("/").split("/")[0]
+        return re.sub(r"(?<!^)(?=[A-Z][a-z])|(?<=[a-z])(?=[A-Z0-9])", "_", head).lower()
+
+    def matches(self, path: str) -> bool:
+        want = self.path.lower().split("/")
+        got = path.lower().split("/")
+        if len(want) != len(got):
+            return False
+        return all(w == g or (w == _INDEX and g.isdigit() and int(g) > 0) for w, g in zip(want, got, strict=True))
+
+
+def parse_patch_table(text: str) -> tuple[PatchRule, ...]:
+    """Rows of the documented path table; a path listed twice (the table repeats in the request
+    body's description) is kept once."""
+    rules: dict[str, PatchRule] = {}
+    for line in text.splitlines():
+        m = _ROW.match(line)
+        if m and m["path"] not in rules:
+            rules[m["path"]] = (
+                PatchRule(
+                    path=m["path"],
+                    ops=frozenset(o.strip() for o in m["ops"].split(",")),
+                    value_type=m["type"].strip(),
+                    allows_empty=m["empty"] == "True",
+                    allows_multiple=m["multi"] == "True",
+                )
+            )
+    return tuple(rules.values())
+
+
+@functools.cache
+def issue_patch_rules() -> tuple[PatchRule, ...]:
+    """The documented PATCH paths of issues, from the generated docstring or the pinned document."""
+    from issuetrak_client.api.issues import patch_issue
+
+    rules = parse_patch_table(patch_issue.sync_detailed.__doc__ or "")
+    if not rules:
+        from .spec import load_document
+
+        operation = load_document()["paths"]["/Issues/{iid}"]["patch"]
+        rules = parse_patch_table(str(operation.get("description", "")))
+    if not rules:
+        raise UsageError("the pinned document lists no PATCH paths for issues")
+    return rules
+
+
+def _check_value(rule: PatchRule, path: str, value: Any) -> Any:
+    """Type-check ``value`` against the documented value type; returns the wire value."""
+    base = rule.value_type.rstrip("?").lower()
+    if value is None:
+        return None
+    ok: bool
+    if base == "string":
+        ok = isinstance(value, str)
+    elif base == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif base == "bool":
+        ok = isinstance(value, bool)
+    elif base == "double":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    elif base.startswith("datetime"):
+        if isinstance(value, str):
+            try:
+                _dt.datetime.fromisoformat(value)
+                ok = True
+            except ValueError:
+                ok = False
+        else:
+            ok = isinstance(value, _dt.date)
+    else:  # a type this version does not know: let the server judge
+        ok = True
+    if not ok:
+        raise InvalidPatchError(f"{path}: expects {rule.value_type}, got {type(value).__name__} {value!r}")
+    return to_wire(value)
+
+
+class IssuePatch:
+    """Collects PATCH operations for one issue and sends them in a single request.
+
+    Field names may be written as in the document (``"AssignedToUser"``, ``"/AssignedToUser"``) or
+    in snake_case (``"assigned_to_user"``). Each call is checked against the documented paths,
+    operations and value types, and clearing a field the document says cannot be emptied
+    (subject, description, class, issue type, organization, priority, submitted-by user) is
+    refused before anything is sent.
+    """
+
+    def __init__(self, iid: int, send: Callable[[int, list[dict[str, Any]]], Any]) -> None:
+        self.iid = iid
+        self._send = send
+        self._ops: list[dict[str, Any]] = []
+        self._rules = issue_patch_rules()
+
+    def __repr__(self) -> str:
+        return f"<IssuePatch iid={self.iid} {self._ops!r}>"
+
+    @property
+    def operations(self) -> list[dict[str, Any]]:
+        """The JSON operations collected so far (a copy)."""
+        return [dict(op) for op in self._ops]
+
+    def _path_for(self, field: str) -> str:
+        if field.startswith("/"):
+            return field
+        wanted = field.replace("_", "").lower()
+        for rule in self._rules:
+            if _INDEX not in rule.path and rule.path.strip("/").lower() == wanted:
+                return rule.path
+        raise InvalidPatchError(
+            f"{field!r} is not a documented PATCH path of issues; fields: "
+            + ", ".join(sorted(r.name for r in self._rules if _INDEX not in r.path))
+        )
+
+    def _rule(self, path: str) -> PatchRule:
+        for rule in self._rules:
+            if rule.matches(path):
+                return rule
+        raise InvalidPatchError(
+            f"{path!r} is not a documented PATCH path of issues; paths: "
+            + ", ".join(r.path for r in self._rules)
+        )
+
+    def _add_op(self, op: str, field: str, value: Any) -> IssuePatch:
+        path = self._path_for(field)
+        rule = self._rule(path)
+        if op not in rule.ops:
+            raise InvalidPatchError(f"{rule.path} allows {', '.join(sorted(rule.ops))}, not {op}")
+        empty = value is None or (isinstance(value, str) and not value.strip())
+        if empty and not rule.allows_empty:
+            raise InvalidPatchError(f"{rule.path} cannot be cleared or set empty ({rule.name} is required)")
+        if empty and value is None and not rule.nullable and rule.value_type.lower() != "string":
+            raise InvalidPatchError(f"{rule.path} expects {rule.value_type}; null is not allowed")
+        wire = _check_value(rule, path, value)
+        if not rule.allows_multiple and any(o["path"].lower() == path.lower() for o in self._ops):
+            raise InvalidPatchError(f"{rule.path} is already in this patch; it takes one value")
+        self._ops.append({"op": op, "path": path, "value": wire})
+        return self
+
+    # -- generic --------------------------------------------------------------------------------
+    def replace(self, field: str, value: Any) -> IssuePatch:
+        """Set a field: ``replace("subject", "New subject")``, ``replace("priority", 3)``."""
+        return self._add_op("Replace", field, value)
+
+    def clear(self, field: str) -> IssuePatch:
+        """Empty a field the document allows to be emptied (sends Replace with null)."""
+        return self._add_op("Replace", field, None)
+
+    def add(self, path: str, value: Any) -> IssuePatch:
+        return self._add_op("Add", path, value)
+
+    def remove(self, path: str, value: Any) -> IssuePatch:
+        return self._add_op("Remove", path, value)
+
+    # -- named helpers --------------------------------------------------------------------------
+    def add_note(self, text: str) -> IssuePatch:
+        """Add a note to the issue."""
+        return self._add_op("Add", "Note", text)
+
+    def _udf_path(self, kind: str, udf_iid: int) -> str:
+        if isinstance(udf_iid, bool) or not isinstance(udf_iid, int) or udf_iid < 1:
+            raise InvalidPatchError(f"UDF id must be a positive int, got {udf_iid!r}")
+        wanted = kind.replace("_", "").lower()
+        for rule in self._rules:
+            parts = rule.path.strip("/").split("/")
+            if _INDEX in rule.path and len(parts) == 3 and parts[1].lower() == wanted:
+                return f"/{parts[0]}/{parts[1]}/{udf_iid}"
+        kinds = sorted(r.path.split("/")[2] for r in self._rules if r.path.count("/") == 3)
+        raise InvalidPatchError(f"no UDF kind {kind!r}; kinds: {', '.join(kinds)}")
+
+    def set_udf(self, kind: str, udf_iid: int, value: Any) -> IssuePatch:
+        """Set (or, with None, clear) a single-valued UDF: ``set_udf("text", 4, "abc")``."""
+        return self._add_op("Replace", self._udf_path(kind, udf_iid), value)
+
+    def add_udf_value(self, kind: str, udf_iid: int, value: Any) -> IssuePatch:
+        """Add a value to a multi-valued UDF (``"multi_select"``, ``"associated_issue"``)."""
+        return self._add_op("Add", self._udf_path(kind, udf_iid), value)
+
+    def remove_udf_value(self, kind: str, udf_iid: int, value: Any) -> IssuePatch:
+        return self._add_op("Remove", self._udf_path(kind, udf_iid), value)
+
+    def add_asset(self, asset_iid: int) -> IssuePatch:
+        return self._add_op("Add", "Asset", asset_iid)
+
+    def remove_asset(self, asset_iid: int) -> IssuePatch:
+        return self._add_op("Remove", "Asset", asset_iid)
+
+    def send(self) -> Any:
+        """Send all operations in one PATCH; returns the updated issue (awaitable on async)."""
+        if not self._ops:
+            raise UsageError(f"patch of issue {self.iid} has no operations")
+        return self._send(self.iid, self.operations)
