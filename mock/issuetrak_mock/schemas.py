@@ -1,0 +1,217 @@
+"""Reading the document's schemas: $ref resolution, cached request validators and default values.
+
+OpenAPI 3.0 is not JSON Schema: ``nullable`` has to become a ``null`` type, and a ``$ref`` with
+siblings has to be wrapped. :class:`SchemaIndex` does that conversion once per schema name and keeps
+the compiled validators, so no request pays for schema compilation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import jsonschema
+from jsonschema import Draft7Validator, FormatChecker
+
+__all__ = ["SchemaIndex", "format_datetime", "parse_datetime", "ref_name"]
+
+REF_PREFIX = "#/components/schemas/"
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
+
+
+def ref_name(schema: Mapping[str, Any]) -> str | None:
+    """The component name a schema points at (``$ref`` directly or a one-item ``allOf``)."""
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith(REF_PREFIX):
+        return ref[len(REF_PREFIX) :]
+    all_of = schema.get("allOf")
+    if isinstance(all_of, list) and len(all_of) == 1 and isinstance(all_of[0], Mapping):
+        return ref_name(all_of[0])
+    return None
+
+
+def format_datetime(value: dt.datetime) -> str:
+    """Issuetrak's wire format for date-times: local time, no UTC offset, whole seconds."""
+    return value.strftime(_TIME_FORMAT)
+
+
+def parse_datetime(value: str) -> dt.datetime:
+    """Parse a date-time or date as clients send it; an offset is converted to naive UTC."""
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    parsed = dt.datetime.fromisoformat(text)
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+    return parsed.replace(microsecond=0)
+
+
+_format_checker = FormatChecker(formats=())
+
+
+@_format_checker.checks("date-time", raises=ValueError)
+def _is_datetime(value: object) -> bool:
+    if isinstance(value, str):
+        parse_datetime(value)
+    return True
+
+
+@_format_checker.checks("date", raises=ValueError)
+def _is_date(value: object) -> bool:
+    if isinstance(value, str):
+        dt.date.fromisoformat(value.split("T")[0])
+    return True
+
+
+@_format_checker.checks("uuid", raises=ValueError)
+def _is_uuid(value: object) -> bool:
+    if isinstance(value, str):
+        uuid.UUID(value)
+    return True
+
+
+@_format_checker.checks("int32")
+def _is_int32(value: object) -> bool:
+    return not isinstance(value, int) or -(2**31) <= value < 2**31
+
+
+class SchemaIndex:
+    """The document's ``components.schemas`` with conversions and validators cached by name."""
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        self.document = document
+        self.schemas: dict[str, Any] = dict(document.get("components", {}).get("schemas", {}))
+        self._validators: dict[str, Draft7Validator] = {}
+        self._props: dict[str, dict[str, Any]] = {}
+        self._definitions: dict[str, Any] | None = None
+
+    # -- navigation -------------------------------------------------------------------------
+
+    def resolve(self, schema: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Follow ``$ref`` / one-item ``allOf`` until a concrete schema is reached."""
+        seen = 0
+        while True:
+            name = ref_name(schema)
+            if name is None or seen > 20:
+                return schema
+            schema = self.schemas.get(name, {})
+            seen += 1
+
+    def properties(self, name: str) -> dict[str, Any]:
+        """Property schemas of a component (empty for unknown names)."""
+        cached = self._props.get(name)
+        if cached is None:
+            cached = dict(self.schemas.get(name, {}).get("properties", {}))
+            self._props[name] = cached
+        return cached
+
+    def enum(self, name: str) -> list[Any]:
+        return list(self.schemas.get(name, {}).get("enum", []))
+
+    def is_nullable(self, schema: Mapping[str, Any]) -> bool:
+        return bool(schema.get("nullable"))
+
+    # -- validation -------------------------------------------------------------------------
+
+    def to_json_schema(self, schema: Any, *, request: bool) -> Any:
+        """OpenAPI 3.0 -> Draft 7. In requests unknown properties are allowed (ASP.NET ignores them)."""
+        if isinstance(schema, list):
+            return [self.to_json_schema(s, request=request) for s in schema]
+        if not isinstance(schema, Mapping):
+            return schema
+        out: dict[str, Any] = {}
+        for key, value in schema.items():
+            if key in ("nullable", "example", "examples", "description", "readOnly", "writeOnly", "xml", "discriminator", "externalDocs", "deprecated"):
+                continue
+            if key == "$ref" and isinstance(value, str) and value.startswith(REF_PREFIX):
+                out["$ref"] = "#/definitions/" + value[len(REF_PREFIX) :]
+            elif key == "additionalProperties" and value is False and request:
+                continue
+            elif key in ("properties", "definitions") and isinstance(value, Mapping):
+                out[key] = {k: self.to_json_schema(v, request=request) for k, v in value.items()}
+            elif isinstance(value, Mapping | list):
+                out[key] = self.to_json_schema(value, request=request)
+            else:
+                out[key] = value
+        if request and isinstance(out.get("required"), list) and isinstance(schema.get("properties"), Mapping):
+            # a required name that is not a property cannot be sent by a generated client;
+            # the document has such slips (CreateIssueTask.issueNumber), so requests skip them
+            out["required"] = [r for r in out["required"] if r in schema["properties"]]
+        if schema.get("nullable"):
+            if "$ref" in out or "allOf" in out or "oneOf" in out or "anyOf" in out:
+                out = {"anyOf": [out, {"type": "null"}]}
+            else:
+                if "type" in out:
+                    types = out["type"] if isinstance(out["type"], list) else [out["type"]]
+                    out["type"] = [*types, "null"]
+                if "enum" in out and None not in out["enum"]:
+                    out["enum"] = [*out["enum"], None]
+        return out
+
+    def validator(self, key: str, schema: Mapping[str, Any] | None = None) -> Draft7Validator:
+        """A compiled request validator for a component name, or for ``schema`` cached under ``key``."""
+        cached = self._validators.get(key)
+        if cached is None:
+            root = self.to_json_schema(schema if schema is not None else {"$ref": REF_PREFIX + key}, request=True)
+            root = dict(root)
+            if self._definitions is None:
+                self._definitions = {n: self.to_json_schema(s, request=True) for n, s in self.schemas.items()}
+            root["definitions"] = self._definitions
+            cached = Draft7Validator(root, format_checker=_format_checker)
+            self._validators[key] = cached
+        return cached
+
+    def errors(self, key: str, instance: Any, schema: Mapping[str, Any] | None = None) -> Iterator[jsonschema.ValidationError]:
+        return self.validator(key, schema).iter_errors(instance)
+
+    # -- defaults -----------------------------------------------------------------------------
+
+    def default_for(self, schema: Mapping[str, Any], now: dt.datetime, *, depth: int = 0, fill_optional: bool = True) -> Any:
+        """A value that satisfies ``schema``: null where nullable, else a neutral value of the type."""
+        if schema.get("nullable") and depth > 0:
+            return None
+        name = ref_name(schema)
+        if name is not None:
+            target = self.schemas.get(name, {})
+            if schema.get("nullable") or (depth > 0 and target.get("nullable")):
+                return None
+            return self.default_for(target, now, depth=depth + 1, fill_optional=fill_optional)
+        if "default" in schema:
+            return schema["default"]
+        if "enum" in schema:
+            return schema["enum"][0] if schema["enum"] else None
+        kind = schema.get("type")
+        fmt = schema.get("format")
+        if kind == "object" or "properties" in schema:
+            if depth > 6:
+                return {}
+            required = set(schema.get("required", []))
+            return {
+                prop: self.default_for(sub, now, depth=depth + 1, fill_optional=fill_optional)
+                for prop, sub in schema.get("properties", {}).items()
+                if fill_optional or prop in required
+            }
+        if kind == "array":
+            return []
+        if kind == "boolean":
+            return False
+        if kind == "integer":
+            return int(schema.get("minimum", 0))
+        if kind == "number":
+            return float(schema.get("minimum", 0))
+        if kind == "string":
+            if fmt == "date-time":
+                return format_datetime(now)
+            if fmt == "date":
+                return now.date().isoformat()
+            if fmt == "uuid":
+                return "00000000-0000-0000-0000-000000000000"
+            if fmt == "email":
+                return "nobody@example.com"
+            if fmt == "date-span":
+                return "00:00:00"
+            return ""
+        return None
+
