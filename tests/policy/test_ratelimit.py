@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+import math
+import threading
+
+import httpx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from issuetrak import AsyncIssuetrak, Issuetrak
+from issuetrak._ratelimit import DEFAULT_WINDOWS, RateLimiter, RateLimits, Window
+
+SMALL = RateLimits([Window(4, 1.0), Window(2, 1.0, writes_only=True), Window(7, 5.0)])
+
+
+def window_counts_ok(grants: list[tuple[float, bool]], windows: tuple[Window, ...], scale: float = 1.0) -> bool:
+    """Brute force: at every grant, each window holds at most its limit (itself included)."""
+    for window in windows:
+        limit = window.limit if scale >= 1 else max(1, math.floor(window.limit * scale))
+        times = [t for t, write in grants if write or not window.writes_only]
+        for g in times:
+            if sum(1 for t in times if g - window.period < t <= g) > limit:
+                return False
+    return True
+
+
+def has_room(grants: list[tuple[float, bool]], now: float, is_write: bool, windows: tuple[Window, ...]) -> bool:
+    return window_counts_ok([*grants, (now, is_write)], windows)
+
+
+schedules = st.lists(
+    st.tuples(
+        st.one_of(st.just(0.0), st.floats(min_value=0.0, max_value=3.0, allow_nan=False)),
+        st.booleans(),
+    ),
+    min_size=1,
+    max_size=60,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(schedule=schedules)
+def test_no_window_is_ever_exceeded_and_no_needless_wait(schedule) -> None:
+    limiter = RateLimiter(SMALL)
+    now = 0.0
+    grants: list[tuple[float, bool]] = []
+    for gap, is_write in schedule:
+        now += gap
+        room = has_room(grants, now, is_write, SMALL.windows)
+        wait = limiter.reserve(is_write, now)
+        assert wait is not None and wait >= 0
+        if room:
+            assert wait == 0, "waited although every window had room"
+        grants.append((now + wait, is_write))
+        assert window_counts_ok(grants, SMALL.windows)
+
+
+@settings(max_examples=40, deadline=None)
+@given(schedule=st.lists(st.tuples(st.floats(0.0, 0.2), st.booleans()), min_size=1, max_size=150))
+def test_default_windows_hold_for_bursts(schedule) -> None:
+    limiter = RateLimiter()
+    now, grants = 0.0, []
+    for gap, is_write in schedule:
+        now += gap
+        wait = limiter.reserve(is_write, now)
+        assert wait is not None
+        grants.append((now + wait, is_write))
+    assert window_counts_ok(grants, DEFAULT_WINDOWS)
+
+
+def test_sequential_caller_gets_exactly_the_window_rate() -> None:
+    limiter = RateLimiter(RateLimits([Window(5, 1.0)]))
+    now, starts = 0.0, []
+    for _ in range(12):
+        now += limiter.reserve(False, now) or 0.0
+        starts.append(now)
+    assert starts == [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2]
+
+
+def test_reads_do_not_queue_behind_writes() -> None:
+    limiter = RateLimiter(SMALL)
+    assert [limiter.reserve(True, 0.0) for _ in range(3)] == [0.0, 0.0, 1.0]
+    assert limiter.reserve(False, 0.0) == 0.0  # the write window does not hold reads back
+
+
+def test_max_wait_declines_without_spending_budget() -> None:
+    limiter = RateLimiter(RateLimits([Window(1, 10.0)]))
+    assert limiter.reserve(False, 0.0) == 0.0
+    assert limiter.reserve(False, 0.0, max_wait=5.0) is None
+    assert limiter.reserve(False, 0.0) == 10.0  # the declined one took nothing
+
+
+def test_a_429_pauses_everyone_and_halves_the_limits_until_recovery() -> None:
+    limits = RateLimits([Window(10, 1.0)], recovery=60.0)
+    limiter = RateLimiter(limits)
+    limiter.on_rate_limited(3.0, now=100.0)
+    assert limiter.reserve(False, 100.0) == 3.0
+    grants = [103.0] + [103.0 + (limiter.reserve(False, 103.0) or 0.0) for _ in range(9)]
+    assert sum(1 for g in grants if g < 104.0) == 5  # 10 scaled by 0.5
+    assert limiter.scale(100.0 + 60.0) == 1.0  # doubled back after the recovery period
+
+
+def test_limits_never_scale_below_the_floor() -> None:
+    limiter = RateLimiter(RateLimits([Window(8, 1.0)], min_scale=0.25))
+    for _ in range(10):
+        limiter.on_rate_limited(None, now=0.0)
+    assert limiter.scale(0.0) == 0.25
+
+
+def test_threads_sharing_a_limiter_never_overrun_a_window() -> None:
+    limiter = RateLimiter(SMALL)
+    grants: list[tuple[float, bool]] = []
+    lock = threading.Lock()
+
+    def worker(is_write: bool) -> None:
+        for _ in range(40):
+            wait = limiter.reserve(is_write, 0.0)
+            with lock:
+                grants.append((wait or 0.0, is_write))
+
+    threads = [threading.Thread(target=worker, args=(i % 2 == 0,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(grants) == 240
+    assert window_counts_ok(grants, SMALL.windows)
+
+
+def test_invalid_windows_are_rejected_with_the_reason() -> None:
+    with pytest.raises(ValueError, match="limit"):
+        Window(0, 1.0)
+    with pytest.raises(ValueError, match="period"):
+        Window(5, 0)
+    with pytest.raises(ValueError, match="windows"):
+        RateLimits([])
+
+
+def _ok(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, json={"traceId": "t"})
+
+
+def test_with_options_copies_and_async_clients_share_one_budget(fake_time, unique_token) -> None:
+    limits = RateLimits([Window(2, 1.0)])
+    common = {"token": unique_token, "rate_limits": limits, "_runtime": fake_time.runtime()}
+    client = Issuetrak("https://shared.example", transport=httpx.MockTransport(_ok), **common)
+    copy = client.with_options(max_retries=0, timeout=5)
+    async_client = AsyncIssuetrak("https://shared.example/api/v2/", transport=httpx.MockTransport(_ok), **common)
+    other_token = Issuetrak(
+        "https://shared.example", transport=httpx.MockTransport(_ok), **{**common, "token": unique_token + "x"}
+    )
+    assert client.rate_limiter is copy.rate_limiter is async_client.rate_limiter
+    assert other_token.rate_limiter is not client.rate_limiter
+
+    client.request("GET", "/Users")
+    copy.request("GET", "/Users")
+    assert fake_time.sleeps == []
+    other_token.request("GET", "/Users")  # its own budget: no wait
+    assert fake_time.sleeps == []
+    copy.request("GET", "/Users")  # third in the shared 2/1 s window
+    assert fake_time.sleeps == [1.0]
+    for c in (client, other_token):
+        c.close()
+
+
+@pytest.mark.anyio
+async def test_async_client_waits_on_the_budget_a_sync_client_spent(fake_time, unique_token) -> None:
+    limits = RateLimits([Window(1, 2.0)])
+    common = {"token": unique_token, "rate_limits": limits, "_runtime": fake_time.runtime()}
+    with Issuetrak("https://both.example", transport=httpx.MockTransport(_ok), **common) as client:
+        client.request("GET", "/Users")
+        async with AsyncIssuetrak("https://both.example", transport=httpx.MockTransport(_ok), **common) as aclient:
+            await aclient.request("GET", "/Users")
+    assert fake_time.sleeps == [2.0]
+
+
+def test_a_429_slows_the_whole_budget_and_the_retry_waits_as_asked(make_client, scripted, fake_time) -> None:
+    limiter = RateLimiter(RateLimits([Window(20, 1.0)]), clock=fake_time.clock)
+    script = scripted(
+        ("GET", "/api/v2/Users", httpx.Response(429, headers={"Retry-After": "2"})),
+        ("GET", "/api/v2/Users", httpx.Response(200, json={"traceId": "t"})),
+    )
+    make_client(script, rate_limits=limiter).request("GET", "/Users")
+    assert fake_time.sleeps == [2.0]  # the Retry-After, and no extra limiter wait on top
+    assert limiter.scale(fake_time.now) == 0.5
+
+
+def test_limiter_disabled_with_false_or_none(make_client, scripted) -> None:
+    assert make_client(scripted(), rate_limits=False).rate_limiter is None
+    assert make_client(scripted(), rate_limits=None).rate_limiter is None
