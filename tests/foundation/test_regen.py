@@ -1,0 +1,340 @@
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from issuetrak import _codegen, spec
+from issuetrak.cli import regen
+
+from .conftest import REALWORLD, REPO, Project, python_in, run_cli, small_document, tree_hashes
+
+pytestmark = pytest.mark.slow
+
+
+def generator_module_name(op: spec.Operation) -> tuple[str, str]:
+    """The (tag, module) the generator itself computes for ``op`` (its own naming code)."""
+    from openapi_python_client.parser.openapi import generate_operation_id
+    from openapi_python_client.schema.untrusted_string import UntrustedString
+    from openapi_python_client.strings import PythonIdentifier
+
+    tag = PythonIdentifier(op.tags[0] if op.tags else "default", prefix="tag")
+    if op.operation_id:
+        name = PythonIdentifier(op.operation_id, prefix="field_")
+    else:
+        name = generate_operation_id(
+            path=UntrustedString(op.path), method=op.method.lower(), prefix="field_"
+        )
+    return str(tag), str(PythonIdentifier(name, "field_"))
+
+
+def test_two_regenerations_give_byte_identical_trees(
+    regenerated: Path, regenerated_again: Path
+) -> None:
+    first, second = tree_hashes(regenerated), tree_hashes(regenerated_again)
+    assert len(first) > 100
+    assert first == second
+
+
+def test_generated_package_is_stamped_with_the_pin(regenerated: Path) -> None:
+    pin = spec.load_pin()
+    result = python_in(
+        regenerated.parent,
+        "import json, issuetrak_client as c; print(json.dumps([c.SPEC_LABEL, c.SPEC_SHA256, c.SPEC_SOURCE, c.GENERATOR, c.__file__]))",
+    )
+    assert result.returncode == 0, result.stderr
+    label, sha256, source, generator, where = json.loads(result.stdout)
+    assert (label, sha256, source, generator) == (pin.label, pin.sha256, pin.source, pin.generator)
+    assert Path(where).parent == regenerated
+
+
+def test_every_operation_of_the_pinned_document_has_an_importable_module(regenerated: Path) -> None:
+    operations = list(spec.iter_operations(spec.load_document()))
+    modules = {
+        op.operation_id or f"{op.method} {op.path}": "issuetrak_client.api.{}.{}".format(
+            *generator_module_name(op)
+        )
+        for op in operations
+    }
+    assert len(set(modules.values())) == len(operations)
+    code = (
+        "import importlib, json, sys\n"
+        f"modules = json.loads({json.dumps(json.dumps(modules))})\n"
+        "bad = {op: m for op, m in modules.items()\n"
+        "       if not callable(getattr(importlib.import_module(m), 'sync_detailed', None))}\n"
+        "print(json.dumps(bad))\n"
+    )
+    result = python_in(regenerated.parent, code)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {}
+
+
+def test_module_names_regen_expects_are_the_generators_own(tmp_path: Path) -> None:
+    documents = [spec.load_document()]
+    documents += [json.loads(p.read_bytes()) for p in sorted(REALWORLD.glob("*.json"))]
+    tricky = {
+        "paths": {
+            "/a/{Id}/b-c": {
+                "get": {"responses": {}},
+                "post": {"operationId": "Post_Thing2Go", "tags": ["My Tag!"], "responses": {}},
+            },
+            "/class": {
+                "get": {"operationId": "class", "responses": {}},
+                "put": {"operationId": "_private", "responses": {}},
+            },
+            "/9lives": {"get": {"operationId": "9Lives", "tags": ["list"], "responses": {}}},
+        }
+    }
+    for document in [*documents, tricky]:
+        for op in spec.iter_operations(document):
+            assert _codegen.operation_module(op) == generator_module_name(op), (op.method, op.path)
+
+
+def test_regen_check_passes_on_a_fresh_tree_and_names_files_that_differ(
+    regenerated_again: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "issuetrak_client"
+    shutil.copytree(regenerated_again, copy)
+    assert run_cli("regen", "--check", "--output", str(copy)).returncode == 0
+    (copy / "client.py").write_text("# edited by hand\n", encoding="utf-8")
+    result = run_cli("regen", "--check", "--output", str(copy))
+    assert result.returncode == 1
+    assert "client.py" in result.stderr and "out of date" in result.stderr
+    assert (copy / "client.py").read_text(encoding="utf-8") == "# edited by hand\n"
+
+
+# --- ad-hoc documents (--from) -----------------------------------------------------------------
+
+
+def write(path: Path, document: object) -> Path:
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def test_from_file_generates_an_importable_package_stamped_with_the_file(tmp_path: Path) -> None:
+    source = write(tmp_path / "things.json", small_document())
+    output = tmp_path / "out" / "issuetrak_client"
+    result = run_cli("regen", "--from", str(source), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    assert "2 of 2 operations" in result.stdout
+    check = python_in(
+        output.parent,
+        "import issuetrak_client as c; from issuetrak_client.api.things import get_thing, list_things; print(c.SPEC_LABEL, c.SPEC_SHA256)",
+    )
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.split() == ["things", spec.sha256_file(source)]
+
+
+def test_failed_regen_leaves_the_previous_package_in_place(tmp_path: Path) -> None:
+    output = tmp_path / "issuetrak_client"
+    output.mkdir()
+    (output / "sentinel.py").write_text("previous = True\n", encoding="utf-8")
+    broken = small_document()
+    broken["components"]["schemas"]["Thing"]["properties"]["name"]["maxLength"] = -1
+    result = run_cli(
+        "regen", "--from", str(write(tmp_path / "broken.json", broken)), "--output", str(output)
+    )
+    assert result.returncode == 1
+    assert sorted(p.name for p in output.iterdir()) == ["sentinel.py"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.json", "issuetrak_client"]
+    assert "broken.json cannot be generated" in result.stderr
+    assert "/components/schemas/Thing/properties/name/maxLength is -1" in result.stderr
+
+
+def test_generator_warning_fails_regen_with_the_parameter_named(tmp_path: Path) -> None:
+    document = small_document()
+    del document["paths"]["/Things/{id}"]["get"]["parameters"]
+    output = tmp_path / "issuetrak_client"
+    result = run_cli(
+        "regen",
+        "--from",
+        str(write(tmp_path / "undeclared.json", document)),
+        "--output",
+        str(output),
+    )
+    assert result.returncode == 1
+    assert "path parameter 'id' is used in /Things/{id} but not declared for GET" in result.stderr
+    assert "--allow-warnings" in result.stderr
+    assert not output.exists()
+
+
+def test_allow_warnings_writes_the_package_and_says_what_was_left_out(tmp_path: Path) -> None:
+    document = small_document()
+    document["paths"]["/Things"]["get"]["parameters"] = [
+        {"name": "nope", "in": "path", "required": True, "schema": {"type": "string"}}
+    ]
+    output = tmp_path / "issuetrak_client"
+    result = run_cli(
+        "regen",
+        "--from",
+        str(write(tmp_path / "extra.json", document)),
+        "--output",
+        str(output),
+        "--allow-warnings",
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        "path parameter 'nope' is declared for GET /Things but /Things has no {nope} segment"
+        in result.stderr
+    )
+    assert "1 of 2 operations, 1 left out" in result.stdout
+    assert (output / "api" / "things" / "get_thing.py").is_file()
+    assert not (output / "api" / "things" / "list_things.py").exists()
+
+
+def test_a_config_entry_with_a_reason_accepts_a_warning(tmp_path: Path) -> None:
+    document = small_document()
+    document["paths"]["/Things"]["get"]["parameters"] = [
+        {"name": "nope", "in": "path", "required": True, "schema": {"type": "string"}}
+    ]
+    config = tmp_path / "generator.yaml"
+    config.write_text(
+        (REPO / "spec" / "generator.yaml")
+        .read_text(encoding="utf-8")
+        .replace(
+            "issuetrak_accepted_warnings: []",
+            "issuetrak_accepted_warnings:\n  - match: 'WARNING parsing GET /Things '\n    reason: the listing is not used\n",
+        ),
+        encoding="utf-8",
+    )
+    source = write(tmp_path / "extra.json", document)
+    result = run_cli(
+        "regen",
+        "--from",
+        str(source),
+        "--config",
+        str(config),
+        "--output",
+        str(tmp_path / "issuetrak_client"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "accepted warning: WARNING parsing GET /Things" in result.stderr
+    assert "(the listing is not used)" in result.stderr
+
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("    reason: the listing is not used\n", ""),
+        encoding="utf-8",
+    )
+    result = run_cli(
+        "regen",
+        "--from",
+        str(source),
+        "--config",
+        str(config),
+        "--output",
+        str(tmp_path / "issuetrak_client"),
+    )
+    assert result.returncode == 1
+    assert "issuetrak_accepted_warnings entry #0 needs both 'match' and 'reason'" in result.stderr
+
+
+def test_operations_that_would_share_a_module_are_refused(tmp_path: Path) -> None:
+    document = small_document()
+    document["paths"]["/Things/{id}"]["get"]["operationId"] = (
+        "listThings"  # snake-cases like ListThings
+    )
+    result = run_cli(
+        "regen",
+        "--from",
+        str(write(tmp_path / "clash.json", document)),
+        "--output",
+        str(tmp_path / "issuetrak_client"),
+    )
+    assert result.returncode == 1
+    assert "all become api/things/list_things.py" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"<html>nope</html>", "is not JSON"),
+        (b'{"swagger": "2.0", "info": {}}', "is a Swagger 2.0 document"),
+        (b'{"info": {}}', "is not an OpenAPI 3 document (its 'openapi' field is missing)"),
+        (b"[1, 2]", "its top level is a list"),
+    ],
+)
+def test_from_file_that_is_not_openapi_3_gets_a_specific_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, expected: str
+) -> None:
+    source = tmp_path / "doc.json"
+    source.write_bytes(content)
+    assert regen.main(["--from", str(source), "--output", str(tmp_path / "issuetrak_client")]) == 1
+    err = capsys.readouterr().err
+    assert expected in err and str(source) in err
+    assert err.count("\n") == 1
+
+
+def test_from_missing_file_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert regen.main(["--from", str(tmp_path / "absent.json")]) == 1
+    assert f"--from {tmp_path / 'absent.json'}: no such file" in capsys.readouterr().err
+
+
+def test_missing_generator_is_reported_with_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "bin" / "python"))
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "openapi_python_client" else real_find_spec(name, *a),
+    )
+    output = tmp_path / "issuetrak_client"
+    assert regen.main(["--output", str(output)]) == 1
+    err = capsys.readouterr().err
+    assert "openapi-python-client is not installed" in err and "pip install -e '.[dev]'" in err
+    assert not output.exists()
+
+
+def test_pin_made_with_another_generator_version_is_refused(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = json.dumps(small_document()).encode()
+    (
+        project.pin("things-1", body, generator="openapi-python-client==0.0.1") / "openapi.json"
+    ).write_bytes(body)
+    assert regen.main(["--output", str(tmp_path / "issuetrak_client")]) == 1
+    err = capsys.readouterr().err
+    assert "generated with openapi-python-client==0.0.1" in err and "is installed" in err
+
+
+def test_missing_config_is_named(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert regen.main(["--config", str(tmp_path / "nope.yaml")]) == 1
+    assert f"generator config {tmp_path / 'nope.yaml'} not found" in capsys.readouterr().err
+
+
+def test_pinned_label_in_another_project_regenerates_with_its_overrides(
+    project: Project, tmp_path: Path
+) -> None:
+    body = json.dumps(small_document()).encode()
+    folder = project.pin("things-1", body)
+    (folder / "openapi.json").write_bytes(body)
+    patch = [
+        {
+            "op": "add",
+            "path": "/paths/~1Things~1{id}/delete",
+            "value": {
+                "operationId": "DeleteThing",
+                "tags": ["Things"],
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                ],
+                "responses": {"204": {"description": "gone"}},
+            },
+            "reason": "sites allow deleting things",
+        }
+    ]
+    (folder / "overrides.json").write_text(json.dumps(patch), encoding="utf-8")
+    output = tmp_path / "issuetrak_client"
+    result = run_cli(
+        "regen", "--output", str(output), env={"ISSUETRAK_PROJECT_ROOT": str(project.root)}
+    )
+    assert result.returncode == 0, result.stderr
+    assert "3 of 3 operations" in result.stdout
+    assert (output / "api" / "things" / "delete_thing.py").is_file()
