@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from issuetrak import _codegen, spec
 from issuetrak.cli import regen
 

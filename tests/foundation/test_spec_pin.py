@@ -4,7 +4,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from issuetrak import spec
 from issuetrak.cli import regen
 
