@@ -1,0 +1,94 @@
+"""``issuetrak drift --site URL --token T``: what a live site returns that the pinned document does not say.
+
+A read-only crawl (GET of lists and settings, POST .../Search with a paging-only body, GET of one
+item per list) through the SDK client, so the site's rate limits are respected. Writes, into
+``--output-dir``: ``drift-report.md`` for people, ``drift.json`` for tools, and
+``overrides.proposed.json``: JSON Patch operations, each with a reason, in the format of
+``spec/<label>/overrides.json``, that would make the pinned document match what was observed.
+Exit status: 0, or 1 with ``--fail-on-drift`` when something was found, or 2 when the crawl
+could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from issuetrak import Issuetrak, IssuetrakError
+from issuetrak._evolution.drift import DriftAborted, crawl
+from issuetrak._evolution.drift_report import build_report, report_json, report_markdown
+from issuetrak._evolution.proposal import render_overrides
+from issuetrak.spec import SpecError, default_label, load_document
+
+__all__ = ["main", "run"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="issuetrak drift",
+        description="Read-only crawl of a live Issuetrak site, validated strictly against the pinned document.",
+    )
+    parser.add_argument(
+        "--site", required=True, help="site or API base URL, e.g. https://example.issuetrak.com"
+    )
+    parser.add_argument("--token", help="API v2 token (default: $ISSUETRAK_TOKEN)")
+    parser.add_argument(
+        "--spec-label", help="pinned document to compare with (default: spec/default)"
+    )
+    parser.add_argument(
+        "--output-dir",
+        default="drift-report",
+        help="where to write the reports (default: drift-report)",
+    )
+    parser.add_argument(
+        "--max-pages", type=int, default=1, help="pages to read per list or search (default: 1)"
+    )
+    parser.add_argument(
+        "--page-size", type=int, default=5, help="items per page, 1-100 (default: 5)"
+    )
+    parser.add_argument(
+        "--fail-on-drift", action="store_true", help="exit with status 1 if anything was found"
+    )
+    return parser
+
+
+def run(argv: Sequence[str], *, client_options: Mapping[str, Any] | None = None) -> int:
+    """:func:`main` with extra keyword arguments for :class:`issuetrak.Issuetrak` (tests pass a transport)."""
+    args = _parser().parse_args(list(argv))
+    if args.max_pages < 1 or not 1 <= args.page_size <= 100:
+        sys.stderr.write(
+            "issuetrak drift: --max-pages must be >= 1 and --page-size between 1 and 100\n"
+        )
+        return 2
+    label = args.spec_label or default_label()
+    try:
+        document = load_document(label)
+    except SpecError as exc:
+        sys.stderr.write(f"issuetrak drift: {exc}\n")
+        return 2
+    try:
+        with Issuetrak(args.site, args.token, **dict(client_options or {})) as client:
+            result = crawl(client, document, max_pages=args.max_pages, page_size=args.page_size)
+    except (DriftAborted, IssuetrakError) as exc:
+        sys.stderr.write(f"issuetrak drift: {exc}\n")
+        return 2
+    report = build_report(document, result, site=args.site, label=label)
+    out = Path(args.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "drift-report.md").write_text(report_markdown(report), encoding="utf-8")
+    (out / "drift.json").write_text(report_json(report), encoding="utf-8")
+    (out / "overrides.proposed.json").write_text(
+        render_overrides(report.proposal), encoding="utf-8"
+    )
+    sys.stderr.write(
+        f"issuetrak drift: {len(result.exchanges)} requests, {len(report.findings)} finding(s), "
+        f"{len(report.proposal)} proposed override(s); reports in {out}/\n"
+    )
+    return 1 if args.fail_on_drift and report.has_drift else 0
+
+
+def main(argv: Sequence[str]) -> int:
+    return run(argv)
