@@ -54,6 +54,30 @@ def _true(_: Record) -> bool:
     return True
 
 
+def _all(preds: list[Predicate]) -> Predicate:
+    """AND of predicates without generator overhead for the common short cases."""
+    if not preds:
+        return _true
+    if len(preds) == 1:
+        return preds[0]
+    if len(preds) == 2:
+        a, b = preds
+        return lambda r: a(r) and b(r)
+    if len(preds) == 3:
+        a, b, c = preds
+        return lambda r: a(r) and b(r) and c(r)
+    return lambda r: all(p(r) for p in preds)
+
+
+def _any(preds: list[Predicate]) -> Predicate:
+    if len(preds) == 1:
+        return preds[0]
+    if len(preds) == 2:
+        a, b = preds
+        return lambda r: a(r) or b(r)
+    return lambda r: any(p(r) for p in preds)
+
+
 def _norm(name: str) -> str:
     return name.lower().replace("s", "")
 
@@ -139,8 +163,13 @@ def _string_pred(field: str, kind: str, values: list[Any], get: Getter) -> Predi
 
 
 def _number(value: Any) -> float | None:
-    if isinstance(value, Mapping):
+    cls = value.__class__
+    if cls is int or cls is float:
+        return value  # type: ignore[no-any-return]
+    if cls is dict:
         value = value.get("iid")
+        if value.__class__ is int:
+            return value  # type: ignore[no-any-return]
     if value is None or isinstance(value, bool):
         return None if value is None else float(value)
     try:
@@ -317,21 +346,17 @@ class _Compiler:
 
             def getter(r: Record, a: str = attr) -> Any:
                 v = base(r)
-                return v.get(a) if isinstance(v, Mapping) else None
+                return v.get(a) if v.__class__ is dict else None
 
             preds.append(self.criteria(f"{field}.{key}", sub_name, sub, getter))
         return preds
 
     def entity(self, field: str, schema_name: str, body: Mapping[str, Any], get: Getter) -> Predicate:
-        preds = self._sub(field, schema_name, body, get, None)
-        return lambda r: all(p(r) for p in preds)
+        return _all(self._sub(field, schema_name, body, get, None))
 
     def collection(self, field: str, schema_name: str, body: Mapping[str, Any], get: Getter) -> Predicate:
         kind = body.get("type") or "CollectionContainsAtLeastOneMatchingEntity"
-        element_preds = self._sub(field, schema_name, body, lambda e: e, "type")
-
-        def element_ok(e: Any) -> bool:
-            return all(p(e) for p in element_preds)
+        element_ok = _all(self._sub(field, schema_name, body, lambda e: e, "type"))
 
         def items(r: Record) -> list[Any]:
             v = get(r)
@@ -388,7 +413,7 @@ class _Compiler:
                     return _udf_value(r.get(field), k, u)
 
                 preds.append(self.criteria(f"{field}.{kind_key}[{udf_id}]", crit_name, item.get(crit_key), getter))
-        return lambda r: all(p(r) for p in preds)
+        return _all(preds)
 
     def filter(self, schema_name: str, body: Mapping[str, Any], record_props: Mapping[str, Any]) -> Predicate:
         props = self.index.properties(schema_name)
@@ -411,14 +436,7 @@ class _Compiler:
             preds.append(self.filter(schema_name, nested, record_props))
         use_or = str(body.get("queryOperator") or "And").lower() == "or"
         negate = bool(body.get("negateAll"))
-        if not preds:
-            combined: Predicate = _true
-        elif use_or:
-            combined = lambda r: any(p(r) for p in preds)  # noqa: E731
-        elif len(preds) == 1:
-            combined = preds[0]
-        else:
-            combined = lambda r: all(p(r) for p in preds)  # noqa: E731
+        combined = _any(preds) if use_or and preds else _all(preds)
         if negate:
             return lambda r: not combined(r)
         return combined

@@ -114,6 +114,9 @@ def _actor_ref(site: MockSite, actor_iid: int | None) -> dict[str, Any]:
 
 
 def _empty_ref(site: MockSite, schema: Mapping[str, Any]) -> Any:
+    name = ref_name(schema)
+    if name:
+        return site.template(name)
     return site.index.default_for(schema, site.now(), depth=1)
 
 
@@ -130,9 +133,6 @@ def create_issue(site: MockSite, payload: Mapping[str, Any], actor: Actor | None
     record = site.new_record(store, payload, actor_iid)
     iid = record["iid"]
     props = site.index.properties(store.entity)
-    for key, schema in props.items():
-        if record.get(key) is None and ref_name(schema) and (ref_name(schema) or "").startswith("ReferencedEntity"):
-            record[key] = _empty_ref(site, schema)
     record["issueNumber"] = iid
     record["isOpen"] = True
     record["submissionMethod"] = payload.get("submissionMethod", "API") if "submissionMethod" in props else None

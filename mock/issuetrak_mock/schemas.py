@@ -18,7 +18,6 @@ from jsonschema import Draft7Validator, FormatChecker
 __all__ = ["SchemaIndex", "format_datetime", "parse_datetime", "ref_name"]
 
 REF_PREFIX = "#/components/schemas/"
-_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
 
 def ref_name(schema: Mapping[str, Any]) -> str | None:
@@ -34,7 +33,7 @@ def ref_name(schema: Mapping[str, Any]) -> str | None:
 
 def format_datetime(value: dt.datetime) -> str:
     """Issuetrak's wire format for date-times: local time, no UTC offset, whole seconds."""
-    return value.strftime(_TIME_FORMAT)
+    return value.replace(microsecond=0).isoformat()
 
 
 def parse_datetime(value: str) -> dt.datetime:

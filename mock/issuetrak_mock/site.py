@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import random
 import re
 import hashlib
@@ -117,6 +118,9 @@ class MockSite:
         self.issue_number = itertools.count(1)
         self._trace_prefix = "0H" + "".join(self.random.choice("ABCDEFGHIJKLMNOPQRSTUV0123456789") for _ in range(11))
         self._trace_counter = itertools.count(1)
+        self._templates: dict[str, str] = {}
+        self._stem_cache: dict[str, str | None] = {}
+        self._plans: dict[tuple[str, str], tuple[Any, ...]] = {}
 
     # -- small helpers -----------------------------------------------------------------------
 
@@ -138,6 +142,14 @@ class MockSite:
         return self.stores.get(key) if key else None
 
     def store_key_for_stem(self, stem: str) -> str | None:
+        try:
+            return self._stem_cache[stem]
+        except KeyError:
+            found = self._find_stem(stem)
+            self._stem_cache[stem] = found
+            return found
+
+    def _find_stem(self, stem: str) -> str | None:
         stem = stem.lower()
         stem = _STEM_ALIASES.get(stem, stem)
         key = self._stems.get(stem)
@@ -230,15 +242,36 @@ class MockSite:
         if value not in store.records:
             raise ReferenceError_(f"{store.entity} with IID {value} does not exist ('{field_name}').")
 
-    def _convert(self, schema: Mapping[str, Any], value: Any) -> Any:
-        resolved = self.index.resolve(schema)
-        fmt = resolved.get("format")
-        if isinstance(value, str) and value:
-            if fmt == "date-time":
-                return format_datetime(parse_datetime(value))
-            if fmt == "date":
-                return value.split("T")[0]
-        return value
+    def _plan(self, entity: str, key: str) -> tuple[Any, ...]:
+        """How a payload field lands on a record of ``entity`` (cached; see :meth:`apply_payload`)."""
+        cached = self._plans.get((entity, key))
+        if cached is not None:
+            return cached
+        props = self.index.properties(entity)
+        plan: tuple[Any, ...] = ("skip",)
+        if key in props:
+            target = props[key]
+            ref = ref_name(target)
+            if ref and ref.startswith("ReferencedEntity"):
+                plan = ("skip",)
+            else:
+                plan = ("copy", self.index.resolve(target).get("format"))
+        elif key.endswith("Iid"):
+            stem = key[:-3]
+            for cand in (stem, stem + "User", stem.replace("edTo", "") + "User", stem.replace("By", "ByUser")):
+                if cand in props:
+                    ref = ref_name(props[cand])
+                    if ref and ref.startswith("ReferencedEntity"):
+                        plan = ("ref", cand, self.store_key_for_stem(stem), ref)
+                    break
+        elif key.endswith("Iids"):
+            plural = key[:-4] + "s"
+            if plural in props:
+                ref = ref_name(self.index.resolve(props[plural]).get("items", {}))
+                if ref:
+                    plan = ("refs", plural, self.store_key_for_stem(key[:-4]), ref)
+        self._plans[(entity, key)] = plan
+        return plan
 
     def apply_payload(self, record: Record, entity: str, payload: Mapping[str, Any]) -> None:
         """Copy a Create/Update payload onto a read record by Issuetrak's naming rules.
@@ -247,40 +280,32 @@ class MockSite:
         reference ``x`` (or ``xUser``) with ``{id, iid, name}``; ``xIids`` fills a list ``xs``.
         Unknown fields are ignored, as the real API does.
         """
-        props = self.index.properties(entity)
         for key, value in payload.items():
-            if key in props:
-                target = props[key]
-                ref = ref_name(target)
-                if ref and ref.startswith("ReferencedEntity") and not isinstance(value, Mapping):
-                    continue
-                record[key] = self._convert(target, value)
-                continue
-            if key.endswith("Iid"):
-                stem = key[:-3]
-                for cand in (stem, stem + "User", stem.replace("edTo", "") + "User", stem.replace("By", "ByUser")):
-                    if cand in props:
-                        ref = ref_name(props[cand])
-                        if ref and ref.startswith("ReferencedEntity"):
-                            store_key = self.store_key_for_stem(stem)
-                            record[cand] = self.reference(store_key, value, ref) if store_key and value is not None else None
-                        break
-            elif key.endswith("Iids") and isinstance(value, list):
-                plural = key[:-4] + "s"
-                if plural in props:
-                    items = self.index.resolve(props[plural]).get("items", {})
-                    ref = ref_name(items)
-                    store_key = self.store_key_for_stem(key[:-4])
-                    if ref and store_key:
-                        record[plural] = [r for v in value if (r := self.reference(store_key, v, ref))]
-                    elif ref:
-                        record[plural] = [{"id": v, "iid": v, "name": None} for v in value]
+            plan = self._plan(entity, key)
+            action = plan[0]
+            if action == "copy":
+                fmt = plan[1]
+                if fmt and isinstance(value, str) and value:
+                    if fmt == "date-time":
+                        value = format_datetime(parse_datetime(value))
+                    elif fmt == "date":
+                        value = value.split("T")[0]
+                record[key] = value
+            elif action == "ref":
+                _, cand, store_key, ref = plan
+                found = self.reference(store_key, value, ref) if store_key and value is not None else None
+                record[cand] = found if found is not None else self.template(ref)
+            elif action == "refs" and isinstance(value, list):
+                _, plural, store_key, ref = plan
+                if store_key:
+                    record[plural] = [r for v in value if (r := self.reference(store_key, v, ref))]
+                else:
+                    record[plural] = [{"id": v, "iid": v, "name": None} for v in value]
 
     def new_record(self, store: Store, payload: Mapping[str, Any], actor_iid: int | None) -> Record:
         """A full read record: schema defaults, then the payload, then server-owned fields."""
         now = self.now_text()
-        schema = self.index.schemas.get(store.entity, {})
-        record: Record = self.index.default_for(schema, self.now())
+        record = self.template(store.entity)
         self.apply_payload(record, store.entity, payload)
         iid = store.allocate()
         props = self.index.properties(store.entity)
@@ -312,6 +337,15 @@ class MockSite:
         if "modifiedByUserIid" in props:
             record["modifiedByUserIid"] = actor_iid
         return record
+
+    def template(self, entity: str) -> Record:
+        """A fresh copy of the entity's default record (built once per entity, then copied)."""
+        cached = self._templates.get(entity)
+        if cached is None:
+            cached = json.dumps(self.index.default_for(self.index.schemas.get(entity, {}), self.now()))
+            self._templates[entity] = cached
+        result: Record = json.loads(cached)
+        return result
 
     def output(self, schema: str, record: Mapping[str, Any]) -> dict[str, Any]:
         """The record in the shape of ``schema`` (usually its own read schema).
