@@ -11,13 +11,15 @@ Shared by the sync and async namespaces so both accept exactly the same argument
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import attrs
 
 from ._catalog import OpSpec
+from ._exceptions import IssuetrakError
 from ._facade_errors import UnexpectedResponseError, UnknownFieldError, UsageError
 from ._models import field_names, is_model, strip_extras, to_wire, wire_key
 from ._paging import DEFAULT_PAGE_SIZE
@@ -143,8 +145,9 @@ def bind(spec: OpSpec, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Bound:
     if rest:
         raise TypeError(f"{spec.qualname}() got {len(args)} positional arguments; too many")
     if bound.paged:
-        bound.page_size = int(kwargs.pop("page_size", DEFAULT_PAGE_SIZE) or DEFAULT_PAGE_SIZE)
-        bound.first_page = int(kwargs.pop("page_number", 1) or 1)
+        size, first = kwargs.pop("page_size", None), kwargs.pop("page_number", None)
+        bound.page_size = DEFAULT_PAGE_SIZE if size is None else int(size)
+        bound.first_page = 1 if first is None else int(first)
     for name in list(kwargs):
         if name in spec.query_params:
             value = kwargs.pop(name)
@@ -171,6 +174,19 @@ def _status_error(spec: OpSpec, response: Any) -> Exception:
         messages = [str(getattr(i, "message", "")) for i in info if getattr(i, "message", None)]
     text = "; ".join(messages) or "error reply"
     return UnexpectedResponseError(text, status_code=status, operation=spec.qualname)
+
+
+@contextlib.contextmanager
+def parsing(spec: OpSpec) -> Iterator[None]:
+    """Turn the generated parser's KeyError/TypeError/ValueError on a malformed reply into one error."""
+    try:
+        yield
+    except IssuetrakError:
+        raise
+    except (KeyError, TypeError, ValueError) as exc:
+        raise UnexpectedResponseError(
+            f"reply does not match the document ({type(exc).__name__}: {exc})", status_code=200, operation=spec.qualname
+        ) from exc
 
 
 def result(spec: OpSpec, response: Any) -> Any:

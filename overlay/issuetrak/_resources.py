@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from . import _catalog
-from ._calls import Bound, bind, result, unwrap
+from ._calls import Bound, bind, parsing, result, unwrap
 from ._facade_errors import UsageError
 from ._merge import check_changes, merged_body
 from ._models import is_model
@@ -116,7 +116,8 @@ class SyncNamespace(_Namespace):
     """Namespace whose methods send the request and return the result."""
 
     def _send(self, spec: _catalog.OpSpec, kwargs: dict[str, Any]) -> Any:
-        response = spec.module.sync_detailed(client=self._api(), **kwargs)
+        with parsing(spec):
+            response = spec.module.sync_detailed(client=self._api(), **kwargs)
         return result(spec, response), int(response.status_code)
 
     def _call(self, spec: _catalog.OpSpec, kwargs: dict[str, Any]) -> Any:
@@ -164,7 +165,8 @@ class AsyncNamespace(_Namespace):
     _is_async = True
 
     async def _send(self, spec: _catalog.OpSpec, kwargs: dict[str, Any]) -> Any:
-        response = await spec.module.asyncio_detailed(client=self._api(), **kwargs)
+        with parsing(spec):
+            response = await spec.module.asyncio_detailed(client=self._api(), **kwargs)
         return result(spec, response), int(response.status_code)
 
     async def _call(self, spec: _catalog.OpSpec, kwargs: dict[str, Any]) -> Any:

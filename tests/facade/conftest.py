@@ -74,13 +74,15 @@ def sample(doc: dict[str, Any], schema: dict[str, Any], *, full: bool = True, de
     return None
 
 
-def response_schema(doc: dict[str, Any], method: str, path: str) -> dict[str, Any] | None:
+def success_response(doc: dict[str, Any], method: str, path: str) -> tuple[int, dict[str, Any] | None]:
+    """The documented 2xx status of an operation and its JSON schema (None: no body)."""
     op = doc["paths"][path][method.lower()]
-    for status in ("200", "201"):
-        content = op["responses"].get(status, {}).get("content", {})
+    for status in sorted(s for s in op["responses"] if s.startswith("2")):
+        content = op["responses"][status].get("content", {})
         if "application/json" in content:
-            return content["application/json"]["schema"]  # type: ignore[no-any-return]
-    return None
+            return int(status), content["application/json"]["schema"]
+        return int(status), None
+    raise AssertionError(f"{method} {path} documents no 2xx response")
 
 
 Handler = Callable[[httpx.Request], httpx.Response]
