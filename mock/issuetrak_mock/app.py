@@ -6,12 +6,11 @@ import asyncio
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from issuetrak.spec import load_document
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route as StarletteRoute
-
-from issuetrak.spec import load_document
 
 from .clock import Clock, FrozenClock
 from .handlers import Call, dispatch, permission_problem
@@ -40,7 +39,7 @@ def create_app(
     document: Mapping[str, Any] | None = None,
     seed: int = 0,
     clock: Clock | None = None,
-    rate_limits: Iterable[RateLimit] | None | _Default = _DEFAULT,
+    rate_limits: Iterable[RateLimit] | _Default | None = _DEFAULT,
     latency_ms: float = 0,
     issues: int = 300,
     users: int = 20,
@@ -102,14 +101,18 @@ def create_app(
         content_type = request.headers.get("content-type", "")
         try:
             body: Any = None
-            if route.content_type == "application/json" or (route.request_schema and not route.content_type):
+            if route.content_type == "application/json" or (
+                route.request_schema and not route.content_type
+            ):
                 required = bool(route.spec.get("requestBody", {}).get("required"))
                 body = parse_json(raw, required=required)
                 if body is not None or required:
                     if route.request_schema:
                         validate_body(site.index, route.request_schema, body)
                     elif route.request_inline is not None:
-                        validate_body(site.index, f"{route.operation_id}#body", body, route.request_inline)
+                        validate_body(
+                            site.index, f"{route.operation_id}#body", body, route.request_inline
+                        )
             call = Call(route, actor, params, request.query_params, body, raw, content_type)
             status, payload = dispatch(site, call)
         except ApiError as err:

@@ -35,14 +35,42 @@ Record = Mapping[str, Any]
 Predicate = Callable[[Record], bool]
 Getter = Callable[[Record], Any]
 
-PAGING_KEYS = frozenset({"sortField", "sortDirection", "pageNumber", "pageSize", "includeProperties"})
+PAGING_KEYS = frozenset(
+    {"sortField", "sortDirection", "pageNumber", "pageSize", "includeProperties"}
+)
 LOGIC_KEYS = frozenset({"negateAll", "queryOperator", "nestedFilters"})
 
-_NO_VALUES = {"IsBlank", "HasValue", "IsEmpty", "IsTrue", "IsFalse", "Today", "Yesterday", "Tomorrow",
-              "ThisWeek", "LastWeek", "NextWeek", "ThisMonth", "LastMonth", "NextMonth", "ThisYear",
-              "LastYear", "NextYear"}
-_ONE_VALUE = {"Contains", "StartsWith", "EndsWith", "LessThan", "GreaterThan", "LessThanOrEqual",
-              "GreaterThanOrEqual", "On", "After", "Before"}
+_NO_VALUES = {
+    "IsBlank",
+    "HasValue",
+    "IsEmpty",
+    "IsTrue",
+    "IsFalse",
+    "Today",
+    "Yesterday",
+    "Tomorrow",
+    "ThisWeek",
+    "LastWeek",
+    "NextWeek",
+    "ThisMonth",
+    "LastMonth",
+    "NextMonth",
+    "ThisYear",
+    "LastYear",
+    "NextYear",
+}
+_ONE_VALUE = {
+    "Contains",
+    "StartsWith",
+    "EndsWith",
+    "LessThan",
+    "GreaterThan",
+    "LessThanOrEqual",
+    "GreaterThanOrEqual",
+    "On",
+    "After",
+    "Before",
+}
 _TWO_VALUES = {"RangeInclusive", "CustomRange"}
 
 
@@ -82,24 +110,37 @@ def _norm(name: str) -> str:
     return name.lower().replace("s", "")
 
 
-def field_getter(record_props: Mapping[str, Any], field: str, user_name: Callable[[Any], Any]) -> Getter:
+def field_getter(
+    record_props: Mapping[str, Any], field: str, user_name: Callable[[Any], Any]
+) -> Getter:
     """How a filter or sort field reads a record: same name, or Issuetrak's naming variants.
 
     ``closedBy`` reads ``closedByUser``, ``nextActionByDate`` reads ``nextActionDate``,
     ``createdBy`` reads the display name of ``createdByUserIid``.
     """
-    candidates = [field, field + "User", field.replace("By", "ByUser", 1), field.replace("By", "", 1)]
-    for cand in candidates:
-        if cand in record_props:
-            return lambda r, c=cand: r.get(c)
-    wanted = _norm(field)
-    for prop in record_props:
-        if _norm(prop) == wanted:
-            return lambda r, c=prop: r.get(c)
+    candidates = [
+        field,
+        field + "User",
+        field.replace("By", "ByUser", 1),
+        field.replace("By", "", 1),
+    ]
+    found = next((c for c in candidates if c in record_props), None)
+    if found is None:
+        wanted = _norm(field)
+        found = next((p for p in record_props if _norm(p) == wanted), None)
+    if found is not None:
+        return _key_getter(found)
     if field + "UserIid" in record_props:
         key = field + "UserIid"
         return lambda r: user_name(r.get(key))
     return lambda r: r.get(field)
+
+
+def _key_getter(key: str) -> Getter:
+    def get(r: Record) -> Any:
+        return r.get(key)
+
+    return get
 
 
 def date_window(kind: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
@@ -117,7 +158,12 @@ def date_window(kind: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
         start = sunday + dt.timedelta(days=shift)
         return start, start + dt.timedelta(days=6)
     if kind in ("ThisMonth", "LastMonth", "NextMonth"):
-        month_index = today.year * 12 + today.month - 1 + {"ThisMonth": 0, "LastMonth": -1, "NextMonth": 1}[kind]
+        month_index = (
+            today.year * 12
+            + today.month
+            - 1
+            + {"ThisMonth": 0, "LastMonth": -1, "NextMonth": 1}[kind]
+        )
         start = dt.date(month_index // 12, month_index % 12 + 1, 1)
         nxt = month_index + 1
         end = dt.date(nxt // 12, nxt % 12 + 1, 1) - day
@@ -132,9 +178,13 @@ def _check_arity(field: str, kind: str, values: list[Any]) -> None:
     if kind in _NO_VALUES and values:
         raise FilterError(f"'{field}': criteria type '{kind}' takes no values, got {len(values)}.")
     if kind in _ONE_VALUE and len(values) != 1:
-        raise FilterError(f"'{field}': criteria type '{kind}' needs exactly one value, got {len(values)}.")
+        raise FilterError(
+            f"'{field}': criteria type '{kind}' needs exactly one value, got {len(values)}."
+        )
     if kind in _TWO_VALUES and len(values) != 2:
-        raise FilterError(f"'{field}': criteria type '{kind}' needs exactly two values, got {len(values)}.")
+        raise FilterError(
+            f"'{field}': criteria type '{kind}' needs exactly two values, got {len(values)}."
+        )
     if kind == "MatchAny" and not values:
         raise FilterError(f"'{field}': criteria type 'MatchAny' needs at least one value.")
 
@@ -165,11 +215,11 @@ def _string_pred(field: str, kind: str, values: list[Any], get: Getter) -> Predi
 def _number(value: Any) -> float | None:
     cls = value.__class__
     if cls is int or cls is float:
-        return value  # type: ignore[no-any-return]
+        return float(value)
     if cls is dict:
         value = value.get("iid")
         if value.__class__ is int:
-            return value  # type: ignore[no-any-return]
+            return float(value)
     if value is None or isinstance(value, bool):
         return None if value is None else float(value)
     try:
@@ -330,7 +380,9 @@ class _Compiler:
             return _enum_pred(field, kind, values, get)
         raise FilterError(f"'{field}': criteria kind {match_enum} is not supported.")
 
-    def _sub(self, field: str, schema_name: str, body: Mapping[str, Any], base: Getter, skip: str | None) -> list[Predicate]:
+    def _sub(
+        self, field: str, schema_name: str, body: Mapping[str, Any], base: Getter, skip: str | None
+    ) -> list[Predicate]:
         props = self.index.properties(schema_name)
         preds: list[Predicate] = []
         for key, sub in body.items():
@@ -351,16 +403,24 @@ class _Compiler:
             preds.append(self.criteria(f"{field}.{key}", sub_name, sub, getter))
         return preds
 
-    def entity(self, field: str, schema_name: str, body: Mapping[str, Any], get: Getter) -> Predicate:
+    def entity(
+        self, field: str, schema_name: str, body: Mapping[str, Any], get: Getter
+    ) -> Predicate:
         return _all(self._sub(field, schema_name, body, get, None))
 
-    def collection(self, field: str, schema_name: str, body: Mapping[str, Any], get: Getter) -> Predicate:
+    def collection(
+        self, field: str, schema_name: str, body: Mapping[str, Any], get: Getter
+    ) -> Predicate:
         kind = body.get("type") or "CollectionContainsAtLeastOneMatchingEntity"
         element_ok = _all(self._sub(field, schema_name, body, lambda e: e, "type"))
 
         def items(r: Record) -> list[Any]:
             v = get(r)
-            return [e if isinstance(e, Mapping) else {"iid": e} for e in v] if isinstance(v, list) else []
+            return (
+                [e if isinstance(e, Mapping) else {"iid": e} for e in v]
+                if isinstance(v, list)
+                else []
+            )
 
         if kind == "CollectionContainsAtLeastOneMatchingEntity":
             return lambda r: any(element_ok(e) for e in items(r))
@@ -378,15 +438,19 @@ class _Compiler:
                 if sub.get("type") == "MatchAny":
                     for value in sub.get("values") or []:
                         one = {"type": "MatchAny", "values": [value]}
-                        wanted.append(self.criteria(f"{field}.{key}", sub_name, one, lambda e, a=attr: e.get(a)))
+                        wanted.append(
+                            self.criteria(f"{field}.{key}", sub_name, one, _key_getter(attr))
+                        )
                 else:
-                    rest.append(self.criteria(f"{field}.{key}", sub_name, sub, lambda e, a=attr: e.get(a)))
+                    rest.append(self.criteria(f"{field}.{key}", sub_name, sub, _key_getter(attr)))
 
             def all_pred(r: Record) -> bool:
                 es = items(r)
                 if not es:
                     return False
-                return all(any(w(e) for e in es) for w in wanted) and all(p(e) for p in rest for e in es)
+                return all(any(w(e) for e in es) for w in wanted) and all(
+                    p(e) for p in rest for e in es
+                )
 
             return all_pred
         raise FilterError(f"'{field}': unknown collection match type '{kind}'.")
@@ -412,10 +476,16 @@ class _Compiler:
                 def getter(r: Record, k: str = kind_key, u: Any = udf_id) -> Any:
                     return _udf_value(r.get(field), k, u)
 
-                preds.append(self.criteria(f"{field}.{kind_key}[{udf_id}]", crit_name, item.get(crit_key), getter))
+                preds.append(
+                    self.criteria(
+                        f"{field}.{kind_key}[{udf_id}]", crit_name, item.get(crit_key), getter
+                    )
+                )
         return _all(preds)
 
-    def filter(self, schema_name: str, body: Mapping[str, Any], record_props: Mapping[str, Any]) -> Predicate:
+    def filter(
+        self, schema_name: str, body: Mapping[str, Any], record_props: Mapping[str, Any]
+    ) -> Predicate:
         props = self.index.properties(schema_name)
         preds: list[Predicate] = []
         for key, value in body.items():
@@ -428,10 +498,14 @@ class _Compiler:
             sub_name = ref_name(sub_schema)
             if key == "udfs" and sub_name:
                 preds.append(self.udfs(key, sub_name, value))
-            elif sub_name and "filter" == key and "properties" in resolved:
+            elif sub_name and key == "filter" and "properties" in resolved:
                 preds.append(self.filter(sub_name, value, record_props))
             elif sub_name:
-                preds.append(self.criteria(key, sub_name, value, field_getter(record_props, key, self.user_name)))
+                preds.append(
+                    self.criteria(
+                        key, sub_name, value, field_getter(record_props, key, self.user_name)
+                    )
+                )
         for nested in body.get("nestedFilters") or []:
             preds.append(self.filter(schema_name, nested, record_props))
         use_or = str(body.get("queryOperator") or "And").lower() == "or"
@@ -448,7 +522,9 @@ def _udf_value(udfs: Any, kind_key: str, udf_id: Any) -> Any:
     bucket = udfs.get(kind_key)
     if bucket is None:
         for key, value in udfs.items():
-            if key.lower().startswith(kind_key.lower()) or kind_key.lower().startswith(key.lower().removesuffix("fields")):
+            if key.lower().startswith(kind_key.lower()) or kind_key.lower().startswith(
+                key.lower().removesuffix("fields")
+            ):
                 bucket = value
                 break
     if not isinstance(bucket, list):

@@ -21,12 +21,14 @@ from .issues import PatchError, PatchRule, close_duplicates, create_issue, patch
 from .responses import ApiError
 from .routing import Route
 from .schemas import ref_name
-from .site import Actor, MockSite, ReferenceError_, Store, _singular
+from .site import Actor, MissingReference, MockSite, Store, _singular
 
 __all__ = ["Call", "dispatch", "permission_problem", "visible"]
 
 # Segments a user without admin rights may read (the "lists" an end user sees in Issuetrak).
-_END_USER_READABLE = re.compile(r"^(authenticate|issues|issuetypes|priorities|severities|substatuses|subtypes\d|system|issueforms|locations|issuehubviews)$")
+_END_USER_READABLE = re.compile(
+    r"^(authenticate|issues|issuetypes|priorities|severities|substatuses|subtypes\d|system|issueforms|locations|issuehubviews)$"
+)
 _ISSUE_AREAS = re.compile(r"^issue")
 
 
@@ -54,14 +56,23 @@ def permission_problem(site: MockSite, route: Route, actor: Actor) -> str | None
     if actor.is_admin:
         return None
     seg = _segment(route)
-    write = route.method != "GET" and route.kind != "search" and not (route.kind == "other" and route.path.lower().endswith("/search"))
+    write = (
+        route.method != "GET"
+        and route.kind != "search"
+        and not (route.kind == "other" and route.path.lower().endswith("/search"))
+    )
     if _ISSUE_AREAS.match(seg):
         if seg == "issues":
             if route.kind == "patch" and not actor.can("CanEditIssues"):
                 return "The user does not have permission to edit issues."
             if route.operation_id == "CloseDuplicateIssues" and not actor.can("CanCloseIssues"):
                 return "The user does not have permission to close issues."
-            if "tasks" in route.path.lower() and route.method == "POST" and route.kind == "create" and not actor.is_agent:
+            if (
+                "tasks" in route.path.lower()
+                and route.method == "POST"
+                and route.kind == "create"
+                and not actor.is_agent
+            ):
                 return "The user does not have permission to add tasks."
             return None
         if seg in ("issuetypes", "issueforms", "issuehubviews") and not write:
@@ -94,7 +105,9 @@ def visible(site: MockSite, store: Store, iid: Any, actor: Actor) -> bool:
 
 
 def _owns_issue(rec: Mapping[str, Any], actor: Actor) -> bool:
-    return (rec.get("submittedByUser") or {}).get("iid") == actor.user_iid or (rec.get("enteredByUser") or {}).get("iid") == actor.user_iid
+    return (rec.get("submittedByUser") or {}).get("iid") == actor.user_iid or (
+        rec.get("enteredByUser") or {}
+    ).get("iid") == actor.user_iid
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -118,7 +131,9 @@ def _lookup(site: MockSite, store: Store, call: Call, name: str) -> tuple[Any, d
     key = _record_key(site, store, call.params[name], name)
     rec = store.records.get(key)
     if rec is None or not visible(site, store, key, call.actor):
-        raise ApiError(404, f"{store.entity} with IID {call.params[name]} was not found.", "NotFound")
+        raise ApiError(
+            404, f"{store.entity} with IID {call.params[name]} was not found.", "NotFound"
+        )
     return key, rec
 
 
@@ -142,7 +157,7 @@ def _check_refs(site: MockSite, payload: Any) -> None:
         for key, value in payload.items():
             if key.endswith("Iid") and isinstance(value, int) and not isinstance(value, bool):
                 site.check_reference(key, value)
-    except ReferenceError_ as exc:
+    except MissingReference as exc:
         raise ApiError(400, str(exc)) from None
 
 
@@ -179,7 +194,9 @@ def _query_paging(site: MockSite, call: Call) -> dict[str, Any]:
             if allowed is not None:
                 match = next((a for a in allowed if str(a).lower() == raw.lower()), None)
                 if match is None:
-                    raise ApiError(400, problems={name: [f"The value '{raw}' is not valid for {name}."]})
+                    raise ApiError(
+                        400, problems={name: [f"The value '{raw}' is not valid for {name}."]}
+                    )
                 raw = match
             out[key] = raw
     return out
@@ -200,15 +217,31 @@ def _sort_key(value: Any) -> tuple[Any, ...]:
     return (1, str(value).lower())
 
 
-def _sorted(site: MockSite, entity: str, records: list[dict[str, Any]], field: str | None, direction: str | None) -> list[dict[str, Any]]:
+def _sorted(
+    site: MockSite,
+    entity: str,
+    records: list[dict[str, Any]],
+    field: str | None,
+    direction: str | None,
+) -> list[dict[str, Any]]:
     if not field:
         return records
     name = field[0].lower() + field[1:]
     getter = field_getter(site.index.properties(entity), name, site.user_name)
-    return sorted(records, key=lambda r: _sort_key(getter(r)), reverse=str(direction or "Asc").lower() == "desc")
+    return sorted(
+        records,
+        key=lambda r: _sort_key(getter(r)),
+        reverse=str(direction or "Asc").lower() == "desc",
+    )
 
 
-def _envelope(site: MockSite, call: Call, entity: str, records: list[dict[str, Any]], paging: Mapping[str, Any]) -> dict[str, Any]:
+def _envelope(
+    site: MockSite,
+    call: Call,
+    entity: str,
+    records: list[dict[str, Any]],
+    paging: Mapping[str, Any],
+) -> dict[str, Any]:
     number, size = _paging(site, call, paging)
     records = _sorted(site, entity, records, paging.get("sortField"), paging.get("sortDirection"))
     total = len(records)
@@ -217,7 +250,11 @@ def _envelope(site: MockSite, call: Call, entity: str, records: list[dict[str, A
     shape = call.route.values_schema or entity
     out: dict[str, Any] = {"values": [site.output(shape, r) for r in page]}
     if "pagingInformation" in site.index.properties(call.route.response_schema or ""):
-        out["pagingInformation"] = {"page": number, "itemTotal": total, "pageCount": math.ceil(total / size) if total else 0}
+        out["pagingInformation"] = {
+            "page": number,
+            "itemTotal": total,
+            "pageCount": math.ceil(total / size) if total else 0,
+        }
     return out
 
 
@@ -227,8 +264,12 @@ def _scoped(site: MockSite, store: Store, call: Call) -> list[dict[str, Any]]:
     if parent is None:
         records = list(store.records.values())
     else:
-        records = [r for k, r in store.records.items() if store.meta.get(k, {}).get("parent") == parent]
-    if store.entity == "Issue" and not (actor.is_admin or actor.can("CanSeeIssuesSubmittedByOthers")):
+        records = [
+            r for k, r in store.records.items() if store.meta.get(k, {}).get("parent") == parent
+        ]
+    if store.entity == "Issue" and not (
+        actor.is_admin or actor.can("CanSeeIssuesSubmittedByOthers")
+    ):
         records = [r for r in records if _owns_issue(r, actor)]
     elif store.entity == "User" and not (actor.is_admin or actor.is_agent):
         records = [r for r in records if r.get("iid") == actor.user_iid]
@@ -249,8 +290,14 @@ def handle_search(site: MockSite, call: Call) -> tuple[int, Any]:
     body = call.body if isinstance(call.body, Mapping) else {}
     records = _scoped(site, store, call)
     try:
-        pred = compile_filter(site.index, call.route.request_schema or "", body, site.index.properties(store.entity),
-                              today=site.now().date(), user_name=site.user_name)
+        pred = compile_filter(
+            site.index,
+            call.route.request_schema or "",
+            body,
+            site.index.properties(store.entity),
+            today=site.now().date(),
+            user_name=site.user_name,
+        )
     except FilterError as exc:
         raise ApiError(400, str(exc)) from None
     matched = [r for r in records if pred(r)]
@@ -270,7 +317,7 @@ def handle_create(site: MockSite, call: Call) -> tuple[int, Any]:
     if store.entity == "Issue":
         try:
             rec = create_issue(site, body, call.actor)
-        except ReferenceError_ as exc:
+        except MissingReference as exc:
             raise ApiError(400, str(exc)) from None
     else:
         _check_refs(site, body)
@@ -281,7 +328,9 @@ def handle_create(site: MockSite, call: Call) -> tuple[int, Any]:
             for key in ("issueNumber",):
                 if key in rec and key in parent_rec:
                     rec[key] = parent_rec[key]
-    return call.route.response_status, {"values": site.output(call.route.values_schema or store.entity, rec)}
+    return call.route.response_status, {
+        "values": site.output(call.route.values_schema or store.entity, rec)
+    }
 
 
 def handle_update(site: MockSite, call: Call) -> tuple[int, Any]:
@@ -289,7 +338,9 @@ def handle_update(site: MockSite, call: Call) -> tuple[int, Any]:
     key, _ = _lookup(site, store, call, call.route.params[-1])
     _check_refs(site, call.body)
     rec = site.update_record(store, key, dict(call.body or {}), call.actor.user_iid)
-    return call.route.response_status, {"values": site.output(call.route.values_schema or store.entity, rec)}
+    return call.route.response_status, {
+        "values": site.output(call.route.values_schema or store.entity, rec)
+    }
 
 
 _patch_cache: dict[int, list[PatchRule]] = {}
@@ -312,10 +363,14 @@ def handle_patch(site: MockSite, call: Call) -> tuple[int, Any]:
             raise ApiError(400, str(exc)) from None
     else:
         rec = _generic_patch(site, store, key, ops, call.actor)
-    return call.route.response_status, {"values": site.output(call.route.values_schema or store.entity, rec)}
+    return call.route.response_status, {
+        "values": site.output(call.route.values_schema or store.entity, rec)
+    }
 
 
-def _generic_patch(site: MockSite, store: Store, key: Any, ops: list[Mapping[str, Any]], actor: Actor) -> dict[str, Any]:
+def _generic_patch(
+    site: MockSite, store: Store, key: Any, ops: list[Mapping[str, Any]], actor: Actor
+) -> dict[str, Any]:
     """PATCH without a published path table: ``/Field`` names a writable property of the record."""
     props = site.index.properties(store.entity)
     lower = {p.lower(): p for p in props if not props[p].get("readOnly") and p not in ("iid", "id")}
@@ -328,15 +383,19 @@ def _generic_patch(site: MockSite, store: Store, key: Any, ops: list[Mapping[str
         value = op.get("value")
         if op.get("op") == "Remove":
             if not props[field].get("nullable"):
-                raise ApiError(400, f"Operation {number}: '/{path}' is required and cannot be removed.")
+                raise ApiError(
+                    400, f"Operation {number}: '/{path}' is required and cannot be removed."
+                )
             value = None
         errors = list(site.index.errors(f"{store.entity}.{field}", value, props[field]))
         if errors:
-            raise ApiError(400, f"Operation {number}: invalid value for '/{path}': {errors[0].message}.")
+            raise ApiError(
+                400, f"Operation {number}: invalid value for '/{path}': {errors[0].message}."
+            )
         if field.endswith("Iid") and value is not None:
             try:
                 site.check_reference(field, value)
-            except ReferenceError_ as exc:
+            except MissingReference as exc:
                 raise ApiError(400, f"Operation {number}: {exc}") from None
         changes[field] = value
     return site.update_record(store, key, changes, actor.user_iid)
@@ -372,41 +431,72 @@ def _group_memberships(site: MockSite, call: Call, user_iid: int) -> tuple[int, 
         return call.route.response_status, {}
     missing = [g for g in wanted if g not in current]
     if missing:
-        raise ApiError(400, f"The user is not a member of the groups {', '.join(map(str, missing))}.")
+        raise ApiError(
+            400, f"The user is not a member of the groups {', '.join(map(str, missing))}."
+        )
     current.difference_update(wanted)
     return call.route.response_status, {}
 
 
-def _org_memberships(site: MockSite, call: Call, owner_kind: str, owner_key: int, owner: Mapping[str, Any]) -> tuple[int, Any]:
+def _org_memberships(
+    site: MockSite, call: Call, owner_kind: str, owner_key: int, owner: Mapping[str, Any]
+) -> tuple[int, Any]:
     orgs = site.find_store("organization")
     primary = owner.get("primaryOrganizationIid")
     members = site.org_members.setdefault((owner_kind, owner_key), {})
     if primary is not None and primary not in members:
-        members[primary] = {"organizationIid": primary, "allowIssueEditingWithEditPermissions": False, "canViewUsers": False}
+        members[primary] = {
+            "organizationIid": primary,
+            "allowIssueEditingWithEditPermissions": False,
+            "canViewUsers": False,
+        }
     if call.route.method == "GET":
-        records = [{**flags, "organizationIid": org, "isPrimary": org == primary} for org, flags in sorted(members.items())]
+        records = [
+            {**flags, "organizationIid": org, "isPrimary": org == primary}
+            for org, flags in sorted(members.items())
+        ]
         paging = _query_paging(site, call)
         number, size = _paging(site, call, paging)
         page = records[(number - 1) * size : number * size]
-        return 200, {"values": page, "pagingInformation": {"page": number, "itemTotal": len(records), "pageCount": math.ceil(len(records) / size) if records else 0}}
+        return 200, {
+            "values": page,
+            "pagingInformation": {
+                "page": number,
+                "itemTotal": len(records),
+                "pageCount": math.ceil(len(records) / size) if records else 0,
+            },
+        }
     items = list(call.body or [])
     for item in items:
         org = item["organizationIid"]
         if orgs is None or org not in orgs.records:
             raise ApiError(400, f"Organization with IID {org} does not exist.")
         if org == primary:
-            raise ApiError(400, f"Organization {org} is the primary organization; its membership cannot be changed here.")
+            raise ApiError(
+                400,
+                f"Organization {org} is the primary organization; its membership cannot be changed here.",
+            )
     method = call.route.method
     if method in ("PUT", "DELETE"):
         missing = [i["organizationIid"] for i in items if i["organizationIid"] not in members]
         if missing:
-            raise ApiError(400, f"There are no memberships for the organizations {', '.join(map(str, missing))}.")
+            raise ApiError(
+                400,
+                f"There are no memberships for the organizations {', '.join(map(str, missing))}.",
+            )
     for item in items:
         org = item["organizationIid"]
         if method == "DELETE":
             members.pop(org, None)
         else:
-            flags = members.get(org, {"organizationIid": org, "allowIssueEditingWithEditPermissions": False, "canViewUsers": False})
+            flags = members.get(
+                org,
+                {
+                    "organizationIid": org,
+                    "allowIssueEditingWithEditPermissions": False,
+                    "canViewUsers": False,
+                },
+            )
             for key in ("allowIssueEditingWithEditPermissions", "canViewUsers"):
                 if key in item:
                     flags[key] = bool(item[key])
@@ -424,7 +514,9 @@ def _upload(site: MockSite, call: Call) -> tuple[int, Any]:
         raise ApiError(404, "No issues.", "NotFound")
     issue_key, _ = _lookup(site, issues, call, call.route.params[0])
     if not call.content_type.lower().startswith("multipart/form-data"):
-        raise ApiError(400, problems={"": ["The request content type must be multipart/form-data."]})
+        raise ApiError(
+            400, problems={"": ["The request content type must be multipart/form-data."]}
+        )
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
         b"Content-Type: " + call.content_type.encode("latin-1") + b"\r\n\r\n" + call.raw
     )
@@ -438,17 +530,26 @@ def _upload(site: MockSite, call: Call) -> tuple[int, Any]:
         elif str(name).lower() == "isprivate":
             text = bytes(payload).decode().strip().lower()
             if text not in ("true", "false", ""):
-                raise ApiError(400, problems={"IsPrivate": [f"The value '{text}' is not valid for IsPrivate."]})
+                raise ApiError(
+                    400, problems={"IsPrivate": [f"The value '{text}' is not valid for IsPrivate."]}
+                )
             is_private = text == "true"
     if not files:
         raise ApiError(400, "At least one file is required ('File').")
     out = []
     for original, content in files:
         rec = site.new_record(attachments, {}, call.actor.user_iid)
-        rec.update({
-            "issueId": issue_key, "originalFileName": original, "fileName": f"{uuid.UUID(int=site.random.getrandbits(128))}{original[original.rfind('.'):] if '.' in original else ''}",
-            "fileSize": len(content), "isPrivate": is_private, "fileHash": hashlib.sha256(content).hexdigest(), "fileHashVersion": 1,
-        })
+        rec.update(
+            {
+                "issueId": issue_key,
+                "originalFileName": original,
+                "fileName": f"{uuid.UUID(int=site.random.getrandbits(128))}{original[original.rfind('.') :] if '.' in original else ''}",
+                "fileSize": len(content),
+                "isPrivate": is_private,
+                "fileHash": hashlib.sha256(content).hexdigest(),
+                "fileHashVersion": 1,
+            }
+        )
         attachments.meta[rec["iid"]]["parent"] = (issues.key, issue_key)
         attachments.meta[rec["iid"]]["content"] = content
         out.append(site.output(attachments.entity, rec))
@@ -458,10 +559,19 @@ def _upload(site: MockSite, call: Call) -> tuple[int, Any]:
 def _close_duplicates(site: MockSite, call: Call) -> tuple[int, Any]:
     body = call.body or {}
     try:
-        close_duplicates(site, body["parentIssueNumber"], list(body["duplicateIssueNumbers"]), call.actor)
-    except ReferenceError_ as exc:
+        close_duplicates(
+            site, body["parentIssueNumber"], list(body["duplicateIssueNumbers"]), call.actor
+        )
+    except MissingReference as exc:
         raise ApiError(400, str(exc)) from None
-    return 200, {"information": [{"type": "Information", "message": f"Closed {len(body['duplicateIssueNumbers'])} duplicate issue(s)."}]}
+    return 200, {
+        "information": [
+            {
+                "type": "Information",
+                "message": f"Closed {len(body['duplicateIssueNumbers'])} duplicate issue(s).",
+            }
+        ]
+    }
 
 
 def _issue_form(site: MockSite, call: Call) -> tuple[int, Any]:
@@ -481,7 +591,14 @@ def _udf_search(site: MockSite, call: Call) -> tuple[int, Any]:
     filter_schema = call.route.request_schema or ""
     out: dict[str, Any] = {}
     for kind, items in definitions.items():
-        item_name = ref_name(site.index.resolve(site.index.properties(call.route.entity or "").get(kind, {})).get("items", {})) or ""
+        item_name = (
+            ref_name(
+                site.index.resolve(
+                    site.index.properties(call.route.entity or "").get(kind, {})
+                ).get("items", {})
+            )
+            or ""
+        )
         props = dict(site.index.properties(item_name))
         props["type"] = {}
         typed = [{**i, "type": kind.removesuffix("Fields")} for i in items]
@@ -490,7 +607,9 @@ def _udf_search(site: MockSite, call: Call) -> tuple[int, Any]:
         except FilterError as exc:
             raise ApiError(400, str(exc)) from None
         chosen = [i for i, t in zip(items, typed, strict=True) if pred(t)]
-        out[kind] = _sorted(site, item_name, chosen, body.get("sortField"), body.get("sortDirection"))
+        out[kind] = _sorted(
+            site, item_name, chosen, body.get("sortField"), body.get("sortDirection")
+        )
     return 200, {"values": out}
 
 
@@ -516,7 +635,11 @@ def handle_other(site: MockSite, call: Call) -> tuple[int, Any]:
         name = ref_name(props["values"])
         if name is not None:
             value = site.singletons.get(name)
-            out["values"] = value if value is not None else site.index.default_for(site.index.schemas.get(name, {}), site.now())
+            out["values"] = (
+                value
+                if value is not None
+                else site.index.default_for(site.index.schemas.get(name, {}), site.now())
+            )
         else:
             out["values"] = []
     if "information" in props:

@@ -12,11 +12,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from .schemas import format_datetime, parse_datetime, ref_name
-from .site import Actor, MockSite, ReferenceError_, Store
+from .site import Actor, MissingReference, MockSite, Store
 
-__all__ = ["PatchError", "PatchRule", "add_note", "close_duplicates", "create_issue", "patch_issue", "patch_rules"]
+__all__ = [
+    "PatchError",
+    "PatchRule",
+    "add_note",
+    "close_duplicates",
+    "create_issue",
+    "patch_issue",
+    "patch_rules",
+]
 
-_ROW = re.compile(r"^\|\s*`(?P<path>/[^`]+)`\s*\|\s*`(?P<ops>[^`]+)`\s*\|\s*`(?P<type>[^`]+)`\s*\|\s*`(?P<empty>True|False)`\s*\|\s*`(?P<multi>True|False)`\s*\|", re.M)
+_ROW = re.compile(
+    r"^\|\s*`(?P<path>/[^`]+)`\s*\|\s*`(?P<ops>[^`]+)`\s*\|\s*`(?P<type>[^`]+)`\s*\|\s*`(?P<empty>True|False)`\s*\|\s*`(?P<multi>True|False)`\s*\|",
+    re.M,
+)
 _UDF_KIND_TO_KEY = {"multiselect": "multiSelectList"}
 
 
@@ -35,7 +46,12 @@ class PatchRule:
 
 def patch_rules(route_spec: Mapping[str, Any]) -> list[PatchRule]:
     """The allowed-paths table of a PATCH operation (empty if it publishes none)."""
-    body = route_spec.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+    body = (
+        route_spec.get("requestBody", {})
+        .get("content", {})
+        .get("application/json", {})
+        .get("schema", {})
+    )
     text = str(body.get("description", ""))
     return [
         PatchRule(
@@ -72,18 +88,24 @@ def _udf_definition(site: MockSite, kind_key: str, udf_id: Any) -> dict[str, Any
     return None
 
 
-def _ref_list(site: MockSite, kind_key: str, ids: list[Any], definition: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _ref_list(
+    site: MockSite, kind_key: str, ids: list[Any], definition: Mapping[str, Any]
+) -> list[dict[str, Any]]:
     out = []
     for value in ids:
         if kind_key == "associatedIssue":
             ref = site.reference(issue_store(site).key, value, "ReferencedEntityIntId")
             if ref is None:
-                raise ReferenceError_(f"Issue with IID {value} does not exist (associated issue UDF {definition.get('iid')}).")
+                raise MissingReference(
+                    f"Issue with IID {value} does not exist (associated issue UDF {definition.get('iid')})."
+                )
             out.append(ref)
         else:
             option = next((o for o in definition.get("options", []) if o.get("iid") == value), None)
             if option is None:
-                raise ReferenceError_(f"UDF {definition.get('iid')} has no option with IID {value}.")
+                raise MissingReference(
+                    f"UDF {definition.get('iid')} has no option with IID {value}."
+                )
             out.append({"name": option.get("displayText"), "id": value, "iid": value})
     return out
 
@@ -104,13 +126,22 @@ def udf_value(site: MockSite, kind_key: str, definition: Mapping[str, Any], raw:
 def _udf_entry(site: MockSite, kind_key: str, udf_id: int, raw: Any) -> dict[str, Any]:
     definition = _udf_definition(site, kind_key, udf_id)
     if definition is None:
-        raise ReferenceError_(f"There is no {kind_key} user defined field with IID {udf_id}.")
-    return {"udfId": udf_id, "udfIid": udf_id, "name": definition.get("name"), "value": udf_value(site, kind_key, definition, raw)}
+        raise MissingReference(f"There is no {kind_key} user defined field with IID {udf_id}.")
+    return {
+        "udfId": udf_id,
+        "udfIid": udf_id,
+        "name": definition.get("name"),
+        "value": udf_value(site, kind_key, definition, raw),
+    }
 
 
 def _actor_ref(site: MockSite, actor_iid: int | None) -> dict[str, Any]:
     user_key = site.users().key
-    return site.reference(user_key, actor_iid, "ReferencedEntityStringId") or {"name": None, "id": None, "iid": None}
+    return site.reference(user_key, actor_iid, "ReferencedEntityStringId") or {
+        "name": None,
+        "id": None,
+        "iid": None,
+    }
 
 
 def _empty_ref(site: MockSite, schema: Mapping[str, Any]) -> Any:
@@ -120,7 +151,9 @@ def _empty_ref(site: MockSite, schema: Mapping[str, Any]) -> Any:
     return site.index.default_for(schema, site.now(), depth=1)
 
 
-def create_issue(site: MockSite, payload: Mapping[str, Any], actor: Actor | None, *, history: bool = True) -> dict[str, Any]:
+def create_issue(
+    site: MockSite, payload: Mapping[str, Any], actor: Actor | None, *, history: bool = True
+) -> dict[str, Any]:
     """Create an issue as ``POST /Issues/Create`` does; references are checked first."""
     store = issue_store(site)
     actor_iid = actor.user_iid if actor else None
@@ -129,13 +162,15 @@ def create_issue(site: MockSite, payload: Mapping[str, Any], actor: Actor | None
             site.check_reference(key, value)
     for value in payload.get("assetIids") or []:
         if not isinstance(value, int):
-            raise ReferenceError_("'assetIids' must be a list of IIDs.")
+            raise MissingReference("'assetIids' must be a list of IIDs.")
     record = site.new_record(store, payload, actor_iid)
     iid = record["iid"]
     props = site.index.properties(store.entity)
     record["issueNumber"] = iid
     record["isOpen"] = True
-    record["submissionMethod"] = payload.get("submissionMethod", "API") if "submissionMethod" in props else None
+    record["submissionMethod"] = (
+        payload.get("submissionMethod", "API") if "submissionMethod" in props else None
+    )
     now = site.now_text()
     record["enteredDate"] = now
     record["lastActivityDate"] = now
@@ -147,12 +182,18 @@ def create_issue(site: MockSite, payload: Mapping[str, Any], actor: Actor | None
         record["submittedDate"] = now
     if payload.get("assignedToIid"):
         record["assignedDate"] = now
-    for defaulted, stem in (("priority", "priority"), ("organization", "organization"), ("class", "class")):
+    for defaulted, stem in (
+        ("priority", "priority"),
+        ("organization", "organization"),
+        ("class", "class"),
+    ):
         if defaulted in props and (record.get(defaulted) or {}).get("iid") is None:
             target = site.find_store(stem)
             if target and target.records:
                 first = next(iter(target.records))
-                record[defaulted] = site.reference(target.key, first, ref_name(props[defaulted]) or "ReferencedEntityIntId")
+                record[defaulted] = site.reference(
+                    target.key, first, ref_name(props[defaulted]) or "ReferencedEntityIntId"
+                )
     udfs: dict[str, list[dict[str, Any]]] = {k: [] for k in site.index.properties("IssueUdfs")}
     for kind_key, items in (payload.get("udfs") or {}).items():
         for item in items or []:
@@ -178,17 +219,26 @@ def _user_id(site: MockSite, iid: Any) -> str:
     return str(rec.get("id")) if rec else ""
 
 
-def _assignment(site: MockSite, stem: str, issue_iid: int, ref: Mapping[str, Any], actor_iid: int | None) -> None:
+def _assignment(
+    site: MockSite, stem: str, issue_iid: int, ref: Mapping[str, Any], actor_iid: int | None
+) -> None:
     _history(
         site,
         stem,
-        {"issueIid": issue_iid, "assignedToId": str(ref.get("id") or ""), "assignedDate": site.now_text(),
-         "assignedById": _user_id(site, actor_iid), "autoAssignType": ""},
+        {
+            "issueIid": issue_iid,
+            "assignedToId": str(ref.get("id") or ""),
+            "assignedDate": site.now_text(),
+            "assignedById": _user_id(site, actor_iid),
+            "autoAssignType": "",
+        },
         actor_iid,
     )
 
 
-def _audit(site: MockSite, issue_iid: int, kind: str, old: Any, new: Any, actor_iid: int | None) -> None:
+def _audit(
+    site: MockSite, issue_iid: int, kind: str, old: Any, new: Any, actor_iid: int | None
+) -> None:
     def text(v: Any) -> str:
         if isinstance(v, Mapping):
             return str(v.get("name") or v.get("iid") or "")
@@ -199,13 +249,21 @@ def _audit(site: MockSite, issue_iid: int, kind: str, old: Any, new: Any, actor_
     _history(
         site,
         "issueaudithistory",
-        {"issueIid": issue_iid, "type": kind, "oldValue": text(old), "newValue": text(new),
-         "modifiedByUser": _actor_ref(site, actor_iid), "modifiedDate": site.now_text()},
+        {
+            "issueIid": issue_iid,
+            "type": kind,
+            "oldValue": text(old),
+            "newValue": text(new),
+            "modifiedByUser": _actor_ref(site, actor_iid),
+            "modifiedDate": site.now_text(),
+        },
         actor_iid,
     )
 
 
-def add_note(site: MockSite, issue_iid: int, text: str, actor_iid: int | None, *, audit: bool = True) -> None:
+def add_note(
+    site: MockSite, issue_iid: int, text: str, actor_iid: int | None, *, audit: bool = True
+) -> None:
     """Append a note (kept on the issue and recorded in the audit history)."""
     store = issue_store(site)
     notes = store.meta.setdefault(issue_iid, {}).setdefault("notes", [])
@@ -264,12 +322,20 @@ def _check_value(rule: PatchRule, value: Any) -> Any:
     return value
 
 
-def patch_issue(site: MockSite, iid: int, ops: list[Mapping[str, Any]], rules: list[PatchRule], actor: Actor) -> dict[str, Any]:
+def patch_issue(
+    site: MockSite, iid: int, ops: list[Mapping[str, Any]], rules: list[PatchRule], actor: Actor
+) -> dict[str, Any]:
     """Apply PATCH instructions all-or-nothing; returns the updated record."""
     store = issue_store(site)
     original = store.records[iid]
-    record = {k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v) for k, v in original.items()}
-    record["udfs"] = {k: [dict(e) for e in v] for k, v in (original.get("udfs") or {}).items()}
+    record = {
+        k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v)
+        for k, v in original.items()
+    }
+    udfs: dict[str, list[dict[str, Any]]] = {
+        k: [dict(e) for e in v] for k, v in (original.get("udfs") or {}).items()
+    }
+    record["udfs"] = udfs
     props = site.index.properties(store.entity)
     lower_props = {p.lower(): p for p in props}
     notes: list[str] = []
@@ -282,7 +348,9 @@ def patch_issue(site: MockSite, iid: int, ops: list[Mapping[str, Any]], rules: l
             raise PatchError(f"Operation {number}: '{path}' is not a patchable path.")
         rule, index = found
         if verb not in rule.ops:
-            raise PatchError(f"Operation {number}: '{verb}' is not allowed on '{rule.path}' (allowed: {', '.join(sorted(rule.ops))}).")
+            raise PatchError(
+                f"Operation {number}: '{verb}' is not allowed on '{rule.path}' (allowed: {', '.join(sorted(rule.ops))})."
+            )
         value = _check_value(rule, op.get("value"))
         head = rule.path.strip("/").split("/")[0]
         if head == "Note":
@@ -299,12 +367,18 @@ def patch_issue(site: MockSite, iid: int, ops: list[Mapping[str, Any]], rules: l
                 raise PatchError(f"Operation {number}: '{index}' is not a UDF IID.") from None
             definition = _udf_definition(site, kind_key, udf_id)
             if definition is None:
-                raise PatchError(f"Operation {number}: there is no {kind} user defined field with IID {udf_id}.")
-            bucket = record["udfs"].setdefault(kind_key, [])
+                raise PatchError(
+                    f"Operation {number}: there is no {kind} user defined field with IID {udf_id}."
+                )
+            bucket = udfs.setdefault(kind_key, [])
             entry = next((e for e in bucket if e.get("udfIid") == udf_id), None)
             if entry is None:
-                entry = {"udfId": udf_id, "udfIid": udf_id, "name": definition.get("name"),
-                         "value": [] if rule.allows_multiple else None}
+                entry = {
+                    "udfId": udf_id,
+                    "udfIid": udf_id,
+                    "name": definition.get("name"),
+                    "value": [] if rule.allows_multiple else None,
+                }
                 bucket.append(entry)
             old = entry.get("value")
             if rule.allows_multiple:
@@ -320,7 +394,7 @@ def patch_issue(site: MockSite, iid: int, ops: list[Mapping[str, Any]], rules: l
             else:
                 try:
                     entry["value"] = udf_value(site, kind_key, definition, value)
-                except ReferenceError_ as exc:
+                except MissingReference as exc:
                     raise PatchError(f"Operation {number}: {exc}") from None
             audits.append((f"{kind} UDF {udf_id}", old, entry["value"]))
             continue
@@ -350,7 +424,9 @@ def patch_issue(site: MockSite, iid: int, ops: list[Mapping[str, Any]], rules: l
                 key = site.store_key_for_stem(stem) or site.store_key_for_stem(field)
                 new = site.reference(key, value, ref) if key else None
                 if new is None:
-                    raise PatchError(f"Operation {number}: '{path}' refers to IID {value}, which does not exist.")
+                    raise PatchError(
+                        f"Operation {number}: '{path}' refers to IID {value}, which does not exist."
+                    )
                 record[field] = new
                 if field == "assignedToUser":
                     record["assignedDate"] = site.now_text()
@@ -358,7 +434,12 @@ def patch_issue(site: MockSite, iid: int, ops: list[Mapping[str, Any]], rules: l
             resolved = site.index.resolve(schema)
             if resolved.get("format") == "date" and isinstance(value, str):
                 value = value.split("T")[0]
-            if value is None and resolved.get("type") == "string" and not schema.get("nullable") and resolved.get("format") is None:
+            if (
+                value is None
+                and resolved.get("type") == "string"
+                and not schema.get("nullable")
+                and resolved.get("format") is None
+            ):
                 value = ""
             record[field] = value
         audits.append((head, old, record[field]))
@@ -374,23 +455,37 @@ def patch_issue(site: MockSite, iid: int, ops: list[Mapping[str, Any]], rules: l
         if kind == "NextActionUser" and isinstance(new, Mapping) and new.get("iid") is not None:
             _assignment(site, "issuenextactionhistory", iid, new, actor_iid)
         if kind == "Substatus" and isinstance(new, Mapping) and new.get("iid") is not None:
-            _history(site, "issuesubstatushistory", {"issueIid": iid, "substatusIid": new["iid"], "modifiedById": _user_id(site, actor_iid), "modifiedDate": now}, actor_iid)
+            _history(
+                site,
+                "issuesubstatushistory",
+                {
+                    "issueIid": iid,
+                    "substatusIid": new["iid"],
+                    "modifiedById": _user_id(site, actor_iid),
+                    "modifiedDate": now,
+                },
+                actor_iid,
+            )
     for text in notes:
         add_note(site, iid, text, actor_iid)
     return record
 
 
-def close_duplicates(site: MockSite, parent_number: int, duplicates: list[int], actor: Actor) -> None:
+def close_duplicates(
+    site: MockSite, parent_number: int, duplicates: list[int], actor: Actor
+) -> None:
     """Close the duplicate issues (by issue number) in favour of the parent."""
     store = issue_store(site)
     by_number = {rec.get("issueNumber"): iid for iid, rec in store.records.items()}
     if parent_number not in by_number:
-        raise ReferenceError_(f"There is no issue number {parent_number}.")
+        raise MissingReference(f"There is no issue number {parent_number}.")
     missing = [n for n in duplicates if n not in by_number]
     if missing:
-        raise ReferenceError_(f"There are no issues with the numbers {', '.join(map(str, missing))}.")
+        raise MissingReference(
+            f"There are no issues with the numbers {', '.join(map(str, missing))}."
+        )
     if parent_number in duplicates:
-        raise ReferenceError_("An issue cannot be a duplicate of itself.")
+        raise MissingReference("An issue cannot be a duplicate of itself.")
     parent_iid = by_number[parent_number]
     now = site.now_text()
     for number in duplicates:
@@ -400,4 +495,6 @@ def close_duplicates(site: MockSite, parent_number: int, duplicates: list[int], 
         rec["closedByUser"] = _actor_ref(site, actor.user_iid)
         rec["parentIssue"] = site.reference(store.key, parent_iid, "ReferencedEntityIntId")
         rec["isChildIssue"] = True
-        add_note(site, rec["iid"], f"Closed as a duplicate of issue {parent_number}.", actor.user_iid)
+        add_note(
+            site, rec["iid"], f"Closed as a duplicate of issue {parent_number}.", actor.user_iid
+        )

@@ -20,7 +20,9 @@ class RateLimit:
 
     def __post_init__(self) -> None:
         if self.limit < 1 or self.seconds <= 0:
-            raise ValueError(f"a rate limit needs limit >= 1 and seconds > 0, got {self.limit}/{self.seconds}s")
+            raise ValueError(
+                f"a rate limit needs limit >= 1 and seconds > 0, got {self.limit}/{self.seconds}s"
+            )
 
 
 #: Issuetrak's documented defaults: 20/1 s, 5 writes/1 s, 100/1 min, 100/10 min, 1000/1 h, 1000/12 h.

@@ -16,7 +16,14 @@ PROBLEM_TYPE = "https://tools.ietf.org/html/rfc9110#section-15.5.1"
 class ApiError(Exception):
     """Raised by handlers: answered as ``ApiResponse`` (or ProblemDetails when ``problems``)."""
 
-    def __init__(self, status: int, message: str = "", kind: str = "Validation", *, problems: Mapping[str, list[str]] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str = "",
+        kind: str = "Validation",
+        *,
+        problems: Mapping[str, list[str]] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -24,7 +31,9 @@ class ApiError(Exception):
         self.problems = dict(problems) if problems else None
 
 
-def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+def json_response(
+    body: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
     return Response(
         json.dumps(body, separators=(",", ":"), ensure_ascii=False),
         status_code=status,
@@ -34,7 +43,9 @@ def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | Non
 
 
 def api_response(trace_id: str, status: int, kind: str, message: str) -> Response:
-    return json_response({"traceId": trace_id, "information": [{"type": kind, "message": message}]}, status)
+    return json_response(
+        {"traceId": trace_id, "information": [{"type": kind, "message": message}]}, status
+    )
 
 
 def problem_details(trace_id: str, errors: Mapping[str, list[str]]) -> Response:

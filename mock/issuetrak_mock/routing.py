@@ -48,7 +48,9 @@ class Route:
     pattern: re.Pattern[str] | None = None
 
 
-def _json_schema(content: Mapping[str, Any]) -> tuple[str | None, Mapping[str, Any] | None, str | None]:
+def _json_schema(
+    content: Mapping[str, Any],
+) -> tuple[str | None, Mapping[str, Any] | None, str | None]:
     for ctype, media in content.items():
         schema = media.get("schema") if isinstance(media, Mapping) else None
         if isinstance(schema, Mapping):
@@ -80,7 +82,12 @@ def _values_schema(index: SchemaIndex, response: str | None) -> str | None:
 
 
 def _classify(
-    method: str, path: str, request: str | None, response: str | None, entity: str | None, index: SchemaIndex
+    method: str,
+    path: str,
+    request: str | None,
+    response: str | None,
+    entity: str | None,
+    index: SchemaIndex,
 ) -> str:
     parts = [p for p in path.split("/") if p]
     last = parts[-1] if parts else ""
@@ -154,7 +161,9 @@ class RouteTable:
             found = candidate.pattern.match(key)
             if found:
                 return candidate, found.groupdict(), True
-        exists = key in self._paths_literal or any(p.match(key) for p in self._paths_templated.get(depth, ()))
+        exists = key in self._paths_literal or any(
+            p.match(key) for p in self._paths_templated.get(depth, ())
+        )
         return None, {}, exists
 
 

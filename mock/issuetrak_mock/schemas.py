@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 from jsonschema import Draft7Validator, FormatChecker
 
 __all__ = ["SchemaIndex", "format_datetime", "parse_datetime", "ref_name"]
@@ -50,28 +50,28 @@ def parse_datetime(value: str) -> dt.datetime:
 _format_checker = FormatChecker(formats=())
 
 
-@_format_checker.checks("date-time", raises=ValueError)
+@_format_checker.checks("date-time", raises=ValueError)  # type: ignore[untyped-decorator]
 def _is_datetime(value: object) -> bool:
     if isinstance(value, str):
         parse_datetime(value)
     return True
 
 
-@_format_checker.checks("date", raises=ValueError)
+@_format_checker.checks("date", raises=ValueError)  # type: ignore[untyped-decorator]
 def _is_date(value: object) -> bool:
     if isinstance(value, str):
         dt.date.fromisoformat(value.split("T")[0])
     return True
 
 
-@_format_checker.checks("uuid", raises=ValueError)
+@_format_checker.checks("uuid", raises=ValueError)  # type: ignore[untyped-decorator]
 def _is_uuid(value: object) -> bool:
     if isinstance(value, str):
         uuid.UUID(value)
     return True
 
 
-@_format_checker.checks("int32")
+@_format_checker.checks("int32")  # type: ignore[untyped-decorator]
 def _is_int32(value: object) -> bool:
     return not isinstance(value, int) or -(2**31) <= value < 2**31
 
@@ -122,7 +122,18 @@ class SchemaIndex:
             return schema
         out: dict[str, Any] = {}
         for key, value in schema.items():
-            if key in ("nullable", "example", "examples", "description", "readOnly", "writeOnly", "xml", "discriminator", "externalDocs", "deprecated"):
+            if key in (
+                "nullable",
+                "example",
+                "examples",
+                "description",
+                "readOnly",
+                "writeOnly",
+                "xml",
+                "discriminator",
+                "externalDocs",
+                "deprecated",
+            ):
                 continue
             if key == "$ref" and isinstance(value, str) and value.startswith(REF_PREFIX):
                 out["$ref"] = "#/definitions/" + value[len(REF_PREFIX) :]
@@ -134,7 +145,11 @@ class SchemaIndex:
                 out[key] = self.to_json_schema(value, request=request)
             else:
                 out[key] = value
-        if request and isinstance(out.get("required"), list) and isinstance(schema.get("properties"), Mapping):
+        if (
+            request
+            and isinstance(out.get("required"), list)
+            and isinstance(schema.get("properties"), Mapping)
+        ):
             # a required name that is not a property cannot be sent by a generated client;
             # the document has such slips (CreateIssueTask.issueNumber), so requests skip them
             out["required"] = [r for r in out["required"] if r in schema["properties"]]
@@ -153,21 +168,37 @@ class SchemaIndex:
         """A compiled request validator for a component name, or for ``schema`` cached under ``key``."""
         cached = self._validators.get(key)
         if cached is None:
-            root = self.to_json_schema(schema if schema is not None else {"$ref": REF_PREFIX + key}, request=True)
+            root = self.to_json_schema(
+                schema if schema is not None else {"$ref": REF_PREFIX + key}, request=True
+            )
             root = dict(root)
             if self._definitions is None:
-                self._definitions = {n: self.to_json_schema(s, request=True) for n, s in self.schemas.items()}
+                self._definitions = {
+                    n: self.to_json_schema(s, request=True) for n, s in self.schemas.items()
+                }
             root["definitions"] = self._definitions
             cached = Draft7Validator(root, format_checker=_format_checker)
             self._validators[key] = cached
         return cached
 
-    def errors(self, key: str, instance: Any, schema: Mapping[str, Any] | None = None) -> Iterator[jsonschema.ValidationError]:
-        return self.validator(key, schema).iter_errors(instance)
+    def errors(
+        self, key: str, instance: Any, schema: Mapping[str, Any] | None = None
+    ) -> Iterator[jsonschema.ValidationError]:
+        found: Iterator[jsonschema.ValidationError] = self.validator(key, schema).iter_errors(
+            instance
+        )
+        return found
 
     # -- defaults -----------------------------------------------------------------------------
 
-    def default_for(self, schema: Mapping[str, Any], now: dt.datetime, *, depth: int = 0, fill_optional: bool = True) -> Any:
+    def default_for(
+        self,
+        schema: Mapping[str, Any],
+        now: dt.datetime,
+        *,
+        depth: int = 0,
+        fill_optional: bool = True,
+    ) -> Any:
         """A value that satisfies ``schema``: null where nullable, else a neutral value of the type."""
         if schema.get("nullable") and depth > 0:
             return None
@@ -213,4 +244,3 @@ class SchemaIndex:
                 return "00:00:00"
             return ""
         return None
-

@@ -12,31 +12,110 @@ from .site import Actor, MockSite
 
 __all__ = ["ROLE_GROUPS", "seed_site"]
 
-_FIRST = ["Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Margaret", "Dennis",
-          "Radia", "Niklaus", "Hedy", "John", "Katherine", "Linus", "Sophie", "Tim", "Anita", "Vint"]
-_LAST = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson", "Hamilton",
-         "Ritchie", "Perlman", "Wirth", "Lamarr", "Backus", "Johnson", "Torvalds", "Wilson", "Berners-Lee",
-         "Borg", "Cerf"]
-_SUBJECTS = ["Printer offline on floor {n}", "VPN drops every hour", "Password reset for {who}",
-             "Laptop battery swelling", "Email bounce from {org}", "New hire setup: {who}",
-             "Monitor flickers", "Shared drive full", "License renewal for {org}", "Wi-Fi slow in room {n}",
-             "Phone extension {n} dead", "Request: second monitor", "Outlook crashes on start",
-             "Badge reader at door {n}", "Invoice portal error 500"]
-_WORDS = ["urgent", "intermittent", "since Monday", "after update", "for all users", "only remote",
-          "customer-facing", "blocking release", "low impact", "reported twice"]
+_FIRST = [
+    "Ada",
+    "Grace",
+    "Alan",
+    "Edsger",
+    "Barbara",
+    "Donald",
+    "Frances",
+    "Ken",
+    "Margaret",
+    "Dennis",
+    "Radia",
+    "Niklaus",
+    "Hedy",
+    "John",
+    "Katherine",
+    "Linus",
+    "Sophie",
+    "Tim",
+    "Anita",
+    "Vint",
+]
+_LAST = [
+    "Lovelace",
+    "Hopper",
+    "Turing",
+    "Dijkstra",
+    "Liskov",
+    "Knuth",
+    "Allen",
+    "Thompson",
+    "Hamilton",
+    "Ritchie",
+    "Perlman",
+    "Wirth",
+    "Lamarr",
+    "Backus",
+    "Johnson",
+    "Torvalds",
+    "Wilson",
+    "Berners-Lee",
+    "Borg",
+    "Cerf",
+]
+_SUBJECTS = [
+    "Printer offline on floor {n}",
+    "VPN drops every hour",
+    "Password reset for {who}",
+    "Laptop battery swelling",
+    "Email bounce from {org}",
+    "New hire setup: {who}",
+    "Monitor flickers",
+    "Shared drive full",
+    "License renewal for {org}",
+    "Wi-Fi slow in room {n}",
+    "Phone extension {n} dead",
+    "Request: second monitor",
+    "Outlook crashes on start",
+    "Badge reader at door {n}",
+    "Invoice portal error 500",
+]
+_WORDS = [
+    "urgent",
+    "intermittent",
+    "since Monday",
+    "after update",
+    "for all users",
+    "only remote",
+    "customer-facing",
+    "blocking release",
+    "low impact",
+    "reported twice",
+]
 
 #: Permissions of the seeded groups; the end user's group cannot edit or see others' issues.
 ROLE_GROUPS: dict[str, list[str]] = {
-    "Administrators": ["IsAdmin", "CanUseApiV2", "CanEditIssues", "CanSeeIssuesSubmittedByOthers", "CanCloseIssues"],
-    "Agents": ["CanUseApiV2", "CanEditIssues", "CanSeeIssuesSubmittedByOthers", "CanAssignIssues",
-               "CanBeAssignedIssues", "CanCloseIssues", "CanViewSearchIssues", "CanAddNotesOnClosedIssues",
-               "CanViewTasksInIssues", "CanEditTasksInIssues", "CanMaintainCustomRecordTableRecords"],
+    "Administrators": [
+        "IsAdmin",
+        "CanUseApiV2",
+        "CanEditIssues",
+        "CanSeeIssuesSubmittedByOthers",
+        "CanCloseIssues",
+    ],
+    "Agents": [
+        "CanUseApiV2",
+        "CanEditIssues",
+        "CanSeeIssuesSubmittedByOthers",
+        "CanAssignIssues",
+        "CanBeAssignedIssues",
+        "CanCloseIssues",
+        "CanViewSearchIssues",
+        "CanAddNotesOnClosedIssues",
+        "CanViewTasksInIssues",
+        "CanEditTasksInIssues",
+        "CanMaintainCustomRecordTableRecords",
+    ],
     "End Users": ["CanUseApiV2", "CanViewSubmitIssue"],
     "No API": ["CanViewSubmitIssue"],
 }
 
 
-def _create(site: MockSite, stem: str, payload: dict[str, Any], actor: int | None = 1) -> dict[str, Any] | None:
+def _create(
+    site: MockSite, stem: str, payload: dict[str, Any], actor: int | None = 1
+) -> dict[str, Any] | None:
     store = site.find_store(stem)
     if store is None:
         return None
@@ -54,12 +133,21 @@ def _seed_singletons(site: MockSite) -> None:
             site.singletons[name] = site.index.default_for(site.index.schemas[name], now)
     settings = site.singletons.get("Settings")
     if isinstance(settings, dict):
-        settings.update({"listSize": 25, "isDepartmentsEnabled": True, "isLocationsEnabled": True, "isProjectsEnabled": True})
+        settings.update(
+            {
+                "listSize": 25,
+                "isDepartmentsEnabled": True,
+                "isLocationsEnabled": True,
+                "isProjectsEnabled": True,
+            }
+        )
     crt = site.singletons.get("CustomRecordsDefinitions")
     if isinstance(crt, dict):
         for key in crt:
             if key.endswith("Label"):
-                crt[key] = "Asset tags" if key == "tableLabel" else key.removesuffix("Label").capitalize()
+                crt[key] = (
+                    "Asset tags" if key == "tableLabel" else key.removesuffix("Label").capitalize()
+                )
     _seed_udf_definitions(site, "IssueUdfDefinitions")
     _seed_udf_definitions(site, "UserUdfDefinitions")
     _seed_udf_definitions(site, "OrganizationUdfDefinitions")
@@ -78,29 +166,63 @@ def _seed_udf_definitions(site: MockSite, schema: str) -> None:
         if "isPrivate" in item:
             item["isPrivate"] = False
         if "options" in item:
-            option_name = ref_name(site.index.resolve(site.index.properties(item_name)["options"]).get("items", {})) or ""
+            option_name = (
+                ref_name(
+                    site.index.resolve(site.index.properties(item_name)["options"]).get("items", {})
+                )
+                or ""
+            )
             item["options"] = []
             for opt in range(1, 5):
                 option = site.index.default_for(site.index.schemas.get(option_name, {}), now)
-                option.update({"iid": number * 100 + opt, "displayText": f"Option {opt}", "displayOrder": float(opt), "isActive": True})
-                item["options"].append({k: v for k, v in option.items() if k in site.index.properties(option_name)})
+                option.update(
+                    {
+                        "iid": number * 100 + opt,
+                        "displayText": f"Option {opt}",
+                        "displayOrder": float(opt),
+                        "isActive": True,
+                    }
+                )
+                item["options"].append(
+                    {k: v for k, v in option.items() if k in site.index.properties(option_name)}
+                )
         out[key] = [item]
     site.singletons[schema] = out
 
 
-def _user(site: MockSite, n: int, org: int, *, admin: bool, agent: bool, dept: int | None) -> dict[str, Any] | None:
+def _user(
+    site: MockSite, n: int, org: int, *, admin: bool, agent: bool, dept: int | None
+) -> dict[str, Any] | None:
     first, last = _FIRST[n % len(_FIRST)], _LAST[(n * 7) % len(_LAST)]
     payload = {
-        "id": f"{first.lower()}.{last.lower()}{n}", "firstName": first, "lastName": last,
-        "displayName": f"{first} {last}", "email": f"{first.lower()}.{n}@example.com", "isAgent": agent,
-        "isSysAdmin": admin, "canLogin": True, "primaryOrganizationIid": org, "departmentIid": dept,
-        "timeZone": None, "city": ["Raleigh", "Tampa", "Denver", "Boston"][n % 4],
-        "udfs": {"textFields": [{"iid": 2, "value": f"BADGE-{1000 + n}"}], "dateFields": [], "listFields": [{"iid": 1, "value": 101 + n % 4}]},
+        "id": f"{first.lower()}.{last.lower()}{n}",
+        "firstName": first,
+        "lastName": last,
+        "displayName": f"{first} {last}",
+        "email": f"{first.lower()}.{n}@example.com",
+        "isAgent": agent,
+        "isSysAdmin": admin,
+        "canLogin": True,
+        "primaryOrganizationIid": org,
+        "departmentIid": dept,
+        "timeZone": None,
+        "city": ["Raleigh", "Tampa", "Denver", "Boston"][n % 4],
+        "udfs": {
+            "textFields": [{"iid": 2, "value": f"BADGE-{1000 + n}"}],
+            "dateFields": [],
+            "listFields": [{"iid": 1, "value": 101 + n % 4}],
+        },
     }
     payload = {k: v for k, v in payload.items() if v is not None}
     rec = _create(site, "user", payload)
     if rec is not None:
-        site.org_members[("users", rec["iid"])] = {org: {"organizationIid": org, "allowIssueEditingWithEditPermissions": False, "canViewUsers": agent}}
+        site.org_members[("users", rec["iid"])] = {
+            org: {
+                "organizationIid": org,
+                "allowIssueEditingWithEditPermissions": False,
+                "canViewUsers": agent,
+            }
+        }
     return rec
 
 
@@ -109,24 +231,71 @@ def seed_site(site: MockSite, *, issues: int = 300, users: int = 20) -> None:
     rnd = site.random
     now = site.now()
     _seed_singletons(site)
-    orgs = [_create(site, "organization", {"name": n, "isInternal": i == 0, "email": f"info@{n.split()[0].lower()}.example.com", "webAddress": "https://example.com"})
-            for i, n in enumerate(["Helpdesk Inc", "Acme Corp", "Globex", "Initech", "Umbrella Health"])]
+    orgs = [
+        _create(
+            site,
+            "organization",
+            {
+                "name": n,
+                "isInternal": i == 0,
+                "email": f"info@{n.split()[0].lower()}.example.com",
+                "webAddress": "https://example.com",
+            },
+        )
+        for i, n in enumerate(["Helpdesk Inc", "Acme Corp", "Globex", "Initech", "Umbrella Health"])
+    ]
     org_iids = [o["iid"] for o in orgs if o]
-    depts = [_create(site, "department", {"name": n}) for n in ["IT", "Facilities", "Finance", "HR"]]
+    depts = [
+        _create(site, "department", {"name": n}) for n in ["IT", "Facilities", "Finance", "HR"]
+    ]
     dept_iids = [d["iid"] for d in depts if d]
     for i, n in enumerate(["Headquarters", "Warehouse", "Remote", "Branch East", "Branch West"]):
-        _create(site, "location", {"name": n, "id": f"LOC{i + 1}", "organizationIid": org_iids[i % len(org_iids)] if org_iids else None, "city": n.split()[-1]})
+        _create(
+            site,
+            "location",
+            {
+                "name": n,
+                "id": f"LOC{i + 1}",
+                "organizationIid": org_iids[i % len(org_iids)] if org_iids else None,
+                "city": n.split()[-1],
+            },
+        )
     groups = {}
     for name, perms in ROLE_GROUPS.items():
-        rec = _create(site, "group", {"name": name, "permissions": perms, "primaryOrganizationIid": org_iids[0] if org_iids else 1, "isAgentOnly": name != "End Users", "email": "group@example.com", "sms": "group@example.com"})
+        rec = _create(
+            site,
+            "group",
+            {
+                "name": name,
+                "permissions": perms,
+                "primaryOrganizationIid": org_iids[0] if org_iids else 1,
+                "isAgentOnly": name != "End Users",
+                "email": "group@example.com",
+                "sms": "group@example.com",
+            },
+        )
         if rec:
             groups[name] = rec["iid"]
     org0 = org_iids[0] if org_iids else 1
     admin = _user(site, 0, org0, admin=True, agent=True, dept=dept_iids[0] if dept_iids else None)
     agent = _user(site, 1, org0, admin=False, agent=True, dept=dept_iids[0] if dept_iids else None)
-    end_user = _user(site, 2, org_iids[1] if len(org_iids) > 1 else org0, admin=False, agent=False, dept=None)
-    no_api = _user(site, 3, org_iids[1] if len(org_iids) > 1 else org0, admin=False, agent=False, dept=None)
-    extra = [_user(site, n, org_iids[n % len(org_iids)] if org_iids else 1, admin=False, agent=n % 3 == 0, dept=dept_iids[n % len(dept_iids)] if dept_iids else None) for n in range(4, 4 + users)]
+    end_user = _user(
+        site, 2, org_iids[1] if len(org_iids) > 1 else org0, admin=False, agent=False, dept=None
+    )
+    no_api = _user(
+        site, 3, org_iids[1] if len(org_iids) > 1 else org0, admin=False, agent=False, dept=None
+    )
+    extra = [
+        _user(
+            site,
+            n,
+            org_iids[n % len(org_iids)] if org_iids else 1,
+            admin=False,
+            agent=n % 3 == 0,
+            dept=dept_iids[n % len(dept_iids)] if dept_iids else None,
+        )
+        for n in range(4, 4 + users)
+    ]
     role_users = {"admin": admin, "agent": agent, "end_user": end_user}
     for role, rec in role_users.items():
         if rec is None:
@@ -139,9 +308,13 @@ def seed_site(site: MockSite, *, issues: int = 300, users: int = 20) -> None:
         site.issue_token(no_api["iid"], "no_api")
     for rec in extra:
         if rec:
-            site.group_members.setdefault(rec["iid"], set()).add(groups["Agents" if rec["isAgent"] else "End Users"])
+            site.group_members.setdefault(rec["iid"], set()).add(
+                groups["Agents" if rec["isAgent"] else "End Users"]
+            )
     if admin:
-        site.expired_token = site.issue_token(admin["iid"], None, expires=now - dt.timedelta(days=1))
+        site.expired_token = site.issue_token(
+            admin["iid"], None, expires=now - dt.timedelta(days=1)
+        )
     for stem, names in {
         "issuetype": ["Hardware", "Software", "Network", "Access Request"],
         "priority": ["Low", "Medium", "High", "Critical"],
@@ -157,16 +330,22 @@ def seed_site(site: MockSite, *, issues: int = 300, users: int = 20) -> None:
         "task": ["Create account", "Ship laptop", "Collect badge"],
     }.items():
         for order, name in enumerate(names, start=1):
-            _create(site, stem, {"name": name, "displayOrder": float(order), "type": "Standard", "isActive": True})
+            _create(
+                site,
+                stem,
+                {"name": name, "displayOrder": float(order), "type": "Standard", "isActive": True},
+            )
     for level in (1, 2, 3, 4):
         for name in ("General", "Urgent"):
             _create(site, f"subtype{level}", {"name": f"{name} {level}", "displayOrder": 1.0})
-    for n in range(1, 21):
-        _create(site, "customrecords", {f"field{k}": f"R{n:03d}-{k}" for k in range(1, 4)})
+    for row in range(1, 21):
+        _create(site, "customrecords", {f"field{k}": f"R{row:03d}-{k}" for k in range(1, 4)})
     hub = site.find_store("issuehubview")
     if hub is not None:
-        for n, name in enumerate(["My Issues", "Unassigned", "All Open"], start=1):
-            rec = site.new_record(hub, {"name": name, "displayOrder": float(n), "isSystem": n < 3}, 1)
+        for order, view in enumerate(["My Issues", "Unassigned", "All Open"], start=1):
+            rec = site.new_record(
+                hub, {"name": view, "displayOrder": float(order), "isSystem": order < 3}, 1
+            )
             old = rec["iid"]
             gid = str(uuid.UUID(int=rnd.getrandbits(128)))
             rec["iid"] = rec["id"] = gid
@@ -184,8 +363,19 @@ def _seed_issues(site: MockSite, count: int, users: list[dict[str, Any]]) -> Non
         store = site.find_store(stem)
         return list(store.records) if store else []
 
-    types, prios, sevs, subs = iids("issuetype"), iids("priority"), iids("severity"), iids("substatus")
-    orgs, locs, depts, causes, classes = iids("organization"), iids("location"), iids("department"), iids("cause"), iids("class")
+    types, prios, sevs, subs = (
+        iids("issuetype"),
+        iids("priority"),
+        iids("severity"),
+        iids("substatus"),
+    )
+    orgs, locs, depts, causes, classes = (
+        iids("organization"),
+        iids("location"),
+        iids("department"),
+        iids("cause"),
+        iids("class"),
+    )
     st1 = iids("subtype1")
     defs = site.singletons.get("IssueUdfDefinitions", {})
 
@@ -199,7 +389,9 @@ def _seed_issues(site: MockSite, count: int, users: list[dict[str, Any]]) -> Non
         submitted = now - dt.timedelta(minutes=rnd.randrange(0, 60 * 24 * 540))
         who = f"{submitter['firstName']} {submitter['lastName']}"
         payload: dict[str, Any] = {
-            "subject": _SUBJECTS[rnd.randrange(len(_SUBJECTS))].format(n=rnd.randrange(1, 40), who=who, org="Acme"),
+            "subject": _SUBJECTS[rnd.randrange(len(_SUBJECTS))].format(
+                n=rnd.randrange(1, 40), who=who, org="Acme"
+            ),
             "description": f"{rnd.choice(_WORDS)}; {rnd.choice(_WORDS)}. Ticket {n + 1}.",
             "issueTypeIid": rnd.choice(types) if types else 1,
             "submittedByIid": submitter["iid"],
@@ -226,12 +418,16 @@ def _seed_issues(site: MockSite, count: int, users: list[dict[str, Any]]) -> Non
         if agents and rnd.random() < 0.7:
             payload["assignedToIid"] = rnd.choice(agents)["iid"]
         if rnd.random() < 0.3:
-            payload["targetDate"] = (submitted + dt.timedelta(days=rnd.randrange(1, 30))).date().isoformat()
+            payload["targetDate"] = (
+                (submitted + dt.timedelta(days=rnd.randrange(1, 30))).date().isoformat()
+            )
         if rnd.random() < 0.3:
             payload["customRecordField1"] = f"R{rnd.randrange(1, 21):03d}-1"
         udfs: dict[str, list[dict[str, Any]]] = {}
         if (t := udf_iid("textFields")) and rnd.random() < 0.6:
-            udfs["text"] = [{"udfId": t, "value": rnd.choice(["alpha", "Beta", "gamma ray", "delta"])}]
+            udfs["text"] = [
+                {"udfId": t, "value": rnd.choice(["alpha", "Beta", "gamma ray", "delta"])}
+            ]
         if (t := udf_iid("numberFields")) and rnd.random() < 0.5:
             udfs["number"] = [{"udfId": t, "value": rnd.randrange(0, 100)}]
         if (t := udf_iid("yesNoFields")) and rnd.random() < 0.5:
@@ -239,9 +435,23 @@ def _seed_issues(site: MockSite, count: int, users: list[dict[str, Any]]) -> Non
         if (t := udf_iid("listFields")) and rnd.random() < 0.5:
             udfs["list"] = [{"udfId": t, "value": t * 100 + rnd.randrange(1, 5)}]
         if (t := udf_iid("multiSelectFields")) and rnd.random() < 0.4:
-            udfs["multiSelectList"] = [{"udfId": t, "values": sorted(rnd.sample(range(t * 100 + 1, t * 100 + 5), rnd.randrange(1, 4)))}]
+            udfs["multiSelectList"] = [
+                {
+                    "udfId": t,
+                    "values": sorted(
+                        rnd.sample(range(t * 100 + 1, t * 100 + 5), rnd.randrange(1, 4))
+                    ),
+                }
+            ]
         if (t := udf_iid("dateFields")) and rnd.random() < 0.4:
-            udfs["date"] = [{"udfId": t, "value": (submitted + dt.timedelta(days=rnd.randrange(-5, 20))).date().isoformat()}]
+            udfs["date"] = [
+                {
+                    "udfId": t,
+                    "value": (submitted + dt.timedelta(days=rnd.randrange(-5, 20)))
+                    .date()
+                    .isoformat(),
+                }
+            ]
         if udfs:
             payload["udfs"] = udfs
         actor = actors[submitter["iid"]]
@@ -251,6 +461,16 @@ def _seed_issues(site: MockSite, count: int, users: list[dict[str, Any]]) -> Non
             if closed < now:
                 rec["isOpen"] = False
                 rec["closedDate"] = format_datetime(closed)
-                rec["closedByUser"] = dict(rec["assignedToUser"]) if rec["assignedToUser"].get("iid") else dict(rec["enteredByUser"])
+                rec["closedByUser"] = (
+                    dict(rec["assignedToUser"])
+                    if rec["assignedToUser"].get("iid")
+                    else dict(rec["enteredByUser"])
+                )
         for _ in range(rnd.randrange(0, 3)):
-            add_note(site, rec["iid"], f"Looked into it: {rnd.choice(_WORDS)}.", submitter["iid"], audit=count <= 2000)
+            add_note(
+                site,
+                rec["iid"],
+                f"Looked into it: {rnd.choice(_WORDS)}.",
+                submitter["iid"],
+                audit=count <= 2000,
+            )

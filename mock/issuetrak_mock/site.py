@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
 import json
 import random
 import re
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +16,7 @@ from .clock import Clock, SystemClock
 from .routing import RouteTable, build_routes
 from .schemas import SchemaIndex, format_datetime, parse_datetime, ref_name
 
-__all__ = ["Actor", "MockSite", "ReferenceError_", "TokenInfo"]
+__all__ = ["Actor", "MissingReference", "MockSite", "TokenInfo"]
 
 Record = dict[str, Any]
 
@@ -37,7 +37,7 @@ _STEM_ALIASES = {
 }
 
 
-class ReferenceError_(ValueError):  # noqa: N801 - the builtin name is taken
+class MissingReference(ValueError):
     """A payload refers to a record that does not exist (answered as a Validation message)."""
 
 
@@ -89,7 +89,9 @@ class MockSite:
     ``expired_token`` is a token whose expiry date has passed.
     """
 
-    def __init__(self, document: Mapping[str, Any], *, clock: Clock | None = None, seed: int = 0) -> None:
+    def __init__(
+        self, document: Mapping[str, Any], *, clock: Clock | None = None, seed: int = 0
+    ) -> None:
         self.document = document
         self.clock: Clock = clock or SystemClock()
         self.seed = seed
@@ -116,7 +118,9 @@ class MockSite:
         self.org_members: dict[tuple[str, int], dict[int, dict[str, Any]]] = {}
         self.singletons: dict[str, Any] = {}
         self.issue_number = itertools.count(1)
-        self._trace_prefix = "0H" + "".join(self.random.choice("ABCDEFGHIJKLMNOPQRSTUV0123456789") for _ in range(11))
+        self._trace_prefix = "0H" + "".join(
+            self.random.choice("ABCDEFGHIJKLMNOPQRSTUV0123456789") for _ in range(11)
+        )
         self._trace_counter = itertools.count(1)
         self._templates: dict[str, str] = {}
         self._stem_cache: dict[str, str | None] = {}
@@ -183,7 +187,9 @@ class MockSite:
         rec = store.records.get(iid)
         return None if rec is None else rec.get("displayName")
 
-    def issue_token(self, user_iid: int, role: str | None = None, *, expires: dt.datetime | None = None) -> str:
+    def issue_token(
+        self, user_iid: int, role: str | None = None, *, expires: dt.datetime | None = None
+    ) -> str:
         """Make an API token for ``user_iid`` (deterministic for a given seed)."""
         raw = f"{self.seed}:{user_iid}:{role}:{len(self.token_users)}"
         token = f"itk_{role or 'user'}_{hashlib.sha256(raw.encode()).hexdigest()[:24]}"
@@ -226,13 +232,17 @@ class MockSite:
         if "id" in props:
             id_type = self.index.resolve(props["id"]).get("type")
             rid = rec.get("id", iid)
-            out["id"] = str(rid) if id_type == "string" else (rid if isinstance(rid, int) and not isinstance(rid, bool) else iid)
+            out["id"] = (
+                str(rid)
+                if id_type == "string"
+                else (rid if isinstance(rid, int) and not isinstance(rid, bool) else iid)
+            )
         if "iid" in props:
             out["iid"] = iid
         return out
 
     def check_reference(self, field_name: str, value: Any) -> None:
-        """Raise :class:`ReferenceError_` when ``fieldIid: value`` points at nothing."""
+        """Raise :class:`MissingReference` when ``fieldIid: value`` points at nothing."""
         if value is None or not field_name.endswith("Iid"):
             return
         key = self.store_key_for_stem(field_name[:-3])
@@ -240,7 +250,9 @@ class MockSite:
             return
         store = self.stores[key]
         if value not in store.records:
-            raise ReferenceError_(f"{store.entity} with IID {value} does not exist ('{field_name}').")
+            raise MissingReference(
+                f"{store.entity} with IID {value} does not exist ('{field_name}')."
+            )
 
     def _plan(self, entity: str, key: str) -> tuple[Any, ...]:
         """How a payload field lands on a record of ``entity`` (cached; see :meth:`apply_payload`)."""
@@ -258,7 +270,12 @@ class MockSite:
                 plan = ("copy", self.index.resolve(target).get("format"))
         elif key.endswith("Iid"):
             stem = key[:-3]
-            for cand in (stem, stem + "User", stem.replace("edTo", "") + "User", stem.replace("By", "ByUser")):
+            for cand in (
+                stem,
+                stem + "User",
+                stem.replace("edTo", "") + "User",
+                stem.replace("By", "ByUser"),
+            ):
                 if cand in props:
                     ref = ref_name(props[cand])
                     if ref and ref.startswith("ReferencedEntity"):
@@ -293,7 +310,11 @@ class MockSite:
                 record[key] = value
             elif action == "ref":
                 _, cand, store_key, ref = plan
-                found = self.reference(store_key, value, ref) if store_key and value is not None else None
+                found = (
+                    self.reference(store_key, value, ref)
+                    if store_key and value is not None
+                    else None
+                )
                 record[cand] = found if found is not None else self.template(ref)
             elif action == "refs" and isinstance(value, list):
                 _, plural, store_key, ref = plan
@@ -326,7 +347,9 @@ class MockSite:
         store.meta[iid] = {}
         return record
 
-    def update_record(self, store: Store, iid: Any, payload: Mapping[str, Any], actor_iid: int | None) -> Record:
+    def update_record(
+        self, store: Store, iid: Any, payload: Mapping[str, Any], actor_iid: int | None
+    ) -> Record:
         record = store.records[iid]
         self.apply_payload(record, store.entity, payload)
         props = self.index.properties(store.entity)
@@ -342,7 +365,9 @@ class MockSite:
         """A fresh copy of the entity's default record (built once per entity, then copied)."""
         cached = self._templates.get(entity)
         if cached is None:
-            cached = json.dumps(self.index.default_for(self.index.schemas.get(entity, {}), self.now()))
+            cached = json.dumps(
+                self.index.default_for(self.index.schemas.get(entity, {}), self.now())
+            )
             self._templates[entity] = cached
         result: Record = json.loads(cached)
         return result
@@ -358,5 +383,7 @@ class MockSite:
             spec = self.index.schemas.get(schema, {})
             for key in spec.get("required", []):
                 if key not in out:
-                    out[key] = self.index.default_for(spec["properties"].get(key, {}), self.now(), depth=1)
+                    out[key] = self.index.default_for(
+                        spec["properties"].get(key, {}), self.now(), depth=1
+                    )
         return out

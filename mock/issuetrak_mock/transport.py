@@ -24,7 +24,9 @@ class SyncASGITransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         content = request.read()
-        forwarded = httpx.Request(request.method, request.url, headers=request.headers, content=content)
+        forwarded = httpx.Request(
+            request.method, request.url, headers=request.headers, content=content
+        )
         with self._lock:
             response = self._loop.run_until_complete(self._send(forwarded))
         return response
@@ -32,7 +34,9 @@ class SyncASGITransport(httpx.BaseTransport):
     async def _send(self, request: httpx.Request) -> httpx.Response:
         response = await self._inner.handle_async_request(request)
         body = await response.aread()
-        return httpx.Response(response.status_code, headers=response.headers, content=body, request=request)
+        return httpx.Response(
+            response.status_code, headers=response.headers, content=body, request=request
+        )
 
     def close(self) -> None:
         with self._lock:

@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 
 from .responses import ApiError
 from .schemas import SchemaIndex
@@ -22,8 +22,14 @@ from .schemas import SchemaIndex
 __all__ = ["parse_json", "validate_body"]
 
 _BINDING = frozenset({"type", "enum", "format", "const"})
-_NET_TYPES = {"integer": "System.Int32", "number": "System.Double", "boolean": "System.Boolean",
-              "string": "System.String", "array": "System.Collections.Generic.List", "object": "System.Object"}
+_NET_TYPES = {
+    "integer": "System.Int32",
+    "number": "System.Double",
+    "boolean": "System.Boolean",
+    "string": "System.String",
+    "array": "System.Collections.Generic.List",
+    "object": "System.Object",
+}
 
 
 def _json_path(error: jsonschema.ValidationError) -> str:
@@ -73,9 +79,13 @@ def _rule_message(error: jsonschema.ValidationError) -> str:
         field = (path + "." if path else "") + missing
         return f"The {field} field is required."
     if error.validator == "maxLength":
-        return f"The field {path} must be a string with a maximum length of {error.validator_value}."
+        return (
+            f"The field {path} must be a string with a maximum length of {error.validator_value}."
+        )
     if error.validator == "minLength":
-        return f"The field {path} must be a string with a minimum length of {error.validator_value}."
+        return (
+            f"The field {path} must be a string with a minimum length of {error.validator_value}."
+        )
     if error.validator in ("minimum", "maximum"):
         return f"The field {path} must be {'at least' if error.validator == 'minimum' else 'at most'} {error.validator_value}, got {error.instance}."
     if error.validator in ("minItems", "maxItems"):
@@ -94,13 +104,20 @@ def parse_json(raw: bytes, *, required: bool) -> Any:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         line = getattr(exc, "lineno", 1) - 1
         pos = getattr(exc, "colno", 1) - 1
-        raise ApiError(400, problems={
-            "$": [f"'{raw[:1].decode('latin-1')}' is an invalid JSON value. Path: $ | LineNumber: {line} | BytePositionInLine: {pos}."],
-            "body": ["The body field is required."],
-        }) from None
+        raise ApiError(
+            400,
+            problems={
+                "$": [
+                    f"'{raw[:1].decode('latin-1')}' is an invalid JSON value. Path: $ | LineNumber: {line} | BytePositionInLine: {pos}."
+                ],
+                "body": ["The body field is required."],
+            },
+        ) from None
 
 
-def validate_body(index: SchemaIndex, key: str, body: Any, schema: Mapping[str, Any] | None = None) -> None:
+def validate_body(
+    index: SchemaIndex, key: str, body: Any, schema: Mapping[str, Any] | None = None
+) -> None:
     """Raise :class:`ApiError` for the first kind of problem the site would report."""
     errors = list(index.errors(key, body, schema))
     if not errors:

@@ -1,0 +1,100 @@
+"""The ``issuetrak_mock`` pytest fixture, registered through the ``pytest11`` entry point.
+
+Each test that asks for it gets a fresh simulated site (rate limits off unless asked)::
+
+    def test_my_integration(issuetrak_mock):
+        client = issuetrak_mock.client()              # httpx.Client as the admin
+        issue = client.get("/Issues/1").json()["values"]
+
+    @pytest.mark.issuetrak_mock(seed=3, issues=20, rate_limits="default")
+    def test_with_limits(issuetrak_mock): ...
+
+``issuetrak_mock.base_url``, ``.tokens``, ``.transport`` (sync) and ``.async_transport`` plug into
+any httpx-based client, including this project's SDK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from .app import API_PREFIX, create_app
+from .ratelimit import DEFAULT_RATE_LIMITS
+from .site import MockSite
+from .transport import SyncASGITransport
+
+__all__ = ["MockServer", "issuetrak_mock"]
+
+BASE_URL = "http://issuetrak-mock" + API_PREFIX
+
+
+@dataclass
+class MockServer:
+    """A fresh in-process site: its app, tokens and ready-made httpx clients."""
+
+    app: Starlette
+    base_url: str = BASE_URL
+    tokens: dict[str, str] = field(default_factory=dict)
+    transport: SyncASGITransport | None = None
+    _clients: list[httpx.Client] = field(default_factory=list)
+
+    @property
+    def site(self) -> MockSite:
+        site: MockSite = self.app.state.site
+        return site
+
+    @property
+    def async_transport(self) -> httpx.ASGITransport:
+        return httpx.ASGITransport(app=self.app)
+
+    def client(self, role: str = "admin", **kwargs: Any) -> httpx.Client:
+        """A synchronous ``httpx.Client`` acting as ``role`` (``admin``, ``agent``, ``end_user``)."""
+        headers = {"X-Api-Key": self.tokens[role]} if role else {}
+        client = httpx.Client(
+            transport=self.transport, base_url=self.base_url, headers=headers, **kwargs
+        )
+        self._clients.append(client)
+        return client
+
+    def async_client(self, role: str = "admin", **kwargs: Any) -> httpx.AsyncClient:
+        """An ``httpx.AsyncClient`` acting as ``role``; close it yourself (``async with``)."""
+        headers = {"X-Api-Key": self.tokens[role]} if role else {}
+        return httpx.AsyncClient(
+            transport=self.async_transport, base_url=self.base_url, headers=headers, **kwargs
+        )
+
+    def close(self) -> None:
+        for client in self._clients:
+            client.close()
+        if self.transport is not None:
+            self.transport.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "issuetrak_mock(**options): options for the issuetrak_mock fixture (seed, issues, users, clock, "
+        "latency_ms, rate_limits='default' or a list of RateLimit)",
+    )
+
+
+@pytest.fixture
+def issuetrak_mock(request: pytest.FixtureRequest) -> Iterator[MockServer]:
+    """A fresh simulated Issuetrak site for one test (seed 0, 50 issues, no rate limits)."""
+    options: dict[str, Any] = {"seed": 0, "issues": 50, "rate_limits": None}
+    marker = request.node.get_closest_marker("issuetrak_mock")
+    if marker is not None:
+        options.update(marker.kwargs)
+    if options.get("rate_limits") == "default":
+        options["rate_limits"] = DEFAULT_RATE_LIMITS
+    app = create_app(**options)
+    server = MockServer(app=app, tokens=dict(app.state.tokens), transport=SyncASGITransport(app))
+    try:
+        yield server
+    finally:
+        server.close()
