@@ -337,3 +337,35 @@ def test_pinned_label_in_another_project_regenerates_with_its_overrides(
     assert result.returncode == 0, result.stderr
     assert "3 of 3 operations" in result.stdout
     assert (output / "api" / "things" / "delete_thing.py").is_file()
+
+
+def test_overrides_patch_fixes_an_ad_hoc_document_before_generation(tmp_path: Path) -> None:
+    broken = small_document()
+    broken["components"]["schemas"]["Thing"]["properties"]["name"]["maxLength"] = -1
+    source = write(tmp_path / "broken.json", broken)
+    patch = write(
+        tmp_path / "fix.json",
+        [
+            {
+                "op": "remove",
+                "path": "/components/schemas/Thing/properties/name/maxLength",
+                "reason": "-1 means no limit",
+            }
+        ],
+    )
+    output = tmp_path / "issuetrak_client"
+    result = run_cli(
+        "regen", "--from", str(source), "--overrides", str(patch), "--output", str(output)
+    )
+    assert result.returncode == 0, result.stderr
+    assert (output / "models" / "thing.py").is_file()
+
+    write(patch, [{"op": "remove", "path": "/components/schemas/Thing/properties/name/maxLength"}])
+    result = run_cli(
+        "regen", "--from", str(source), "--overrides", str(patch), "--output", str(output)
+    )
+    assert result.returncode == 1
+    assert (
+        "operation #0 (/components/schemas/Thing/properties/name/maxLength) has no 'reason'"
+        in result.stderr
+    )

@@ -1,0 +1,387 @@
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import socket
+import threading
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from issuetrak import spec
+from issuetrak.cli import fetch_spec
+
+from .conftest import Project, Route, Server, document_bytes, small_document
+
+pytestmark = pytest.mark.network
+
+DAY = dt.date(2026, 3, 14)
+
+
+@pytest.fixture(autouse=True)
+def fixed_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fetch_spec, "today", lambda: DAY)
+
+
+def fetch(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = fetch_spec.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def serve(server: Server, path: str, body: bytes, **route: Any) -> None:
+    server.routes[path] = Route(body=body, **route)
+
+
+def read_pin(project: Project, label: str) -> dict[str, Any]:
+    return tomllib.loads((project.spec / label / "pin.toml").read_text(encoding="utf-8"))
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())} if folder.exists() else {}
+
+
+# --- success -----------------------------------------------------------------------------------
+
+
+def test_site_document_is_found_under_api_v2_stored_and_pinned(
+    project: Project, server: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = document_bytes(small_document())
+    serve(server, "/api/v2/swagger/v1/swagger.json", body)
+    code, out, err = fetch(
+        capsys, "--site", server.url, "--label", "things-1", "--token", "s3cret-token"
+    )
+    assert (code, err) == (0, "")
+    assert (project.spec / "things-1" / "openapi.json").read_bytes() == body
+    pin = read_pin(project, "things-1")
+    assert pin["sha256"] == hashlib.sha256(body).hexdigest() and pin["size"] == len(body)
+    assert pin["source"] == f"{server.url}/api/v2/swagger/v1/swagger.json"
+    assert pin["captured"] == DAY.isoformat()
+    assert pin["generator"] == f"openapi-python-client=={spec_version()}"
+    assert (pin["openapi_version"], pin["info_version"], pin["label"]) == (
+        "3.0.3",
+        "1.0",
+        "things-1",
+    )
+    assert "2 operations" in out and "make regen LABEL=things-1" in out
+    sent = [headers.get("x-api-key") for _, headers in server.seen]
+    assert sent and set(sent) == {"s3cret-token"}
+    assert "s3cret" not in out + err
+
+
+def spec_version() -> str:
+    from importlib.metadata import version
+
+    return version("openapi-python-client")
+
+
+def test_site_given_with_api_v2_tries_the_same_locations(
+    project: Project, server: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serve(server, "/api/v2/swagger.json", document_bytes(small_document()))
+    code, _, err = fetch(capsys, "--site", f"{server.url}/api/v2/", "--label", "things-1")
+    assert (code, err) == (0, "")
+    assert [path for path, _ in server.seen][-1] == "/api/v2/swagger.json"
+    assert all(path.startswith(("/api/v2/", "/swagger/")) for path, _ in server.seen)
+
+
+def test_pinned_issuetrak_document_served_by_a_site_is_pinned_as_is(
+    project: Project, server: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkey_root = os.environ.pop("ISSUETRAK_PROJECT_ROOT")
+    try:
+        document = spec.load_document()
+    finally:
+        os.environ["ISSUETRAK_PROJECT_ROOT"] = monkey_root
+    body = json.dumps(document).encode()
+    serve(server, "/api/v2/swagger/v2/swagger.json", body)
+    code, out, err = fetch(capsys, "--site", server.url, "--label", "site-copy")
+    assert (code, err) == (0, "")
+    assert f"{len(list(spec.iter_operations(document)))} operations" in out
+    assert spec.load_pin("site-copy").sha256 == hashlib.sha256(body).hexdigest()
+    assert spec.load_document("site-copy", patched=False) == document
+
+
+def test_default_label_is_host_and_capture_date(
+    project: Project, server: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serve(server, "/api/v2/swagger/v2/swagger.json", document_bytes(small_document()))
+    code, _, _ = fetch(capsys, "--site", server.url)
+    assert code == 0
+    assert (project.spec / f"127.0.0.1-{DAY.isoformat()}" / "pin.toml").is_file()
+
+
+def test_spec_url_and_set_default(
+    project: Project, server: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serve(server, "/docs/openapi.json", document_bytes(small_document()))
+    code, out, _ = fetch(
+        capsys,
+        "--spec-url",
+        f"{server.url}/docs/openapi.json",
+        "--label",
+        "things-2",
+        "--set-default",
+    )
+    assert code == 0
+    assert spec.default_label() == "things-2"
+    assert "make regen\n" in out
+    assert spec.load_document()["info"]["title"] == "Things"
+
+
+def test_from_file_records_the_file_as_source(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "things" / "openapi.json"
+    source.parent.mkdir()
+    source.write_bytes(document_bytes(small_document()))
+    code, _, _ = fetch(capsys, "--from", str(source))
+    assert code == 0
+    pin = read_pin(project, f"things-{DAY.isoformat()}")
+    assert pin["source"] == "file:" + os.path.relpath(source, project.root)
+
+
+def test_default_labels_overrides_are_carried_over_when_they_apply(
+    project: Project, server: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = document_bytes(small_document())
+    base = project.pin("base", body)
+    patch = [
+        {
+            "op": "add",
+            "path": "/paths/~1Things/get/responses/429",
+            "value": {"description": "slow down"},
+            "reason": "sites rate-limit",
+        }
+    ]
+    (base / "overrides.json").write_text(json.dumps(patch), encoding="utf-8")
+    serve(server, "/api/v2/swagger/v2/swagger.json", body)
+    code, out, _ = fetch(capsys, "--site", server.url, "--label", "next")
+    assert code == 0 and "all its operations apply" in out
+    assert (project.spec / "next" / "overrides.json").read_text(encoding="utf-8") == json.dumps(
+        patch
+    )
+
+
+def test_refetching_a_label_replaces_document_and_pin_together(
+    project: Project, server: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, second = small_document(), small_document()
+    second["info"]["version"] = "2.0"
+    serve(server, "/api/v2/swagger/v2/swagger.json", document_bytes(first))
+    assert fetch(capsys, "--site", server.url, "--label", "things-1")[0] == 0
+    old_sha = read_pin(project, "things-1")["sha256"]
+    serve(server, "/api/v2/swagger/v2/swagger.json", document_bytes(second))
+    code, out, _ = fetch(capsys, "--site", server.url, "--label", "things-1")
+    assert code == 0 and f"replacing sha256 {old_sha[:12]}" in out
+    assert read_pin(project, "things-1")["info_version"] == "2.0"
+    assert sorted(snapshot(project.spec / "things-1")) == ["openapi.json", "pin.toml"]
+
+
+# --- failures: one line on stderr, exit 1, nothing written --------------------------------------
+
+
+def assert_one_line_failure(code: int, err: str, *fragments: str) -> None:
+    assert code == 1
+    assert err.count("\n") == 1 and err.startswith("fetch-spec: "), err
+    for fragment in fragments:
+        assert fragment in err, err
+
+
+def assert_nothing_written(project: Project) -> None:
+    assert sorted(p.name for p in project.spec.iterdir()) == ["default", "generator.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("url", "fragment"),
+    [
+        ("ftp://example.com/spec.json", "is not an http(s) URL"),
+        ("example.issuetrak.com", "is not an http(s) URL"),
+        ("https://", "is not an http(s) URL"),
+        ("http://example.com", "uses plain http"),
+    ],
+)
+def test_bad_url(
+    project: Project, capsys: pytest.CaptureFixture[str], url: str, fragment: str
+) -> None:
+    assert_one_line_failure(*fetch(capsys, "--site", url)[::2], fragment)
+    assert_nothing_written(project)
+
+
+def test_unreachable_site(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert_one_line_failure(
+        *fetch(capsys, "--site", f"http://127.0.0.1:{port}")[::2],
+        "cannot reach",
+        f"127.0.0.1:{port}",
+    )
+    assert_nothing_written(project)
+
+
+def test_http_error_status(
+    project: Project, server: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = fetch(capsys, "--spec-url", f"{server.url}/api/v2/swagger/v2/swagger.json")
+    assert_one_line_failure(
+        code, err, f"{server.url}/api/v2/swagger/v2/swagger.json answered 404 Not Found"
+    )
+    assert_nothing_written(project)
+
+
+def test_unauthorised_answer_suggests_a_token(
+    project: Project, server: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serve(server, "/spec.json", b"", status=401)
+    assert_one_line_failure(
+        *fetch(capsys, "--spec-url", f"{server.url}/spec.json")[::2],
+        "answered 401 Unauthorized",
+        "--token",
+    )
+
+
+def test_site_without_a_document_lists_what_was_tried(
+    project: Project, server: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serve(
+        server,
+        "/api/v2/swagger.json",
+        b"<!DOCTYPE html><html>login</html>",
+        content_type="text/html",
+    )
+    code, _, err = fetch(capsys, "--site", server.url)
+    assert_one_line_failure(
+        code,
+        err,
+        "no OpenAPI document found",
+        "tried: /api/v2/swagger/v2/swagger.json (404)",
+        "/api/v2/swagger.json (200 text/html: not JSON",
+        "--spec-url",
+    )
+    assert_nothing_written(project)
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        (b"<!DOCTYPE html><html></html>", "is not JSON (it starts with '<!DOCTYPE html>"),
+        (b'{"hello": "world"}', "is JSON but not an OpenAPI document (no 'openapi' field)"),
+        (b'["openapi"]', "is JSON but not an OpenAPI document (top level is a list)"),
+        (
+            b'{"swagger": "2.0", "info": {}, "paths": {}}',
+            "is a Swagger 2.0 document, not OpenAPI 3",
+        ),
+    ],
+)
+def test_not_an_openapi_document(
+    project: Project, server: Server, capsys: pytest.CaptureFixture[str], body: bytes, fragment: str
+) -> None:
+    serve(server, "/spec.json", body)
+    assert_one_line_failure(
+        *fetch(capsys, "--spec-url", f"{server.url}/spec.json")[::2],
+        f"{server.url}/spec.json {fragment}",
+    )
+    assert_nothing_written(project)
+
+
+def test_invalid_openapi_document_names_where(
+    project: Project, server: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = small_document()
+    document["paths"]["/Things/{id}"]["get"]["parameters"][0]["in"] = "body"
+    serve(server, "/spec.json", document_bytes(document))
+    code, _, err = fetch(capsys, "--spec-url", f"{server.url}/spec.json")
+    assert_one_line_failure(
+        code, err, "is not a valid OpenAPI 3.0.3 document", "$.paths./Things/{id}.get.parameters[0]"
+    )
+    assert_nothing_written(project)
+
+
+def test_slow_site_times_out(
+    project: Project, server: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serve(server, "/spec.json", b"{}", wait=threading.Event())
+    code, _, err = fetch(capsys, "--spec-url", f"{server.url}/spec.json", "--timeout", "0.2")
+    assert_one_line_failure(code, err, "did not answer within 0.2 s")
+
+
+def test_failure_leaves_an_existing_label_untouched(
+    project: Project, server: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serve(server, "/spec.json", document_bytes(small_document()))
+    assert fetch(capsys, "--spec-url", f"{server.url}/spec.json", "--label", "things-1")[0] == 0
+    before = snapshot(project.spec / "things-1")
+    serve(server, "/spec.json", b'{"openapi": "3.0.0"}')
+    assert fetch(capsys, "--spec-url", f"{server.url}/spec.json", "--label", "things-1")[0] == 1
+    assert snapshot(project.spec / "things-1") == before
+
+
+def test_a_crash_between_the_two_renames_restores_the_old_pair(
+    project: Project,
+    server: Server,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    serve(server, "/spec.json", document_bytes(small_document()))
+    assert fetch(capsys, "--spec-url", f"{server.url}/spec.json", "--label", "things-1")[0] == 0
+    before = snapshot(project.spec / "things-1")
+    changed = small_document()
+    changed["info"]["version"] = "9"
+    serve(server, "/spec.json", document_bytes(changed))
+    real_replace, calls = os.replace, []
+
+    def failing_second_replace(src: Any, dst: Any) -> None:
+        calls.append(dst)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(fetch_spec.os, "replace", failing_second_replace)
+    code, _, err = fetch(capsys, "--spec-url", f"{server.url}/spec.json", "--label", "things-1")
+    monkeypatch.undo()
+    assert_one_line_failure(code, err, "cannot store the document", "nothing was changed")
+    assert snapshot(project.spec / "things-1") == before
+
+
+def test_token_is_not_sent_to_another_origin_on_redirect(
+    project: Project, server_factory: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site, elsewhere = server_factory(), server_factory()
+    serve(
+        site,
+        "/api/v2/swagger/v2/swagger.json",
+        b"",
+        status=302,
+        headers={"Location": f"{elsewhere.url}/doc.json"},
+    )
+    serve(elsewhere, "/doc.json", document_bytes(small_document()))
+    code, _, _ = fetch(capsys, "--site", site.url, "--label", "things-1", "--token", "s3cret")
+    assert code == 0
+    assert site.seen[0][1].get("x-api-key") == "s3cret"
+    assert [h.get("x-api-key") for _, h in elsewhere.seen] == [None]
+
+
+def test_token_from_the_environment(
+    project: Project,
+    server: Server,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ISSUETRAK_TOKEN", "from-env")
+    serve(server, "/spec.json", document_bytes(small_document()))
+    assert fetch(capsys, "--spec-url", f"{server.url}/spec.json", "--label", "t")[0] == 0
+    assert server.seen[0][1]["x-api-key"] == "from-env"
+
+
+def test_label_that_is_not_a_folder_name_is_refused(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert_one_line_failure(
+        *fetch(capsys, "--from", "x.json", "--label", "../escape")[::2],
+        "label '../escape' is not usable",
+    )
