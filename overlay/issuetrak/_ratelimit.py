@@ -74,7 +74,10 @@ DEFAULT_WINDOWS: tuple[Window, ...] = (
 class RateLimits:
     """The windows to stay under, and how to react to a 429 anyway.
 
-    ``RateLimits()`` is Issuetrak's default configuration. An administrator who raised the limits
+    ``RateLimits()`` is Issuetrak's default configuration. ``margin`` (seconds) widens every
+    window, a guard against network jitter reordering requests near a window's edge; it costs
+    throughput (``margin / period`` on the 1 s windows), so it is 0 by default and the 429 fallback
+    (pause and slow down) handles the rare edge case. An administrator who raised the limits
     can pass their own windows, e.g. ``RateLimits([Window(50, 1), Window(10, 1, writes_only=True),
     Window(5000, 3600)])``.
     """
@@ -85,6 +88,7 @@ class RateLimits:
     min_scale: float = 0.25
     recovery: float = 60.0
     default_pause: float = 1.0
+    margin: float = 0.0
 
     def __post_init__(self) -> None:
         windows = tuple(self.windows)
@@ -95,8 +99,8 @@ class RateLimits:
             raise ValueError(f"penalty_factor must be in (0, 1], got {self.penalty_factor!r}")
         if not 0 < self.min_scale <= 1:
             raise ValueError(f"min_scale must be in (0, 1], got {self.min_scale!r}")
-        if self.recovery <= 0 or self.default_pause < 0:
-            raise ValueError("recovery must be > 0 and default_pause >= 0 seconds")
+        if self.recovery <= 0 or self.default_pause < 0 or self.margin < 0:
+            raise ValueError("recovery must be > 0, default_pause and margin >= 0 seconds")
 
 
 @dataclass(slots=True)
@@ -129,9 +133,12 @@ class RateLimiter:
         self._lock = threading.Lock()
         all_windows = [w for w in self.limits.windows if not w.writes_only]
         write_windows = [w for w in self.limits.windows if w.writes_only]
-        self._all = _Log(all_windows, horizon=max((w.period for w in all_windows), default=0.0))
+        margin = self.limits.margin
+        self._all = _Log(
+            all_windows, horizon=max((w.period for w in all_windows), default=0.0) + margin
+        )
         self._writes = _Log(
-            write_windows, horizon=max((w.period for w in write_windows), default=0.0)
+            write_windows, horizon=max((w.period for w in write_windows), default=0.0) + margin
         )
         self._paused_until = -math.inf
         self._scale = 1.0
@@ -160,17 +167,19 @@ class RateLimiter:
         """Whether one more grant at ``t`` keeps every window of ``log`` within its limit,
         including windows that end at grants already made for later times."""
         times = log.times
+        margin = self.limits.margin
         for window in log.windows:
             limit = self._limit(window, scale)
-            if _count(times, t - window.period, t) >= limit:
+            period = window.period + margin
+            if _count(times, t - period, t) >= limit:
                 return False
             # grants later than t whose window would now also contain t
             start = bisect_right(times, t)
             for index in range(start, len(times)):
                 u = times[index]
-                if u - window.period >= t:  # same arithmetic as _count: t not in (u-P, u]
+                if u - period >= t:  # same arithmetic as _count: t not in (u-P, u]
                     break
-                if index + 1 - bisect_right(times, u - window.period) >= limit:
+                if index + 1 - bisect_right(times, u - period) >= limit:
                     return False
         return True
 
@@ -181,10 +190,11 @@ class RateLimiter:
             t = max(t, times[-1])
         for window in log.windows:
             limit = self._limit(window, scale)
+            period = window.period + self.limits.margin
             if len(times) >= limit:
                 oldest = times[-limit]
-                t = max(t, oldest + window.period)
-                while t - window.period < oldest:  # float rounding must not leave it inside
+                t = max(t, oldest + period)
+                while t - period < oldest:  # float rounding must not leave it inside
                     t = math.nextafter(t, math.inf)
         return t
 
@@ -211,6 +221,8 @@ class RateLimiter:
                 for log in logs:
                     granted = self._tail(log, granted, scale)
             wait = granted - now
+            if now + wait < granted:  # so that a sleeper's now + wait lands on the grant
+                wait = math.nextafter(wait, math.inf)
             if wait > max_wait:
                 return None
             insort(self._all.times, granted)

@@ -119,11 +119,10 @@ def is_write(method: str, path: str) -> bool:
 def request_kind(request: httpx.Request) -> RequestKind:
     """How safe it is to send ``request`` again (see the module docstring)."""
     method = request.method.upper()
-    content_type = request.headers.get("content-type", "").lower()
-    if content_type.startswith("multipart/"):
-        return RequestKind.UNSAFE  # uploads
     if method in ("GET", "HEAD", "OPTIONS"):
         return RequestKind.READ
+    if request.headers.get("content-type", "").lower().startswith("multipart/"):
+        return RequestKind.UNSAFE  # uploads, whatever the method
     if method == "POST" and is_search(request.url.path):
         return RequestKind.READ
     if method in ("PUT", "DELETE"):

@@ -127,22 +127,14 @@ class _Core:
                 value = timeouts.get(key)
                 timeouts[key] = remaining if value is None else min(value, remaining)
             extensions["timeout"] = timeouts
-        headers = original.headers.copy()
-        if isinstance(original.stream, httpx.ByteStream):
-            return httpx.Request(
-                original.method,
-                original.url,
-                headers=headers,
-                content=original.content,
-                extensions=extensions,
-            )
-        return httpx.Request(
-            original.method,
-            original.url,
-            headers=headers,
-            stream=original.stream,
-            extensions=extensions,
-        )
+        # A shallow copy (URL, stream and body are shared and never mutated); its own headers
+        # and extensions, so the auth flow's headers stay off the caller's request object.
+        # (copy.copy would go through Request.__getstate__, which detaches the stream)
+        clone = httpx.Request.__new__(httpx.Request)
+        clone.__dict__.update(original.__dict__)
+        clone.headers = original.headers.copy()
+        clone.extensions = extensions
+        return clone
 
     def remaining(self, call: _Call) -> float:
         return call.deadline_at - self.runtime.clock()
@@ -239,9 +231,7 @@ class _Core:
         )
         return wait
 
-    def finish(
-        self, call: _Call, sent: httpx.Request, response: httpx.Response
-    ) -> httpx.Response:
+    def finish(self, call: _Call, sent: httpx.Request, response: httpx.Response) -> httpx.Response:
         response.extensions[EXTENSION] = {
             "attempts": call.attempt,
             "elapsed": self.runtime.clock() - call.started,

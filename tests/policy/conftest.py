@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from issuetrak._transport import Runtime
 
 TOKEN = "tok-3b9f0c1e-SECRET-do-not-log"

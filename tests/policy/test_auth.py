@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 import requests
-
 from issuetrak._transport import RetryTransport, Runtime
 from issuetrak.auth import ApiTokenAuth, HmacAuth, HmacRequestsAuth
 
@@ -21,7 +20,9 @@ FIXED_TIME = datetime(2014, 9, 10, 17, 28, 8, 322735, tzinfo=UTC)
 
 def expected_signature(message: str) -> str:
     # the independent route: hmac + hashlib + base64 on a message written out by hand
-    return base64.b64encode(hmac.new(KEY.encode(), message.encode(), hashlib.sha512).digest()).decode()
+    return base64.b64encode(
+        hmac.new(KEY.encode(), message.encode(), hashlib.sha512).digest()
+    ).decode()
 
 
 def capture(auth: httpx.Auth, method: str, url: str, **kwargs) -> httpx.Request:
@@ -107,7 +108,14 @@ def test_every_retry_is_signed_afresh() -> None:
     assert first["X-IssueTrak-API-Timestamp"] != second["X-IssueTrak-API-Timestamp"]
     for headers in (first, second):
         message = "\n".join(
-            ["GET", headers["X-IssueTrak-API-Request-ID"], headers["X-IssueTrak-API-Timestamp"], "/api/v1/users", "", ""]
+            [
+                "GET",
+                headers["X-IssueTrak-API-Request-ID"],
+                headers["X-IssueTrak-API-Timestamp"],
+                "/api/v1/users",
+                "",
+                "",
+            ]
         )
         assert headers["X-IssueTrak-API-Authorization"] == expected_signature(message)
     # the caller's request object never held the signature
@@ -116,7 +124,12 @@ def test_every_retry_is_signed_afresh() -> None:
 
 def test_secrets_stay_out_of_reprs() -> None:
     token = "tok-SECRET-123"
-    for obj in (ApiTokenAuth(token), HmacAuth(token), HmacAuth(token).for_requests(), HmacAuth(token).signer):
+    for obj in (
+        ApiTokenAuth(token),
+        HmacAuth(token),
+        HmacAuth(token).for_requests(),
+        HmacAuth(token).signer,
+    ):
         assert token not in repr(obj) and token not in str(obj)
 
 

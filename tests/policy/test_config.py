@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from issuetrak import AsyncIssuetrak, ConfigurationError, Issuetrak
 
 TOKEN = "tok-3b9f0c1e-SECRET-do-not-log"
@@ -34,7 +33,9 @@ def test_base_url_is_normalised_to_the_api_v2_root(given: str, expected: str) ->
 
 
 def test_plain_http_to_a_remote_host_is_refused() -> None:
-    with pytest.raises(ConfigurationError, match=r"refusing plain http:// to example\.com.*allow_insecure_http"):
+    with pytest.raises(
+        ConfigurationError, match=r"refusing plain http:// to example\.com.*allow_insecure_http"
+    ):
         Issuetrak("http://example.com", token=TOKEN)
 
 
@@ -77,7 +78,10 @@ def test_environment_supplies_url_and_token(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_unknown_with_options_name_is_a_clear_error() -> None:
-    with Issuetrak("https://x.test", token=TOKEN) as client, pytest.raises(TypeError, match="retries"):
+    with (
+        Issuetrak("https://x.test", token=TOKEN) as client,
+        pytest.raises(TypeError, match="retries"),
+    ):
         client.with_options(retries=2)
 
 

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from issuetrak import (
     APIStatusError,
     AuthenticationError,
@@ -18,7 +17,9 @@ API = "/api/v2"
 TOKEN = "tok-3b9f0c1e-SECRET-do-not-log"
 
 
-def _response(status: int, request_method: str = "POST", path: str = "/Users", **kwargs) -> httpx.Response:
+def _response(
+    status: int, request_method: str = "POST", path: str = "/Users", **kwargs
+) -> httpx.Response:
     request = httpx.Request(
         request_method, f"https://x.test{API}{path}?pageSize=5", headers={"X-Api-Key": TOKEN}
     )
@@ -54,7 +55,11 @@ def test_validation_problem_details_are_flattened_field_by_field() -> None:
         "traceId": "00-abc-01",
     }
     error = make_status_error(_response(400, json=body), api_base_path=API)
-    assert error.messages == ["Email: Email is invalid", "Email: Email is too long", "Name: Required"]
+    assert error.messages == [
+        "Email: Email is invalid",
+        "Email: Email is too long",
+        "Name: Required",
+    ]
     assert str(error).endswith("Name: Required (trace 00-abc-01)")
 
 
@@ -89,7 +94,9 @@ def test_status_maps_to_its_class(status: int, cls: type[APIStatusError]) -> Non
 
 
 def test_plain_text_body_becomes_the_message() -> None:
-    error = make_status_error(_response(502, text="<html> Bad   gateway </html>"), api_base_path=API)
+    error = make_status_error(
+        _response(502, text="<html> Bad   gateway </html>"), api_base_path=API
+    )
     assert error.messages == ["<html> Bad gateway </html>"]
     assert error.body == "<html> Bad   gateway </html>"
 
@@ -106,12 +113,18 @@ def test_rate_limit_error_carries_retry_after() -> None:
     assert error.retry_after == 30.0
 
 
-def test_generated_calls_raise_typed_errors_and_return_2xx(make_client, scripted, api_response) -> None:
+def test_generated_calls_raise_typed_errors_and_return_2xx(
+    make_client, scripted, api_response
+) -> None:
     from issuetrak_client.api.issues import close_duplicate_issues
     from issuetrak_client.api.users import get_user
 
     script = scripted(
-        ("POST", f"{API}/Issues/Close/Duplicate", httpx.Response(200, json={"traceId": "t", "information": []})),
+        (
+            "POST",
+            f"{API}/Issues/Close/Duplicate",
+            httpx.Response(200, json={"traceId": "t", "information": []}),
+        ),
         ("GET", f"{API}/Users/2", api_response(404, "User not found")),
     )
     client = make_client(script)
@@ -130,7 +143,10 @@ async def test_async_generated_calls_raise_typed_errors(fake_time, scripted, api
 
     script = scripted(("GET", f"{API}/Users/2", api_response(403, "no access")))
     async with AsyncIssuetrak(
-        "https://x.test", token=TOKEN, transport=httpx.MockTransport(script), rate_limits=None,
+        "https://x.test",
+        token=TOKEN,
+        transport=httpx.MockTransport(script),
+        rate_limits=None,
         _runtime=fake_time.runtime(),
     ) as client:
         with pytest.raises(PermissionDeniedError, match="no access"):

@@ -4,7 +4,6 @@ import logging
 
 import httpx
 import pytest
-
 from issuetrak import AuthenticationError, InternalServerError, _logging
 
 API = "/api/v2"
@@ -50,10 +49,20 @@ def test_token_is_never_in_logs_errors_or_reprs(make_client, scripted, caplog) -
         ("GET", f"{API}/Users", httpx.Response(401)),
     )
     client = make_client(script)
-    with caplog.at_level(logging.DEBUG, logger="issuetrak"), pytest.raises(AuthenticationError) as info:
+    with (
+        caplog.at_level(logging.DEBUG, logger="issuetrak"),
+        pytest.raises(AuthenticationError) as info,
+    ):
         client.request("GET", "/Users")
     error = info.value
-    texts = [caplog.text, str(error), repr(error), repr(error.request_headers), repr(client), repr(client._api)]
+    texts = [
+        caplog.text,
+        str(error),
+        repr(error),
+        repr(error.request_headers),
+        repr(client),
+        repr(client._api),
+    ]
     assert all(TOKEN not in text for text in texts)
     assert error.request_headers["x-api-key"] == "[REDACTED]"
     # the server did receive it

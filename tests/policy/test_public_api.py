@@ -37,5 +37,12 @@ def test_issue_names_are_importable() -> None:
     from issuetrak.auth import ApiTokenAuth, HmacAuth  # noqa: F401
 
     assert issubclass(APITimeoutError, APIConnectionError)
-    for cls in (BadRequestError, AuthenticationError, PermissionDeniedError, NotFoundError, RateLimitError, InternalServerError):
+    for cls in (
+        BadRequestError,
+        AuthenticationError,
+        PermissionDeniedError,
+        NotFoundError,
+        RateLimitError,
+        InternalServerError,
+    ):
         assert issubclass(cls, APIStatusError) and issubclass(cls, IssuetrakError)

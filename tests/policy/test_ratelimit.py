@@ -7,14 +7,15 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from issuetrak import AsyncIssuetrak, Issuetrak
 from issuetrak._ratelimit import DEFAULT_WINDOWS, RateLimiter, RateLimits, Window
 
 SMALL = RateLimits([Window(4, 1.0), Window(2, 1.0, writes_only=True), Window(7, 5.0)])
 
 
-def window_counts_ok(grants: list[tuple[float, bool]], windows: tuple[Window, ...], scale: float = 1.0) -> bool:
+def window_counts_ok(
+    grants: list[tuple[float, bool]], windows: tuple[Window, ...], scale: float = 1.0
+) -> bool:
     """Brute force: at every grant, each window holds at most its limit (itself included)."""
     for window in windows:
         limit = window.limit if scale >= 1 else max(1, math.floor(window.limit * scale))
@@ -25,7 +26,9 @@ def window_counts_ok(grants: list[tuple[float, bool]], windows: tuple[Window, ..
     return True
 
 
-def has_room(grants: list[tuple[float, bool]], now: float, is_write: bool, windows: tuple[Window, ...]) -> bool:
+def has_room(
+    grants: list[tuple[float, bool]], now: float, is_write: bool, windows: tuple[Window, ...]
+) -> bool:
     return window_counts_ok([*grants, (now, is_write)], windows)
 
 
@@ -146,9 +149,13 @@ def test_with_options_copies_and_async_clients_share_one_budget(fake_time, uniqu
     common = {"token": unique_token, "rate_limits": limits, "_runtime": fake_time.runtime()}
     client = Issuetrak("https://shared.example", transport=httpx.MockTransport(_ok), **common)
     copy = client.with_options(max_retries=0, timeout=5)
-    async_client = AsyncIssuetrak("https://shared.example/api/v2/", transport=httpx.MockTransport(_ok), **common)
+    async_client = AsyncIssuetrak(
+        "https://shared.example/api/v2/", transport=httpx.MockTransport(_ok), **common
+    )
     other_token = Issuetrak(
-        "https://shared.example", transport=httpx.MockTransport(_ok), **{**common, "token": unique_token + "x"}
+        "https://shared.example",
+        transport=httpx.MockTransport(_ok),
+        **{**common, "token": unique_token + "x"},
     )
     assert client.rate_limiter is copy.rate_limiter is async_client.rate_limiter
     assert other_token.rate_limiter is not client.rate_limiter
@@ -165,17 +172,23 @@ def test_with_options_copies_and_async_clients_share_one_budget(fake_time, uniqu
 
 
 @pytest.mark.anyio
-async def test_async_client_waits_on_the_budget_a_sync_client_spent(fake_time, unique_token) -> None:
+async def test_async_client_waits_on_the_budget_a_sync_client_spent(
+    fake_time, unique_token
+) -> None:
     limits = RateLimits([Window(1, 2.0)])
     common = {"token": unique_token, "rate_limits": limits, "_runtime": fake_time.runtime()}
     with Issuetrak("https://both.example", transport=httpx.MockTransport(_ok), **common) as client:
         client.request("GET", "/Users")
-        async with AsyncIssuetrak("https://both.example", transport=httpx.MockTransport(_ok), **common) as aclient:
+        async with AsyncIssuetrak(
+            "https://both.example", transport=httpx.MockTransport(_ok), **common
+        ) as aclient:
             await aclient.request("GET", "/Users")
     assert fake_time.sleeps == [2.0]
 
 
-def test_a_429_slows_the_whole_budget_and_the_retry_waits_as_asked(make_client, scripted, fake_time) -> None:
+def test_a_429_slows_the_whole_budget_and_the_retry_waits_as_asked(
+    make_client, scripted, fake_time
+) -> None:
     limiter = RateLimiter(RateLimits([Window(20, 1.0)]), clock=fake_time.clock)
     script = scripted(
         ("GET", "/api/v2/Users", httpx.Response(429, headers={"Retry-After": "2"})),
@@ -189,3 +202,8 @@ def test_a_429_slows_the_whole_budget_and_the_retry_waits_as_asked(make_client, 
 def test_limiter_disabled_with_false_or_none(make_client, scripted) -> None:
     assert make_client(scripted(), rate_limits=False).rate_limiter is None
     assert make_client(scripted(), rate_limits=None).rate_limiter is None
+
+
+def test_margin_widens_every_window() -> None:
+    limiter = RateLimiter(RateLimits([Window(2, 1.0)], margin=0.25))
+    assert [limiter.reserve(False, 0.0) for _ in range(3)] == [0.0, 0.0, 1.25]

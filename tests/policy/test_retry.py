@@ -5,7 +5,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from issuetrak import (
     APIConnectionError,
     APITimeoutError,
@@ -53,14 +52,17 @@ def test_get_succeeds_after_transient_failures(
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("PUT", "/Users/7"), ("DELETE", "/Notes/3"), ("POST", "/Issues/Search"), ("POST", "/users/SEARCH/")],
+    [
+        ("PUT", "/Users/7"),
+        ("DELETE", "/Notes/3"),
+        ("POST", "/Issues/Search"),
+        ("POST", "/users/SEARCH/"),
+    ],
 )
 def test_idempotent_writes_and_searches_are_retried_on_503(
     make_client, scripted, method: str, path: str
 ) -> None:
-    script = scripted(
-        (method, f"{API}{path}", httpx.Response(503)), (method, f"{API}{path}", ok())
-    )
+    script = scripted((method, f"{API}{path}", httpx.Response(503)), (method, f"{API}{path}", ok()))
     response = make_client(script).request(method, path, json={"x": 1})
     assert response.extensions["issuetrak"]["attempts"] == 2
     script.assert_done()
@@ -79,7 +81,8 @@ def test_giving_up_raises_the_typed_error_with_the_attempt_count(
 
 
 @pytest.mark.parametrize(
-    "error", [httpx.ReadTimeout("slow"), httpx.WriteError("broken pipe"), httpx.RemoteProtocolError("eof")]
+    "error",
+    [httpx.ReadTimeout("slow"), httpx.WriteError("broken pipe"), httpx.RemoteProtocolError("eof")],
 )
 def test_create_that_may_have_reached_the_server_is_sent_once(make_client, scripted, error) -> None:
     script = scripted(("POST", f"{API}/Issues", error))  # a second POST would fail the test
@@ -104,7 +107,10 @@ def test_creates_and_patches_are_not_retried_on_statuses(
 
 @pytest.mark.parametrize("error", [httpx.ConnectError("refused"), httpx.ConnectTimeout("syn")])
 def test_create_is_retried_when_the_connection_never_opened(make_client, scripted, error) -> None:
-    script = scripted(("POST", f"{API}/Issues", error), ("POST", f"{API}/Issues", httpx.Response(201, json={"traceId": "t"})))
+    script = scripted(
+        ("POST", f"{API}/Issues", error),
+        ("POST", f"{API}/Issues", httpx.Response(201, json={"traceId": "t"})),
+    )
     response = make_client(script).request("POST", "/Issues", json={"subject": "s"})
     assert response.status_code == 201
     assert script.requests[0].content == script.requests[1].content == b'{"subject":"s"}'
@@ -142,7 +148,9 @@ def test_retry_after_http_date_is_honoured(make_client, scripted, fake_time) -> 
     assert fake_time.sleeps == [pytest.approx(12.0)]
 
 
-def test_retry_after_beyond_the_cap_raises_instead_of_blocking(make_client, scripted, fake_time) -> None:
+def test_retry_after_beyond_the_cap_raises_instead_of_blocking(
+    make_client, scripted, fake_time
+) -> None:
     script = scripted(("GET", f"{API}/Users", httpx.Response(429, headers={"Retry-After": "3600"})))
     with pytest.raises(RateLimitError) as info:
         make_client(script).request("GET", "/Users")
@@ -160,7 +168,9 @@ def test_backoff_is_exponential_with_full_jitter_and_capped() -> None:
     assert backoff_delay(3, policy, 0.0) == 0.0  # full jitter reaches down to zero
 
 
-def test_deadline_bounds_all_attempts_and_caps_each_timeout(make_client, scripted, fake_time) -> None:
+def test_deadline_bounds_all_attempts_and_caps_each_timeout(
+    make_client, scripted, fake_time
+) -> None:
     read_timeouts: list[float] = []
 
     def slow(request: httpx.Request) -> httpx.Response:
@@ -212,7 +222,9 @@ def test_unknown_per_call_option_is_a_clear_error(make_client, scripted) -> None
 
 
 @pytest.mark.anyio
-async def test_async_client_retries_reads_and_not_creates(fake_time, scripted, unique_token) -> None:
+async def test_async_client_retries_reads_and_not_creates(
+    fake_time, scripted, unique_token
+) -> None:
     from issuetrak import AsyncIssuetrak
 
     script = scripted(
