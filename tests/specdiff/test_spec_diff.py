@@ -307,3 +307,100 @@ def test_derived_surface_matches_the_generated_package() -> None:
             }
             assert actual == fields, qualified
     assert len(surface.functions) == 127
+
+
+def widgets_document() -> dict[str, Any]:
+    widget = {"$ref": "#/components/schemas/Widget"}
+    ok = {"200": {"description": "ok", "content": {"application/json": {"schema": widget}}}}
+    search_body = {
+        "type": "object",
+        "properties": {"pageSize": {"type": "integer"}},
+        "additionalProperties": False,
+    }
+    return {
+        "openapi": "3.0.1",
+        "info": {"title": "widgets", "version": "1"},
+        "paths": {
+            "/Widgets": {
+                "get": {
+                    "operationId": "GetWidgets",
+                    "parameters": [
+                        {"name": "PageSize", "in": "query", "schema": {"type": "integer"}}
+                    ],
+                    "responses": ok,
+                }
+            },
+            "/Widgets/Search": {
+                "post": {
+                    "operationId": "SearchWidgets",
+                    "requestBody": {"content": {"application/json": {"schema": search_body}}},
+                    "responses": ok,
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "Widget": {
+                    "type": "object",
+                    "required": ["iid"],
+                    "properties": {"iid": {"type": "integer"}, "name": {"type": "string"}},
+                    "additionalProperties": False,
+                }
+            }
+        },
+    }
+
+
+def test_generated_surface_matches_the_derived_one_and_also_sees_inline_classes() -> None:
+    pytest.importorskip("openapi_python_client")
+    old, new = widgets_document(), widgets_document()
+    new["components"]["schemas"]["Widget"]["properties"]["colour"] = {"type": "string"}
+    new["paths"]["/Widgets/Search"]["post"]["requestBody"]["content"]["application/json"]["schema"][
+        "properties"
+    ]["pageNumber"] = {"type": "integer"}
+    new["paths"]["/Widgets"]["get"]["parameters"].append(
+        {"name": "SortField", "in": "query", "schema": {"type": "string"}}
+    )
+    expected_derived = {
+        ("surface", "field-added", "issuetrak_client.models.Widget.colour", "", False),
+        (
+            "surface",
+            "argument-added",
+            "issuetrak_client.api.default.get_widgets(sort_field=)",
+            "",
+            False,
+        ),
+    }
+
+    def surface(mode: str) -> set[Key]:
+        return {
+            k for k in keys(diff_documents(old, new, surface=mode).changes) if k[0] == "surface"
+        }
+
+    assert surface("derived") == expected_derived
+    assert surface("generated") == expected_derived | {
+        (
+            "surface",
+            "field-added",
+            "issuetrak_client.models.SearchWidgetsBody.page_number",
+            "",
+            False,
+        )
+    }
+    assert surface("none") == set()
+
+
+def test_reading_the_generated_package_gives_the_derived_surface_plus_inline_classes() -> None:
+    from issuetrak._evolution.generated import surface_of_package
+    from issuetrak._evolution.surface import derive_surface
+    from issuetrak.spec import project_root
+
+    package = project_root() / "generated" / "issuetrak_client"
+    if not (package / "__init__.py").is_file():
+        pytest.skip("generated/ not built (make regen)")
+    read, derived = surface_of_package(package), derive_surface(load_document())
+    assert read.functions == derived.functions
+    assert {k: v for k, v in read.models.items() if k in derived.models} == derived.models
+    assert set(read.models) - set(derived.models) == {
+        "issuetrak_client.models.UploadIssueAttachmentBody"
+    }

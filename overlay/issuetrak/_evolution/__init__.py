@@ -22,6 +22,7 @@ from .wire import diff_wire
 
 __all__ = [
     "SURFACE",
+    "SURFACE_MODES",
     "WIRE",
     "Change",
     "Changelog",
@@ -32,16 +33,29 @@ __all__ = [
 ]
 
 
+SURFACE_MODES = ("derived", "generated", "none")
+
+
 def diff_documents(
     old: Mapping[str, Any],
     new: Mapping[str, Any],
     *,
     source: str = "old",
     target: str = "new",
-    surface: bool = True,
+    surface: str = "derived",
 ) -> Changelog:
-    """The changelog from ``old`` to ``new``: wire changes, and the generated package's surface unless ``surface=False``."""
+    """The changelog from ``old`` to ``new``: wire changes plus the generated package's surface.
+
+    ``surface`` is ``"derived"`` (names worked out from the documents, milliseconds), ``"generated"``
+    (openapi-python-client run on each document, seconds; needs the generator installed) or ``"none"``.
+    """
+    if surface not in SURFACE_MODES:
+        raise ValueError(f"surface must be one of {', '.join(SURFACE_MODES)}, got {surface!r}")
     changes = diff_wire(old, new)
-    if surface:
+    if surface == "derived":
         changes += diff_surface(derive_surface(old), derive_surface(new))
+    elif surface == "generated":
+        from .generated import generate_surface
+
+        changes += diff_surface(generate_surface(old), generate_surface(new))
     return Changelog(source, target, changes)

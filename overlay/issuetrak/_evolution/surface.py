@@ -8,7 +8,9 @@ operation (``operationId`` in snake case, else ``<method>_<path>``) under ``api/
 arguments named after parameters in snake case plus ``body``; one class per component schema that
 is an object or an enum (PascalCase), attributes in snake case. A test checks the derivation
 against the generated package in ``generated/``. Inline schemas the generator turns into extra
-classes (``IssueIncludePropertiesType0``) are not derived: their changes show in the wire diff.
+classes from inline schemas (``UploadIssueAttachmentBody``) are not derived: their changes show in
+the wire diff, and ``spec-diff --surface generated`` (:mod:`issuetrak._evolution.generated`) runs
+the real generator when the exact surface matters.
 """
 
 from __future__ import annotations
