@@ -34,6 +34,7 @@ from ._retry import (
     MAX_RETRY_DELAY,
     RetryPolicy,
 )
+from ._transport import AsyncRetryTransport, RetryTransport
 from .auth import ApiTokenAuth, HmacAuth
 
 __version__ = "0.1.0"
@@ -51,6 +52,7 @@ __all__ = [
     "APITimeoutError",
     "ApiTokenAuth",
     "AsyncIssuetrak",
+    "AsyncRetryTransport",
     "AuthenticationError",
     "BadRequestError",
     "ConfigurationError",
@@ -64,6 +66,7 @@ __all__ = [
     "RateLimiter",
     "RateLimits",
     "RetryPolicy",
+    "RetryTransport",
     "Window",
     "__version__",
 ]

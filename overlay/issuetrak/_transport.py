@@ -136,6 +136,16 @@ class _Core:
         clone.extensions = extensions
         return clone
 
+    def note_limiter_wait(self, call: _Call, wait: float | None) -> None:
+        if wait:
+            logger.debug(
+                "rate limit: %s %s waited %.3f s for a free slot (%s)",
+                call.request.method,
+                call.path,
+                wait,
+                "write" if call.write else "read",
+            )
+
     def remaining(self, call: _Call) -> float:
         return call.deadline_at - self.runtime.clock()
 
@@ -320,7 +330,7 @@ class RetryTransport(httpx.BaseTransport):
         call = core.start(request)
         sleep = core.runtime.sleep
         if core.limiter is not None:
-            core.limiter.acquire(call.write, sleep=sleep)
+            core.note_limiter_wait(call, core.limiter.acquire(call.write, sleep=sleep))
         core.begin_attempts(call)
         while True:
             attempt_request = core.prepare(call)
@@ -392,7 +402,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         call = core.start(request)
         sleep = core.runtime.async_sleep
         if core.limiter is not None:
-            await core.limiter.acquire_async(call.write, sleep=sleep)
+            core.note_limiter_wait(call, await core.limiter.acquire_async(call.write, sleep=sleep))
         core.begin_attempts(call)
         while True:
             attempt_request = core.prepare(call)

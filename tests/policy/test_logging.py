@@ -88,3 +88,16 @@ def test_unset_issuetrak_log_changes_nothing(monkeypatch) -> None:
     monkeypatch.delenv("ISSUETRAK_LOG", raising=False)
     _logging.setup_logging()
     assert logger.handlers == []
+
+
+def test_rate_limit_waits_are_logged_at_debug(make_client, scripted, fake_time, caplog) -> None:
+    from issuetrak import RateLimiter, RateLimits, Window
+
+    limiter = RateLimiter(RateLimits([Window(1, 1.0)]), clock=fake_time.clock)
+    ok = httpx.Response(200, json={"traceId": "t"})
+    script = scripted(("GET", f"{API}/Users", ok), ("GET", f"{API}/Users", ok))
+    client = make_client(script, rate_limits=limiter)
+    with caplog.at_level(logging.DEBUG, logger="issuetrak"):
+        client.request("GET", "/Users")
+        client.request("GET", "/Users")
+    assert "rate limit: GET /Users waited 1.000 s for a free slot (read)" in caplog.text
