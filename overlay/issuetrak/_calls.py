@@ -21,7 +21,7 @@ import attrs
 from ._catalog import OpSpec
 from ._exceptions import IssuetrakError
 from ._facade_errors import UnexpectedResponseError, UnknownFieldError, UsageError
-from ._models import field_names, is_model, strip_extras, to_wire, wire_key
+from ._models import field_names, is_model, strip_extras, to_wire, wire_name
 from ._paging import DEFAULT_PAGE_SIZE
 
 __all__ = ["Bound", "bind", "coerce_enum", "model_from_fields", "result", "unwrap"]
@@ -71,7 +71,7 @@ def model_from_fields(cls: type, fields: Mapping[str, Any], where: str, base: An
         if name not in valid:
             raise UnknownFieldError(name, valid, where)
     wire = dict(base.to_dict()) if base is not None else {}
-    wire.update({wire_key(k): to_wire(v) for k, v in fields.items()})
+    wire.update({wire_name(cls, k): to_wire(v) for k, v in fields.items()})
     return from_wire(cls, wire, where)
 
 
@@ -80,7 +80,7 @@ def from_wire(cls: type, wire: Mapping[str, Any], where: str) -> Any:
         model = cls.from_dict(wire)  # type: ignore[attr-defined]
     except KeyError as exc:
         key = str(exc.args[0]) if exc.args else "?"
-        names = {wire_key(n): n for n in field_names(cls)}
+        names = {wire_name(cls, n): n for n in field_names(cls)}
         raise UsageError(f"{where}: missing required field {names.get(key, key)!r}") from exc
     except (TypeError, ValueError) as exc:
         raise UsageError(f"{where}: {exc}") from exc

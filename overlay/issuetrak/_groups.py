@@ -37,6 +37,10 @@ class _GroupsMixin(_Namespace):
         bound.kwargs["body"] = _with_permissions(bound.kwargs["body"], normalize)
         return self._call(spec, bound.kwargs)
 
+    def _precheck_update(self, changes: dict[str, Any], options: dict[str, Any]) -> None:
+        if "permissions" in changes and not options.get("normalize"):
+            normalize_permissions(changes["permissions"], strict=True)
+
     def _prepare_update(self, body: Any, options: dict[str, Any], changes: dict[str, Any]) -> Any:
         normalize = bool(options.pop("normalize", False))
         body = super()._prepare_update(body, options, changes)

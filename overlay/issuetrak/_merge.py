@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._facade_errors import UnknownFieldError, UsageError
-from ._models import field_names, strip_extras, to_wire, wire_key
+from ._models import field_names, strip_extras, to_wire, wire_name
 
 __all__ = ["check_changes", "merged_body"]
 
@@ -31,12 +31,12 @@ def check_changes(update_cls: type, changes: Mapping[str, Any], where: str) -> N
 def merged_body(record: Any, update_cls: type, changes: Mapping[str, Any], where: str) -> Any:
     """The update model for ``record`` with ``changes`` applied (snake_case names)."""
     wire = dict(record.to_dict())
-    wire.update({wire_key(k): to_wire(v) for k, v in changes.items()})
+    wire.update({wire_name(update_cls, k): to_wire(v) for k, v in changes.items()})
     try:
         body = update_cls.from_dict(wire)  # type: ignore[attr-defined]
     except KeyError as exc:
         key = str(exc.args[0]) if exc.args else "?"
-        names = {wire_key(n): n for n in field_names(update_cls)}
+        names = {wire_name(update_cls, n): n for n in field_names(update_cls)}
         raise UsageError(
             f"{where}: the stored record has no {names.get(key, key)!r}, which the update schema "
             f"requires; pass it as a keyword"

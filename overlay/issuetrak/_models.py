@@ -11,6 +11,7 @@ import datetime as _dt
 import enum
 import functools
 import importlib
+import inspect
 import re
 import uuid
 from collections.abc import Mapping
@@ -27,6 +28,8 @@ __all__ = [
     "strip_extras",
     "to_wire",
     "wire_key",
+    "wire_name",
+    "wire_names",
 ]
 
 _MODELS_PACKAGE = "issuetrak_client.models"
@@ -44,13 +47,39 @@ def snake(name: str) -> str:
 
 
 def wire_key(field: str) -> str:
-    """The JSON property name the generator derived a snake_case attribute from.
+    """lowerCamelCase of a snake_case name: the usual JSON name (``first_name`` -> ``firstName``).
 
-    ``first_name`` -> ``firstName``, ``sub_type_1`` -> ``subType1``, ``class_`` -> ``class``.
-    A test checks this against every property of every schema in the pinned document.
+    Only a fallback: :func:`wire_name` reads the real names from the model (``cancel_on_na`` is
+    ``cancelOnNA``, not ``cancelOnNa``).
     """
     head, *rest = field.rstrip("_").split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _squash(name: str) -> str:
+    return name.replace("_", "").lower()
+
+
+@functools.cache
+def wire_names(cls: type) -> dict[str, str]:
+    """attribute -> JSON property for a generated model.
+
+    The names are the keys the model's ``from_dict`` pops (its source is generated, one
+    ``d.pop("<property>")`` per property), matched to attributes ignoring case and underscores.
+    A test checks the mapping against every property of every schema in the pinned document.
+    """
+    try:
+        source = inspect.getsource(cls.from_dict)  # type: ignore[attr-defined]
+    except (OSError, TypeError, AttributeError):
+        source = ""
+    keys = re.findall(r"""d\.pop\(\s*["']([^"']+)["']""", source)
+    by_squash = {_squash(k): k for k in keys}
+    return {f: by_squash.get(_squash(f), wire_key(f)) for f in field_names(cls)}
+
+
+def wire_name(cls: type, field: str) -> str:
+    """The JSON property of ``cls.field``."""
+    return wire_names(cls).get(field) or wire_key(field)
 
 
 def is_model(obj: object) -> bool:

@@ -88,6 +88,9 @@ class _Namespace:
     def _merge_update(self, iid: int, /, *, body: Any = None, **changes: Any) -> Any:
         raise NotImplementedError
 
+    def _precheck_update(self, changes: dict[str, Any], options: dict[str, Any]) -> None:
+        """Hook: refuse an update before any request (groups check new permissions here)."""
+
     def _prepare_update(self, body: Any, options: dict[str, Any], changes: dict[str, Any]) -> Any:
         """Hook: adjust a merged update body (groups normalise permissions here)."""
         if options:
@@ -151,6 +154,7 @@ class SyncNamespace(_Namespace):
             return self._call(put, bind(put, (iid, body), {}).kwargs)
         options = {k: changes.pop(k) for k in list(changes) if k in self._update_options}
         check_changes(put.body_cls, changes, where)
+        self._precheck_update(changes, options)
         record = self._call(self._spec("get"), {"iid": iid})
         new_body = self._prepare_update(merged_body(record, put.body_cls, changes, where), options, changes)
         stored = self._call(put, {"iid": iid, "body": new_body})
@@ -195,6 +199,7 @@ class AsyncNamespace(_Namespace):
             return self._call(put, bind(put, (iid, body), {}).kwargs)  # type: ignore[no-any-return]
         options = {k: changes.pop(k) for k in list(changes) if k in self._update_options}
         check_changes(put.body_cls, changes, where)  # before any request, even before awaiting
+        self._precheck_update(changes, options)
 
         async def run() -> Any:
             record = await self._call(self._spec("get"), {"iid": iid})

@@ -34,7 +34,7 @@ from typing import Any
 from ._calls import coerce_enum, from_wire
 from ._facade_errors import ArityError, UnknownFieldError, UsageError
 from ._filter_rules import CriteriaShape, arity, criteria_fields, describe_arity, field_model, shape
-from ._models import field_classes, field_is_list, field_names, to_wire, wire_key
+from ._models import field_classes, field_is_list, field_names, to_wire, wire_name
 
 __all__ = [
     "Criterion",
@@ -325,16 +325,16 @@ def _fields(values: Mapping[str, Any], cls: type, where: str, skip: Iterable[str
         model = field_model(cls, name)
         if model is not None and field_is_list(cls, name):  # nested_filters=[where(...), ...]
             items = value if isinstance(value, list | tuple) else [value]
-            wire[wire_key(name)] = [_criteria(item, model, f"{label}[{i}]") for i, item in enumerate(items)]
+            wire[wire_name(cls, name)] = [_criteria(item, model, f"{label}[{i}]") for i, item in enumerate(items)]
         elif model is not None:
-            wire[wire_key(name)] = _criteria(value, model, label)
+            wire[wire_name(cls, name)] = _criteria(value, model, label)
         else:  # plain option: negate_all=True, query_operator="Or"
             enums = [c for c in field_classes(cls, name) if hasattr(c, "__members__")]
             if enums:
                 value = coerce_enum(enums[0], value, label)
             elif "bool" in _type_tokens(cls, name) and not isinstance(value, bool):
                 raise UsageError(f"{label}: expected True or False, got {value!r}")
-            wire[wire_key(name)] = to_wire(value)
+            wire[wire_name(cls, name)] = to_wire(value)
     return wire
 
 
@@ -363,7 +363,9 @@ def _udfs(udfs: Iterable[Udf], cls: type, where: str) -> dict[str, Any]:
             raise UsageError(f"{where}.udfs.{kind}: UDF id must be an int, got {item.iid!r}")
         label = f"{where}.udfs.{kind}[{item.iid}]"
         crit = _criteria(item.criterion, field_model(item_cls, crit_field), label)
-        wire.setdefault(wire_key(kind), []).append({wire_key(id_field): item.iid, wire_key(crit_field): crit})
+        wire.setdefault(wire_name(udf_cls, kind), []).append(
+            {wire_name(item_cls, id_field): item.iid, wire_name(item_cls, crit_field): crit}
+        )
     return wire
 
 
@@ -396,7 +398,7 @@ class Where:
             enums = [c for c in field_classes(cls, name) if hasattr(c, "__members__")]
             if enums and value is not None:
                 value = coerce_enum(enums[0], value, f"{cls.__name__}.{name}")
-            wire[wire_key(name)] = to_wire(value)
+            wire[wire_name(cls, name)] = to_wire(value)
         return wire
 
     def build(self, cls: type, **options: Any) -> Any:
