@@ -264,7 +264,7 @@ class Issuetrak(_BaseClient):
             self._log_response(response)
         raise make_status_error(response, api_base_path=self._base_url.path)
 
-    def with_options(self, **changes: Any) -> Issuetrak:
+    def with_options(self, **changes: Any) -> Self:
         """A copy with some options changed (same names as the constructor).
 
         The copy shares this client's connection pool and rate-limit budget; close the original
@@ -274,7 +274,7 @@ class Issuetrak(_BaseClient):
         """
         options = self._changed_options(changes)
         shares_pool = "transport" not in changes
-        return Issuetrak(
+        return type(self)(  # subclasses (the facade) get a copy of their own type
             **options,
             _runtime=self._runtime,
             _inner=self._inner if shares_pool else None,
@@ -401,11 +401,11 @@ class AsyncIssuetrak(_BaseClient):
             self._log_response(response)
         raise make_status_error(response, api_base_path=self._base_url.path)
 
-    def with_options(self, **changes: Any) -> AsyncIssuetrak:
+    def with_options(self, **changes: Any) -> Self:
         """A copy with some options changed; shares the pool and rate-limit budget."""
         options = self._changed_options(changes)
         shares_pool = "transport" not in changes
-        return AsyncIssuetrak(
+        return type(self)(
             **options,
             _runtime=self._runtime,
             _inner=self._inner if shares_pool else None,

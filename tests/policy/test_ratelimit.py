@@ -207,3 +207,25 @@ def test_limiter_disabled_with_false_or_none(make_client, scripted) -> None:
 def test_margin_widens_every_window() -> None:
     limiter = RateLimiter(RateLimits([Window(2, 1.0)], margin=0.25))
     assert [limiter.reserve(False, 0.0) for _ in range(3)] == [0.0, 0.0, 1.25]
+
+
+@pytest.mark.anyio
+async def test_concurrent_tasks_sharing_a_limiter_never_overrun_a_window() -> None:
+    import anyio
+
+    limiter = RateLimiter(SMALL, clock=lambda: 0.0)
+    grants: list[tuple[float, bool]] = []
+
+    async def yield_only(seconds: float) -> None:
+        await anyio.sleep(0)  # let the other tasks reserve while this one "waits"
+
+    async def worker(is_write: bool) -> None:
+        for _ in range(15):
+            wait = await limiter.acquire_async(is_write, sleep=yield_only)
+            grants.append((wait or 0.0, is_write))
+
+    async with anyio.create_task_group() as group:
+        for i in range(8):
+            group.start_soon(worker, i % 3 == 0)
+    assert len(grants) == 120
+    assert window_counts_ok(grants, SMALL.windows)

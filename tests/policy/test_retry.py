@@ -244,3 +244,17 @@ async def test_async_client_retries_reads_and_not_creates(
             await client.request("POST", "/Issues", json={})
     assert len(fake_time.sleeps) == 1
     script.assert_done()
+
+
+def test_with_options_keeps_the_subclass_so_layers_built_on_top_survive(
+    make_client, scripted
+) -> None:
+    from issuetrak import Issuetrak
+
+    class Extended(Issuetrak):
+        pass
+
+    client = Extended("https://x.test", token="tok", rate_limits=None)
+    copy = client.with_options(max_retries=0)
+    assert type(copy) is Extended and copy.max_retries == 0
+    client.close()
