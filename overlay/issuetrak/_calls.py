@@ -55,7 +55,9 @@ def coerce_enum(enum_cls: type, value: Any, where: str) -> Any:
         return value
     members = [m.value for m in enum_cls.__members__.values()]  # type: ignore[attr-defined]
     for member in enum_cls.__members__.values():  # type: ignore[attr-defined]
-        if member.value == value or (isinstance(value, str) and member.value.lower() == value.lower()):
+        if member.value == value or (
+            isinstance(value, str) and member.value.lower() == value.lower()
+        ):
             return member
     raise UsageError(f"{where}: {value!r} is not one of {', '.join(members)}")
 
@@ -116,7 +118,9 @@ def _build_body(spec: OpSpec, body: Any, fields: dict[str, Any]) -> Any:
         return [_coerce_item(cls, item, where) for item in items]
     if body is _MISSING:
         if not fields and spec.body_required and not spec.paged_by_body:
-            raise UsageError(f"{spec.qualname}: needs a body ({cls.__name__}) or its fields as keywords")
+            raise UsageError(
+                f"{spec.qualname}: needs a body ({cls.__name__}) or its fields as keywords"
+            )
         if not fields and not spec.body_required and not spec.paged_by_body:
             return _MISSING
         return model_from_fields(cls, fields, where)
@@ -185,7 +189,9 @@ def parsing(spec: OpSpec) -> Iterator[None]:
         raise
     except (KeyError, TypeError, ValueError) as exc:
         raise UnexpectedResponseError(
-            f"reply does not match the document ({type(exc).__name__}: {exc})", status_code=200, operation=spec.qualname
+            f"reply does not match the document ({type(exc).__name__}: {exc})",
+            status_code=200,
+            operation=spec.qualname,
         ) from exc
 
 
@@ -205,7 +211,9 @@ def result(spec: OpSpec, response: Any) -> Any:
         return parsed
     if spec.declares_api_response:
         if parsed is None:
-            raise UnexpectedResponseError("reply has no body", status_code=status, operation=spec.qualname)
+            raise UnexpectedResponseError(
+                "reply has no body", status_code=status, operation=spec.qualname
+            )
         return parsed
     return None  # the document declares no body for this operation's success
 
@@ -214,12 +222,15 @@ def unwrap(spec: OpSpec, envelope: Any, status: int) -> Any:
     """``{traceId, values}`` envelopes -> ``values`` (the record); other replies unchanged."""
     if envelope is None or not is_model(envelope):
         return envelope
-    names = field_names(type(envelope))
+    envelope_cls: Any = type(envelope)
+    names = field_names(envelope_cls)
     if "values" not in names or "paging_information" in names:
         return envelope
     values = envelope.values
     if values is None or type(values).__name__ == "Unset":
-        raise UnexpectedResponseError("reply has no 'values'", status_code=status, operation=spec.qualname)
+        raise UnexpectedResponseError(
+            "reply has no 'values'", status_code=status, operation=spec.qualname
+        )
     return values
 
 

@@ -45,7 +45,11 @@ def _singulars(tag: str) -> set[str]:
     """Possible singular forms of a tag name: ``priorities`` -> ``priority``, ``subtypes_1`` -> ``subtype_1``."""
     words = tag.split("_")
     # the last word that is not a number carries the plural (subtypes_1, issue_types)
-    idx = max(i for i, w in enumerate(words) if not w.isdigit()) if any(not w.isdigit() for w in words) else 0
+    idx = (
+        max(i for i, w in enumerate(words) if not w.isdigit())
+        if any(not w.isdigit() for w in words)
+        else 0
+    )
     word = words[idx]
     forms = {word[:-1], word[:-2]}
     if word.endswith("ies"):

@@ -81,7 +81,9 @@ class CriteriaShape:
 
     cls: type
     match_enum: type | None
-    values_type: str | None  # "str", "int", "float", "datetime", "date", "UUID", or an enum class name
+    values_type: (
+        str | None
+    )  # "str", "int", "float", "datetime", "date", "UUID", or an enum class name
     leaf: bool
 
     @property
@@ -119,7 +121,11 @@ def shape(cls: type) -> CriteriaShape:
         match_enum = enums[0] if enums else None
     values_type: str | None = None
     if "values" in names:
-        tokens = [t for t in field_type_names(cls, "values") if t not in ("list", "None", "Unset", "datetime")]
+        tokens = [
+            t
+            for t in field_type_names(cls, "values")
+            if t not in ("list", "None", "Unset", "datetime")
+        ]
         raw = field_type_names(cls, "values")
         if "datetime" in raw and "date" in raw:
             values_type = "date"  # datetime.date

@@ -20,7 +20,13 @@ from ._resources import AsyncNamespace, SyncNamespace, _Namespace, register
 
 __all__ = ["AsyncIssues", "SyncIssues", "attachment_files"]
 
-FileSpec = str | os.PathLike[str] | IO[bytes] | tuple[str, bytes | IO[bytes]] | tuple[str, bytes | IO[bytes], str]
+FileSpec = (
+    str
+    | os.PathLike[str]
+    | IO[bytes]
+    | tuple[str, bytes | IO[bytes]]
+    | tuple[str, bytes | IO[bytes], str]
+)
 
 
 def attachment_files(files: Iterable[Any]) -> list[Any]:
@@ -35,7 +41,13 @@ def attachment_files(files: Iterable[Any]) -> list[Any]:
             out.append(item)
         elif isinstance(item, str | os.PathLike):
             path = Path(item)
-            out.append(File(payload=io.BytesIO(path.read_bytes()), file_name=path.name, mime_type=_mime(path.name)))
+            out.append(
+                File(
+                    payload=io.BytesIO(path.read_bytes()),
+                    file_name=path.name,
+                    mime_type=_mime(path.name),
+                )
+            )
         elif isinstance(item, tuple) and len(item) in (2, 3):
             name, content = item[0], item[1]
             payload = io.BytesIO(content) if isinstance(content, bytes) else content
@@ -77,7 +89,9 @@ class _IssuesMixin(_Namespace):
 
         return IssuePatch(iid, send)
 
-    def upload_attachments(self, iid: int, files: Iterable[Any] | FileSpec, *, private: bool = False) -> Any:
+    def upload_attachments(
+        self, iid: int, files: Iterable[Any] | FileSpec, *, private: bool = False
+    ) -> Any:
         """Upload one or more files to issue ``iid`` in one multipart request.
 
         ``files``: paths, open binary files, or ``(name, bytes_or_file[, mime])`` tuples.

@@ -21,7 +21,9 @@ __all__ = ["check_changes", "merged_body"]
 def check_changes(update_cls: type, changes: Mapping[str, Any], where: str) -> None:
     """Reject unknown field names before any request is sent."""
     if not changes:
-        raise UsageError(f"{where}: nothing to change; pass fields as keywords, e.g. email='a@b.example'")
+        raise UsageError(
+            f"{where}: nothing to change; pass fields as keywords, e.g. email='a@b.example'"
+        )
     valid = field_names(update_cls)
     for name in changes:
         if name not in valid:

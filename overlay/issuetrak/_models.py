@@ -36,7 +36,21 @@ _MODELS_PACKAGE = "issuetrak_client.models"
 _EXTRA = "additional_properties"
 # Names that appear in generated annotations but are not models.
 _NOT_MODELS = frozenset(
-    {"None", "Unset", "Any", "list", "dict", "str", "int", "float", "bool", "UUID", "datetime", "date", "File"}
+    {
+        "None",
+        "Unset",
+        "Any",
+        "list",
+        "dict",
+        "str",
+        "int",
+        "float",
+        "bool",
+        "UUID",
+        "datetime",
+        "date",
+        "File",
+    }
 )
 
 
@@ -165,7 +179,8 @@ def strip_extras(obj: Any) -> Any:
         extras = getattr(obj, _EXTRA, None)
         if isinstance(extras, dict):
             extras.clear()
-        for name in field_names(type(obj)):
+        model_cls: Any = type(obj)
+        for name in field_names(model_cls):
             strip_extras(getattr(obj, name))
     elif isinstance(obj, list):
         for item in obj:

@@ -53,7 +53,9 @@ class Page(Generic[T]):
 class _PagerBase:
     def __init__(self, *, page_size: int, first_page: int, operation: str) -> None:
         if not 1 <= page_size <= DEFAULT_PAGE_SIZE:
-            raise ValueError(f"page_size must be between 1 and {DEFAULT_PAGE_SIZE}, got {page_size}")
+            raise ValueError(
+                f"page_size must be between 1 and {DEFAULT_PAGE_SIZE}, got {page_size}"
+            )
         if first_page < 1:
             raise ValueError(f"page_number must be 1 or larger, got {first_page}")
         self.page_size = page_size

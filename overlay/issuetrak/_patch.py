@@ -21,7 +21,7 @@ from typing import Any
 from ._facade_errors import InvalidPatchError, UsageError
 from ._models import to_wire
 
-__all__ = ["PatchRule", "IssuePatch", "issue_patch_rules", "parse_patch_table"]
+__all__ = ["IssuePatch", "PatchRule", "issue_patch_rules", "parse_patch_table"]
 
 # | `/Path` | `Op, Op` | `Type` | `True|False` | `True|False` |
 _ROW = re.compile(
@@ -56,7 +56,10 @@ class PatchRule:
         got = path.lower().split("/")
         if len(want) != len(got):
             return False
-        return all(w == g or (w == _INDEX and g.isdigit() and int(g) > 0) for w, g in zip(want, got, strict=True))
+        return all(
+            w == g or (w == _INDEX and g.isdigit() and int(g) > 0)
+            for w, g in zip(want, got, strict=True)
+        )
 
 
 def parse_patch_table(text: str) -> tuple[PatchRule, ...]:
@@ -66,14 +69,12 @@ def parse_patch_table(text: str) -> tuple[PatchRule, ...]:
     for line in text.splitlines():
         m = _ROW.match(line)
         if m and m["path"] not in rules:
-            rules[m["path"]] = (
-                PatchRule(
-                    path=m["path"],
-                    ops=frozenset(o.strip() for o in m["ops"].split(",")),
-                    value_type=m["type"].strip(),
-                    allows_empty=m["empty"] == "True",
-                    allows_multiple=m["multi"] == "True",
-                )
+            rules[m["path"]] = PatchRule(
+                path=m["path"],
+                ops=frozenset(o.strip() for o in m["ops"].split(",")),
+                value_type=m["type"].strip(),
+                allows_empty=m["empty"] == "True",
+                allows_multiple=m["multi"] == "True",
             )
     return tuple(rules.values())
 
@@ -120,7 +121,9 @@ def _check_value(rule: PatchRule, path: str, value: Any) -> Any:
     else:  # a type this version does not know: let the server judge
         ok = True
     if not ok:
-        raise InvalidPatchError(f"{path}: expects {rule.value_type}, got {type(value).__name__} {value!r}")
+        raise InvalidPatchError(
+            f"{path}: expects {rule.value_type}, got {type(value).__name__} {value!r}"
+        )
     return to_wire(value)
 
 
@@ -176,7 +179,9 @@ class IssuePatch:
             raise InvalidPatchError(f"{rule.path} allows {', '.join(sorted(rule.ops))}, not {op}")
         empty = value is None or (isinstance(value, str) and not value.strip())
         if empty and not rule.allows_empty:
-            raise InvalidPatchError(f"{rule.path} cannot be cleared or set empty ({rule.name} is required)")
+            raise InvalidPatchError(
+                f"{rule.path} cannot be cleared or set empty ({rule.name} is required)"
+            )
         if empty and value is None and not rule.nullable and rule.value_type.lower() != "string":
             raise InvalidPatchError(f"{rule.path} expects {rule.value_type}; null is not allowed")
         wire = _check_value(rule, path, value)

@@ -70,7 +70,8 @@ class _Namespace:
             spec = self._spec(name)
             method = functools.partial(self._invoke, spec)
             method = functools.update_wrapper(
-                _named(method), spec.module.asyncio_detailed if self._is_async else spec.module.sync_detailed
+                _named(method),
+                spec.module.asyncio_detailed if self._is_async else spec.module.sync_detailed,
             )
         self.__dict__[name] = method  # later lookups skip __getattr__
         return method
@@ -138,7 +139,10 @@ class SyncNamespace(_Namespace):
             return self._send(bound.spec, bound.for_page(number, size))[0]
 
         return SyncPager(
-            fetch, page_size=bound.page_size, first_page=bound.first_page, operation=bound.spec.qualname
+            fetch,
+            page_size=bound.page_size,
+            first_page=bound.first_page,
+            operation=bound.spec.qualname,
         )
 
     def _merge_update(self, iid: int, /, *, body: Any = None, **changes: Any) -> Any:
@@ -156,7 +160,9 @@ class SyncNamespace(_Namespace):
         check_changes(put.body_cls, changes, where)
         self._precheck_update(changes, options)
         record = self._call(self._spec("get"), {"iid": iid})
-        new_body = self._prepare_update(merged_body(record, put.body_cls, changes, where), options, changes)
+        new_body = self._prepare_update(
+            merged_body(record, put.body_cls, changes, where), options, changes
+        )
         stored = self._call(put, {"iid": iid, "body": new_body})
         return stored if is_model(stored) else self._call(self._spec("get"), {"iid": iid})
 
@@ -188,7 +194,10 @@ class AsyncNamespace(_Namespace):
             return (await self._send(bound.spec, bound.for_page(number, size)))[0]
 
         return AsyncPager(
-            fetch, page_size=bound.page_size, first_page=bound.first_page, operation=bound.spec.qualname
+            fetch,
+            page_size=bound.page_size,
+            first_page=bound.first_page,
+            operation=bound.spec.qualname,
         )
 
     def _merge_update(self, iid: int, /, *, body: Any = None, **changes: Any) -> Awaitable[Any]:
@@ -196,14 +205,17 @@ class AsyncNamespace(_Namespace):
         where = f"{self._tag}.update"
         assert put.body_cls is not None
         if body is not None:
-            return self._call(put, bind(put, (iid, body), {}).kwargs)  # type: ignore[no-any-return]
+            return self._call(put, bind(put, (iid, body), {}).kwargs)
         options = {k: changes.pop(k) for k in list(changes) if k in self._update_options}
-        check_changes(put.body_cls, changes, where)  # before any request, even before awaiting
+        update_cls: type = put.body_cls
+        check_changes(update_cls, changes, where)  # before any request, even before awaiting
         self._precheck_update(changes, options)
 
         async def run() -> Any:
             record = await self._call(self._spec("get"), {"iid": iid})
-            new_body = self._prepare_update(merged_body(record, put.body_cls, changes, where), options, changes)
+            new_body = self._prepare_update(
+                merged_body(record, update_cls, changes, where), options, changes
+            )
             stored = await self._call(put, {"iid": iid, "body": new_body})
             return stored if is_model(stored) else await self._call(self._spec("get"), {"iid": iid})
 
@@ -229,9 +241,6 @@ def _load_specials() -> None:
 
 class _ResourcesBase:
     """Shared ``__getattr__`` of the client mixins."""
-
-    _namespace_cls: type[_Namespace] = _Namespace
-    _special: dict[str, Any] = {}
 
     def _namespace_for(self, tag: str) -> Any:
         raise NotImplementedError

@@ -260,8 +260,14 @@ def _value(shape_: CriteriaShape, value: Any, label: str) -> Any:
         if enum_cls is not None:
             value = coerce_enum(enum_cls, value, label)
     if bad:
-        expected = {"str": "a string", "int": "an int", "float": "a number", "datetime": "a datetime",
-                    "date": "a date (not a datetime)", "UUID": "a UUID"}[str(kind)]
+        expected = {
+            "str": "a string",
+            "int": "an int",
+            "float": "a number",
+            "datetime": "a datetime",
+            "date": "a date (not a datetime)",
+            "UUID": "a UUID",
+        }[str(kind)]
         raise UsageError(f"{label}: expected {expected}, got {type(value).__name__} {value!r}")
     return to_wire(value)
 
@@ -272,7 +278,9 @@ def _leaf(crit: Criterion, shape_: CriteriaShape, label: str) -> dict[str, Any]:
     if match_type == _BETWEEN:
         ranges = [m for m in allowed if arity(m) == (2, 2)]
         if not ranges:
-            raise UsageError(f"{label}: {shape_.kind} criteria have no range match type; allowed: {', '.join(allowed)}")
+            raise UsageError(
+                f"{label}: {shape_.kind} criteria have no range match type; allowed: {', '.join(allowed)}"
+            )
         match_type = ranges[0]
     if match_type not in allowed:
         raise UsageError(
@@ -307,15 +315,21 @@ def _criteria(value: Any, cls: type, label: str) -> dict[str, Any]:
             if shape_.match_enum is None:
                 raise UsageError(f"{label} is not a collection; use entity(...)")
             if value.match_type not in shape_.allowed:
-                raise UsageError(f"{label}: {value.match_type} not allowed; allowed: {', '.join(shape_.allowed)}")
+                raise UsageError(
+                    f"{label}: {value.match_type} not allowed; allowed: {', '.join(shape_.allowed)}"
+                )
             wire["type"] = value.match_type
         return wire
     if isinstance(value, Where):
         return value._wire(cls, label)
-    raise UsageError(f"{label}: expected a criterion (e.g. match_any(...)), got {type(value).__name__}")
+    raise UsageError(
+        f"{label}: expected a criterion (e.g. match_any(...)), got {type(value).__name__}"
+    )
 
 
-def _fields(values: Mapping[str, Any], cls: type, where: str, skip: Iterable[str] = ()) -> dict[str, Any]:
+def _fields(
+    values: Mapping[str, Any], cls: type, where: str, skip: Iterable[str] = ()
+) -> dict[str, Any]:
     valid = [n for n in criteria_fields(cls) if n not in set(skip)]
     wire: dict[str, Any] = {}
     for name, value in values.items():
@@ -325,7 +339,9 @@ def _fields(values: Mapping[str, Any], cls: type, where: str, skip: Iterable[str
         model = field_model(cls, name)
         if model is not None and field_is_list(cls, name):  # nested_filters=[where(...), ...]
             items = value if isinstance(value, list | tuple) else [value]
-            wire[wire_name(cls, name)] = [_criteria(item, model, f"{label}[{i}]") for i, item in enumerate(items)]
+            wire[wire_name(cls, name)] = [
+                _criteria(item, model, f"{label}[{i}]") for i, item in enumerate(items)
+            ]
         elif model is not None:
             wire[wire_name(cls, name)] = _criteria(value, model, label)
         else:  # plain option: negate_all=True, query_operator="Or"
@@ -415,7 +431,9 @@ class Where:
 
     def __invert__(self) -> Where:
         """``~a``: negate every criterion of ``a`` (issue filters' ``negateAll``)."""
-        return Where({**self.fields, "negate_all": not self.fields.get("negate_all", False)}, self.udfs)
+        return Where(
+            {**self.fields, "negate_all": not self.fields.get("negate_all", False)}, self.udfs
+        )
 
 
 def where(*udfs: Udf, **criteria: Any) -> Where:

@@ -41,7 +41,9 @@ class PermissionConflictError(UsageError):
 
     def __init__(self, rule: Rule, detail: str) -> None:
         self.rule = rule
-        super().__init__(f"permission rule {rule.name!r}: {detail}. Pass normalize=True to resolve it ({rule.resolution}).")
+        super().__init__(
+            f"permission rule {rule.name!r}: {detail}. Pass normalize=True to resolve it ({rule.resolution})."
+        )
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,12 @@ class Rule:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("admin_vs_readonly_admin", keep=("IsAdmin",), drop=("IsReadOnlyAdmin",), resolution="keeps IsAdmin"),
+    Rule(
+        "admin_vs_readonly_admin",
+        keep=("IsAdmin",),
+        drop=("IsReadOnlyAdmin",),
+        resolution="keeps IsAdmin",
+    ),
     Rule(
         "assets_vs_readonly",
         keep=("CanManageAssets",),
@@ -116,7 +123,9 @@ def normalize_permissions(perms: Iterable[Any], *, strict: bool = False) -> list
         if strict and (losing or missing):
             have = ", ".join(sorted(present.intersection(rule.keep)))
             detail = (
-                f"{have} conflicts with {', '.join(losing)}" if losing else f"{have} needs {', '.join(missing)}"
+                f"{have} conflicts with {', '.join(losing)}"
+                if losing
+                else f"{have} needs {', '.join(missing)}"
             )
             raise PermissionConflictError(rule, detail)
         current = [p for p in current if p not in losing] + missing

@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from issuetrak import AsyncIssuetrak, Issuetrak
 from issuetrak._resources import AsyncResources, SyncResources
 from issuetrak.spec import load_document
@@ -39,7 +38,9 @@ def resolve(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def sample(doc: dict[str, Any], schema: dict[str, Any], *, full: bool = True, depth: int = 0) -> Any:
+def sample(
+    doc: dict[str, Any], schema: dict[str, Any], *, full: bool = True, depth: int = 0
+) -> Any:
     """A value valid for ``schema``: every property when ``full`` (records), else required ones only."""
     schema = resolve(doc, schema)
     if "allOf" in schema:
@@ -56,7 +57,9 @@ def sample(doc: dict[str, Any], schema: dict[str, Any], *, full: bool = True, de
                 out[name] = sample(doc, sub, full=full, depth=depth + 1)
         return out
     if kind == "array":
-        return [sample(doc, schema.get("items", {}), full=full, depth=depth + 1)] if depth < 4 else []
+        return (
+            [sample(doc, schema.get("items", {}), full=full, depth=depth + 1)] if depth < 4 else []
+        )
     if kind == "integer":
         return 1
     if kind == "number":
@@ -74,7 +77,9 @@ def sample(doc: dict[str, Any], schema: dict[str, Any], *, full: bool = True, de
     return None
 
 
-def success_response(doc: dict[str, Any], method: str, path: str) -> tuple[int, dict[str, Any] | None]:
+def success_response(
+    doc: dict[str, Any], method: str, path: str
+) -> tuple[int, dict[str, Any] | None]:
     """The documented 2xx status of an operation and its JSON schema (None: no body)."""
     op = doc["paths"][path][method.lower()]
     for status in sorted(s for s in op["responses"] if s.startswith("2")):
@@ -121,7 +126,13 @@ def recorder() -> Recorder:
 
 @pytest.fixture
 def client(recorder: Recorder) -> Iterator[FacadeClient]:
-    c = FacadeClient(BASE, token="t0ken", transport=httpx.MockTransport(recorder), rate_limits=None, max_retries=0)
+    c = FacadeClient(
+        BASE,
+        token="t0ken",
+        transport=httpx.MockTransport(recorder),
+        rate_limits=None,
+        max_retries=0,
+    )
     yield c
     c.close()
 
@@ -129,7 +140,11 @@ def client(recorder: Recorder) -> Iterator[FacadeClient]:
 @pytest.fixture
 def async_client(recorder: Recorder) -> AsyncFacadeClient:
     return AsyncFacadeClient(
-        BASE, token="t0ken", transport=httpx.MockTransport(recorder), rate_limits=None, max_retries=0
+        BASE,
+        token="t0ken",
+        transport=httpx.MockTransport(recorder),
+        rate_limits=None,
+        max_retries=0,
     )
 
 

@@ -10,7 +10,6 @@ import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from issuetrak import filters as f
 from issuetrak._facade_errors import ArityError, UnknownFieldError, UsageError
 from issuetrak._filter_rules import ARITY, arity, criteria_fields, field_model, shape
@@ -19,7 +18,14 @@ from issuetrak.spec import load_document
 
 DOC = load_document()
 # Entities whose search filter the issue asks for, plus a few plain ones.
-FILTERS = ["UserFilter", "OrganizationFilter", "LocationFilter", "AdvancedIssueFilter", "PriorityFilter", "GroupFilter"]
+FILTERS = [
+    "UserFilter",
+    "OrganizationFilter",
+    "LocationFilter",
+    "AdvancedIssueFilter",
+    "PriorityFilter",
+    "GroupFilter",
+]
 
 
 # -- a JSON Schema validator for the document's own filter schemas ------------------------------
@@ -29,7 +35,11 @@ def _to_json_schema(node: Any) -> Any:
         return [_to_json_schema(n) for n in node]
     if not isinstance(node, dict):
         return node
-    out = {k: _to_json_schema(v) for k, v in node.items() if k not in ("nullable", "example", "readOnly")}
+    out = {
+        k: _to_json_schema(v)
+        for k, v in node.items()
+        if k not in ("nullable", "example", "readOnly")
+    }
     if node.get("nullable"):
         if "$ref" in out:
             out = {"anyOf": [{"$ref": out.pop("$ref")}, {"type": "null"}], **out}
@@ -79,7 +89,11 @@ def _values_for(kind: str | None, enum_cls: type | None) -> st.SearchStrategy[An
         "float": st.floats(allow_nan=False, allow_infinity=False, width=32),
         "datetime": st.one_of(
             st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2100, 1, 1)),
-            st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2100, 1, 1), timezones=st.just(dt.UTC)),
+            st.datetimes(
+                min_value=dt.datetime(1990, 1, 1),
+                max_value=dt.datetime(2100, 1, 1),
+                timezones=st.just(dt.UTC),
+            ),
         ),
         "date": st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 1, 1)),
         "UUID": st.uuids(),
@@ -133,7 +147,9 @@ def where_for(draw: st.DrawFn, cls: type, depth: int = 0) -> f.Where:
     if "query_operator" in names and draw(st.booleans()):
         criteria["query_operator"] = draw(st.sampled_from(["And", "Or", "or"]))
     if "nested_filters" in names and depth < 2 and draw(st.booleans()):
-        criteria["nested_filters"] = draw(st.lists(where_for(cls, depth + 1), min_size=1, max_size=2))
+        criteria["nested_filters"] = draw(
+            st.lists(where_for(cls, depth + 1), min_size=1, max_size=2)
+        )
     udfs = draw(st.lists(udf_for(cls), max_size=2)) if "udfs" in names else []
     return f.where(*udfs, **criteria)
 
@@ -144,7 +160,9 @@ def _criteria_cls(outer: type) -> type:
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), name=st.sampled_from(FILTERS))
-def test_any_valid_builder_call_serialises_to_json_the_document_accepts(data: st.DataObject, name: str) -> None:
+def test_any_valid_builder_call_serialises_to_json_the_document_accepts(
+    data: st.DataObject, name: str
+) -> None:
     outer = resolve_model(name)
     built = data.draw(where_for(_criteria_cls(outer)))
     body = built.build(outer, page_size=data.draw(st.integers(1, 100)))
@@ -153,7 +171,9 @@ def test_any_valid_builder_call_serialises_to_json_the_document_accepts(data: st
 
 @settings(max_examples=120, deadline=None)
 @given(data=st.data(), name=st.sampled_from(FILTERS))
-def test_any_invalid_value_count_is_rejected_naming_the_field(data: st.DataObject, name: str) -> None:
+def test_any_invalid_value_count_is_rejected_naming_the_field(
+    data: st.DataObject, name: str
+) -> None:
     cls = _criteria_cls(resolve_model(name))
     leaf_fields = [n for n in _leafy_fields(cls) if shape(field_model(cls, n)).leaf]
     field = data.draw(st.sampled_from(leaf_fields))
@@ -173,8 +193,12 @@ def test_allowed_match_types_per_criteria_kind_are_the_documents_enums() -> None
     for kind in ["String", "Int", "Float", "Boolean", "DateTime", "DateOnly", "Guid"]:
         allowed = shape(resolve_model(f"{kind}Criteria")).allowed
         assert sorted(allowed) == sorted(schemas[f"{kind}MatchType"]["enum"])
-    assert sorted(shape(resolve_model("TimeZoneCriteria")).allowed) == sorted(schemas["EnumMatchType"]["enum"])
-    assert sorted(shape(resolve_model("MultiSelectCriteria")).allowed) == sorted(schemas["CollectionMatchType"]["enum"])
+    assert sorted(shape(resolve_model("TimeZoneCriteria")).allowed) == sorted(
+        schemas["EnumMatchType"]["enum"]
+    )
+    assert sorted(shape(resolve_model("MultiSelectCriteria")).allowed) == sorted(
+        schemas["CollectionMatchType"]["enum"]
+    )
 
 
 def test_arity_table_agrees_with_the_requirements_the_document_states() -> None:
@@ -184,7 +208,10 @@ def test_arity_table_agrees_with_the_requirements_the_document_states() -> None:
         if not name.endswith("MatchType"):
             continue
         for line in schema.get("description", "").splitlines():
-            m = re.match(r"\|\s*(\w+)\s*\|\s*`values` (contains exactly (\w+) items?|contains at least one item|is empty)\s*\|", line)
+            m = re.match(
+                r"\|\s*(\w+)\s*\|\s*`values` (contains exactly (\w+) items?|contains at least one item|is empty)\s*\|",
+                line,
+            )
             if not m:
                 continue
             expected = (words[m[3]],) * 2 if m[3] else (1, None) if "at least" in m[2] else (0, 0)
@@ -201,16 +228,26 @@ def test_every_match_type_in_the_document_has_a_known_arity() -> None:
 
 # -- examples a user would write ----------------------------------------------------------------
 def test_the_issue_example_builds_the_expected_user_filter() -> None:
-    body = f.where(first_name=f.match_any("Susan", "John"), is_active=f.is_true()).to_dict(resolve_model("UserFilter"))
-    assert body == {"firstName": {"type": "MatchAny", "values": ["Susan", "John"]}, "isActive": {"type": "IsTrue"}}
+    body = f.where(first_name=f.match_any("Susan", "John"), is_active=f.is_true()).to_dict(
+        resolve_model("UserFilter")
+    )
+    assert body == {
+        "firstName": {"type": "MatchAny", "values": ["Susan", "John"]},
+        "isActive": {"type": "IsTrue"},
+    }
 
 
 def test_issue_filters_nest_with_operators_and_negation() -> None:
     a = f.where(subject=f.contains("printer"))
     b = f.where(is_open=f.is_true())
-    body = (~(a | b)).to_dict(resolve_model("AdvancedIssueFilter"), include_properties={"includeUdfs": True})
+    body = (~(a | b)).to_dict(
+        resolve_model("AdvancedIssueFilter"), include_properties={"includeUdfs": True}
+    )
     assert body["filter"] == {
-        "nestedFilters": [{"subject": {"type": "Contains", "values": ["printer"]}}, {"isOpen": {"type": "IsTrue"}}],
+        "nestedFilters": [
+            {"subject": {"type": "Contains", "values": ["printer"]}},
+            {"isOpen": {"type": "IsTrue"}},
+        ],
         "queryOperator": "Or",
         "negateAll": True,
     }
@@ -221,22 +258,37 @@ def test_dates_and_date_times_are_serialised_as_the_document_describes() -> None
     eastern = dt.timezone(dt.timedelta(hours=-5))
     body = f.where(
         f.udf("date", 5, f.on(dt.date(2024, 2, 29))),
-        submitted_date=f.between(dt.datetime(2024, 1, 1, 9, 0, tzinfo=eastern), dt.datetime(2024, 1, 2, 8, 30)),
+        submitted_date=f.between(
+            dt.datetime(2024, 1, 1, 9, 0, tzinfo=eastern), dt.datetime(2024, 1, 2, 8, 30)
+        ),
     )
     wire = body.to_dict(resolve_model("IssueFilter"))
     assert wire["submittedDate"]["values"] == ["2024-01-01T14:00:00Z", "2024-01-02T08:30:00"]
-    assert wire["udfs"] == {"date": [{"id": 5, "filter": {"type": "On", "values": ["2024-02-29T00:00:00"]}}]}
-    users = f.where(f.udf("date_fields", 3, f.after(dt.date(2024, 5, 1)))).to_dict(resolve_model("UserFilter"))
-    assert users["udfs"] == {"dateFields": [{"iid": 3, "criteria": {"type": "After", "values": ["2024-05-01"]}}]}
+    assert wire["udfs"] == {
+        "date": [{"id": 5, "filter": {"type": "On", "values": ["2024-02-29T00:00:00"]}}]
+    }
+    users = f.where(f.udf("date_fields", 3, f.after(dt.date(2024, 5, 1)))).to_dict(
+        resolve_model("UserFilter")
+    )
+    assert users["udfs"] == {
+        "dateFields": [{"iid": 3, "criteria": {"type": "After", "values": ["2024-05-01"]}}]
+    }
 
 
 def test_a_datetime_is_refused_where_the_document_wants_a_date() -> None:
     with pytest.raises(UsageError, match=r"udfs.date_fields\[3\]: expected a date"):
-        f.where(f.udf("date_fields", 3, f.on(dt.datetime(2024, 5, 1, 12)))).to_dict(resolve_model("UserFilter"))
+        f.where(f.udf("date_fields", 3, f.on(dt.datetime(2024, 5, 1, 12)))).to_dict(
+            resolve_model("UserFilter")
+        )
 
 
 def test_udf_criteria_work_for_users_organizations_locations_and_issues() -> None:
-    for name, kind in [("UserFilter", "text"), ("OrganizationFilter", "text"), ("LocationFilter", "text"), ("IssueFilter", "text")]:
+    for name, kind in [
+        ("UserFilter", "text"),
+        ("OrganizationFilter", "text"),
+        ("LocationFilter", "text"),
+        ("IssueFilter", "text"),
+    ]:
         wire = f.where(f.udf(kind, 4, f.contains("VIP"))).to_dict(resolve_model(name))
         assert wire["udfs"], name
     with pytest.raises(UsageError, match="no user-defined-field criteria"):
@@ -260,14 +312,18 @@ def test_unknown_field_error_lists_the_entitys_fields() -> None:
         (f.match_any(1), r"first_name: expected a string"),
     ],
 )
-def test_bad_criteria_are_refused_before_sending_with_the_field_named(criterion: f.Criterion, message: str) -> None:
+def test_bad_criteria_are_refused_before_sending_with_the_field_named(
+    criterion: f.Criterion, message: str
+) -> None:
     with pytest.raises(UsageError, match=message):
         f.where(first_name=criterion).to_dict(resolve_model("UserFilter"))
 
 
 def test_between_picks_the_range_match_type_of_the_kind() -> None:
     cls = resolve_model("IssueFilter")
-    wire = f.where(iid=f.between(1, 9), closed_date=f.between(dt.date(2024, 1, 1), dt.date(2024, 2, 1))).to_dict(cls)
+    wire = f.where(
+        iid=f.between(1, 9), closed_date=f.between(dt.date(2024, 1, 1), dt.date(2024, 2, 1))
+    ).to_dict(cls)
     assert wire["iid"]["type"] == "RangeInclusive"
     assert wire["closedDate"]["type"] == "CustomRange"
     with pytest.raises(ArityError, match="iid: RangeInclusive takes exactly 2 values, got 3"):
@@ -279,13 +335,18 @@ def test_related_entities_need_entity_criteria() -> None:
     with pytest.raises(UsageError, match="assigned_to_user is a related entity; use entity"):
         f.where(assigned_to_user=f.match_any(3)).to_dict(cls)
     wire = f.where(assets=f.any_entity(iid=f.match_any(3))).to_dict(cls)
-    assert wire["assets"] == {"iid": {"type": "MatchAny", "values": [3]}, "type": "CollectionContainsAtLeastOneMatchingEntity"}
+    assert wire["assets"] == {
+        "iid": {"type": "MatchAny", "values": [3]},
+        "type": "CollectionContainsAtLeastOneMatchingEntity",
+    }
 
 
 def test_guid_and_enum_values_are_checked() -> None:
     cls = resolve_model("UserFilter")
     some = uuid.UUID(int=5)
-    assert f.where(issue_hub_view_iid=f.match_any(str(some))).to_dict(cls)["issueHubViewIid"]["values"] == [str(some)]
+    assert f.where(issue_hub_view_iid=f.match_any(str(some))).to_dict(cls)["issueHubViewIid"][
+        "values"
+    ] == [str(some)]
     with pytest.raises(UsageError, match="issue_hub_view_iid: expected a UUID"):
         f.where(issue_hub_view_iid=f.match_any("nope")).to_dict(cls)
     with pytest.raises(UsageError, match="time_zone: 'Mars' is not one of"):

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from issuetrak._facade_errors import InvalidPatchError, UsageError
 from issuetrak._patch import issue_patch_rules, parse_patch_table
 from issuetrak.spec import load_document
@@ -25,10 +24,17 @@ def _issue_reply(status_for: tuple[str, str]) -> tuple[dict[str, Any], int]:
 def test_create_sends_the_named_fields(client: FacadeClient, recorder: Recorder) -> None:
     body, status = _issue_reply(("POST", "/Issues/Create"))
     recorder.on("POST", "/Issues/Create", body, status=status)
-    issue = client.issues.create(subject="Printer jam", description="Tray 2", issue_type_iid=3, priority_iid=2)
+    issue = client.issues.create(
+        subject="Printer jam", description="Tray 2", issue_type_iid=3, priority_iid=2
+    )
     assert issue.iid == 77
     sent = recorder.bodies()[0]
-    assert sent == {"subject": "Printer jam", "description": "Tray 2", "issueTypeIid": 3, "priorityIid": 2}
+    assert sent == {
+        "subject": "Printer jam",
+        "description": "Tray 2",
+        "issueTypeIid": 3,
+        "priorityIid": 2,
+    }
 
 
 def test_create_without_a_required_field_names_it(client: FacadeClient, recorder: Recorder) -> None:
@@ -37,7 +43,9 @@ def test_create_without_a_required_field_names_it(client: FacadeClient, recorder
     assert recorder.requests == []
 
 
-def test_patch_builder_sends_all_operations_in_one_request(client: FacadeClient, recorder: Recorder) -> None:
+def test_patch_builder_sends_all_operations_in_one_request(
+    client: FacadeClient, recorder: Recorder
+) -> None:
     body, status = _issue_reply(("PATCH", "/Issues/{iid}"))
     recorder.on("PATCH", "/Issues/77", body, status=status)
     patch = (
@@ -69,9 +77,20 @@ def test_patch_builder_sends_all_operations_in_one_request(client: FacadeClient,
 
 
 @pytest.mark.parametrize(
-    "field", ["subject", "description", "class", "issue_type", "organization", "priority", "submitted_by_user"]
+    "field",
+    [
+        "subject",
+        "description",
+        "class",
+        "issue_type",
+        "organization",
+        "priority",
+        "submitted_by_user",
+    ],
 )
-def test_fields_the_document_marks_required_cannot_be_cleared(client: FacadeClient, field: str) -> None:
+def test_fields_the_document_marks_required_cannot_be_cleared(
+    client: FacadeClient, field: str
+) -> None:
     with pytest.raises(InvalidPatchError, match="cannot be cleared"):
         client.issues.patch(77).clear(field)
 
@@ -95,7 +114,9 @@ def test_empty_string_subject_counts_as_clearing(client: FacadeClient) -> None:
         (lambda p: p.add_note(""), "/Note cannot be cleared"),
     ],
 )
-def test_invalid_operations_are_refused_before_sending(client: FacadeClient, recorder: Recorder, build: Any, message: str) -> None:
+def test_invalid_operations_are_refused_before_sending(
+    client: FacadeClient, recorder: Recorder, build: Any, message: str
+) -> None:
     with pytest.raises(InvalidPatchError, match=message):
         build(client.issues.patch(77))
     assert recorder.requests == []
@@ -111,7 +132,15 @@ def test_patch_rules_are_the_documents_table() -> None:
     described = parse_patch_table(DOC["paths"]["/Issues/{iid}"]["patch"]["description"])
     assert issue_patch_rules() == described
     not_clearable = {r.name for r in described if not r.allows_empty and "Replace" in r.ops}
-    assert not_clearable == {"subject", "description", "class", "issue_type", "organization", "priority", "submitted_by_user"}
+    assert not_clearable == {
+        "subject",
+        "description",
+        "class",
+        "issue_type",
+        "organization",
+        "priority",
+        "submitted_by_user",
+    }
 
 
 def test_async_patch_is_awaited_once(async_client: AsyncFacadeClient, recorder: Recorder) -> None:
@@ -122,9 +151,16 @@ def test_async_patch_is_awaited_once(async_client: AsyncFacadeClient, recorder: 
     assert recorder.bodies() == [[{"op": "Add", "path": "/Note", "value": "async note"}]]
 
 
-def test_upload_attachments_sends_one_multipart_request(client: FacadeClient, recorder: Recorder, tmp_path: Path) -> None:
+def test_upload_attachments_sends_one_multipart_request(
+    client: FacadeClient, recorder: Recorder, tmp_path: Path
+) -> None:
     attachment = sample(DOC, {"$ref": "#/components/schemas/CreateIssueAttachmentResponse"})
-    recorder.on("POST", "/Issues/77/Attachments/Upload", attachment, status=success_response(DOC, "POST", "/Issues/{iid}/Attachments/Upload")[0])
+    recorder.on(
+        "POST",
+        "/Issues/77/Attachments/Upload",
+        attachment,
+        status=success_response(DOC, "POST", "/Issues/{iid}/Attachments/Upload")[0],
+    )
     log = tmp_path / "trace.log"
     log.write_bytes(b"line one\n")
     result = client.issues.upload_attachments(77, [log, ("shot.png", b"\x89PNG")], private=True)
@@ -149,4 +185,6 @@ def test_raw_operations_list_is_sent_unchanged(client: FacadeClient, recorder: R
     body, status = _issue_reply(("PATCH", "/Issues/{iid}"))
     recorder.on("PATCH", "/Issues/77", body, status=status)
     client.issues.patch(77, [{"op": "Replace", "path": "/Solution", "value": "Rebooted"}])
-    assert json.loads(recorder.requests[0].content) == [{"op": "Replace", "path": "/Solution", "value": "Rebooted"}]
+    assert json.loads(recorder.requests[0].content) == [
+        {"op": "Replace", "path": "/Solution", "value": "Rebooted"}
+    ]

@@ -6,13 +6,20 @@ from typing import Any
 
 import httpx
 import pytest
-
 from issuetrak import _catalog
 from issuetrak._facade_errors import UnknownFieldError
 from issuetrak._models import snake
-
-from .conftest import BASE, AsyncFacadeClient, FacadeClient, Recorder, resolve, sample, success_response
 from issuetrak.spec import iter_operations, load_document
+
+from .conftest import (
+    BASE,
+    AsyncFacadeClient,
+    FacadeClient,
+    Recorder,
+    resolve,
+    sample,
+    success_response,
+)
 
 DOC = load_document()
 
@@ -48,7 +55,11 @@ def _project(value: Any, schema: dict[str, Any]) -> Any:
     """Keep what ``schema`` declares (an independent statement of 'read -> update mapping')."""
     schema = resolve(DOC, schema)
     if isinstance(value, dict) and "properties" in schema:
-        return {k: _project(v, schema["properties"][k]) for k, v in value.items() if k in schema["properties"]}
+        return {
+            k: _project(v, schema["properties"][k])
+            for k, v in value.items()
+            if k in schema["properties"]
+        }
     if isinstance(value, list) and "items" in schema:
         return [_project(v, schema["items"]) for v in value]
     return value
@@ -57,7 +68,12 @@ def _project(value: Any, schema: dict[str, Any]) -> Any:
 def _changeable(update: dict[str, Any], read: dict[str, Any]) -> str:
     for name, prop in update["properties"].items():
         prop = resolve(DOC, prop)
-        if name in read["properties"] and prop.get("type") == "string" and "enum" not in prop and "format" not in prop:
+        if (
+            name in read["properties"]
+            and prop.get("type") == "string"
+            and "enum" not in prop
+            and "format" not in prop
+        ):
             return name
     raise AssertionError("no plain string field to change")
 
@@ -67,7 +83,9 @@ def test_the_document_has_merge_updatable_entities() -> None:
 
 
 @pytest.mark.parametrize(("tag", "get_path", "put_path"), ENTITIES, ids=[e[0] for e in ENTITIES])
-def test_update_puts_the_stored_record_with_only_the_named_field_changed(tag: str, get_path: str, put_path: str) -> None:
+def test_update_puts_the_stored_record_with_only_the_named_field_changed(
+    tag: str, get_path: str, put_path: str
+) -> None:
     read = _schema(get_path, "get", "response")
     update = _schema(put_path, "put", "request")
     stored = sample(DOC, read) | {"iid": 31}
@@ -85,7 +103,9 @@ def test_update_puts_the_stored_record_with_only_the_named_field_changed(tag: st
         written = sample(DOC, _schema(put_path, "put", "response")) | json.loads(request.content)
         return httpx.Response(put_status, json={"traceId": "t", "values": written})
 
-    client = FacadeClient(BASE, token="t0ken", transport=httpx.MockTransport(handler), rate_limits=None, max_retries=0)
+    client = FacadeClient(
+        BASE, token="t0ken", transport=httpx.MockTransport(handler), rate_limits=None, max_retries=0
+    )
     python_name = snake(field)
     result = getattr(client, tag).update(31, **{python_name: "changed value"})
     assert [r.method for r in seen] == ["GET", "PUT"]
@@ -96,10 +116,18 @@ def test_update_puts_the_stored_record_with_only_the_named_field_changed(tag: st
     assert getattr(result, python_name) == "changed value"
 
 
-def test_user_email_update_leaves_every_other_field_as_stored(client: FacadeClient, recorder: Recorder) -> None:
-    user = sample(DOC, {"$ref": "#/components/schemas/User"}) | {"iid": 8, "firstName": "Ada", "email": "old@x.example"}
+def test_user_email_update_leaves_every_other_field_as_stored(
+    client: FacadeClient, recorder: Recorder
+) -> None:
+    user = sample(DOC, {"$ref": "#/components/schemas/User"}) | {
+        "iid": 8,
+        "firstName": "Ada",
+        "email": "old@x.example",
+    }
     recorder.on("GET", "/Users/8", {"traceId": "t", "values": user})
-    recorder.on("PUT", "/Users/8", lambda r: {"traceId": "t", "values": {**user, **json.loads(r.content)}})
+    recorder.on(
+        "PUT", "/Users/8", lambda r: {"traceId": "t", "values": {**user, **json.loads(r.content)}}
+    )
     updated = client.users.update(8, email="new@x.example")
     sent = recorder.bodies()[1]
     assert sent["email"] == "new@x.example"
@@ -108,16 +136,25 @@ def test_user_email_update_leaves_every_other_field_as_stored(client: FacadeClie
     assert updated.email == "new@x.example"
 
 
-def test_unknown_field_names_fail_before_any_request(client: FacadeClient, recorder: Recorder) -> None:
-    with pytest.raises(UnknownFieldError, match="no field 'e_mail'.*email"):
+def test_unknown_field_names_fail_before_any_request(
+    client: FacadeClient, recorder: Recorder
+) -> None:
+    with pytest.raises(UnknownFieldError, match=r"no field 'e_mail'.*email"):
         client.users.update(8, e_mail="new@x.example")
     assert recorder.requests == []
 
 
-def test_async_update_merges_the_same_way(async_client: AsyncFacadeClient, recorder: Recorder) -> None:
+def test_async_update_merges_the_same_way(
+    async_client: AsyncFacadeClient, recorder: Recorder
+) -> None:
     prio = sample(DOC, {"$ref": "#/components/schemas/Priority"}) | {"iid": 2, "name": "Low"}
     recorder.on("GET", "/Priorities/2", {"traceId": "t", "values": prio})
-    recorder.on("PUT", "/Priorities/2", lambda r: {"traceId": "t", "values": {**prio, **json.loads(r.content)}}, status=PRIO_PUT)
+    recorder.on(
+        "PUT",
+        "/Priorities/2",
+        lambda r: {"traceId": "t", "values": {**prio, **json.loads(r.content)}},
+        status=PRIO_PUT,
+    )
     with pytest.raises(UnknownFieldError):
         async_client.priorities.update(2, colour="red")  # raised at call time, before awaiting
     result = asyncio.run(async_client.priorities.update(2, name="High"))
@@ -135,6 +172,11 @@ def test_update_with_a_full_body_puts_it_as_is(client: FacadeClient, recorder: R
 
 def test_create_takes_snake_case_fields(client: FacadeClient, recorder: Recorder) -> None:
     prio = sample(DOC, {"$ref": "#/components/schemas/Priority"})
-    recorder.on("POST", "/Priorities", {"traceId": "t", "values": prio}, status=success_response(DOC, "POST", "/Priorities")[0])
+    recorder.on(
+        "POST",
+        "/Priorities",
+        {"traceId": "t", "values": prio},
+        status=success_response(DOC, "POST", "/Priorities")[0],
+    )
     client.priorities.create(name="Urgent", display_order=1.0)
     assert recorder.bodies()[0]["name"] == "Urgent"

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import attrs
 import pytest
-
 from issuetrak._models import field_names, resolve_model, snake, wire_name
 from issuetrak.spec import load_document
 
@@ -10,7 +9,11 @@ DOC = load_document()
 
 
 def _object_schemas() -> list[str]:
-    return [n for n, s in DOC["components"]["schemas"].items() if s.get("properties") and s.get("type") == "object"]
+    return [
+        n
+        for n, s in DOC["components"]["schemas"].items()
+        if s.get("properties") and s.get("type") == "object"
+    ]
 
 
 @pytest.mark.parametrize("name", _object_schemas())
@@ -27,6 +30,9 @@ def test_every_schema_property_maps_to_a_model_attribute_and_back(name: str) -> 
 
 
 def test_snake_matches_the_generators_module_names() -> None:
-    assert snake("UserDefinedFilterOfStringCriteriaDTO") == "user_defined_filter_of_string_criteria_dto"
+    assert (
+        snake("UserDefinedFilterOfStringCriteriaDTO")
+        == "user_defined_filter_of_string_criteria_dto"
+    )
     assert snake("SubType1EntityCriteriaType0") == "sub_type_1_entity_criteria_type_0"
     assert resolve_model("Class").__name__ == "Class"

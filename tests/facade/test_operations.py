@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from issuetrak import _catalog
 from issuetrak._models import snake
 from issuetrak.spec import iter_operations
@@ -24,7 +23,9 @@ def _template(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "{}", path)
 
 
-def _minimal_call(doc: dict[str, Any], spec: _catalog.OpSpec) -> tuple[tuple[Any, ...], dict[str, Any]]:
+def _minimal_call(
+    doc: dict[str, Any], spec: _catalog.OpSpec
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """Arguments built from the generated signature, bodies from the document's request schema."""
     args = tuple(PATH_VALUE for _ in spec.path_params)
     if spec.body_cls is None:
@@ -32,7 +33,9 @@ def _minimal_call(doc: dict[str, Any], spec: _catalog.OpSpec) -> tuple[tuple[Any
     if hasattr(spec.body_cls, "to_multipart"):
         from issuetrak_client.types import File
 
-        return args, {"body": spec.body_cls(file=[File(payload=io.BytesIO(b"x"), file_name="a.txt")])}
+        return args, {
+            "body": spec.body_cls(file=[File(payload=io.BytesIO(b"x"), file_name="a.txt")])
+        }
     if not spec.body_required and not spec.paged_by_body:
         return args, {}
     if spec.paged_by_body:
@@ -63,15 +66,21 @@ def _all_methods() -> list[tuple[str, str]]:
     return [(tag, name) for tag in _catalog.tags() for name in _catalog.operation_names(tag)]
 
 
-def test_every_documented_operation_has_exactly_one_generated_facade_method(doc: dict[str, Any]) -> None:
+def test_every_documented_operation_has_exactly_one_generated_facade_method(
+    doc: dict[str, Any],
+) -> None:
     documented = sorted((op.method, _template(op.path)) for op in iter_operations(doc))
     assert len(documented) == len(set(documented))
     assert len(_all_methods()) == len(documented)
 
 
-def test_every_operation_is_reachable_and_sends_its_documented_method_and_path(doc: dict[str, Any]) -> None:
+def test_every_operation_is_reachable_and_sends_its_documented_method_and_path(
+    doc: dict[str, Any],
+) -> None:
     seen: list[tuple[str, str]] = []
-    client = FacadeClient(BASE, token="t0ken", transport=_router(doc, seen), rate_limits=None, max_retries=0)
+    client = FacadeClient(
+        BASE, token="t0ken", transport=_router(doc, seen), rate_limits=None, max_retries=0
+    )
     reached: dict[tuple[str, str], str] = {}
     for tag, name in _all_methods():
         namespace = getattr(client, tag)
@@ -95,7 +104,9 @@ def test_every_operation_is_reachable_on_the_async_client(doc: dict[str, Any]) -
     seen: list[tuple[str, str]] = []
 
     async def run() -> None:
-        client = AsyncFacadeClient(BASE, token="t0ken", transport=_router(doc, seen), rate_limits=None, max_retries=0)
+        client = AsyncFacadeClient(
+            BASE, token="t0ken", transport=_router(doc, seen), rate_limits=None, max_retries=0
+        )
         for tag, name in _all_methods():
             spec = _catalog.load(tag, name)
             args, kwargs = _minimal_call(doc, spec)
@@ -124,21 +135,34 @@ def test_every_operation_is_reachable_on_the_async_client(doc: dict[str, Any]) -
         ("issue_audit_history", "search", "search_audit_history"),
     ],
 )
-def test_short_names_point_at_the_operation_of_that_shape(tag: str, alias: str, operation: str) -> None:
+def test_short_names_point_at_the_operation_of_that_shape(
+    tag: str, alias: str, operation: str
+) -> None:
     assert _catalog.friendly_names(tag)[alias] == operation
 
 
-def test_a_single_record_is_returned_unwrapped_from_its_envelope(client: FacadeClient, recorder: Any, doc: dict[str, Any]) -> None:
-    recorder.on("GET", "/Priorities/7", {"traceId": "abc", "values": sample(doc, {"$ref": "#/components/schemas/Priority"}) | {"iid": 7}})
+def test_a_single_record_is_returned_unwrapped_from_its_envelope(
+    client: FacadeClient, recorder: Any, doc: dict[str, Any]
+) -> None:
+    recorder.on(
+        "GET",
+        "/Priorities/7",
+        {
+            "traceId": "abc",
+            "values": sample(doc, {"$ref": "#/components/schemas/Priority"}) | {"iid": 7},
+        },
+    )
     priority = client.priorities.get(7)
     assert type(priority).__name__ == "Priority"
     assert priority.iid == 7
 
 
-def test_unknown_namespace_and_method_names_raise_attribute_error_listing_choices(client: FacadeClient) -> None:
+def test_unknown_namespace_and_method_names_raise_attribute_error_listing_choices(
+    client: FacadeClient,
+) -> None:
     with pytest.raises(AttributeError):
         client.no_such_thing  # noqa: B018
-    with pytest.raises(AttributeError, match="available: .*get_user"):
+    with pytest.raises(AttributeError, match=r"available: .*get_user"):
         client.users.delete  # noqa: B018
     assert "users" in dir(client)
     assert {"list", "get", "search", "create", "update", "get_user_udfs"} <= set(dir(client.users))
