@@ -397,7 +397,10 @@ def store(label: str, body: bytes, pin: Pin, overrides: str | None) -> Path:
             if (directory / name).exists():
                 saved[name] = directory / f".{name}.old-{os.getpid()}"
                 saved[name].unlink(missing_ok=True)
-                os.link(directory / name, saved[name])
+                try:
+                    os.link(directory / name, saved[name])
+                except OSError:  # no hard links on this file system: a copy does the same job
+                    shutil.copy2(directory / name, saved[name])
         for name in files:
             os.replace(staged[name], directory / name)
             replaced.append(name)
