@@ -258,3 +258,22 @@ def test_with_options_keeps_the_subclass_so_layers_built_on_top_survive(
     copy = client.with_options(max_retries=0)
     assert type(copy) is Extended and copy.max_retries == 0
     client.close()
+
+
+def test_per_call_timeout_reaches_the_wire_and_closing_a_copy_keeps_the_pool(
+    make_client, scripted
+) -> None:
+    seen: list[dict[str, float]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.extensions["timeout"])
+        return ok()
+
+    script = scripted(("GET", f"{API}/Users", answer), ("GET", f"{API}/Users", answer))
+    client = make_client(script, deadline=None)
+    copy = client.with_options(timeout=7.0)
+    copy.request("GET", "/Users")
+    copy.close()
+    client.request("GET", "/Users", timeout=2.5)
+    assert seen[0]["read"] == 7.0
+    assert seen[1]["read"] == 2.5
