@@ -112,6 +112,20 @@ def test_schema_changes_name_the_direction_that_decided_them() -> None:
     assert by_key[("property-removed", "Cause.displayOrder")] == "response"
 
 
+def test_schema_changes_name_the_operations_that_use_the_schema() -> None:
+    old, new = edited_pair()
+    users = {(c.kind, c.location): c.operations for c in diff_documents(old, new).changes}
+    assert users[("type-changed", "Cause.name")] == (
+        "GET /Causes",
+        "POST /Causes",
+        "POST /Causes/Search",
+        "GET /Causes/{iid}",
+        "PUT /Causes/{iid}",
+    )
+    assert users[("property-became-required", "CreateCause.displayOrder")] == ("POST /Causes",)
+    assert users[("operation-removed", "DELETE /Groups/{iid}/Memberships/Organizations")] == ()
+
+
 def test_reversed_edits_swap_added_and_removed() -> None:
     old, new = edited_pair()
     reverse = keys(diff_documents(new, old).changes)
@@ -403,4 +417,23 @@ def test_reading_the_generated_package_gives_the_derived_surface_plus_inline_cla
     assert {k: v for k, v in read.models.items() if k in derived.models} == derived.models
     assert set(read.models) - set(derived.models) == {
         "issuetrak_client.models.UploadIssueAttachmentBody"
+    }
+
+
+def test_renaming_a_path_parameter_changes_only_the_python_keyword() -> None:
+    old = load_document()
+    new = load_document()
+    new["paths"]["/Causes/{causeIid}"] = new["paths"].pop("/Causes/{iid}")
+    for operation in new["paths"]["/Causes/{causeIid}"].values():
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "path":
+                parameter["name"] = "causeIid"
+    # the URL is the same; only the generated functions' keyword changes
+    assert keys(diff_documents(old, new).changes) == {
+        ("surface", kind, f"issuetrak_client.api.causes.{function}({argument}=)", "", True)
+        for function in ("get_cause", "update_cause")
+        for kind, argument in (
+            ("argument-removed", "iid"),
+            ("required-argument-added", "cause_iid"),
+        )
     }

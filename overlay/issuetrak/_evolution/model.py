@@ -31,6 +31,8 @@ class Change:
     message: str
     detail: str = ""
     direction: str = ""
+    #: for a change in a named schema: the operations that use it, directly or nested
+    operations: tuple[str, ...] = ()
 
     def key(self) -> tuple[str, str, str, str, bool]:
         """The identity of a change without its prose, for comparing changelogs."""
@@ -48,6 +50,7 @@ class Change:
             "message": self.message,
             "detail": self.detail,
             "direction": self.direction,
+            "operations": list(self.operations),
         }
 
 

@@ -21,6 +21,11 @@ def _table(changes: list[Change]) -> list[str]:
     lines = ["| where | change | details |", "| --- | --- | --- |"]
     for c in changes:
         extra = f" ({c.direction})" if c.direction else ""
+        if c.operations:
+            more = f" and {len(c.operations) - 3} more" if len(c.operations) > 3 else ""
+            extra += f"; used by {', '.join(c.operations[:3])}{more}"
+        elif c.direction and c.area == WIRE and " " not in c.location:
+            extra += "; used by no operation"
         lines.append(f"| `{_cell(c.location)}` | {_cell(c.message)}{extra} | `{_cell(c.kind)}` |")
     return lines
 

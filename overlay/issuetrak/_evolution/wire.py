@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .model import WIRE, Change
@@ -16,6 +16,7 @@ __all__ = ["OperationView", "diff_wire", "index_operations", "schema_roots"]
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TEMPLATE = re.compile(r"\{[^}/]*\}")
+_TEMPLATE_NAME = re.compile(r"\{([^}/]*)\}")
 _PARAM_SCHEMA_KEYS = ("type", "format", "enum", "items", "nullable", "minimum", "maximum")
 
 
@@ -44,8 +45,18 @@ def _resolve(document: Mapping[str, Any], node: Any) -> Any:
     return node if isinstance(node, Mapping) else {}
 
 
-def _param_key(param: Mapping[str, Any]) -> tuple[str, str]:
+def _param_key(param: Mapping[str, Any], path: str) -> tuple[str, str]:
+    """How a parameter is matched across documents.
+
+    Path parameters by position in the template: the URL does not carry their names, so renaming
+    ``{id}`` to ``{iid}`` changes nothing on the wire (the surface diff reports the keyword rename).
+    Header names are case-insensitive.
+    """
     where, name = str(param.get("in", "")), str(param.get("name", ""))
+    if where == "path":
+        names = _TEMPLATE_NAME.findall(path)
+        if name in names:
+            return (where, f"#{names.index(name)}")
     return (where, name.lower() if where == "header" else name)
 
 
@@ -57,7 +68,7 @@ def _param_schema(param: Mapping[str, Any]) -> Any:
 
 
 def index_operations(document: Mapping[str, Any]) -> dict[tuple[str, str], OperationView]:
-    """Operations by (METHOD, path with parameter names blanked): renaming ``{id}`` to ``{iid}`` is no change."""
+    """Operations by (METHOD, path)."""
     result: dict[tuple[str, str], OperationView] = {}
     paths = document.get("paths")
     if not isinstance(paths, Mapping):
@@ -71,12 +82,15 @@ def index_operations(document: Mapping[str, Any]) -> dict[tuple[str, str], Opera
             operation = item.get(method)
             if not isinstance(operation, Mapping):
                 continue
-            params: dict[tuple[str, str], Mapping[str, Any]] = {_param_key(p): p for p in shared}
+            params: dict[tuple[str, str], Mapping[str, Any]] = {
+                _param_key(p, str(path)): p for p in shared
+            }
             for raw in operation.get("parameters") or ():
                 param = _resolve(document, raw)
-                params[_param_key(param)] = param
-            key = (method.upper(), _TEMPLATE.sub("{}", str(path)))
-            result[key] = OperationView(method.upper(), str(path), operation, params)
+                params[_param_key(param, str(path))] = param
+            result[(method.upper(), str(path))] = OperationView(
+                method.upper(), str(path), operation, params
+            )
     return result
 
 
@@ -119,6 +133,20 @@ def schema_roots(document: Mapping[str, Any]) -> dict[str, list[Any]]:
     return roots
 
 
+def operation_roots(document: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """The schemas each operation uses directly, by operation label (to tell who a component change affects)."""
+    roots: dict[str, list[Any]] = {}
+    for op in index_operations(document).values():
+        schemas = [_param_schema(p) for p in op.parameters.values()]
+        body = _request_body(document, op)
+        if body is not None:
+            schemas += list(_content(body).values())
+        for response in _responses(document, op).values():
+            schemas += list(_content(response).values())
+        roots[op.label] = schemas
+    return roots
+
+
 def _security(document: Mapping[str, Any], op: OperationView) -> set[frozenset[str]]:
     """Alternatives (OR) of scheme sets (AND); the empty set means 'anonymous allowed'."""
     raw = op.operation["security"] if "security" in op.operation else document.get("security", [])
@@ -136,6 +164,31 @@ def _schemes(document: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return {str(k): _resolve(document, v) for k, v in found.items()}
 
 
+OpKey = tuple[str, str]
+
+
+def _pair_operations(old: set[OpKey], new: set[OpKey]) -> list[tuple[OpKey | None, OpKey | None]]:
+    """Old and new operations matched by exact path, then by path with parameter names blanked.
+
+    Renaming ``{id}`` to ``{iid}`` is no change; paths that differ only in a parameter's name
+    *within* one document (NSwag can write both) still pair one to one.
+    """
+    pairs: list[tuple[OpKey | None, OpKey | None]] = [(k, k) for k in sorted(old & new)]
+    waiting: dict[OpKey, list[OpKey]] = {}
+    for key in sorted(new - old):
+        waiting.setdefault((key[0], _TEMPLATE.sub("{}", key[1])), []).append(key)
+    for key in sorted(old - new):
+        candidates = waiting.get((key[0], _TEMPLATE.sub("{}", key[1])))
+        pairs.append((key, candidates.pop(0) if candidates else None))
+    pairs += [(None, key) for keys in waiting.values() for key in keys]
+    return pairs
+
+
+def _by_path(label: str) -> tuple[str, str]:
+    method, _, path = label.partition(" ")
+    return (path, method)
+
+
 class _WireDiff:
     def __init__(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
         self.old, self.new = old, new
@@ -147,12 +200,13 @@ class _WireDiff:
 
     def run(self) -> list[Change]:
         old_ops, new_ops = index_operations(self.old), index_operations(self.new)
-        for key in sorted(set(old_ops) - set(new_ops)):
-            self.emit("operation-removed", old_ops[key].label, "operation removed")
-        for key in sorted(set(new_ops) - set(old_ops)):
-            self.emit("operation-added", new_ops[key].label, "operation added")
-        for key in sorted(set(old_ops) & set(new_ops)):
-            self.operation(old_ops[key], new_ops[key])
+        for old_key, new_key in _pair_operations(set(old_ops), set(new_ops)):
+            if old_key is not None and new_key is not None:
+                self.operation(old_ops[old_key], new_ops[new_key])
+            elif old_key is not None:
+                self.emit("operation-removed", old_ops[old_key].label, "operation removed")
+            elif new_key is not None:
+                self.emit("operation-added", new_ops[new_key].label, "operation added")
         self.components()
         self.security_schemes()
         return self.changes
@@ -322,10 +376,17 @@ class _WireDiff:
         old_components, new_components = component_schemas(self.old), component_schemas(self.new)
         usage_old = schema_usage(self.old, schema_roots(self.old))
         usage_new = schema_usage(self.new, schema_roots(self.new))
+        users_old = schema_usage(self.old, operation_roots(self.old))
+        users_new = schema_usage(self.new, operation_roots(self.new))
         for ref in sorted(set(old_components) & set(new_components)):
             direction = frozenset(usage_old.get(ref, set()) | usage_new.get(ref, set())) or BOTH
             name = ref.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+            start = len(self.changes)
             self.schemas.compare(old_components[ref], new_components[ref], name, direction)
+            users = tuple(
+                sorted(users_old.get(ref, set()) | users_new.get(ref, set()), key=_by_path)
+            )
+            self.changes[start:] = [replace(c, operations=users) for c in self.changes[start:]]
 
 
 def diff_wire(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
