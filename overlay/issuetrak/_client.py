@@ -139,11 +139,18 @@ class _BaseClient:
 
     @property
     def max_retries(self) -> int:
+        """Retries after the first attempt, for calls without a per-call override."""
         return self._policy.max_retries
 
     @property
     def timeout(self) -> httpx.Timeout:
+        """The per-attempt httpx timeout (each attempt is further capped by the deadline)."""
         return self._timeout
+
+    @property
+    def deadline(self) -> float | None:
+        """Seconds for all attempts of one call and the waits between them; ``None``: no limit."""
+        return self._policy.deadline
 
     @property
     def rate_limiter(self) -> RateLimiter | None:

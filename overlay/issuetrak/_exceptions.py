@@ -248,8 +248,7 @@ def _decode_body(response: httpx.Response) -> Any:
 
 
 def parse_retry_after_seconds(value: str | None) -> float | None:
-    """Retry-After as seconds, from either ``"120"`` or an HTTP date (relative to the Date header
-    is not needed: the result is only informative on the error)."""
+    """Retry-After as seconds, from either ``"120"`` or an HTTP date (measured from now)."""
     from ._retry import parse_retry_after  # local import: _retry imports this module
 
     return parse_retry_after(value)
