@@ -16,8 +16,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import attrs
-
 from ._catalog import OpSpec
 from ._exceptions import IssuetrakError
 from ._facade_errors import UnexpectedResponseError, UnknownFieldError, UsageError
@@ -41,6 +39,8 @@ class Bound:
 
     def for_page(self, number: int, size: int) -> dict[str, Any]:
         """The call's keyword arguments with the page number and size set."""
+        import attrs
+
         kwargs = dict(self.kwargs)
         if self.spec.paged_by_query:
             kwargs["page_number"], kwargs["page_size"] = number, size

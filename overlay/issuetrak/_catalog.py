@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import inspect
-import pkgutil
 import types
 import typing
 from dataclasses import dataclass
@@ -28,6 +26,8 @@ API_PACKAGE = "issuetrak_client.api"
 @functools.cache
 def tags() -> tuple[str, ...]:
     """Tag packages of the generated client (``users``, ``issue_types``, ``subtypes_1``, ...)."""
+    import pkgutil  # here, not at module level: ``import issuetrak`` stays light
+
     package = importlib.import_module(API_PACKAGE)
     return tuple(sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.ispkg))
 
@@ -35,6 +35,8 @@ def tags() -> tuple[str, ...]:
 @functools.cache
 def operation_names(tag: str) -> tuple[str, ...]:
     """Operation modules of one tag (snake_case operationIds, e.g. ``search_for_users``)."""
+    import pkgutil
+
     if tag not in tags():
         raise KeyError(tag)
     package = importlib.import_module(f"{API_PACKAGE}.{tag}")
@@ -139,6 +141,8 @@ class OpSpec:
 @functools.cache
 def load(tag: str, name: str) -> OpSpec:
     """Import one operation module and describe it."""
+    import inspect
+
     if name not in operation_names(tag):
         raise KeyError(f"{tag}.{name}")
     module = importlib.import_module(f"{API_PACKAGE}.{tag}.{name}")

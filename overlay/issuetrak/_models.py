@@ -17,8 +17,6 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-import attrs
-
 __all__ = [
     "field_names",
     "field_type_names",
@@ -98,18 +96,22 @@ def wire_name(cls: type, field: str) -> str:
 
 def is_model(obj: object) -> bool:
     """True for instances of generated attrs models (they all have ``to_dict``)."""
-    return attrs.has(type(obj)) and hasattr(obj, "to_dict")
+    return hasattr(type(obj), "__attrs_attrs__") and hasattr(obj, "to_dict")
 
 
 @functools.cache
 def field_names(cls: type) -> tuple[str, ...]:
     """The settable attribute names of a generated model, in declaration order."""
+    import attrs  # here, not at module level: ``import issuetrak`` stays light
+
     return tuple(f.name for f in attrs.fields(cls) if f.name != _EXTRA)
 
 
 @functools.cache
 def field_type_names(cls: type, field: str) -> tuple[str, ...]:
     """Names in the (string) annotation of ``cls.field``, e.g. ``('list', 'IssueFilter', 'Unset')``."""
+    import attrs
+
     for f in attrs.fields(cls):
         if f.name == field:
             annotation = f.type if isinstance(f.type, str) else repr(f.type)
