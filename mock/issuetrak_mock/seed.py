@@ -209,7 +209,9 @@ def _user(
         "city": ["Raleigh", "Tampa", "Denver", "Boston"][n % 4],
         "udfs": {
             "textFields": [{"iid": 2, "value": f"BADGE-{1000 + n}"}],
-            "dateFields": [],
+            "dateFields": [{"iid": 3, "value": (site.now().date() - dt.timedelta(days=9 * n)).isoformat()}]
+            if n % 3
+            else [],
             "listFields": [{"iid": 1, "value": 101 + n % 4}],
         },
     }
@@ -351,6 +353,10 @@ def seed_site(site: MockSite, *, issues: int = 300, users: int = 20) -> None:
             rec["iid"] = rec["id"] = gid
             hub.records[gid] = hub.records.pop(old)
             hub.meta[gid] = hub.meta.pop(old, {})
+        views = list(hub.records)
+        for user_iid, rec in site.users().records.items():
+            if user_iid % 2 == 0:
+                rec["issueHubViewIid"] = views[user_iid % len(views)]
     _seed_issues(site, issues, [u for u in [admin, agent, end_user, *extra] if u])
 
 
