@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from issuetrak import NotFoundError
+from issuetrak.filters import contains, is_true, match_any, where
+
+from .conftest import AsyncFacadeClient, FacadeClient
+
+mock = pytest.importorskip("issuetrak_mock")
+from issuetrak_mock.transport import SyncASGITransport  # noqa: E402
+
+BASE = "http://127.0.0.1/api/v2"
+
+
+@pytest.fixture
+def app() -> Any:
+    return mock.create_app(seed=3, rate_limits=None, issues=30, users=12)
+
+
+@pytest.fixture
+def site(app: Any) -> Iterator[FacadeClient]:
+    client = FacadeClient(
+        BASE,
+        token=app.state.tokens["admin"],
+        transport=SyncASGITransport(app),
+        rate_limits=None,
+        max_retries=0,
+    )
+    yield client
+    client.close()
+
+
+def test_list_pages_through_every_seeded_user(site: FacadeClient) -> None:
+    pager = site.users.list(page_size=5)
+    users = list(pager)
+    assert len(users) == pager.total
+    assert len({u.iid for u in users}) == len(users)
+
+
+def test_merge_update_changes_one_field_and_keeps_the_rest(site: FacadeClient) -> None:
+    before = next(iter(site.users.list()))
+    site.users.update(before.iid, email="merged@site.example")
+    after = site.users.get(before.iid)
+    assert after.email == "merged@site.example"
+    assert (after.first_name, after.last_name, after.display_name) == (
+        before.first_name,
+        before.last_name,
+        before.display_name,
+    )
+
+
+def test_search_finds_the_updated_user(site: FacadeClient) -> None:
+    target = next(iter(site.users.list()))
+    site.users.update(target.iid, email="findme@site.example")
+    found = list(site.users.search(where(email=match_any("findme@site.example"))))
+    assert [u.iid for u in found] == [target.iid]
+
+
+def test_issue_patch_is_applied_by_the_site(site: FacadeClient) -> None:
+    issue = next(
+        iter(
+            site.issues.search(where(is_open=is_true()) | where(subject=contains("a")), page_size=5)
+        )
+    )
+    site.issues.patch(issue.iid).replace("subject", "Patched through the facade").add_note(
+        "noted"
+    ).send()
+    assert site.issues.get(issue.iid).subject == "Patched through the facade"
+
+
+def test_missing_records_raise_not_found(site: FacadeClient) -> None:
+    with pytest.raises(NotFoundError):
+        site.users.get(987654)
+
+
+def test_async_client_iterates_and_updates(app: Any) -> None:
+    async def run() -> tuple[int, int | None, str]:
+        client = AsyncFacadeClient(
+            BASE,
+            token=app.state.tokens["admin"],
+            transport=httpx.ASGITransport(app=app),
+            rate_limits=None,
+            max_retries=0,
+        )
+        try:
+            pager = client.priorities.list(page_size=2)
+            items = [p async for p in pager]
+            renamed = await client.priorities.update(items[0].iid, name="Renamed")
+            return len(items), await pager.total, renamed.name
+        finally:
+            await client.aclose()
+
+    count, total, name = asyncio.run(run())
+    assert count == total
+    assert name == "Renamed"
