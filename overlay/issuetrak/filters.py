@@ -34,7 +34,7 @@ from typing import Any
 from ._calls import coerce_enum, from_wire
 from ._facade_errors import ArityError, UnknownFieldError, UsageError
 from ._filter_rules import CriteriaShape, arity, criteria_fields, describe_arity, field_model, shape
-from ._models import field_classes, field_is_list, field_names, to_wire, wire_name
+from ._models import field_classes, field_is_list, field_names, resolve_model, to_wire, wire_name
 
 __all__ = [
     "Criterion",
@@ -399,12 +399,15 @@ class Where:
             wire["udfs"] = _udfs(self.udfs, cls, where)
         return wire
 
-    def to_dict(self, cls: type, **options: Any) -> dict[str, Any]:
+    def to_dict(self, cls: type | str, **options: Any) -> dict[str, Any]:
         """The JSON body for filter model ``cls`` (e.g. ``UserFilter``, ``AdvancedIssueFilter``).
 
         Search bodies that wrap the criteria (``{"filter": {...}, "includeProperties": ...}``)
         get the criteria under ``filter``; ``options`` (sort_field, page_size, ...) go on the body.
+        ``cls`` may also be the model's name: ``where(...).to_dict("UserFilter")``.
         """
+        if isinstance(cls, str):
+            cls = resolve_model(cls)
         names = field_names(cls)
         inner = field_model(cls, "filter_") if "filter_" in names else None
         wire = {"filter": self._wire(inner)} if inner is not None else self._wire(cls)
@@ -417,8 +420,10 @@ class Where:
             wire[wire_name(cls, name)] = to_wire(value)
         return wire
 
-    def build(self, cls: type, **options: Any) -> Any:
+    def build(self, cls: type | str, **options: Any) -> Any:
         """The generated filter model ``cls`` for this search (what the facade sends)."""
+        if isinstance(cls, str):
+            cls = resolve_model(cls)
         return from_wire(cls, self.to_dict(cls, **options), cls.__name__)
 
     def __and__(self, other: Where) -> Where:

@@ -171,3 +171,21 @@ def test_a_2xx_with_an_empty_body_is_an_error_not_none(
     recorder.routes[("GET", "/Users/9")] = lambda r: httpx.Response(200, content=b"")
     with pytest.raises(UnexpectedResponseError):
         client.users.get(9)
+
+
+def test_search_accepts_a_plain_dict_in_the_documents_names(
+    client: FacadeClient, recorder: Recorder, doc: dict[str, Any]
+) -> None:
+    recorder.on("POST", "/Users/Search", _paged(_users(doc, 1)))
+    list(client.users.search({"lastName": {"type": "StartsWith", "values": ["Lo"]}}))
+    assert recorder.bodies()[0]["lastName"] == {"type": "StartsWith", "values": ["Lo"]}
+
+
+def test_search_under_a_parent_takes_the_parent_iid_first(
+    client: FacadeClient, recorder: Recorder, doc: dict[str, Any]
+) -> None:
+    tasks = [record(doc, "IssueTask", iid=i) for i in (1, 2)]
+    recorder.on("POST", "/Issues/5/Tasks/Search", _paged(tasks))
+    found = list(client.issue_tasks.search(5, where(is_available=is_true())))
+    assert [t.iid for t in found] == [1, 2]
+    assert recorder.bodies()[0]["filter"] == {"isAvailable": {"type": "IsTrue"}}
