@@ -252,6 +252,8 @@ class _Core:
         return response
 
     def fail(self, call: _Call, exc: httpx.TransportError) -> APIConnectionError:
+        # The chained httpx error would otherwise point at the signed attempt copy.
+        exc.request = call.request
         elapsed = self.runtime.clock() - call.started
         method = call.request.method
         logger.info(

@@ -101,3 +101,15 @@ def test_rate_limit_waits_are_logged_at_debug(make_client, scripted, fake_time, 
         client.request("GET", "/Users")
         client.request("GET", "/Users")
     assert "rate limit: GET /Users waited 1.000 s for a free slot (read)" in caplog.text
+
+
+def test_chained_transport_error_does_not_hold_the_signed_request(make_client, scripted) -> None:
+    from issuetrak import APIConnectionError
+
+    script = scripted(("POST", f"{API}/Notes", httpx.RemoteProtocolError("eof")))
+    with pytest.raises(APIConnectionError) as info:
+        make_client(script).request("POST", "/Notes", json={})
+    cause = info.value.__cause__
+    assert isinstance(cause, httpx.RemoteProtocolError)
+    assert "X-Api-Key" not in cause.request.headers
+    assert TOKEN not in str(info.value)
