@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from issuetrak.spec import load_document
@@ -51,7 +52,8 @@ def create_app(
         document: an already loaded document instead (e.g. one derived in a test).
         seed: the demo data seed; the same seed gives the same records and tokens.
         clock: where "now" comes from (default: a :class:`FrozenClock` at 2024-03-15 08:30:00
-            so that the site is reproducible; pass :class:`SystemClock` for wall time).
+            so that the site is reproducible; pass :class:`SystemClock` for wall time). Rate
+            limit windows follow this clock when one is given, else the machine's monotonic time.
         rate_limits: the per-token windows; the default is Issuetrak's, ``None`` turns limits off.
         latency_ms: added delay per request, for clients that must cope with slow sites.
         issues, users: the size of the seeded data set.
@@ -70,6 +72,9 @@ def create_app(
     """
     doc = document if document is not None else load_document(spec_label)
     site = MockSite(doc, clock=clock or FrozenClock(), seed=seed)
+    limit_time: Callable[[], float] = (
+        (lambda: site.now().timestamp()) if clock is not None else time.monotonic
+    )
     seed_site(site, issues=issues, users=users)
     limits = DEFAULT_RATE_LIMITS if isinstance(rate_limits, _Default) else rate_limits
     limiter = SlidingWindowLimiter(limits) if limits is not None else None
@@ -90,7 +95,7 @@ def create_app(
         if actor is None:
             return empty(401)
         if limiter is not None:
-            wait = limiter.check(actor.token, request.method, site.now().timestamp())
+            wait = limiter.check(actor.token, request.method, limit_time())
             if wait is not None:
                 return empty(429, {"Retry-After": limiter.retry_after(wait)})
         trace = site.trace_id()

@@ -209,7 +209,9 @@ def _user(
         "city": ["Raleigh", "Tampa", "Denver", "Boston"][n % 4],
         "udfs": {
             "textFields": [{"iid": 2, "value": f"BADGE-{1000 + n}"}],
-            "dateFields": [{"iid": 3, "value": (site.now().date() - dt.timedelta(days=9 * n)).isoformat()}]
+            "dateFields": [
+                {"iid": 3, "value": (site.now().date() - dt.timedelta(days=9 * n)).isoformat()}
+            ]
             if n % 3
             else [],
             "listFields": [{"iid": 1, "value": 101 + n % 4}],

@@ -12,7 +12,6 @@ from typing import Any
 import httpx
 import jsonschema
 import pytest
-
 from issuetrak.spec import load_document
 from issuetrak_mock import FrozenClock, create_app
 from issuetrak_mock.transport import SyncASGITransport
@@ -129,7 +128,10 @@ class ResponseChecker:
                 format_checker=self.format_checker,
             )
             self._cache[schema_name] = validator
-        return [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}" for e in validator.iter_errors(body)][:5]
+        return [
+            f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}"
+            for e in validator.iter_errors(body)
+        ][:5]
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,9 @@ from typing import Any
 
 
 def _parse(value: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).replace(tzinfo=None, microsecond=0)
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).replace(
+        tzinfo=None, microsecond=0
+    )
 
 
 def window(kind: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
@@ -30,7 +32,10 @@ def window(kind: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
         sunday += dt.timedelta(days={"ThisWeek": 0, "LastWeek": -7, "NextWeek": 7}[kind])
         return sunday, sunday + dt.timedelta(days=6)
     if kind.endswith("Month"):
-        year, month = today.year, today.month + {"ThisMonth": 0, "LastMonth": -1, "NextMonth": 1}[kind]
+        year, month = (
+            today.year,
+            today.month + {"ThisMonth": 0, "LastMonth": -1, "NextMonth": 1}[kind],
+        )
         if month == 0:
             year, month = year - 1, 12
         if month == 13:
@@ -123,7 +128,11 @@ def enum(values: list[Any], value: Any) -> bool:
     return value is not None and str(value).lower() in {str(v).lower() for v in values}
 
 
-def collection(kind: str, elements: list[dict[str, Any]] | None, subs: dict[str, tuple[Callable[[Any], bool], dict[str, Any]]]) -> bool:
+def collection(
+    kind: str,
+    elements: list[dict[str, Any]] | None,
+    subs: dict[str, tuple[Callable[[Any], bool], dict[str, Any]]],
+) -> bool:
     """``subs``: sub-field -> (predicate on the element's value, the sub-criteria body)."""
     items = elements or []
 

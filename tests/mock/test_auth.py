@@ -19,7 +19,9 @@ def test_missing_unknown_and_expired_tokens_get_401_with_no_body(shared_app: Any
 
 def test_each_seeded_role_authenticates_as_its_own_user(shared_app: Any) -> None:
     tokens = shared_app.state.tokens
-    assert set(tokens) >= {"admin", "agent", "end_user"} and len(set(tokens.values())) == len(tokens)
+    assert set(tokens) >= {"admin", "agent", "end_user"} and len(set(tokens.values())) == len(
+        tokens
+    )
     for role in ("admin", "agent", "end_user"):
         with client(shared_app, role) as c:
             assert c.get("/Authenticate/test").status_code == 200
@@ -30,7 +32,18 @@ def test_a_token_stops_working_when_the_deactivated_user_is_gone() -> None:
     with client(app) as admin, client(app, "agent") as agent:
         user = admin.get("/Users/2").json()["values"]
         assert agent.get("/Issues/1").status_code == 200
-        body = {k: user[k] for k in ("firstName", "lastName", "displayName", "primaryOrganizationIid", "timeZone", "redirectAfterIssueSubmit", "homePage")}
+        body = {
+            k: user[k]
+            for k in (
+                "firstName",
+                "lastName",
+                "displayName",
+                "primaryOrganizationIid",
+                "timeZone",
+                "redirectAfterIssueSubmit",
+                "homePage",
+            )
+        }
         assert admin.put("/Users/2", json={**body, "isActive": False}).status_code == 200
         assert agent.get("/Issues/1").status_code == 401
 
@@ -47,7 +60,11 @@ def test_a_token_expires_when_the_clock_passes_its_expiry() -> None:
 
 
 def test_users_without_permission_get_403_with_an_api_response(shared_app: Any) -> None:
-    with client(shared_app, "end_user") as end_user, client(shared_app, "agent") as agent, client(shared_app, "no_api") as no_api:
+    with (
+        client(shared_app, "end_user") as end_user,
+        client(shared_app, "agent") as agent,
+        client(shared_app, "no_api") as no_api,
+    ):
         for response in (
             end_user.get("/Departments"),
             end_user.post("/Causes", json={"name": "x"}),
@@ -65,8 +82,23 @@ def test_users_without_permission_get_403_with_an_api_response(shared_app: Any) 
 def test_end_users_see_only_their_own_issues_and_others_answer_404(shared_app: Any) -> None:
     with client(shared_app, "end_user") as end_user, client(shared_app) as admin:
         me = end_user.get("/Users/3").json()["values"]["iid"]
-        mine = admin.post("/Issues/Search", json={"pageSize": 100, "filter": {"submittedByUser": {"iid": {"type": "MatchAny", "values": [me]}}}}).json()
-        theirs = admin.post("/Issues/Search", json={"pageSize": 5, "filter": {"negateAll": True, "submittedByUser": {"iid": {"type": "MatchAny", "values": [me]}}}}).json()
+        mine = admin.post(
+            "/Issues/Search",
+            json={
+                "pageSize": 100,
+                "filter": {"submittedByUser": {"iid": {"type": "MatchAny", "values": [me]}}},
+            },
+        ).json()
+        theirs = admin.post(
+            "/Issues/Search",
+            json={
+                "pageSize": 5,
+                "filter": {
+                    "negateAll": True,
+                    "submittedByUser": {"iid": {"type": "MatchAny", "values": [me]}},
+                },
+            },
+        ).json()
         assert mine["values"] and theirs["values"]
         assert end_user.get(f"/Issues/{mine['values'][0]['iid']}").status_code == 200
         assert end_user.get(f"/Issues/{theirs['values'][0]['iid']}").status_code == 404

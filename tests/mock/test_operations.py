@@ -7,7 +7,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from issuetrak.spec import iter_operations
 from issuetrak_mock.transport import SyncASGITransport
 
@@ -77,15 +76,21 @@ def test_every_operation_answers_its_documented_status_with_a_conforming_body(ch
             elif "multipart/form-data" in content:
                 kwargs["files"] = {"File": ("notes.txt", b"hello")}
             elif "application/json" in content:
-                kwargs["json"] = _minimal(copy.deepcopy(content["application/json"]["schema"]), schemas)
+                kwargs["json"] = _minimal(
+                    copy.deepcopy(content["application/json"]["schema"]), schemas
+                )
             response = c.request(op.method, path, **kwargs)
             declared = next(code for code in ("200", "201") if code in op.spec["responses"])
             problems: list[str] = []
             media = op.spec["responses"][declared].get("content", {}).get("application/json")
             if response.status_code == int(declared) and media:
-                problems = checker.errors(media["schema"]["$ref"].rsplit("/", 1)[-1], response.json())
+                problems = checker.errors(
+                    media["schema"]["$ref"].rsplit("/", 1)[-1], response.json()
+                )
             if response.status_code != int(declared) or problems:
-                failures.append(f"{op.method} {op.path}: {response.status_code} {response.text[:200]} {problems}")
+                failures.append(
+                    f"{op.method} {op.path}: {response.status_code} {response.text[:200]} {problems}"
+                )
     assert failures == []
 
 
@@ -128,9 +133,23 @@ def _widget_document() -> dict[str, Any]:
             "createdByUserIid": {"type": "integer", "nullable": True, "readOnly": True},
         },
     }
-    writable = {"name": {"type": "string", "maxLength": 20}, "size": {"type": "integer", "format": "int32"}, "isShiny": {"type": "boolean"}}
-    schemas["CreateWidget"] = {"type": "object", "additionalProperties": False, "required": ["name"], "properties": writable}
-    schemas["UpdateWidget"] = {"type": "object", "additionalProperties": False, "required": ["name"], "properties": writable}
+    writable = {
+        "name": {"type": "string", "maxLength": 20},
+        "size": {"type": "integer", "format": "int32"},
+        "isShiny": {"type": "boolean"},
+    }
+    schemas["CreateWidget"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["name"],
+        "properties": writable,
+    }
+    schemas["UpdateWidget"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["name"],
+        "properties": writable,
+    }
     schemas["WidgetSortOptions"] = {"type": "string", "enum": ["Iid", "Name", "Size"]}
     schemas["WidgetFilter"] = {
         "type": "object",
@@ -149,7 +168,11 @@ def _widget_document() -> dict[str, Any]:
         "type": "object",
         "additionalProperties": False,
         "required": ["values", "pagingInformation"],
-        "properties": {"traceId": {"type": "string"}, "values": {"type": "array", "items": ref("Widget")}, "pagingInformation": ref("PagingData")},
+        "properties": {
+            "traceId": {"type": "string"},
+            "values": {"type": "array", "items": ref("Widget")},
+            "pagingInformation": ref("PagingData"),
+        },
     }
     schemas["SingleWidgetResponse"] = {
         "type": "object",
@@ -158,15 +181,24 @@ def _widget_document() -> dict[str, Any]:
         "properties": {"traceId": {"type": "string"}, "values": ref("Widget")},
     }
 
-    def op(op_id: str, response: str, status: str = "200", body: str | None = None, iid: bool = False) -> dict[str, Any]:
+    def op(
+        op_id: str, response: str, status: str = "200", body: str | None = None, iid: bool = False
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {
             "operationId": op_id,
-            "responses": {status: {"description": "ok", "content": {"application/json": {"schema": ref(response)}}}},
+            "responses": {
+                status: {
+                    "description": "ok",
+                    "content": {"application/json": {"schema": ref(response)}},
+                }
+            },
         }
         if body:
             out["requestBody"] = {"content": {"application/json": {"schema": ref(body)}}}
         if iid:
-            out["parameters"] = [{"name": "iid", "in": "path", "required": True, "schema": {"type": "integer"}}]
+            out["parameters"] = [
+                {"name": "iid", "in": "path", "required": True, "schema": {"type": "integer"}}
+            ]
         return out
 
     listing = op("GetWidgets", "PagedWidgetResponse")
@@ -184,7 +216,9 @@ def _widget_document() -> dict[str, Any]:
         "get": op("GetWidget", "SingleWidgetResponse", iid=True),
         "put": op("UpdateWidget", "SingleWidgetResponse", "200", "UpdateWidget", iid=True),
     }
-    doc["paths"]["/Widgets/Search"] = {"post": op("SearchForWidgets", "PagedWidgetResponse", body="WidgetFilter")}
+    doc["paths"]["/Widgets/Search"] = {
+        "post": op("SearchForWidgets", "PagedWidgetResponse", body="WidgetFilter")
+    }
     return doc
 
 
@@ -205,7 +239,12 @@ def test_a_new_entity_in_a_derived_document_is_served_without_code_changes() -> 
         listing = c.get("/Widgets", params={"SortField": "Size", "SortDirection": "Desc"}).json()
         assert [w["name"] for w in listing["values"]] == ["Gear", "Sprocket II"]
         assert listing["pagingInformation"] == {"page": 1, "itemTotal": 2, "pageCount": 1}
-        found = c.post("/Widgets/Search", json={"name": {"type": "StartsWith", "values": ["spro"]}}).json()
+        found = c.post(
+            "/Widgets/Search", json={"name": {"type": "StartsWith", "values": ["spro"]}}
+        ).json()
         assert [w["iid"] for w in found["values"]] == [widget["iid"]]
-        assert c.post("/Widgets", json={"name": "x" * 21}).json()["information"][0]["type"] == "Validation"
+        assert (
+            c.post("/Widgets", json={"name": "x" * 21}).json()["information"][0]["type"]
+            == "Validation"
+        )
         assert c.get("/Widgets/999").status_code == 404

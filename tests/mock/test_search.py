@@ -15,7 +15,6 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from issuetrak_mock import FrozenClock
 
 from . import reference as ref
@@ -88,7 +87,20 @@ UDFS: dict[tuple[str, int], tuple[str, Getter]] = {
     ("list", 1): ("Int", _udf("list", 1)),
 }
 
-WORDS = ["printer", "VPN", "e", "o", "zzz", "Password", "ticket 1", "alpha", "BETA", "ray", "urgent", "R0"]
+WORDS = [
+    "printer",
+    "VPN",
+    "e",
+    "o",
+    "zzz",
+    "Password",
+    "ticket 1",
+    "alpha",
+    "BETA",
+    "ray",
+    "urgent",
+    "R0",
+]
 
 
 def _match_types(family: str) -> list[str]:
@@ -97,8 +109,13 @@ def _match_types(family: str) -> list[str]:
 
 
 def _values(draw: Any, family: str, kind: str, pool: list[Any]) -> list[Any]:
-    count = {"MatchAny": draw(st.integers(1, 3)), "RangeInclusive": 2, "CustomRange": 2}.get(kind, 1)
-    if kind in ("IsBlank", "HasValue", "IsEmpty", "IsTrue", "IsFalse") or ref.window(kind, dt.date.today()) is not None:
+    count = {"MatchAny": draw(st.integers(1, 3)), "RangeInclusive": 2, "CustomRange": 2}.get(
+        kind, 1
+    )
+    if (
+        kind in ("IsBlank", "HasValue", "IsEmpty", "IsTrue", "IsFalse")
+        or ref.window(kind, dt.date.today()) is not None
+    ):
         return []
     present = [p for p in pool if p is not None]
     out = []
@@ -114,13 +131,23 @@ def _values(draw: Any, family: str, kind: str, pool: list[Any]) -> list[Any]:
                 out.append(draw(st.sampled_from(present)))
             else:
                 day = dt.date(2024, 3, 13) - dt.timedelta(days=draw(st.integers(-20, 560)))
-                out.append(day.isoformat() if draw(st.booleans()) else f"{day.isoformat()}T{draw(st.integers(0, 23)):02d}:00:00")
+                out.append(
+                    day.isoformat()
+                    if draw(st.booleans())
+                    else f"{day.isoformat()}T{draw(st.integers(0, 23)):02d}:00:00"
+                )
         elif family == "Enum":
-            out.append(draw(st.sampled_from(document()["components"]["schemas"]["SubmissionMethod"]["enum"])))
+            out.append(
+                draw(
+                    st.sampled_from(document()["components"]["schemas"]["SubmissionMethod"]["enum"])
+                )
+            )
     return out
 
 
-def _scalar_reference(family: str, kind: str, values: list[Any], today: dt.date) -> Callable[[Any], bool]:
+def _scalar_reference(
+    family: str, kind: str, values: list[Any], today: dt.date
+) -> Callable[[Any], bool]:
     if family == "String":
         return lambda v: ref.string(kind, values, v)
     if family in ("Int", "Float"):
@@ -135,7 +162,9 @@ def _scalar_reference(family: str, kind: str, values: list[Any], today: dt.date)
 
 
 @st.composite
-def _criterion(draw: Any, issues: list[dict[str, Any]], today: dt.date) -> tuple[str, Any, Callable[[dict[str, Any]], bool]]:
+def _criterion(
+    draw: Any, issues: list[dict[str, Any]], today: dt.date
+) -> tuple[str, Any, Callable[[dict[str, Any]], bool]]:
     """One entry of an IssueFilter: (key, body, reference predicate on an issue)."""
     choice = draw(st.sampled_from(["scalar"] * 4 + ["entity"] * 2 + ["udf"] * 2 + ["collection"]))
     if choice == "scalar":
@@ -167,16 +196,31 @@ def _criterion(draw: Any, issues: list[dict[str, Any]], today: dt.date) -> tuple
         return "udfs", {kind_key: [{"id": udf, "filter": crit}]}, lambda i: pred(get(i))
     kind = draw(st.sampled_from(_match_types("Collection")))
     sub_kind = draw(st.sampled_from(["MatchAny", "GreaterThan", "LessThanOrEqual"]))
-    values = draw(st.lists(st.integers(1001, 1004), min_size=1, max_size=2 if sub_kind == "MatchAny" else 1, unique=True))
+    values = draw(
+        st.lists(
+            st.integers(1001, 1004),
+            min_size=1,
+            max_size=2 if sub_kind == "MatchAny" else 1,
+            unique=True,
+        )
+    )
     body = {"type": kind, "iid": {"type": sub_kind, "values": values}}
     get = _udf("multiSelectList", 10)
     sub_pred = _scalar_reference("Int", sub_kind, values, today)
-    return "udfs", {"multiSelect": [{"id": 10, "filter": body}]}, lambda i: ref.collection(kind, get(i), {"iid": (sub_pred, body["iid"])})
+    return (
+        "udfs",
+        {"multiSelect": [{"id": 10, "filter": body}]},
+        lambda i: ref.collection(kind, get(i), {"iid": (sub_pred, body["iid"])}),
+    )
 
 
 @st.composite
-def _filter(draw: Any, issues: list[dict[str, Any]], today: dt.date, depth: int = 0) -> tuple[dict[str, Any], Callable[[dict[str, Any]], bool]]:
-    entries = draw(st.lists(_criterion(issues, today), min_size=0, max_size=3, unique_by=lambda e: e[0]))
+def _filter(
+    draw: Any, issues: list[dict[str, Any]], today: dt.date, depth: int = 0
+) -> tuple[dict[str, Any], Callable[[dict[str, Any]], bool]]:
+    entries = draw(
+        st.lists(_criterion(issues, today), min_size=0, max_size=3, unique_by=lambda e: e[0])
+    )
     body: dict[str, Any] = {k: v for k, v, _ in entries}
     preds = [p for _, _, p in entries]
     if depth == 0 and draw(st.booleans()):
@@ -202,9 +246,15 @@ def _filter(draw: Any, issues: list[dict[str, Any]], today: dt.date, depth: int 
     return body, pred
 
 
-@settings(max_examples=70, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=70,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(data=st.data(), seed=st.integers(0, 2), days_back=st.integers(-10, 400))
-def test_random_issue_filters_agree_with_the_brute_force_reference(data: Any, seed: int, days_back: int) -> None:
+def test_random_issue_filters_agree_with_the_brute_force_reference(
+    data: Any, seed: int, days_back: int
+) -> None:
     _, clock, c, issues = _site(seed)
     now = dt.datetime.fromisoformat(NOW) - dt.timedelta(days=days_back)
     clock.set(now)
@@ -217,29 +267,62 @@ def test_random_issue_filters_agree_with_the_brute_force_reference(data: Any, se
 # -- every match type of the document, one concrete case each ------------------------------------------------
 
 
-def _cases() -> dict[str, Callable[[str], tuple[str, dict[str, Any], Callable[[dict[str, Any], dt.date], bool], str]]]:
+def _cases() -> dict[
+    str, Callable[[str], tuple[str, dict[str, Any], Callable[[dict[str, Any], dt.date], bool], str]]
+]:
     """Per criteria family: (endpoint, filter body, reference predicate, record kind) for a match type."""
 
     def string(kind: str) -> Any:
-        values = {"MatchAny": ["vpn drops every hour"], "IsBlank": [], "HasValue": []}.get(kind, ["e"])
-        return "/Issues/Search", {"filter": {"subject": {"type": kind, "values": values}}}, lambda i, t: ref.string(kind, values, i["subject"]), "issue"
+        values = {"MatchAny": ["vpn drops every hour"], "IsBlank": [], "HasValue": []}.get(
+            kind, ["e"]
+        )
+        return (
+            "/Issues/Search",
+            {"filter": {"subject": {"type": kind, "values": values}}},
+            lambda i, t: ref.string(kind, values, i["subject"]),
+            "issue",
+        )
 
     def integer(kind: str) -> Any:
-        values = {"MatchAny": [3, 5], "RangeInclusive": [10, 4], "IsBlank": [], "HasValue": []}.get(kind, [50])
-        return "/Issues/Search", {"filter": {"issueNumber": {"type": kind, "values": values}}}, lambda i, t: ref.number(kind, values, i["issueNumber"]), "issue"
+        values = {"MatchAny": [3, 5], "RangeInclusive": [10, 4], "IsBlank": [], "HasValue": []}.get(
+            kind, [50]
+        )
+        return (
+            "/Issues/Search",
+            {"filter": {"issueNumber": {"type": kind, "values": values}}},
+            lambda i, t: ref.number(kind, values, i["issueNumber"]),
+            "issue",
+        )
 
     def floating(kind: str) -> Any:
-        values = {"MatchAny": [2.0], "RangeInclusive": [1.5, 3], "IsBlank": [], "HasValue": []}.get(kind, [2])
-        return "/Causes/Search", {"displayOrder": {"type": kind, "values": values}}, lambda r, t: ref.number(kind, values, r["displayOrder"]), "cause"
+        values = {"MatchAny": [2.0], "RangeInclusive": [1.5, 3], "IsBlank": [], "HasValue": []}.get(
+            kind, [2]
+        )
+        return (
+            "/Causes/Search",
+            {"displayOrder": {"type": kind, "values": values}},
+            lambda r, t: ref.number(kind, values, r["displayOrder"]),
+            "cause",
+        )
 
     def datetime(kind: str) -> Any:
-        values = {"MatchAny": ["2024-03-13T10:00:00"], "CustomRange": ["2023-12-01", "2024-01-15"]}.get(kind, ["2024-01-10"])
+        values = {
+            "MatchAny": ["2024-03-13T10:00:00"],
+            "CustomRange": ["2023-12-01", "2024-01-15"],
+        }.get(kind, ["2024-01-10"])
         if ref.window(kind, dt.date.today()) is not None or kind in ("IsEmpty", "HasValue"):
             values = []
-        return "/Issues/Search", {"filter": {"closedDate": {"type": kind, "values": values}}}, lambda i, t: ref.date(kind, values, i["closedDate"], t), "issue"
+        return (
+            "/Issues/Search",
+            {"filter": {"closedDate": {"type": kind, "values": values}}},
+            lambda i, t: ref.date(kind, values, i["closedDate"], t),
+            "issue",
+        )
 
     def dateonly(kind: str) -> Any:
-        values = {"MatchAny": ["2024-03-04"], "CustomRange": ["2024-01-01", "2024-02-20"]}.get(kind, ["2024-02-01"])
+        values = {"MatchAny": ["2024-03-04"], "CustomRange": ["2024-01-01", "2024-02-20"]}.get(
+            kind, ["2024-02-01"]
+        )
         if ref.window(kind, dt.date.today()) is not None or kind in ("IsEmpty", "HasValue"):
             values = []
 
@@ -250,32 +333,67 @@ def _cases() -> dict[str, Callable[[str], tuple[str, dict[str, Any], Callable[[d
         return "/Users/Search", body, lambda u, t: ref.date(kind, values, value(u), t), "user"
 
     def boolean(kind: str) -> Any:
-        return "/Issues/Search", {"filter": {"isOpen": {"type": kind}}}, lambda i, t: ref.boolean(kind, i["isOpen"]), "issue"
+        return (
+            "/Issues/Search",
+            {"filter": {"isOpen": {"type": kind}}},
+            lambda i, t: ref.boolean(kind, i["isOpen"]),
+            "issue",
+        )
 
     def guid(kind: str) -> Any:
         values: list[str] = [] if kind == "HasValue" else ["__hub__"]
-        return "/Users/Search", {"issueHubViewIid": {"type": kind, "values": values}}, lambda u, t: ref.guid(kind, values, u["issueHubViewIid"]), "user"
+        return (
+            "/Users/Search",
+            {"issueHubViewIid": {"type": kind, "values": values}},
+            lambda u, t: ref.guid(kind, values, u["issueHubViewIid"]),
+            "user",
+        )
 
     def enum(kind: str) -> Any:
         values = ["API", "Copied"]
-        return "/Issues/Search", {"filter": {"submissionMethod": {"type": kind, "values": values}}}, lambda i, t: ref.enum(values, i["submissionMethod"]), "issue"
+        return (
+            "/Issues/Search",
+            {"filter": {"submissionMethod": {"type": kind, "values": values}}},
+            lambda i, t: ref.enum(values, i["submissionMethod"]),
+            "issue",
+        )
 
     def coll(kind: str) -> Any:
         sub = {"type": "MatchAny", "values": [1001, 1002]}
-        body = {"filter": {"udfs": {"multiSelect": [{"id": 10, "filter": {"type": kind, "iid": sub}}]}}}
+        body = {
+            "filter": {"udfs": {"multiSelect": [{"id": 10, "filter": {"type": kind, "iid": sub}}]}}
+        }
 
         def pred(i: dict[str, Any], t: dt.date) -> bool:
-            return ref.collection(kind, _udf("multiSelectList", 10)(i), {"iid": (lambda v: ref.number("MatchAny", sub["values"], v), sub)})
+            return ref.collection(
+                kind,
+                _udf("multiSelectList", 10)(i),
+                {"iid": (lambda v: ref.number("MatchAny", sub["values"], v), sub)},
+            )
 
         return "/Issues/Search", body, pred, "issue"
 
-    return {"String": string, "Int": integer, "Float": floating, "DateTime": datetime, "DateOnly": dateonly,
-            "Boolean": boolean, "Guid": guid, "Enum": enum, "Collection": coll}
+    return {
+        "String": string,
+        "Int": integer,
+        "Float": floating,
+        "DateTime": datetime,
+        "DateOnly": dateonly,
+        "Boolean": boolean,
+        "Guid": guid,
+        "Enum": enum,
+        "Collection": coll,
+    }
 
 
 def _every_match_type() -> list[tuple[str, str]]:
     schemas = document()["components"]["schemas"]
-    return [(name.removesuffix("MatchType"), kind) for name in sorted(schemas) if name.endswith("MatchType") for kind in schemas[name]["enum"]]
+    return [
+        (name.removesuffix("MatchType"), kind)
+        for name in sorted(schemas)
+        if name.endswith("MatchType")
+        for kind in schemas[name]["enum"]
+    ]
 
 
 def test_the_cases_cover_every_match_type_enum_of_the_document() -> None:
@@ -284,16 +402,15 @@ def test_the_cases_cover_every_match_type_enum_of_the_document() -> None:
 
 @pytest.mark.parametrize(("family", "kind"), _every_match_type())
 def test_every_match_type_agrees_with_the_reference(family: str, kind: str) -> None:
-    app, clock, c, issues = _site(0)
+    _app, clock, c, issues = _site(0)
     clock.set(NOW)
     path, body, pred, record_kind = _cases()[family](kind)
-    if record_kind == "issue":
-        records = issues
-    else:
-        records = _all(c, path, {})
+    records = issues if record_kind == "issue" else _all(c, path, {})
     if family == "Guid":
         hub = next(u["issueHubViewIid"] for u in records if u["issueHubViewIid"])
-        body = {"issueHubViewIid": {"type": kind, "values": [hub.upper()] if kind == "MatchAny" else []}}
+        body = {
+            "issueHubViewIid": {"type": kind, "values": [hub.upper()] if kind == "MatchAny" else []}
+        }
         values = body["issueHubViewIid"]["values"]
         pred = lambda u, t: ref.guid(kind, values, u["issueHubViewIid"])  # noqa: E731
     got = {r["iid"] for r in _all(c, path, body)}
@@ -309,12 +426,30 @@ def test_relative_dates_use_sunday_to_saturday_weeks_on_the_sites_clock() -> Non
     app = new_app(clock=clock, issues=0)
     with client(app) as c:
         made = {}
-        for day in ("2024-03-09", "2024-03-10", "2024-03-16", "2024-03-17", "2024-02-29", "2024-02-01", "2024-01-31"):
-            issue = c.post("/Issues/Create", json={"subject": day, "description": "d", "issueTypeIid": 1, "submittedDate": f"{day}T12:00:00"}).json()["values"]
+        for day in (
+            "2024-03-09",
+            "2024-03-10",
+            "2024-03-16",
+            "2024-03-17",
+            "2024-02-29",
+            "2024-02-01",
+            "2024-01-31",
+        ):
+            issue = c.post(
+                "/Issues/Create",
+                json={
+                    "subject": day,
+                    "description": "d",
+                    "issueTypeIid": 1,
+                    "submittedDate": f"{day}T12:00:00",
+                },
+            ).json()["values"]
             made[issue["iid"]] = day
 
         def search(kind: str) -> list[str]:
-            found = c.post("/Issues/Search", json={"filter": {"submittedDate": {"type": kind}}}).json()["values"]
+            found = c.post(
+                "/Issues/Search", json={"filter": {"submittedDate": {"type": kind}}}
+            ).json()["values"]
             return sorted(made[i["iid"]] for i in found)
 
         assert search("ThisWeek") == ["2024-03-10", "2024-03-16"]
@@ -340,7 +475,9 @@ def test_nested_filters_combine_with_query_operator_and_negate_all() -> None:
     assert got == {i["iid"] for i in issues if i["priority"]["iid"] in (3, 4) or not i["isOpen"]}
     neither = {**either, "negateAll": True}
     got = {i["iid"] for i in _all(c, "/Issues/Search", {"filter": neither})}
-    assert got == {i["iid"] for i in issues if not (i["priority"]["iid"] in (3, 4) or not i["isOpen"])}
+    assert got == {
+        i["iid"] for i in issues if not (i["priority"]["iid"] in (3, 4) or not i["isOpen"])
+    }
 
 
 def _sort_value(issue: dict[str, Any], field: str) -> Any:
@@ -349,7 +486,11 @@ def _sort_value(issue: dict[str, Any], field: str) -> Any:
         if candidate in issue:
             value = issue[candidate]
             if isinstance(value, dict):
-                return (0,) if value.get("iid") is None else (1, (value.get("name") or "").lower(), value["iid"])
+                return (
+                    (0,)
+                    if value.get("iid") is None
+                    else (1, (value.get("name") or "").lower(), value["iid"])
+                )
             if value is None:
                 return (0,)
             return (1, value.lower() if isinstance(value, str) else value)
@@ -358,7 +499,7 @@ def _sort_value(issue: dict[str, Any], field: str) -> Any:
 
 @pytest.mark.parametrize("direction", ["Asc", "Desc"])
 def test_sorting_by_every_issue_sort_field_orders_the_results(direction: str) -> None:
-    _, clock, c, issues = _site(1)
+    _, clock, c, _issues = _site(1)
     clock.set(NOW)
     for field in document()["components"]["schemas"]["IssueSortOptions"]["enum"]:
         body = {"sortField": field, "sortDirection": direction, "pageSize": 100}
@@ -370,7 +511,12 @@ def test_sorting_by_every_issue_sort_field_orders_the_results(direction: str) ->
 
 def test_list_endpoints_sort_by_query_parameters() -> None:
     _, _, c, _ = _site(0)
-    names = [p["name"] for p in c.get("/Priorities", params={"sortField": "Name", "sortDirection": "Desc"}).json()["values"]]
+    names = [
+        p["name"]
+        for p in c.get("/Priorities", params={"sortField": "Name", "sortDirection": "Desc"}).json()[
+            "values"
+        ]
+    ]
     assert names == sorted(names, key=str.lower, reverse=True) and len(names) == 4
 
 
@@ -384,14 +530,38 @@ def test_paging_envelope_counts_pages_and_items() -> None:
     assert beyond["values"] == [] and beyond["pagingInformation"]["page"] == 9
     default = c.post("/Issues/Search", json={}).json()
     assert len(default["values"]) == 25  # the site's listSize
-    ids = [i["iid"] for p in (1, 2, 3) for i in c.post("/Issues/Search", json={"pageSize": 50, "pageNumber": p}).json()["values"]]
+    ids = [
+        i["iid"]
+        for p in (1, 2, 3)
+        for i in c.post("/Issues/Search", json={"pageSize": 50, "pageNumber": p}).json()["values"]
+    ]
     assert sorted(ids) == sorted(i["iid"] for i in issues) and len(set(ids)) == len(ids)
 
 
 def test_user_udf_and_entity_name_criteria() -> None:
     _, _, c, _ = _site(0)
     users = _all(c, "/Users/Search", {})
-    found = _all(c, "/Users/Search", {"udfs": {"textFields": [{"iid": 2, "criteria": {"type": "MatchAny", "values": ["badge-1002"]}}]}})
-    assert [u["iid"] for u in found] == [u["iid"] for u in users if u["udfs"]["textFields"][0]["value"] == "BADGE-1002"]
-    agents = _all(c, "/Issues/Search", {"filter": {"assignedToUser": {"displayName": {"type": "StartsWith", "values": ["grace"]}}}})
+    found = _all(
+        c,
+        "/Users/Search",
+        {
+            "udfs": {
+                "textFields": [
+                    {"iid": 2, "criteria": {"type": "MatchAny", "values": ["badge-1002"]}}
+                ]
+            }
+        },
+    )
+    assert [u["iid"] for u in found] == [
+        u["iid"] for u in users if u["udfs"]["textFields"][0]["value"] == "BADGE-1002"
+    ]
+    agents = _all(
+        c,
+        "/Issues/Search",
+        {
+            "filter": {
+                "assignedToUser": {"displayName": {"type": "StartsWith", "values": ["grace"]}}
+            }
+        },
+    )
     assert agents and all(i["assignedToUser"]["name"].lower().startswith("grace") for i in agents)

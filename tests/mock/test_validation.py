@@ -36,7 +36,9 @@ def _validation(response: Any) -> str:
 
 
 def test_malformed_json_is_a_problem_details(c: Any) -> None:
-    body = _problem(c.post("/Causes", content=b'{"name": "x",', headers={"Content-Type": "application/json"}))
+    body = _problem(
+        c.post("/Causes", content=b'{"name": "x",', headers={"Content-Type": "application/json"})
+    )
     assert "$" in body["errors"]
 
 
@@ -52,12 +54,19 @@ def test_a_wrong_json_type_names_the_field(c: Any) -> None:
 
 
 def test_an_unknown_enum_value_is_a_problem_details(c: Any) -> None:
-    body = _problem(c.post("/Causes/Search", json={"name": {"type": "Sounds like", "values": ["x"]}}))
+    body = _problem(
+        c.post("/Causes/Search", json={"name": {"type": "Sounds like", "values": ["x"]}})
+    )
     assert list(body["errors"]) == ["$.name.type"]
 
 
 def test_a_bad_date_is_a_problem_details(c: Any) -> None:
-    body = _problem(c.post("/Issues/Search", json={"filter": {"submittedDate": {"type": "On", "values": ["yesterday-ish"]}}}))
+    body = _problem(
+        c.post(
+            "/Issues/Search",
+            json={"filter": {"submittedDate": {"type": "On", "values": ["yesterday-ish"]}}},
+        )
+    )
     assert "$.filter.submittedDate.values[0]" in body["errors"]
 
 
@@ -70,9 +79,13 @@ def test_a_string_over_max_length_is_a_validation_message(c: Any) -> None:
 
 
 def test_a_reference_to_a_missing_iid_is_a_validation_message(c: Any) -> None:
-    message = _validation(c.post("/Issues/Create", json={"subject": "s", "description": "d", "issueTypeIid": 999}))
+    message = _validation(
+        c.post("/Issues/Create", json={"subject": "s", "description": "d", "issueTypeIid": 999})
+    )
     assert "999" in message
-    assert "999" in _validation(c.post("/Groups", json={"name": "g", "primaryOrganizationIid": 999}))
+    assert "999" in _validation(
+        c.post("/Groups", json={"name": "g", "primaryOrganizationIid": 999})
+    )
 
 
 @pytest.mark.parametrize("size", [0, 101, -3])
@@ -87,18 +100,30 @@ def test_page_number_must_be_positive_and_numeric(c: Any) -> None:
 
 
 def test_criteria_with_the_wrong_number_of_values_are_refused(c: Any) -> None:
-    assert "exactly two" in _validation(c.post("/Causes/Search", json={"iid": {"type": "RangeInclusive", "values": [1]}}))
-    assert "exactly one" in _validation(c.post("/Causes/Search", json={"name": {"type": "Contains", "values": []}}))
+    assert "exactly two" in _validation(
+        c.post("/Causes/Search", json={"iid": {"type": "RangeInclusive", "values": [1]}})
+    )
+    assert "exactly one" in _validation(
+        c.post("/Causes/Search", json={"name": {"type": "Contains", "values": []}})
+    )
 
 
 def test_unknown_fields_are_ignored_as_the_real_api_does(c: Any) -> None:
-    response = c.post("/Causes/Search", json={"name": {"type": "HasValue"}, "modifiedDateIgnored": 1})
+    response = c.post(
+        "/Causes/Search", json={"name": {"type": "HasValue"}, "modifiedDateIgnored": 1}
+    )
     assert response.status_code == 200
 
 
 def test_every_json_response_has_a_unique_trace_id(c: Any) -> None:
     seen = set()
-    responses = [c.get("/Issues/1"), c.get("/Issues/1"), c.get("/Causes/999"), c.post("/Causes", json={"name": 1}), c.post("/Causes", json={})]
+    responses = [
+        c.get("/Issues/1"),
+        c.get("/Issues/1"),
+        c.get("/Causes/999"),
+        c.post("/Causes", json={"name": 1}),
+        c.post("/Causes", json={}),
+    ]
     for response in responses:
         trace = response.json()["traceId"]
         assert TRACE_ID.match(trace)
