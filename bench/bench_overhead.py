@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import multiprocessing
 import statistics
 import sys
@@ -99,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             "bare httpx": lambda: bare.get("/Users/1"),
         }
         for name, client in settings.items():
-            sends[name] = lambda client=client: client.request("GET", "/Users/1")
+            sends[name] = functools.partial(client.request, "GET", "/Users/1")
         for send in sends.values():  # warm up: connections, imports, caches
             _run(send, 50)
         totals = dict.fromkeys(sends, 0.0)
