@@ -65,7 +65,8 @@ def friendly_names(tag: str) -> dict[str, str]:
 
     ``get_users`` -> ``list``, ``get_user`` -> ``get``, ``search_for_users`` -> ``search``,
     ``create_user`` -> ``create``, ``update_user`` -> ``update``, ``patch_issue`` -> ``patch``.
-    A tag whose only search operation is named differently still gets ``search``. Every
+    A tag whose only search operation is named differently still gets ``search``; a tag with a
+    single ``add_``/``remove_``/``set_`` operation gets ``add``/``remove``/``set``. Every
     operation stays reachable under its own name as well.
     """
     names = operation_names(tag)
@@ -83,6 +84,11 @@ def friendly_names(tag: str) -> dict[str, str]:
     searches = [n for n in names if n.startswith("search")]
     if "search" not in aliases and len(searches) == 1:
         aliases["search"] = searches[0]
+    # membership tags: add_/remove_/set_ have one operation each
+    for verb in ("add", "remove", "set"):
+        matching = [n for n in names if n.startswith(f"{verb}_")]
+        if len(matching) == 1:
+            aliases.setdefault(verb, matching[0])
     return aliases
 
 

@@ -133,6 +133,8 @@ def test_every_operation_is_reachable_on_the_async_client(doc: dict[str, Any]) -
         ("subtypes_3", "list", "get_subtypes_3"),
         ("issues", "create", "create_issue"),
         ("issue_audit_history", "search", "search_audit_history"),
+        ("users_group_membership", "add", "add_user_group_memberships"),
+        ("groups_organizations_membership", "set", "set_group_organization_memberships"),
     ],
 )
 def test_short_names_point_at_the_operation_of_that_shape(
