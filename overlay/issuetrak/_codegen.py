@@ -385,6 +385,10 @@ class AcceptedWarning:
 ACCEPTED_WARNINGS_KEY = "issuetrak_accepted_warnings"
 
 
+class GeneratorConfigError(ValueError):
+    """spec/generator.yaml (or --config) cannot be read or has a bad entry."""
+
+
 def load_generator_config(path: Path) -> tuple[dict[str, Any], list[AcceptedWarning]]:
     """The generator config and the warnings it accepts; every accepted warning needs a reason."""
     from ruamel.yaml import YAML  # the generator's own YAML reader: same parse as the generator
@@ -392,13 +396,15 @@ def load_generator_config(path: Path) -> tuple[dict[str, Any], list[AcceptedWarn
     try:
         raw: Any = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ValueError(
+        raise GeneratorConfigError(
             f"cannot read the generator config {path} ({exc.strerror or exc})"
         ) from exc
     except Exception as exc:  # ruamel's errors share no useful base class
-        raise ValueError(f"{path} is not valid YAML ({exc})") from exc
+        raise GeneratorConfigError(f"{path} is not valid YAML ({exc})") from exc
     if not isinstance(raw, dict):
-        raise ValueError(f"{path} must be a YAML mapping of openapi-python-client settings")
+        raise GeneratorConfigError(
+            f"{path} must be a YAML mapping of openapi-python-client settings"
+        )
     accepted: list[AcceptedWarning] = []
     for index, entry in enumerate(raw.get(ACCEPTED_WARNINGS_KEY) or []):
         if (
@@ -406,13 +412,13 @@ def load_generator_config(path: Path) -> tuple[dict[str, Any], list[AcceptedWarn
             or not str(entry.get("match", "")).strip()
             or not str(entry.get("reason", "")).strip()
         ):
-            raise ValueError(
+            raise GeneratorConfigError(
                 f"{path}: {ACCEPTED_WARNINGS_KEY} entry #{index} needs both 'match' and 'reason'"
             )
         try:
             re.compile(entry["match"])
         except re.error as exc:
-            raise ValueError(
+            raise GeneratorConfigError(
                 f"{path}: {ACCEPTED_WARNINGS_KEY} entry #{index}: bad regular expression ({exc})"
             ) from exc
         accepted.append(AcceptedWarning(str(entry["match"]), str(entry["reason"])))

@@ -319,8 +319,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
         return run(args)
-    except (SpecError, RegenError, _codegen.GeneratorMissing, ValueError) as exc:
+    except (SpecError, RegenError, _codegen.GeneratorMissing, _codegen.GeneratorConfigError) as exc:
         sys.stderr.write(f"regen: {exc}\n")
+        return 1
+    except OSError as exc:
+        sys.stderr.write(f"regen: {exc}; the previous package was left in place\n")
         return 1
     except KeyboardInterrupt:
         sys.stderr.write("regen: interrupted; the previous package was left in place\n")
