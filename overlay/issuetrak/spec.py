@@ -128,10 +128,21 @@ class Pin:
         lines = [
             "# One pinned Issuetrak API v2 document; the document itself is never committed.",
         ]
-        for key in ("label", "issuetrak_release", "sha256", "size", "source", "captured",
-                    "openapi_version", "info_version", "generator"):
+        for key in (
+            "label",
+            "issuetrak_release",
+            "sha256",
+            "size",
+            "source",
+            "captured",
+            "openapi_version",
+            "info_version",
+            "generator",
+        ):
             value = getattr(self, key)
-            lines.append(f"{key} = {value}" if isinstance(value, int) else f"{key} = {json.dumps(value)}")
+            lines.append(
+                f"{key} = {value}" if isinstance(value, int) else f"{key} = {json.dumps(value)}"
+            )
         return "\n".join(lines) + "\n"
 
 
@@ -143,10 +154,14 @@ def load_pin(label: str | None = None) -> Pin:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         known = sorted(p.parent.name for p in spec_dir().glob(f"*/{PIN_FILE}"))
-        raise SpecError(f"no pin for label {label!r} at {path}; known labels: {', '.join(known) or 'none'}") from None
+        raise SpecError(
+            f"no pin for label {label!r} at {path}; known labels: {', '.join(known) or 'none'}"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path}: not valid TOML ({exc})") from exc
-    missing = [k for k in ("label", "sha256", "size", "source", "captured", "generator") if k not in raw]
+    missing = [
+        k for k in ("label", "sha256", "size", "source", "captured", "generator") if k not in raw
+    ]
     if missing:
         raise SpecError(f"{path}: missing keys {', '.join(missing)}")
     known_keys = {f for f in Pin.__dataclass_fields__ if f != "directory"}
@@ -202,11 +217,15 @@ def load_overrides(label: str | None = None) -> list[dict[str, Any]]:
         raise SpecError(f"{path}: must be a JSON array of RFC 6902 operations")
     for index, op in enumerate(ops):
         if not isinstance(op, dict) or not str(op.get("reason", "")).strip():
-            raise SpecError(f"{path}: operation #{index} ({op.get('path') if isinstance(op, dict) else op!r}) has no 'reason'")
+            raise SpecError(
+                f"{path}: operation #{index} ({op.get('path') if isinstance(op, dict) else op!r}) has no 'reason'"
+            )
     return ops
 
 
-def apply_overrides(document: Mapping[str, Any], ops: list[dict[str, Any]], *, source: str = "overrides") -> dict[str, Any]:
+def apply_overrides(
+    document: Mapping[str, Any], ops: list[dict[str, Any]], *, source: str = "overrides"
+) -> dict[str, Any]:
     """Apply a JSON Patch to a copy of ``document``; a failing operation is named in the error."""
     result: dict[str, Any] = copy.deepcopy(dict(document))
     for index, op in enumerate(ops):
@@ -216,19 +235,25 @@ def apply_overrides(document: Mapping[str, Any], ops: list[dict[str, Any]], *, s
         except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
             # jsonpatch quotes the whole target node in its message; a document is too big to print
             reason = str(exc).split(" in {", 1)[0].split(" in [", 1)[0][:200]
-            raise SpecError(f"{source}: operation #{index} {body.get('op')} {body.get('path')} failed: {reason}") from exc
+            raise SpecError(
+                f"{source}: operation #{index} {body.get('op')} {body.get('path')} failed: {reason}"
+            ) from exc
     return result
 
 
 @functools.lru_cache(maxsize=8)
-def _load_cached(label: str, patched: bool) -> str:
+def _load_cached(label: str, patched: bool, _where: tuple[str, str]) -> str:
+    # _where (spec folder, $ISSUETRAK_SPEC) is part of the cache key only: another project root
+    # or document path must not be answered from a cache filled for a different one
     path = locate_document(label)
     try:
         document = json.loads(path.read_bytes())
     except json.JSONDecodeError as exc:
         raise SpecError(f"{path}: not valid JSON ({exc})") from exc
     if patched:
-        document = apply_overrides(document, load_overrides(label), source=str(spec_dir() / label / OVERRIDES_FILE))
+        document = apply_overrides(
+            document, load_overrides(label), source=str(spec_dir() / label / OVERRIDES_FILE)
+        )
     return json.dumps(document)
 
 
@@ -237,7 +262,8 @@ def load_document(label: str | None = None, *, patched: bool = True) -> dict[str
 
     Each call returns a fresh copy that the caller may change.
     """
-    result: dict[str, Any] = json.loads(_load_cached(label or default_label(), patched))
+    where = (str(spec_dir()), os.environ.get("ISSUETRAK_SPEC", ""))
+    result: dict[str, Any] = json.loads(_load_cached(label or default_label(), patched, where))
     return result
 
 
@@ -257,4 +283,6 @@ def iter_operations(document: Mapping[str, Any]) -> Iterator[Operation]:
     for path, item in document.get("paths", {}).items():
         for method, op in item.items():
             if method in HTTP_METHODS and isinstance(op, dict):
-                yield Operation(method.upper(), path, op.get("operationId", ""), tuple(op.get("tags", ())), op)
+                yield Operation(
+                    method.upper(), path, op.get("operationId", ""), tuple(op.get("tags", ())), op
+                )
