@@ -353,8 +353,39 @@ def describe_invalid_document(
     )
 
 
+def _refs(node: Any) -> Iterable[str]:
+    """Every local ``$ref`` under ``node``."""
+    if isinstance(node, Mapping):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/"):
+            yield ref
+        for value in node.values():
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
+def _defined(document: Mapping[str, Any], ref: str) -> bool:
+    reference = {"$ref": ref}
+    return (
+        _resolve(document, reference) is not reference
+    )  # _resolve hands back what it cannot follow
+
+
+def _operation_spec(document: Mapping[str, Any], method: str, path: str) -> Mapping[str, Any]:
+    item = document.get("paths", {}).get(path, {})
+    op = item.get(method.lower()) if isinstance(item, Mapping) else None
+    return op if isinstance(op, Mapping) else {}
+
+
 def explain(message: GeneratorMessage, document: Mapping[str, Any]) -> str:
     """One line saying, in document terms, what a generator message is about."""
+    endpoint = _ENDPOINT_HEADER.match(message.header)
+    subject = (
+        f"{endpoint['method']} {endpoint['path']}" if endpoint else message.header.rstrip(":. ")
+    )
+    detail = message.first_detail_line()
     templating = re.search(r"Incorrect path templating for (\S+)", message.body)
     if templating:
         problems = path_parameter_problems(document, templating[1])
@@ -364,8 +395,27 @@ def explain(message: GeneratorMessage, document: Mapping[str, Any]) -> str:
         described = describe_invalid_document(document, message.body)
         if described:
             return described
-    detail = message.first_detail_line()
-    return f"{message.header.rstrip(':. ')}" + (f": {detail}" if detail else "")
+    if endpoint and "Could not find reference" in message.body:
+        refs = list(
+            dict.fromkeys(_refs(_operation_spec(document, endpoint["method"], endpoint["path"])))
+        )
+        missing = [ref for ref in refs if not _defined(document, ref)]
+        lost = "a response of " if "Cannot parse response" in message.body else ""
+        if missing:
+            return f"{lost}{subject} was left out: it refers to {', '.join(missing)}, which the document does not define"
+        if refs:
+            return f"{lost}{subject} was left out: it uses {', '.join(refs)}, and one of them could not be generated (see that warning)"
+    dropped = re.match(r"Unable to (?:process|parse) schema (\S+?):?$", message.header)
+    if dropped:
+        removed = [
+            line.strip()
+            for line in message.body.splitlines()
+            if line.strip().startswith("/components/")
+        ]
+        also = [r for r in removed if r != dropped[1]]
+        tail = f"; also left out: {', '.join(also)}" if also else ""
+        return f"schema {dropped[1]} was left out ({detail or 'no detail'}){tail}"
+    return f"{subject}: {detail}" if detail else subject
 
 
 # --- accepted warnings and overrides ---------------------------------------------------------

@@ -369,3 +369,68 @@ def test_overrides_patch_fixes_an_ad_hoc_document_before_generation(tmp_path: Pa
         "operation #0 (/components/schemas/Thing/properties/name/maxLength) has no 'reason'"
         in result.stderr
     )
+
+
+def test_each_generator_warning_is_explained_in_terms_of_the_document(tmp_path: Path) -> None:
+    ok = {"200": {"description": "OK"}}
+    document = small_document(
+        **{
+            "/a/{id}": {"get": {"operationId": "GetA", "responses": ok}},
+            "/b": {
+                "get": {
+                    "operationId": "GetB",
+                    "parameters": [
+                        {"name": "x", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "responses": ok,
+                }
+            },
+            "/c": {
+                "post": {
+                    "operationId": "PostC",
+                    "requestBody": {
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Missing"}}
+                        }
+                    },
+                    "responses": ok,
+                }
+            },
+            "/d": {
+                "get": {
+                    "operationId": "GetD",
+                    "responses": {
+                        "200": {
+                            "description": "OK",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Mixed"}
+                                }
+                            },
+                        }
+                    },
+                }
+            },
+        }
+    )
+    document["components"]["schemas"]["Mixed"] = {"enum": [1, "a"]}
+    result = run_cli(
+        "regen",
+        "--from",
+        str(write(tmp_path / "quirks.json", document)),
+        "--output",
+        str(tmp_path / "issuetrak_client"),
+    )
+    assert result.returncode == 1
+    assert result.stderr.count("regen: generator warning: ") == 5
+    for expected in (
+        "path parameter 'id' is used in /a/{id} but not declared for GET",
+        "path parameter 'x' is declared for GET /b but /b has no {x} segment",
+        "POST /c was left out: it refers to #/components/schemas/Missing, which the document does not define",
+        "a response of GET /d was left out: it uses #/components/schemas/Mixed",
+        "schema /components/schemas/Mixed was left out (Enum values must all be the same type",
+    ):
+        assert result.stderr.count(expected) == 2, (
+            expected
+        )  # once under its warning, once in the verdict
+    assert "it would leave out 3 of 4 operations" in result.stderr
