@@ -385,3 +385,14 @@ def test_label_that_is_not_a_folder_name_is_refused(
         *fetch(capsys, "--from", "x.json", "--label", "../escape")[::2],
         "label '../escape' is not usable",
     )
+
+
+def test_site_given_as_the_documents_own_url_is_fetched_as_such(
+    project: Project, server: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serve(server, "/custom/place/spec.json", document_bytes(small_document()))
+    code, _, err = fetch(
+        capsys, "--site", f"{server.url}/custom/place/spec.json", "--label", "things-1"
+    )
+    assert (code, err) == (0, "")
+    assert [path for path, _ in server.seen] == ["/custom/place/spec.json"]

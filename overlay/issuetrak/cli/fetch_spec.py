@@ -254,6 +254,8 @@ def from_url(url: str, token: str | None, timeout: float) -> Fetched:
 
 def from_site(site: str, token: str | None, timeout: float) -> Fetched:
     """Try the usual locations; the first OpenAPI document wins. Connection failures stop at once."""
+    if urlsplit(site).path.lower().endswith((".json", ".yaml", ".yml")):
+        return from_url(site, token, timeout)  # the document's own URL was given as the site
     tried: list[str] = []
     wants_token = False
     with httpx.Client(timeout=timeout, follow_redirects=False) as client:
