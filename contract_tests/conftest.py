@@ -1,0 +1,286 @@
+"""The contract suite: the in-process mock (default) or a live site, checked against the pinned document.
+
+    pytest contract_tests                                    # the in-process mock
+    pytest contract_tests --site https://x.issuetrak.com --token T   # a live site, read-only
+    ISSUETRAK_SITE=... ISSUETRAK_TOKEN=... pytest contract_tests --allow-writes   # a sandbox site
+
+The contract is ``issuetrak.spec.load_document()`` (the pinned document after its overrides)
+plus ``contract_tests/links.json``: OpenAPI links that let the stateful phase chain
+create -> get -> update -> search. They live here, not in ``spec/<label>/overrides.json``, because
+they say how to explore the API rather than what the API is (see ``issuetrak._contract.document``).
+
+Everything reusable lives in ``issuetrak._contract``; this file only wires pytest to it: options,
+session-wide target/schema/recorder, the preflight (exit code 3 when the site cannot be reached or
+refuses the token) and the reports written to ``--report-dir``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from issuetrak._contract import session as session_registry
+from issuetrak._contract.classify import WritePolicy
+from issuetrak._contract.document import load_contract_document
+from issuetrak._contract.preflight import EXIT_UNREACHABLE, EXIT_USAGE, PreflightError, preflight
+from issuetrak._contract.report import Recorder, render_markdown
+from issuetrak._contract.runner import (
+    CoverageBudget,
+    RunSettings,
+    Target,
+    build_schema,
+    open_target,
+)
+from issuetrak._ratelimit import RateLimits
+from issuetrak.spec import default_label, iter_operations
+
+HERE = Path(__file__).resolve().parent
+LINKS = HERE / "links.json"
+STATE: pytest.StashKey[dict[str, Any]] = pytest.StashKey()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("issuetrak-contract", "Issuetrak contract suite")
+    group.addoption(
+        "--site",
+        default=None,
+        help="live Issuetrak site URL (default: $ISSUETRAK_SITE, else the in-process mock)",
+    )
+    group.addoption("--token", default=None, help="API v2 token (default: $ISSUETRAK_TOKEN)")
+    group.addoption(
+        "--spec-label", default=None, help="pinned document label (default: spec/default)"
+    )
+    group.addoption(
+        "--allow-writes",
+        action="store_true",
+        help="live site: also send creates and updates (sandbox sites only)",
+    )
+    group.addoption(
+        "--allow-destructive",
+        action="store_true",
+        help="live site: also send DELETE (needs --allow-writes)",
+    )
+    group.addoption(
+        "--report-dir",
+        default="reports",
+        help="where report.md and summary.json go (default: reports/)",
+    )
+    group.addoption(
+        "--max-examples", type=int, default=None, help="generated cases per operation and phase"
+    )
+    group.addoption(
+        "--contract-seed", type=int, default=0, help="hypothesis seed (reproducible runs)"
+    )
+    group.addoption(
+        "--coverage-budget",
+        type=int,
+        default=None,
+        help="coverage-phase cases per operation and mode (mock: 12, 0 = all; live: coverage off)",
+    )
+    group.addoption(
+        "--no-rate-limit",
+        action="store_true",
+        help="live site: disable the client-side limiter (not advised)",
+    )
+    group.addoption(
+        "--app",
+        default=None,
+        help="module:factory returning an ASGI app (or (app, token)) to test in-process",
+    )
+
+
+def _mock_app(label: str) -> tuple[Any, str]:
+    """The teammate-independent entry point: issuetrak_mock.create_app, rate limits off."""
+    import issuetrak_mock
+
+    factory = issuetrak_mock.create_app
+    params = inspect.signature(factory).parameters
+    kwargs: dict[str, Any] = {"seed": 0}
+    if "rate_limits" in params:
+        kwargs["rate_limits"] = None
+    app = factory(label, **kwargs)
+    token = _mock_token(issuetrak_mock, app)
+    return app, token
+
+
+def _mock_token(module: Any, app: Any) -> str:
+    for source in (getattr(app, "state", None), module):
+        tokens = getattr(source, "tokens", None) or getattr(source, "seed_tokens", None)
+        if isinstance(tokens, dict) and tokens:
+            return str(tokens.get("admin") or next(iter(tokens.values())))
+    raise pytest.UsageError("issuetrak_mock: cannot find the seeded admin token")
+
+
+def _custom_app(spec: str, label: str) -> tuple[Any, str]:
+    module_name, _, attr = spec.partition(":")
+    made = getattr(importlib.import_module(module_name), attr or "create_app")(label)
+    if isinstance(made, tuple):
+        return made[0], str(made[1])
+    return made, os.environ.get("ISSUETRAK_TOKEN", "")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[STATE] = {"started": time.monotonic()}
+
+
+def _settings(config: pytest.Config, live: bool) -> RunSettings:
+    examples = config.getoption("--max-examples")
+    if examples is None:
+        examples = 2 if live else 6
+    budget = config.getoption("--coverage-budget")
+    if live:
+        # Issuetrak allows 100 requests per 10 minutes: a live run samples, it does not sweep
+        return RunSettings(
+            max_examples=examples,
+            seed=config.getoption("--contract-seed"),
+            coverage=budget is not None and budget > 0,
+            coverage_budget=budget or 0,
+            mode="positive",
+        )
+    return RunSettings(
+        max_examples=examples,
+        seed=config.getoption("--contract-seed"),
+        coverage_budget=12 if budget is None else budget,
+    )
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    config = session.config
+    state = config.stash[STATE]
+    site = config.getoption("--site") or os.environ.get("ISSUETRAK_SITE") or None
+    token = config.getoption("--token") or os.environ.get("ISSUETRAK_TOKEN") or ""
+    label = config.getoption("--spec-label") or default_label()
+    live = site is not None
+    try:
+        policy = WritePolicy.for_target(
+            live=live,
+            allow_writes=config.getoption("--allow-writes"),
+            allow_destructive=config.getoption("--allow-destructive"),
+        )
+    except ValueError as exc:
+        pytest.exit(str(exc), returncode=EXIT_USAGE)
+    if live and not token:
+        pytest.exit("a live site needs a token: --token or ISSUETRAK_TOKEN", returncode=EXIT_USAGE)
+    if live:
+        limits = None if config.getoption("--no-rate-limit") else RateLimits()
+        target = open_target(site=site, token=token, policy=policy, rate_limits=limits)
+    else:
+        app_spec = config.getoption("--app")
+        app, app_token = _custom_app(app_spec, label) if app_spec else _mock_app(label)
+        target = open_target(app=app, token=token or app_token, policy=policy, rate_limits=None)
+    try:
+        preflight(target.client, target.base_url, target.token)
+    except PreflightError as exc:
+        target.close()
+        pytest.exit(f"issuetrak contract: {exc}", returncode=EXIT_UNREACHABLE)
+    settings = _settings(config, live)
+    target.budget = CoverageBudget(settings.coverage_budget)
+    document = load_contract_document(label, links=LINKS)
+    recorder = Recorder(secrets=target.secrets)
+    state.update(
+        target=target,
+        label=label,
+        document=document,
+        recorder=recorder,
+        settings=settings,
+        expected=sum(1 for _ in iter_operations(document)),
+    )
+    state["schema"] = build_schema(document, target, state["settings"], recorder)
+    session_registry.publish(state)
+
+
+def _state(config: pytest.Config) -> dict[str, Any]:
+    return config.stash[STATE]
+
+
+@pytest.fixture(scope="session")
+def contract_state(pytestconfig: pytest.Config) -> dict[str, Any]:
+    return _state(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def contract_target(contract_state: dict[str, Any]) -> Target:
+    target: Target = contract_state["target"]
+    return target
+
+
+@pytest.fixture(scope="session")
+def contract_recorder(contract_state: dict[str, Any]) -> Recorder:
+    recorder: Recorder = contract_state["recorder"]
+    return recorder
+
+
+@pytest.fixture(scope="session")
+def contract_document(contract_state: dict[str, Any]) -> dict[str, Any]:
+    document: dict[str, Any] = contract_state["document"]
+    return document
+
+
+@pytest.fixture(scope="session")
+def contract_settings(contract_state: dict[str, Any]) -> RunSettings:
+    settings: RunSettings = contract_state["settings"]
+    return settings
+
+
+@pytest.fixture(scope="session")
+def contract_schema(contract_state: dict[str, Any]) -> Any:
+    return contract_state["schema"]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    state = _state(session.config)
+    target: Target | None = state.get("target")
+    if target is None:
+        return
+    from issuetrak._contract.runner import filter_document
+
+    _, skipped = filter_document(state["document"], target.policy, target.base_url)
+    report_dir = Path(session.config.getoption("--report-dir"))
+    report_dir.mkdir(parents=True, exist_ok=True)
+    stats = target.stats.as_dict() | {"retries": target.stats.retries}
+    markdown = render_markdown(
+        state["recorder"],
+        target=target.description,
+        label=state["label"],
+        allowed=target.policy.describe(),
+        stats=stats,
+        expected_operations=state["expected"],
+        duration=time.monotonic() - state["started"],
+        skipped=skipped,
+    )
+    (report_dir / "report.md").write_text(markdown, encoding="utf-8")
+    summary = {"target": target.description, "label": state["label"], "stats": stats} | state[
+        "recorder"
+    ].to_json()
+    (report_dir / "summary.json").write_text(
+        json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8"
+    )
+    state["report"] = report_dir / "report.md"
+    target.close()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    state = _state(config)
+    target: Target | None = state.get("target")
+    if target is None:
+        return
+    stats = target.stats
+    recorder: Recorder = state["recorder"]
+    terminalreporter.write_sep("-", "issuetrak contract")
+    terminalreporter.write_line(
+        f"target {target.description}; operations tested {len(recorder.operations)}/{state['expected']}; "
+        f"requests sent {stats.requests_sent} ({stats.writes_sent} writes); retries {stats.retries}; "
+        f"rate-limiter wait {stats.limiter_wait_seconds:.2f} s"
+    )
+    if recorder.failures:
+        terminalreporter.write_line(f"{len(recorder.failures)} distinct deviation(s):")
+        for record in sorted(recorder.failures.values(), key=lambda r: (r.operation, r.check)):
+            terminalreporter.write_line(f"  {record.operation}: {record.check}: {record.title}")
+    if "report" in state:
+        terminalreporter.write_line(f"report: {state['report']}")

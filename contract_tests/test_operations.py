@@ -1,0 +1,18 @@
+"""Every allowed operation, through schemathesis's examples, coverage and fuzzing phases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from issuetrak._contract.report import Recorder
+from issuetrak._contract.runner import Target, check_case
+from issuetrak._contract.session import current
+
+schema = current()["schema"]
+
+
+@schema.parametrize()
+def test_operation_conforms(
+    case: Any, contract_target: Target, contract_recorder: Recorder
+) -> None:
+    check_case(case, contract_target, contract_recorder)

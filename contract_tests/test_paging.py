@@ -1,0 +1,44 @@
+"""Paging invariants across successive pages of one query, per paged operation."""
+
+from __future__ import annotations
+
+import pytest
+from issuetrak._contract.paging import PagedOperation, paged_operations, walk_pages
+from issuetrak._contract.report import Recorder
+from issuetrak._contract.runner import Target
+from issuetrak.spec import default_label, load_document
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "paged_operation" in metafunc.fixturenames:
+        label = metafunc.config.getoption("--spec-label") or default_label()
+        ops = paged_operations(load_document(label))
+        metafunc.parametrize("paged_operation", ops, ids=[op.label for op in ops])
+
+
+def test_pages_are_consistent(
+    paged_operation: PagedOperation, contract_target: Target, contract_recorder: Recorder
+) -> None:
+    if not contract_target.policy.allows(paged_operation.method, paged_operation.path):
+        pytest.skip("not allowed by this run")
+    contract_recorder.saw_case(paged_operation.label)
+    problems = list(
+        walk_pages(
+            contract_target.client,
+            contract_target.base_url,
+            paged_operation,
+            contract_target.headers,
+            secrets=contract_target.secrets,
+        )
+    )
+    for record in problems:
+        contract_recorder.add_failure(record)
+    for name in (
+        "paging_page_size",
+        "paging_page_count",
+        "paging_item_total_stable",
+        "paging_no_repeats",
+        "paging_item_total_matches",
+    ):
+        contract_recorder.ran_check(name)
+    assert not problems, "\n".join(f"{p.check}: {p.message}\n  {p.curl}" for p in problems)

@@ -1,0 +1,33 @@
+"""Link-driven sequences (create -> get -> update -> search) on the same records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import hypothesis
+import pytest
+from issuetrak._contract.report import Recorder
+from issuetrak._contract.runner import RunSettings, Target, state_machine
+
+
+def test_linked_operations_conform(
+    contract_schema: Any,
+    contract_target: Target,
+    contract_recorder: Recorder,
+    contract_settings: RunSettings,
+) -> None:
+    if not contract_target.policy.allow_writes:
+        pytest.skip(
+            "stateful sequences start with creates; run with --allow-writes against a sandbox site"
+        )
+    machine = state_machine(contract_schema, contract_target, contract_recorder)
+    machine.run(
+        settings=hypothesis.settings(
+            max_examples=contract_settings.stateful_examples,
+            stateful_step_count=contract_settings.stateful_steps,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(hypothesis.HealthCheck),
+        )
+    )

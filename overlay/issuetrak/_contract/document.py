@@ -1,0 +1,53 @@
+"""The contract: the pinned document after its overrides, plus the suite's own link patches.
+
+OpenAPI links (which response field feeds which next request) are what schemathesis's stateful
+phase follows to build create -> get -> update -> search chains. Issuetrak's document declares
+none. They are added with the same mechanism as the label's ``overrides.json`` (an RFC 6902 patch
+whose every operation has a ``reason``), but from ``contract_tests/links.json`` and only for the
+contract run: links describe how to *explore* the API, not what the API *is*, so the SDK and the
+mock keep reading the document without them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from issuetrak.spec import SpecError, apply_overrides, load_document
+
+__all__ = ["load_contract_document", "load_link_patches"]
+
+
+def load_link_patches(path: Path) -> list[dict[str, Any]]:
+    """Read a links patch; every operation must be an ``add`` of ``.../links`` with a ``reason``."""
+    try:
+        ops = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SpecError(f"{path}: link patches not found") from None
+    except json.JSONDecodeError as exc:
+        raise SpecError(f"{path}: not valid JSON ({exc})") from exc
+    if not isinstance(ops, list):
+        raise SpecError(f"{path}: must be a JSON array of RFC 6902 operations")
+    for index, op in enumerate(ops):
+        if not isinstance(op, Mapping) or not str(op.get("reason", "")).strip():
+            raise SpecError(f"{path}: operation #{index} has no 'reason'")
+        if op.get("op") != "add" or not str(op.get("path", "")).endswith("/links"):
+            raise SpecError(
+                f"{path}: operation #{index} must add a responses/<code>/links object, got {op.get('op')} {op.get('path')}"
+            )
+    return [dict(op) for op in ops]
+
+
+def load_contract_document(
+    label: str | None = None,
+    *,
+    links: Path | None = None,
+    document: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """``load_document(label)`` (or ``document``) with the link patches of ``links`` applied."""
+    base = dict(document) if document is not None else load_document(label)
+    if links is None:
+        return base
+    return apply_overrides(base, load_link_patches(links), source=str(links))
