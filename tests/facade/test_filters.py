@@ -17,6 +17,8 @@ from issuetrak._models import field_is_list, field_names, resolve_model
 from issuetrak.spec import load_document
 
 DOC = load_document()
+
+
 # Entities whose search filter the issue asks for, plus a few plain ones.
 def _search_bodies() -> list[str]:
     """The body model of every search operation in the generated package."""
@@ -171,7 +173,9 @@ def test_any_valid_builder_call_serialises_to_json_the_document_accepts(
 ) -> None:
     outer = resolve_model(name)
     built = data.draw(where_for(_criteria_cls(outer)))
-    options = {"page_size": data.draw(st.integers(1, 100))} if "page_size" in field_names(outer) else {}
+    options = (
+        {"page_size": data.draw(st.integers(1, 100))} if "page_size" in field_names(outer) else {}
+    )
     body = built.build(outer, **options)
     validate(name, body.to_dict())
 
