@@ -68,10 +68,11 @@ class _Namespace:
             method: Callable[..., Any] = self._merge_update
         else:
             spec = self._spec(name)
-            method = functools.partial(self._invoke, spec)
-            method = functools.update_wrapper(
-                _named(method),
-                spec.module.asyncio_detailed if self._is_async else spec.module.sync_detailed,
+            generated = (
+                spec.module.asyncio_detailed if self._is_async else spec.module.sync_detailed
+            )
+            method = _named(
+                functools.partial(self._invoke, spec), f"{self._tag}.{name}", generated.__doc__
             )
         self.__dict__[name] = method  # later lookups skip __getattr__
         return method
@@ -107,12 +108,16 @@ class _Namespace:
             ) from None
 
 
-def _named(partial: functools.partial[Any]) -> Callable[..., Any]:
-    """A plain function around a partial, so update_wrapper can give it a name and docstring."""
+def _named(partial: functools.partial[Any], qualname: str, doc: str | None) -> Callable[..., Any]:
+    """A plain function around a partial, named after the facade method, with the operation's
+    docstring (the generated one: summary, description, parameters) for ``help()``."""
 
     def method(*args: Any, **kwargs: Any) -> Any:
         return partial(*args, **kwargs)
 
+    method.__name__ = qualname.rsplit(".", 1)[-1]
+    method.__qualname__ = qualname
+    method.__doc__ = doc
     return method
 
 

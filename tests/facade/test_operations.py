@@ -200,3 +200,13 @@ def test_first_use_of_a_namespace_imports_only_that_operation(doc: dict[str, Any
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "['issuetrak_client.api.users.get_user']"
+
+
+def test_methods_carry_their_facade_name_and_the_operations_documentation(
+    client: FacadeClient,
+) -> None:
+    from issuetrak_client.api.users import get_users
+
+    method = client.users.list
+    assert method.__qualname__ == "users.list"
+    assert method.__doc__ == get_users.sync_detailed.__doc__
