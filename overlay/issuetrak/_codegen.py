@@ -521,6 +521,9 @@ def replace_tree(new: Path, target: Path) -> None:
     The old tree is moved aside first and restored if the second rename fails.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
+    for kind in ("old", "new"):  # folders a killed run left behind
+        for leftover in target.parent.glob(f".{target.name}.{kind}-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
     if new.stat().st_dev != target.parent.stat().st_dev:
         # rename cannot cross file systems: copy beside the target first
         staged = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))

@@ -434,3 +434,12 @@ def test_each_generator_warning_is_explained_in_terms_of_the_document(tmp_path: 
             expected
         )  # once under its warning, once in the verdict
     assert "it would leave out 3 of 4 operations" in result.stderr
+
+
+def test_folders_left_by_an_interrupted_swap_are_cleared_by_the_next_run(tmp_path: Path) -> None:
+    stale = tmp_path / ".issuetrak_client.old-abc123"
+    (stale / "issuetrak_client").mkdir(parents=True)
+    source = write(tmp_path / "things.json", small_document())
+    result = run_cli("regen", "--from", str(source), "--output", str(tmp_path / "issuetrak_client"))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["issuetrak_client", "things.json"]
