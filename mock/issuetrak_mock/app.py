@@ -11,7 +11,7 @@ from issuetrak.spec import load_document
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route as StarletteRoute
+from starlette.types import Receive, Scope, Send
 
 from .clock import Clock, FrozenClock
 from .handlers import Call, dispatch, permission_problem
@@ -24,7 +24,6 @@ from .validation import parse_json, validate_body
 __all__ = ["API_PREFIX", "create_app"]
 
 API_PREFIX = "/api/v2"
-_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
 class _Default:
@@ -109,9 +108,9 @@ def create_app(
             if route.content_type == "application/json" or (
                 route.request_schema and not route.content_type
             ):
-                required = bool(route.spec.get("requestBody", {}).get("required"))
-                body = parse_json(raw, required=required)
-                if body is not None or required:
+                # ASP.NET binds [FromBody] parameters as required: an empty body is refused
+                body = parse_json(raw, required=True)
+                if body is not None:
                     if route.request_schema:
                         validate_body(site.index, route.request_schema, body)
                     elif route.request_inline is not None:
@@ -129,7 +128,16 @@ def create_app(
         payload = {"traceId": trace, **payload}
         return json_response(payload, status)
 
-    app = Starlette(routes=[StarletteRoute("/{rest:path}", endpoint, methods=_METHODS)])
+    async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        response = await endpoint(Request(scope, receive))
+        await response(scope, receive, send)
+
+    # every path goes to the endpoint: the route table above does the matching (a Starlette
+    # route pattern would not match paths with encoded newlines, which fuzzers like to send)
+    app = Starlette()
+    app.router.default = asgi
     app.state.site = site
     app.state.tokens = dict(site.tokens)
     app.state.expired_token = site.expired_token

@@ -131,9 +131,11 @@ def _lookup(site: MockSite, store: Store, call: Call, name: str) -> tuple[Any, d
     key = _record_key(site, store, call.params[name], name)
     rec = store.records.get(key)
     if rec is None or not visible(site, store, key, call.actor):
-        raise ApiError(
-            404, f"{store.entity} with IID {call.params[name]} was not found.", "NotFound"
-        )
+        message = f"{store.entity} with IID {call.params[name]} was not found."
+        if "404" not in call.route.spec.get("responses", {}):
+            # the operation documents no 404: the unknown IID is reported as invalid input
+            raise ApiError(400, message)
+        raise ApiError(404, message, "NotFound")
     return key, rec
 
 
@@ -146,8 +148,17 @@ def _parent(site: MockSite, call: Call) -> tuple[str, Any] | None:
     parent = site.find_store(_singular(first))
     if parent is None:
         return None
+    if "404" not in call.route.spec.get("responses", {}) and call.route.kind in ("list", "search"):
+        # the operation declares no 404: an unknown parent simply has no children
+        key = _record_key(site, parent, call.params[name], name)
+        if key not in parent.records or not visible(site, parent, key, call.actor):
+            return parent.key, _NOTHING
+        return parent.key, key
     key, _ = _lookup(site, parent, call, name)
     return parent.key, key
+
+
+_NOTHING = object()
 
 
 def _check_refs(site: MockSite, payload: Any) -> None:

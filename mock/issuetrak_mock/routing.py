@@ -124,7 +124,7 @@ def _pattern(path: str) -> re.Pattern[str]:
             out.append(f"(?P<{part[1:-1]}>[^/]+)")
         else:
             out.append(re.escape(part))
-    return re.compile("^" + "/".join(out) + "/?$", re.IGNORECASE)
+    return re.compile("^" + "/".join(out) + r"/?\Z", re.IGNORECASE)
 
 
 class RouteTable:

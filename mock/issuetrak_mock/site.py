@@ -267,7 +267,14 @@ class MockSite:
             if ref and ref.startswith("ReferencedEntity"):
                 plan = ("skip",)
             else:
-                plan = ("copy", self.index.resolve(target).get("format"))
+                resolved = self.index.resolve(target)
+                items = (
+                    self.index.resolve(resolved.get("items", {}))
+                    if resolved.get("type") == "array"
+                    else {}
+                )
+                shaped = "properties" in resolved or "properties" in items
+                plan = ("shape", target) if shaped else ("copy", resolved.get("format"))
         elif key.endswith("Iid"):
             stem = key[:-3]
             for cand in (
@@ -308,6 +315,8 @@ class MockSite:
                     elif fmt == "date":
                         value = value.split("T")[0]
                 record[key] = value
+            elif action == "shape":
+                record[key] = self.conform(value, plan[1])
             elif action == "ref":
                 _, cand, store_key, ref = plan
                 found = (
@@ -360,6 +369,26 @@ class MockSite:
         if "modifiedByUserIid" in props:
             record["modifiedByUserIid"] = actor_iid
         return record
+
+    def conform(self, value: Any, schema: Mapping[str, Any]) -> Any:
+        """``value`` reshaped to ``schema``: unknown keys dropped, missing required ones defaulted."""
+        resolved = self.index.resolve(schema)
+        if value is None:
+            return (
+                None
+                if schema.get("nullable") or resolved.get("nullable")
+                else self.index.default_for(schema, self.now(), depth=1)
+            )
+        if isinstance(value, list) and resolved.get("type") == "array":
+            return [self.conform(v, resolved.get("items", {})) for v in value]
+        props = resolved.get("properties")
+        if isinstance(value, Mapping) and isinstance(props, Mapping):
+            out = {k: self.conform(v, props[k]) for k, v in value.items() if k in props}
+            for key in resolved.get("required", []):
+                if key not in out and key in props:
+                    out[key] = self.index.default_for(props[key], self.now(), depth=1)
+            return out
+        return value
 
     def template(self, entity: str) -> Record:
         """A fresh copy of the entity's default record (built once per entity, then copied)."""

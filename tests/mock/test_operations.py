@@ -190,7 +190,11 @@ def _widget_document() -> dict[str, Any]:
                 status: {
                     "description": "ok",
                     "content": {"application/json": {"schema": ref(response)}},
-                }
+                },
+                "404": {
+                    "description": "not found",
+                    "content": {"application/json": {"schema": ref("ApiResponse")}},
+                },
             },
         }
         if body:

@@ -285,9 +285,9 @@ def test_attachments_upload_as_multipart_and_report_size_and_hash() -> None:
             ).status_code
             == 400
         )
-        assert (
-            c.post("/Issues/999/Attachments/Upload", files={"File": ("a", b"a")}).status_code == 404
-        )
+        # the upload documents no 404, so an unknown issue is reported as invalid input
+        missing = c.post("/Issues/999/Attachments/Upload", files={"File": ("a", b"a")})
+        assert missing.status_code == 400 and "999" in missing.json()["information"][0]["message"]
 
 
 def test_custom_record_tables_list_get_search_and_definitions() -> None:
@@ -372,5 +372,35 @@ def test_issue_tasks_are_created_under_their_issue_and_searchable() -> None:
             c.post(
                 "/Issues/999/Tasks/Create", json={"text": "x", "taskType": "Complete"}
             ).status_code
-            == 404
+            == 400
         )
+
+
+def test_nested_payload_objects_are_completed_to_the_read_schema(checker: Any) -> None:
+    app = new_app(issues=5)
+    with client(app) as c:
+        body = {
+            "firstName": "Pat",
+            "lastName": "Doe",
+            "displayName": "Pat Doe",
+            "primaryOrganizationIid": 1,
+            "timeZone": "AFT",
+            "redirectAfterIssueSubmit": "IssueView",
+            "homePage": "IssueHub",
+            "udfs": {"textFields": [{"iid": 2, "value": "BADGE-9"}], "ignored": []},
+        }
+        created = c.post("/Users", json=body)
+        assert created.status_code == 201, created.text
+        assert created.json()["values"]["udfs"] == {
+            "textFields": [{"iid": 2, "value": "BADGE-9"}],
+            "dateFields": [],
+            "listFields": [],
+        }
+        assert checker.errors("SingleUserResponse", created.json()) == []
+
+
+def test_searching_children_of_a_missing_parent_finds_nothing_when_no_404_is_documented() -> None:
+    app = new_app(issues=5)
+    with client(app) as c:
+        response = c.post("/Issues/9999/Tasks/Search", json={})
+        assert response.status_code == 200 and response.json()["values"] == []
