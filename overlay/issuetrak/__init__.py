@@ -10,32 +10,84 @@ Example::
 
 from __future__ import annotations
 
-from ._client import AsyncIssuetrak, Issuetrak
-from ._exceptions import (
-    APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ConfigurationError,
-    InternalServerError,
-    IssuetrakError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-)
-from ._ratelimit import DEFAULT_WINDOWS, RateLimiter, RateLimits, Window
-from ._retry import (
-    DEFAULT_DEADLINE,
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
-    INITIAL_RETRY_DELAY,
-    MAX_RETRY_AFTER,
-    MAX_RETRY_DELAY,
-    RetryPolicy,
-)
-from ._transport import AsyncRetryTransport, RetryTransport
-from .auth import ApiTokenAuth, HmacAuth
+import typing as _typing
+
+if _typing.TYPE_CHECKING:  # the names below are imported on first use; see __getattr__
+    from ._client import AsyncIssuetrak, Issuetrak
+    from ._exceptions import (
+        APIConnectionError,
+        APIStatusError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        ConfigurationError,
+        InternalServerError,
+        IssuetrakError,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitError,
+    )
+    from ._ratelimit import DEFAULT_WINDOWS, RateLimiter, RateLimits, Window
+    from ._retry import (
+        DEFAULT_DEADLINE,
+        DEFAULT_MAX_RETRIES,
+        DEFAULT_TIMEOUT,
+        INITIAL_RETRY_DELAY,
+        MAX_RETRY_AFTER,
+        MAX_RETRY_DELAY,
+        RetryPolicy,
+    )
+    from ._transport import AsyncRetryTransport, RetryTransport
+    from .auth import ApiTokenAuth, HmacAuth
+
+# Importing the package stays cheap: httpx, the policy layer and (through the facade) the generated
+# client load only when one of these names is first used.
+_LAZY: dict[str, str] = {
+    "AsyncIssuetrak": "._client",
+    "Issuetrak": "._client",
+    "APIConnectionError": "._exceptions",
+    "APIStatusError": "._exceptions",
+    "APITimeoutError": "._exceptions",
+    "AuthenticationError": "._exceptions",
+    "BadRequestError": "._exceptions",
+    "ConfigurationError": "._exceptions",
+    "InternalServerError": "._exceptions",
+    "IssuetrakError": "._exceptions",
+    "NotFoundError": "._exceptions",
+    "PermissionDeniedError": "._exceptions",
+    "RateLimitError": "._exceptions",
+    "DEFAULT_WINDOWS": "._ratelimit",
+    "RateLimiter": "._ratelimit",
+    "RateLimits": "._ratelimit",
+    "Window": "._ratelimit",
+    "DEFAULT_DEADLINE": "._retry",
+    "DEFAULT_MAX_RETRIES": "._retry",
+    "DEFAULT_TIMEOUT": "._retry",
+    "INITIAL_RETRY_DELAY": "._retry",
+    "MAX_RETRY_AFTER": "._retry",
+    "MAX_RETRY_DELAY": "._retry",
+    "RetryPolicy": "._retry",
+    "AsyncRetryTransport": "._transport",
+    "RetryTransport": "._transport",
+    "ApiTokenAuth": ".auth",
+    "HmacAuth": ".auth",
+}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'issuetrak' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __version__ = "0.1.0"
 

@@ -22,6 +22,7 @@ from ._config import resolve_base_url, resolve_token
 from ._exceptions import make_status_error, relative_path
 from ._logging import logger, setup_logging
 from ._ratelimit import RateLimiter, RateLimits, shared_limiter
+from ._resources import AsyncResources, SyncResources
 from ._retry import DEFAULT_DEADLINE, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, RetryPolicy
 from ._transport import EXTENSION, AsyncRetryTransport, RetryTransport, Runtime
 
@@ -184,7 +185,7 @@ class _BaseClient:
         )
 
 
-class Issuetrak(_BaseClient):
+class Issuetrak(SyncResources, _BaseClient):
     """Synchronous Issuetrak API v2 client.
 
     Args:
@@ -337,7 +338,7 @@ class Issuetrak(_BaseClient):
         self.close()
 
 
-class AsyncIssuetrak(_BaseClient):
+class AsyncIssuetrak(AsyncResources, _BaseClient):
     """Asynchronous Issuetrak API v2 client; the same arguments as :class:`Issuetrak`.
 
     A sync and an async client for the same site and token share one rate-limit budget.

@@ -13,28 +13,14 @@ from typing import Any
 import httpx
 import pytest
 from issuetrak import AsyncIssuetrak, Issuetrak
-from issuetrak._resources import AsyncResources, SyncResources
 from issuetrak.spec import load_document
 
 BASE = "https://site.example/api/v2"
 
 
-# The clients with the facade mixed in, as the package ships them. Until the client classes list
-# the mixins themselves, the tests mix them in here.
-if issubclass(Issuetrak, SyncResources):
-    FacadeClient = Issuetrak
-else:
-
-    class FacadeClient(SyncResources, Issuetrak):  # type: ignore[no-redef]
-        pass
-
-
-if issubclass(AsyncIssuetrak, AsyncResources):
-    AsyncFacadeClient = AsyncIssuetrak
-else:
-
-    class AsyncFacadeClient(AsyncResources, AsyncIssuetrak):  # type: ignore[no-redef]
-        pass
+# The clients as the package ships them, with the facade mixed in.
+FacadeClient = Issuetrak
+AsyncFacadeClient = AsyncIssuetrak
 
 
 @pytest.fixture(scope="session")

@@ -191,9 +191,7 @@ def test_importing_issuetrak_imports_no_generated_model_or_operation_module() ->
 def test_first_use_of_a_namespace_imports_only_that_operation(doc: dict[str, Any]) -> None:
     code = (
         "import sys, httpx, issuetrak\n"
-        "from issuetrak._resources import SyncResources\n"
-        "class C(SyncResources, issuetrak.Issuetrak): pass\n"
-        "c = C('https://s.example', token='t', transport=httpx.MockTransport(lambda r: None), rate_limits=None)\n"
+        "c = issuetrak.Issuetrak('https://s.example', token='t', transport=httpx.MockTransport(lambda r: None), rate_limits=None)\n"
         "c.users.get\n"
         "ops = sorted(m for m in sys.modules if m.startswith('issuetrak_client.api.') and m.count('.') == 3)\n"
         "print(ops)\n"

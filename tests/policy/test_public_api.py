@@ -19,6 +19,21 @@ def test_all_lists_every_public_name_and_each_imports() -> None:
             assert getattr(importlib.import_module(module.__name__), name) is not None
 
 
+def test_every_lazily_imported_name_is_public_and_resolves() -> None:
+    lazy = set(issuetrak._LAZY)
+    assert lazy == set(issuetrak.__all__) - {"__version__"}
+    for name in lazy:
+        value = getattr(issuetrak, name)
+        assert name.isupper() or value.__module__.startswith("issuetrak."), name
+
+
+def test_unknown_attribute_of_the_package_raises_attribute_error() -> None:
+    import pytest
+
+    with pytest.raises(AttributeError, match="no attribute 'Isuetrak'"):
+        issuetrak.Isuetrak  # noqa: B018
+
+
 def test_issue_names_are_importable() -> None:
     from issuetrak import (  # noqa: F401
         APIConnectionError,
