@@ -6,10 +6,14 @@ none. They are added with the same mechanism as the label's ``overrides.json`` (
 whose every operation has a ``reason``), but from ``contract_tests/links.json`` and only for the
 contract run: links describe how to *explore* the API, not what the API *is*, so the SDK and the
 mock keep reading the document without them.
+
+One known tolerance is applied here too (see :func:`add_problem_json_tolerance`); the other, for
+date-times without an offset, lives in :mod:`issuetrak._contract.datetimes`.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,7 +21,14 @@ from typing import Any
 
 from issuetrak.spec import SpecError, apply_overrides, load_document
 
-__all__ = ["load_contract_document", "load_link_patches"]
+__all__ = [
+    "PROBLEM_JSON",
+    "add_problem_json_tolerance",
+    "load_contract_document",
+    "load_link_patches",
+]
+
+PROBLEM_JSON = "application/problem+json"
 
 
 def load_link_patches(path: Path) -> list[dict[str, Any]]:
@@ -40,6 +51,31 @@ def load_link_patches(path: Path) -> list[dict[str, Any]]:
     return [dict(op) for op in ops]
 
 
+def add_problem_json_tolerance(document: dict[str, Any]) -> int:
+    """Let every declared 400 also be ``application/problem+json`` holding a ValidationProblemDetails.
+
+    Known tolerance. Issuetrak answers malformed input (bad JSON, wrong types, unknown enum values)
+    before its own code runs, with ASP.NET Core's automatic ``ValidationProblemDetails``, which the
+    framework serves as ``application/problem+json``. The document declares only
+    ``application/json`` (an ``ApiResponse``) for 400. Without this, every negative test case would
+    be reported by ``content_type_conformance``; with it, such a 400 is still checked - its media
+    type must be exactly this one and its body must be a ValidationProblemDetails (schema below).
+    Returns the number of responses changed.
+    """
+    from issuetrak._contract.checks import VALIDATION_PROBLEM_DETAILS
+
+    changed = 0
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            response = operation.get("responses", {}).get("400")
+            if isinstance(response, dict) and isinstance(response.get("content"), dict):
+                response["content"].setdefault(PROBLEM_JSON, {"schema": VALIDATION_PROBLEM_DETAILS})
+                changed += 1
+    return changed
+
+
 def load_contract_document(
     label: str | None = None,
     *,
@@ -47,7 +83,8 @@ def load_contract_document(
     document: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """``load_document(label)`` (or ``document``) with the link patches of ``links`` applied."""
-    base = dict(document) if document is not None else load_document(label)
+    base = copy.deepcopy(dict(document)) if document is not None else load_document(label)
+    add_problem_json_tolerance(base)
     if links is None:
         return base
     return apply_overrides(base, load_link_patches(links), source=str(links))
