@@ -443,3 +443,24 @@ def test_folders_left_by_an_interrupted_swap_are_cleared_by_the_next_run(tmp_pat
     result = run_cli("regen", "--from", str(source), "--output", str(tmp_path / "issuetrak_client"))
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["issuetrak_client", "things.json"]
+
+
+def test_regen_runs_on_a_clean_checkout_where_the_generated_package_is_missing(
+    tmp_path: Path,
+) -> None:
+    # `make install` runs regen before issuetrak_client exists: nothing on regen's import path may need it
+    source = write(tmp_path / "things.json", small_document())
+    output = tmp_path / "out" / "issuetrak_client"
+    code = (
+        "import sys\n"
+        "class NoGeneratedPackage:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'issuetrak_client':\n"
+        "            raise ImportError('issuetrak_client is not generated yet')\n"
+        "sys.meta_path.insert(0, NoGeneratedPackage())\n"
+        "from issuetrak.cli import main\n"
+        f"sys.exit(main(['regen', '--from', {str(source)!r}, '--output', {str(output)!r}]))\n"
+    )
+    result = python_in(tmp_path, code)
+    assert result.returncode == 0, result.stderr
+    assert (output / "api" / "things" / "get_thing.py").is_file()
