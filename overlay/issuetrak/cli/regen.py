@@ -61,7 +61,10 @@ def _parser() -> argparse.ArgumentParser:
         prog="issuetrak regen",
         description="Regenerate the typed client package from the pinned Issuetrak document.",
     )
-    parser.add_argument("--label", help="pinned document to use (default: spec/default)")
+    parser.add_argument(
+        "--label",
+        help="pinned document to use (default: spec/default); with --from, the label to stamp",
+    )
     parser.add_argument(
         "--from",
         dest="from_file",
