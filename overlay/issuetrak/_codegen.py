@@ -66,7 +66,6 @@ def generator_env() -> dict[str, str]:
     env["RUFF_NO_CACHE"] = "true"  # a .ruff_cache would land inside the package
     env["NO_COLOR"] = "1"
     env["PYTHONHASHSEED"] = "0"  # same iteration order on every run, whatever the templates do
-    env.pop("VIRTUAL_ENV", None)
     return env
 
 
