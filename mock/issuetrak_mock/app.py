@@ -69,7 +69,12 @@ def create_app(
                                      headers={"X-Api-Key": app.state.tokens["admin"]}) as client:
             issue = (await client.get("/Issues/1")).json()["values"]
     """
-    doc = document if document is not None else load_document(spec_label)
+    if document is None:
+        # imported here so that a mock fed a document does not need the spec machinery
+        from issuetrak.spec import load_document
+
+        document = load_document(spec_label)
+    doc = document
     site = MockSite(doc, clock=clock or FrozenClock(), seed=seed)
     limit_time: Callable[[], float] = (
         (lambda: site.now().timestamp()) if clock is not None else time.monotonic

@@ -274,7 +274,8 @@ class MockSite:
                     else {}
                 )
                 shaped = "properties" in resolved or "properties" in items
-                plan = ("shape", target) if shaped else ("copy", resolved.get("format"))
+                nullable = bool(target.get("nullable") or resolved.get("nullable"))
+                plan = ("shape", target, nullable) if shaped else ("copy", resolved.get("format"), nullable)
         elif key.endswith("Iid"):
             stem = key[:-3]
             for cand in (
@@ -307,6 +308,8 @@ class MockSite:
         for key, value in payload.items():
             plan = self._plan(entity, key)
             action = plan[0]
+            if value is None and action in ("copy", "shape") and not plan[2]:
+                continue  # null for a field the record never leaves empty: keep what it has
             if action == "copy":
                 fmt = plan[1]
                 if fmt and isinstance(value, str) and value:
