@@ -90,13 +90,14 @@ def test_site_given_with_api_v2_tries_the_same_locations(
 
 
 def test_pinned_issuetrak_document_served_by_a_site_is_pinned_as_is(
-    project: Project, server: Server, capsys: pytest.CaptureFixture[str]
+    project: Project,
+    server: Server,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkey_root = os.environ.pop("ISSUETRAK_PROJECT_ROOT")
-    try:
-        document = spec.load_document()
-    finally:
-        os.environ["ISSUETRAK_PROJECT_ROOT"] = monkey_root
+    monkeypatch.delenv("ISSUETRAK_PROJECT_ROOT")
+    document = spec.load_document()  # the real pin, read at test time: never a stored copy
+    monkeypatch.setenv("ISSUETRAK_PROJECT_ROOT", str(project.root))
     body = json.dumps(document).encode()
     serve(server, "/api/v2/swagger/v2/swagger.json", body)
     code, out, err = fetch(capsys, "--site", server.url, "--label", "site-copy")
