@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from issuetrak.spec import load_document
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response

@@ -140,7 +140,24 @@ def _key_getter(key: str) -> Getter:
     def get(r: Record) -> Any:
         return r.get(key)
 
+    get.field_key = key  # type: ignore[attr-defined]  # lets entity criteria read sub-fields directly
     return get
+
+
+def _sub_getter(base: Getter, attr: str, field_key: str | None) -> Getter:
+    if field_key is not None:
+        # a plain record field: read the sub-field in one step
+        def direct(r: Record) -> Any:
+            v = r.get(field_key)
+            return v.get(attr) if v.__class__ is dict else None
+
+        return direct
+
+    def nested(r: Record) -> Any:
+        v = base(r)
+        return v.get(attr) if v.__class__ is dict else None
+
+    return nested
 
 
 def date_window(kind: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
@@ -239,7 +256,15 @@ def _numeric_pred(field: str, kind: str, values: list[Any], get: Getter) -> Pred
 
     if kind == "MatchAny":
         wanted = set(nums)
-        return cmp(lambda n: n in wanted)
+
+        def match_any(r: Record) -> bool:
+            v = get(r)
+            if v.__class__ is int:  # the common case, without conversions
+                return v in wanted
+            n = _number(v)
+            return n is not None and n in wanted
+
+        return match_any
     if kind == "RangeInclusive":
         lo, hi = min(nums), max(nums)
         return cmp(lambda n: lo <= n <= hi)
@@ -396,9 +421,8 @@ class _Compiler:
                 continue
             attr = "name" if key == "displayName" else key
 
-            def getter(r: Record, a: str = attr) -> Any:
-                v = base(r)
-                return v.get(a) if v.__class__ is dict else None
+            field_key = getattr(base, "field_key", None)
+            getter = _sub_getter(base, attr, field_key)
 
             preds.append(self.criteria(f"{field}.{key}", sub_name, sub, getter))
         return preds

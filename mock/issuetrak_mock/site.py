@@ -275,7 +275,11 @@ class MockSite:
                 )
                 shaped = "properties" in resolved or "properties" in items
                 nullable = bool(target.get("nullable") or resolved.get("nullable"))
-                plan = ("shape", target, nullable) if shaped else ("copy", resolved.get("format"), nullable)
+                plan = (
+                    ("shape", target, nullable)
+                    if shaped
+                    else ("copy", resolved.get("format"), nullable)
+                )
         elif key.endswith("Iid"):
             stem = key[:-3]
             for cand in (
