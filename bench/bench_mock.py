@@ -24,7 +24,6 @@ from typing import Any
 
 import httpx
 import uvicorn
-
 from issuetrak_mock import create_app
 
 SEARCH = {
