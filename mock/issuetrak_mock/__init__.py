@@ -21,10 +21,14 @@ Three ways to use it:
 
 from __future__ import annotations
 
-from .app import API_PREFIX, create_app
-from .clock import Clock, FrozenClock, SystemClock
-from .ratelimit import DEFAULT_RATE_LIMITS, RateLimit
-from .site import MockSite
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .app import API_PREFIX, create_app
+    from .clock import Clock, FrozenClock, SystemClock
+    from .ratelimit import DEFAULT_RATE_LIMITS, RateLimit
+    from .site import MockSite
 
 __all__ = [
     "API_PREFIX",
@@ -36,3 +40,23 @@ __all__ = [
     "SystemClock",
     "create_app",
 ]
+
+# Loaded on first use, so that the pytest plugin (which pytest imports in every session of a
+# project that has this package installed) costs nothing until a test asks for the fixture.
+_WHERE = {
+    "API_PREFIX": "app",
+    "create_app": "app",
+    "Clock": "clock",
+    "FrozenClock": "clock",
+    "SystemClock": "clock",
+    "DEFAULT_RATE_LIMITS": "ratelimit",
+    "RateLimit": "ratelimit",
+    "MockSite": "site",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'issuetrak_mock' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)

@@ -17,20 +17,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import pytest
-from starlette.applications import Starlette
 
-from .app import API_PREFIX, create_app
-from .ratelimit import DEFAULT_RATE_LIMITS
-from .site import MockSite
-from .transport import SyncASGITransport
+if TYPE_CHECKING:
+    import httpx
+    from starlette.applications import Starlette
+
+    from .site import MockSite
+    from .transport import SyncASGITransport
 
 __all__ = ["MockServer", "issuetrak_mock"]
 
-BASE_URL = "http://issuetrak-mock" + API_PREFIX
+BASE_URL = "http://issuetrak-mock/api/v2"
 
 
 @dataclass
@@ -50,10 +50,14 @@ class MockServer:
 
     @property
     def async_transport(self) -> httpx.ASGITransport:
+        import httpx
+
         return httpx.ASGITransport(app=self.app)
 
     def client(self, role: str = "admin", **kwargs: Any) -> httpx.Client:
         """A synchronous ``httpx.Client`` acting as ``role`` (``admin``, ``agent``, ``end_user``)."""
+        import httpx
+
         headers = {"X-Api-Key": self.tokens[role]} if role else {}
         client = httpx.Client(
             transport=self.transport, base_url=self.base_url, headers=headers, **kwargs
@@ -63,6 +67,8 @@ class MockServer:
 
     def async_client(self, role: str = "admin", **kwargs: Any) -> httpx.AsyncClient:
         """An ``httpx.AsyncClient`` acting as ``role``; close it yourself (``async with``)."""
+        import httpx
+
         headers = {"X-Api-Key": self.tokens[role]} if role else {}
         return httpx.AsyncClient(
             transport=self.async_transport, base_url=self.base_url, headers=headers, **kwargs
@@ -86,6 +92,10 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture
 def issuetrak_mock(request: pytest.FixtureRequest) -> Iterator[MockServer]:
     """A fresh simulated Issuetrak site for one test (seed 0, 50 issues, no rate limits)."""
+    from .app import create_app
+    from .ratelimit import DEFAULT_RATE_LIMITS
+    from .transport import SyncASGITransport
+
     options: dict[str, Any] = {"seed": 0, "issues": 50, "rate_limits": None}
     marker = request.node.get_closest_marker("issuetrak_mock")
     if marker is not None:

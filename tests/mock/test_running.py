@@ -122,3 +122,13 @@ def test_the_pytest_fixture_takes_options_from_a_marker(issuetrak_mock: Any) -> 
     assert admin.post("/Issues/Search", json={}).json()["pagingInformation"]["itemTotal"] == 7
     statuses = [admin.get("/Issues/1").status_code for _ in range(25)]
     assert 429 in statuses  # Issuetrak's default limits are on
+
+
+def test_latency_is_added_to_every_request() -> None:
+    from .conftest import client, new_app
+
+    app = new_app(issues=2, latency_ms=60)
+    with client(app) as c:
+        started = time.perf_counter()
+        assert c.get("/Issues/1").status_code == 200
+        assert time.perf_counter() - started >= 0.06
