@@ -28,7 +28,13 @@ import pytest
 from issuetrak._contract import session as session_registry
 from issuetrak._contract.classify import WritePolicy
 from issuetrak._contract.document import load_contract_document
-from issuetrak._contract.preflight import EXIT_UNREACHABLE, EXIT_USAGE, PreflightError, preflight
+from issuetrak._contract.preflight import (
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+    PREFLIGHT_MARKER,
+    PreflightError,
+    preflight,
+)
 from issuetrak._contract.report import Recorder, render_markdown
 from issuetrak._contract.runner import (
     CoverageBudget,
@@ -178,6 +184,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         preflight(target.client, target.base_url, target.token)
     except PreflightError as exc:
         target.close()
+        report_dir = Path(config.getoption("--report-dir"))
+        report_dir.mkdir(parents=True, exist_ok=True)
+        (report_dir / PREFLIGHT_MARKER).write_text(f"{exc}\n", encoding="utf-8")
         pytest.exit(f"issuetrak contract: {exc}", returncode=EXIT_UNREACHABLE)
     settings = _settings(config, live)
     target.budget = CoverageBudget(settings.coverage_budget)

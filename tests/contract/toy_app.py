@@ -105,11 +105,8 @@ def make_app(document: Mapping[str, Any]) -> Callable[[Scope, Receive, Send], Aw
                 "pagingInformation": {"page": 1, "itemTotal": 0, "pageCount": 0},
             }
             return await answer(200, empty)
-        if (
-            method == "GET"
-            and "{" not in route[2]
-            or route[2].lower().endswith("/search")
-            and method == "POST"
+        if (method == "GET" and "{" not in route[2]) or (
+            route[2].lower().endswith("/search") and method == "POST"
         ):
             return await answer(
                 400,

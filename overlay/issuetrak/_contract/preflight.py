@@ -26,6 +26,7 @@ EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
 EXIT_INTERNAL = 4
 
+PREFLIGHT_MARKER = "preflight-failed.txt"  # written to the report folder when the preflight fails
 PROBE_PATH = "/Authenticate/test"
 # the document declares no security on /Authenticate/test, so the token is proven on a plain read;
 # 403 (token fine, user lacks the permission) passes, 401 does not

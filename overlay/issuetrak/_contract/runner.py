@@ -434,23 +434,36 @@ def collect_failures(
     *,
     max_examples: int = 10,
     modes: Sequence[GenerationMode] = (GenerationMode.POSITIVE,),
+    path_parameters: Mapping[str, Any] | None = None,
+    query: Mapping[str, Any] | None = None,
     seed: int = 0,
 ) -> dict[str, set[str]]:
     """Drive each ``(METHOD, path)`` with generated cases; return ``{operation: {failing check names}}``.
 
     Unlike the pytest suite this never raises on a failure: it is how the suite's own tests prove
-    that a deliberately broken server is reported, and by which check.
+    that a deliberately broken server is reported, and by which check. ``path_parameters`` pins
+    path values (e.g. an iid that exists) so that success responses are reached; ``query`` pins
+    query parameters the same way.
     """
     from hypothesis import HealthCheck, Phase, given, settings
-    from hypothesis import seed as hseed
+    from hypothesis import seed as hypothesis_seed
 
     found: dict[str, set[str]] = {}
     for method, path in operations:
         operation = schema[path][method]
+        wanted = {
+            name: value
+            for name, value in (path_parameters or {}).items()
+            if "{" + name + "}" in path
+        }
         for mode in modes:
-            strategy = operation.as_strategy(generation_mode=mode)
+            strategy = operation.as_strategy(
+                generation_mode=mode,
+                path_parameters=wanted or None,
+                query=dict(query) if query else None,
+            )
 
-            @hseed(seed)
+            @hypothesis_seed(seed)
             @settings(
                 max_examples=max_examples,
                 database=None,
