@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-# pass-through variables (empty means "use the default")
+# pass-through variables (empty means "use the default"); recipes that take TOKEN are not echoed
+# (leading @) so the token never reaches the terminal or a CI log
 LABEL     ?=
 SITE      ?=
 TOKEN     ?=
@@ -27,14 +28,14 @@ regen:
 	$(PY) -m issuetrak regen $(call opt,--label,$(LABEL)) $(call opt,--from,$(SPEC_FROM)) $(ARGS)
 
 fetch-spec:
-	$(PY) -m issuetrak fetch-spec $(call opt,--site,$(SITE)) $(call opt,--spec-url,$(SPEC_URL)) \
+	@$(PY) -m issuetrak fetch-spec $(call opt,--site,$(SITE)) $(call opt,--spec-url,$(SPEC_URL)) \
 		$(call opt,--from,$(SPEC_FROM)) $(call opt,--label,$(LABEL)) $(call opt,--token,$(TOKEN)) $(ARGS)
 
 test:
 	$(PY) -m issuetrak dev test $(ARGS)
 
 contract:
-	$(PY) -m issuetrak contract $(call opt,--site,$(SITE)) $(call opt,--token,$(TOKEN)) \
+	@$(PY) -m issuetrak contract $(call opt,--site,$(SITE)) $(call opt,--token,$(TOKEN)) \
 		$(call opt,--spec-label,$(LABEL)) $(ARGS)
 
 bench:
@@ -50,7 +51,7 @@ spec-diff:
 	$(PY) -m issuetrak spec-diff $(FROM) $(TO) $(ARGS)
 
 drift:
-	$(PY) -m issuetrak drift $(call opt,--site,$(SITE)) $(call opt,--token,$(TOKEN)) \
+	@$(PY) -m issuetrak drift $(call opt,--site,$(SITE)) $(call opt,--token,$(TOKEN)) \
 		$(call opt,--spec-label,$(LABEL)) $(ARGS)
 
 clean:
