@@ -114,10 +114,14 @@ def _owns_issue(rec: Mapping[str, Any], actor: Actor) -> bool:
 
 
 def _int_param(name: str, value: str) -> int:
+    """A route or query integer as ASP.NET binds it: an Int32, else a binding error."""
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
-        raise ApiError(400, problems={name: [f"The value '{value}' is not valid."]}) from None
+        number = None
+    if number is None or not -(2**31) <= number < 2**31:
+        raise ApiError(400, problems={name: [f"The value '{value}' is not valid."]})
+    return number
 
 
 def _record_key(site: MockSite, store: Store, value: str, name: str) -> Any:

@@ -129,3 +129,14 @@ def test_every_json_response_has_a_unique_trace_id(c: Any) -> None:
         assert TRACE_ID.match(trace)
         seen.add(trace)
     assert len(seen) == len(responses)
+
+
+@pytest.mark.parametrize("value", ["2147483648", "-2147483649", "1.5"])
+def test_integers_outside_int32_do_not_bind(c: Any, value: str) -> None:
+    _problem(c.get("/Causes", params={"PageNumber": value}))
+    _problem(c.get(f"/Causes/{value}"))
+    _problem(
+        c.post(
+            "/Causes/Search", json={"pageNumber": int(float(value)) if "." not in value else 1.5}
+        )
+    )
