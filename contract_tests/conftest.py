@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 from issuetrak._contract import session as session_registry
 from issuetrak._contract.classify import WritePolicy
-from issuetrak._contract.document import load_contract_document
+from issuetrak._contract.document import load_contract_document, select_operations
 from issuetrak._contract.preflight import (
     EXIT_UNREACHABLE,
     EXIT_USAGE,
@@ -81,13 +81,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--max-examples", type=int, default=None, help="generated cases per operation and phase"
     )
     group.addoption(
+        "--operations",
+        action="append",
+        default=[],
+        metavar="REGEX",
+        help="only operations whose 'METHOD /path' matches (repeatable), e.g. '^GET /Users'",
+    )
+    group.addoption(
         "--contract-seed", type=int, default=0, help="hypothesis seed (reproducible runs)"
     )
     group.addoption(
         "--coverage-budget",
         type=int,
         default=None,
-        help="coverage-phase cases per operation and mode (mock: 12, 0 = all; live: coverage off)",
+        help="coverage-phase cases per operation and mode (mock default 12, live default 0; 0 turns the phase off)",
     )
     group.addoption(
         "--no-rate-limit",
@@ -152,6 +159,7 @@ def _settings(config: pytest.Config, live: bool) -> RunSettings:
     return RunSettings(
         max_examples=examples,
         seed=config.getoption("--contract-seed"),
+        coverage=budget is None or budget > 0,
         coverage_budget=12 if budget is None else budget,
     )
 
@@ -191,6 +199,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     settings = _settings(config, live)
     target.budget = CoverageBudget(settings.coverage_budget)
     document = load_contract_document(label, links=LINKS)
+    if config.getoption("--operations"):
+        select_operations(document, config.getoption("--operations"))
     recorder = Recorder(secrets=target.secrets)
     state.update(
         target=target,

@@ -8,13 +8,12 @@ import pytest
 from issuetrak._contract.report import Recorder
 from issuetrak._contract.runner import Target
 from issuetrak._contract.searchprobe import probe_search, search_operations
-from issuetrak.spec import default_label, load_document
+from issuetrak._contract.session import current
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "search_path" in metafunc.fixturenames:
-        label = metafunc.config.getoption("--spec-label") or default_label()
-        paths = search_operations(load_document(label))
+        paths = search_operations(current()["document"])
         metafunc.parametrize("search_path", paths, ids=[f"POST {p}" for p in paths])
 
 

@@ -215,3 +215,11 @@ def ignores_a_criterion(app: App) -> App:
         return headers, json.dumps(data).encode()
 
     return Rewriter(app, "POST", r"/api/v2/Causes/Search", request=rewrite)
+
+
+def no_trace_id_site(label: str | None = None) -> tuple[App, str]:
+    """``--app`` factory: the mock with GET /Causes answering without a traceId."""
+    import issuetrak_mock
+
+    app = issuetrak_mock.create_app(label, seed=0, rate_limits=None)
+    return no_trace_id(app), app.state.tokens["admin"]

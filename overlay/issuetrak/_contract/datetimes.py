@@ -34,7 +34,7 @@ def is_rfc3339_date_time(value: str) -> bool:
 
 
 def _is_offsetless_date_time(value: str) -> bool:
-    match = _NO_OFFSET.match(value)
+    match = _NO_OFFSET.fullmatch(value)
     if match is None:
         return False
     try:

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from issuetrak.spec import SpecError, apply_overrides, load_document
+from issuetrak.spec import HTTP_METHODS, SpecError, apply_overrides, load_document
 
 __all__ = [
     "PROBLEM_JSON",
@@ -163,6 +163,37 @@ def state_page_number_minimum(document: dict[str, Any]) -> int:
         if isinstance(schema, dict):
             fix(schema.get("properties", {}).get("pageNumber"))
     return changed
+
+
+def select_operations(document: dict[str, Any], patterns: list[str]) -> int:
+    """Keep only operations whose ``"METHOD /path"`` matches one of ``patterns`` (regular
+    expressions, searched case-insensitively); links to removed operations go too.
+    Returns how many operations remain."""
+    import re
+
+    compiled = [re.compile(pattern, re.IGNORECASE) for pattern in patterns]
+    kept: set[str] = set()
+    for path, item in list(document.get("paths", {}).items()):
+        for method in [m for m in item if m in HTTP_METHODS]:
+            label = f"{method.upper()} {path}"
+            if any(c.search(label) for c in compiled):
+                kept.add(str(item[method].get("operationId", label)))
+            else:
+                del item[method]
+        if not any(m in HTTP_METHODS for m in item):
+            del document["paths"][path]
+    for item in document.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            for response in operation.get("responses", {}).values():
+                links = response.get("links") if isinstance(response, dict) else None
+                if isinstance(links, dict):
+                    for name in [
+                        n for n, link in links.items() if link.get("operationId") not in kept
+                    ]:
+                        del links[name]
+    return len(kept)
 
 
 def load_contract_document(

@@ -84,7 +84,7 @@ class RunSettings:
     stateful_examples: int = 12
     seed: int | None = 0
     mode: str = "all"  # positive, negative or all
-    coverage_budget: int = 12  # coverage-phase cases sent per operation and mode; 0 = all of them
+    coverage_budget: int = 12  # coverage-phase cases sent per operation and mode (0: phase off)
 
 
 class CoverageBudget:
@@ -94,7 +94,8 @@ class CoverageBudget:
     body field: about 39,000 cases for Issuetrak's 127 operations (8,700 for ``POST /Issues/Search``
     alone). Sending them all takes far longer than a CI job should, so the run sends the first
     ``limit`` of each operation and mode, in schemathesis's own deterministic order (content-type
-    probes first), and counts the rest as skipped. ``limit=0`` sends everything.
+    probes first), and counts the rest as skipped. ``limit=0`` means no limit here; the run turns
+    the whole phase off instead (:attr:`RunSettings.coverage` false), which also saves generating it.
     """
 
     def __init__(self, limit: int) -> None:
