@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import httpx
 from issuetrak._contract.report import trace_id_of
+from issuetrak._exceptions import APIConnectionError, APITimeoutError
 
 __all__ = [
     "EXIT_CLEAN",
@@ -42,9 +43,9 @@ def preflight(client: httpx.Client, base_url: str, token_header: str) -> None:
     url = base_url.rstrip("/") + PROBE_PATH
     try:
         response = client.get(url, headers={"X-Api-Key": token_header})
-    except httpx.TimeoutException as exc:
+    except (httpx.TimeoutException, APITimeoutError) as exc:
         raise PreflightError(f"cannot reach {base_url}: timed out ({exc})") from exc
-    except httpx.TransportError as exc:
+    except (httpx.TransportError, APIConnectionError) as exc:
         raise PreflightError(f"cannot reach {base_url}: {exc}") from exc
     if response.status_code == 401:
         raise PreflightError(
@@ -68,7 +69,7 @@ def preflight(client: httpx.Client, base_url: str, token_header: str) -> None:
         answer = client.get(
             probe, headers={"X-Api-Key": token_header}, params={"PageNumber": 1, "PageSize": 1}
         )
-    except httpx.TransportError as exc:
+    except (httpx.TransportError, APIConnectionError) as exc:
         raise PreflightError(f"cannot reach {base_url}: {exc}") from exc
     if answer.status_code == 401:
         raise PreflightError(

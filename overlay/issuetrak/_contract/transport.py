@@ -24,6 +24,7 @@ import httpx
 import requests
 import requests.adapters
 import urllib3
+from issuetrak._exceptions import APIConnectionError, APITimeoutError
 from requests.structures import CaseInsensitiveDict
 from urllib3 import HTTPHeaderDict
 
@@ -158,9 +159,9 @@ class HttpxAdapter(requests.adapters.BaseAdapter):
         started = time.perf_counter()
         try:
             answer = self.client.send(outgoing)
-        except httpx.TimeoutException as exc:
+        except (httpx.TimeoutException, APITimeoutError) as exc:
             raise requests.exceptions.Timeout(str(exc), request=request) from exc
-        except httpx.TransportError as exc:
+        except (httpx.TransportError, APIConnectionError) as exc:
             raise requests.exceptions.ConnectionError(str(exc), request=request) from exc
         return self._to_requests(request, answer, time.perf_counter() - started)
 
