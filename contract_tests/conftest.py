@@ -303,3 +303,17 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             terminalreporter.write_line(f"  {record.operation}: {record.check}: {record.title}")
     if "report" in state:
         terminalreporter.write_line(f"report: {state['report']}")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give each schemathesis test the node id ``...::test_operation_conforms[GET /Users]``.
+
+    schemathesis 4.32 names its per-operation items correctly but, under pytest 9, they all share
+    the function's bare node id; JUnit XML and ``-k``/node-id selection need them distinct.
+    """
+    for item in items:
+        label = getattr(item, "operation_label", None)
+        node_id = getattr(item, "_id", None)
+        parent_id = getattr(item.parent, "_id", None)
+        if label and node_id is not None and parent_id is not None and "[" not in str(node_id):
+            item._id = parent_id.child(item.name)

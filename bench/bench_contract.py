@@ -1,0 +1,125 @@
+"""Contract-suite throughput: test cases per second in-process vs over loopback, side by side.
+
+    python bench/bench_contract.py [--quick]
+
+Drives the same operations with the same generated cases (same seed) through the suite's own
+machinery (schemathesis case -> checks -> requests -> httpx -> the SDK's retry loop) against the
+mock twice: in-process (``InProcessTransport``, no sockets) and served by uvicorn on 127.0.0.1.
+Client and server rate limits are off in both, so the ratio is the cost of the network path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from issuetrak._contract.classify import WritePolicy
+from issuetrak._contract.document import load_contract_document
+from issuetrak._contract.report import Recorder
+from issuetrak._contract.runner import RunSettings, build_schema, collect_failures, open_target
+from schemathesis import GenerationMode
+
+ROOT = Path(__file__).resolve().parents[1]
+OPERATIONS = [
+    ("GET", "/Users"),
+    ("GET", "/Priorities/{iid}"),
+    ("POST", "/Causes/Search"),
+    ("POST", "/Users/Search"),
+    ("POST", "/Causes"),
+    ("PUT", "/Causes/{iid}"),
+    ("POST", "/Issues/Search"),
+    ("GET", "/Organizations"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _run(
+    document: dict[str, Any], examples: int, *, app: Any = None, site: str | None = None, token: str
+) -> tuple[int, float]:
+    target = open_target(
+        app=app, site=site, token=token, policy=WritePolicy(True, True), rate_limits=None
+    )
+    recorder = Recorder(secrets=target.secrets)
+    schema = build_schema(document, target, RunSettings(), recorder)
+    started = time.perf_counter()
+    collect_failures(
+        schema,
+        target,
+        recorder,
+        OPERATIONS,
+        max_examples=examples,
+        modes=(GenerationMode.POSITIVE, GenerationMode.NEGATIVE),
+        path_parameters={"iid": 1},
+    )
+    elapsed = time.perf_counter() - started
+    target.close()
+    return sum(recorder.operations.values()), elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer cases (well under a minute)")
+    options = parser.parse_args(argv)
+    examples = 10 if options.quick else 40
+
+    import issuetrak_mock
+
+    document = load_contract_document(links=ROOT / "contract_tests" / "links.json")
+
+    served = issuetrak_mock.create_app(seed=0, rate_limits=None)
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(served, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    site = f"http://127.0.0.1:{port}"
+    # The first pass warms hypothesis's strategy and schemathesis's validator caches, which both
+    # measured runs share; then the two paths alternate and each keeps its best round.
+    best: dict[str, tuple[int, float]] = {}
+    try:
+        _run(document, 2, site=site, token=served.state.tokens["admin"])
+        for _ in range(2 if options.quick else 3):
+            app = issuetrak_mock.create_app(seed=0, rate_limits=None)
+            for name, result in (
+                ("in-process", _run(document, examples, app=app, token=app.state.tokens["admin"])),
+                (
+                    "loopback",
+                    _run(document, examples, site=site, token=served.state.tokens["admin"]),
+                ),
+            ):
+                if name not in best or result[0] / result[1] > best[name][0] / best[name][1]:
+                    best[name] = result
+    finally:
+        server.should_exit = True
+        thread.join(5)
+    (in_cases, in_time), (net_cases, net_time) = best["in-process"], best["loopback"]
+
+    in_rate, net_rate = in_cases / in_time, net_cases / net_time
+    print(
+        f"operations: {len(OPERATIONS)}, max_examples {examples} per operation and mode (positive, negative)"
+    )
+    print(f"in-process : {in_cases:5d} test cases in {in_time:6.2f} s = {in_rate:8.1f} cases/s")
+    print(
+        f"loopback   : {net_cases:5d} test cases in {net_time:6.2f} s = {net_rate:8.1f} cases/s (uvicorn, 127.0.0.1)"
+    )
+    print(f"ratio in-process / loopback: {in_rate / net_rate:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
