@@ -204,6 +204,10 @@ def assert_nothing_written(project: Project) -> None:
         ("example.issuetrak.com", "is not an http(s) URL"),
         ("https://", "is not an http(s) URL"),
         ("http://example.com", "uses plain http"),
+        ("https://[::1", "Invalid IPv6 URL"),
+        ("https://[::1/spec.json", "Invalid IPv6 URL"),
+        ("https://example.com:99999", "Port out of range"),
+        ("https://exa mple.com", "characters a host name cannot have"),
     ],
 )
 def test_bad_url(

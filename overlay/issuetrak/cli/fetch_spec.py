@@ -91,6 +91,10 @@ class Fetched:
 # --- URLs and HTTP ---------------------------------------------------------------------------
 
 
+# a DNS name, an IPv4 address or an IPv6 address (urlsplit strips the brackets); IDNs as typed
+_HOST = re.compile(r"[\w.-]+|[0-9A-Fa-f:.]+(%\w+)?")
+
+
 def _is_loopback(host: str) -> bool:
     if host.lower() == "localhost":
         return True
@@ -102,12 +106,19 @@ def _is_loopback(host: str) -> bool:
 
 def check_url(url: str) -> str:
     """``url`` if it is an https URL (or http to a loopback address); FetchError otherwise."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchError(
-            f"{url!r} is not an http(s) URL with a host; write it like https://yoursite.issuetrak.com"
-        )
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    usage = (
+        f"{url!r} is not an http(s) URL with a host; write it like https://yoursite.issuetrak.com"
+    )
+    try:
+        parts = urlsplit(url.strip())
+        hostname, _ = parts.hostname, parts.port  # .port raises on a bad or out-of-range port
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        raise FetchError(f"{usage} ({exc})") from None
+    if parts.scheme not in ("http", "https") or not hostname:
+        raise FetchError(usage)
+    if not _HOST.fullmatch(hostname):
+        raise FetchError(f"{usage} (the host {hostname!r} has characters a host name cannot have)")
+    if parts.scheme == "http" and not _is_loopback(hostname):
         raise FetchError(
             f"{url} uses plain http; Issuetrak sites are served over https (http is accepted only for 127.0.0.1/localhost)"
         )
@@ -254,6 +265,7 @@ def from_url(url: str, token: str | None, timeout: float) -> Fetched:
 
 def from_site(site: str, token: str | None, timeout: float) -> Fetched:
     """Try the usual locations; the first OpenAPI document wins. Connection failures stop at once."""
+    site = check_url(site)
     if urlsplit(site).path.lower().endswith((".json", ".yaml", ".yml")):
         return from_url(site, token, timeout)  # the document's own URL was given as the site
     tried: list[str] = []
