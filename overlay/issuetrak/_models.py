@@ -122,6 +122,9 @@ def field_type_names(cls: type, field: str) -> tuple[str, ...]:
 @functools.cache
 def resolve_model(name: str) -> type:
     """Import one generated model or enum class by name, without importing the whole package."""
+    from ._lazy_models import install
+
+    install()  # import this model's module, not the package's all-models __init__
     found: object = None
     # The generator appends "_" to module names that are Python keywords (class_.py).
     for module_name in (snake(name), snake(name) + "_"):

@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import io
+import json
 import re
 import subprocess
 import sys
@@ -208,3 +209,46 @@ def test_methods_carry_their_facade_name_and_the_operations_documentation(
     method = client.users.list
     assert method.__qualname__ == "users.list"
     assert method.__doc__ == get_users.sync_detailed.__doc__
+
+
+def test_the_first_facade_call_imports_only_the_models_it_needs(doc: dict[str, Any]) -> None:
+    record = sample(doc, {"$ref": "#/components/schemas/Priority"}) | {"name": "High"}
+    reply = json.dumps({"traceId": "t", "values": record})
+    code = (
+        "import json, sys, httpx, issuetrak\n"
+        f"reply = json.loads({reply!r})\n"
+        "c = issuetrak.Issuetrak('https://s.example', token='t', rate_limits=None,\n"
+        "    transport=httpx.MockTransport(lambda r: httpx.Response(200, json=reply)))\n"
+        "print(c.priorities.get(3).name)\n"
+        "loaded = sum(n.startswith('issuetrak_client.models.') for n in sys.modules)\n"
+        "import pkgutil, issuetrak_client.models as m\n"
+        "print(loaded, len(list(pkgutil.iter_modules(m.__path__))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    name, counts = out.stdout.split("\n")[:2]
+    loaded, every = map(int, counts.split())
+    assert name == "High"
+    assert 0 < loaded < every / 10
+
+
+def test_names_imported_from_the_models_package_still_resolve_one_module_at_a_time() -> None:
+    code = (
+        "import sys, issuetrak\n"
+        "issuetrak.Issuetrak  # loads the client; the facade installs the lazy models package\n"
+        "from issuetrak import _lazy_models\n"
+        "_lazy_models.install()\n"
+        "from issuetrak_client.models import User, UserFilter\n"
+        "import issuetrak_client.models as m\n"
+        "print(User.__module__, UserFilter.__name__, 'Priority' in dir(m), len(m.__all__))\n"
+        "print(sum(n.startswith('issuetrak_client.models.') for n in sys.modules) < 30)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    first, few = out.stdout.split("\n")[:2]
+    module, filter_name, has_priority, count = first.split()
+    assert (module, filter_name, has_priority) == (
+        "issuetrak_client.models.user",
+        "UserFilter",
+        "True",
+    )
+    assert int(count) > 300
+    assert few == "True"
