@@ -23,6 +23,8 @@ BASE_URL_ENV = "ISSUETRAK_BASE_URL"
 TOKEN_ENV = "ISSUETRAK_TOKEN"
 API_PATH = "/api/v2"
 _OTHER_VERSION = re.compile(r"/api/v(\d+)$", re.IGNORECASE)
+# URL.raw_host: a DNS name (IDNs in punycode), IPv4, or IPv6 without its brackets
+_HOST = re.compile(r"[A-Za-z0-9_.-]+|[0-9A-Fa-f:.]+")
 
 
 def is_loopback(host: str) -> bool:
@@ -59,6 +61,15 @@ def resolve_base_url(base_url: str | None, *, allow_insecure_http: bool = False)
         raise ConfigurationError(f"base URL must be http(s)://<host>[/path], got {text!r}")
     if url.query or url.fragment:
         raise ConfigurationError(f"base URL must not have a query or fragment, got {text!r}")
+    if url.userinfo:
+        # it would show up in reprs and logs; Issuetrak authenticates by token only
+        raise ConfigurationError(
+            "base URL must not contain a user name or password; pass the API token as token=..."
+        )
+    if not _HOST.fullmatch(url.raw_host.decode("ascii", "replace")):
+        raise ConfigurationError(f"base URL host {url.host!r} is not a valid host name")
+    if url.port is not None and not 0 < url.port < 65536:
+        raise ConfigurationError(f"base URL port {url.port} is out of range (1-65535)")
     if url.scheme == "http" and not allow_insecure_http and not is_loopback(url.host):
         raise ConfigurationError(
             f"refusing plain http:// to {url.host}: the API token would travel unencrypted. "
@@ -69,6 +80,13 @@ def resolve_base_url(base_url: str | None, *, allow_insecure_http: bool = False)
     if other and other.group(1) != "2":
         raise ConfigurationError(
             f"base URL points at API v{other.group(1)}; this client speaks API v2 ({API_PATH})"
+        )
+    inside = path.lower().find(API_PATH + "/")
+    if inside >= 0:
+        raise ConfigurationError(
+            f"base URL {text!r} goes past the API root; use "
+            f"{str(url.copy_with(path=path[: inside + len(API_PATH)]))!r} "
+            "and pass the rest as the request path"
         )
     if not path.lower().endswith(API_PATH):
         path += API_PATH

@@ -166,9 +166,23 @@ class NotFoundError(APIStatusError):
 
 
 class RateLimitError(APIStatusError):
-    """429: a server rate-limit window was full. ``retry_after`` is the server's hint in seconds."""
+    """429: a server rate-limit window was full. ``retry_after`` is the server's hint in seconds
+    (from ``Retry-After``, seconds or an HTTP date), or ``None`` when it gave none."""
 
-    retry_after: float | None = None
+    def __init__(self, *, retry_after: float | None = None, **fields: Any) -> None:
+        self.retry_after = retry_after  # before the message is formatted: it mentions it
+        super().__init__(**fields)
+
+    def _format(self) -> str:
+        if self.messages:
+            return super()._format()
+        hint = "rate limit exceeded" + (
+            f"; the server asks to retry after {self.retry_after:g} s"
+            if self.retry_after is not None
+            else ""
+        )
+        text = f"{self.status_code} Too Many Requests on {self.method} {self.path}: {hint}"
+        return text + (f" (trace {self.trace_id})" if self.trace_id else "")
 
 
 class InternalServerError(APIStatusError):
@@ -271,6 +285,14 @@ def make_status_error(
     cls = _BY_STATUS.get(response.status_code)
     if cls is None:
         cls = InternalServerError if response.status_code >= 500 else APIStatusError
+    extra: dict[str, Any] = {}
+    if cls is RateLimitError:
+        # the retry loop parsed it against its (injectable) wall clock; else parse it now
+        extra["retry_after"] = (
+            meta["retry_after"]
+            if "retry_after" in meta
+            else parse_retry_after_seconds(response.headers.get("retry-after"))
+        )
     error = cls(
         status_code=response.status_code,
         method=request.method,
@@ -283,7 +305,6 @@ def make_status_error(
         headers=response.headers,
         request_headers=redact_headers(sent_headers),
         request_id=response.headers.get("request-id") or response.headers.get("x-request-id"),
+        **extra,
     )
-    if isinstance(error, RateLimitError):
-        error.retry_after = parse_retry_after_seconds(response.headers.get("retry-after"))
     return error

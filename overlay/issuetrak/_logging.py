@@ -7,7 +7,9 @@ the URL path (no query string, no headers) and numbers.
 
 ``ISSUETRAK_LOG=debug`` or ``ISSUETRAK_LOG=info`` attaches a stderr handler at that level the
 first time a client is created (unless the logger already has a handler), so a user can see the
-traffic without touching ``logging`` configuration.
+traffic without touching ``logging`` configuration; any other value is reported with a warning.
+A client-side rate-limit wait of 30 s or more is logged as a WARNING, which Python shows on stderr
+even when logging was never configured.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import warnings
 
 __all__ = ["LOG_ENV", "logger", "setup_logging"]
 
@@ -30,9 +33,16 @@ def setup_logging(value: str | None = None) -> None:
     global _configured
     if _configured:
         return
-    setting = (os.environ.get(LOG_ENV) if value is None else value) or ""
-    level = _LEVELS.get(setting.strip().lower())
+    setting = ((os.environ.get(LOG_ENV) if value is None else value) or "").strip()
+    level = _LEVELS.get(setting.lower())
     if level is None:
+        if setting:  # a typo must not look like "nothing to log"
+            _configured = True
+            warnings.warn(
+                f"{LOG_ENV}={setting!r} is not one of {', '.join(_LEVELS)}; "
+                "the issuetrak logger is left as it is",
+                stacklevel=3,
+            )
         return
     _configured = True
     logger.setLevel(level)

@@ -30,7 +30,6 @@ import math
 import os
 import threading
 import time
-import weakref
 from bisect import bisect_right, insort
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -248,11 +247,14 @@ class RateLimiter:
         *,
         sleep: Callable[[float], None] = time.sleep,
         max_wait: float = math.inf,
+        on_wait: Callable[[float], None] | None = None,
     ) -> float | None:
         """Reserve and sleep until the grant; returns the wait, or ``None`` (nothing reserved)
-        when it would exceed ``max_wait``."""
+        when it would exceed ``max_wait``. ``on_wait(seconds)`` is called before a sleep."""
         wait = self.reserve(is_write, self._clock(), max_wait=max_wait)
         if wait:
+            if on_wait is not None:
+                on_wait(wait)
             sleep(wait)
         return wait
 
@@ -262,10 +264,13 @@ class RateLimiter:
         *,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         max_wait: float = math.inf,
+        on_wait: Callable[[float], None] | None = None,
     ) -> float | None:
         """The async form of :meth:`acquire` (default sleep: ``anyio.sleep``)."""
         wait = self.reserve(is_write, self._clock(), max_wait=max_wait)
         if wait:
+            if on_wait is not None:
+                on_wait(wait)
             if sleep is None:
                 import anyio
 
@@ -278,9 +283,10 @@ class RateLimiter:
 # -- one budget per (site, token) --------------------------------------------------------------
 
 _SALT = os.urandom(16)  # keys are HMACs of the token, never the token itself
-_registry: weakref.WeakValueDictionary[tuple[str, str, RateLimits], RateLimiter] = (
-    weakref.WeakValueDictionary()
-)
+# Strong references on purpose: the server keeps counting after a client is gone, so a client
+# made later in the same process (a script that builds one per task) must see what earlier
+# ones spent. A limiter holds at most the grants of its longest window, so this stays small.
+_registry: dict[tuple[str, str, RateLimits], RateLimiter] = {}
 _registry_lock = threading.Lock()
 
 
@@ -295,7 +301,8 @@ def shared_limiter(
     """The limiter shared by every client of this process for ``site`` + ``token`` + ``limits``.
 
     Issuetrak counts per token, so clients made with ``with_options`` and sync/async clients for
-    the same site draw from one budget. It lives as long as some client holds it.
+    the same site draw from one budget. It lives as long as the process: a client created after
+    another one was closed still waits for what that one spent.
     """
     key = (site.rstrip("/").lower(), token_fingerprint(token), limits)
     with _registry_lock:

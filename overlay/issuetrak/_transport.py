@@ -26,11 +26,12 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import httpx
 
-from ._exceptions import APIConnectionError, APITimeoutError, relative_path
+from ._exceptions import APIConnectionError, APITimeoutError, redact_headers, relative_path
 from ._logging import logger
 from ._ratelimit import RateLimiter
 from ._retry import (
@@ -47,6 +48,8 @@ from ._retry import (
 __all__ = ["EXTENSION", "AsyncRetryTransport", "RetryTransport", "Runtime"]
 
 EXTENSION = "issuetrak"
+LONG_LIMITER_WAIT = 30.0
+"""Seconds; a client-side rate-limit wait at least this long is logged as a WARNING."""
 
 
 async def _anyio_sleep(seconds: float) -> None:
@@ -136,15 +139,28 @@ class _Core:
         clone.extensions = extensions
         return clone
 
-    def note_limiter_wait(self, call: _Call, wait: float | None) -> None:
-        if wait:
-            logger.debug(
-                "rate limit: %s %s waited %.3f s for a free slot (%s)",
+    def note_limiter_wait(self, call: _Call, wait: float) -> None:
+        """Log a client-side rate-limit wait before it is slept."""
+        if wait >= LONG_LIMITER_WAIT:
+            # a stall this long surprises people (a full 1 h or 12 h window, or a server-asked
+            # pause): say so even when nobody configured logging (WARNING reaches stderr)
+            assert self.limiter is not None
+            logger.warning(
+                "rate limit: %s %s waits %.0f s for a free slot in %r; pass rate_limits=... "
+                "if your site's limits are higher",
                 call.request.method,
                 call.path,
                 wait,
-                "write" if call.write else "read",
+                self.limiter,
             )
+            return
+        logger.debug(
+            "rate limit: %s %s waits %.3f s for a free slot (%s)",
+            call.request.method,
+            call.path,
+            wait,
+            "write" if call.write else "read",
+        )
 
     def remaining(self, call: _Call) -> float:
         return call.deadline_at - self.runtime.clock()
@@ -154,11 +170,11 @@ class _Core:
         name = type(exc).__name__
         if call.kind is RequestKind.UNSAFE and not never_sent(exc):
             logger.debug(
-                "not retrying %s %s after %s: a %s request may have reached the server",
+                "not retrying %s %s after %s: it may have reached the server, and sending a "
+                "create, PATCH or upload twice could apply it twice",
                 call.request.method,
                 call.path,
                 name,
-                call.kind.value,
             )
             return None
         return self._backoff_or_none(call, None, name)
@@ -171,6 +187,7 @@ class _Core:
             retry_after = parse_retry_after(
                 response.headers.get("retry-after"), now=self.runtime.wall_clock()
             )
+            call.extra["retry_after"] = retry_after  # for RateLimitError, if this is the last
             if self.limiter is not None:
                 self.limiter.on_rate_limited(retry_after, self.runtime.clock())
                 logger.debug(
@@ -183,7 +200,7 @@ class _Core:
             return None
         if call.kind is RequestKind.UNSAFE:
             logger.debug(
-                "not retrying %s %s after %d: an unsafe request may have been processed",
+                "not retrying %s %s after %d: a create, PATCH or upload may have been processed",
                 call.request.method,
                 call.path,
                 status,
@@ -242,13 +259,17 @@ class _Core:
         return wait
 
     def finish(self, call: _Call, sent: httpx.Request, response: httpx.Response) -> httpx.Response:
-        response.extensions[EXTENSION] = {
+        meta: dict[str, Any] = {
             "attempts": call.attempt,
             "elapsed": self.runtime.clock() - call.started,
             "path": call.path,
-            # what really went out on the last attempt, credentials redacted; kept lazily
-            "sent_headers": sent.headers,
+            **call.extra,
         }
+        if not response.is_success:
+            # what really went out on the last attempt, for the error; redacted here because
+            # response.extensions is in the caller's hands
+            meta["sent_headers"] = redact_headers(sent.headers)
+        response.extensions[EXTENSION] = meta
         return response
 
     def fail(self, call: _Call, exc: httpx.TransportError) -> APIConnectionError:
@@ -332,7 +353,9 @@ class RetryTransport(httpx.BaseTransport):
         call = core.start(request)
         sleep = core.runtime.sleep
         if core.limiter is not None:
-            core.note_limiter_wait(call, core.limiter.acquire(call.write, sleep=sleep))
+            core.limiter.acquire(
+                call.write, sleep=sleep, on_wait=partial(core.note_limiter_wait, call)
+            )
         core.begin_attempts(call)
         while True:
             attempt_request = core.prepare(call)
@@ -351,7 +374,13 @@ class RetryTransport(httpx.BaseTransport):
             if wait > 0:
                 sleep(wait)
             if core.limiter is not None and (
-                core.limiter.acquire(call.write, sleep=sleep, max_wait=core.remaining(call)) is None
+                core.limiter.acquire(
+                    call.write,
+                    sleep=sleep,
+                    max_wait=core.remaining(call),
+                    on_wait=partial(core.note_limiter_wait, call),
+                )
+                is None
             ):
                 raise core.limiter_timeout(call)
 
@@ -404,7 +433,9 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         call = core.start(request)
         sleep = core.runtime.async_sleep
         if core.limiter is not None:
-            core.note_limiter_wait(call, await core.limiter.acquire_async(call.write, sleep=sleep))
+            await core.limiter.acquire_async(
+                call.write, sleep=sleep, on_wait=partial(core.note_limiter_wait, call)
+            )
         core.begin_attempts(call)
         while True:
             attempt_request = core.prepare(call)
@@ -424,7 +455,10 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
                 await sleep(wait)
             if core.limiter is not None and (
                 await core.limiter.acquire_async(
-                    call.write, sleep=sleep, max_wait=core.remaining(call)
+                    call.write,
+                    sleep=sleep,
+                    max_wait=core.remaining(call),
+                    on_wait=partial(core.note_limiter_wait, call),
                 )
                 is None
             ):

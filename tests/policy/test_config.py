@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 from issuetrak import AsyncIssuetrak, ConfigurationError, Issuetrak
@@ -94,3 +96,43 @@ def test_context_managers_close_the_pool(unique_token: str) -> None:
     with Issuetrak("https://x.test", token=unique_token) as client:
         pass
     assert client._http.is_closed
+
+
+@pytest.mark.parametrize(
+    ("given", "fragment"),
+    [
+        ("https://exa mple.com", "is not a valid host name"),
+        ("https://example.com:99999", "out of range"),
+        ("https://[::1", "invalid base URL"),
+        ("https://user:secret@example.com", "must not contain a user name or password"),
+        (
+            "https://example.com/api/v2/Users/5",
+            "goes past the API root; use 'https://example.com/api/v2'",
+        ),
+    ],
+)
+def test_malformed_base_url_is_refused_naming_the_problem(given: str, fragment: str) -> None:
+    with pytest.raises(ConfigurationError, match=re.escape(fragment)) as info:
+        Issuetrak(given, token=TOKEN)
+    assert "secret" not in str(info.value)
+
+
+def test_internationalised_host_is_accepted_in_its_ascii_form() -> None:
+    with Issuetrak("https://bücher.example", token=TOKEN, rate_limits=None) as client:
+        assert str(client.base_url) == "https://xn--bcher-kva.example/api/v2"
+
+
+def test_recorded_request_of_a_successful_call_has_no_token() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"traceId": "t"})
+
+    with Issuetrak(
+        "https://x.test", token=TOKEN, transport=httpx.MockTransport(handler), rate_limits=None
+    ) as client:
+        response = client.request("GET", "/Users")
+    assert seen[0].headers["X-Api-Key"] == TOKEN  # sent on the wire
+    assert "X-Api-Key" not in response.request.headers  # but not kept on what the caller gets
+    assert TOKEN not in repr(response.request.headers) + repr(response.extensions)

@@ -151,3 +151,29 @@ async def test_async_generated_calls_raise_typed_errors(fake_time, scripted, api
     ) as client:
         with pytest.raises(PermissionDeniedError, match="no access"):
             await get_user.asyncio_detailed(2, client=client._api)
+
+
+def test_rate_limit_error_without_a_body_says_when_to_come_back() -> None:
+    error = make_status_error(_response(429, headers={"Retry-After": "30"}), api_base_path=API)
+    assert str(error) == (
+        "429 Too Many Requests on POST /Users: rate limit exceeded; "
+        "the server asks to retry after 30 s"
+    )
+    bare = make_status_error(_response(429), api_base_path=API)
+    assert str(bare) == "429 Too Many Requests on POST /Users: rate limit exceeded"
+    assert bare.retry_after is None
+
+
+def test_rate_limit_error_http_date_is_measured_on_the_clients_wall_clock(
+    make_client, scripted, fake_time
+) -> None:
+    import email.utils
+
+    from .conftest import WALL_EPOCH
+
+    when = email.utils.formatdate(WALL_EPOCH + 3600, usegmt=True)  # beyond the retry cap
+    script = scripted(("POST", f"{API}/Notes", httpx.Response(429, headers={"Retry-After": when})))
+    with pytest.raises(RateLimitError) as info:
+        make_client(script).request("POST", "/Notes", json={})
+    assert info.value.retry_after == pytest.approx(3600.0)
+    assert "retry after 3600 s" in str(info.value)

@@ -100,7 +100,7 @@ def test_rate_limit_waits_are_logged_at_debug(make_client, scripted, fake_time, 
     with caplog.at_level(logging.DEBUG, logger="issuetrak"):
         client.request("GET", "/Users")
         client.request("GET", "/Users")
-    assert "rate limit: GET /Users waited 1.000 s for a free slot (read)" in caplog.text
+    assert "rate limit: GET /Users waits 1.000 s for a free slot (read)" in caplog.text
 
 
 def test_chained_transport_error_does_not_hold_the_signed_request(make_client, scripted) -> None:
@@ -113,3 +113,32 @@ def test_chained_transport_error_does_not_hold_the_signed_request(make_client, s
     assert isinstance(cause, httpx.RemoteProtocolError)
     assert "X-Api-Key" not in cause.request.headers
     assert TOKEN not in str(info.value)
+
+
+def test_unknown_issuetrak_log_value_is_reported_not_ignored(monkeypatch) -> None:
+    logger = logging.getLogger("issuetrak")
+    monkeypatch.setattr(_logging, "_configured", False)
+    monkeypatch.setattr(logger, "handlers", [])
+    monkeypatch.setenv("ISSUETRAK_LOG", "verbose")
+    with pytest.warns(UserWarning, match=r"ISSUETRAK_LOG='verbose' is not one of debug, info"):
+        _logging.setup_logging()
+    assert logger.handlers == []
+
+
+def test_issuetrak_log_info_logs_requests_but_not_retry_decisions(
+    monkeypatch, capsys, make_client, scripted
+) -> None:
+    logger = logging.getLogger("issuetrak")
+    monkeypatch.setattr(_logging, "_configured", False)
+    monkeypatch.setattr(logger, "handlers", [])
+    monkeypatch.setattr(logger, "level", logger.level)
+    monkeypatch.setenv("ISSUETRAK_LOG", "INFO")
+    script = scripted(
+        ("GET", f"{API}/Users/4", httpx.Response(503)),
+        ("GET", f"{API}/Users/4", httpx.Response(200, json={"traceId": "0HM:0002"})),
+    )
+    make_client(script).request("GET", "/Users/4")
+    err = capsys.readouterr().err
+    assert "INFO issuetrak: GET /Users/4 -> 200 OK in " in err
+    assert "(attempt 2, trace 0HM:0002)" in err
+    assert "retrying" not in err and TOKEN not in err

@@ -229,3 +229,51 @@ async def test_concurrent_tasks_sharing_a_limiter_never_overrun_a_window() -> No
             group.start_soon(worker, i % 3 == 0)
     assert len(grants) == 120
     assert window_counts_ok(grants, SMALL.windows)
+
+
+def test_a_client_made_after_another_was_dropped_still_sees_what_it_spent(
+    fake_time, unique_token
+) -> None:
+    import gc
+
+    limits = RateLimits([Window(2, 1.0)])
+    common = {"token": unique_token, "rate_limits": limits, "_runtime": fake_time.runtime()}
+    first = Issuetrak("https://gone.example", transport=httpx.MockTransport(_ok), **common)
+    first.request("GET", "/Users")
+    first.request("GET", "/Users")
+    first.close()
+    del first
+    gc.collect()  # the server still counts those two requests
+    with Issuetrak("https://gone.example", transport=httpx.MockTransport(_ok), **common) as later:
+        later.request("GET", "/Users")
+    assert fake_time.sleeps == [1.0]
+
+
+def test_a_long_wait_is_announced_as_a_warning_before_it_is_slept(
+    make_client, scripted, fake_time, caplog
+) -> None:
+    import logging
+
+    limiter = RateLimiter(RateLimits([Window(1, 3600.0)]), clock=fake_time.clock)
+    ok = httpx.Response(200, json={"traceId": "t"})
+    announced_at: list[float] = []
+
+    class AtWarning(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            announced_at.append(fake_time.now)
+
+    handler = AtWarning(logging.WARNING)
+    logging.getLogger("issuetrak").addHandler(handler)
+    try:
+        client = make_client(
+            scripted(("GET", "/api/v2/Users", ok), ("GET", "/api/v2/Users", ok)),
+            rate_limits=limiter,
+        )
+        client.request("GET", "/Users")
+        client.request("GET", "/Users")
+    finally:
+        logging.getLogger("issuetrak").removeHandler(handler)
+    assert announced_at == [0.0]  # before the hour was slept, not after
+    assert fake_time.sleeps == [3600.0]
+    warning = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert "GET /Users waits 3600 s for a free slot in RateLimiter(1/3600s)" in warning[0].message
