@@ -94,7 +94,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--coverage-budget",
         type=int,
         default=None,
-        help="coverage-phase cases per operation and mode (mock default 12, live default 0; 0 turns the phase off)",
+        help="coverage-phase cases per operation and mode (mock default 20, live default 0; 0 turns the phase off)",
     )
     group.addoption(
         "--no-rate-limit",
@@ -145,7 +145,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def _settings(config: pytest.Config, live: bool) -> RunSettings:
     examples = config.getoption("--max-examples")
     if examples is None:
-        examples = 2 if live else 6
+        examples = 2 if live else 10
     budget = config.getoption("--coverage-budget")
     if live:
         # Issuetrak allows 100 requests per 10 minutes: a live run samples, it does not sweep
@@ -160,7 +160,7 @@ def _settings(config: pytest.Config, live: bool) -> RunSettings:
         max_examples=examples,
         seed=config.getoption("--contract-seed"),
         coverage=budget is None or budget > 0,
-        coverage_budget=12 if budget is None else budget,
+        coverage_budget=RunSettings.coverage_budget if budget is None else budget,
     )
 
 

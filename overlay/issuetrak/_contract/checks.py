@@ -1,6 +1,7 @@
 """Issuetrak's own response rules, as schemathesis checks.
 
-Each check is a plain function ``(ctx, response, case)`` registered with ``@schemathesis.check``;
+Each check is a plain function ``(ctx, response, case)`` passed to schemathesis as an additional
+check (not registered globally, so other schemathesis users in the process are unaffected);
 the check's name is what reports show, so a deviation is named by the rule it breaks:
 
 * ``trace_id_present`` - every JSON response carries a non-empty string ``traceId``;
@@ -20,7 +21,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import jsonschema_rs
-import schemathesis
 from issuetrak._contract.datetimes import install_date_time_tolerance
 from issuetrak._contract.search import criteria_kinds, unmatched_items
 from schemathesis import Case, CheckContext, Response
@@ -70,7 +70,6 @@ def _json_body(response: Response) -> Any:
         return None
 
 
-@schemathesis.check
 def trace_id_present(ctx: CheckContext, response: Response, case: AnyCase) -> bool | None:
     """Every JSON response carries a ``traceId`` so a support ticket can quote it."""
     if not response.content or not _is_json(response):
@@ -86,7 +85,6 @@ def trace_id_present(ctx: CheckContext, response: Response, case: AnyCase) -> bo
     return None
 
 
-@schemathesis.check
 def unauthorized_without_body(ctx: CheckContext, response: Response, case: AnyCase) -> bool | None:
     """Issuetrak answers a missing, unknown or expired token with 401 and no body at all."""
     if response.status_code == 401 and response.content:
@@ -120,7 +118,6 @@ def _kinds_for(case: AnyCase) -> dict[str, str]:
     return kinds
 
 
-@schemathesis.check
 def error_body_shape(ctx: CheckContext, response: Response, case: AnyCase) -> bool | None:
     """A 400, 403 or 404 answer is an ``ApiResponse`` or a ``ValidationProblemDetails``.
 
@@ -171,7 +168,6 @@ def _requested_page_size(case: AnyCase) -> int | None:
     return None
 
 
-@schemathesis.check
 def paging_envelope(ctx: CheckContext, response: Response, case: AnyCase) -> bool | None:
     """One page is consistent with itself: at most ``pageSize`` values, ``page <= pageCount``."""
     if response.status_code != 200 or not _is_json(response):
@@ -198,7 +194,6 @@ def paging_envelope(ctx: CheckContext, response: Response, case: AnyCase) -> boo
     return None
 
 
-@schemathesis.check
 def search_matches_filter(ctx: CheckContext, response: Response, case: AnyCase) -> bool | None:
     """Every item a ``POST .../Search`` returns satisfies every judged criterion of the request."""
     if case.method.upper() != "POST" or not case.path.lower().endswith("/search"):

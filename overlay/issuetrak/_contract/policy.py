@@ -17,6 +17,7 @@ import math
 import random
 import time
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 from issuetrak._contract.transport import RunStats
@@ -49,14 +50,9 @@ class MeasuredLimiter(RateLimiter):
     def on_rate_limited(self, retry_after: float | None, now: float) -> None:
         self._inner.on_rate_limited(retry_after, now)
 
-    def acquire(
-        self,
-        is_write: bool,
-        *,
-        sleep: Callable[[float], None] = time.sleep,
-        max_wait: float = math.inf,
-    ) -> float | None:
-        wait = self._inner.acquire(is_write, sleep=sleep, max_wait=max_wait)
+    def acquire(self, is_write: bool, **options: Any) -> float | None:
+        # options (sleep, max_wait, on_wait, ...) pass through unchanged, whatever the SDK adds
+        wait = self._inner.acquire(is_write, **options)
         if wait:
             self._stats.record_wait(wait)
         return wait

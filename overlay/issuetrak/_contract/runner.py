@@ -76,15 +76,15 @@ BUILTIN_CHECKS = (
 class RunSettings:
     """How hard a run tries. The defaults keep the in-process run of all 127 operations short."""
 
-    max_examples: int = 6
+    max_examples: int = 10
     examples: bool = True
     coverage: bool = True
     fuzzing: bool = True
     stateful_steps: int = 6
-    stateful_examples: int = 12
+    stateful_examples: int = 40
     seed: int | None = 0
     mode: str = "all"  # positive, negative or all
-    coverage_budget: int = 12  # coverage-phase cases sent per operation and mode (0: phase off)
+    coverage_budget: int = 20  # coverage-phase cases sent per operation and mode (0: phase off)
 
 
 class CoverageBudget:

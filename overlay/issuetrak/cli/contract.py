@@ -172,6 +172,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             _preflight(options.site, token)
         except PreflightError as exc:
             sys.stderr.write(f"issuetrak contract: {exc}\n")
+            report_dir = Path(options.report_dir)
+            report_dir.mkdir(parents=True, exist_ok=True)
+            (report_dir / PREFLIGHT_MARKER).write_text(f"{exc}\n", encoding="utf-8")
             return EXIT_UNREACHABLE
     suite = Path(options.suite) if options.suite else project_root() / "contract_tests"
     if not (suite / "conftest.py").is_file():
