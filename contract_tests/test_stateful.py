@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import hypothesis
 import pytest
 from issuetrak._contract.report import Recorder
 from issuetrak._contract.runner import RunSettings, Target, state_machine
-from schemathesis.core.errors import NoLinksFound
 
 
 def test_linked_operations_conform(
@@ -21,10 +21,9 @@ def test_linked_operations_conform(
         pytest.skip(
             "stateful sequences start with creates; run with --allow-writes against a sandbox site"
         )
-    try:
-        machine = state_machine(contract_schema, contract_target, contract_recorder)
-    except NoLinksFound:
+    if '"links"' not in json.dumps(contract_schema.raw_schema.get("paths", {})):
         pytest.skip("no linked operations among the selected ones (see contract_tests/links.json)")
+    machine = state_machine(contract_schema, contract_target, contract_recorder)
     machine.run(
         settings=hypothesis.settings(
             max_examples=contract_settings.stateful_examples,
