@@ -14,6 +14,7 @@ from ._exceptions import IssuetrakError
 __all__ = [
     "ArityError",
     "InvalidPatchError",
+    "RecordNotFoundError",
     "UnexpectedResponseError",
     "UnknownFieldError",
     "UsageError",
@@ -44,6 +45,10 @@ class ArityError(UsageError):
 
 class InvalidPatchError(UsageError):
     """A PATCH operation the document does not allow (path, op, value type or clearing)."""
+
+
+class RecordNotFoundError(IssuetrakError, LookupError):
+    """A record the facade looked up by search (no GET by iid exists) is not there."""
 
 
 class UnexpectedResponseError(IssuetrakError):

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 from issuetrak import _catalog
-from issuetrak._facade_errors import UnknownFieldError
+from issuetrak._facade_errors import RecordNotFoundError, UnknownFieldError
 from issuetrak._models import snake
 from issuetrak.spec import iter_operations, load_document
 
@@ -180,3 +180,76 @@ def test_create_takes_snake_case_fields(client: FacadeClient, recorder: Recorder
     )
     client.priorities.create(name="Urgent", display_order=1.0)
     assert recorder.bodies()[0]["name"] == "Urgent"
+
+
+def _put_without_get() -> list[tuple[str, str]]:
+    """(tag, PUT path) for records the document lets you PUT by iid but not GET by iid."""
+    by_path: dict[str, set[str]] = {}
+    ids: dict[str, str] = {}
+    for op in iter_operations(DOC):
+        by_path.setdefault(op.path, set()).add(op.method)
+        if op.method == "PUT":
+            ids[op.path] = op.operation_id or ""
+    out = []
+    for path, methods in sorted(by_path.items()):
+        if path.endswith("/{iid}") and path.count("/") == 2 and methods == {"PUT"}:
+            tag = next(
+                t for t in _catalog.tags() if snake(ids[path]) in _catalog.operation_names(t)
+            )
+            out.append((tag, path))
+    return out
+
+
+def test_a_record_without_get_by_iid_is_read_through_search_before_the_put() -> None:
+    tag, put_path = _put_without_get()[0]  # departments in the pinned document
+    base = put_path.removesuffix("/{iid}")
+    search = _catalog.load(tag, _catalog.friendly_names(tag)["search"])
+    read_name = search.success[0].__name__.removeprefix("Paged").removesuffix("Response")
+    stored = sample(DOC, {"$ref": f"#/components/schemas/{read_name}"}) | {"iid": 6}
+    other = stored | {"iid": 60}
+    update = _schema(put_path, "put", "request")
+    field = _changeable(update, _schema(put_path, "put", "response"))
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        path = request.url.path.removeprefix("/api/v2")
+        if request.method == "POST" and path == f"{base}/Search":
+            envelope = {"page": 1, "itemTotal": 2, "pageCount": 1}
+            return httpx.Response(
+                200, json={"traceId": "t", "values": [other, stored], "pagingInformation": envelope}
+            )
+        assert (request.method, path) == ("PUT", put_path.replace("{iid}", "6"))
+        return httpx.Response(
+            success_response(DOC, "PUT", put_path)[0],
+            json={"traceId": "t", "values": stored | json.loads(request.content)},
+        )
+
+    client = FacadeClient(
+        BASE, token="t0ken", transport=httpx.MockTransport(handler), rate_limits=None, max_retries=0
+    )
+    result = getattr(client, tag).update(6, **{snake(field): "changed value"})
+    criteria = json.loads(seen[0].content)
+    assert criteria["iid"] == {"type": "MatchAny", "values": [6]}
+    sent = json.loads(seen[1].content)
+    assert sent == _project(stored, update) | {field: "changed value"}
+    assert getattr(result, snake(field)) == "changed value"
+
+
+def test_updating_a_record_search_cannot_find_raises_before_any_put() -> None:
+    tag, put_path = _put_without_get()[0]
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.method)
+        paging = {"page": 1, "itemTotal": 0, "pageCount": 0}
+        return httpx.Response(200, json={"traceId": "t", "values": [], "pagingInformation": paging})
+
+    client = FacadeClient(
+        BASE, token="t0ken", transport=httpx.MockTransport(handler), rate_limits=None, max_retries=0
+    )
+    update = _schema(put_path, "put", "request")
+    field = snake(_changeable(update, update))
+    with pytest.raises(RecordNotFoundError, match=rf"{tag}.update: no record with iid 6"):
+        getattr(client, tag).update(6, **{field: "x"})
+    assert seen == ["POST"]

@@ -208,7 +208,20 @@ def test_methods_carry_their_facade_name_and_the_operations_documentation(
 
     method = client.users.list
     assert method.__qualname__ == "users.list"
-    assert method.__doc__ == get_users.sync_detailed.__doc__
+    generated = get_users.sync_detailed.__doc__ or ""
+    summary = generated.split("Raises:")[0].rstrip()
+    assert method.__doc__ is not None and method.__doc__.startswith(summary)
+    # what the facade returns and raises, not the generated function's Response[...]
+    assert "SyncPager of User across pages" in method.__doc__
+    assert "Response[" not in method.__doc__
+    assert "UsageError" in method.__doc__
+
+
+def test_a_merge_update_is_named_update_and_documents_itself(client: FacadeClient) -> None:
+    method = client.users.update
+    assert (method.__name__, method.__qualname__) == ("update", "users.update")
+    assert method.__doc__ is not None and "Merge-update" in method.__doc__
+    assert "update_user" in method.__doc__
 
 
 def test_the_first_facade_call_imports_only_the_models_it_needs(doc: dict[str, Any]) -> None:

@@ -1,0 +1,72 @@
+"""Every error the SDK raises, importable from one public place.
+
+    IssuetrakError
+    ├── ConfigurationError          bad base URL, missing token, ... (also a ValueError)
+    ├── APIConnectionError          the request got no HTTP answer
+    │   └── APITimeoutError
+    ├── APIStatusError              the final answer was not 2xx
+    │   ├── BadRequestError 400, AuthenticationError 401, PermissionDeniedError 403,
+    │   └── NotFoundError 404, RateLimitError 429, InternalServerError >= 500
+    ├── UsageError                  refused before sending (also a ValueError)
+    │   ├── UnknownFieldError       a field the schema does not have; lists the valid ones
+    │   ├── ArityError              wrong number of values for a filter match type
+    │   ├── InvalidPatchError       a PATCH path/op/value the document does not allow
+    │   └── PermissionConflictError group permissions that break a rule (see permissions.RULES)
+    ├── RecordNotFoundError         a record looked up by search is not there (also a LookupError)
+    └── UnexpectedResponseError     a 2xx reply without the documented body
+
+Example::
+
+    from issuetrak.errors import NotFoundError, UnknownFieldError
+
+    try:
+        client.users.update(12, emial="x@example.com")
+    except UnknownFieldError as exc:
+        print(exc.field, exc.valid)       # 'emial', ('address_line_one', ..., 'email', ...)
+"""
+
+from __future__ import annotations
+
+from ._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    InternalServerError,
+    IssuetrakError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+)
+from ._facade_errors import (
+    ArityError,
+    InvalidPatchError,
+    RecordNotFoundError,
+    UnexpectedResponseError,
+    UnknownFieldError,
+    UsageError,
+)
+from .permissions import PermissionConflictError
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "ArityError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "InternalServerError",
+    "InvalidPatchError",
+    "IssuetrakError",
+    "NotFoundError",
+    "PermissionConflictError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RecordNotFoundError",
+    "UnexpectedResponseError",
+    "UnknownFieldError",
+    "UsageError",
+]
