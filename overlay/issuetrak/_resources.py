@@ -115,7 +115,7 @@ class _Namespace:
                 _MERGE_DOC.format(
                     tag=self._tag, operation=put.name, field=field_names(put.body_cls)[0]
                 )
-                + _facade_doc(put, generated.__doc__, self._is_async),
+                + (_facade_doc(put, generated.__doc__, self._is_async) or ""),
             )
         else:
             spec = self._spec(name)
