@@ -3,7 +3,8 @@
     issuetrak contract                                            # in-process mock
     issuetrak contract --site https://x.issuetrak.com --token T   # live site, read-only
     issuetrak contract --site ... --allow-writes                  # a sandbox site
-    issuetrak contract -- -k Users -x                             # extra pytest arguments
+    issuetrak contract --operations '^GET /Users'                 # a subset
+    issuetrak contract -- -x                                      # extra pytest arguments
 
 Runs ``pytest contract_tests`` in a child process with the matching options, JUnit XML and the
 Markdown summary going to ``--report-dir``. Exit codes, for CI:
@@ -88,6 +89,13 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="coverage-phase cases per operation and mode",
     )
+    parser.add_argument(
+        "--operations",
+        action="append",
+        default=[],
+        metavar="REGEX",
+        help="only operations whose 'METHOD /path' matches (repeatable), e.g. '^GET /Users'",
+    )
     parser.add_argument("--seed", type=int, default=0, help="hypothesis seed")
     parser.add_argument(
         "--no-rate-limit", action="store_true", help="live: disable the client-side limiter"
@@ -126,6 +134,7 @@ def build_pytest_args(options: argparse.Namespace, suite: Path) -> list[str]:
         args.append(f"--max-examples={options.max_examples}")
     if options.coverage_budget is not None:
         args.append(f"--coverage-budget={options.coverage_budget}")
+    args += [f"--operations={pattern}" for pattern in options.operations]
     return args + list(options.pytest_args)
 
 
