@@ -19,7 +19,15 @@ from typing import Any
 from ._catalog import OpSpec
 from ._exceptions import IssuetrakError
 from ._facade_errors import UnexpectedResponseError, UnknownFieldError, UsageError
-from ._models import field_names, is_model, strip_extras, to_wire, wire_name
+from ._models import (
+    check_field_value,
+    field_names,
+    is_model,
+    required_fields,
+    strip_extras,
+    to_wire,
+    wire_name,
+)
 from ._paging import DEFAULT_PAGE_SIZE
 
 __all__ = ["Bound", "bind", "coerce_enum", "model_from_fields", "result", "unwrap"]
@@ -69,9 +77,10 @@ def model_from_fields(cls: type, fields: Mapping[str, Any], where: str, base: An
     ``date``/``datetime`` or ISO strings and nested models may be dicts.
     """
     valid = field_names(cls)
-    for name in fields:
+    for name, value in fields.items():
         if name not in valid:
             raise UnknownFieldError(name, valid, where)
+        check_field_value(cls, name, value, where)
     wire = dict(base.to_dict()) if base is not None else {}
     wire.update({wire_name(cls, k): to_wire(v) for k, v in fields.items()})
     return from_wire(cls, wire, where)
@@ -81,9 +90,15 @@ def from_wire(cls: type, wire: Mapping[str, Any], where: str) -> Any:
     try:
         model = cls.from_dict(wire)  # type: ignore[attr-defined]
     except KeyError as exc:
-        key = str(exc.args[0]) if exc.args else "?"
-        names = {wire_name(cls, n): n for n in field_names(cls)}
-        raise UsageError(f"{where}: missing required field {names.get(key, key)!r}") from exc
+        missing = [n for n in required_fields(cls) if wire_name(cls, n) not in wire]
+        if not missing:
+            key = str(exc.args[0]) if exc.args else "?"
+            names = {wire_name(cls, n): n for n in field_names(cls)}
+            missing = [names.get(key, key)]
+        label = "field" if len(missing) == 1 else "fields"
+        raise UsageError(
+            f"{where}: missing required {label} {', '.join(map(repr, missing))}"
+        ) from exc
     except (TypeError, ValueError) as exc:
         raise UsageError(f"{where}: {exc}") from exc
     extras = getattr(model, "additional_properties", {})
@@ -105,6 +120,27 @@ def _coerce_item(cls: type, value: Any, where: str) -> Any:
     raise UsageError(f"{where}: cannot send {type(value).__name__} as {cls.__name__}")
 
 
+def _is_filter_part(value: Any) -> bool:
+    from .filters import Criterion, Entity, Where
+
+    if isinstance(value, list | tuple):
+        return any(_is_filter_part(v) for v in value)
+    return isinstance(value, Criterion | Entity | Where)
+
+
+def _criteria_keywords(cls: type, fields: dict[str, Any]) -> Any:
+    """``search(first_name=contains("a"), sort_field="LastName")``: the criteria go through
+    :func:`issuetrak.filters.where`, the rest (sorting, include options) onto the body."""
+    from ._filter_rules import criteria_fields, field_model
+    from .filters import where
+
+    inner = field_model(cls, "filter_") if "filter_" in field_names(cls) else cls
+    names = set(criteria_fields(inner))
+    criteria = {k: v for k, v in fields.items() if k in names}
+    options = {k: v for k, v in fields.items() if k not in names}
+    return where(**criteria).build(cls, **options)
+
+
 def _build_body(spec: OpSpec, body: Any, fields: dict[str, Any]) -> Any:
     cls = spec.body_cls
     assert cls is not None
@@ -123,6 +159,8 @@ def _build_body(spec: OpSpec, body: Any, fields: dict[str, Any]) -> Any:
             )
         if not fields and not spec.body_required and not spec.paged_by_body:
             return _MISSING
+        if spec.paged_by_body and any(_is_filter_part(v) for v in fields.values()):
+            return _criteria_keywords(cls, fields)  # search(first_name=contains("a"), ...)
         return model_from_fields(cls, fields, where)
     build = getattr(body, "build", None)
     if callable(build):

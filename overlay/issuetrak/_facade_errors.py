@@ -7,6 +7,7 @@ allow) and 2xx replies that do not carry what the operation documents.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 
 from ._exceptions import IssuetrakError
@@ -28,11 +29,16 @@ class UsageError(IssuetrakError, ValueError):
 class UnknownFieldError(UsageError):
     """A field name the entity's schema does not have; the message lists the valid ones."""
 
-    def __init__(self, field: str, valid: Iterable[str], where: str) -> None:
+    def __init__(self, field: str, valid: Iterable[str], where: str, hint: str = "") -> None:
         self.field = field
         self.valid = tuple(sorted(valid))
         self.where = where
-        super().__init__(f"{where} has no field {field!r}; valid fields: {', '.join(self.valid)}")
+        close = difflib.get_close_matches(field, self.valid, n=1)
+        suggestion = f" (did you mean {close[0]!r}?)" if close else ""
+        super().__init__(
+            f"{where} has no field {field!r}{suggestion}; {hint + '; ' if hint else ''}"
+            f"valid fields: {', '.join(self.valid)}"
+        )
 
 
 class ArityError(UsageError):

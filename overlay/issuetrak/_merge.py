@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._facade_errors import UnknownFieldError, UsageError
-from ._models import field_names, strip_extras, to_wire, wire_name
+from ._models import check_field_value, field_names, strip_extras, to_wire, wire_name
 
 __all__ = ["check_changes", "merged_body"]
 
@@ -25,9 +25,10 @@ def check_changes(update_cls: type, changes: Mapping[str, Any], where: str) -> N
             f"{where}: nothing to change; pass fields as keywords, e.g. email='a@b.example'"
         )
     valid = field_names(update_cls)
-    for name in changes:
+    for name, value in changes.items():
         if name not in valid:
             raise UnknownFieldError(name, valid, where)
+        check_field_value(update_cls, name, value, where)
 
 
 def merged_body(record: Any, update_cls: type, changes: Mapping[str, Any], where: str) -> Any:

@@ -18,9 +18,11 @@ from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
+    "check_field_value",
     "field_names",
     "field_type_names",
     "is_model",
+    "required_fields",
     "resolve_model",
     "snake",
     "strip_extras",
@@ -108,6 +110,16 @@ def field_names(cls: type) -> tuple[str, ...]:
 
 
 @functools.cache
+def required_fields(cls: type) -> tuple[str, ...]:
+    """Attributes without a default: the schema's required properties."""
+    import attrs
+
+    return tuple(
+        f.name for f in attrs.fields(cls) if f.name != _EXTRA and f.default is attrs.NOTHING
+    )
+
+
+@functools.cache
 def field_type_names(cls: type, field: str) -> tuple[str, ...]:
     """Names in the (string) annotation of ``cls.field``, e.g. ``('list', 'IssueFilter', 'Unset')``."""
     import attrs
@@ -147,6 +159,70 @@ def field_classes(cls: type, field: str) -> list[type]:
 
 def field_is_list(cls: type, field: str) -> bool:
     return "list" in field_type_names(cls, field)
+
+
+_SCALAR_CHECKS: dict[str, tuple[str, Any]] = {
+    "str": ("a string", lambda v: isinstance(v, str)),
+    "int": ("an int", lambda v: isinstance(v, int) and not isinstance(v, bool)),
+    "float": ("a number", lambda v: isinstance(v, int | float) and not isinstance(v, bool)),
+    "bool": ("True or False", lambda v: isinstance(v, bool)),
+    "datetime": ("a datetime or ISO date-time string", lambda v: _is_iso(v, _dt.datetime)),
+    "date": ("a date or ISO date string", lambda v: _is_iso(v, _dt.date)),
+    "UUID": ("a UUID", lambda v: _is_uuid(v)),
+    "list": ("a list", lambda v: isinstance(v, list | tuple)),
+    "File": ("a file", lambda v: True),
+}
+
+
+def _is_iso(value: Any, kind: type) -> bool:
+    if isinstance(value, _dt.date):
+        return kind is _dt.datetime or not isinstance(value, _dt.datetime)
+    if not isinstance(value, str):
+        return False
+    try:
+        (_dt.datetime if kind is _dt.datetime else _dt.date).fromisoformat(
+            value.replace("Z", "+00:00")
+        )
+    except ValueError:
+        return False
+    return True
+
+
+def _is_uuid(value: Any) -> bool:
+    if isinstance(value, uuid.UUID):
+        return True
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return isinstance(value, str)
+
+
+def check_field_value(cls: type, field: str, value: Any, where: str) -> None:
+    """Refuse a value whose Python type the field's annotation cannot hold (before sending).
+
+    Scalars are checked here; enums, nested models and ``Any`` are left to the model's own
+    ``from_dict``, which names the enum's values.
+    """
+    tokens = [t for t in field_type_names(cls, field) if t != "Unset"]
+    if value is None:
+        if "None" in tokens:
+            return
+        raise _usage(f"{where}: {field} cannot be None")
+    if "list" in tokens:  # list[X]: the items are from_dict's to judge
+        tokens = ["list"]
+    if not tokens or any(t not in _SCALAR_CHECKS and t != "None" for t in tokens):
+        return  # an enum, a model or Any: from_dict judges
+    if any(_SCALAR_CHECKS[t][1](value) for t in tokens if t in _SCALAR_CHECKS):
+        return
+    wanted = " or ".join(_SCALAR_CHECKS[t][0] for t in tokens if t in _SCALAR_CHECKS)
+    raise _usage(f"{where}: {field} must be {wanted}, got {type(value).__name__} {value!r}")
+
+
+def _usage(message: str) -> Exception:
+    from ._facade_errors import UsageError
+
+    return UsageError(message)
 
 
 def to_wire(value: Any) -> Any:

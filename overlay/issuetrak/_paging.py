@@ -31,6 +31,10 @@ class Page(Generic[T]):
     item_total: int | None
     envelope: Any
 
+    def __repr__(self) -> str:
+        of = f"/{self.page_count}" if self.page_count is not None else ""
+        return f"<Page {self.number}{of}: {len(self.items)} items, item_total={self.item_total}>"
+
     @classmethod
     def from_envelope(cls, envelope: Any, number: int) -> Page[Any]:
         values = getattr(envelope, "values", None)
@@ -64,7 +68,8 @@ class _PagerBase:
         self._first: Page[Any] | None = None
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.operation} page_size={self.page_size}>"
+        total = f" total={self._first.item_total}" if self._first is not None else ""
+        return f"<{type(self).__name__} {self.operation} page_size={self.page_size}{total}>"
 
 
 class SyncPager(_PagerBase, Generic[T]):

@@ -12,6 +12,7 @@ stripped with ``python -OO``). Nothing is copied into this module.
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 import functools
 import re
 from collections.abc import Callable
@@ -121,6 +122,8 @@ def _check_value(rule: PatchRule, path: str, value: Any) -> Any:
                 ok = False
         else:
             ok = isinstance(value, _dt.date)
+            if ok and not isinstance(value, _dt.datetime):  # a date: midnight, site time
+                value = _dt.datetime(value.year, value.month, value.day)
     else:  # a type this version does not know: let the server judge
         ok = True
     if not ok:
@@ -161,9 +164,13 @@ class IssuePatch:
         for rule in self._rules:
             if _INDEX not in rule.path and rule.path.strip("/").lower() == wanted:
                 return rule.path
+        names = sorted(r.name for r in self._rules if _INDEX not in r.path)
+        close = difflib.get_close_matches(field.lower(), names, n=1)
         raise InvalidPatchError(
-            f"{field!r} is not a documented PATCH path of issues; fields: "
-            + ", ".join(sorted(r.name for r in self._rules if _INDEX not in r.path))
+            f"{field!r} is not a documented PATCH path of issues"
+            + (f" (did you mean {close[0]!r}?)" if close else "")
+            + "; fields: "
+            + ", ".join(names)
         )
 
     def _rule(self, path: str) -> PatchRule:

@@ -69,6 +69,7 @@ __all__ = [
     "where",
 ]
 
+_COMBINING = ("nested_filters", "query_operator", "negate_all")
 _BETWEEN = "<between>"  # RangeInclusive (numbers) or CustomRange (dates), whichever the kind has
 
 
@@ -79,8 +80,8 @@ class Criterion:
     match_type: str
     values: tuple[Any, ...] = ()
 
-    def __repr__(self) -> str:
-        return f"{self.match_type}({', '.join(map(repr, self.values))})"
+    def __repr__(self) -> str:  # evaluates back to an equal criterion
+        return f"match({', '.join(map(repr, (self.match_type, *self.values)))})"
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,10 @@ class Entity:
     criteria: Mapping[str, Any]
     match_type: str | None = None  # collection match type for collections (assets, multi-select)
 
+    def __repr__(self) -> str:
+        name = _ENTITY_NAMES.get(self.match_type, "entity")
+        return f"{name}({', '.join(f'{k}={v!r}' for k, v in self.criteria.items())})"
+
 
 @dataclass(frozen=True)
 class Udf:
@@ -98,6 +103,17 @@ class Udf:
     kind: str  # UDF filter field: text/list/date for users, text/large_text/.../multi_select for issues
     iid: int
     criterion: Criterion | Entity
+
+    def __repr__(self) -> str:
+        return f"udf({self.kind!r}, {self.iid!r}, {self.criterion!r})"
+
+
+_ENTITY_NAMES: dict[str | None, str] = {
+    None: "entity",
+    "CollectionContainsAtLeastOneMatchingEntity": "any_entity",
+    "CollectionContainsAllMatchingEntities": "all_entities",
+    "CollectionContainsOnlyMatchingEntities": "only_entities",
+}
 
 
 # -- criterion constructors --------------------------------------------------------------------
@@ -323,7 +339,8 @@ def _criteria(value: Any, cls: type, label: str) -> dict[str, Any]:
     if isinstance(value, Where):
         return value._wire(cls, label)
     raise UsageError(
-        f"{label}: expected a criterion (e.g. match_any(...)), got {type(value).__name__}"
+        f"{label}: expected a criterion such as match_any({value!r}), got "
+        f"{type(value).__name__} {value!r}"
     )
 
 
@@ -334,7 +351,13 @@ def _fields(
     wire: dict[str, Any] = {}
     for name, value in values.items():
         if name not in valid:
-            raise UnknownFieldError(name, valid, where)
+            hint = ""
+            if name in _COMBINING:
+                hint = (
+                    "only filters with nested filters (issues) combine with |, & and ~; "
+                    "put all criteria of this search in one where(...)"
+                )
+            raise UnknownFieldError(name, valid, where, hint)
         label = f"{where}.{name}"
         model = field_model(cls, name)
         if model is not None and field_is_list(cls, name):  # nested_filters=[where(...), ...]
@@ -391,6 +414,10 @@ class Where:
 
     fields: Mapping[str, Any] = field(default_factory=dict)
     udfs: tuple[Udf, ...] = ()
+
+    def __repr__(self) -> str:
+        parts = [repr(u) for u in self.udfs] + [f"{k}={v!r}" for k, v in self.fields.items()]
+        return f"where({', '.join(parts)})"
 
     def _wire(self, cls: type, where: str | None = None) -> dict[str, Any]:
         where = where or cls.__name__

@@ -16,9 +16,11 @@ assignee_sees_assignment  CanBeAssignedIssues needs                             
                           CanViewAssignmentInformationInIssuesAndEmailNotifications
 ========================  ==========================================================  =========
 
-Source of every rule: the behaviour of Issuetrak's group permission editor as recorded in this
-project's facade requirements (the pairs and the prerequisite above); the API document itself only
-lists the ``Permissions`` enum and states no rule. Conflicts resolve toward the greater access.
+Sources (each rule's ``source`` attribute says which): the API document lists the ``Permissions``
+enum and states no rule, so every rule comes from the behaviour of Issuetrak's group permission
+editor as this project's facade requirements record it (:data:`EDITOR`): the three exclusive pairs
+and the one prerequisite above. A rule learnt elsewhere (a site's release notes, a support answer)
+gets its own ``source`` text. Conflicts resolve toward the greater access.
 
 ``normalize_permissions(perms)`` returns the resolved list; ``strict=True`` (the default used by
 ``client.groups.create/update`` unless ``normalize=True``) raises instead of changing anything.
@@ -33,7 +35,14 @@ from typing import Any
 
 from ._facade_errors import UsageError
 
-__all__ = ["RULES", "PermissionConflictError", "Rule", "check_permissions", "normalize_permissions"]
+__all__ = [
+    "EDITOR",
+    "RULES",
+    "PermissionConflictError",
+    "Rule",
+    "check_permissions",
+    "normalize_permissions",
+]
 
 
 class PermissionConflictError(UsageError):
@@ -55,7 +64,13 @@ class Rule:
     drop: tuple[str, ...] = ()
     needs: tuple[str, ...] = ()
     resolution: str = ""
+    source: str = ""
 
+
+EDITOR = (
+    "Issuetrak group permission editor, as recorded in the facade requirements "
+    "(group permissions); not stated in the API document"
+)
 
 RULES: tuple[Rule, ...] = (
     Rule(
@@ -63,24 +78,28 @@ RULES: tuple[Rule, ...] = (
         keep=("IsAdmin",),
         drop=("IsReadOnlyAdmin",),
         resolution="keeps IsAdmin",
+        source=EDITOR,
     ),
     Rule(
         "assets_vs_readonly",
         keep=("CanManageAssets",),
         drop=("ReadOnlyAccessToAssets",),
         resolution="keeps CanManageAssets",
+        source=EDITOR,
     ),
     Rule(
         "org_users_vs_admin",
         keep=("IsAdmin", "IsReadOnlyAdmin"),
         drop=("CanManageUsersInOrganization",),
         resolution="keeps the administration permission",
+        source=EDITOR,
     ),
     Rule(
         "assignee_sees_assignment",
         keep=("CanBeAssignedIssues",),
         needs=("CanViewAssignmentInformationInIssuesAndEmailNotifications",),
         resolution="adds CanViewAssignmentInformationInIssuesAndEmailNotifications",
+        source=EDITOR,
     ),
 )
 
