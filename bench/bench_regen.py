@@ -1,7 +1,7 @@
 """``issuetrak regen`` against a bare ``openapi-python-client generate``, side by side.
 
 Both generate the same patched document with the same config (spec/generator.yaml, including
-its ruff post-hooks) into throw-away folders, interleaved so that machine noise hits both alike.
+its ruff post-hooks and custom templates) into throw-away folders, interleaved so that machine noise hits both alike.
 regen's extra work (hash check, overrides, canonical document, module check, stamping, swap) is
 what the ratio measures. Target: regen <= 1.5x bare.
 
@@ -50,16 +50,16 @@ def main() -> int:
     try:
         document = work / "openapi.json"
         document.write_text(_codegen.canonical_json(load_document()), encoding="utf-8")
-        bare_cmd = [
-            *_codegen.generator_command(),
-            "generate",
-            "--path",
-            str(document),
-            "--config",
-            str(config),
-            "--meta",
-            "none",
-        ]
+        # the same generator command line regen runs, custom templates included, minus the
+        # output folder (appended per run)
+        raw_config, _ = _codegen.load_generator_config(config)
+        bare_cmd = _codegen.generator_argv(
+            document,
+            config,
+            Path("unused"),
+            templates=_codegen.custom_templates(raw_config, config),
+        )
+        del bare_cmd[bare_cmd.index("--output-path") : bare_cmd.index("--output-path") + 2]
         issuetrak = Path(sys.executable).parent / "issuetrak"
         regen_cmd = [str(issuetrak)] if issuetrak.is_file() else [sys.executable, "-m", "issuetrak"]
         regen_env = {**os.environ}

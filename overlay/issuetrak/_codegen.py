@@ -79,10 +79,15 @@ class GeneratorRun:
     fatal: bool
 
 
-def run_generator(
-    document: Path, config: Path, output: Path, command: Sequence[str] | None = None
-) -> GeneratorRun:
-    """Generate the package for ``document`` into ``output`` (which must not exist yet)."""
+def generator_argv(
+    document: Path,
+    config: Path,
+    output: Path,
+    *,
+    templates: Path | None = None,
+    command: Sequence[str] | None = None,
+) -> list[str]:
+    """The generator command line regen runs (also what bench_regen runs bare)."""
     argv = [
         *(command or generator_command()),
         "generate",
@@ -95,6 +100,24 @@ def run_generator(
         "--output-path",
         str(output),
     ]
+    if templates is not None:
+        argv += ["--custom-template-path", str(templates)]
+    return argv
+
+
+def run_generator(
+    document: Path,
+    config: Path,
+    output: Path,
+    command: Sequence[str] | None = None,
+    *,
+    templates: Path | None = None,
+) -> GeneratorRun:
+    """Generate the package for ``document`` into ``output`` (which must not exist yet).
+
+    ``templates``: a folder of Jinja templates that replace the generator's own of the same name.
+    """
+    argv = generator_argv(document, config, output, templates=templates, command=command)
     proc = subprocess.run(argv, env=generator_env(), capture_output=True, text=True, check=False)
     text = proc.stderr + ("\n" + proc.stdout if proc.stdout.strip() else "")
     fatal, messages = parse_report(text)
@@ -432,6 +455,7 @@ class AcceptedWarning:
 
 
 ACCEPTED_WARNINGS_KEY = "issuetrak_accepted_warnings"
+TEMPLATES_KEY = "issuetrak_custom_templates"
 
 
 class GeneratorConfigError(ValueError):
@@ -472,6 +496,32 @@ def load_generator_config(path: Path) -> tuple[dict[str, Any], list[AcceptedWarn
             ) from exc
         accepted.append(AcceptedWarning(str(entry["match"]), str(entry["reason"])))
     return raw, accepted
+
+
+def custom_templates(raw: Mapping[str, Any], config: Path) -> Path | None:
+    """The folder of ``issuetrak_custom_templates`` (``path`` relative to the config, ``reason``).
+
+    The generator takes custom templates only on its command line, so regen reads the folder
+    from the config and passes it on; a template overrides the generator's one of the same name.
+    """
+    entry = raw.get(TEMPLATES_KEY)
+    if entry is None:
+        return None
+    if (
+        not isinstance(entry, Mapping)
+        or not str(entry.get("path", "")).strip()
+        or not str(entry.get("reason", "")).strip()
+    ):
+        raise GeneratorConfigError(f"{config}: {TEMPLATES_KEY} needs both 'path' and 'reason'")
+    folder = (config.parent / str(entry["path"])).resolve()
+    if not folder.is_dir():
+        raise GeneratorConfigError(
+            f"{config}: {TEMPLATES_KEY} path {entry['path']!r} is not a folder ({folder})"
+        )
+    templates = sorted(p.name for p in folder.glob("*.jinja"))
+    if not templates:
+        raise GeneratorConfigError(f"{config}: {TEMPLATES_KEY} folder {folder} has no *.jinja")
+    return folder
 
 
 # --- stamping and placing the package --------------------------------------------------------

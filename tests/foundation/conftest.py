@@ -112,6 +112,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     root = tmp_path / "project"
     (root / "spec").mkdir(parents=True)
     shutil.copy(REPO / "spec" / "generator.yaml", root / "spec" / "generator.yaml")
+    shutil.copytree(REPO / "spec" / "templates", root / "spec" / "templates")
     (root / "spec" / "default").write_text("none-yet\n", encoding="utf-8")
     monkeypatch.setenv("ISSUETRAK_PROJECT_ROOT", str(root))
     monkeypatch.delenv("ISSUETRAK_SPEC", raising=False)

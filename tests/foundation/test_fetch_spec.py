@@ -194,7 +194,11 @@ def assert_one_line_failure(code: int, err: str, *fragments: str) -> None:
 
 
 def assert_nothing_written(project: Project) -> None:
-    assert sorted(p.name for p in project.spec.iterdir()) == ["default", "generator.yaml"]
+    assert sorted(p.name for p in project.spec.iterdir()) == [
+        "default",
+        "generator.yaml",
+        "templates",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -191,6 +193,7 @@ def test_a_config_entry_with_a_reason_accepts_a_warning(tmp_path: Path) -> None:
         {"name": "nope", "in": "path", "required": True, "schema": {"type": "string"}}
     ]
     config = tmp_path / "generator.yaml"
+    shutil.copytree(REPO / "spec" / "templates", tmp_path / "templates")  # beside the config
     config.write_text(
         (REPO / "spec" / "generator.yaml")
         .read_text(encoding="utf-8")
@@ -464,3 +467,116 @@ def test_regen_runs_on_a_clean_checkout_where_the_generated_package_is_missing(
     result = python_in(tmp_path, code)
     assert result.returncode == 0, result.stderr
     assert (output / "api" / "things" / "get_thing.py").is_file()
+
+
+# --- the models package (spec/templates/models_init.py.jinja) -----------------------------------
+
+
+def test_models_package_imports_only_the_modules_of_the_names_used(regenerated: Path) -> None:
+    code = (
+        "import importlib, json, pkgutil, sys\n"
+        "def loaded():\n"
+        "    return sum(n.startswith('issuetrak_client.models.') for n in sys.modules)\n"
+        "import issuetrak_client.models as m\n"
+        "after_package = loaded()\n"
+        "from issuetrak_client.models import User\n"
+        "after_user = loaded()\n"
+        "try:\n"
+        "    m.NoSuchModel\n"
+        "    missing = ''\n"
+        "except AttributeError as exc:\n"
+        "    missing = str(exc)\n"
+        "defined = {}\n"
+        "for info in pkgutil.iter_modules(m.__path__):\n"
+        "    module = importlib.import_module(f'issuetrak_client.models.{info.name}')\n"
+        "    for name, value in vars(module).items():\n"
+        "        if isinstance(value, type) and value.__module__ == module.__name__:\n"
+        "            defined[name] = getattr(m, name) is value\n"
+        "star = {}\n"
+        "exec('from issuetrak_client.models import *', star)\n"
+        "print(json.dumps({'after_package': after_package, 'after_user': after_user,\n"
+        "    'user_module': User.__module__, 'missing': missing, 'defined': defined,\n"
+        "    'all': sorted(m.__all__), 'star': sorted(k for k in star if k[0] != '_'),\n"
+        "    'dir_has_user': 'User' in dir(m)}))\n"
+    )
+    result = python_in(regenerated.parent, code)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["after_package"] == 0  # importing the package imports no model
+    assert seen["user_module"] == "issuetrak_client.models.user"
+    assert 1 <= seen["after_user"] <= 20  # User and what it refers to, not all ~340
+    assert seen["missing"] == "module 'issuetrak_client.models' has no attribute 'NoSuchModel'"
+    assert len(seen["defined"]) > 300 and all(seen["defined"].values())  # every class, resolved
+    assert seen["all"] == sorted(seen["defined"]) == seen["star"]
+    assert seen["dir_has_user"]
+
+
+def test_type_checkers_still_see_every_model_name(regenerated: Path, tmp_path: Path) -> None:
+    snippet = tmp_path / "uses_models.py"
+    snippet.write_text(
+        "from issuetrak_client import models\n"
+        "from issuetrak_client.models import NoSuchModel, User\n"
+        "reveal_type(User)\n"
+        "models.Usr\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-incremental", "--follow-imports=silent", str(snippet)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MYPYPATH": str(regenerated.parent)},
+        cwd=tmp_path,
+        check=False,
+        timeout=120,
+    )
+    out = result.stdout
+    assert 'Module "issuetrak_client.models" has no attribute "NoSuchModel"' in out, out
+    assert "issuetrak_client.models.user.User" in out  # a real type, not Any
+    assert 'Module has no attribute "Usr"' in out  # no module __getattr__ that accepts anything
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("  path: templates\n", "issuetrak_custom_templates needs both 'path' and 'reason'"),
+        (
+            "  path: nowhere\n  reason: r\n",
+            "issuetrak_custom_templates path 'nowhere' is not a folder",
+        ),
+    ],
+)
+def test_custom_templates_entry_needs_a_reason_and_an_existing_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], entry: str, message: str
+) -> None:
+    text = (REPO / "spec" / "generator.yaml").read_text(encoding="utf-8")
+    start = text.index("issuetrak_custom_templates:")
+    end = text.index("\n#", start)
+    config = tmp_path / "generator.yaml"
+    config.write_text(
+        text[:start] + "issuetrak_custom_templates:\n" + entry + text[end + 1 :], encoding="utf-8"
+    )
+    source = write(tmp_path / "things.json", small_document())
+    output = tmp_path / "out" / "issuetrak_client"
+    code = regen.main(["--from", str(source), "--config", str(config), "--output", str(output)])
+    assert code == 1
+    assert message in capsys.readouterr().err
+    assert not output.exists()
+
+
+def test_document_without_schemas_gets_an_empty_lazy_models_package(tmp_path: Path) -> None:
+    document = small_document()
+    ok = {"description": "OK"}
+    document["paths"] = {"/Ping": {"get": {"operationId": "Ping", "responses": {"200": ok}}}}
+    del document["components"]
+    output = tmp_path / "out" / "issuetrak_client"
+    result = run_cli(
+        "regen", "--from", str(write(tmp_path / "ping.json", document)), "--output", str(output)
+    )
+    assert result.returncode == 0, result.stderr
+    check = python_in(
+        output.parent,
+        "import issuetrak_client.models as m, issuetrak_client.api.default.ping as p\n"
+        "print(m._MODULES, hasattr(m, 'Anything'), callable(p.sync_detailed))",
+    )
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.split() == ["{}", "False", "True"]

@@ -239,10 +239,11 @@ def _generate(
     source: Source, config: Path, workdir: Path, name: str, verbose: bool
 ) -> _codegen.Outcome:
     raw_config, accepted = _codegen.load_generator_config(config)
+    templates = _codegen.custom_templates(raw_config, config)
     document_path = workdir / "openapi.json"
     document_path.write_text(_codegen.canonical_json(source.document), encoding="utf-8")
     package = workdir / name
-    run = _codegen.run_generator(document_path, config, package)
+    run = _codegen.run_generator(document_path, config, package, templates=templates)
     if verbose and run.output.strip():
         sys.stderr.write(run.output.rstrip() + "\n")
     if run.fatal or not (package / "__init__.py").is_file():
