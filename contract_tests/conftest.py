@@ -262,7 +262,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     _, skipped = filter_document(state["document"], target.policy, target.base_url)
     report_dir = Path(session.config.getoption("--report-dir"))
     report_dir.mkdir(parents=True, exist_ok=True)
-    stats = target.stats.as_dict() | {"retries": target.stats.retries}
+    stats = target.stats.as_dict() | {
+        "retries": target.stats.retries,
+        "coverage_skipped": target.budget.skipped,
+    }
     markdown = render_markdown(
         state["recorder"],
         target=target.description,

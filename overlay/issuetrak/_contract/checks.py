@@ -21,10 +21,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import jsonschema_rs
-from issuetrak._contract.datetimes import install_date_time_tolerance
-from issuetrak._contract.search import criteria_kinds, unmatched_items
 from schemathesis import Case, CheckContext, Response
 from schemathesis.core.parameters import ParameterLocation
+
+from issuetrak._contract.datetimes import install_date_time_tolerance
+from issuetrak._contract.search import criteria_kinds, unmatched_items
 
 __all__ = [
     "ISSUETRAK_CHECKS",

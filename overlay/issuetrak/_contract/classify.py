@@ -12,7 +12,7 @@ kinds before anything is sent, and the run only sends the kinds its options allo
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,10 +80,3 @@ class WritePolicy:
 def classify_document(document: Mapping[str, Any]) -> dict[tuple[str, str], OperationKind]:
     """``{(METHOD, path): kind}`` for every operation of ``document``."""
     return {(op.method, op.path): classify(op.method, op.path) for op in iter_operations(document)}
-
-
-def count_by_kind(kinds: Iterable[OperationKind]) -> dict[str, int]:
-    counts = {kind.value: 0 for kind in OperationKind}
-    for kind in kinds:
-        counts[kind.value] += 1
-    return counts

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
 from issuetrak._contract.report import FailureRecord, redact, trace_id_of
 from issuetrak.spec import iter_operations
 

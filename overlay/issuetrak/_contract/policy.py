@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+
 from issuetrak._contract.transport import RunStats
 from issuetrak._ratelimit import RateLimiter, RateLimits, shared_limiter
 from issuetrak._retry import RetryPolicy

@@ -9,6 +9,7 @@ into a :class:`PreflightError` with an actionable message; CI gets a distinct ex
 from __future__ import annotations
 
 import httpx
+
 from issuetrak._contract.report import trace_id_of
 from issuetrak._exceptions import APIConnectionError, APITimeoutError
 

@@ -132,6 +132,13 @@ def render_markdown(
         f" retries {stats.get('retries', 0)}, waited {stats.get('limiter_wait_seconds', 0.0):.2f} s"
         f" for the rate limiter ({stats.get('limiter_waits', 0)} times)",
         f"- **Duration:** {duration:.1f} s",
+        *(
+            [
+                f"- **Coverage phase:** {stats['coverage_skipped']} cases over the per-operation budget not sent"
+            ]
+            if stats.get("coverage_skipped")
+            else []
+        ),
         f"- **Checks run:** {', '.join(f'`{c}`' for c in sorted(recorder.checks)) or 'none'}",
         "",
     ]

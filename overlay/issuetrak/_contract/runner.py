@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import copy
-import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +21,9 @@ from typing import Any
 import httpx
 import requests
 import schemathesis
+from schemathesis import Case, CheckFunction, GenerationMode, HookContext, Response
+from schemathesis.core.failures import Failure, FailureGroup
+
 from issuetrak._contract.checks import ISSUETRAK_CHECKS
 from issuetrak._contract.classify import WritePolicy, classify
 from issuetrak._contract.policy import PoliteTransport, make_limiter
@@ -35,8 +37,6 @@ from issuetrak._contract.transport import (
 from issuetrak._ratelimit import RateLimits
 from issuetrak._retry import RetryPolicy
 from issuetrak.spec import HTTP_METHODS
-from schemathesis import Case, CheckFunction, GenerationMode, HookContext, Response
-from schemathesis.core.failures import Failure, FailureGroup
 
 __all__ = [
     "BUILTIN_CHECKS",
@@ -493,7 +493,3 @@ def _checks_of(failure: Failure) -> set[str]:
     if "`" in title:
         names.add(title.split("`")[1])
     return names
-
-
-def env_or(value: str | None, name: str) -> str | None:
-    return value if value else os.environ.get(name) or None

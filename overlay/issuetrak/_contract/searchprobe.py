@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import httpx
+
 from issuetrak._contract.paging import curl_of
 from issuetrak._contract.report import FailureRecord, trace_id_of
 from issuetrak._contract.search import criteria_kinds, probe_bodies, unmatched_items

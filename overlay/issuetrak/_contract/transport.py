@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,9 +24,10 @@ import httpx
 import requests
 import requests.adapters
 import urllib3
-from issuetrak._exceptions import APIConnectionError, APITimeoutError
 from requests.structures import CaseInsensitiveDict
 from urllib3 import HTTPHeaderDict
+
+from issuetrak._exceptions import APIConnectionError, APITimeoutError
 
 __all__ = ["CountingTransport", "HttpxAdapter", "InProcessTransport", "RunStats", "make_session"]
 
@@ -212,6 +213,3 @@ def make_session(
     if headers:
         session.headers.update(headers)
     return session
-
-
-SleepFn = Callable[[float], None]
