@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _catalog
 from ._calls import Bound, bind, parsing, result, unwrap
@@ -362,6 +362,13 @@ def _load_specials() -> None:
     from . import _groups, _issues  # noqa: F401
 
 
+if TYPE_CHECKING:  # typed views of the namespaces (written by issuetrak._stubgen)
+    from ._namespaces import AsyncNamespaces as _TypedAsync
+    from ._namespaces import Namespaces as _TypedSync
+else:
+    _TypedSync = _TypedAsync = object
+
+
 class _ResourcesBase:
     """Shared ``__getattr__`` of the client mixins."""
 
@@ -383,7 +390,7 @@ class _ResourcesBase:
         return sorted({*super().__dir__(), *_catalog.tags()})
 
 
-class SyncResources(_ResourcesBase):
+class SyncResources(_ResourcesBase, _TypedSync):
     """Mixin: ``client.<tag>`` namespaces with blocking methods. Needs ``self._api``."""
 
     def _namespace_for(self, tag: str) -> SyncNamespace:
@@ -391,7 +398,7 @@ class SyncResources(_ResourcesBase):
         return _SYNC_SPECIAL.get(tag, SyncNamespace)(self, tag)
 
 
-class AsyncResources(_ResourcesBase):
+class AsyncResources(_ResourcesBase, _TypedAsync):
     """Mixin: ``client.<tag>`` namespaces with coroutine methods. Needs ``self._api``."""
 
     def _namespace_for(self, tag: str) -> AsyncNamespace:
