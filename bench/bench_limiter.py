@@ -34,6 +34,7 @@ Printed per workload: makespan, theoretical minimum, ratio (target <= 1.02x), 42
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -141,6 +142,8 @@ def run(name: str, releases: list[float], writes: list[bool]) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # on the fake clock, hour-long waits are normal: keep their WARNING lines out of the table
+    logging.getLogger("issuetrak").setLevel(logging.ERROR)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer requests")
     args = parser.parse_args(argv)
