@@ -183,7 +183,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         pytest.exit("a live site needs a token: --token or ISSUETRAK_TOKEN", returncode=EXIT_USAGE)
     if live:
         limits = None if config.getoption("--no-rate-limit") else RateLimits()
-        target = open_target(site=site, token=token, policy=policy, rate_limits=limits)
+        try:
+            target = open_target(site=site, token=token, policy=policy, rate_limits=limits)
+        except ValueError as exc:
+            pytest.exit(f"issuetrak contract: {exc}", returncode=EXIT_USAGE)
     else:
         app_spec = config.getoption("--app")
         app, app_token = _custom_app(app_spec, label) if app_spec else _mock_app(label)

@@ -81,6 +81,13 @@ def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "--allow-destructive needs --allow-writes" in capsys.readouterr().err
     assert main(["--site=https://x.invalid", "--token=", f"--report-dir={tmp_path}"]) == 2
     assert main(["--no-such-option"]) == 2
+    assert (
+        main(
+            ["--site=http://yourcompany.issuetrak.example", "--token=t", f"--report-dir={tmp_path}"]
+        )
+        == 2
+    )
+    assert "refusing to send the token over plain http" in capsys.readouterr().err
 
 
 @pytest.mark.slow

@@ -121,9 +121,23 @@ class CoverageBudget:
 
 
 def site_base_url(site: str) -> str:
-    """``https://host`` or ``https://host/api/v2`` -> ``https://host/api/v2``."""
-    site = site.rstrip("/")
-    return site if site.lower().endswith(API_PREFIX) else site + API_PREFIX
+    """``https://host`` or ``https://host/api/v2`` -> ``https://host/api/v2``.
+
+    Raises ``ValueError`` for anything but an http(s) URL, and for plain ``http://`` to a host
+    other than loopback: the token would cross the network in clear text (Issuetrak sites are
+    HTTPS only).
+    """
+    url = httpx.URL(site.strip())
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(
+            f"--site must be an http(s) URL like https://yourcompany.issuetrak.com, got {site!r}"
+        )
+    if url.scheme == "http" and url.host not in ("127.0.0.1", "localhost", "::1"):
+        raise ValueError(
+            f"refusing to send the token over plain http to {url.host}; use https://{url.host}"
+        )
+    text = str(url).rstrip("/")
+    return text if text.lower().endswith(API_PREFIX.lower()) else text + API_PREFIX
 
 
 @dataclass

@@ -179,6 +179,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
         try:
             _preflight(options.site, token)
+        except ValueError as exc:
+            sys.stderr.write(f"issuetrak contract: {exc}\n")
+            return EXIT_USAGE
         except PreflightError as exc:
             sys.stderr.write(f"issuetrak contract: {exc}\n")
             report_dir = Path(options.report_dir)
