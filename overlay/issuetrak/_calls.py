@@ -169,6 +169,12 @@ def _build_body(spec: OpSpec, body: Any, fields: dict[str, Any]) -> Any:
     return model_from_fields(cls, fields, where, base=model) if fields else model
 
 
+def _whole(value: Any, name: str, spec: OpSpec) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UsageError(f"{spec.qualname}: {name} must be an int, got {value!r}")
+    return value
+
+
 def bind(spec: OpSpec, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Bound:
     """Map facade arguments onto the generated function's parameters."""
     rest = list(args)
@@ -188,8 +194,8 @@ def bind(spec: OpSpec, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Bound:
         raise TypeError(f"{spec.qualname}() got {len(args)} positional arguments; too many")
     if bound.paged:
         size, first = kwargs.pop("page_size", None), kwargs.pop("page_number", None)
-        bound.page_size = DEFAULT_PAGE_SIZE if size is None else int(size)
-        bound.first_page = 1 if first is None else int(first)
+        bound.page_size = DEFAULT_PAGE_SIZE if size is None else _whole(size, "page_size", spec)
+        bound.first_page = 1 if first is None else _whole(first, "page_number", spec)
     for name in list(kwargs):
         if name in spec.query_params:
             value = kwargs.pop(name)

@@ -18,9 +18,14 @@ from ._models import check_field_value, field_names, strip_extras, to_wire, wire
 __all__ = ["check_changes", "merged_body"]
 
 
-def check_changes(update_cls: type, changes: Mapping[str, Any], where: str) -> None:
-    """Reject unknown field names before any request is sent."""
-    if not changes:
+def check_changes(
+    update_cls: type, changes: Mapping[str, Any], where: str, *, allow_empty: bool = False
+) -> None:
+    """Reject unknown field names and wrongly typed values before any request is sent.
+
+    ``allow_empty``: an update option (``normalize=True`` on groups) is the change.
+    """
+    if not changes and not allow_empty:
         raise UsageError(
             f"{where}: nothing to change; pass fields as keywords, e.g. email='a@b.example'"
         )

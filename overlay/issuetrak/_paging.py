@@ -56,12 +56,16 @@ class Page(Generic[T]):
 
 class _PagerBase:
     def __init__(self, *, page_size: int, first_page: int, operation: str) -> None:
+        from ._facade_errors import UsageError  # a ValueError too
+
+        where = f"{operation}: " if operation else ""
         if not 1 <= page_size <= DEFAULT_PAGE_SIZE:
-            raise ValueError(
-                f"page_size must be between 1 and {DEFAULT_PAGE_SIZE}, got {page_size}"
+            raise UsageError(
+                f"{where}page_size must be between 1 and {DEFAULT_PAGE_SIZE} (the document's "
+                f"range), got {page_size}"
             )
         if first_page < 1:
-            raise ValueError(f"page_number must be 1 or larger, got {first_page}")
+            raise UsageError(f"{where}page_number must be 1 or larger, got {first_page}")
         self.page_size = page_size
         self.first_page = first_page
         self.operation = operation

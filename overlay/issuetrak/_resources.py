@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from . import _catalog
@@ -103,7 +103,8 @@ class _Namespace:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_") or not self._has(name):
             raise AttributeError(
-                f"{self._tag!r} has no operation {name!r}; available: {', '.join(self._method_names())}"
+                f"{self._tag!r} has no operation {name!r}{_did_you_mean(name, self._method_names())}"
+                f"; available: {', '.join(self._method_names())}"
             )
         if name == "update" and self._merge_capable():
             put = self._spec("update")
@@ -174,6 +175,13 @@ Example::
 
 The PUT ({operation}) as documented:
 """
+
+
+def _did_you_mean(name: str, choices: Iterable[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _facade_doc(spec: _catalog.OpSpec, doc: str | None, is_async: bool) -> str | None:
@@ -270,7 +278,7 @@ class SyncNamespace(_Namespace):
         if body is not None:
             return self._call(put, bind(put, (iid, body), {}).kwargs)
         options = {k: changes.pop(k) for k in list(changes) if k in self._update_options}
-        check_changes(put.body_cls, changes, where)
+        check_changes(put.body_cls, changes, where, allow_empty=any(options.values()))
         self._precheck_update(changes, options)
         record = self._read(iid)
         new_body = self._prepare_update(
@@ -326,7 +334,9 @@ class AsyncNamespace(_Namespace):
             return self._call(put, bind(put, (iid, body), {}).kwargs)
         options = {k: changes.pop(k) for k in list(changes) if k in self._update_options}
         update_cls: type = put.body_cls
-        check_changes(update_cls, changes, where)  # before any request, even before awaiting
+        check_changes(
+            update_cls, changes, where, allow_empty=any(options.values())
+        )  # before any request, even before awaiting
         self._precheck_update(changes, options)
 
         async def run() -> Any:
@@ -378,7 +388,8 @@ class _ResourcesBase:
     def __getattr__(self, name: str) -> Any:
         # Only reached for attributes the client does not have itself.
         if name.startswith("_") or name not in _catalog.tags():
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            hint = "" if name.startswith("_") else _did_you_mean(name, _catalog.tags())
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}{hint}")
         cache = self.__dict__.setdefault("_issuetrak_namespaces", {})
         namespace = cache.get(name)
         if namespace is None or namespace._client is not self:  # copies must not share namespaces

@@ -177,3 +177,25 @@ def test_a_transport_error_is_not_swallowed(recorder: Recorder) -> None:
     )
     with pytest.raises(IssuetrakError):
         client.users.get(1)
+
+
+def test_a_misspelt_namespace_or_method_suggests_the_name_meant(client: FacadeClient) -> None:
+    with pytest.raises(AttributeError, match=r"'user'.*did you mean 'users'"):
+        client.user  # noqa: B018
+    with pytest.raises(AttributeError, match=r"'serach'.*did you mean 'search'"):
+        client.users.serach  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"page_size": 500}, r"users.get_users: page_size must be between 1 and 100"),
+        ({"page_size": "50"}, r"page_size must be an int, got '50'"),
+        ({"page_number": 0}, r"page_number must be 1 or larger"),
+    ],
+)
+def test_bad_paging_arguments_are_usage_errors_naming_the_operation(
+    client: FacadeClient, kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(UsageError, match=message):
+        client.users.list(**kwargs)

@@ -115,3 +115,11 @@ def test_group_update_checks_new_permissions_strictly(
     with pytest.raises(PermissionConflictError, match="assets_vs_readonly"):
         client.groups.update(4, permissions=["CanManageAssets", "ReadOnlyAccessToAssets"])
     assert recorder.requests == []
+
+
+def test_a_group_update_may_only_normalize_the_stored_permissions(
+    client: FacadeClient, recorder: Recorder
+) -> None:
+    _group_routes(recorder)
+    client.groups.update(4, normalize=True)
+    assert recorder.bodies()[1]["permissions"] == ["IsAdmin"]
