@@ -98,3 +98,31 @@ def test_async_client_iterates_and_updates(app: Any) -> None:
     count, total, name = asyncio.run(run())
     assert count == total
     assert name == "Renamed"
+
+
+def test_a_department_update_reads_it_by_search_and_keeps_the_other_fields(
+    site: FacadeClient,
+) -> None:
+    department = site.departments.list().to_list()[0]
+    site.departments.update(department.iid, is_active=not department.is_active)
+    renamed = site.departments.update(department.iid, name="Operations")
+    assert renamed.name == "Operations"
+    assert renamed.is_active is (not department.is_active)
+    assert renamed.is_internal == department.is_internal
+
+
+def test_create_an_issue_then_attach_files_in_one_upload(site: FacadeClient) -> None:
+    created = site.issues.create(subject="Printer jam", description="Tray 2", issue_type_iid=1)
+    attachments = site.issues.upload_attachments(
+        created.iid, [("a.txt", b"first"), ("b.log", b"second")], private=True
+    )
+    assert sorted(a.original_file_name for a in attachments) == ["a.txt", "b.log"]
+    assert all(a.is_private for a in attachments)
+    assert site.issues.get(created.iid).subject == "Printer jam"
+
+
+def test_search_with_keyword_criteria_against_the_site(site: FacadeClient) -> None:
+    target = site.users.list().to_list()[2]
+    found = list(site.users.search(last_name=contains(target.last_name), page_size=3))
+    assert target.iid in {u.iid for u in found}
+    assert all(target.last_name in u.last_name for u in found)
