@@ -103,6 +103,7 @@ class SyncPager(_PagerBase, Generic[T]):
         return page
 
     def pages(self) -> Iterator[Page[T]]:
+        """Each :class:`Page` in turn: ``for page in pager.pages(): page.items``."""
         number = self.first_page
         while True:
             page = self._page(number)
@@ -121,6 +122,7 @@ class SyncPager(_PagerBase, Generic[T]):
         return self._page(self.first_page).item_total
 
     def to_list(self) -> list[T]:
+        """Every item of every page (fetches them all)."""
         return list(self)
 
 
@@ -147,6 +149,7 @@ class AsyncPager(_PagerBase, Generic[T]):
         return page
 
     async def pages(self) -> AsyncIterator[Page[T]]:
+        """Each :class:`Page` in turn: ``async for page in pager.pages(): ...``."""
         number = self.first_page
         while True:
             page = await self._page(number)
@@ -169,4 +172,5 @@ class AsyncPager(_PagerBase, Generic[T]):
         return (await self._page(self.first_page)).item_total
 
     async def to_list(self) -> list[T]:
+        """Every item of every page: ``await pager.to_list()``."""
         return [item async for item in self]

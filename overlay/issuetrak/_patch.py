@@ -210,9 +210,11 @@ class IssuePatch:
         return self._add_op("Replace", field, None)
 
     def add(self, path: str, value: Any) -> IssuePatch:
+        """An ``Add`` operation on a path that allows it: ``add("/Asset", 9)``."""
         return self._add_op("Add", path, value)
 
     def remove(self, path: str, value: Any) -> IssuePatch:
+        """A ``Remove`` operation on a path that allows it: ``remove("/Asset", 9)``."""
         return self._add_op("Remove", path, value)
 
     # -- named helpers --------------------------------------------------------------------------
@@ -240,12 +242,15 @@ class IssuePatch:
         return self._add_op("Add", self._udf_path(kind, udf_iid), value)
 
     def remove_udf_value(self, kind: str, udf_iid: int, value: Any) -> IssuePatch:
+        """Remove a value from a multi-valued UDF: ``remove_udf_value("multi_select", 6, 3)``."""
         return self._add_op("Remove", self._udf_path(kind, udf_iid), value)
 
     def add_asset(self, asset_iid: int) -> IssuePatch:
+        """Link asset ``asset_iid`` to the issue."""
         return self._add_op("Add", "Asset", asset_iid)
 
     def remove_asset(self, asset_iid: int) -> IssuePatch:
+        """Unlink asset ``asset_iid`` from the issue."""
         return self._add_op("Remove", "Asset", asset_iid)
 
     def send(self) -> Any:

@@ -123,6 +123,7 @@ def match(match_type: str, *values: Any) -> Criterion:
 
 
 def match_any(*values: Any) -> Criterion:
+    """Equal to any of the values (at least one): ``status=match_any("Open", "Pending")``."""
     return Criterion("MatchAny", tuple(values))
 
 
@@ -142,10 +143,12 @@ def ends_with(*values: Any) -> Criterion:
 
 
 def is_true() -> Criterion:
+    """A yes/no field that is true: ``is_active=is_true()``."""
     return Criterion("IsTrue")
 
 
 def is_false() -> Criterion:
+    """A yes/no field that is false."""
     return Criterion("IsFalse")
 
 
@@ -160,6 +163,7 @@ def is_empty() -> Criterion:
 
 
 def has_value() -> Criterion:
+    """The field has any value (the opposite of :func:`is_blank`/:func:`is_empty`)."""
     return Criterion("HasValue")
 
 
@@ -204,6 +208,7 @@ def before(*values: Any) -> Criterion:
 
 
 def today() -> Criterion:
+    """A date on the site's current day; see :func:`relative` for ``ThisWeek``, ``LastMonth``, ..."""
     return Criterion("Today")
 
 
@@ -223,10 +228,12 @@ def any_entity(**criteria: Any) -> Entity:
 
 
 def all_entities(**criteria: Any) -> Entity:
+    """A collection whose every entity matches: ``assets=all_entities(name=starts_with("PC-"))``."""
     return Entity(criteria, "CollectionContainsAllMatchingEntities")
 
 
 def only_entities(**criteria: Any) -> Entity:
+    """A collection with matching entities only (and at least one)."""
     return Entity(criteria, "CollectionContainsOnlyMatchingEntities")
 
 
