@@ -220,13 +220,16 @@ class RateLimiter:
                 for log in logs:
                     granted = self._tail(log, granted, scale)
             wait = granted - now
-            if now + wait < granted:  # so that a sleeper's now + wait lands on the grant
+            while now + wait < granted:  # so that a sleeper's now + wait lands on the grant
                 wait = math.nextafter(wait, math.inf)
             if wait > max_wait:
                 return None
-            insort(self._all.times, granted)
+            # Record the moment the caller will send, now + wait, which float rounding can put
+            # an ulp past `granted`: later grants must be spaced from when it really went out.
+            sent = now + wait
+            insort(self._all.times, sent)
             if is_write:
-                insort(self._writes.times, granted)
+                insort(self._writes.times, sent)
             return wait
 
     def on_rate_limited(self, retry_after: float | None, now: float) -> None:

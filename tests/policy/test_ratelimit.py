@@ -5,7 +5,7 @@ import threading
 
 import httpx
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from issuetrak import AsyncIssuetrak, Issuetrak
 from issuetrak._ratelimit import DEFAULT_WINDOWS, RateLimiter, RateLimits, Window
@@ -277,3 +277,37 @@ def test_a_long_wait_is_announced_as_a_warning_before_it_is_slept(
     assert fake_time.sleeps == [3600.0]
     warning = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert "GET /Users waits 3600 s for a free slot in RateLimiter(1/3600s)" in warning[0].message
+
+
+any_windows = st.lists(
+    st.builds(
+        Window,
+        st.integers(1, 6),
+        st.sampled_from([0.5, 1.0, 1.5, 2.0, 3.0, 7.0]),
+        st.booleans(),
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@example(  # float rounding once put a send an ulp inside the window of the one before
+    windows=[Window(1, 1.0)],
+    schedule=[(1.2402091291662232, False)] + [(0.0, False)] * 4 + [(2.0, False)],
+)
+@given(windows=any_windows, schedule=schedules)
+def test_any_configured_windows_hold_where_the_caller_really_sends(windows, schedule) -> None:
+    limits = RateLimits(windows)
+    limiter = RateLimiter(limits)
+    now = 0.0
+    sent: list[tuple[float, bool]] = []
+    for gap, is_write in schedule:
+        now += gap
+        room = has_room(sent, now, is_write, limits.windows)
+        wait = limiter.reserve(is_write, now)
+        assert wait is not None and wait >= 0
+        if room:
+            assert wait == 0, "waited although every window had room"
+        sent.append((now + wait, is_write))  # what a caller sleeping `wait` does
+        assert window_counts_ok(sent, limits.windows)
