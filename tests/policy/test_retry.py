@@ -277,3 +277,48 @@ def test_per_call_timeout_reaches_the_wire_and_closing_a_copy_keeps_the_pool(
     client.request("GET", "/Users", timeout=2.5)
     assert seen[0]["read"] == 7.0
     assert seen[1]["read"] == 2.5
+
+
+def test_a_retry_the_rate_limiter_would_push_past_the_deadline_fails_at_once(
+    make_client, scripted, fake_time
+) -> None:
+    from issuetrak import RateLimiter, RateLimits, Window
+
+    limiter = RateLimiter(RateLimits([Window(1, 60.0)]), clock=fake_time.clock)
+    script = scripted(("GET", f"{API}/Users", httpx.Response(503)))  # no second send
+    fake_time.random_value = 0.0
+    with pytest.raises(APITimeoutError) as info:
+        make_client(script, rate_limits=limiter, deadline=10.0).request("GET", "/Users")
+    assert str(info.value) == (
+        "GET /Users: the client-side rate limit would delay the retry past the 10 s deadline "
+        "after 1 attempt(s)"
+    )
+    assert fake_time.now < 10.0  # it did not sit out the minute first
+    assert limiter.reserve(False, 60.0) == 0.0  # and the declined retry took no slot
+    script.assert_done()
+
+
+@pytest.mark.anyio
+async def test_async_deadline_bounds_attempts_like_the_sync_client(
+    fake_time, scripted, unique_token
+) -> None:
+    from issuetrak import AsyncIssuetrak
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        fake_time.now += min(4.0, request.extensions["timeout"]["read"])  # hangs until timeout
+        raise httpx.ReadTimeout("no answer")
+
+    script = scripted(*[("GET", f"{API}/Users", slow)] * 3)
+    fake_time.random_value = 0.999
+    async with AsyncIssuetrak(
+        "https://example.issuetrak.test",
+        token=unique_token,
+        transport=httpx.MockTransport(script),
+        rate_limits=None,
+        max_retries=10,
+        deadline=10.0,
+        _runtime=fake_time.runtime(),
+    ) as client:
+        with pytest.raises(APITimeoutError, match="deadline of 10 s exceeded"):
+            await client.request("GET", "/Users")
+    assert fake_time.now <= 10.0
