@@ -9,7 +9,7 @@ import pytest
 from issuetrak._evolution import Change, diff_documents, rules_markdown, to_markdown
 from issuetrak._evolution.rules import FIXED_RULES, SCHEMA_RULES
 from issuetrak.cli import spec_diff
-from issuetrak.spec import load_document
+from issuetrak.spec import load_document, load_overrides
 
 REALWORLD = Path(__file__).resolve().parents[3] / "shared" / "realworld-specs"
 if not REALWORLD.is_dir():  # a checkout that is not beside shared/
@@ -166,14 +166,20 @@ def test_pinned_document_against_itself_has_no_changes() -> None:
     assert diff_documents(load_document(), load_document()).changes == []
 
 
-def test_overrides_show_up_as_added_responses_only() -> None:
-    changelog = diff_documents(load_document(patched=False), load_document())
-    assert {(c.kind, c.detail, c.breaking) for c in changelog.changes} == {
-        ("response-added", "429", False)
-    }
-    assert len(changelog.changes) == sum(
-        1 for _ in load_document()["paths"].values() for m in _ if m != "parameters"
-    )
+def test_the_pinned_overrides_show_up_where_they_patch() -> None:
+    changes = diff_documents(load_document(patched=False), load_document()).changes
+    overrides = load_overrides()
+    added_429 = set()
+    patched_schemas = set()
+    for op in overrides:
+        parts = [p.replace("~1", "/").replace("~0", "~") for p in op["path"].split("/")[1:]]
+        if parts[0] == "paths" and parts[3:] == ["responses", "429"]:
+            added_429.add(f"{parts[2].upper()} {parts[1]} 429")
+        elif parts[:2] == ["components", "schemas"]:
+            patched_schemas.add(parts[2])
+    assert added_429 and added_429 == {c.location for c in changes if c.kind == "response-added"}
+    others = [c for c in changes if c.kind != "response-added"]
+    assert all(c.location.split(".")[0] in patched_schemas for c in others), others
 
 
 def test_cyclic_schemas_renamed_on_one_side_are_compared_without_looping() -> None:

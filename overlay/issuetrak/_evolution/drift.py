@@ -11,18 +11,19 @@ the site's limits and its retries ride out 429s.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
 
-from issuetrak._exceptions import APIStatusError, AuthenticationError
+from issuetrak._exceptions import APIConnectionError, APIStatusError, AuthenticationError
 
 from .refs import resolve_pointer
 from .strict import UNDOCUMENTED_STATUS, Finding, StrictValidator
 
 __all__ = [
+    "CrawlResult",
     "DriftAborted",
     "Exchange",
     "Requester",
@@ -95,6 +96,7 @@ class Exchange:
 class CrawlResult:
     exchanges: list[Exchange] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (operation, why)
+    stopped: str = ""  # why the crawl ended early, if it did
 
 
 def _escape(part: str) -> str:
@@ -201,10 +203,25 @@ def _page_count(body: Any) -> int:
     return count if isinstance(count, int) else 1
 
 
+class _Stop(Exception):
+    """Internal: the site stopped answering; end the crawl and keep what was seen."""
+
+
 def crawl(
-    client: Requester, document: Mapping[str, Any], *, max_pages: int = 1, page_size: int = 5
+    client: Requester,
+    document: Mapping[str, Any],
+    *,
+    max_pages: int = 1,
+    page_size: int = 5,
+    progress: Callable[[Exchange], None] | None = None,
 ) -> CrawlResult:
-    """Call every readable operation of ``document`` on the site behind ``client``."""
+    """Call every readable operation of ``document`` on the site behind ``client``.
+
+    ``progress`` is called after each response. If the site stops answering (connection errors,
+    timeouts, a rate-limit wait longer than the client's deadline) the crawl ends early and the
+    result says why in ``stopped``; what was seen until then is kept. A refused token raises
+    :class:`DriftAborted`: nothing useful can be seen then.
+    """
     if max_pages < 1 or not 1 <= page_size <= 100:
         raise ValueError(
             f"max_pages must be >= 1 and page_size 1..100 (got {max_pages}, {page_size})"
@@ -212,43 +229,63 @@ def crawl(
     first, items, skipped = plan_targets(document)
     result = CrawlResult(skipped=list(skipped))
     first_values: dict[str, Mapping[str, Any]] = {}
-    for target in first:
-        number, size = _paging_names(target, document)
-        page = 1
-        while True:
-            paging = {k: v for k, v in ((number, page), (size, page_size)) if k is not None}
-            if target.kind == "search":
-                exchange = _send(client, target, target.path, page, None, paging)
-            else:
-                exchange = _send(client, target, target.path, page, paging or None, None)
-            result.exchanges.append(exchange)
-            values = exchange.body.get("values") if isinstance(exchange.body, Mapping) else None
-            if isinstance(values, list) and values and isinstance(values[0], Mapping):
-                # /Issues/Search feeds /Issues/{iid} as /Causes feeds /Causes/{iid}
-                collection = (
-                    target.path[: -len("/Search")] if target.kind == "search" else target.path
-                )
-                first_values.setdefault(collection.lower(), values[0])
-            if (
-                number is None
-                or page >= min(max_pages, _page_count(exchange.body))
-                or not 200 <= exchange.status < 300
-            ):
-                break
-            page += 1
-    for target in items:
-        parent = target.path.rsplit("/", 1)[0].lower()
-        record = first_values.get(parent)
-        name = _PATH_PARAM.findall(target.path)[0]
-        key = next(
-            (k for k in (name, "iid", "id") if record is not None and record.get(k) is not None),
-            None,
-        )
-        if record is None or key is None:
-            result.skipped.append((target.label, "no item from its list to read"))
-            continue
-        url_path = target.path.replace("{" + name + "}", str(record[key]))
-        result.exchanges.append(_send(client, target, url_path, 1, None, None))
+
+    def send(target: Target, url_path: str, page: int, params: Any, body: Any) -> Exchange:
+        try:
+            exchange = _send(client, target, url_path, page, params, body)
+        except APIConnectionError as exc:
+            result.stopped = f"{target.method} {url_path}: {exc}"
+            raise _Stop from exc
+        result.exchanges.append(exchange)
+        if progress is not None:
+            progress(exchange)
+        return exchange
+
+    try:
+        for target in first:
+            number, size = _paging_names(target, document)
+            for page in range(1, max_pages + 1):
+                paging = {k: v for k, v in ((number, page), (size, page_size)) if k is not None}
+                if target.kind == "search":
+                    exchange = send(target, target.path, page, None, paging)
+                else:
+                    exchange = send(target, target.path, page, paging or None, None)
+                values = exchange.body.get("values") if isinstance(exchange.body, Mapping) else None
+                if isinstance(values, list) and values and isinstance(values[0], Mapping):
+                    # /Issues/Search feeds /Issues/{iid} as /Causes feeds /Causes/{iid}
+                    collection = (
+                        target.path[: -len("/Search")] if target.kind == "search" else target.path
+                    )
+                    first_values.setdefault(collection.lower(), values[0])
+                if (
+                    number is None
+                    or page >= _page_count(exchange.body)
+                    or not 200 <= exchange.status < 300
+                ):
+                    break
+        for target in items:
+            parent = target.path.rsplit("/", 1)[0].lower()
+            record = first_values.get(parent)
+            name = _PATH_PARAM.findall(target.path)[0]
+            key = next(
+                (
+                    k
+                    for k in (name, "iid", "id")
+                    if record is not None and record.get(k) is not None
+                ),
+                None,
+            )
+            if record is None or key is None:
+                result.skipped.append((target.label, "no item from its list to read"))
+                continue
+            send(target, target.path.replace("{" + name + "}", str(record[key])), 1, None, None)
+    except _Stop:
+        called = {e.target.label for e in result.exchanges}
+        result.skipped += [
+            (t.label, "not reached: the crawl stopped early")
+            for t in first + items
+            if t.label not in called
+        ]
     return result
 
 

@@ -78,6 +78,11 @@ def report_markdown(report: DriftReport) -> str:
         f"**{len(report.findings)} finding(s)**; the proposed overrides have {len(report.proposal)} operation(s).",
         "",
     ]
+    if crawl.stopped:
+        out += [
+            f"**The crawl stopped early:** {crawl.stopped}. The findings cover what was seen until then.",
+            "",
+        ]
     if report.patch_error:
         out += [f"**The proposal does not apply to the document:** {report.patch_error}", ""]
     elif report.findings:
@@ -126,6 +131,7 @@ def report_json(report: DriftReport) -> str:
                 "site": report.site,
                 "label": report.label,
                 "requests": len(report.crawl.exchanges),
+                "stopped": report.crawl.stopped,
                 "findings": [
                     {
                         "kind": f.kind,

@@ -17,13 +17,32 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from issuetrak import Issuetrak, IssuetrakError
-from issuetrak._evolution.drift import DriftAborted, crawl
+from issuetrak import DEFAULT_WINDOWS, Issuetrak, IssuetrakError, RateLimits, Window
+from issuetrak._evolution.drift import DriftAborted, Exchange, crawl
 from issuetrak._evolution.drift_report import build_report, report_json, report_markdown
 from issuetrak._evolution.proposal import render_overrides
 from issuetrak.spec import SpecError, default_label, load_document
 
 __all__ = ["main", "run"]
+
+
+def _crawl_limits() -> RateLimits:
+    """Issuetrak's windows, with every request paced like a write and a quarter-second margin.
+
+    A site counts ``POST .../Search`` in its write window (5 per second), which the client's
+    limiter counts as a read; a crawl sends searches back to back, so it caps *all* requests
+    below the write rate. The margin keeps network jitter from making the site see one request
+    too many in a window (a 429 makes the client halve its budget). A crawl has time; this costs
+    it a few seconds.
+    """
+    writes = min((w.limit for w in DEFAULT_WINDOWS if w.writes_only), default=5)
+    windows = [
+        Window(min(w.limit, max(1, writes - 1)), w.period)
+        if not w.writes_only and w.period <= 1
+        else w
+        for w in DEFAULT_WINDOWS
+    ]
+    return RateLimits(windows=windows, margin=0.25)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,8 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--output-dir",
-        default="drift-report",
-        help="where to write the reports (default: drift-report)",
+        default="reports/drift",
+        help="where to write the reports (default: reports/drift, which git ignores)",
     )
     parser.add_argument(
         "--max-pages", type=int, default=1, help="pages to read per list or search (default: 1)"
@@ -50,9 +69,17 @@ def _parser() -> argparse.ArgumentParser:
         "--page-size", type=int, default=5, help="items per page, 1-100 (default: 5)"
     )
     parser.add_argument(
+        "--quiet", action="store_true", help="do not print each request as it is answered"
+    )
+    parser.add_argument(
         "--fail-on-drift", action="store_true", help="exit with status 1 if anything was found"
     )
     return parser
+
+
+def _progress(exchange: Exchange) -> None:
+    sys.stderr.write(f"  {exchange.target.method} {exchange.url_path} -> {exchange.status}\n")
+    sys.stderr.flush()
 
 
 def run(argv: Sequence[str], *, client_options: Mapping[str, Any] | None = None) -> int:
@@ -70,8 +97,15 @@ def run(argv: Sequence[str], *, client_options: Mapping[str, Any] | None = None)
         sys.stderr.write(f"issuetrak drift: {exc}\n")
         return 2
     try:
-        with Issuetrak(args.site, args.token, **dict(client_options or {})) as client:
-            result = crawl(client, document, max_pages=args.max_pages, page_size=args.page_size)
+        options: dict[str, Any] = {"rate_limits": _crawl_limits(), **(client_options or {})}
+        with Issuetrak(args.site, args.token, **options) as client:
+            result = crawl(
+                client,
+                document,
+                max_pages=args.max_pages,
+                page_size=args.page_size,
+                progress=None if args.quiet else _progress,
+            )
     except (DriftAborted, IssuetrakError) as exc:
         sys.stderr.write(f"issuetrak drift: {exc}\n")
         return 2
@@ -83,6 +117,8 @@ def run(argv: Sequence[str], *, client_options: Mapping[str, Any] | None = None)
     (out / "overrides.proposed.json").write_text(
         render_overrides(report.proposal), encoding="utf-8"
     )
+    if result.stopped:
+        sys.stderr.write(f"issuetrak drift: stopped early: {result.stopped}\n")
     sys.stderr.write(
         f"issuetrak drift: {len(result.exchanges)} requests, {len(report.findings)} finding(s), "
         f"{len(report.proposal)} proposed override(s); reports in {out}/\n"
