@@ -175,7 +175,9 @@ def test_reads_and_searches_pass_the_read_only_check() -> None:
     ensure_read_only("post", "/Issues/Search")
 
 
-def test_cli_writes_report_json_and_proposed_overrides(tmp_path: Path) -> None:
+def test_cli_writes_report_json_and_proposed_overrides(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     app, token = mock_site(drifting=True)
     options = {
         "transport": sync_transport(app, []),
@@ -204,6 +206,9 @@ def test_cli_writes_report_json_and_proposed_overrides(tmp_path: Path) -> None:
         "## Undocumented properties (1)" in report and "## Undocumented enum values (1)" in report
     )
     assert json.loads((tmp_path / "drift.json").read_text())["remaining_after_proposal"] == 0
+    err = capsys.readouterr().err
+    assert "  GET /Users -> 200\n" in err  # progress, one line per request
+    assert "2 proposed override(s)" in err
     options["transport"] = sync_transport(app, [])
     assert drift_cli.run([*argv, "--fail-on-drift"], client_options=options) == 1
 

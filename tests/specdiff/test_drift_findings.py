@@ -6,7 +6,7 @@ import httpx
 import pytest
 from issuetrak import Issuetrak
 from issuetrak._evolution.drift import crawl
-from issuetrak._evolution.drift_report import build_report
+from issuetrak._evolution.drift_report import build_report, report_markdown
 from issuetrak._evolution.proposal import infer_schema
 from issuetrak._evolution.strict import StrictValidator
 
@@ -198,3 +198,45 @@ def test_inferred_schemas_fit_every_observed_value(
     samples: list[Any], schema: dict[str, Any]
 ) -> None:
     assert infer_schema(samples) == schema
+
+
+def test_a_site_that_stops_answering_ends_the_crawl_with_what_was_seen() -> None:
+    calls: list[str] = []
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        if request.url.path.endswith("/Search"):
+            raise httpx.ConnectError("connection refused", request=request)
+        return drifting_site(request)
+
+    document = things_document()
+    client = Issuetrak(
+        "http://things.test/api/v2",
+        "token",
+        transport=httpx.MockTransport(flaky),
+        rate_limits=None,
+        allow_insecure_http=True,
+        max_retries=0,
+    )
+    with client:
+        result = crawl(client, document)
+    assert [e.url_path for e in result.exchanges] == ["/Things"]
+    assert result.stopped.startswith("POST /Things/Search: ")
+    assert ("POST /Things/Search", "not reached: the crawl stopped early") in result.skipped
+    report = build_report(document, result, site="things.test", label="things")
+    assert report.findings and "undocumented-status" not in {f.kind for f in report.findings}
+    assert "**The crawl stopped early:** POST /Things/Search" in report_markdown(report)
+
+
+def test_the_crawl_paces_every_request_below_the_write_window() -> None:
+    from issuetrak import DEFAULT_WINDOWS
+    from issuetrak.cli.drift import _crawl_limits
+
+    limits = _crawl_limits()
+    write_limit = min(w.limit for w in DEFAULT_WINDOWS if w.writes_only)
+    one_second = [w for w in limits.windows if w.period <= 1 and not w.writes_only]
+    assert one_second and all(w.limit < write_limit for w in one_second)
+    assert limits.margin > 0
+    assert [w for w in limits.windows if w.period > 1] == [
+        w for w in DEFAULT_WINDOWS if w.period > 1
+    ]
