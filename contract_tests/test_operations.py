@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from issuetrak._contract.report import Recorder
-from issuetrak._contract.runner import Target, check_case
+from issuetrak._contract.runner import RequestBudgetExhausted, Target, check_case
 from issuetrak._contract.session import current
 
 schema = current()["schema"]
@@ -15,4 +16,7 @@ schema = current()["schema"]
 def test_operation_conforms(
     case: Any, contract_target: Target, contract_recorder: Recorder
 ) -> None:
-    check_case(case, contract_target, contract_recorder)
+    try:
+        check_case(case, contract_target, contract_recorder)
+    except RequestBudgetExhausted as exc:
+        pytest.skip(str(exc))

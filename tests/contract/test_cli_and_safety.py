@@ -38,6 +38,8 @@ def test_default_live_run_sends_only_reads(tmp_path: Path) -> None:
         )
     assert result.returncode in (0, 1), result.stderr + result.stdout[-3000:]
     assert len(recording.requests) > 100  # it really ran: lists, searches, pages, probes
+    # polite: the default request budget (400) plus the CLI's two preflight requests
+    assert len(recording.requests) <= 402
     writes = [
         (m, p)
         for m, p in recording.requests

@@ -30,6 +30,7 @@ from issuetrak._contract.search import criteria_kinds, unmatched_items
 __all__ = [
     "ISSUETRAK_CHECKS",
     "error_body_shape",
+    "ignored_auth_once_per_operation",
     "paging_envelope",
     "search_matches_filter",
     "trace_id_present",
@@ -215,6 +216,24 @@ def search_matches_filter(ctx: CheckContext, response: Response, case: AnyCase) 
             f"criterion {criterion.describe()}"
         )
     return None
+
+
+def ignored_auth_once_per_operation(enforced: set[str]) -> Any:
+    """schemathesis's ``ignored_auth``, confirming each operation's enforcement once per run.
+
+    The built-in check re-sends every successful request twice (without a token, with a wrong
+    one). schemathesis's own runner remembers operations already shown to enforce auth; its
+    Python API does not, which would triple a live run's requests against Issuetrak's small
+    windows. This wrapper hands the check the run's memory (``enforced``), keeping its name.
+    """
+    from schemathesis.specs.openapi.checks import ignored_auth as builtin
+
+    def ignored_auth(ctx: CheckContext, response: Response, case: AnyCase) -> bool | None:
+        ctx.auth_enforced_operations = enforced
+        result: bool | None = builtin(ctx, response, case)
+        return result
+
+    return ignored_auth
 
 
 ISSUETRAK_CHECKS = (

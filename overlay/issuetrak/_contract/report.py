@@ -139,6 +139,14 @@ def render_markdown(
             if stats.get("coverage_skipped")
             else []
         ),
+        *(
+            [
+                f"- **Request budget:** stopped at {stats.get('max_requests')} requests; "
+                f"{stats['budget_skipped']} test(s) skipped (later nights cover them: the order changes daily)"
+            ]
+            if stats.get("budget_skipped")
+            else []
+        ),
         f"- **Checks run:** {', '.join(f'`{c}`' for c in sorted(recorder.checks)) or 'none'}",
         "",
     ]

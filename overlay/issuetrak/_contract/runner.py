@@ -24,7 +24,7 @@ import schemathesis
 from schemathesis import Case, CheckFunction, GenerationMode, HookContext, Response
 from schemathesis.core.failures import Failure, FailureGroup
 
-from issuetrak._contract.checks import ISSUETRAK_CHECKS
+from issuetrak._contract.checks import ISSUETRAK_CHECKS, ignored_auth_once_per_operation
 from issuetrak._contract.classify import WritePolicy, classify
 from issuetrak._contract.policy import PoliteTransport, make_limiter
 from issuetrak._contract.report import FailureRecord, Recorder, redact, trace_id_of
@@ -40,6 +40,7 @@ from issuetrak.spec import HTTP_METHODS
 
 __all__ = [
     "BUILTIN_CHECKS",
+    "RequestBudgetExhausted",
     "RunSettings",
     "Target",
     "build_schema",
@@ -54,8 +55,11 @@ AnyCase = Case[Any]
 API_PREFIX = "/api/v2"
 IN_PROCESS_URL = "http://issuetrak-mock.invalid" + API_PREFIX
 
-# Built-in schemathesis checks that fit Issuetrak. Left out: ``object_level_authorization`` (needs
-# a second identity per object), ``max_response_time`` (a site's speed is not part of the contract).
+# Built-in schemathesis checks that fit Issuetrak, enabled through the configuration.
+# ``ignored_auth`` runs too, as an additional check that confirms each operation once
+# (:func:`~issuetrak._contract.checks.ignored_auth_once_per_operation`). Left out:
+# ``object_level_authorization`` (needs a second identity per object) and ``max_response_time``
+# (a site's speed is not part of the contract).
 BUILTIN_CHECKS = (
     "not_a_server_error",
     "status_code_conformance",
@@ -64,12 +68,22 @@ BUILTIN_CHECKS = (
     "response_headers_conformance",
     "negative_data_rejection",
     "positive_data_acceptance",
-    "ignored_auth",
     "missing_required_header",
     "unsupported_method",
     "use_after_free",
     "ensure_resource_availability",
 )
+
+
+class RequestBudgetExhausted(Exception):
+    """The run has sent as many requests as it was allowed to (``--max-requests``)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(
+            f"request budget of {limit} reached; Issuetrak allows a token 1000 requests per 12 hours, "
+            f"so the run stops here (raise --max-requests to check more)"
+        )
 
 
 @dataclass(frozen=True)
@@ -153,6 +167,18 @@ class Target:
     stats: RunStats = field(default_factory=RunStats)
     description: str = ""
     budget: CoverageBudget = field(default_factory=lambda: CoverageBudget(0))
+    auth_enforced: set[str] = field(default_factory=set)
+    max_requests: int = 0  # 0: no limit
+
+    def ensure_budget(self) -> None:
+        """Raise :class:`RequestBudgetExhausted` once the run has sent ``max_requests``."""
+        if self.max_requests and self.stats.requests_sent >= self.max_requests:
+            raise RequestBudgetExhausted(self.max_requests)
+
+    @property
+    def checks(self) -> list[CheckFunction]:
+        """The checks run on every response besides the configured built-ins."""
+        return [*ISSUETRAK_CHECKS, ignored_auth_once_per_operation(self.auth_enforced)]
 
     @property
     def headers(self) -> dict[str, str]:
@@ -277,6 +303,7 @@ def filter_document(
 def schemathesis_config(settings: RunSettings, *, live: bool, base_url: str) -> schemathesis.Config:
     checks: dict[str, Any] = {name: {"enabled": True} for name in BUILTIN_CHECKS}
     checks["object_level_authorization"] = {"enabled": False}
+    checks["ignored_auth"] = {"enabled": False}  # added per target, see BUILTIN_CHECKS
     # undeclared methods are only tried against the disposable mock: a live site might implement them
     unexpected: list[str] = (
         [] if live else ["DELETE", "PATCH", "PUT", "POST", "GET", "OPTIONS", "TRACE"]
@@ -409,7 +436,7 @@ def check_case(case: AnyCase, target: Target, recorder: Recorder) -> Response:
         base_url=target.base_url,
         session=target.session,
         headers=target.headers,
-        additional_checks=list(ISSUETRAK_CHECKS),
+        additional_checks=target.checks,
     )
 
 
@@ -435,7 +462,7 @@ def state_machine(schema: Any, target: Target, recorder: Recorder) -> type[Any]:
             additional_checks: list[CheckFunction] | None = None,
             **kwargs: Any,
         ) -> None:
-            extra = list(additional_checks or []) + list(ISSUETRAK_CHECKS)
+            extra = list(additional_checks or []) + target.checks
             super().validate_response(response, case, additional_checks=extra, **kwargs)
 
     return ContractStateMachine

@@ -96,6 +96,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="REGEX",
         help="only operations whose 'METHOD /path' matches (repeatable), e.g. '^GET /Users'",
     )
+    parser.add_argument(
+        "--max-requests",
+        type=int,
+        default=None,
+        help="stop sending after N requests (live default 400 of the 1000 per 12 h a token gets; 0 = no limit)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="hypothesis seed")
     parser.add_argument(
         "--no-rate-limit", action="store_true", help="live: disable the client-side limiter"
@@ -134,6 +140,8 @@ def build_pytest_args(options: argparse.Namespace, suite: Path) -> list[str]:
         args.append(f"--max-examples={options.max_examples}")
     if options.coverage_budget is not None:
         args.append(f"--coverage-budget={options.coverage_budget}")
+    if options.max_requests is not None:
+        args.append(f"--max-requests={options.max_requests}")
     args += [f"--operations={pattern}" for pattern in options.operations]
     return args + list(options.pytest_args)
 
