@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime
 import importlib
-import inspect
 import json
 import os
 import random
@@ -48,7 +47,7 @@ from issuetrak._contract.runner import (
     open_target,
 )
 from issuetrak._ratelimit import RateLimits
-from issuetrak.spec import default_label, iter_operations
+from issuetrak.spec import SpecError, default_label, iter_operations
 
 HERE = Path(__file__).resolve().parent
 LINKS = HERE / "links.json"
@@ -122,25 +121,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _mock_app(label: str) -> tuple[Any, str]:
-    """The teammate-independent entry point: issuetrak_mock.create_app, rate limits off."""
+    """The default target: the bundled mock with its rate limits off, used as the seeded admin."""
     import issuetrak_mock
 
-    factory = issuetrak_mock.create_app
-    params = inspect.signature(factory).parameters
-    kwargs: dict[str, Any] = {"seed": 0}
-    if "rate_limits" in params:
-        kwargs["rate_limits"] = None
-    app = factory(label, **kwargs)
-    token = _mock_token(issuetrak_mock, app)
-    return app, token
-
-
-def _mock_token(module: Any, app: Any) -> str:
-    for source in (getattr(app, "state", None), module):
-        tokens = getattr(source, "tokens", None) or getattr(source, "seed_tokens", None)
-        if isinstance(tokens, dict) and tokens:
-            return str(tokens.get("admin") or next(iter(tokens.values())))
-    raise pytest.UsageError("issuetrak_mock: cannot find the seeded admin token")
+    app = issuetrak_mock.create_app(label, seed=0, rate_limits=None)
+    return app, str(app.state.tokens["admin"])
 
 
 def _custom_app(spec: str, label: str) -> tuple[Any, str]:
@@ -182,7 +167,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     state = config.stash[STATE]
     site = config.getoption("--site") or os.environ.get("ISSUETRAK_SITE") or None
     token = config.getoption("--token") or os.environ.get("ISSUETRAK_TOKEN") or ""
-    label = config.getoption("--spec-label") or default_label()
+    try:
+        label = config.getoption("--spec-label") or default_label()
+    except SpecError as exc:
+        pytest.exit(f"issuetrak contract: {exc}", returncode=EXIT_USAGE)
     live = site is not None
     try:
         policy = WritePolicy.for_target(
@@ -202,7 +190,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             pytest.exit(f"issuetrak contract: {exc}", returncode=EXIT_USAGE)
     else:
         app_spec = config.getoption("--app")
-        app, app_token = _custom_app(app_spec, label) if app_spec else _mock_app(label)
+        try:
+            app, app_token = _custom_app(app_spec, label) if app_spec else _mock_app(label)
+        except SpecError as exc:
+            pytest.exit(f"issuetrak contract: {exc}", returncode=EXIT_USAGE)
         target = open_target(app=app, token=token or app_token, policy=policy, rate_limits=None)
     try:
         preflight(target.client, target.base_url, target.token)
@@ -218,7 +209,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     target.max_requests = (
         (LIVE_MAX_REQUESTS if live else 0) if max_requests is None else max_requests
     )
-    document = load_contract_document(label, links=LINKS)
+    try:
+        document = load_contract_document(label, links=LINKS)
+    except SpecError as exc:
+        target.close()
+        pytest.exit(f"issuetrak contract: {exc}", returncode=EXIT_USAGE)
     if config.getoption("--operations"):
         select_operations(document, config.getoption("--operations"))
     recorder = Recorder(secrets=target.secrets)

@@ -68,6 +68,13 @@ def test_refused_token_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "refused the token" in capsys.readouterr().err
 
 
+@pytest.mark.slow
+def test_unknown_spec_label_exits_2(tmp_path: Path) -> None:
+    result = _run("--spec-label=no-such-label", report_dir=tmp_path)
+    assert result.returncode == 2
+    assert "no pin for label 'no-such-label'" in result.stdout + result.stderr
+
+
 def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert (
         main(

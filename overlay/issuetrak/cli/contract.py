@@ -11,7 +11,7 @@ Markdown summary going to ``--report-dir``. Exit codes, for CI:
 
     0  the target matches the contract
     1  contract failures (see report.md)
-    2  usage error
+    2  usage error (bad option, unknown spec label, document not found), or interrupted
     3  the site could not be reached, or refused the token (checked before any test runs)
     4  the suite itself broke (pytest internal error)
 """
@@ -156,7 +156,8 @@ def map_exit_code(pytest_code: int, *, preflight_failed: bool = False) -> int:
         return EXIT_CLEAN
     if pytest_code == _PYTEST_FAILED:
         return EXIT_FAILURES
-    if pytest_code in (_PYTEST_USAGE, _PYTEST_NO_TESTS):
+    if pytest_code in (_PYTEST_USAGE, _PYTEST_NO_TESTS, _PYTEST_INTERRUPTED):
+        # the suite's own setup errors (bad label, missing document) exit with 2 as well
         return EXIT_USAGE
     if pytest_code == EXIT_UNREACHABLE and preflight_failed:
         return EXIT_UNREACHABLE
