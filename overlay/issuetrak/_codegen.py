@@ -518,10 +518,28 @@ def custom_templates(raw: Mapping[str, Any], config: Path) -> Path | None:
         raise GeneratorConfigError(
             f"{config}: {TEMPLATES_KEY} path {entry['path']!r} is not a folder ({folder})"
         )
-    templates = sorted(p.name for p in folder.glob("*.jinja"))
+    templates = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.jinja"))
     if not templates:
         raise GeneratorConfigError(f"{config}: {TEMPLATES_KEY} folder {folder} has no *.jinja")
+    own = generator_templates()
+    if own is not None:
+        # a misspelt name would be silently ignored by the generator's template loader
+        unknown = [name for name in templates if not (own / name).is_file()]
+        if unknown:
+            raise GeneratorConfigError(
+                f"{config}: {TEMPLATES_KEY}: {', '.join(unknown)} in {folder} would override "
+                f"nothing: {GENERATOR_DIST} {generator_version()} has no template of that name"
+            )
     return folder
+
+
+def generator_templates() -> Path | None:
+    """The installed generator's own template folder (found without importing the generator)."""
+    spec = importlib.util.find_spec("openapi_python_client")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations))) / "templates"
+    return folder if folder.is_dir() else None
 
 
 # --- stamping and placing the package --------------------------------------------------------

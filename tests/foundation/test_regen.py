@@ -536,17 +536,22 @@ def test_type_checkers_still_see_every_model_name(regenerated: Path, tmp_path: P
 
 
 @pytest.mark.parametrize(
-    ("entry", "message"),
+    ("entry", "fragments"),
     [
-        ("  path: templates\n", "issuetrak_custom_templates needs both 'path' and 'reason'"),
-        (
-            "  path: nowhere\n  reason: r\n",
-            "issuetrak_custom_templates path 'nowhere' is not a folder",
+        ("  path: templates\n", ["issuetrak_custom_templates needs both 'path' and 'reason'"]),
+        ("  path: nowhere\n  reason: r\n", ["path 'nowhere' is not a folder"]),
+        (  # a misspelt template would be ignored by the generator without a word
+            "  path: misspelt\n  reason: r\n",
+            [
+                "model_init.py.jinja in ",
+                "would override nothing: openapi-python-client",
+                "has no template of that name",
+            ],
         ),
     ],
 )
-def test_custom_templates_entry_needs_a_reason_and_an_existing_folder(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], entry: str, message: str
+def test_custom_templates_entry_needs_a_reason_and_templates_the_generator_has(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], entry: str, fragments: list[str]
 ) -> None:
     text = (REPO / "spec" / "generator.yaml").read_text(encoding="utf-8")
     start = text.index("issuetrak_custom_templates:")
@@ -555,11 +560,14 @@ def test_custom_templates_entry_needs_a_reason_and_an_existing_folder(
     config.write_text(
         text[:start] + "issuetrak_custom_templates:\n" + entry + text[end + 1 :], encoding="utf-8"
     )
+    (tmp_path / "misspelt").mkdir()
+    (tmp_path / "misspelt" / "model_init.py.jinja").write_text("", encoding="utf-8")
     source = write(tmp_path / "things.json", small_document())
     output = tmp_path / "out" / "issuetrak_client"
     code = regen.main(["--from", str(source), "--config", str(config), "--output", str(output)])
     assert code == 1
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert all(fragment in err for fragment in fragments), err
     assert not output.exists()
 
 
