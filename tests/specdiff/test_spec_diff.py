@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -347,7 +348,7 @@ def widgets_document() -> dict[str, Any]:
                     "parameters": [
                         {"name": "PageSize", "in": "query", "schema": {"type": "integer"}}
                     ],
-                    "responses": ok,
+                    "responses": copy.deepcopy(ok),
                 }
             },
             "/Widgets/Search": {
@@ -443,3 +444,161 @@ def test_renaming_a_path_parameter_changes_only_the_python_keyword() -> None:
             ("required-argument-added", "cause_iid"),
         )
     }
+
+
+Doc = dict[str, Any]
+
+
+def _widget(doc: Doc) -> Doc:
+    widget: Doc = doc["components"]["schemas"]["Widget"]
+    return widget
+
+
+def _search_body(doc: Doc) -> Doc:
+    body: Doc = doc["paths"]["/Widgets/Search"]["post"]["requestBody"]
+    return body
+
+
+def _page_size(doc: Doc) -> Doc:
+    param: Doc = doc["paths"]["/Widgets"]["get"]["parameters"][0]
+    return param
+
+
+def widen_response_integer(old: Doc, new: Doc) -> None:
+    _widget(old)["properties"]["iid"]["format"] = "int32"
+    _widget(new)["properties"]["iid"]["format"] = "int64"
+
+
+def widen_query_integer(old: Doc, new: Doc) -> None:
+    _page_size(old)["schema"]["format"] = "int32"
+    _page_size(new)["schema"]["format"] = "int64"
+
+
+def nullable_response_property(old: Doc, new: Doc) -> None:
+    _widget(new)["properties"]["name"]["nullable"] = True
+
+
+def nullable_request_property(old: Doc, new: Doc) -> None:
+    schema = _search_body(new)["content"]["application/json"]["schema"]
+    schema["properties"]["pageSize"]["nullable"] = True
+
+
+def close_request_body(old: Doc, new: Doc) -> None:
+    del _search_body(old)["content"]["application/json"]["schema"]["additionalProperties"]
+
+
+def require_request_body(old: Doc, new: Doc) -> None:
+    _search_body(new)["required"] = True
+
+
+def add_request_media_type(old: Doc, new: Doc) -> None:
+    content = _search_body(new)["content"]
+    content["text/json"] = copy.deepcopy(content["application/json"])
+
+
+def swap_success_for_error(old: Doc, new: Doc) -> None:
+    responses = new["paths"]["/Widgets"]["get"]["responses"]
+    del responses["200"]
+    responses["404"] = {"description": "missing"}
+
+
+def require_authentication(old: Doc, new: Doc) -> None:
+    new["components"]["securitySchemes"] = {
+        "Key": {"type": "apiKey", "in": "header", "name": "X-Key"}
+    }
+    new["paths"]["/Widgets"]["get"]["security"] = [{"Key": []}]
+
+
+def drop_query_enum_value(old: Doc, new: Doc) -> None:
+    _page_size(old)["schema"]["enum"] = [5, 10]
+    _page_size(new)["schema"]["enum"] = [5]
+
+
+def require_query_parameter(old: Doc, new: Doc) -> None:
+    _page_size(new)["required"] = True
+
+
+RULE_CASES: list[tuple[Callable[[Doc, Doc], None], set[Key]]] = [
+    (widen_response_integer, {("wire", "format-widened", "Widget.iid", "int32 -> int64", True)}),
+    (
+        widen_query_integer,
+        {("wire", "format-widened", "GET /Widgets query:PageSize", "int32 -> int64", False)},
+    ),
+    (
+        nullable_response_property,
+        {("wire", "became-nullable", "Widget.name", "false -> true", True)},
+    ),
+    (
+        nullable_request_property,
+        {
+            (
+                "wire",
+                "became-nullable",
+                "POST /Widgets/Search request application/json.pageSize",
+                "false -> true",
+                False,
+            )
+        },
+    ),
+    (
+        close_request_body,
+        {
+            (
+                "wire",
+                "additional-properties-closed",
+                "POST /Widgets/Search request application/json",
+                "",
+                True,
+            )
+        },
+    ),
+    (
+        require_request_body,
+        {("wire", "request-body-became-required", "POST /Widgets/Search request", "", True)},
+    ),
+    (
+        add_request_media_type,
+        {
+            (
+                "wire",
+                "request-media-type-added",
+                "POST /Widgets/Search request text/json",
+                "text/json",
+                False,
+            )
+        },
+    ),
+    (
+        swap_success_for_error,
+        {
+            ("wire", "success-response-removed", "GET /Widgets 200", "200", True),
+            ("wire", "response-added", "GET /Widgets 404", "404", False),
+        },
+    ),
+    (
+        require_authentication,
+        {
+            ("wire", "security-requirement-added", "GET /Widgets security", "Key", True),
+            ("wire", "security-scheme-added", "securitySchemes.Key", "Key", False),
+        },
+    ),
+    (
+        drop_query_enum_value,
+        {("wire", "enum-value-removed", "GET /Widgets query:PageSize", "10", True)},
+    ),
+    (
+        require_query_parameter,
+        {("wire", "parameter-became-required", "GET /Widgets query:PageSize", "", True)},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"), RULE_CASES, ids=[edit.__name__ for edit, _ in RULE_CASES]
+)
+def test_each_rule_classifies_by_direction(
+    edit: Callable[[Doc, Doc], None], expected: set[Key]
+) -> None:
+    old, new = widgets_document(), widgets_document()
+    edit(old, new)
+    assert keys(diff_documents(old, new).changes) == expected
