@@ -28,6 +28,7 @@ from requests.structures import CaseInsensitiveDict
 from urllib3 import HTTPHeaderDict
 
 from issuetrak._exceptions import APIConnectionError, APITimeoutError
+from issuetrak._retry import is_write
 
 __all__ = ["CountingTransport", "HttpxAdapter", "InProcessTransport", "RunStats", "make_session"]
 
@@ -66,13 +67,6 @@ class RunStats:
         }
 
 
-def _is_write(method: str, path: str) -> bool:
-    verb = method.upper()
-    if verb == "POST":
-        return not path.rstrip("/").lower().endswith("/search")
-    return verb in ("PUT", "PATCH", "DELETE")
-
-
 class CountingTransport(httpx.BaseTransport):
     """Counts every request that really leaves for the target (so retries count too)."""
 
@@ -80,7 +74,7 @@ class CountingTransport(httpx.BaseTransport):
         self._inner, self._stats = inner, stats
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self._stats.record_request(request.method, _is_write(request.method, request.url.path))
+        self._stats.record_request(request.method, is_write(request.method, request.url.path))
         return self._inner.handle_request(request)
 
     def close(self) -> None:
