@@ -51,8 +51,6 @@ def _segment(route: Route) -> str:
 
 def permission_problem(site: MockSite, route: Route, actor: Actor) -> str | None:
     """Why ``actor`` may not call ``route`` at all (403), or ``None``."""
-    if not actor.can("CanUseApiV2"):
-        return "The user does not have permission to use the API."
     if actor.is_admin:
         return None
     seg = _segment(route)
@@ -352,7 +350,17 @@ def handle_update(site: MockSite, call: Call) -> tuple[int, Any]:
     store = site.store(call.route.store or "")
     key, _ = _lookup(site, store, call, call.route.params[-1])
     _check_refs(site, call.body)
-    rec = site.update_record(store, key, dict(call.body or {}), call.actor.user_iid)
+    body = dict(call.body or {})
+    # as on the site's user screen, nobody can lock themselves out
+    own = store.entity == "User" and key == call.actor.user_iid
+    demoting = body.get("isActive") is False or (
+        call.actor.is_admin and body.get("isSysAdmin") is False
+    )
+    if own and demoting:
+        raise ApiError(
+            400, "Users cannot deactivate themselves or remove their own administrator rights."
+        )
+    rec = site.update_record(store, key, body, call.actor.user_iid)
     return call.route.response_status, {
         "values": site.output(call.route.values_schema or store.entity, rec)
     }

@@ -199,7 +199,8 @@ class MockSite:
         return token
 
     def actor_for(self, token: str | None) -> Actor | None:
-        """The actor of a token, or ``None`` when missing, unknown, expired or the user is gone."""
+        """The actor of a token, or ``None`` (401) when the token is missing, unknown or expired,
+        or its user is gone, inactive or lacks the permission to authenticate with the API."""
         if not token:
             return None
         info = self.token_users.get(token)
@@ -215,6 +216,8 @@ class MockSite:
             if group and group.get("isActive", True):
                 perms.update(group.get("permissions") or [])
         is_admin = bool(user.get("isSysAdmin"))
+        if not is_admin and "CanUseApiV2" not in perms:
+            return None  # "Can authenticate with the API v2" is what makes a token work at all
         return Actor(info.user_iid, token, is_admin, bool(user.get("isAgent")), frozenset(perms))
 
     # -- records ---------------------------------------------------------------------------------

@@ -17,6 +17,38 @@ def test_missing_unknown_and_expired_tokens_get_401_with_no_body(shared_app: Any
             assert response.content == b""
 
 
+def test_a_user_without_the_api_permission_cannot_authenticate(shared_app: Any) -> None:
+    with client(shared_app, "no_api") as no_api:
+        for path in ("/Authenticate/test", "/Issues/1"):
+            response = no_api.get(path)
+            assert response.status_code == 401 and response.content == b""
+
+
+def test_nobody_can_lock_themselves_out() -> None:
+    app = new_app(issues=2)
+    with client(app) as admin:
+        me = admin.get("/Users/1").json()["values"]
+        body = {
+            k: me[k]
+            for k in (
+                "firstName",
+                "lastName",
+                "displayName",
+                "primaryOrganizationIid",
+                "timeZone",
+                "redirectAfterIssueSubmit",
+                "homePage",
+            )
+        }
+        for change in ({"isSysAdmin": False}, {"isActive": False}):
+            response = admin.put("/Users/1", json={**body, **change})
+            assert (
+                response.status_code == 400
+                and "themselves" in response.json()["information"][0]["message"]
+            )
+        assert admin.get("/Authenticate/test").status_code == 200
+
+
 def test_each_seeded_role_authenticates_as_its_own_user(shared_app: Any) -> None:
     tokens = shared_app.state.tokens
     assert set(tokens) >= {"admin", "agent", "end_user"} and len(set(tokens.values())) == len(
@@ -60,18 +92,13 @@ def test_a_token_expires_when_the_clock_passes_its_expiry() -> None:
 
 
 def test_users_without_permission_get_403_with_an_api_response(shared_app: Any) -> None:
-    with (
-        client(shared_app, "end_user") as end_user,
-        client(shared_app, "agent") as agent,
-        client(shared_app, "no_api") as no_api,
-    ):
+    with client(shared_app, "end_user") as end_user, client(shared_app, "agent") as agent:
         for response in (
             end_user.get("/Departments"),
             end_user.post("/Causes", json={"name": "x"}),
             agent.post("/Causes", json={"name": "x"}),
             agent.put("/Organizations/1", json={"name": "x"}),
             end_user.patch("/Issues/1", json=[{"op": "Add", "path": "/Note", "value": "x"}]),
-            no_api.get("/Issues/1"),
         ):
             assert response.status_code == 403
             info = response.json()["information"][0]
