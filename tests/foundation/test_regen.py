@@ -588,3 +588,28 @@ def test_document_without_schemas_gets_an_empty_lazy_models_package(tmp_path: Pa
     )
     assert check.returncode == 0, check.stderr
     assert check.stdout.split() == ["{}", "False", "True"]
+
+
+def test_a_model_named_like_a_typing_name_is_what_the_models_package_gives(
+    tmp_path: Path,
+) -> None:
+    document = small_document()
+    document["components"]["schemas"]["Any"] = {
+        "type": "object",
+        "properties": {"value": {"type": "string"}},
+    }
+    output = tmp_path / "out" / "issuetrak_client"
+    source = write(tmp_path / "any.json", document)
+    result = run_cli("regen", "--from", str(source), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    check = python_in(
+        output.parent,
+        "from issuetrak_client.models import Any, Thing\n"
+        "print(Any.__module__, Any.__name__, Thing.__module__)",
+    )
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.split() == [
+        "issuetrak_client.models.any_",
+        "Any",
+        "issuetrak_client.models.thing",
+    ]
