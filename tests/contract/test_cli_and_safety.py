@@ -52,6 +52,26 @@ def test_default_live_run_sends_only_reads(tmp_path: Path) -> None:
     assert app.state.tokens["admin"] not in report
 
 
+@pytest.mark.slow
+@pytest.mark.network
+def test_live_run_with_writes_allowed_still_sends_no_delete(tmp_path: Path) -> None:
+    app = issuetrak_mock.create_app(seed=0, rate_limits=None)
+    with serve(app) as (url, recording):
+        result = _run(
+            f"--site={url}",
+            f"--token={app.state.tokens['admin']}",
+            "--allow-writes",
+            "--no-rate-limit",
+            "--max-examples=1",
+            "--max-requests=600",
+            report_dir=tmp_path,
+        )
+    assert result.returncode in (0, 1), result.stderr + result.stdout[-3000:]
+    methods = {method for method, _ in recording.requests}
+    assert {"PUT", "POST"} <= methods  # writes were allowed, and sent
+    assert "DELETE" not in methods
+
+
 @pytest.mark.network
 def test_unreachable_site_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main([f"--site=http://127.0.0.1:{free_port()}", "--token=t", f"--report-dir={tmp_path}"])
