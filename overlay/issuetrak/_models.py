@@ -146,7 +146,15 @@ def resolve_model(name: str) -> type:
         except (ImportError, AttributeError):
             continue
     else:
-        found = getattr(importlib.import_module(_MODELS_PACKAGE), name)
+        found = getattr(importlib.import_module(_MODELS_PACKAGE), name, None)
+        if found is None:
+            import difflib
+
+            from ._lazy_models import names
+
+            close = difflib.get_close_matches(name, names(), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise AttributeError(f"the generated package has no model {name!r}{hint}")
     if not isinstance(found, type):
         raise TypeError(f"{name} is not a class in {_MODELS_PACKAGE}")
     return found

@@ -441,7 +441,7 @@ class Where:
         ``cls`` may also be the model's name: ``where(...).to_dict("UserFilter")``.
         """
         if isinstance(cls, str):
-            cls = resolve_model(cls)
+            cls = _model_named(cls)
         names = field_names(cls)
         inner = field_model(cls, "filter_") if "filter_" in names else None
         wire = {"filter": self._wire(inner)} if inner is not None else self._wire(cls)
@@ -457,7 +457,7 @@ class Where:
     def build(self, cls: type | str, **options: Any) -> Any:
         """The generated filter model ``cls`` for this search (what the facade sends)."""
         if isinstance(cls, str):
-            cls = resolve_model(cls)
+            cls = _model_named(cls)
         return from_wire(cls, self.to_dict(cls, **options), cls.__name__)
 
     def __and__(self, other: Where) -> Where:
@@ -473,6 +473,13 @@ class Where:
         return Where(
             {**self.fields, "negate_all": not self.fields.get("negate_all", False)}, self.udfs
         )
+
+
+def _model_named(name: str) -> type:
+    try:
+        return resolve_model(name)
+    except AttributeError as exc:  # the message names the closest model
+        raise UsageError(str(exc)) from None
 
 
 def where(*udfs: Udf, **criteria: Any) -> Where:

@@ -199,3 +199,8 @@ def test_bad_paging_arguments_are_usage_errors_naming_the_operation(
 ) -> None:
     with pytest.raises(UsageError, match=message):
         client.users.list(**kwargs)
+
+
+def test_a_misspelt_filter_model_name_suggests_the_model() -> None:
+    with pytest.raises(UsageError, match=r"no model 'UserFiltr' \(did you mean 'UserFilter'\?\)"):
+        f.where().to_dict("UserFiltr")
