@@ -21,7 +21,7 @@ from .issues import PatchError, PatchRule, close_duplicates, create_issue, patch
 from .responses import ApiError
 from .routing import Route
 from .schemas import ref_name
-from .site import Actor, MissingReference, MockSite, Store, _singular
+from .site import Actor, MissingReference, MockSite, Store, singular
 
 __all__ = ["Call", "dispatch", "permission_problem", "visible"]
 
@@ -147,7 +147,7 @@ def _parent(site: MockSite, call: Call) -> tuple[str, Any] | None:
         return None
     name = call.route.params[0]
     first = next(p for p in call.route.path.split("/") if p)
-    parent = site.find_store(_singular(first))
+    parent = site.find_store(singular(first))
     if parent is None:
         return None
     if "404" not in call.route.spec.get("responses", {}) and call.route.kind in ("list", "search"):
@@ -366,19 +366,15 @@ def handle_update(site: MockSite, call: Call) -> tuple[int, Any]:
     }
 
 
-_patch_cache: dict[int, list[PatchRule]] = {}
-
-
 def handle_patch(site: MockSite, call: Call) -> tuple[int, Any]:
     store = site.store(call.route.store or "")
     key, rec = _lookup(site, store, call, call.route.params[-1])
     ops = call.body if isinstance(call.body, list) else []
     if not ops:
         raise ApiError(400, "A PATCH body needs at least one operation.")
-    rules = _patch_cache.get(id(call.route.spec))
+    rules: list[PatchRule] | None = call.route.patch_rules
     if rules is None:
-        rules = patch_rules(call.route.spec)
-        _patch_cache[id(call.route.spec)] = rules
+        rules = call.route.patch_rules = patch_rules(call.route.spec)
     if store.entity == "Issue":
         try:
             rec = patch_issue(site, key, ops, rules, call.actor)
@@ -429,7 +425,7 @@ def _generic_patch(
 
 def handle_membership(site: MockSite, call: Call) -> tuple[int, Any]:
     parts = [p.lower() for p in call.route.path.split("/") if p]
-    owner_store = site.find_store(_singular(parts[0]))
+    owner_store = site.find_store(singular(parts[0]))
     if owner_store is None:
         raise ApiError(404, "Unknown owner.", "NotFound")
     owner_key, owner = _lookup(site, owner_store, call, call.route.params[0])

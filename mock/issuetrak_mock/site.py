@@ -75,7 +75,7 @@ class Store:
         return iid
 
 
-def _singular(segment: str) -> str:
+def singular(segment: str) -> str:
     s = segment.lower()
     s = re.sub(r"ies(\d*)$", r"y\1", s)
     s = re.sub(r"(ses|xes)(\d*)$", lambda m: m.group(1)[:-2] + m.group(2), s)
@@ -107,7 +107,7 @@ class MockSite:
             stem = store.entity.lower()
             self._stems[stem] = None if stem in self._stems and self._stems[stem] != key else key
         for key in self.stores:
-            stem = _singular(key.split(":")[0])
+            stem = singular(key.split(":")[0])
             self._stems.setdefault(stem, key)
         self.read_props: dict[str, list[str]] = {}
         self.tokens: dict[str, str] = {}
