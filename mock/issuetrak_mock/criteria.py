@@ -8,7 +8,7 @@ IID, and filters with ``nestedFilters`` combine with ``queryOperator`` and ``neg
 
 Semantics follow the match-type tables of the document:
 
-* strings compare case-insensitively; ``IsBlank`` is null or empty;
+* strings compare case-insensitively (Unicode case folding); ``IsBlank`` is null or empty;
 * numbers compare numerically; ``RangeInclusive`` includes both ends;
 * dates: ``On``/``After``/``Before`` and the relative types compare calendar days of the site's
   clock (weeks run Sunday to Saturday); ``MatchAny`` matches to the second; ``CustomRange`` is
@@ -207,11 +207,11 @@ def _check_arity(field: str, kind: str, values: list[Any]) -> None:
 
 
 def _string_pred(field: str, kind: str, values: list[Any], get: Getter) -> Predicate:
-    low = [str(v).lower() for v in values]
+    low = [str(v).casefold() for v in values]
 
     def text(r: Record) -> str | None:
         v = get(r)
-        return None if v is None else str(v).lower()
+        return None if v is None else str(v).casefold()
 
     if kind == "MatchAny":
         wanted = set(low)

@@ -50,8 +50,8 @@ def window(kind: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
 
 
 def string(kind: str, values: list[Any], value: Any) -> bool:
-    text = None if value is None else str(value).lower()
-    wanted = [str(v).lower() for v in values]
+    text = None if value is None else str(value).casefold()
+    wanted = [str(v).casefold() for v in values]
     if kind == "IsBlank":
         return text is None or text == ""
     if kind == "HasValue":

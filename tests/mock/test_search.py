@@ -565,3 +565,13 @@ def test_user_udf_and_entity_name_criteria() -> None:
         },
     )
     assert agents and all(i["assignedToUser"]["name"].lower().startswith("grace") for i in agents)
+
+
+def test_string_matching_folds_case_the_unicode_way() -> None:
+    app = new_app(issues=0)
+    with client(app) as c:
+        iid = c.post("/Causes", json={"name": "Straße works"}).json()["values"]["iid"]
+        found = c.post(
+            "/Causes/Search", json={"name": {"type": "Contains", "values": ["STRASSE"]}}
+        ).json()
+        assert [x["iid"] for x in found["values"]] == [iid]
