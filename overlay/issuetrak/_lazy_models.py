@@ -11,7 +11,8 @@ same name, spec and ``__path__`` (so ``issuetrak_client.models.user`` imports as
 import User``, ``import *``) still work: a module ``__getattr__`` imports the one module that
 defines the name, found in the name -> module table that the real ``__init__``'s
 ``from .<module> import <Name>`` lines state (read as text, not run). If the package was already
-imported, nothing changes.
+imported, or its ``__init__`` is lazy itself (no top-level ``from .<module> import`` lines, as
+``spec/templates/models_init.py.jinja`` writes it), nothing changes.
 """
 
 from __future__ import annotations
@@ -45,7 +46,16 @@ def _table(init_file: str) -> dict[str, str]:
     return table
 
 
-def _stand_in(spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+def _is_eager(init_file: str) -> bool:
+    """True when the ``__init__`` imports model modules at its top level."""
+    try:
+        text = Path(init_file).read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return _IMPORT.search(text) is not None
+
+
+def _stand_in(spec: importlib.machinery.ModuleSpec, package: str) -> types.ModuleType:
     module = importlib.util.module_from_spec(spec)  # not executed: no eager imports
     assert spec.origin is not None
     table: dict[str, str] | None = None
@@ -61,8 +71,8 @@ def _stand_in(spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
             return tuple(lookup())
         where = lookup().get(name)
         if where is None:
-            raise AttributeError(f"module {PACKAGE!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(f"{PACKAGE}.{where}"), name)
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{package}.{where}"), name)
         setattr(module, name, value)
         return value
 
@@ -75,21 +85,23 @@ def _stand_in(spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
     return module
 
 
-def install() -> None:
-    """Make ``issuetrak_client.models`` import its model modules one at a time (idempotent)."""
-    if PACKAGE in sys.modules:
+def install(package: str = PACKAGE) -> None:
+    """Make ``package`` (the generated models) import its modules one at a time (idempotent)."""
+    if package in sys.modules:
         return
     with _lock:
-        if PACKAGE in sys.modules:
+        if package in sys.modules:
             return
-        spec = importlib.util.find_spec(PACKAGE)  # imports the parent package only
+        spec = importlib.util.find_spec(package)  # imports the parent package only
         if spec is None or spec.origin is None or not spec.submodule_search_locations:
             return
-        module = _stand_in(spec)
-        sys.modules[PACKAGE] = module
-        parent = sys.modules.get(PACKAGE.rpartition(".")[0])
+        if not _is_eager(spec.origin):
+            return  # the generated __init__ already imports each model on first use
+        module = _stand_in(spec, package)
+        sys.modules[package] = module
+        parent = sys.modules.get(package.rpartition(".")[0])
         if parent is not None:
-            parent.models = module  # type: ignore[attr-defined]
+            setattr(parent, package.rpartition(".")[2], module)
 
 
 def names() -> tuple[str, ...]:
