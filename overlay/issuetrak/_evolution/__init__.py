@@ -55,7 +55,12 @@ def diff_documents(
     if surface == "derived":
         changes += diff_surface(derive_surface(old), derive_surface(new))
     elif surface == "generated":
+        from concurrent.futures import ThreadPoolExecutor
+
         from .generated import generate_surface
 
-        changes += diff_surface(generate_surface(old), generate_surface(new))
+        # two generator subprocesses side by side: the slow part is theirs, not this process's
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            before, after = pool.map(generate_surface, (old, new))
+        changes += diff_surface(before, after)
     return Changelog(source, target, changes)
