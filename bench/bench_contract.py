@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 from issuetrak._contract.classify import WritePolicy
 from issuetrak._contract.document import load_contract_document
@@ -45,12 +46,29 @@ def _free_port() -> int:
         return port
 
 
+Captured = list[tuple[str, str, dict[str, str], bytes]]
+
+
 def _run(
-    document: dict[str, Any], examples: int, *, app: Any = None, site: str | None = None, token: str
+    document: dict[str, Any],
+    examples: int,
+    *,
+    app: Any = None,
+    site: str | None = None,
+    token: str,
+    capture: Captured | None = None,
 ) -> tuple[int, float]:
     target = open_target(
         app=app, site=site, token=token, policy=WritePolicy(True, True), rate_limits=None
     )
+    if capture is not None:
+        base = target.base_url
+
+        def keep(request: httpx.Request) -> None:
+            path = str(request.url)[len(base) :]
+            capture.append((request.method, path, dict(request.headers), request.read()))
+
+        target.client.event_hooks["request"].append(keep)
     recorder = Recorder(secrets=target.secrets)
     schema = build_schema(document, target, RunSettings(), recorder)
     started = time.perf_counter()
@@ -66,6 +84,19 @@ def _run(
     elapsed = time.perf_counter() - started
     target.close()
     return sum(recorder.operations.values()), elapsed
+
+
+def _replay(requests: Captured, *, app: Any = None, site: str | None = None, token: str) -> float:
+    """Requests per second for the same recorded requests, without generating or checking."""
+    target = open_target(
+        app=app, site=site, token=token, policy=WritePolicy(True, True), rate_limits=None
+    )
+    started = time.perf_counter()
+    for method, path, headers, body in requests:
+        target.client.request(method, target.base_url + path, headers=headers, content=body)
+    elapsed = time.perf_counter() - started
+    target.close()
+    return len(requests) / elapsed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,19 +122,28 @@ def main(argv: list[str] | None = None) -> int:
     # The first pass warms hypothesis's strategy and schemathesis's validator caches, which both
     # measured runs share; then the two paths alternate and each keeps its best round.
     best: dict[str, tuple[int, float]] = {}
+    captured: Captured = []
+    replay: dict[str, float] = {}
     try:
         _run(document, 2, site=site, token=served.state.tokens["admin"])
-        for _ in range(2 if options.quick else 3):
+        for round_number in range(2 if options.quick else 3):
             app = issuetrak_mock.create_app(seed=0, rate_limits=None)
-            for name, result in (
-                ("in-process", _run(document, examples, app=app, token=app.state.tokens["admin"])),
-                (
-                    "loopback",
-                    _run(document, examples, site=site, token=served.state.tokens["admin"]),
-                ),
-            ):
+            runs = (
+                ("in-process", {"app": app, "token": app.state.tokens["admin"]}),
+                ("loopback", {"site": site, "token": served.state.tokens["admin"]}),
+            )
+            for name, target_args in runs:
+                capture = captured if round_number == 0 and name == "in-process" else None
+                result = _run(document, examples, capture=capture, **target_args)
                 if name not in best or result[0] / result[1] > best[name][0] / best[name][1]:
                     best[name] = result
+        for _ in range(3):
+            app = issuetrak_mock.create_app(seed=0, rate_limits=None)
+            for name, rate in (
+                ("in-process", _replay(captured, app=app, token=app.state.tokens["admin"])),
+                ("loopback", _replay(captured, site=site, token=served.state.tokens["admin"])),
+            ):
+                replay[name] = max(replay.get(name, 0.0), rate)
     finally:
         server.should_exit = True
         thread.join(5)
@@ -117,7 +157,14 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"loopback   : {net_cases:5d} test cases in {net_time:6.2f} s = {net_rate:8.1f} cases/s (uvicorn, 127.0.0.1)"
     )
-    print(f"ratio in-process / loopback: {in_rate / net_rate:.2f}x")
+    print(
+        f"ratio in-process / loopback: {in_rate / net_rate:.2f}x (test cases: generation and checks dominate)"
+    )
+    print(
+        f"transport only, the same {len(captured)} recorded requests replayed: in-process "
+        f"{replay['in-process']:.0f} req/s, loopback {replay['loopback']:.0f} req/s, "
+        f"ratio {replay['in-process'] / replay['loopback']:.2f}x"
+    )
     return 0
 
 
