@@ -47,6 +47,7 @@ def test_markdown_lists_each_failure_with_check_curl_and_trace_id() -> None:
     assert "Requests sent:** 12 (0 writes)" in text
     assert "waited 1.50 s" in text
     assert "Operations tested:** 1 of 127" in text
+    assert "| `response_schema_conformance` | 1 | `GET /Users/{iid}` |" in text
 
 
 def test_token_never_reaches_the_report() -> None:

@@ -155,6 +155,21 @@ def render_markdown(
         lines += [f"- `{op}`: {why}" for op, why in sorted(skipped.items())]
         lines.append("")
     if failures:
+        lines += [
+            "## Deviations by check",
+            "",
+            "| check | operations | first operations |",
+            "|---|---|---|",
+        ]
+        for check, records in sorted(
+            recorder.failures_by_check().items(), key=lambda kv: (-len(kv[1]), kv[0])
+        ):
+            names = sorted({r.operation for r in records})
+            shown = ", ".join(f"`{n}`" for n in names[:4]) + (
+                f" and {len(names) - 4} more" if len(names) > 4 else ""
+            )
+            lines.append(f"| `{check}` | {len(names)} | {shown} |")
+        lines.append("")
         lines += ["## Failures", ""]
         for number, record in enumerate(failures, 1):
             lines += [
