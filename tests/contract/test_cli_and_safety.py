@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -77,6 +78,29 @@ def test_unreachable_site_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[
     code = main([f"--site=http://127.0.0.1:{free_port()}", "--token=t", f"--report-dir={tmp_path}"])
     assert code == 3
     assert "cannot reach" in capsys.readouterr().err
+
+
+@pytest.mark.network
+def test_pytest_run_against_an_unreachable_site_exits_3_with_a_marker(tmp_path: Path) -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "contract_tests",
+        "-p",
+        "no:cacheprovider",
+        f"--report-dir={tmp_path}",
+    ]
+    env = {
+        **os.environ,
+        "ISSUETRAK_SITE": f"http://127.0.0.1:{free_port()}",
+        "ISSUETRAK_TOKEN": "t",
+    }
+    result = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 3
+    assert "cannot reach" in (tmp_path / "preflight-failed.txt").read_text()
 
 
 @pytest.mark.network
