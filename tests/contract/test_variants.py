@@ -123,9 +123,9 @@ def test_unbroken_mock_reports_nothing_on_the_variant_operations(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="known mock defect, reported to the mock's owner: GET /Causes?PageNumber=2288 answers "
-    "page 2288 with pageCount 1 (paging_envelope), and PageNumber=2147483648 (int32 overflow) is "
-    "accepted (negative_data_rejection); remove this mark when the mock is fixed",
+    reason="known mock defect, reported to the mock's owner: a page beyond the last is answered "
+    "with that page number (GET /Causes?PageNumber=2288 -> page 2288, pageCount 1), which "
+    "paging_envelope reports; remove this mark when the mock is fixed",
 )
 def test_unbroken_mock_keeps_pages_within_page_count(site_factory: Callable[..., Site]) -> None:
     assert site_factory().fuzz(("GET", "/Causes"), examples=25) == {}
