@@ -98,7 +98,7 @@ def create_app(
         if actor is None:
             return empty(401)
         if limiter is not None:
-            wait = limiter.check(actor.token, request.method, limit_time())
+            wait = limiter.check(actor.token, request.method, request.url.path, limit_time())
             if wait is not None:
                 return empty(429, {"Retry-After": limiter.retry_after(wait)})
         trace = site.trace_id()

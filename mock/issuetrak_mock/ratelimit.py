@@ -7,12 +7,18 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from issuetrak._retry import is_write
+
 __all__ = ["DEFAULT_RATE_LIMITS", "RateLimit", "SlidingWindowLimiter"]
 
 
 @dataclass(frozen=True)
 class RateLimit:
-    """At most ``limit`` requests per ``seconds``; ``writes_only`` counts POST/PUT/DELETE only."""
+    """At most ``limit`` requests per ``seconds``; ``writes_only`` counts writes only.
+
+    A write is what the client's limiter counts as one (:func:`issuetrak._retry.is_write`: POST,
+    PUT, DELETE and PATCH, except POST searches), so the SDK and the mock agree on every budget.
+    """
 
     limit: int
     seconds: float
@@ -35,8 +41,6 @@ DEFAULT_RATE_LIMITS: tuple[RateLimit, ...] = (
     RateLimit(1000, 43200),
 )
 
-WRITE_METHODS = frozenset({"POST", "PUT", "DELETE"})
-
 
 class SlidingWindowLimiter:
     """Exact sliding windows: a log of admitted request times per (token, window).
@@ -48,13 +52,13 @@ class SlidingWindowLimiter:
         self.limits = tuple(limits)
         self._logs: dict[tuple[str, int], deque[float]] = {}
 
-    def check(self, key: str, method: str, now: float) -> float | None:
+    def check(self, key: str, method: str, path: str, now: float) -> float | None:
         """Admit and record the request (``None``), or return the seconds to wait."""
-        is_write = method.upper() in WRITE_METHODS
+        write = is_write(method, path)
         wait = 0.0
         applicable: list[deque[float]] = []
         for number, limit in enumerate(self.limits):
-            if limit.writes_only and not is_write:
+            if limit.writes_only and not write:
                 continue
             log = self._logs.setdefault((key, number), deque())
             horizon = now - limit.seconds

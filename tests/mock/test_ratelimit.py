@@ -36,6 +36,21 @@ def test_the_sixth_write_within_a_second_gets_429_while_reads_continue() -> None
         assert c.get("/Causes/1").status_code == 200
 
 
+def test_searches_and_patches_are_counted_as_the_sdk_counts_them() -> None:
+    # one definition of "write" (issuetrak._retry.is_write) for the SDK's limiter and the mock:
+    # POST searches are reads, PATCH is a write
+    clock = FrozenClock("2024-03-15T08:30:00")
+    app = _limited(clock)
+    with client(app) as c:
+        searches = [c.post("/Causes/Search", json={"pageSize": 1}).status_code for _ in range(8)]
+        assert searches == [200] * 8
+        patches = [
+            c.patch("/Issues/1", json=[{"op": "Add", "path": "/Notes", "value": "n"}]).status_code
+            for _ in range(6)
+        ]
+        assert patches[5] == 429 and all(code != 429 for code in patches[:5])
+
+
 def test_a_hundred_requests_fill_the_minute_and_ten_minute_windows_and_retry_after_names_the_longer_wait() -> (
     None
 ):
