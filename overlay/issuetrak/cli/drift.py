@@ -29,11 +29,12 @@ __all__ = ["main", "run"]
 def _crawl_limits() -> RateLimits:
     """Issuetrak's windows, with every request paced like a write and a quarter-second margin.
 
-    A site counts ``POST .../Search`` in its write window (5 per second), which the client's
-    limiter counts as a read; a crawl sends searches back to back, so it caps *all* requests
-    below the write rate. The margin keeps network jitter from making the site see one request
-    too many in a window (a 429 makes the client halve its budget). A crawl has time; this costs
-    it a few seconds.
+    Issuetrak documents its write window as "5 POST/PUT/DELETE per second" without saying
+    whether ``POST .../Search`` counts; the client's limiter counts searches as reads. A crawl
+    sends searches back to back against a production site, so it caps *all* requests below the
+    write rate and never trips a 429 whichever way the site counts. The margin keeps network
+    jitter from making the site see one request too many in a window (a 429 makes the client
+    halve its budget). A crawl has time; this costs it a few seconds.
     """
     writes = min((w.limit for w in DEFAULT_WINDOWS if w.writes_only), default=5)
     windows = [
