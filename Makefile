@@ -4,7 +4,6 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
 # pass-through variables (empty means "use the default"); recipes that take TOKEN are not echoed
-# (leading @) so the token never reaches the terminal or a CI log
 LABEL     ?=
 SITE      ?=
 TOKEN     ?=
@@ -15,6 +14,8 @@ TO        ?=
 ARGS      ?=
 
 opt = $(if $(2),$(1) $(2))
+# TOKEN travels in the environment, so it shows neither in the echoed recipe nor in `ps`
+tokenenv = $(if $(TOKEN),ISSUETRAK_TOKEN='$(TOKEN)')
 
 .PHONY: install regen fetch-spec test contract bench lint mock spec-diff drift clean
 
@@ -28,14 +29,14 @@ regen:
 	$(PY) -m issuetrak regen $(call opt,--label,$(LABEL)) $(call opt,--from,$(SPEC_FROM)) $(ARGS)
 
 fetch-spec:
-	@$(PY) -m issuetrak fetch-spec $(call opt,--site,$(SITE)) $(call opt,--spec-url,$(SPEC_URL)) \
-		$(call opt,--from,$(SPEC_FROM)) $(call opt,--label,$(LABEL)) $(call opt,--token,$(TOKEN)) $(ARGS)
+	@$(tokenenv) $(PY) -m issuetrak fetch-spec $(call opt,--site,$(SITE)) $(call opt,--spec-url,$(SPEC_URL)) \
+		$(call opt,--from,$(SPEC_FROM)) $(call opt,--label,$(LABEL)) $(ARGS)
 
 test:
 	$(PY) -m issuetrak dev test $(ARGS)
 
 contract:
-	@$(PY) -m issuetrak contract $(call opt,--site,$(SITE)) $(call opt,--token,$(TOKEN)) \
+	@$(tokenenv) $(PY) -m issuetrak contract $(call opt,--site,$(SITE)) \
 		$(call opt,--spec-label,$(LABEL)) $(ARGS)
 
 bench:
@@ -51,7 +52,7 @@ spec-diff:
 	$(PY) -m issuetrak spec-diff $(FROM) $(TO) $(ARGS)
 
 drift:
-	@$(PY) -m issuetrak drift $(call opt,--site,$(SITE)) $(call opt,--token,$(TOKEN)) \
+	@$(tokenenv) $(PY) -m issuetrak drift $(call opt,--site,$(SITE)) \
 		$(call opt,--spec-label,$(LABEL)) $(ARGS)
 
 clean:
