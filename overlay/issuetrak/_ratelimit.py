@@ -33,6 +33,7 @@ import time
 from bisect import bisect_right, insort
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 __all__ = [
     "DEFAULT_WINDOWS",
@@ -298,16 +299,31 @@ def token_fingerprint(token: str) -> str:
     return hmac.new(_SALT, token.encode(), hashlib.sha256).hexdigest()
 
 
+def _origin(site: str) -> str:
+    """``https://Example.com:443/api/v2`` -> ``https://example.com``: a budget is per site, so
+    callers may pass the site, the API base or any URL under it."""
+    parts = urlsplit(site.strip())
+    if not parts.scheme or not parts.hostname:
+        return site.strip().rstrip("/").lower()
+    default_port = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    port = "" if parts.port in (None, default_port) else f":{parts.port}"
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme.lower()}://{host}{port}"
+
+
 def shared_limiter(
     site: str, token: str, limits: RateLimits, *, clock: Callable[[], float] | None = None
 ) -> RateLimiter:
     """The limiter shared by every client of this process for ``site`` + ``token`` + ``limits``.
 
+    ``site`` is reduced to its origin (scheme, host, port), so the site URL and its API base
+    name the same budget.
+
     Issuetrak counts per token, so clients made with ``with_options`` and sync/async clients for
     the same site draw from one budget. It lives as long as the process: a client created after
     another one was closed still waits for what that one spent.
     """
-    key = (site.rstrip("/").lower(), token_fingerprint(token), limits)
+    key = (_origin(site), token_fingerprint(token), limits)
     with _registry_lock:
         limiter = _registry.get(key)
         if limiter is None:

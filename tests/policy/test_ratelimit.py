@@ -311,3 +311,20 @@ def test_any_configured_windows_hold_where_the_caller_really_sends(windows, sche
             assert wait == 0, "waited although every window had room"
         sent.append((now + wait, is_write))  # what a caller sleeping `wait` does
         assert window_counts_ok(sent, limits.windows)
+
+
+def test_a_budget_is_named_by_the_sites_origin_whatever_url_names_it(unique_token) -> None:
+    from issuetrak._ratelimit import shared_limiter
+
+    limits = RateLimits([Window(3, 1.0)])
+    first = shared_limiter("https://Site.example/api/v2", unique_token, limits)
+    for same in (
+        "https://site.example/",
+        "https://site.example:443/api/v2/Users",
+        "HTTPS://SITE.EXAMPLE",
+    ):
+        assert shared_limiter(same, unique_token, limits) is first, same
+    for other in ("https://site.example:8443", "http://site.example", "https://other.example"):
+        assert shared_limiter(other, unique_token, limits) is not first, other
+    with Issuetrak("https://site.example", token=unique_token, rate_limits=limits) as client:
+        assert client.rate_limiter is first  # a client and e.g. the contract runner share it
