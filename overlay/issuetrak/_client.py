@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 import httpx
 
 from ._auth import ApiTokenAuth
-from ._config import resolve_base_url, resolve_token
+from ._config import resolve_base_url, resolve_timeout, resolve_token
 from ._exceptions import make_status_error, relative_path
 from ._logging import logger, setup_logging
 from ._ratelimit import RateLimiter, RateLimits, shared_limiter
@@ -85,7 +85,7 @@ class _BaseClient:
         self._token = resolve_token(token)
         self._base_url = url
         self._policy = RetryPolicy(max_retries=max_retries, deadline=deadline)
-        self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self._timeout = resolve_timeout(timeout)
         self._runtime = _runtime or Runtime()
         self._rate_limits = rate_limits
         self._limiter = self._make_limiter(rate_limits)
@@ -317,7 +317,7 @@ class Issuetrak(SyncResources, _BaseClient):
             data=data,
             files=files,
             headers=headers,
-            timeout=self._timeout if timeout is False else timeout,
+            timeout=self._timeout if timeout is False else resolve_timeout(timeout),
             extensions=self._request_extensions(max_retries, deadline),
         )
         return self._http.send(request)
@@ -444,7 +444,7 @@ class AsyncIssuetrak(AsyncResources, _BaseClient):
             data=data,
             files=files,
             headers=headers,
-            timeout=self._timeout if timeout is False else timeout,
+            timeout=self._timeout if timeout is False else resolve_timeout(timeout),
             extensions=self._request_extensions(max_retries, deadline),
         )
         return await self._http.send(request)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import re
 
@@ -16,6 +17,7 @@ __all__ = [
     "TOKEN_ENV",
     "is_loopback",
     "resolve_base_url",
+    "resolve_timeout",
     "resolve_token",
 ]
 
@@ -96,6 +98,8 @@ def resolve_base_url(base_url: str | None, *, allow_insecure_http: bool = False)
 def resolve_token(token: str | None) -> str:
     """The API token from ``token`` or ``ISSUETRAK_TOKEN``; a clear error when there is none."""
     value = token if token is not None else os.environ.get(TOKEN_ENV)
+    if value is not None and not isinstance(value, str):
+        raise ConfigurationError(f"the API token must be a string, got {type(value).__name__}")
     if value is None or not value.strip():
         raise ConfigurationError(f"no API token: pass token=... or set {TOKEN_ENV}")
     if value != value.strip():
@@ -103,3 +107,25 @@ def resolve_token(token: str | None) -> str:
             "the API token has leading or trailing whitespace; check how it was copied"
         )
     return value
+
+
+def resolve_timeout(timeout: object, what: str = "timeout") -> httpx.Timeout:
+    """``timeout`` (seconds, ``None`` for none, or an ``httpx.Timeout``) as an ``httpx.Timeout``.
+
+    A string or a negative number would only fail (or time out at once) on the first request.
+    """
+    if isinstance(timeout, httpx.Timeout):
+        values = [timeout.connect, timeout.read, timeout.write, timeout.pool]
+    elif timeout is None or (isinstance(timeout, int | float) and not isinstance(timeout, bool)):
+        values = [timeout]
+    else:
+        raise ConfigurationError(
+            f"{what} must be seconds (a number), None or an httpx.Timeout, "
+            f"got {type(timeout).__name__} {timeout!r}"
+        )
+    for value in values:
+        if value is not None and not (isinstance(value, int | float) and 0 < value < math.inf):
+            raise ConfigurationError(
+                f"{what} must be > 0 seconds (or None for none), got {value!r}"
+            )
+    return timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)

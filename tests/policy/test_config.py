@@ -136,3 +136,34 @@ def test_recorded_request_of_a_successful_call_has_no_token() -> None:
     assert seen[0].headers["X-Api-Key"] == TOKEN  # sent on the wire
     assert "X-Api-Key" not in response.request.headers  # but not kept on what the caller gets
     assert TOKEN not in repr(response.request.headers) + repr(response.extensions)
+
+
+@pytest.mark.parametrize(
+    ("options", "fragment"),
+    [
+        ({"timeout": "5"}, "timeout must be seconds (a number), None or an httpx.Timeout, got str"),
+        ({"timeout": -1}, "timeout must be > 0 seconds (or None for none), got -1"),
+        ({"timeout": httpx.Timeout(5, read=0)}, "timeout must be > 0 seconds"),
+        ({"token": 123}, "the API token must be a string, got int"),
+        ({"max_retries": True}, "max_retries must be an int >= 0, got True"),
+    ],
+)
+def test_bad_option_values_fail_at_construction_naming_the_option(
+    options: dict[str, object], fragment: str
+) -> None:
+    kwargs = {"token": TOKEN, **options}
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        Issuetrak("https://x.test", **kwargs)  # type: ignore[arg-type]
+
+
+def test_bad_per_call_timeout_is_refused_before_anything_is_sent() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise AssertionError("nothing may be sent")
+
+    with (
+        Issuetrak(
+            "https://x.test", token=TOKEN, transport=httpx.MockTransport(handler), rate_limits=None
+        ) as client,
+        pytest.raises(ConfigurationError, match="timeout must be seconds"),
+    ):
+        client.request("GET", "/Users", timeout="3")  # type: ignore[arg-type]
