@@ -28,9 +28,6 @@ def tags() -> tuple[str, ...]:
     """Tag packages of the generated client (``users``, ``issue_types``, ``subtypes_1``, ...)."""
     import pkgutil  # here, not at module level: ``import issuetrak`` stays light
 
-    from ._lazy_models import install
-
-    install()  # before any operation module: they import single model modules
     package = importlib.import_module(API_PACKAGE)
     return tuple(sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.ispkg))
 
@@ -152,7 +149,7 @@ def load(tag: str, name: str) -> OpSpec:
     """Import one operation module and describe it."""
     import inspect
 
-    if name not in operation_names(tag):  # operation_names -> tags() installed the lazy models
+    if name not in operation_names(tag):
         raise KeyError(f"{tag}.{name}")
     module = importlib.import_module(f"{API_PACKAGE}.{tag}.{name}")
     signature = inspect.signature(module.sync_detailed)

@@ -133,28 +133,19 @@ def field_type_names(cls: type, field: str) -> tuple[str, ...]:
 
 @functools.cache
 def resolve_model(name: str) -> type:
-    """Import one generated model or enum class by name, without importing the whole package."""
-    from ._lazy_models import install
+    """Import one generated model or enum class by name, without importing the whole package.
 
-    install()  # import this model's module, not the package's all-models __init__
-    found: object = None
-    # The generator appends "_" to module names that are Python keywords (class_.py).
-    for module_name in (snake(name), snake(name) + "_"):
-        try:
-            found = getattr(importlib.import_module(f"{_MODELS_PACKAGE}.{module_name}"), name)
-            break
-        except (ImportError, AttributeError):
-            continue
-    else:
-        found = getattr(importlib.import_module(_MODELS_PACKAGE), name, None)
-        if found is None:
-            import difflib
+    The generated ``models`` package is lazy (``spec/templates/models_init.py.jinja``): asking it
+    for a name imports only the module that defines it.
+    """
+    models = importlib.import_module(_MODELS_PACKAGE)
+    found: object = getattr(models, name, None)
+    if found is None:
+        import difflib
 
-            from ._lazy_models import names
-
-            close = difflib.get_close_matches(name, names(), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise AttributeError(f"the generated package has no model {name!r}{hint}")
+        close = difflib.get_close_matches(name, models.__all__, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise AttributeError(f"the generated package has no model {name!r}{hint}")
     if not isinstance(found, type):
         raise TypeError(f"{name} is not a class in {_MODELS_PACKAGE}")
     return found

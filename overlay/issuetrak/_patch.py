@@ -83,9 +83,6 @@ def parse_patch_table(text: str) -> tuple[PatchRule, ...]:
 @functools.cache
 def issue_patch_rules() -> tuple[PatchRule, ...]:
     """The documented PATCH paths of issues, from the generated docstring or the pinned document."""
-    from ._lazy_models import install
-
-    install()
     from issuetrak_client.api.issues import patch_issue
 
     rules = parse_patch_table(patch_issue.sync_detailed.__doc__ or "")

@@ -105,9 +105,6 @@ RULES: tuple[Rule, ...] = (
 
 
 def _known() -> frozenset[str]:
-    from ._lazy_models import install
-
-    install()
     from issuetrak_client.models.permissions import Permissions
 
     return frozenset(m.value for m in Permissions)

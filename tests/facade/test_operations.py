@@ -247,9 +247,7 @@ def test_the_first_facade_call_imports_only_the_models_it_needs(doc: dict[str, A
 def test_names_imported_from_the_models_package_still_resolve_one_module_at_a_time() -> None:
     code = (
         "import sys, issuetrak\n"
-        "issuetrak.Issuetrak  # loads the client; the facade installs the lazy models package\n"
-        "from issuetrak import _lazy_models\n"
-        "_lazy_models.install()\n"
+        "issuetrak.Issuetrak\n"
         "from issuetrak_client.models import User, UserFilter\n"
         "import issuetrak_client.models as m\n"
         "print(User.__module__, UserFilter.__name__, 'Priority' in dir(m), len(m.__all__))\n"
