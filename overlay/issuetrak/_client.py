@@ -53,7 +53,15 @@ _OPTION_NAMES = frozenset(
 
 
 def _trace_id(response: httpx.Response) -> str | None:
-    match = _TRACE.search(response.content[:_TRACE_SCAN])
+    # only JSON bodies carry a traceId, and a successful non-JSON body is left unread for the
+    # caller (it may be streaming a download), so it is not read here just for a log line
+    if not _is_json(response):
+        return None
+    try:
+        content = response.content
+    except httpx.ResponseNotRead:
+        return None
+    match = _TRACE.search(content[:_TRACE_SCAN])
     return match.group(1).decode("utf-8", "replace") if match else None
 
 

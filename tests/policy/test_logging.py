@@ -142,3 +142,23 @@ def test_issuetrak_log_info_logs_requests_but_not_retry_decisions(
     assert "INFO issuetrak: GET /Users/4 -> 200 OK in " in err
     assert "(attempt 2, trace 0HM:0002)" in err
     assert "retrying" not in err and TOKEN not in err
+
+
+def test_info_logging_leaves_a_streamed_non_json_success_unread(
+    make_client, scripted, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = httpx.ByteStream(b"plain text, possibly a large download")
+    script = scripted(
+        (
+            "GET",
+            f"{API}/Authenticate/test",
+            httpx.Response(200, stream=body, headers={"content-type": "text/plain"}),
+        ),
+    )
+    client = make_client(script)
+    with caplog.at_level(logging.INFO, logger="issuetrak"):
+        with client._api.get_httpx_client().stream("GET", "/Authenticate/test") as response:
+            assert not response.is_stream_consumed
+            assert response.read() == b"plain text, possibly a large download"
+    [line] = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert line.startswith("GET /Authenticate/test -> 200 OK") and line.endswith("trace -)")
