@@ -91,9 +91,13 @@ def create_app(
         if not path.lower().startswith(prefix):
             return empty(404)
         path = path[len(prefix) :] or "/"
-        route, params, exists = site.routes.match(request.method, path)
+        found = site.routes.match(request.method, path)
+        route, params = found.route, found.params
         if route is None:
-            return empty(405 if exists else 404)
+            if not found.allowed:
+                return empty(404)
+            # ASP.NET answers a method the path lacks with 405 and the path's methods (RFC 9110)
+            return empty(405, {"Allow": ", ".join(found.allowed)})
         actor = site.actor_for(request.headers.get("x-api-key"))
         if actor is None:
             return empty(401)

@@ -20,7 +20,7 @@ from typing import Any
 
 from .schemas import SchemaIndex, ref_name
 
-__all__ = ["Route", "RouteTable", "build_routes"]
+__all__ = ["Match", "Route", "RouteTable", "build_routes"]
 
 _RESPONSE_NAME = re.compile(r"^(?:Paged|Single|Create|Update|Multiple)(?P<entity>\w+?)s?Response$")
 
@@ -126,44 +126,70 @@ def _pattern(path: str) -> re.Pattern[str]:
     return re.compile("^" + "/".join(out) + r"/?\Z", re.IGNORECASE)
 
 
+def _specificity(path: str) -> tuple[int, tuple[bool, ...]]:
+    """Sort key: fewer parameters first, then literal segments before parameters, left to right."""
+    segments = [p for p in path.split("/") if p]
+    return path.count("{"), tuple(s.startswith("{") for s in segments)
+
+
+@dataclass(frozen=True)
+class Match:
+    """What a request path and method resolve to.
+
+    ``allowed`` lists the methods the document declares on the resolved path (empty when no
+    document path matches): a ``405`` must name them in its ``Allow`` header (RFC 9110).
+    """
+
+    route: Route | None
+    params: dict[str, str]
+    allowed: tuple[str, ...]
+
+
 class RouteTable:
-    """Literal paths in a dict, templated ones as precompiled patterns grouped by segment count."""
+    """Resolves a request path to one document path, then the method to one of its routes.
+
+    As OpenAPI prescribes, a concrete path wins over a templated one (``/Causes/Search`` is not
+    ``/Causes/{iid}`` with ``iid="Search"``), so ``PUT /Causes/Search`` is a method the path does
+    not have (``405``), like an ASP.NET site whose ``{iid:int}`` routes do not take ``Search``.
+    Literal paths sit in a dict; templated ones are precompiled patterns grouped by segment count.
+    """
 
     def __init__(self, routes: Iterable[Route]) -> None:
         self.routes = list(routes)
-        self._literal: dict[tuple[str, str], Route] = {}
-        self._templated: dict[int, list[Route]] = {}
-        self._paths_literal: set[str] = set()
-        self._paths_templated: dict[int, list[re.Pattern[str]]] = {}
-        # literal routes win over templated ones (/Issues/Udfs before /Issues/{iid})
+        self._by_path: dict[str, dict[str, Route]] = {}
+        self._literal: set[str] = set()
+        self._templated: dict[int, list[tuple[re.Pattern[str], str]]] = {}
         for route in self.routes:
-            depth = route.path.strip("/").count("/")
+            key = route.path.lower().rstrip("/")
             if "{" in route.path:
                 route.pattern = _pattern(route.path)
-                self._templated.setdefault(depth, []).append(route)
-                self._paths_templated.setdefault(depth, []).append(route.pattern)
-            else:
-                self._literal[(route.method, route.path.lower().rstrip("/"))] = route
-                self._paths_literal.add(route.path.lower().rstrip("/"))
-
-    def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
-        """``(route, path params, path exists for another method)``."""
-        key = path.lower().rstrip("/")
-        route = self._literal.get((method, key))
-        if route is not None:
-            return route, {}, True
-        depth = key.strip("/").count("/")
-        for candidate in self._templated.get(depth, ()):
-            if candidate.method != method:
+            methods = self._by_path.setdefault(key, {})
+            methods[route.method] = route
+        for route in sorted(self.routes, key=lambda r: _specificity(r.path)):
+            key = route.path.lower().rstrip("/")
+            if route.pattern is None:
+                self._literal.add(key)
                 continue
-            assert candidate.pattern is not None
-            found = candidate.pattern.match(key)
+            group = self._templated.setdefault(key.strip("/").count("/"), [])
+            if all(path != key for _, path in group):
+                group.append((route.pattern, key))
+        self._allowed = {key: tuple(sorted(methods)) for key, methods in self._by_path.items()}
+
+    def match(self, method: str, path: str) -> Match:
+        """Resolve ``method path`` (``path`` below the API prefix, any case)."""
+        key = path.lower().rstrip("/")
+        if key in self._literal:
+            return Match(self._by_path[key].get(method), {}, self._allowed[key])
+        for pattern, doc_path in self._templated.get(key.strip("/").count("/"), ()):
+            found = pattern.match(key)
             if found:
-                return candidate, found.groupdict(), True
-        exists = key in self._paths_literal or any(
-            p.match(key) for p in self._paths_templated.get(depth, ())
-        )
-        return None, {}, exists
+                route = self._by_path[doc_path].get(method)
+                return Match(route, found.groupdict(), self._allowed[doc_path])
+        return Match(None, {}, ())
+
+    def allowed(self, path: str) -> tuple[str, ...]:
+        """The methods the document declares on ``path`` (a document path, any case)."""
+        return self._allowed.get(path.lower().rstrip("/"), ())
 
 
 @dataclass(frozen=True)
@@ -222,7 +248,6 @@ def build_routes(document: Mapping[str, Any], index: SchemaIndex) -> RouteTable:
                 content_type=ctype,
             )
         )
-    # a literal path must win over a template at the same depth: sort templates so that those
-    # with fewer parameters are tried first
+    # keeps the order stores and singletons are created in (and so the seeded data) stable
     routes.sort(key=lambda r: r.path.count("{"))
     return RouteTable(routes)

@@ -21,6 +21,7 @@ from .schemas import SchemaIndex
 
 __all__ = ["parse_json", "validate_body"]
 
+_BODY_REQUIRED = "A non-empty request body is required."
 _BINDING = frozenset({"type", "enum", "format", "const"})
 _NET_TYPES = {
     "integer": "System.Int32",
@@ -97,10 +98,10 @@ def parse_json(raw: bytes, *, required: bool) -> Any:
     """Decode a JSON body or raise the ProblemDetails an ASP.NET site gives for it."""
     if not raw.strip():
         if required:
-            raise ApiError(400, problems={"": ["A non-empty request body is required."]})
+            raise ApiError(400, problems={"": [_BODY_REQUIRED]})
         return None
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         line = getattr(exc, "lineno", 1) - 1
         pos = getattr(exc, "colno", 1) - 1
@@ -113,6 +114,11 @@ def parse_json(raw: bytes, *, required: bool) -> Any:
                 "body": ["The body field is required."],
             },
         ) from None
+    if body is None and required:
+        # ASP.NET's JSON input formatter treats the literal ``null`` as no value, so a
+        # [FromBody] parameter refuses it exactly like an empty body
+        raise ApiError(400, problems={"": [_BODY_REQUIRED]})
+    return body
 
 
 def validate_body(

@@ -9,6 +9,7 @@ import pytest
 import schemathesis
 from issuetrak._contract.document import (
     PROBLEM_JSON,
+    REQUEST_COPY_SUFFIX,
     load_contract_document,
     load_link_patches,
     select_operations,
@@ -79,6 +80,19 @@ def test_request_only_schemas_are_open_but_response_schemas_stay_closed(
     assert "additionalProperties" not in schemas["CauseFilter"]
     assert schemas["Cause"]["additionalProperties"] is False
     assert schemas["ApiResponse"]["additionalProperties"] is False
+
+
+def test_requests_get_an_open_copy_of_a_schema_responses_share(
+    contract: dict[str, object],
+) -> None:
+    schemas = contract["components"]["schemas"]  # type: ignore[index]
+    udfs = schemas["WritableOrganizationUdfValues"]["properties"]
+    copy_ref = udfs["listFields"]["items"]["$ref"]
+    assert copy_ref == "#/components/schemas/ListUdfValue" + REQUEST_COPY_SUFFIX
+    copied = schemas["ListUdfValue" + REQUEST_COPY_SUFFIX]
+    assert "additionalProperties" not in copied
+    assert copied["properties"] == schemas["ListUdfValue"]["properties"]
+    assert schemas["ListUdfValue"]["additionalProperties"] is False
 
 
 def test_page_number_gets_the_minimum_its_description_states(contract: dict[str, object]) -> None:

@@ -102,8 +102,7 @@ def site_factory(document: dict[str, Any]) -> Iterator[Callable[..., Site]]:
 PRIORITY = ("GET", "/Priorities/{iid}")
 
 
-# The first page of a list: the mock answers a page beyond pageCount with that page number (see
-# the strict xfail below), so list operations are fuzzed with PageNumber pinned to 1.
+# The first page of a list, so that the variants' answers are compared on a page with values.
 FIRST_PAGE = {"PageNumber": 1}
 
 
@@ -121,14 +120,16 @@ def test_unbroken_mock_reports_nothing_on_the_variant_operations(
     assert site.recorder.failures == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known mock defect, reported to the mock's owner: a page beyond the last is answered "
-    "with that page number (GET /Causes?PageNumber=2288 -> page 2288, pageCount 1), which "
-    "paging_envelope reports; remove this mark when the mock is fixed",
-)
-def test_unbroken_mock_keeps_pages_within_page_count(site_factory: Callable[..., Site]) -> None:
-    assert site_factory().fuzz(("GET", "/Causes"), examples=25) == {}
+def test_unbroken_mock_answers_pages_past_the_end_empty(site_factory: Callable[..., Site]) -> None:
+    site = site_factory()
+    assert site.fuzz(("GET", "/Causes"), examples=25) == {}
+    past = site.target.client.get(
+        site.target.base_url + "/Causes",
+        params={"PageNumber": 2147483646, "PageSize": 1},
+        headers=site.target.headers,
+    ).json()
+    assert past["values"] == []
+    assert past["pagingInformation"]["page"] > past["pagingInformation"]["pageCount"] > 0
 
 
 def test_wrong_status_code_is_reported_by_status_code_conformance(
@@ -189,6 +190,15 @@ def test_page_repeating_an_item_is_reported_by_paging_no_repeats(
     assert site_factory(lambda app, _: variants.repeats_an_item(app)).pages("/Users") == {
         "paging_no_repeats"
     }
+
+
+def test_values_on_a_page_past_page_count_are_reported_by_the_paging_checks(
+    site_factory: Callable[..., Site],
+) -> None:
+    site = site_factory(lambda app, _: variants.items_past_page_count(app))
+    assert site.pages("/Causes") == {"paging_page_count"}
+    found = site.fuzz(("GET", "/Causes"), query=FIRST_PAGE)
+    assert found["GET /Causes"] == {"paging_envelope"}
 
 
 def test_search_ignoring_a_criterion_is_reported_by_search_matches_filter(

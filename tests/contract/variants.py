@@ -196,6 +196,23 @@ def repeats_an_item(app: App) -> App:
     return Rewriter(app, "GET", r"/api/v2/Users", response=edit_page)
 
 
+def items_past_page_count(app: App) -> App:
+    """GET /Causes says every page it serves lies past the last (``pageCount`` = page - 1)."""
+
+    def edit_page(
+        scope: Scope, request: bytes, status: int, headers: list[tuple[bytes, bytes]], body: bytes
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        if status != 200:
+            return status, headers, body
+        data = json.loads(body)
+        paging = data.get("pagingInformation", {})
+        if isinstance(paging.get("page"), int):
+            paging["pageCount"] = paging["page"] - 1
+        return status, headers, json.dumps(data).encode()
+
+    return Rewriter(app, "GET", r"/api/v2/Causes", response=edit_page)
+
+
 def ignores_a_criterion(app: App) -> App:
     """POST /Causes/Search drops every criterion and pages through everything."""
 

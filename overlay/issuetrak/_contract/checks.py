@@ -8,8 +8,8 @@ the check's name is what reports show, so a deviation is named by the rule it br
 * ``unauthorized_without_body`` - a 401 answer has an empty body;
 * ``error_body_shape`` - 400/403/404 bodies are ``ApiResponse`` or ASP.NET
   ``ValidationProblemDetails``;
-* ``paging_envelope`` - one page on its own: ``len(values) <= pageSize`` and ``page <= pageCount``
-  (the invariants that need several pages live in :mod:`issuetrak._contract.paging`);
+* ``paging_envelope`` - one page on its own: ``len(values) <= pageSize``, and a page numbered past
+  ``pageCount`` holds no values (see :func:`page_past_count_has_items`; the invariants that need several pages live in :mod:`issuetrak._contract.paging`);
 * ``search_matches_filter`` - every item a search returns satisfies every criterion that was sent,
   for criteria kinds that compare with a field of the returned items (:mod:`.search`).
 """
@@ -31,6 +31,7 @@ __all__ = [
     "ISSUETRAK_CHECKS",
     "error_body_shape",
     "ignored_auth_once_per_operation",
+    "page_past_count_has_items",
     "paging_envelope",
     "search_matches_filter",
     "trace_id_present",
@@ -170,8 +171,22 @@ def _requested_page_size(case: AnyCase) -> int | None:
     return None
 
 
+def page_past_count_has_items(page: Any, page_count: Any, values: list[Any]) -> bool:
+    """True when a page numbered past ``pageCount`` carries values: the paging invariant.
+
+    ``page <= pageCount`` is not the rule: asked for a page past the end, an Issuetrak site
+    answers with the page number that was asked for and no values (``pageCount`` 5, page
+    2147483646), and an empty result set is page 1 of ``pageCount`` 0. Neither misleads a client
+    that stops at ``pageCount`` or at an empty page. What would mislead it is an item on a page it
+    never reaches by counting to ``pageCount``, so that is what is reported.
+    """
+    if not isinstance(page, int) or not isinstance(page_count, int):
+        return False
+    return page > page_count and len(values) > 0
+
+
 def paging_envelope(ctx: CheckContext, response: Response, case: AnyCase) -> bool | None:
-    """One page is consistent with itself: at most ``pageSize`` values, ``page <= pageCount``."""
+    """One page is consistent with itself: at most ``pageSize`` values, none past ``pageCount``."""
     if response.status_code != 200 or not _is_json(response):
         return None
     body = _json_body(response)
@@ -187,8 +202,8 @@ def paging_envelope(ctx: CheckContext, response: Response, case: AnyCase) -> boo
         problems.append(f"{len(values)} values on a page of pageSize {size}")
     if len(values) > 100:
         problems.append(f"{len(values)} values on one page; Issuetrak pages hold at most 100")
-    if isinstance(page, int) and isinstance(count, int) and page > max(count, 1):
-        problems.append(f"page {page} > pageCount {count}")
+    if page_past_count_has_items(page, count, values):
+        problems.append(f"page {page} > pageCount {count} yet holds {len(values)} value(s)")
     if isinstance(total, int) and len(values) > total:
         problems.append(f"{len(values)} values but itemTotal {total}")
     if problems:

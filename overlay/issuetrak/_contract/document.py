@@ -113,8 +113,9 @@ def relax_request_additional_properties(document: dict[str, Any]) -> list[str]:
     Core's JSON input ignores unknown members, so a real site accepts ``{"name": "x", "extra": 1}``.
     Left closed, every body operation would be reported by ``negative_data_rejection`` for
     behaviour no Issuetrak site has. Schemas that also describe responses stay closed, so an
-    unexpected field in a *response* is still a ``response_schema_conformance`` failure.
-    Returns the names of the relaxed schemas.
+    unexpected field in a *response* is still a ``response_schema_conformance`` failure; request
+    bodies and parameters refer to an open copy of them, named with ``REQUEST_COPY_SUFFIX``.
+    Returns the names of the relaxed request-only schemas.
     """
     schemas = document.get("components", {}).get("schemas", {})
     request_roots: set[str] = set()
@@ -126,11 +127,54 @@ def relax_request_additional_properties(document: dict[str, Any]) -> list[str]:
                 request_roots |= _refs(operation.get("parameters", []))
                 response_roots |= _refs(operation.get("responses", {}))
     response_roots |= _refs(document.get("components", {}).get("responses", {}))
-    request_only = _closure(schemas, request_roots) - _closure(schemas, response_roots)
+    request_closure = _closure(schemas, request_roots)
+    request_only = request_closure - _closure(schemas, response_roots)
     for name in sorted(request_only):
         if schemas[name].get("additionalProperties") is False:
             del schemas[name]["additionalProperties"]
+    # A schema used on both sides (ListUdfValue, GroupMembership, ...) stays closed for responses;
+    # requests refer to an open copy of it instead, since the site ignores the unknown member
+    # there as it does everywhere else in a body.
+    shared = sorted(request_closure - request_only)
+    copies = {name: f"{name}{REQUEST_COPY_SUFFIX}" for name in shared}
+    for name, copy_name in copies.items():
+        if copy_name in schemas:
+            raise ValueError(
+                f"schema {copy_name!r} exists; cannot add the request copy of {name!r}"
+            )
+        schemas[copy_name] = _retarget(copy.deepcopy(schemas[name]), copies)
+        if schemas[copy_name].get("additionalProperties") is False:
+            del schemas[copy_name]["additionalProperties"]
+    for name in request_only:
+        schemas[name] = _retarget(schemas[name], copies)
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            if isinstance(operation, dict):
+                for key in ("requestBody", "parameters"):
+                    if key in operation:
+                        operation[key] = _retarget(operation[key], copies)
     return sorted(request_only)
+
+
+REQUEST_COPY_SUFFIX = "_Request"
+
+
+def _retarget(node: Any, names: Mapping[str, str]) -> Any:
+    """``node`` with its ``$ref`` to each schema of ``names`` pointing at ``names[schema]``."""
+    if isinstance(node, dict):
+        out = {key: _retarget(value, names) for key, value in node.items()}
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(_SCHEMA_REF):
+            target = names.get(ref[len(_SCHEMA_REF) :])
+            if target is not None:
+                out["$ref"] = _SCHEMA_REF + target
+        return out
+    if isinstance(node, list):
+        return [_retarget(value, names) for value in node]
+    return node
+
+
+_SCHEMA_REF = "#/components/schemas/"
 
 
 def state_page_number_minimum(document: dict[str, Any]) -> int:

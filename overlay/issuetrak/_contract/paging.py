@@ -5,7 +5,8 @@ For each paged operation (its 200 answer has ``pagingInformation``) without path
 reports, each under its own check name:
 
 * ``paging_page_size`` - a page holds more than ``pageSize`` values;
-* ``paging_page_count`` - ``page > pageCount``, or the page number differs from the one asked for;
+* ``paging_page_count`` - a page numbered past ``pageCount`` holds values (an empty one is how
+  Issuetrak answers a page past the end), or the page number differs from the one asked for;
 * ``paging_item_total_stable`` - ``itemTotal`` changes between pages of the same query;
 * ``paging_no_repeats`` - an item (by ``iid``, else ``id``, else its whole JSON) appears twice;
 * ``paging_item_total_matches`` - all pages walked, but their values do not add up to ``itemTotal``.
@@ -21,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from issuetrak._contract.checks import page_past_count_has_items
 from issuetrak._contract.report import FailureRecord, redact, trace_id_of
 from issuetrak.spec import iter_operations
 
@@ -161,11 +163,11 @@ def walk_pages(
                 f"page {page} has {len(values)} values; pageSize was {page_size}",
                 response,
             )
-        if isinstance(number, int) and isinstance(page_count, int) and number > max(page_count, 1):
+        if page_past_count_has_items(number, page_count, values):
             yield record(
                 "paging_page_count",
-                "page > pageCount",
-                f"page {number} of pageCount {page_count}",
+                "Values on a page past pageCount",
+                f"page {number} of pageCount {page_count} holds {len(values)} value(s)",
                 response,
             )
         if number != page:

@@ -424,13 +424,18 @@ def _record(
     )
 
 
-def check_case(case: AnyCase, target: Target, recorder: Recorder) -> Response:
-    """Send ``case`` to ``target`` and run every check; raises schemathesis's ``FailureGroup``."""
+def check_case(case: AnyCase, target: Target, recorder: Recorder) -> Response | None:
+    """Send ``case`` to ``target`` and run every check; raises schemathesis's ``FailureGroup``.
+
+    A coverage-phase case beyond the target's :class:`CoverageBudget` is not sent (``None``).
+    """
     if not target.policy.allows(case.method, case.operation.path):
         # filter_document already removed such operations; this guards hand-made cases
         raise PermissionError(
             f"{case.method} {case.operation.path} is not allowed by this run ({target.policy.describe()})"
         )
+    if not target.budget.admit(case):
+        return None
     recorder.saw_case(case.operation.label)
     return case.call_and_validate(
         base_url=target.base_url,
