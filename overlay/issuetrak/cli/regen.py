@@ -16,6 +16,7 @@ import argparse
 import hashlib
 import json
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -280,6 +281,21 @@ def _report_check(new: Path, target: Path) -> int:
     return 1
 
 
+def _refresh_typed_views() -> None:
+    """Rewrite the facade's typed namespace views from the package just swapped in.
+
+    In a fresh interpreter: this one may already hold modules of the previous package.
+    """
+    done = subprocess.run(
+        [sys.executable, "-m", "issuetrak._stubgen"], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise RegenError(
+            "the package was regenerated, but its typed views could not be written:\n"
+            + (done.stderr.strip() or done.stdout.strip())
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     root = project_root()
@@ -309,6 +325,8 @@ def run(args: argparse.Namespace) -> int:
         _codegen.replace_tree(outcome.package, target)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    if target == (root / DEFAULT_OUTPUT).resolve():
+        _refresh_typed_views()
     total = sum(1 for _ in iter_operations(source.document))
     left_out = f", {len(outcome.missing)} left out (see warnings above)" if outcome.missing else ""
     print(
