@@ -242,5 +242,8 @@ class SchemaIndex:
                 return "nobody@example.com"
             if fmt == "date-span":
                 return "00:00:00"
+            if fmt == "uri":
+                # "" is no URI; RFC 6694's "about:blank" is one, and says "nothing here"
+                return "about:blank"
             return ""
         return None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import re
+import urllib.parse
 from typing import Any
 
 import httpx
@@ -110,6 +112,36 @@ def test_unknown_paths_answer_404_and_wrong_methods_405(shared_app: Any) -> None
     with client(shared_app) as c:
         assert c.get("/Nonexistent").status_code == 404
         assert c.delete("/Causes").status_code == 405
+
+
+def test_a_method_the_path_lacks_gets_405_naming_the_path_methods_in_allow(
+    shared_app: Any,
+) -> None:
+    with client(shared_app) as c:
+        for path, item in document()["paths"].items():
+            declared = {m.upper() for m in item if m in ("get", "put", "post", "delete", "patch")}
+            url = re.sub(r"\{[^}]+\}", "1", path)
+            response = c.request("TRACE", url)
+            assert response.status_code == 405, path
+            assert set(response.headers["Allow"].split(", ")) == declared, path
+            assert response.content == b""
+
+
+def test_a_literal_path_is_not_taken_for_a_template_parameter(shared_app: Any) -> None:
+    with client(shared_app) as c:
+        search = c.put("/causes/SEARCH", json={})
+        assert (search.status_code, search.headers["Allow"]) == (405, "POST")
+        assert c.get("/Causes/Search").headers["Allow"] == "POST"
+        assert c.get("/Causes/1").status_code == 200
+        assert "Allow" not in c.get("/Nonexistent/Search").headers
+
+
+def test_a_uri_field_left_out_of_a_create_still_holds_a_uri(fresh_app: Any) -> None:
+    with client(fresh_app) as c:
+        created = c.post("/Organizations", json={"name": "Acme"})
+    assert created.status_code == 201, created.text
+    web_address = created.json()["values"]["webAddress"]
+    assert urllib.parse.urlsplit(web_address).scheme, web_address
 
 
 def _widget_document() -> dict[str, Any]:

@@ -47,6 +47,15 @@ def test_a_missing_required_body_is_a_problem_details(c: Any) -> None:
     assert body["errors"]
 
 
+@pytest.mark.parametrize("path", ["/Causes", "/Organizations", "/Issues/Search"])
+def test_a_json_null_body_is_refused_like_an_empty_one(c: Any, path: str) -> None:
+    before = c.get("/Causes", params={"PageSize": 1}).json()["pagingInformation"]["itemTotal"]
+    response = c.post(path, content=b"null", headers={"Content-Type": "application/json"})
+    assert _problem(response)["errors"] == {"": ["A non-empty request body is required."]}
+    after = c.get("/Causes", params={"PageSize": 1}).json()["pagingInformation"]["itemTotal"]
+    assert after == before
+
+
 def test_a_wrong_json_type_names_the_field(c: Any) -> None:
     body = _problem(c.post("/Causes", json={"name": 5}))
     assert list(body["errors"]) == ["$.name"]
