@@ -23,6 +23,7 @@ import requests
 import schemathesis
 from schemathesis import Case, CheckFunction, GenerationMode, HookContext, Response
 from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.core.parameters import ParameterLocation
 
 from issuetrak._contract.checks import ISSUETRAK_CHECKS, ignored_auth_once_per_operation
 from issuetrak._contract.classify import WritePolicy, classify
@@ -46,6 +47,7 @@ __all__ = [
     "build_schema",
     "check_case",
     "collect_failures",
+    "credentials_for",
     "filter_document",
     "open_target",
     "state_machine",
@@ -440,9 +442,24 @@ def check_case(case: AnyCase, target: Target, recorder: Recorder) -> Response | 
     return case.call_and_validate(
         base_url=target.base_url,
         session=target.session,
-        headers=target.headers,
+        headers=credentials_for(case, target.headers),
         additional_checks=target.checks,
     )
+
+
+def credentials_for(case: AnyCase, credentials: Mapping[str, str]) -> dict[str, str]:
+    """The credential headers to send with ``case``: all of them, unless its headers are negated.
+
+    A negative case may negate the headers on purpose - for Issuetrak the only required header is
+    the ``X-Api-Key`` of its security scheme, so that means leaving it out or garbling it - and
+    ``negative_data_rejection`` then expects a rejection. Sending the token anyway would turn the
+    case into a valid request and report the site for accepting it, so such a case goes with the
+    headers it was generated with.
+    """
+    meta = case.meta
+    if meta is not None and meta.is_negative_at(ParameterLocation.HEADER):
+        return {}
+    return dict(credentials)
 
 
 def state_machine(schema: Any, target: Target, recorder: Recorder) -> type[Any]:
