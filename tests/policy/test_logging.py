@@ -156,9 +156,12 @@ def test_info_logging_leaves_a_streamed_non_json_success_unread(
         ),
     )
     client = make_client(script)
-    with caplog.at_level(logging.INFO, logger="issuetrak"):
-        with client._api.get_httpx_client().stream("GET", "/Authenticate/test") as response:
-            assert not response.is_stream_consumed
-            assert response.read() == b"plain text, possibly a large download"
+    http = client._api.get_httpx_client()
+    with (
+        caplog.at_level(logging.INFO, logger="issuetrak"),
+        http.stream("GET", "/Authenticate/test") as response,
+    ):
+        assert not response.is_stream_consumed
+        assert response.read() == b"plain text, possibly a large download"
     [line] = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
     assert line.startswith("GET /Authenticate/test -> 200 OK") and line.endswith("trace -)")
