@@ -179,6 +179,38 @@ class _BaseClient:
             overrides["deadline"] = deadline
         return {EXTENSION: overrides} if overrides else {}
 
+    def _retry_options(self, owns_inner: bool) -> dict[str, Any]:
+        """What the sync and async retry transports are built with."""
+        return {
+            "auth": ApiTokenAuth(self._token),
+            "policy": self._policy,
+            "limiter": self._limiter,
+            "runtime": self._runtime,
+            "api_base_path": self._base_url.path,
+            "owns_inner": owns_inner,
+        }
+
+    def _http_options(self) -> dict[str, Any]:
+        """What the sync and async httpx clients are built with (less the transport)."""
+        return {
+            "base_url": self._base_url,
+            "timeout": self._timeout,
+            "headers": {"User-Agent": _USER_AGENT, **self._headers},
+            "follow_redirects": False,
+        }
+
+    @staticmethod
+    def _must_read(response: httpx.Response) -> bool:
+        """Whether the response hook reads the body: errors always, successes only to log JSON."""
+        return not response.is_success or (logger.isEnabledFor(logging.INFO) and _is_json(response))
+
+    def _check_response(self, response: httpx.Response) -> None:
+        """Log the response and raise the typed error of a non-2xx one (body already read)."""
+        if logger.isEnabledFor(logging.INFO):
+            self._log_response(response)
+        if not response.is_success:
+            raise make_status_error(response, api_base_path=self._base_url.path)
+
     def _log_response(self, response: httpx.Response) -> None:
         meta = response.extensions.get(EXTENSION) or {}
         logger.info(
@@ -245,22 +277,11 @@ class Issuetrak(SyncResources, _BaseClient):
         owns = _inner is None
         inner = _inner or transport or httpx.HTTPTransport()
         self._inner = inner
-        self._retry_transport = RetryTransport(
-            inner,
-            auth=ApiTokenAuth(self._token),
-            policy=self._policy,
-            limiter=self._limiter,
-            runtime=self._runtime,
-            api_base_path=self._base_url.path,
-            owns_inner=owns,
-        )
+        self._retry_transport = RetryTransport(inner, **self._retry_options(owns))
         self._http = httpx.Client(
-            base_url=self._base_url,
             transport=self._retry_transport,
-            timeout=self._timeout,
-            headers={"User-Agent": _USER_AGENT, **self._headers},
-            follow_redirects=False,
             event_hooks={"response": [self._on_response]},
+            **self._http_options(),
         )
         from issuetrak_client.client import AuthenticatedClient
 
@@ -269,16 +290,9 @@ class Issuetrak(SyncResources, _BaseClient):
         ).set_httpx_client(self._http)
 
     def _on_response(self, response: httpx.Response) -> None:
-        if response.is_success:
-            if logger.isEnabledFor(logging.INFO):
-                if _is_json(response):
-                    response.read()
-                self._log_response(response)
-            return
-        response.read()
-        if logger.isEnabledFor(logging.INFO):
-            self._log_response(response)
-        raise make_status_error(response, api_base_path=self._base_url.path)
+        if self._must_read(response):
+            response.read()
+        self._check_response(response)
 
     def with_options(self, **changes: Any) -> Self:
         """A copy with some options changed (same names as the constructor).
@@ -382,22 +396,11 @@ class AsyncIssuetrak(AsyncResources, _BaseClient):
         owns = _inner is None
         inner = _inner or transport or httpx.AsyncHTTPTransport()
         self._inner = inner
-        self._retry_transport = AsyncRetryTransport(
-            inner,
-            auth=ApiTokenAuth(self._token),
-            policy=self._policy,
-            limiter=self._limiter,
-            runtime=self._runtime,
-            api_base_path=self._base_url.path,
-            owns_inner=owns,
-        )
+        self._retry_transport = AsyncRetryTransport(inner, **self._retry_options(owns))
         self._http = httpx.AsyncClient(
-            base_url=self._base_url,
             transport=self._retry_transport,
-            timeout=self._timeout,
-            headers={"User-Agent": _USER_AGENT, **self._headers},
-            follow_redirects=False,
             event_hooks={"response": [self._on_response]},
+            **self._http_options(),
         )
         from issuetrak_client.client import AuthenticatedClient
 
@@ -406,16 +409,9 @@ class AsyncIssuetrak(AsyncResources, _BaseClient):
         ).set_async_httpx_client(self._http)
 
     async def _on_response(self, response: httpx.Response) -> None:
-        if response.is_success:
-            if logger.isEnabledFor(logging.INFO):
-                if _is_json(response):
-                    await response.aread()
-                self._log_response(response)
-            return
-        await response.aread()
-        if logger.isEnabledFor(logging.INFO):
-            self._log_response(response)
-        raise make_status_error(response, api_base_path=self._base_url.path)
+        if self._must_read(response):
+            await response.aread()
+        self._check_response(response)
 
     def with_options(self, **changes: Any) -> Self:
         """A copy with some options changed; shares the pool and rate-limit budget."""
