@@ -49,6 +49,7 @@ __all__ = [
     "load_pin",
     "locate_document",
     "project_root",
+    "read_patch",
     "sha256_file",
     "spec_dir",
 ]
@@ -203,24 +204,31 @@ def locate_document(label: str | None = None) -> Path:
     )
 
 
-def load_overrides(label: str | None = None) -> list[dict[str, Any]]:
-    """The label's JSON Patch; every operation must say why it exists."""
-    label = label or default_label()
-    path = spec_dir() / label / OVERRIDES_FILE
-    if not path.is_file():
-        return []
+def read_patch(path: Path) -> list[dict[str, Any]]:
+    """Read an RFC 6902 JSON Patch file whose every operation says why it exists (``reason``).
+
+    The one reader of the project's patch files: label overrides, ``regen --overrides`` and the
+    contract suite's link patches.
+    """
     try:
         ops = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
+    except FileNotFoundError:
+        raise SpecError(f"{path}: no such file") from None
+    except (OSError, ValueError) as exc:
         raise SpecError(f"{path}: not valid JSON ({exc})") from exc
     if not isinstance(ops, list):
         raise SpecError(f"{path}: must be a JSON array of RFC 6902 operations")
     for index, op in enumerate(ops):
         if not isinstance(op, dict) or not str(op.get("reason", "")).strip():
-            raise SpecError(
-                f"{path}: operation #{index} ({op.get('path') if isinstance(op, dict) else op!r}) has no 'reason'"
-            )
+            where = op.get("path") if isinstance(op, dict) else repr(op)
+            raise SpecError(f"{path}: operation #{index} ({where}) has no 'reason'")
     return ops
+
+
+def load_overrides(label: str | None = None) -> list[dict[str, Any]]:
+    """The label's JSON Patch; every operation must say why it exists."""
+    path = spec_dir() / (label or default_label()) / OVERRIDES_FILE
+    return read_patch(path) if path.is_file() else []
 
 
 def apply_overrides(

@@ -17,12 +17,11 @@ the long run, where the SDK and the mock would see them too.
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from issuetrak.spec import HTTP_METHODS, SpecError, apply_overrides, load_document
+from issuetrak.spec import HTTP_METHODS, SpecError, apply_overrides, load_document, read_patch
 
 __all__ = [
     "PROBLEM_JSON",
@@ -36,17 +35,8 @@ PROBLEM_JSON = "application/problem+json"
 
 def load_link_patches(path: Path) -> list[dict[str, Any]]:
     """Read a links patch; every operation must be an ``add`` of ``.../links`` with a ``reason``."""
-    try:
-        ops = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SpecError(f"{path}: link patches not found") from None
-    except json.JSONDecodeError as exc:
-        raise SpecError(f"{path}: not valid JSON ({exc})") from exc
-    if not isinstance(ops, list):
-        raise SpecError(f"{path}: must be a JSON array of RFC 6902 operations")
+    ops = read_patch(path)
     for index, op in enumerate(ops):
-        if not isinstance(op, Mapping) or not str(op.get("reason", "")).strip():
-            raise SpecError(f"{path}: operation #{index} has no 'reason'")
         if op.get("op") != "add" or not str(op.get("path", "")).endswith("/links"):
             raise SpecError(
                 f"{path}: operation #{index} must add a responses/<code>/links object, got {op.get('op')} {op.get('path')}"

@@ -34,6 +34,7 @@ from issuetrak.spec import (
     load_pin,
     locate_document,
     project_root,
+    read_patch,
     spec_dir,
 )
 
@@ -166,17 +167,9 @@ def _read_document(path: Path) -> dict[str, Any]:
 
 def _read_patch(path: Path) -> list[dict[str, Any]]:
     try:
-        ops = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise RegenError(f"--overrides {path}: not a readable JSON file ({exc})") from exc
-    if not isinstance(ops, list) or not all(isinstance(op, dict) for op in ops):
-        raise RegenError(f"--overrides {path}: must be a JSON array of RFC 6902 operations")
-    for index, op in enumerate(ops):
-        if not str(op.get("reason", "")).strip():
-            raise RegenError(
-                f"--overrides {path}: operation #{index} ({op.get('path')}) has no 'reason'"
-            )
-    return ops
+        return read_patch(path)
+    except SpecError as exc:
+        raise RegenError(f"--overrides {exc}") from exc
 
 
 def _file_source(path: Path, label: str | None, overrides: Path | None) -> Source:
