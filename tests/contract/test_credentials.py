@@ -22,3 +22,18 @@ def test_cases_get_the_token_unless_their_headers_are_negated() -> None:
 
 def test_a_case_with_negated_headers_is_sent_without_the_token() -> None:
     assert credentials_for(_case(ParameterLocation.HEADER), TOKEN) == {}
+
+
+def test_the_state_machine_sends_credentials_as_single_cases_do() -> None:
+    # the link-driven phase once sent the token with every case, so a case generated without the
+    # key header (a negative one) became a valid request and was reported as accepted
+    import schemathesis
+    from issuetrak._contract.document import load_contract_document
+    from issuetrak._contract.runner import state_machine
+
+    schema = schemathesis.openapi.from_dict(load_contract_document())
+    target = SimpleNamespace(base_url="http://mock/api/v2", session=None, headers=TOKEN, checks=[])
+    machine = state_machine(schema, target, recorder=SimpleNamespace())  # type: ignore[arg-type]
+    instance = machine.__new__(machine)
+    assert instance.get_call_kwargs(_case(ParameterLocation.HEADER))["headers"] == {}
+    assert instance.get_call_kwargs(_case())["headers"] == TOKEN

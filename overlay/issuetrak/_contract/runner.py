@@ -471,7 +471,7 @@ def state_machine(schema: Any, target: Target, recorder: Recorder) -> type[Any]:
             return {
                 "base_url": target.base_url,
                 "session": target.session,
-                "headers": target.headers,
+                "headers": credentials_for(case, target.headers),
             }
 
         def before_call(self, case: AnyCase) -> None:
