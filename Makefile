@@ -1,59 +1,69 @@
-# Thin wrappers over `python -m issuetrak <command>`; without make, call the same commands directly.
+# Thin wrappers over the `issuetrak` commands (`python -m issuetrak_tools <command>`) and the
+# repository's own checks; without make, run the same commands directly.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-# pass-through variables (empty means "use the default"); recipes that take TOKEN are not echoed
+# pass-through variables (empty means "use the default")
 LABEL     ?=
 SITE      ?=
-TOKEN     ?=
 SPEC_URL  ?=
 SPEC_FROM ?=
 FROM      ?=
 TO        ?=
 ARGS      ?=
+# parallel test workers (pytest-xdist)
+JOBS      ?= auto
 
 opt = $(if $(2),$(1) $(2))
-# TOKEN travels in the environment, so it shows neither in the echoed recipe nor in `ps`
-tokenenv = $(if $(TOKEN),ISSUETRAK_TOKEN='$(TOKEN)')
 
-.PHONY: install regen fetch-spec test contract bench lint mock spec-diff drift clean
+# The token travels in the environment (ISSUETRAK_TOKEN), never on a command line: a recipe's
+# `sh -c` line, and so `ps`, never holds it. Prefer exporting ISSUETRAK_TOKEN in your shell or CI
+# secret store; `make ... TOKEN=...` works too but leaves the token in make's own arguments.
+ifdef TOKEN
+export ISSUETRAK_TOKEN := $(TOKEN)
+endif
+
+.PHONY: install regen fetch-spec test contract bench lint mock spec-diff drift docs wheel clean
 
 install:
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
-	$(PY) -m issuetrak regen $(call opt,--label,$(LABEL))
+	$(PY) -m issuetrak_tools regen $(call opt,--label,$(LABEL))
 
 regen:
-	$(PY) -m issuetrak regen $(call opt,--label,$(LABEL)) $(call opt,--from,$(SPEC_FROM)) $(ARGS)
+	$(PY) -m issuetrak_tools regen $(call opt,--label,$(LABEL)) $(call opt,--from,$(SPEC_FROM)) $(ARGS)
 
 fetch-spec:
-	@$(tokenenv) $(PY) -m issuetrak fetch-spec $(call opt,--site,$(SITE)) $(call opt,--spec-url,$(SPEC_URL)) \
+	$(PY) -m issuetrak_tools fetch-spec $(call opt,--site,$(SITE)) $(call opt,--spec-url,$(SPEC_URL)) \
 		$(call opt,--from,$(SPEC_FROM)) $(call opt,--label,$(LABEL)) $(ARGS)
 
 test:
-	$(PY) -m issuetrak dev test $(ARGS)
+	$(PY) -m pytest -n $(JOBS) tests $(ARGS)
 
 contract:
-	@$(tokenenv) $(PY) -m issuetrak contract $(call opt,--site,$(SITE)) \
-		$(call opt,--spec-label,$(LABEL)) $(ARGS)
+	$(PY) -m issuetrak_tools contract $(call opt,--site,$(SITE)) $(call opt,--spec-label,$(LABEL)) $(ARGS)
 
 bench:
-	$(PY) -m issuetrak bench $(ARGS)
+	$(PY) bench/run.py $(ARGS)
 
 lint:
-	$(PY) -m issuetrak dev lint
+	$(PY) -m ruff check overlay mock tools contract_tests tests bench hatch_build.py
+	$(PY) -m ruff format --check overlay mock tools contract_tests tests bench hatch_build.py
+	$(PY) -m mypy -p issuetrak -p issuetrak_mock
 
 mock:
 	$(VENV)/bin/issuetrak-mock $(ARGS)
 
 spec-diff:
-	$(PY) -m issuetrak spec-diff $(FROM) $(TO) $(ARGS)
+	$(PY) -m issuetrak_tools spec-diff $(FROM) $(TO) $(ARGS)
 
 drift:
-	@$(tokenenv) $(PY) -m issuetrak drift $(call opt,--site,$(SITE)) \
-		$(call opt,--spec-label,$(LABEL)) $(ARGS)
+	$(PY) -m issuetrak_tools drift $(call opt,--site,$(SITE)) $(call opt,--spec-label,$(LABEL)) $(ARGS)
+
+wheel:
+	$(PY) -m build --wheel --outdir dist .
 
 clean:
-	rm -rf generated/issuetrak_client reports .pytest_cache .mypy_cache .ruff_cache
+	rm -rf generated/issuetrak_client reports dist .pytest_cache .mypy_cache .ruff_cache

@@ -83,7 +83,7 @@ def _prism(gets: int, searches: int) -> tuple[float, float] | None:
     prism = shutil.which("prism")
     if prism is None:
         return None
-    from issuetrak.spec import load_document
+    from issuetrak_tools.spec import load_document
 
     with tempfile.TemporaryDirectory() as tmp:
         path = f"{tmp}/openapi.json"

@@ -21,8 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from issuetrak import _codegen
-from issuetrak.spec import load_document, project_root
+from issuetrak_tools import _codegen
+from issuetrak_tools.spec import load_document, project_root
 
 TARGET = 1.5
 
@@ -61,7 +61,9 @@ def main() -> int:
         )
         del bare_cmd[bare_cmd.index("--output-path") : bare_cmd.index("--output-path") + 2]
         issuetrak = Path(sys.executable).parent / "issuetrak"
-        regen_cmd = [str(issuetrak)] if issuetrak.is_file() else [sys.executable, "-m", "issuetrak"]
+        regen_cmd = (
+            [str(issuetrak)] if issuetrak.is_file() else [sys.executable, "-m", "issuetrak_tools"]
+        )
         regen_env = {**os.environ}
         bare: list[float] = []
         regen: list[float] = []

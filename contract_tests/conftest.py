@@ -4,12 +4,12 @@
     pytest contract_tests --site https://x.issuetrak.com --token T   # a live site, read-only
     ISSUETRAK_SITE=... ISSUETRAK_TOKEN=... pytest contract_tests --allow-writes   # a sandbox site
 
-The contract is ``issuetrak.spec.load_document()`` (the pinned document after its overrides)
+The contract is ``issuetrak_tools.spec.load_document()`` (the pinned document after its overrides)
 plus ``contract_tests/links.json``: OpenAPI links that let the stateful phase chain
 create -> get -> update -> search. They live here, not in ``spec/<label>/overrides.json``, because
-they say how to explore the API rather than what the API is (see ``issuetrak._contract.document``).
+they say how to explore the API rather than what the API is (see ``issuetrak_tools._contract.document``).
 
-Everything reusable lives in ``issuetrak._contract``; this file only wires pytest to it: options,
+Everything reusable lives in ``issuetrak_tools._contract``; this file only wires pytest to it: options,
 session-wide target/schema/recorder, the preflight (exit code 3 when the site cannot be reached or
 refuses the token) and the reports written to ``--report-dir``.
 """
@@ -27,18 +27,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from issuetrak._contract import session as session_registry
-from issuetrak._contract.classify import WritePolicy
-from issuetrak._contract.document import load_contract_document, select_operations
-from issuetrak._contract.preflight import (
+from issuetrak._ratelimit import RateLimits
+from issuetrak._versions import UnknownVersionError
+from issuetrak_tools._contract import session as session_registry
+from issuetrak_tools._contract.classify import WritePolicy
+from issuetrak_tools._contract.document import load_contract_document, select_operations
+from issuetrak_tools._contract.preflight import (
     EXIT_UNREACHABLE,
     EXIT_USAGE,
     PREFLIGHT_MARKER,
     PreflightError,
     preflight,
 )
-from issuetrak._contract.report import Recorder, render_markdown
-from issuetrak._contract.runner import (
+from issuetrak_tools._contract.report import Recorder, render_markdown
+from issuetrak_tools._contract.runner import (
     CoverageBudget,
     RequestBudgetExhausted,
     RunSettings,
@@ -46,8 +48,7 @@ from issuetrak._contract.runner import (
     build_schema,
     open_target,
 )
-from issuetrak._ratelimit import RateLimits
-from issuetrak.spec import SpecError, default_label, iter_operations
+from issuetrak_tools.spec import SpecError, default_label, iter_operations
 
 HERE = Path(__file__).resolve().parent
 LINKS = HERE / "links.json"
@@ -171,6 +172,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         label = config.getoption("--spec-label") or default_label()
     except SpecError as exc:
         pytest.exit(f"issuetrak contract: {exc}", returncode=EXIT_USAGE)
+    try:  # a bad label is a usage error before anything is sent
+        document = load_contract_document(label, links=LINKS)
+    except (SpecError, UnknownVersionError) as exc:
+        pytest.exit(f"issuetrak contract: {exc}", returncode=EXIT_USAGE)
     live = site is not None
     try:
         policy = WritePolicy.for_target(
@@ -192,7 +197,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         app_spec = config.getoption("--app")
         try:
             app, app_token = _custom_app(app_spec, label) if app_spec else _mock_app(label)
-        except SpecError as exc:
+        except (SpecError, UnknownVersionError) as exc:
             pytest.exit(f"issuetrak contract: {exc}", returncode=EXIT_USAGE)
         target = open_target(app=app, token=token or app_token, policy=policy, rate_limits=None)
     try:
@@ -209,11 +214,6 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     target.max_requests = (
         (LIVE_MAX_REQUESTS if live else 0) if max_requests is None else max_requests
     )
-    try:
-        document = load_contract_document(label, links=LINKS)
-    except SpecError as exc:
-        target.close()
-        pytest.exit(f"issuetrak contract: {exc}", returncode=EXIT_USAGE)
     if config.getoption("--operations"):
         select_operations(document, config.getoption("--operations"))
     recorder = Recorder(secrets=target.secrets)
@@ -283,7 +283,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if target is None:
         return
     state["budget_skipped"] = len(_BUDGET_SKIPPED)
-    from issuetrak._contract.runner import filter_document
+    from issuetrak_tools._contract.runner import filter_document
 
     _, skipped = filter_document(state["document"], target.policy, target.base_url)
     report_dir = Path(session.config.getoption("--report-dir"))

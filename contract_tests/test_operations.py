@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from issuetrak._contract.report import Recorder
-from issuetrak._contract.runner import RequestBudgetExhausted, Target, check_case
-from issuetrak._contract.session import current
+from issuetrak_tools._contract.report import Recorder
+from issuetrak_tools._contract.runner import RequestBudgetExhausted, Target, check_case
+from issuetrak_tools._contract.session import current
 
 schema = current()["schema"]
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from issuetrak._contract.paging import PagedOperation, paged_operations, walk_pages
-from issuetrak._contract.report import Recorder
-from issuetrak._contract.runner import Target
-from issuetrak._contract.session import current
+from issuetrak_tools._contract.paging import PagedOperation, paged_operations, walk_pages
+from issuetrak_tools._contract.report import Recorder
+from issuetrak_tools._contract.runner import Target
+from issuetrak_tools._contract.session import current
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

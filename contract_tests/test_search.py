@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from issuetrak._contract.report import Recorder
-from issuetrak._contract.runner import Target
-from issuetrak._contract.searchprobe import probe_search, search_operations
-from issuetrak._contract.session import current
+from issuetrak_tools._contract.report import Recorder
+from issuetrak_tools._contract.runner import Target
+from issuetrak_tools._contract.searchprobe import probe_search, search_operations
+from issuetrak_tools._contract.session import current
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

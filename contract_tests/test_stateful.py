@@ -7,8 +7,8 @@ from typing import Any
 
 import hypothesis
 import pytest
-from issuetrak._contract.report import Recorder
-from issuetrak._contract.runner import RunSettings, Target, state_machine
+from issuetrak_tools._contract.report import Recorder
+from issuetrak_tools._contract.runner import RunSettings, Target, state_machine
 
 
 def test_linked_operations_conform(

@@ -46,7 +46,8 @@ def create_app(
     """A Starlette app simulating one Issuetrak site at ``/api/v2``.
 
     Args:
-        spec_label: the pinned document to serve (default: ``spec/default``).
+        spec_label: the pinned Issuetrak version to serve (default: the label the generated
+            client was built for, ``issuetrak_client.DEFAULT_LABEL``).
         document: an already loaded document instead (e.g. one derived in a test).
         seed: the demo data seed; the same seed gives the same records and tokens.
         clock: where "now" comes from (default: a :class:`FrozenClock` at 2024-03-15 08:30:00
@@ -69,10 +70,10 @@ def create_app(
             issue = (await client.get("/Issues/1")).json()["values"]
     """
     if document is None:
-        # imported here so that a mock fed a document does not need the spec machinery
-        from issuetrak.spec import load_document
+        # the document the generated package of that label was built from (a build product)
+        from issuetrak._versions import resolve
 
-        document = load_document(spec_label)
+        document = resolve(spec_label).document()
     doc = document
     site = MockSite(doc, clock=clock or FrozenClock(), seed=seed)
     limit_time: Callable[[], float] = (

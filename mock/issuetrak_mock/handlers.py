@@ -12,7 +12,7 @@ import hashlib
 import math
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -372,7 +372,7 @@ def handle_patch(site: MockSite, call: Call) -> tuple[int, Any]:
     ops = call.body if isinstance(call.body, list) else []
     if not ops:
         raise ApiError(400, "A PATCH body needs at least one operation.")
-    rules: list[PatchRule] | None = call.route.patch_rules
+    rules: Sequence[PatchRule] | None = call.route.patch_rules
     if rules is None:
         rules = call.route.patch_rules = patch_rules(call.route.spec)
     if store.entity == "Issue":

@@ -6,10 +6,10 @@ from the table the document publishes in the PATCH operation's request body desc
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from issuetrak._patch import PatchRule, parse_patch_table, patch_table_text
 
 from .schemas import format_datetime, parse_datetime, ref_name
 from .site import Actor, MissingReference, MockSite, Store
@@ -24,10 +24,6 @@ __all__ = [
     "patch_rules",
 ]
 
-_ROW = re.compile(
-    r"^\|\s*`(?P<path>/[^`]+)`\s*\|\s*`(?P<ops>[^`]+)`\s*\|\s*`(?P<type>[^`]+)`\s*\|\s*`(?P<empty>True|False)`\s*\|\s*`(?P<multi>True|False)`\s*\|",
-    re.M,
-)
 _UDF_KIND_TO_KEY = {"multiselect": "multiSelectList"}
 
 
@@ -35,34 +31,9 @@ class PatchError(ValueError):
     """A PATCH instruction the site refuses (answered as a Validation message)."""
 
 
-@dataclass(frozen=True)
-class PatchRule:
-    path: str  # as documented, e.g. "/UserDefined/Text/{index}"
-    ops: frozenset[str]
-    value_type: str
-    allows_empty: bool
-    allows_multiple: bool
-
-
-def patch_rules(route_spec: Mapping[str, Any]) -> list[PatchRule]:
+def patch_rules(route_spec: Mapping[str, Any]) -> tuple[PatchRule, ...]:
     """The allowed-paths table of a PATCH operation (empty if it publishes none)."""
-    body = (
-        route_spec.get("requestBody", {})
-        .get("content", {})
-        .get("application/json", {})
-        .get("schema", {})
-    )
-    text = str(body.get("description", ""))
-    return [
-        PatchRule(
-            m["path"],
-            frozenset(o.strip() for o in m["ops"].split(",")),
-            m["type"].strip(),
-            m["empty"] == "True",
-            m["multi"] == "True",
-        )
-        for m in _ROW.finditer(text)
-    ]
+    return parse_patch_table(patch_table_text(route_spec))
 
 
 def issue_store(site: MockSite) -> Store:
@@ -272,7 +243,7 @@ def add_note(
         _audit(site, issue_iid, "Note", "", text, actor_iid)
 
 
-def _rule_for(rules: list[PatchRule], path: str) -> tuple[PatchRule, str | None] | None:
+def _rule_for(rules: Sequence[PatchRule], path: str) -> tuple[PatchRule, str | None] | None:
     parts = path.strip("/").split("/")
     for rule in rules:
         rparts = rule.path.strip("/").split("/")
@@ -323,7 +294,7 @@ def _check_value(rule: PatchRule, value: Any) -> Any:
 
 
 def patch_issue(
-    site: MockSite, iid: int, ops: list[Mapping[str, Any]], rules: list[PatchRule], actor: Actor
+    site: MockSite, iid: int, ops: list[Mapping[str, Any]], rules: Sequence[PatchRule], actor: Actor
 ) -> dict[str, Any]:
     """Apply PATCH instructions all-or-nothing; returns the updated record."""
     store = issue_store(site)

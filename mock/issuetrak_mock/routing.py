@@ -44,7 +44,7 @@ class Route:
     spec: Mapping[str, Any] = field(repr=False)
     content_type: str | None = None
     pattern: re.Pattern[str] | None = None
-    patch_rules: list[Any] | None = None  # the published PATCH path table, parsed on first use
+    patch_rules: Any = None  # the published PATCH path table, parsed on first use
 
 
 def _json_schema(

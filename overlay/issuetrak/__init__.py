@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import typing as _typing
 
+from ._version import __version__
+
 if _typing.TYPE_CHECKING:  # the names below are imported on first use; see __getattr__
     from ._client import AsyncIssuetrak, Issuetrak
     from ._exceptions import (
@@ -88,8 +90,6 @@ def __getattr__(name: str) -> _typing.Any:
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
-
-__version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_DEADLINE",

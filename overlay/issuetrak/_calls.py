@@ -21,16 +21,17 @@ from ._exceptions import IssuetrakError
 from ._facade_errors import UnexpectedResponseError, UnknownFieldError, UsageError
 from ._models import (
     check_field_value,
+    coerce_enum,
     field_names,
+    from_wire,
     is_model,
-    required_fields,
     strip_extras,
     to_wire,
     wire_name,
 )
 from ._paging import DEFAULT_PAGE_SIZE
 
-__all__ = ["Bound", "bind", "coerce_enum", "model_from_fields", "result", "unwrap"]
+__all__ = ["Bound", "bind", "model_from_fields", "result", "unwrap"]
 
 _MISSING: Any = object()
 
@@ -57,19 +58,6 @@ class Bound:
         return kwargs
 
 
-def coerce_enum(enum_cls: type, value: Any, where: str) -> Any:
-    """``"LastName"`` -> ``UserSortOptions.LASTNAME``; a clear error lists the allowed values."""
-    if isinstance(value, enum_cls):
-        return value
-    members = [m.value for m in enum_cls.__members__.values()]  # type: ignore[attr-defined]
-    for member in enum_cls.__members__.values():  # type: ignore[attr-defined]
-        if member.value == value or (
-            isinstance(value, str) and member.value.lower() == value.lower()
-        ):
-            return member
-    raise UsageError(f"{where}: {value!r} is not one of {', '.join(members)}")
-
-
 def model_from_fields(cls: type, fields: Mapping[str, Any], where: str, base: Any = None) -> Any:
     """Build a generated model from snake_case fields (optionally on top of ``base``).
 
@@ -84,27 +72,6 @@ def model_from_fields(cls: type, fields: Mapping[str, Any], where: str, base: An
     wire = dict(base.to_dict()) if base is not None else {}
     wire.update({wire_name(cls, k): to_wire(v) for k, v in fields.items()})
     return from_wire(cls, wire, where)
-
-
-def from_wire(cls: type, wire: Mapping[str, Any], where: str) -> Any:
-    try:
-        model = cls.from_dict(wire)  # type: ignore[attr-defined]
-    except KeyError as exc:
-        missing = [n for n in required_fields(cls) if wire_name(cls, n) not in wire]
-        if not missing:
-            key = str(exc.args[0]) if exc.args else "?"
-            names = {wire_name(cls, n): n for n in field_names(cls)}
-            missing = [names.get(key, key)]
-        label = "field" if len(missing) == 1 else "fields"
-        raise UsageError(
-            f"{where}: missing required {label} {', '.join(map(repr, missing))}"
-        ) from exc
-    except (TypeError, ValueError) as exc:
-        raise UsageError(f"{where}: {exc}") from exc
-    extras = getattr(model, "additional_properties", {})
-    if extras:
-        raise UnknownFieldError(next(iter(extras)), field_names(cls), where)
-    return model
 
 
 def _coerce_item(cls: type, value: Any, where: str) -> Any:

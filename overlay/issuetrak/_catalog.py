@@ -1,7 +1,9 @@
-"""What operations the generated package has, found by walking it rather than by a hand-kept list.
+"""What operations a generated package has, found by walking it rather than by a hand-kept list.
 
-``issuetrak_client.api.<tag>.<operation>`` is the generator's layout: one package per document tag,
-one module per operation. Listing them (:func:`tags`, :func:`operation_names`) reads directory
+``issuetrak_client.<label>.api.<tag>.<operation>`` is the generator's layout: one package per
+document tag, one module per operation. Every function takes the generated package to read
+(``package="issuetrak_client.cloud_2026_07"``, see :mod:`issuetrak._versions`); ``None`` means
+the default label's. Listing them (:func:`tags`, :func:`operation_names`) reads directory
 entries only; :func:`load` imports a single operation module (and, through it, the handful of model
 modules it uses) when a namespace method is first touched. A newly pinned document therefore needs
 no facade edit for plain operations.
@@ -16,31 +18,42 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
-from ._models import field_names
+from ._models import field_names, is_generated_class
+from ._versions import default_version
 
 __all__ = ["OpSpec", "friendly_names", "load", "operation_names", "tags"]
 
-API_PACKAGE = "issuetrak_client.api"
+
+def _package(package: str | None) -> str:
+    return package or default_version().package
+
+
+def tags(package: str | None = None) -> tuple[str, ...]:
+    """Tag packages of a generated client (``users``, ``issue_types``, ``subtypes_1``, ...)."""
+    return _tags(_package(package))
 
 
 @functools.cache
-def tags() -> tuple[str, ...]:
-    """Tag packages of the generated client (``users``, ``issue_types``, ``subtypes_1``, ...)."""
+def _tags(package: str) -> tuple[str, ...]:
     import pkgutil  # here, not at module level: ``import issuetrak`` stays light
 
-    package = importlib.import_module(API_PACKAGE)
-    return tuple(sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.ispkg))
+    api = importlib.import_module(f"{package}.api")
+    return tuple(sorted(m.name for m in pkgutil.iter_modules(api.__path__) if m.ispkg))
+
+
+def operation_names(tag: str, package: str | None = None) -> tuple[str, ...]:
+    """Operation modules of one tag (snake_case operationIds, e.g. ``search_for_users``)."""
+    return _operation_names(tag, _package(package))
 
 
 @functools.cache
-def operation_names(tag: str) -> tuple[str, ...]:
-    """Operation modules of one tag (snake_case operationIds, e.g. ``search_for_users``)."""
+def _operation_names(tag: str, package: str) -> tuple[str, ...]:
     import pkgutil
 
-    if tag not in tags():
+    if tag not in _tags(package):
         raise KeyError(tag)
-    package = importlib.import_module(f"{API_PACKAGE}.{tag}")
-    return tuple(sorted(m.name for m in pkgutil.iter_modules(package.__path__) if not m.ispkg))
+    api = importlib.import_module(f"{package}.api.{tag}")
+    return tuple(sorted(m.name for m in pkgutil.iter_modules(api.__path__) if not m.ispkg))
 
 
 def _singulars(tag: str) -> set[str]:
@@ -59,8 +72,7 @@ def _singulars(tag: str) -> set[str]:
     return {"_".join([*words[:idx], f, *words[idx + 1 :]]) for f in forms if f}
 
 
-@functools.cache
-def friendly_names(tag: str) -> dict[str, str]:
+def friendly_names(tag: str, package: str | None = None) -> dict[str, str]:
     """Short method names for the common operations of a tag, derived from operation names.
 
     ``get_users`` -> ``list``, ``get_user`` -> ``get``, ``search_for_users`` -> ``search``,
@@ -69,7 +81,12 @@ def friendly_names(tag: str) -> dict[str, str]:
     single ``add_``/``remove_``/``set_`` operation gets ``add``/``remove``/``set``. Every
     operation stays reachable under its own name as well.
     """
-    names = operation_names(tag)
+    return _friendly_names(tag, _package(package))
+
+
+@functools.cache
+def _friendly_names(tag: str, package: str) -> dict[str, str]:
+    names = _operation_names(tag, package)
     singular = _singulars(tag)
     aliases: dict[str, str] = {}
     for name in names:
@@ -103,7 +120,7 @@ def _classes(annotation: Any) -> list[Any]:
 
 
 def _is_class(obj: Any) -> bool:
-    return isinstance(obj, type) and obj.__module__.startswith("issuetrak_client.models")
+    return is_generated_class(obj)
 
 
 @dataclass(frozen=True)
@@ -112,6 +129,7 @@ class OpSpec:
 
     tag: str
     name: str
+    package: str
     module: types.ModuleType
     path_params: tuple[str, ...]
     query_params: dict[str, tuple[type, ...]]
@@ -144,14 +162,18 @@ class OpSpec:
         return None
 
 
-@functools.cache
-def load(tag: str, name: str) -> OpSpec:
+def load(tag: str, name: str, package: str | None = None) -> OpSpec:
     """Import one operation module and describe it."""
+    return _load(tag, name, _package(package))
+
+
+@functools.cache
+def _load(tag: str, name: str, package: str) -> OpSpec:
     import inspect
 
-    if name not in operation_names(tag):
+    if name not in _operation_names(tag, package):
         raise KeyError(f"{tag}.{name}")
-    module = importlib.import_module(f"{API_PACKAGE}.{tag}.{name}")
+    module = importlib.import_module(f"{package}.api.{tag}.{name}")
     signature = inspect.signature(module.sync_detailed)
     path_params: list[str] = []
     query: dict[str, tuple[type, ...]] = {}
@@ -179,6 +201,7 @@ def load(tag: str, name: str) -> OpSpec:
     return OpSpec(
         tag=tag,
         name=name,
+        package=package,
         module=module,
         path_params=tuple(path_params),
         query_params=query,

@@ -2,8 +2,8 @@
 
 Each client owns an ``httpx`` client whose transport is :class:`~issuetrak._transport.RetryTransport`
 (auth, rate limiting, retries) and whose response hook raises the typed error for every non-2xx
-final response. ``client._api`` is the generated package's ``AuthenticatedClient`` using that
-``httpx`` client, so any generated call either returns a 2xx response or raises an
+final response. ``client._api`` is the ``AuthenticatedClient`` of the generated package of the client's
+Issuetrak version (``version=``, default: the label the build used) using that ``httpx`` client, so any generated call either returns a 2xx response or raises an
 :class:`~issuetrak.IssuetrakError`.
 """
 
@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self
+from typing import Any, Literal, Self
 
 import httpx
 
@@ -25,9 +25,8 @@ from ._ratelimit import RateLimiter, RateLimits, shared_limiter
 from ._resources import AsyncResources, SyncResources
 from ._retry import DEFAULT_DEADLINE, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, RetryPolicy
 from ._transport import EXTENSION, AsyncRetryTransport, RetryTransport, Runtime
-
-if TYPE_CHECKING:
-    from issuetrak_client.client import AuthenticatedClient
+from ._version import __version__
+from ._versions import Version, resolve
 
 __all__ = ["AsyncIssuetrak", "Issuetrak"]
 
@@ -36,7 +35,7 @@ _DEFAULT_LIMITS = RateLimits()
 _TRACE = re.compile(rb'"traceId"\s*:\s*"([^"\\]{1,200})"')
 _TRACE_SCAN = 2048  # Issuetrak writes traceId first; never scan a whole large page for it
 _PLACEHOLDER_TOKEN = "[sent by issuetrak.auth.ApiTokenAuth]"  # the generated client never sees it
-_USER_AGENT = "issuetrak-python/0.1.0"
+_USER_AGENT = f"issuetrak-python/{__version__}"
 _OPTION_NAMES = frozenset(
     {
         "base_url",
@@ -48,6 +47,7 @@ _OPTION_NAMES = frozenset(
         "transport",
         "allow_insecure_http",
         "headers",
+        "version",
     }
 )
 
@@ -72,7 +72,9 @@ def _is_json(response: httpx.Response) -> bool:
 class _BaseClient:
     """Configuration shared by the sync and async clients."""
 
-    _api: AuthenticatedClient
+    # the generated package's AuthenticatedClient, of the client's version (its type varies by label)
+    _api: Any
+    _inner: Any
 
     def __init__(
         self,
@@ -86,9 +88,11 @@ class _BaseClient:
         transport: Any = None,
         allow_insecure_http: bool = False,
         headers: Mapping[str, str] | None = None,
+        version: str | Version | None = None,
         _runtime: Runtime | None = None,
     ) -> None:
         setup_logging()
+        self._version = resolve(version)
         url = resolve_base_url(base_url, allow_insecure_http=allow_insecure_http)
         self._token = resolve_token(token)
         self._base_url = url
@@ -125,6 +129,7 @@ class _BaseClient:
             "transport": self._transport_arg,
             "allow_insecure_http": self._allow_insecure_http,
             "headers": self._headers,
+            "version": self._version,
         }
 
     def _changed_options(self, changes: dict[str, Any]) -> dict[str, Any]:
@@ -140,6 +145,37 @@ class _BaseClient:
         if not {"base_url", "token", "rate_limits"} & set(changes) and self._limiter is not None:
             options["rate_limits"] = self._limiter
         return options
+
+    def with_options(self, **changes: Any) -> Self:
+        """A copy with some options changed (same names as the constructor).
+
+        The copy shares this client's connection pool and rate-limit budget; close the original
+        when done (closing a copy leaves the pool open). Example::
+
+            client.with_options(max_retries=0, timeout=5).request("GET", "/Users/1")
+        """
+        options = self._changed_options(changes)
+        shares_pool = "transport" not in changes
+        make: Any = type(self)  # subclasses (the facade) get a copy of their own type
+        copy: Self = make(
+            **options,
+            _runtime=self._runtime,
+            _inner=self._inner if shares_pool else None,
+        )
+        return copy
+
+    def _authenticated_client(self) -> Any:
+        """The generated package's ``AuthenticatedClient`` for this client's version; the token
+        is a placeholder because :class:`~issuetrak.auth.ApiTokenAuth` in the transport sends it."""
+        client_module = self._version.module("client")
+        return client_module.AuthenticatedClient(
+            base_url=str(self._base_url), token=_PLACEHOLDER_TOKEN
+        )
+
+    @property
+    def version(self) -> Version:
+        """The Issuetrak version (pinned label) whose generated package this client calls."""
+        return self._version
 
     @property
     def base_url(self) -> httpx.URL:
@@ -167,7 +203,10 @@ class _BaseClient:
         return self._limiter
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={str(self._base_url)!r})"
+        return (
+            f"{type(self).__name__}(base_url={str(self._base_url)!r}, "
+            f"version={self._version.label!r})"
+        )
 
     def _request_extensions(
         self, max_retries: int | None, deadline: float | Literal[False] | None
@@ -240,6 +279,8 @@ class Issuetrak(SyncResources, _BaseClient):
         transport: an ``httpx.BaseTransport`` to send through (e.g. ``httpx.MockTransport``).
         allow_insecure_http: allow ``http://`` to a non-loopback host.
         headers: extra headers for every request.
+        version: the Issuetrak version (pinned label) whose generated package to call; default:
+            the label the build used (``issuetrak_client.DEFAULT_LABEL``).
 
     Example::
 
@@ -259,6 +300,7 @@ class Issuetrak(SyncResources, _BaseClient):
         transport: httpx.BaseTransport | None = None,
         allow_insecure_http: bool = False,
         headers: Mapping[str, str] | None = None,
+        version: str | Version | None = None,
         _runtime: Runtime | None = None,
         _inner: httpx.BaseTransport | None = None,
     ) -> None:
@@ -272,6 +314,7 @@ class Issuetrak(SyncResources, _BaseClient):
             transport=transport,
             allow_insecure_http=allow_insecure_http,
             headers=headers,
+            version=version,
             _runtime=_runtime,
         )
         owns = _inner is None
@@ -283,32 +326,12 @@ class Issuetrak(SyncResources, _BaseClient):
             event_hooks={"response": [self._on_response]},
             **self._http_options(),
         )
-        from issuetrak_client.client import AuthenticatedClient
-
-        self._api = AuthenticatedClient(
-            base_url=str(self._base_url), token=_PLACEHOLDER_TOKEN
-        ).set_httpx_client(self._http)
+        self._api = self._authenticated_client().set_httpx_client(self._http)
 
     def _on_response(self, response: httpx.Response) -> None:
         if self._must_read(response):
             response.read()
         self._check_response(response)
-
-    def with_options(self, **changes: Any) -> Self:
-        """A copy with some options changed (same names as the constructor).
-
-        The copy shares this client's connection pool and rate-limit budget; close the original
-        when done (closing a copy leaves the pool open). Example::
-
-            client.with_options(max_retries=0, timeout=5).request("GET", "/Users/1")
-        """
-        options = self._changed_options(changes)
-        shares_pool = "transport" not in changes
-        return type(self)(  # subclasses (the facade) get a copy of their own type
-            **options,
-            _runtime=self._runtime,
-            _inner=self._inner if shares_pool else None,
-        )
 
     def request(
         self,
@@ -378,6 +401,7 @@ class AsyncIssuetrak(AsyncResources, _BaseClient):
         transport: httpx.AsyncBaseTransport | None = None,
         allow_insecure_http: bool = False,
         headers: Mapping[str, str] | None = None,
+        version: str | Version | None = None,
         _runtime: Runtime | None = None,
         _inner: httpx.AsyncBaseTransport | None = None,
     ) -> None:
@@ -391,6 +415,7 @@ class AsyncIssuetrak(AsyncResources, _BaseClient):
             transport=transport,
             allow_insecure_http=allow_insecure_http,
             headers=headers,
+            version=version,
             _runtime=_runtime,
         )
         owns = _inner is None
@@ -402,26 +427,12 @@ class AsyncIssuetrak(AsyncResources, _BaseClient):
             event_hooks={"response": [self._on_response]},
             **self._http_options(),
         )
-        from issuetrak_client.client import AuthenticatedClient
-
-        self._api = AuthenticatedClient(
-            base_url=str(self._base_url), token=_PLACEHOLDER_TOKEN
-        ).set_async_httpx_client(self._http)
+        self._api = self._authenticated_client().set_async_httpx_client(self._http)
 
     async def _on_response(self, response: httpx.Response) -> None:
         if self._must_read(response):
             await response.aread()
         self._check_response(response)
-
-    def with_options(self, **changes: Any) -> Self:
-        """A copy with some options changed; shares the pool and rate-limit budget."""
-        options = self._changed_options(changes)
-        shares_pool = "transport" not in changes
-        return type(self)(
-            **options,
-            _runtime=self._runtime,
-            _inner=self._inner if shares_pool else None,
-        )
 
     async def request(
         self,

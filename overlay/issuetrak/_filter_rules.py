@@ -99,9 +99,9 @@ class CriteriaShape:
     def values_enum(self) -> type | None:
         if self.values_type is None or self.values_type in _SCALARS:
             return None
-        from ._models import resolve_model
+        from ._models import package_of, resolve_model
 
-        return resolve_model(self.values_type)
+        return resolve_model(self.values_type, package_of(self.cls))
 
 
 _SCALARS = {"str", "int", "float", "datetime", "date", "UUID", "bool"}

@@ -7,7 +7,8 @@ from typing import Any
 import attrs
 
 from ._calls import bind
-from ._resources import AsyncNamespace, SyncNamespace, _Namespace, register
+from ._models import field_classes
+from ._namespace import AsyncNamespace, SyncNamespace, _Namespace
 from .permissions import normalize_permissions
 
 __all__ = ["AsyncGroups", "SyncGroups"]
@@ -18,11 +19,10 @@ def _with_permissions(body: Any, normalize: bool) -> Any:
     if not isinstance(perms, list):
         return body
     resolved = normalize_permissions(perms, strict=not normalize)
-    enum_cls = type(perms[0]) if perms else None
-    if enum_cls is None or not hasattr(enum_cls, "__members__"):
-        from issuetrak_client.models.permissions import Permissions
-
-        enum_cls = Permissions
+    # the enum of the body's own generated package (its version), not the default label's
+    enum_cls = next(
+        c for c in field_classes(type(body), "permissions") if hasattr(c, "__members__")
+    )
     return attrs.evolve(body, permissions=[enum_cls(p) for p in resolved])
 
 
@@ -56,6 +56,3 @@ class SyncGroups(_GroupsMixin, SyncNamespace):
 
 class AsyncGroups(_GroupsMixin, AsyncNamespace):
     """``client.groups`` on the async client."""
-
-
-register("groups", SyncGroups, AsyncGroups)

@@ -6,6 +6,7 @@ definitions) comes from the generated package like any other tag.
 
 from __future__ import annotations
 
+import importlib
 import io
 import mimetypes
 import os
@@ -14,9 +15,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import _catalog
+from ._calls import bind
 from ._facade_errors import UsageError
-from ._patch import IssuePatch
-from ._resources import AsyncNamespace, SyncNamespace, _Namespace, register
+from ._namespace import AsyncNamespace, SyncNamespace, _Namespace
+from ._patch import IssuePatch, issue_patch_rules
 
 __all__ = ["AsyncIssues", "SyncIssues", "attachment_files"]
 
@@ -29,10 +31,10 @@ FileSpec = (
 )
 
 
-def attachment_files(files: Iterable[Any]) -> list[Any]:
-    """Normalise paths, open binary files and ``(name, content[, mime])`` tuples to generated ``File``s."""
-    from issuetrak_client.types import File
-
+def attachment_files(files: Iterable[Any], file_cls: type) -> list[Any]:
+    """Normalise paths, open binary files and ``(name, content[, mime])`` tuples to the generated
+    package's ``File`` (``file_cls``)."""
+    File = file_cls
     out: list[Any] = []
     if isinstance(files, str | bytes | os.PathLike) or hasattr(files, "read"):
         files = [files]
@@ -78,8 +80,6 @@ class _IssuesMixin(_Namespace):
         """
         spec = self._spec("patch")
         if operations is not None:
-            from ._calls import bind
-
             return self._call(spec, bind(spec, (iid, operations), {}).kwargs)
 
         def send(issue_iid: int, ops: list[dict[str, Any]]) -> Any:
@@ -87,7 +87,7 @@ class _IssuesMixin(_Namespace):
             body = [spec.body_cls.from_dict(op) for op in ops]  # type: ignore[attr-defined]
             return self._call(spec, {"iid": issue_iid, "body": body})
 
-        return IssuePatch(iid, send)
+        return IssuePatch(iid, send, issue_patch_rules(self._package))
 
     def upload_attachments(
         self, iid: int, files: Iterable[Any] | FileSpec, *, private: bool = False
@@ -97,9 +97,10 @@ class _IssuesMixin(_Namespace):
         ``files``: paths, open binary files, or ``(name, bytes_or_file[, mime])`` tuples.
         Returns the created attachments (awaitable on the async client).
         """
-        spec = _catalog.load("issue_attachments", "upload_issue_attachment")
+        spec = _catalog.load("issue_attachments", "upload_issue_attachment", self._package)
         assert spec.body_cls is not None
-        body = spec.body_cls(is_private=private, file=attachment_files(files))  # type: ignore[arg-type]
+        file_cls = importlib.import_module(f"{self._package}.types").File
+        body = spec.body_cls(is_private=private, file=attachment_files(files, file_cls))  # type: ignore[arg-type]
         return self._call(spec, {"iid": iid, "body": body})
 
 
@@ -109,6 +110,3 @@ class SyncIssues(_IssuesMixin, SyncNamespace):
 
 class AsyncIssues(_IssuesMixin, AsyncNamespace):
     """``client.issues`` on the async client (``await ....send()``, ``await upload_attachments(...)``)."""
-
-
-register("issues", SyncIssues, AsyncIssues)

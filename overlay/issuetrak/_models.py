@@ -19,9 +19,13 @@ from typing import Any
 
 __all__ = [
     "check_field_value",
+    "coerce_enum",
     "field_names",
     "field_type_names",
+    "from_wire",
+    "is_generated_class",
     "is_model",
+    "package_of",
     "required_fields",
     "resolve_model",
     "snake",
@@ -32,7 +36,7 @@ __all__ = [
     "wire_names",
 ]
 
-_MODELS_PACKAGE = "issuetrak_client.models"
+_INDEX = "issuetrak_client."
 _EXTRA = "additional_properties"
 # Names that appear in generated annotations but are not models.
 _NOT_MODELS = frozenset(
@@ -131,29 +135,52 @@ def field_type_names(cls: type, field: str) -> tuple[str, ...]:
     raise KeyError(field)
 
 
-@functools.cache
-def resolve_model(name: str) -> type:
+def is_generated_class(obj: object) -> bool:
+    """A model or enum class of a generated ``issuetrak_client.<label>.models`` package."""
+    return isinstance(obj, type) and package_of(obj) is not None
+
+
+def package_of(cls: type) -> str | None:
+    """``issuetrak_client.cloud_2026_07`` for a class defined under its ``models`` package."""
+    module = getattr(cls, "__module__", "")
+    head, sep, _ = module.partition(".models.")
+    return head if sep and head.startswith(_INDEX) else None
+
+
+def resolve_model(name: str, package: str | None = None) -> type:
     """Import one generated model or enum class by name, without importing the whole package.
 
-    The generated ``models`` package is lazy (``spec/templates/models_init.py.jinja``): asking it
-    for a name imports only the module that defines it.
+    ``package`` is the generated package to look in (default: the default label's). Its
+    ``models`` package is lazy (the regen template ``models_init.py.jinja``): asking it for a
+    name imports only the module that defines it.
     """
-    models = importlib.import_module(_MODELS_PACKAGE)
+    if package is None:
+        from ._versions import default_version
+
+        package = default_version().package
+    return _resolve_model(name, package)
+
+
+@functools.cache
+def _resolve_model(name: str, package: str) -> type:
+    models = importlib.import_module(f"{package}.models")
     found: object = getattr(models, name, None)
     if found is None:
         import difflib
 
         close = difflib.get_close_matches(name, models.__all__, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise AttributeError(f"the generated package has no model {name!r}{hint}")
+        raise AttributeError(f"{package} has no model {name!r}{hint}")
     if not isinstance(found, type):
-        raise TypeError(f"{name} is not a class in {_MODELS_PACKAGE}")
+        raise TypeError(f"{name} is not a class in {package}.models")
     return found
 
 
 def field_classes(cls: type, field: str) -> list[type]:
-    """Generated classes (models or enums) named in the annotation of ``cls.field``."""
-    return [resolve_model(n) for n in field_type_names(cls, field) if n not in _NOT_MODELS]
+    """Generated classes (models or enums) named in the annotation of ``cls.field``, from the
+    package that defines ``cls``."""
+    package = package_of(cls)
+    return [resolve_model(n, package) for n in field_type_names(cls, field) if n not in _NOT_MODELS]
 
 
 def field_is_list(cls: type, field: str) -> bool:
@@ -222,6 +249,41 @@ def _usage(message: str) -> Exception:
     from ._facade_errors import UsageError
 
     return UsageError(message)
+
+
+def coerce_enum(enum_cls: type, value: Any, where: str) -> Any:
+    """``"LastName"`` -> ``UserSortOptions.LASTNAME``; a clear error lists the allowed values."""
+    if isinstance(value, enum_cls):
+        return value
+    members = [m.value for m in enum_cls.__members__.values()]  # type: ignore[attr-defined]
+    for member in enum_cls.__members__.values():  # type: ignore[attr-defined]
+        if member.value == value or (
+            isinstance(value, str) and member.value.lower() == value.lower()
+        ):
+            return member
+    raise _usage(f"{where}: {value!r} is not one of {', '.join(members)}")
+
+
+def from_wire(cls: type, wire: Mapping[str, Any], where: str) -> Any:
+    """``cls.from_dict(wire)`` for a value the caller gave; every problem is a ``UsageError``."""
+    from ._facade_errors import UnknownFieldError
+
+    try:
+        model = cls.from_dict(wire)  # type: ignore[attr-defined]
+    except KeyError as exc:
+        missing = [n for n in required_fields(cls) if wire_name(cls, n) not in wire]
+        if not missing:
+            key = str(exc.args[0]) if exc.args else "?"
+            names = {wire_name(cls, n): n for n in field_names(cls)}
+            missing = [names.get(key, key)]
+        label = "field" if len(missing) == 1 else "fields"
+        raise _usage(f"{where}: missing required {label} {', '.join(map(repr, missing))}") from exc
+    except (TypeError, ValueError) as exc:
+        raise _usage(f"{where}: {exc}") from exc
+    extras = getattr(model, "additional_properties", {})
+    if extras:
+        raise UnknownFieldError(next(iter(extras)), field_names(cls), where)
+    return model
 
 
 def to_wire(value: Any) -> Any:

@@ -2,9 +2,10 @@
 
 The document gives the allowed paths of ``PATCH /Issues/{iid}`` as a table (path, operations,
 value type, whether the value may be emptied, whether several values are allowed) in the
-operation's description; the generator copies that description into the generated function's
-docstring, so the rules are read from there (or from the pinned document when docstrings were
-stripped with ``python -OO``). Nothing is copied into this module.
+operation's description. ``issuetrak regen`` extracts it with :func:`parse_patch_table` into
+each generated package (``_patch_rules.py``), which is where :func:`issue_patch_rules` reads it:
+no docstring is parsed at run time (so ``python -OO`` changes nothing) and nothing is copied
+into this module. The mock reads the same table through the same parser.
 
     client.issues.patch(42).replace("subject", "Printer on fire").add_note("Called the user").send()
 """
@@ -15,14 +16,23 @@ import datetime as _dt
 import difflib
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ._facade_errors import InvalidPatchError, UsageError
 from ._models import to_wire
 
-__all__ = ["IssuePatch", "PatchRule", "issue_patch_rules", "parse_patch_table"]
+__all__ = [
+    "IssuePatch",
+    "PatchRule",
+    "document_patch_rules",
+    "issue_patch_rules",
+    "parse_patch_table",
+    "patch_table_text",
+    "rule_rows",
+    "rules_from_rows",
+]
 
 # | `/Path` | `Op, Op` | `Type` | `True|False` | `True|False` |
 _ROW = re.compile(
@@ -80,19 +90,50 @@ def parse_patch_table(text: str) -> tuple[PatchRule, ...]:
     return tuple(rules.values())
 
 
+def patch_table_text(operation: Mapping[str, Any]) -> str:
+    """The descriptions of a PATCH operation that may hold the table: its own, its request
+    body's and its request body schemas' (Issuetrak repeats the table in the last)."""
+    body = operation.get("requestBody") or {}
+    parts: list[Any] = [operation, body]
+    for media in (body.get("content") or {}).values():
+        if isinstance(media, Mapping):
+            parts.append(media.get("schema") or {})
+    return "\n".join(str(p.get("description", "")) for p in parts if isinstance(p, Mapping))
+
+
+def document_patch_rules(document: Mapping[str, Any]) -> tuple[PatchRule, ...]:
+    """The issue PATCH table of a whole document (empty when it publishes none)."""
+    operation = document.get("paths", {}).get("/Issues/{iid}", {}).get("patch") or {}
+    return parse_patch_table(patch_table_text(operation))
+
+
+def rules_from_rows(
+    rows: Iterable[tuple[str, Iterable[str], str, bool, bool]],
+) -> tuple[PatchRule, ...]:
+    """Rules from the rows regen wrote (path, operations, value type, allows empty, multiple)."""
+    return tuple(
+        PatchRule(path, frozenset(ops), value_type, bool(empty), bool(multi))
+        for path, ops, value_type, empty, multi in rows
+    )
+
+
+def rule_rows(rules: Iterable[PatchRule]) -> list[tuple[str, tuple[str, ...], str, bool, bool]]:
+    """The inverse of :func:`rules_from_rows`: what regen writes into ``_patch_rules.py``."""
+    return [
+        (r.path, tuple(sorted(r.ops)), r.value_type, r.allows_empty, r.allows_multiple)
+        for r in rules
+    ]
+
+
 @functools.cache
-def issue_patch_rules() -> tuple[PatchRule, ...]:
-    """The documented PATCH paths of issues, from the generated docstring or the pinned document."""
-    from issuetrak_client.api.issues import patch_issue
+def issue_patch_rules(package: str | None = None) -> tuple[PatchRule, ...]:
+    """The documented PATCH paths of issues in a generated package (default: the default label)."""
+    from ._versions import resolve, version_of_package
 
-    rules = parse_patch_table(patch_issue.sync_detailed.__doc__ or "")
+    version = version_of_package(package) if package else resolve()
+    rules = rules_from_rows(version.patch_rules())
     if not rules:
-        from .spec import load_document
-
-        operation = load_document()["paths"]["/Issues/{iid}"]["patch"]
-        rules = parse_patch_table(str(operation.get("description", "")))
-    if not rules:
-        raise UsageError("the pinned document lists no PATCH paths for issues")
+        raise UsageError(f"the document of {version.label!r} lists no PATCH paths for issues")
     return rules
 
 
@@ -140,11 +181,16 @@ class IssuePatch:
     refused before anything is sent.
     """
 
-    def __init__(self, iid: int, send: Callable[[int, list[dict[str, Any]]], Any]) -> None:
+    def __init__(
+        self,
+        iid: int,
+        send: Callable[[int, list[dict[str, Any]]], Any],
+        rules: tuple[PatchRule, ...] | None = None,
+    ) -> None:
         self.iid = iid
         self._send = send
         self._ops: list[dict[str, Any]] = []
-        self._rules = issue_patch_rules()
+        self._rules = issue_patch_rules() if rules is None else rules
 
     def __repr__(self) -> str:
         return f"<IssuePatch iid={self.iid} {self._ops!r}>"

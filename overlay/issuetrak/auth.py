@@ -10,20 +10,24 @@ Example::
 
 from __future__ import annotations
 
-import typing
+from ._auth import API_KEY_HEADER, ApiTokenAuth, HmacAuth
+from ._hmac import (
+    HMAC_AUTHORIZATION_HEADER,
+    HMAC_REQUEST_ID_HEADER,
+    HMAC_TIMESTAMP_HEADER,
+    HmacRequestsAuth,
+    HmacSigner,
+    format_timestamp,
+)
 
-from ._auth import ApiTokenAuth, HmacAuth, HmacSigner
-
-if typing.TYPE_CHECKING:
-    from ._requests_auth import HmacRequestsAuth
-
-__all__ = ["ApiTokenAuth", "HmacAuth", "HmacRequestsAuth", "HmacSigner"]
-
-
-def __getattr__(name: str) -> object:
-    # requests is optional: import the adapter only when asked for
-    if name == "HmacRequestsAuth":
-        from ._requests_auth import HmacRequestsAuth
-
-        return HmacRequestsAuth
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__all__ = [
+    "API_KEY_HEADER",
+    "HMAC_AUTHORIZATION_HEADER",
+    "HMAC_REQUEST_ID_HEADER",
+    "HMAC_TIMESTAMP_HEADER",
+    "ApiTokenAuth",
+    "HmacAuth",
+    "HmacRequestsAuth",
+    "HmacSigner",
+    "format_timestamp",
+]

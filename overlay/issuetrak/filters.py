@@ -31,10 +31,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._calls import coerce_enum, from_wire
 from ._facade_errors import ArityError, UnknownFieldError, UsageError
 from ._filter_rules import CriteriaShape, arity, criteria_fields, describe_arity, field_model, shape
-from ._models import field_classes, field_is_list, field_names, resolve_model, to_wire, wire_name
+from ._models import (
+    coerce_enum,
+    field_classes,
+    field_is_list,
+    field_names,
+    from_wire,
+    resolve_model,
+    to_wire,
+    wire_name,
+)
 
 __all__ = [
     "Criterion",

@@ -105,9 +105,10 @@ RULES: tuple[Rule, ...] = (
 
 
 def _known() -> frozenset[str]:
-    from issuetrak_client.models.permissions import Permissions
+    from ._models import resolve_model
 
-    return frozenset(m.value for m in Permissions)
+    permissions: Any = resolve_model("Permissions")
+    return frozenset(m.value for m in permissions)
 
 
 def _names(perms: Iterable[Any]) -> list[str]:

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from issuetrak._contract.classify import OperationKind, WritePolicy, classify, classify_document
-from issuetrak._contract.runner import filter_document
-from issuetrak.spec import load_document
+from issuetrak_tools._contract.classify import (
+    OperationKind,
+    WritePolicy,
+    classify,
+    classify_document,
+)
+from issuetrak_tools._contract.runner import filter_document
+from issuetrak_tools.spec import load_document
 
 
 def test_every_operation_of_the_pinned_document_gets_a_kind() -> None:

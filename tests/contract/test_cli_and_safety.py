@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from issuetrak.cli.contract import main
+from issuetrak_tools.cli.contract import main
 
 from .recording_server import free_port, serve
 
@@ -19,7 +19,14 @@ READS = {"GET"}
 
 
 def _run(*args: str, report_dir: Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "issuetrak", "contract", f"--report-dir={report_dir}", *args]
+    command = [
+        sys.executable,
+        "-m",
+        "issuetrak_tools",
+        "contract",
+        f"--report-dir={report_dir}",
+        *args,
+    ]
     return subprocess.run(
         command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
     )

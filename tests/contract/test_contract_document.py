@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from issuetrak._contract.document import (
+from issuetrak_tools._contract.document import (
     PROBLEM_JSON,
     REQUEST_COPY_SUFFIX,
     load_contract_document,
     load_link_patches,
     select_operations,
 )
-from issuetrak.spec import SpecError, iter_operations, load_document
+from issuetrak_tools.spec import SpecError, iter_operations, load_document
 
 LINKS = Path(__file__).resolve().parents[2] / "contract_tests" / "links.json"
 

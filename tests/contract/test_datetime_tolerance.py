@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-from issuetrak._contract.datetimes import is_tolerated_date_time
+from issuetrak_tools._contract.datetimes import is_tolerated_date_time
 
 ACCEPTED = [
     "2024-03-15T08:30:00",  # the document's own form: no offset
@@ -71,7 +71,7 @@ def _document() -> dict[str, Any]:
 
 
 def _validate(value: str) -> list[str]:
-    import issuetrak._contract.checks  # noqa: F401  (installs the tolerance)
+    import issuetrak_tools._contract.checks  # noqa: F401  (installs the tolerance)
 
     schema = schemathesis.openapi.from_dict(_document())
     operation = schema["/thing"]["GET"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from issuetrak._contract.checks import page_past_count_has_items
+from issuetrak_tools._contract.checks import page_past_count_has_items
 
 
 @pytest.mark.parametrize(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import httpx
-from issuetrak._contract.policy import PoliteTransport
-from issuetrak._contract.transport import CountingTransport, RunStats, make_session
 from issuetrak._ratelimit import RateLimiter, RateLimits, Window
 from issuetrak._retry import RetryPolicy
+from issuetrak_tools._contract.policy import PoliteTransport
+from issuetrak_tools._contract.transport import CountingTransport, RunStats, make_session
 
 
 class FakeTime:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from issuetrak._contract.report import FailureRecord, Recorder, render_markdown, trace_id_of
+from issuetrak_tools._contract.report import FailureRecord, Recorder, render_markdown, trace_id_of
 
 TOKEN = "itk_secret_token_0123456789"
 

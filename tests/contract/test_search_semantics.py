@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from issuetrak._contract.search import (
+from issuetrak_tools._contract.search import (
     Criterion,
     criteria_of,
     matches,

@@ -7,18 +7,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from issuetrak._contract.classify import WritePolicy
-from issuetrak._contract.document import load_contract_document
-from issuetrak._contract.paging import PagedOperation, walk_pages
-from issuetrak._contract.report import Recorder
-from issuetrak._contract.runner import (
+from issuetrak_tools._contract.classify import WritePolicy
+from issuetrak_tools._contract.document import load_contract_document
+from issuetrak_tools._contract.paging import PagedOperation, walk_pages
+from issuetrak_tools._contract.report import Recorder
+from issuetrak_tools._contract.runner import (
     RunSettings,
     Target,
     build_schema,
     collect_failures,
     open_target,
 )
-from issuetrak._contract.searchprobe import probe_search
+from issuetrak_tools._contract.searchprobe import probe_search
 from schemathesis import GenerationMode
 
 issuetrak_mock = pytest.importorskip("issuetrak_mock")

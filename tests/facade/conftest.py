@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from issuetrak import AsyncIssuetrak, Issuetrak
-from issuetrak.spec import load_document
+from issuetrak_tools.spec import load_document
 
 BASE = "https://site.example/api/v2"
 

@@ -20,7 +20,7 @@ from issuetrak.errors import (
     UsageError,
 )
 from issuetrak.permissions import RULES
-from issuetrak.spec import load_document
+from issuetrak_tools.spec import load_document
 
 from .conftest import FacadeClient, Recorder, sample
 
@@ -146,7 +146,9 @@ def test_every_permission_rule_states_its_source() -> None:
 
 
 def test_namespace_and_client_reprs_name_what_they_hold(client: FacadeClient) -> None:
-    assert repr(client) == "Issuetrak(base_url='https://site.example/api/v2')"
+    assert repr(client) == (
+        f"Issuetrak(base_url='https://site.example/api/v2', version={client.version.label!r})"
+    )
     text = repr(client.users)
     assert text.startswith("<SyncNamespace users: ")
     assert "search" in text and "update" in text

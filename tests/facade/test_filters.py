@@ -14,7 +14,7 @@ from issuetrak import filters as f
 from issuetrak._facade_errors import ArityError, UnknownFieldError, UsageError
 from issuetrak._filter_rules import ARITY, arity, criteria_fields, field_model, shape
 from issuetrak._models import field_is_list, field_names, resolve_model
-from issuetrak.spec import load_document
+from issuetrak_tools.spec import load_document
 
 DOC = load_document()
 

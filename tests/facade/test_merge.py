@@ -9,7 +9,7 @@ import pytest
 from issuetrak import _catalog
 from issuetrak._facade_errors import RecordNotFoundError, UnknownFieldError
 from issuetrak._models import snake
-from issuetrak.spec import iter_operations, load_document
+from issuetrak_tools.spec import iter_operations, load_document
 
 from .conftest import (
     BASE,

@@ -3,7 +3,7 @@ from __future__ import annotations
 import attrs
 import pytest
 from issuetrak._models import field_names, resolve_model, snake, wire_name
-from issuetrak.spec import load_document
+from issuetrak_tools.spec import load_document
 
 DOC = load_document()
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import importlib
 import io
 import json
 import re
@@ -13,11 +14,20 @@ import httpx
 import pytest
 from issuetrak import _catalog
 from issuetrak._models import snake
-from issuetrak.spec import iter_operations
+from issuetrak._versions import default_version
+from issuetrak_tools.spec import iter_operations
 
 from .conftest import BASE, AsyncFacadeClient, FacadeClient, sample, success_response
 
 PATH_VALUE = 4242  # distinctive, so it can be turned back into a template
+PKG = default_version().package  # issuetrak_client.<default label>
+
+
+def _run(code: str) -> subprocess.CompletedProcess[str]:
+    """``code`` (with PKG standing for the default label's package) in a fresh interpreter."""
+    return subprocess.run(
+        [sys.executable, "-c", code.replace("PKG", PKG)], capture_output=True, text=True, check=True
+    )
 
 
 def _template(path: str) -> str:
@@ -32,7 +42,7 @@ def _minimal_call(
     if spec.body_cls is None:
         return args, {}
     if hasattr(spec.body_cls, "to_multipart"):
-        from issuetrak_client.types import File
+        from issuetrak_client.types import File  # the default label's, like the client's
 
         return args, {
             "body": spec.body_cls(file=[File(payload=io.BytesIO(b"x"), file_name="a.txt")])
@@ -182,10 +192,10 @@ def test_a_shallow_copy_of_a_client_gets_namespaces_bound_to_itself(client: Faca
 def test_importing_issuetrak_imports_no_generated_model_or_operation_module() -> None:
     code = (
         "import sys, issuetrak\n"
-        "bad = [m for m in sys.modules if m.startswith(('issuetrak_client.models', 'issuetrak_client.api.'))]\n"
+        "bad = [m for m in sys.modules if m.startswith(('PKG.models', 'PKG.api.'))]\n"
         "print(len(bad))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = _run(code)
     assert out.stdout.strip() == "0"
 
 
@@ -194,17 +204,17 @@ def test_first_use_of_a_namespace_imports_only_that_operation(doc: dict[str, Any
         "import sys, httpx, issuetrak\n"
         "c = issuetrak.Issuetrak('https://s.example', token='t', transport=httpx.MockTransport(lambda r: None), rate_limits=None)\n"
         "c.users.get\n"
-        "ops = sorted(m for m in sys.modules if m.startswith('issuetrak_client.api.') and m.count('.') == 3)\n"
+        "ops = sorted(m for m in sys.modules if m.startswith('PKG.api.') and m.count('.') == 4)\n"
         "print(ops)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "['issuetrak_client.api.users.get_user']"
+    out = _run(code)
+    assert out.stdout.strip() == f"['{PKG}.api.users.get_user']"
 
 
 def test_methods_carry_their_facade_name_and_the_operations_documentation(
     client: FacadeClient,
 ) -> None:
-    from issuetrak_client.api.users import get_users
+    get_users = importlib.import_module(f"{PKG}.api.users.get_users")
 
     method = client.users.list
     assert method.__qualname__ == "users.list"
@@ -233,11 +243,11 @@ def test_the_first_facade_call_imports_only_the_models_it_needs(doc: dict[str, A
         "c = issuetrak.Issuetrak('https://s.example', token='t', rate_limits=None,\n"
         "    transport=httpx.MockTransport(lambda r: httpx.Response(200, json=reply)))\n"
         "print(c.priorities.get(3).name)\n"
-        "loaded = sum(n.startswith('issuetrak_client.models.') for n in sys.modules)\n"
-        "import pkgutil, issuetrak_client.models as m\n"
+        "loaded = sum(n.startswith('PKG.models.') for n in sys.modules)\n"
+        "import pkgutil, PKG.models as m\n"
         "print(loaded, len(list(pkgutil.iter_modules(m.__path__))))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = _run(code)
     name, counts = out.stdout.split("\n")[:2]
     loaded, every = map(int, counts.split())
     assert name == "High"
@@ -251,13 +261,13 @@ def test_names_imported_from_the_models_package_still_resolve_one_module_at_a_ti
         "from issuetrak_client.models import User, UserFilter\n"
         "import issuetrak_client.models as m\n"
         "print(User.__module__, UserFilter.__name__, 'Priority' in dir(m), len(m.__all__))\n"
-        "print(sum(n.startswith('issuetrak_client.models.') for n in sys.modules) < 30)\n"
+        "print(sum(n.startswith('PKG.models.') for n in sys.modules) < 30)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = _run(code)
     first, few = out.stdout.split("\n")[:2]
     module, filter_name, has_priority, count = first.split()
     assert (module, filter_name, has_priority) == (
-        "issuetrak_client.models.user",
+        f"{PKG}.models.user",
         "UserFilter",
         "True",
     )

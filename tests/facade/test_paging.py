@@ -111,8 +111,7 @@ def test_sort_field_is_checked_against_the_documents_enum(client: FacadeClient) 
 def test_sort_field_accepts_the_generated_enum(
     client: FacadeClient, recorder: Recorder, doc: dict[str, Any]
 ) -> None:
-    from issuetrak_client.models.sort_direction import SortDirection
-    from issuetrak_client.models.user_sort_options import UserSortOptions
+    from issuetrak_client.models import SortDirection, UserSortOptions
 
     recorder.on("GET", "/Users", _paged(_users(doc, 1)))
     list(

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from issuetrak._facade_errors import UsageError
 from issuetrak.permissions import RULES, PermissionConflictError, normalize_permissions
-from issuetrak.spec import load_document
+from issuetrak_tools.spec import load_document
 
 from .conftest import FacadeClient, Recorder, sample, success_response
 

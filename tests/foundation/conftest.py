@@ -7,7 +7,6 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from issuetrak import spec
+from issuetrak_tools import spec
 
 REPO = Path(__file__).resolve().parents[2]
 # real third-party Swashbuckle/NSwag documents kept beside the project (test data, never copied)
@@ -111,8 +110,6 @@ def spec_generator_version() -> str:
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     root = tmp_path / "project"
     (root / "spec").mkdir(parents=True)
-    shutil.copy(REPO / "spec" / "generator.yaml", root / "spec" / "generator.yaml")
-    shutil.copytree(REPO / "spec" / "templates", root / "spec" / "templates")
     (root / "spec" / "default").write_text("none-yet\n", encoding="utf-8")
     monkeypatch.setenv("ISSUETRAK_PROJECT_ROOT", str(root))
     monkeypatch.delenv("ISSUETRAK_SPEC", raising=False)
@@ -204,14 +201,14 @@ def server(server_factory: Callable[[], Server]) -> Server:
 def run_cli(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m issuetrak <args>`` as a user would run it."""
+    """``python -m issuetrak_tools <args>`` (the ``issuetrak`` command) as a user would run it."""
     base = {
         k: v
         for k, v in os.environ.items()
         if k not in ("ISSUETRAK_PROJECT_ROOT", "ISSUETRAK_SPEC", "ISSUETRAK_SPEC_LABEL")
     }
     return subprocess.run(
-        [sys.executable, "-m", "issuetrak", *args],
+        [sys.executable, "-m", "issuetrak_tools", *args],
         capture_output=True,
         text=True,
         env={**base, **(env or {})},

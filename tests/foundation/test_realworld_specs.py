@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from issuetrak import spec
+from issuetrak_tools import spec
 
 from .conftest import REALWORLD, python_in, run_cli
 

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from issuetrak import _codegen, spec
-from issuetrak.cli import regen
+from issuetrak_tools import _codegen, spec
+from issuetrak_tools.cli import regen
 
 from .conftest import REALWORLD, REPO, Project, python_in, run_cli, small_document, tree_hashes
 
@@ -193,9 +193,11 @@ def test_a_config_entry_with_a_reason_accepts_a_warning(tmp_path: Path) -> None:
         {"name": "nope", "in": "path", "required": True, "schema": {"type": "string"}}
     ]
     config = tmp_path / "generator.yaml"
-    shutil.copytree(REPO / "spec" / "templates", tmp_path / "templates")  # beside the config
+    shutil.copytree(
+        REPO / "tools" / "issuetrak_tools" / "templates", tmp_path / "templates"
+    )  # beside the config
     config.write_text(
-        (REPO / "spec" / "generator.yaml")
+        (REPO / "tools" / "issuetrak_tools" / "generator.yaml")
         .read_text(encoding="utf-8")
         .replace(
             "issuetrak_accepted_warnings: []",
@@ -461,7 +463,7 @@ def test_regen_runs_on_a_clean_checkout_where_the_generated_package_is_missing(
         "        if name.split('.')[0] == 'issuetrak_client':\n"
         "            raise ImportError('issuetrak_client is not generated yet')\n"
         "sys.meta_path.insert(0, NoGeneratedPackage())\n"
-        "from issuetrak.cli import main\n"
+        "from issuetrak_tools.cli import main\n"
         f"sys.exit(main(['regen', '--from', {str(source)!r}, '--output', {str(output)!r}]))\n"
     )
     result = python_in(tmp_path, code)
@@ -553,7 +555,7 @@ def test_type_checkers_still_see_every_model_name(regenerated: Path, tmp_path: P
 def test_custom_templates_entry_needs_a_reason_and_templates_the_generator_has(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], entry: str, fragments: list[str]
 ) -> None:
-    text = (REPO / "spec" / "generator.yaml").read_text(encoding="utf-8")
+    text = (REPO / "tools" / "issuetrak_tools" / "generator.yaml").read_text(encoding="utf-8")
     start = text.index("issuetrak_custom_templates:")
     end = text.index("\n#", start)
     config = tmp_path / "generator.yaml"

@@ -4,8 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
-from issuetrak import spec
-from issuetrak.cli import regen
+from issuetrak_tools import spec
+from issuetrak_tools.cli import regen
 
 from .conftest import Project, document_bytes, small_document
 

@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import jsonschema
 import pytest
-from issuetrak.spec import load_document
 from issuetrak_mock import FrozenClock, create_app
 from issuetrak_mock.transport import SyncASGITransport
+from issuetrak_tools.spec import load_document
 
 BASE = "http://mock/api/v2"
 

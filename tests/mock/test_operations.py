@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
-from issuetrak.spec import iter_operations
 from issuetrak_mock.transport import SyncASGITransport
+from issuetrak_tools.spec import iter_operations
 
 from .conftest import ResponseChecker, client, document, new_app
 

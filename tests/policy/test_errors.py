@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 import httpx
 import pytest
 from issuetrak import (
@@ -15,6 +18,13 @@ from issuetrak._exceptions import make_status_error
 
 API = "/api/v2"
 TOKEN = "tok-3b9f0c1e-SECRET-do-not-log"
+
+
+def generated_operation(name: str) -> Any:
+    """``"users.get_user"`` -> the generated module of the default label's package."""
+    from issuetrak._versions import default_version
+
+    return importlib.import_module(f"{default_version().package}.api.{name}")
 
 
 def _response(
@@ -116,8 +126,8 @@ def test_rate_limit_error_carries_retry_after() -> None:
 def test_generated_calls_raise_typed_errors_and_return_2xx(
     make_client, scripted, api_response
 ) -> None:
-    from issuetrak_client.api.issues import close_duplicate_issues
-    from issuetrak_client.api.users import get_user
+    close_duplicate_issues = generated_operation("issues.close_duplicate_issues")
+    get_user = generated_operation("users.get_user")
 
     script = scripted(
         (
@@ -139,7 +149,8 @@ def test_generated_calls_raise_typed_errors_and_return_2xx(
 @pytest.mark.anyio
 async def test_async_generated_calls_raise_typed_errors(fake_time, scripted, api_response) -> None:
     from issuetrak import AsyncIssuetrak
-    from issuetrak_client.api.users import get_user
+
+    get_user = generated_operation("users.get_user")
 
     script = scripted(("GET", f"{API}/Users/2", api_response(403, "no access")))
     async with AsyncIssuetrak(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import email.utils
+import importlib
 from typing import Any
 
 import httpx
@@ -16,6 +17,13 @@ from issuetrak._retry import INITIAL_RETRY_DELAY, MAX_RETRY_DELAY, RetryPolicy, 
 
 API = "/api/v2"
 WALL_EPOCH = 1_750_000_000.0
+
+
+def generated_operation(name: str) -> Any:
+    """``"users.get_user"`` -> the generated module of the default label's package."""
+    from issuetrak._versions import default_version
+
+    return importlib.import_module(f"{default_version().package}.api.{name}")
 
 
 def ok(**fields: Any) -> httpx.Response:
@@ -196,7 +204,7 @@ def test_per_call_override_disables_retries(make_client, scripted) -> None:
 
 
 def test_with_options_copy_overrides_retries_for_generated_calls(make_client, scripted) -> None:
-    from issuetrak_client.api.users import get_user
+    get_user = generated_operation("users.get_user")
 
     script = scripted(
         ("GET", f"{API}/Users/3", httpx.Response(503)),

@@ -9,10 +9,10 @@ import anyio
 import httpx
 import pytest
 from issuetrak import Issuetrak
-from issuetrak._evolution.drift import WriteRefused, crawl, ensure_read_only
-from issuetrak._evolution.drift_report import DriftReport, build_report, report_markdown
-from issuetrak.cli import drift as drift_cli
-from issuetrak.spec import apply_overrides, load_document
+from issuetrak_tools._evolution.drift import WriteRefused, crawl, ensure_read_only
+from issuetrak_tools._evolution.drift_report import DriftReport, build_report, report_markdown
+from issuetrak_tools.cli import drift as drift_cli
+from issuetrak_tools.spec import apply_overrides, load_document
 
 issuetrak_mock = pytest.importorskip("issuetrak_mock")
 

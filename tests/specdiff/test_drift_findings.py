@@ -5,10 +5,10 @@ from typing import Any
 import httpx
 import pytest
 from issuetrak import Issuetrak
-from issuetrak._evolution.drift import crawl
-from issuetrak._evolution.drift_report import build_report, report_markdown
-from issuetrak._evolution.proposal import infer_schema
-from issuetrak._evolution.strict import StrictValidator
+from issuetrak_tools._evolution.drift import crawl
+from issuetrak_tools._evolution.drift_report import build_report, report_markdown
+from issuetrak_tools._evolution.proposal import infer_schema
+from issuetrak_tools._evolution.strict import StrictValidator
 
 
 def ref(name: str) -> dict[str, str]:
@@ -230,7 +230,7 @@ def test_a_site_that_stops_answering_ends_the_crawl_with_what_was_seen() -> None
 
 def test_the_crawl_paces_every_request_below_the_write_window() -> None:
     from issuetrak import DEFAULT_WINDOWS
-    from issuetrak.cli.drift import _crawl_limits
+    from issuetrak_tools.cli.drift import _crawl_limits
 
     limits = _crawl_limits()
     write_limit = min(w.limit for w in DEFAULT_WINDOWS if w.writes_only)

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from issuetrak._evolution import Change, diff_documents, rules_markdown, to_markdown
-from issuetrak._evolution.rules import FIXED_RULES, SCHEMA_RULES
-from issuetrak.cli import spec_diff
-from issuetrak.spec import load_document, load_overrides
+from issuetrak_tools._evolution import Change, diff_documents, rules_markdown, to_markdown
+from issuetrak_tools._evolution.rules import FIXED_RULES, SCHEMA_RULES
+from issuetrak_tools.cli import spec_diff
+from issuetrak_tools.spec import load_document, load_overrides
 
 REALWORLD = Path(__file__).resolve().parents[3] / "shared" / "realworld-specs"
 if not REALWORLD.is_dir():  # a checkout that is not beside shared/
@@ -307,11 +307,15 @@ def test_derived_surface_matches_the_generated_package() -> None:
     )
     import importlib
 
-    from issuetrak._evolution.surface import derive_surface
+    from issuetrak_tools._evolution.surface import derive_surface
 
     surface = derive_surface(load_document())
     for module_name, arguments in surface.functions.items():
-        signature = inspect.signature(importlib.import_module(module_name).sync_detailed)
+        # the surface names modules as under the default label's package
+        from issuetrak._versions import default_version
+
+        real = module_name.replace("issuetrak_client.", f"{default_version().package}.", 1)
+        signature = inspect.signature(importlib.import_module(real).sync_detailed)
         actual = {
             n: p.default is inspect.Parameter.empty
             for n, p in signature.parameters.items()
@@ -412,11 +416,13 @@ def test_generated_surface_matches_the_derived_one_and_also_sees_inline_classes(
 
 
 def test_reading_the_generated_package_gives_the_derived_surface_plus_inline_classes() -> None:
-    from issuetrak._evolution.generated import surface_of_package
-    from issuetrak._evolution.surface import derive_surface
-    from issuetrak.spec import project_root
+    from issuetrak._versions import default_version
+    from issuetrak_tools._evolution.generated import surface_of_package
+    from issuetrak_tools._evolution.surface import derive_surface
+    from issuetrak_tools.spec import project_root
 
-    package = project_root() / "generated" / "issuetrak_client"
+    ident = default_version().package.rsplit(".", 1)[1]
+    package = project_root() / "generated" / "issuetrak_client" / ident
     if not (package / "__init__.py").is_file():
         pytest.skip("generated/ not built (make regen)")
     read, derived = surface_of_package(package), derive_surface(load_document())

@@ -1,5 +1,0 @@
-import sys
-
-from issuetrak.cli import main
-
-sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from issuetrak_tools.cli import main
+
+sys.exit(main())

@@ -1,0 +1,246 @@
+"""The contract: the pinned document after its overrides, plus the suite's own link patches.
+
+OpenAPI links (which response field feeds which next request) are what schemathesis's stateful
+phase follows to build create -> get -> update -> search chains. Issuetrak's document declares
+none. They are added with the same mechanism as the label's ``overrides.json`` (an RFC 6902 patch
+whose every operation has a ``reason``), but from ``contract_tests/links.json`` and only for the
+contract run: links describe how to *explore* the API, not what the API *is*, so the SDK and the
+mock keep reading the document without them.
+
+Three known corrections are applied here too (:func:`add_problem_json_tolerance`,
+:func:`relax_request_additional_properties`, :func:`state_page_number_minimum`), each because a
+correct Issuetrak site would otherwise be reported; the fourth, for date-times without an offset,
+lives in :mod:`issuetrak_tools._contract.datetimes`. They belong in ``spec/<label>/overrides.json`` in
+the long run, where the SDK and the mock would see them too.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from issuetrak_tools.spec import HTTP_METHODS, SpecError, apply_overrides, load_document, read_patch
+
+__all__ = [
+    "PROBLEM_JSON",
+    "add_problem_json_tolerance",
+    "load_contract_document",
+    "load_link_patches",
+]
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def load_link_patches(path: Path) -> list[dict[str, Any]]:
+    """Read a links patch; every operation must be an ``add`` of ``.../links`` with a ``reason``."""
+    ops = read_patch(path)
+    for index, op in enumerate(ops):
+        if op.get("op") != "add" or not str(op.get("path", "")).endswith("/links"):
+            raise SpecError(
+                f"{path}: operation #{index} must add a responses/<code>/links object, got {op.get('op')} {op.get('path')}"
+            )
+    return [dict(op) for op in ops]
+
+
+def add_problem_json_tolerance(document: dict[str, Any]) -> int:
+    """Let every declared 400 also be ``application/problem+json`` holding a ValidationProblemDetails.
+
+    Known tolerance. Issuetrak answers malformed input (bad JSON, wrong types, unknown enum values)
+    before its own code runs, with ASP.NET Core's automatic ``ValidationProblemDetails``, which the
+    framework serves as ``application/problem+json``. The document declares only
+    ``application/json`` (an ``ApiResponse``) for 400. Without this, every negative test case would
+    be reported by ``content_type_conformance``; with it, such a 400 is still checked - its media
+    type must be exactly this one and its body must be a ValidationProblemDetails (schema below).
+    Returns the number of responses changed.
+    """
+    from issuetrak_tools._contract.checks import VALIDATION_PROBLEM_DETAILS
+
+    changed = 0
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            response = operation.get("responses", {}).get("400")
+            if isinstance(response, dict) and isinstance(response.get("content"), dict):
+                response["content"].setdefault(PROBLEM_JSON, {"schema": VALIDATION_PROBLEM_DETAILS})
+                changed += 1
+    return changed
+
+
+def _refs(node: Any) -> set[str]:
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            ref = current.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+                found.add(ref.rsplit("/", 1)[-1])
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+    return found
+
+
+def _closure(schemas: Mapping[str, Any], roots: set[str]) -> set[str]:
+    seen: set[str] = set()
+    todo = list(roots)
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in schemas:
+            continue
+        seen.add(name)
+        todo.extend(_refs(schemas[name]) - seen)
+    return seen
+
+
+def relax_request_additional_properties(document: dict[str, Any]) -> list[str]:
+    """Drop ``additionalProperties: false`` from schemas used only in request bodies.
+
+    Known tolerance. The document (Swashbuckle output) marks every object closed, but ASP.NET
+    Core's JSON input ignores unknown members, so a real site accepts ``{"name": "x", "extra": 1}``.
+    Left closed, every body operation would be reported by ``negative_data_rejection`` for
+    behaviour no Issuetrak site has. Schemas that also describe responses stay closed, so an
+    unexpected field in a *response* is still a ``response_schema_conformance`` failure; request
+    bodies and parameters refer to an open copy of them, named with ``REQUEST_COPY_SUFFIX``.
+    Returns the names of the relaxed request-only schemas.
+    """
+    schemas = document.get("components", {}).get("schemas", {})
+    request_roots: set[str] = set()
+    response_roots: set[str] = set()
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            if isinstance(operation, dict):
+                request_roots |= _refs(operation.get("requestBody", {}))
+                request_roots |= _refs(operation.get("parameters", []))
+                response_roots |= _refs(operation.get("responses", {}))
+    response_roots |= _refs(document.get("components", {}).get("responses", {}))
+    request_closure = _closure(schemas, request_roots)
+    request_only = request_closure - _closure(schemas, response_roots)
+    for name in sorted(request_only):
+        if schemas[name].get("additionalProperties") is False:
+            del schemas[name]["additionalProperties"]
+    # A schema used on both sides (ListUdfValue, GroupMembership, ...) stays closed for responses;
+    # requests refer to an open copy of it instead, since the site ignores the unknown member
+    # there as it does everywhere else in a body.
+    shared = sorted(request_closure - request_only)
+    copies = {name: f"{name}{REQUEST_COPY_SUFFIX}" for name in shared}
+    for name, copy_name in copies.items():
+        if copy_name in schemas:
+            raise ValueError(
+                f"schema {copy_name!r} exists; cannot add the request copy of {name!r}"
+            )
+        schemas[copy_name] = _retarget(copy.deepcopy(schemas[name]), copies)
+        if schemas[copy_name].get("additionalProperties") is False:
+            del schemas[copy_name]["additionalProperties"]
+    for name in request_only:
+        schemas[name] = _retarget(schemas[name], copies)
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            if isinstance(operation, dict):
+                for key in ("requestBody", "parameters"):
+                    if key in operation:
+                        operation[key] = _retarget(operation[key], copies)
+    return sorted(request_only)
+
+
+REQUEST_COPY_SUFFIX = "_Request"
+
+
+def _retarget(node: Any, names: Mapping[str, str]) -> Any:
+    """``node`` with its ``$ref`` to each schema of ``names`` pointing at ``names[schema]``."""
+    if isinstance(node, dict):
+        out = {key: _retarget(value, names) for key, value in node.items()}
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(_SCHEMA_REF):
+            target = names.get(ref[len(_SCHEMA_REF) :])
+            if target is not None:
+                out["$ref"] = _SCHEMA_REF + target
+        return out
+    if isinstance(node, list):
+        return [_retarget(value, names) for value in node]
+    return node
+
+
+_SCHEMA_REF = "#/components/schemas/"
+
+
+def state_page_number_minimum(document: dict[str, Any]) -> int:
+    """Give every ``PageNumber``/``pageNumber`` the ``minimum: 1`` its own description states.
+
+    The document says "Desired Page. Defaults to 1. Must be greater than 0." in prose only, and
+    sites answer ``PageNumber=0`` or a negative page with 400. As prose the rule is invisible to
+    schemathesis, which would then report those 400s through ``positive_data_acceptance``;
+    stated as a schema keyword it is tested both ways (a site accepting page 0 is reported by
+    ``negative_data_rejection``). Returns the number of places changed.
+    """
+    changed = 0
+
+    def fix(schema: Any) -> None:
+        nonlocal changed
+        if isinstance(schema, dict) and schema.get("type") == "integer" and "minimum" not in schema:
+            schema["minimum"] = 1
+            changed += 1
+
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            if isinstance(operation, dict):
+                for parameter in operation.get("parameters", []):
+                    if (
+                        isinstance(parameter, dict)
+                        and str(parameter.get("name", "")).lower() == "pagenumber"
+                    ):
+                        fix(parameter.get("schema"))
+    for schema in document.get("components", {}).get("schemas", {}).values():
+        if isinstance(schema, dict):
+            fix(schema.get("properties", {}).get("pageNumber"))
+    return changed
+
+
+def select_operations(document: dict[str, Any], patterns: list[str]) -> int:
+    """Keep only operations whose ``"METHOD /path"`` matches one of ``patterns`` (regular
+    expressions, searched case-insensitively); links to removed operations go too.
+    Returns how many operations remain."""
+    import re
+
+    compiled = [re.compile(pattern, re.IGNORECASE) for pattern in patterns]
+    kept: set[str] = set()
+    for path, item in list(document.get("paths", {}).items()):
+        for method in [m for m in item if m in HTTP_METHODS]:
+            label = f"{method.upper()} {path}"
+            if any(c.search(label) for c in compiled):
+                kept.add(str(item[method].get("operationId", label)))
+            else:
+                del item[method]
+        if not any(m in HTTP_METHODS for m in item):
+            del document["paths"][path]
+    for item in document.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            for response in operation.get("responses", {}).values():
+                links = response.get("links") if isinstance(response, dict) else None
+                if isinstance(links, dict):
+                    for name in [
+                        n for n, link in links.items() if link.get("operationId") not in kept
+                    ]:
+                        del links[name]
+    return len(kept)
+
+
+def load_contract_document(
+    label: str | None = None,
+    *,
+    links: Path | None = None,
+    document: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """``load_document(label)`` (or ``document``) with the link patches of ``links`` applied."""
+    base = copy.deepcopy(dict(document)) if document is not None else load_document(label)
+    add_problem_json_tolerance(base)
+    relax_request_additional_properties(base)
+    state_page_number_minimum(base)
+    if links is None:
+        return base
+    return apply_overrides(base, load_link_patches(links), source=str(links))

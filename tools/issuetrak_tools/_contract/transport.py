@@ -1,0 +1,208 @@
+"""How the contract suite's requests reach the site: requests -> httpx -> policy -> target.
+
+schemathesis sends every case (and the extra probes some checks make) with ``requests``. Mounting
+:class:`HttpxAdapter` on a ``requests.Session`` hands each of those requests to an ``httpx.Client``
+whose transport is the overlay's policy stack (client-side rate limiter and retry loop) over
+either the network or :class:`InProcessTransport` (the mock's ASGI app, no sockets). So a live
+run is exactly as polite as the SDK, and the suite counts what it sent and how long the limiter
+held it back (:class:`RunStats`).
+
+The token is *not* added here: schemathesis must see it in the request to know it was sent
+(its ``ignored_auth`` check removes it and expects a 401), so it is passed as an explicit header.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import requests
+import requests.adapters
+import urllib3
+from issuetrak._exceptions import APIConnectionError, APITimeoutError
+from issuetrak._retry import is_write
+from requests.structures import CaseInsensitiveDict
+from urllib3 import HTTPHeaderDict
+
+__all__ = ["CountingTransport", "HttpxAdapter", "InProcessTransport", "RunStats", "make_session"]
+
+
+@dataclass
+class RunStats:
+    """What a run cost the site: requests sent (retries included) and time held by the limiter."""
+
+    requests_sent: int = 0
+    writes_sent: int = 0
+    limiter_wait_seconds: float = 0.0
+    limiter_waits: int = 0
+    retries: int = 0
+    by_method: dict[str, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def record_request(self, method: str, is_write: bool) -> None:
+        with self._lock:
+            self.requests_sent += 1
+            self.writes_sent += int(is_write)
+            self.by_method[method] = self.by_method.get(method, 0) + 1
+
+    def record_wait(self, seconds: float) -> None:
+        if seconds > 0:
+            with self._lock:
+                self.limiter_wait_seconds += seconds
+                self.limiter_waits += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "requests_sent": self.requests_sent,
+            "writes_sent": self.writes_sent,
+            "limiter_wait_seconds": round(self.limiter_wait_seconds, 3),
+            "limiter_waits": self.limiter_waits,
+            "by_method": dict(sorted(self.by_method.items())),
+        }
+
+
+class CountingTransport(httpx.BaseTransport):
+    """Counts every request that really leaves for the target (so retries count too)."""
+
+    def __init__(self, inner: httpx.BaseTransport, stats: RunStats) -> None:
+        self._inner, self._stats = inner, stats
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self._stats.record_request(request.method, is_write(request.method, request.url.path))
+        return self._inner.handle_request(request)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class InProcessTransport(httpx.BaseTransport):
+    """A synchronous transport that runs an ASGI app on a private event loop: no sockets, no threads.
+
+    ``httpx.ASGITransport`` is async only; this drives it with ``run_until_complete`` on one loop
+    kept for the transport's life, so app state that binds to a loop stays valid across requests.
+    """
+
+    def __init__(self, app: Any, *, root_path: str = "") -> None:
+        self._asgi = httpx.ASGITransport(app=app, root_path=root_path, raise_app_exceptions=False)
+        self._loop = asyncio.new_event_loop()
+        self._lock = threading.Lock()
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        response = await self._asgi.handle_async_request(request)
+        body = await response.aread()
+        return httpx.Response(
+            response.status_code, headers=response.headers, content=body, request=request
+        )
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if isinstance(request.stream, httpx.SyncByteStream) and not isinstance(
+            request.stream, httpx.AsyncByteStream
+        ):
+            request.read()
+        with self._lock:
+            return self._loop.run_until_complete(self._send(request))
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._loop.is_closed():
+                self._loop.close()
+
+
+class HttpxAdapter(requests.adapters.BaseAdapter):
+    """A ``requests`` adapter that sends through an ``httpx.Client`` (and so through its transport)."""
+
+    def __init__(self, client: httpx.Client, *, owns_client: bool = True) -> None:
+        super().__init__()
+        self.client = client
+        self.owns_client = owns_client
+
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float, float] | tuple[float, None] | None = None,
+        verify: bool | str = True,
+        cert: Any = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        body = request.body
+        content = body.encode("utf-8") if isinstance(body, str) else body
+        if content is not None and not isinstance(content, bytes):
+            content = b"".join(content)
+        extensions: dict[str, Any] = {}
+        if timeout is not None:
+            connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+            extensions["timeout"] = {
+                "connect": connect,
+                "read": read,
+                "write": read,
+                "pool": connect,
+            }
+        outgoing = self.client.build_request(
+            str(request.method),
+            str(request.url),
+            headers=dict(request.headers),
+            content=content,
+            extensions=extensions,
+        )
+        started = time.perf_counter()
+        try:
+            answer = self.client.send(outgoing)
+        except (httpx.TimeoutException, APITimeoutError) as exc:
+            raise requests.exceptions.Timeout(str(exc), request=request) from exc
+        except (httpx.TransportError, APIConnectionError) as exc:
+            raise requests.exceptions.ConnectionError(str(exc), request=request) from exc
+        return self._to_requests(request, answer, time.perf_counter() - started)
+
+    @staticmethod
+    def _to_requests(
+        request: requests.PreparedRequest, answer: httpx.Response, elapsed: float
+    ) -> requests.Response:
+        import datetime as dt
+        import io
+
+        response = requests.Response()
+        response.status_code = answer.status_code
+        response.headers = CaseInsensitiveDict(answer.headers.multi_items())
+        response._content = answer.content
+        raw_headers = HTTPHeaderDict()
+        for name, value in answer.headers.multi_items():
+            raw_headers.add(name, value)
+        # schemathesis reads the headers (all values of repeated ones) and the HTTP version from raw
+        response.raw = urllib3.HTTPResponse(
+            body=io.BytesIO(answer.content),
+            headers=raw_headers,
+            status=answer.status_code,
+            version=11,
+            preload_content=False,
+            decode_content=False,
+        )
+        response.url = str(request.url)
+        response.request = request
+        response.reason = answer.reason_phrase
+        response.encoding = answer.encoding
+        response.elapsed = dt.timedelta(seconds=elapsed)
+        return response
+
+    def close(self) -> None:
+        if self.owns_client:
+            self.client.close()
+
+
+def make_session(
+    client: httpx.Client, *, headers: Mapping[str, str] | None = None, owns_client: bool = True
+) -> requests.Session:
+    """A ``requests.Session`` whose every request goes through ``client``."""
+    session = requests.Session()
+    adapter = HttpxAdapter(client, owns_client=owns_client)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.trust_env = False
+    if headers:
+        session.headers.update(headers)
+    return session

@@ -1,0 +1,208 @@
+"""``issuetrak contract``: check the mock (default) or a live site against the pinned document.
+
+    issuetrak contract                                            # in-process mock
+    issuetrak contract --site https://x.issuetrak.com --token T   # live site, read-only
+    issuetrak contract --site ... --allow-writes                  # a sandbox site
+    issuetrak contract --operations '^GET /Users'                 # a subset
+    issuetrak contract -- -x                                      # extra pytest arguments
+
+Runs ``pytest contract_tests`` in a child process with the matching options, JUnit XML and the
+Markdown summary going to ``--report-dir``. Exit codes, for CI:
+
+    0  the target matches the contract
+    1  contract failures (see report.md)
+    2  usage error (bad option, unknown spec label, document not found), or interrupted
+    3  the site could not be reached, or refused the token (checked before any test runs)
+    4  the suite itself broke (pytest internal error)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from issuetrak_tools._contract.preflight import (
+    EXIT_CLEAN,
+    EXIT_FAILURES,
+    EXIT_INTERNAL,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+    PREFLIGHT_MARKER,
+)
+from issuetrak_tools._contract.runner import site_base_url
+from issuetrak_tools._contract.suite import REPORT_FILES, suite_dir
+
+__all__ = ["build_pytest_args", "main", "map_exit_code"]
+
+# pytest's own exit codes
+(
+    _PYTEST_OK,
+    _PYTEST_FAILED,
+    _PYTEST_INTERRUPTED,
+    _PYTEST_INTERNAL,
+    _PYTEST_USAGE,
+    _PYTEST_NO_TESTS,
+) = range(6)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="issuetrak contract",
+        description="Check the in-process mock or a live Issuetrak site against the pinned document.",
+        epilog="Exit codes: 0 clean, 1 contract failures, 2 usage, 3 cannot reach or authenticate, 4 suite error.",
+    )
+    parser.add_argument(
+        "--site",
+        default=os.environ.get("ISSUETRAK_SITE") or None,
+        help="live site URL (env ISSUETRAK_SITE)",
+    )
+    parser.add_argument("--token", default=None, help="API v2 token (env ISSUETRAK_TOKEN)")
+    parser.add_argument(
+        "--spec-label", default=None, help="pinned document label (default: spec/default)"
+    )
+    parser.add_argument(
+        "--allow-writes", action="store_true", help="live: also send creates and updates"
+    )
+    parser.add_argument(
+        "--allow-destructive",
+        action="store_true",
+        help="live: also send DELETE (needs --allow-writes)",
+    )
+    parser.add_argument(
+        "--report-dir",
+        default="reports",
+        help="JUnit XML and report.md go here (default: reports/)",
+    )
+    parser.add_argument(
+        "--max-examples", type=int, default=None, help="generated cases per operation and phase"
+    )
+    parser.add_argument(
+        "--coverage-budget",
+        type=int,
+        default=None,
+        help="coverage-phase cases per operation and mode",
+    )
+    parser.add_argument(
+        "--operations",
+        action="append",
+        default=[],
+        metavar="REGEX",
+        help="only operations whose 'METHOD /path' matches (repeatable), e.g. '^GET /Users'",
+    )
+    parser.add_argument(
+        "--max-requests",
+        type=int,
+        default=None,
+        help="stop sending after N requests (live default 400 of the 1000 per 12 h a token gets; 0 = no limit)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="hypothesis seed")
+    parser.add_argument(
+        "--no-rate-limit", action="store_true", help="live: disable the client-side limiter"
+    )
+    parser.add_argument(
+        "--suite", default=None, help=argparse.SUPPRESS
+    )  # another contract_tests folder
+    parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
+    return parser
+
+
+def build_pytest_args(options: argparse.Namespace, suite: Path) -> list[str]:
+    """The pytest command line for ``options``; the token goes through the environment, not argv."""
+    report_dir = Path(options.report_dir)
+    args = [
+        str(suite),
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        f"--report-dir={report_dir}",
+        f"--junitxml={report_dir / 'junit.xml'}",
+        f"--contract-seed={options.seed}",
+        "-o",
+        "junit_family=xunit2",
+        "-o",
+        "junit_suite_name=issuetrak-contract",
+    ]
+    if options.site:
+        args.append(f"--site={options.site}")
+    if options.spec_label:
+        args.append(f"--spec-label={options.spec_label}")
+    for flag in ("allow_writes", "allow_destructive", "no_rate_limit"):
+        if getattr(options, flag):
+            args.append("--" + flag.replace("_", "-"))
+    if options.max_examples is not None:
+        args.append(f"--max-examples={options.max_examples}")
+    if options.coverage_budget is not None:
+        args.append(f"--coverage-budget={options.coverage_budget}")
+    if options.max_requests is not None:
+        args.append(f"--max-requests={options.max_requests}")
+    args += [f"--operations={pattern}" for pattern in options.operations]
+    return args + list(options.pytest_args)
+
+
+def map_exit_code(pytest_code: int, *, preflight_failed: bool = False) -> int:
+    """pytest's exit code -> this command's (see the module docstring).
+
+    pytest uses 3 for its internal errors, and the suite's own preflight exits with 3 as well;
+    the suite leaves ``preflight-failed.txt`` in the report folder to tell the two apart.
+    """
+    if pytest_code == _PYTEST_OK:
+        return EXIT_CLEAN
+    if pytest_code == _PYTEST_FAILED:
+        return EXIT_FAILURES
+    if pytest_code in (_PYTEST_USAGE, _PYTEST_NO_TESTS, _PYTEST_INTERRUPTED):
+        # the suite's own setup errors (bad label, missing document) exit with 2 as well
+        return EXIT_USAGE
+    if pytest_code == EXIT_UNREACHABLE and preflight_failed:
+        return EXIT_UNREACHABLE
+    return EXIT_INTERNAL
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        options = _parser().parse_args(list(argv) if argv is not None else None)
+    except SystemExit as exc:  # argparse: --help is 0, a usage error 2
+        return int(exc.code or 0)
+    token = options.token or os.environ.get("ISSUETRAK_TOKEN") or ""
+    if options.allow_destructive and not options.allow_writes:
+        sys.stderr.write("issuetrak contract: --allow-destructive needs --allow-writes\n")
+        return EXIT_USAGE
+    if options.site:
+        if not token:
+            sys.stderr.write(
+                "issuetrak contract: a live site needs a token (--token or ISSUETRAK_TOKEN)\n"
+            )
+            return EXIT_USAGE
+        try:  # a malformed URL is a usage error before anything starts; the suite's
+            site_base_url(options.site)  # preflight (sent once, there) checks the site itself
+        except ValueError as exc:
+            sys.stderr.write(f"issuetrak contract: {exc}\n")
+            return EXIT_USAGE
+    suite = Path(options.suite) if options.suite else suite_dir()
+    if not (suite / "conftest.py").is_file():
+        sys.stderr.write(f"issuetrak contract: no contract suite at {suite}\n")
+        return EXIT_USAGE
+    env = dict(os.environ)
+    if token:
+        env["ISSUETRAK_TOKEN"] = token
+    command = [sys.executable, "-m", "pytest", *build_pytest_args(options, suite)]
+    report_dir = Path(options.report_dir)
+    # a run that stops during setup must not leave an earlier run's report looking current
+    for name in (*REPORT_FILES, PREFLIGHT_MARKER):
+        (report_dir / name).unlink(missing_ok=True)
+    completed = subprocess.run(command, env=env, cwd=os.getcwd(), check=False)
+    marker = report_dir / PREFLIGHT_MARKER
+    code = map_exit_code(completed.returncode, preflight_failed=marker.is_file())
+    if marker.is_file():  # the suite's preflight said why the site cannot be checked
+        sys.stderr.write(f"issuetrak contract: {marker.read_text(encoding='utf-8').strip()}\n")
+    report = report_dir / "report.md"
+    if report.is_file():
+        sys.stderr.write(f"issuetrak contract: report {report}, JUnit {report_dir / 'junit.xml'}\n")
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
