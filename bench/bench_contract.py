@@ -4,7 +4,7 @@
 
 Drives the same operations with the same generated cases (same seed) through the suite's own
 machinery (schemathesis case -> checks -> requests -> httpx -> the SDK's retry loop) against the
-mock twice: in-process (``InProcessTransport``, no sockets) and served by uvicorn on 127.0.0.1.
+mock twice: in-process (the mock's ``SyncASGITransport``, no sockets) and served by uvicorn on 127.0.0.1.
 Client and server rate limits are off in both, so the ratio is the cost of the network path.
 """
 

@@ -30,12 +30,17 @@ _HOST = re.compile(r"[A-Za-z0-9_.-]+|[0-9A-Fa-f:.]+")
 
 
 def is_loopback(host: str) -> bool:
-    """localhost, 127.0.0.0/8 or ::1."""
+    """``localhost`` itself, or a literal loopback address (127.0.0.0/8, ::1).
+
+    Other names (``x.localhost`` included) are resolved through DNS here, which may answer with
+    any address, so they do not count: plain http goes only where no lookup can redirect it.
+    The one check of the SDK, the contract runner and fetch-spec.
+    """
     host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
+    if host == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
     except ValueError:
         return False
 

@@ -28,6 +28,8 @@ from typing import Any
 
 import httpx
 
+from ._retry import parse_retry_after
+
 __all__ = [
     "REDACTED",
     "SECRET_HEADERS",
@@ -263,8 +265,6 @@ def _decode_body(response: httpx.Response) -> Any:
 
 def parse_retry_after_seconds(value: str | None) -> float | None:
     """Retry-After as seconds, from either ``"120"`` or an HTTP date (measured from now)."""
-    from ._retry import parse_retry_after  # local import: _retry imports this module
-
     return parse_retry_after(value)
 
 

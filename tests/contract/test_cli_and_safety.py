@@ -147,7 +147,7 @@ def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str])
         )
         == 2
     )
-    assert "refusing to send the token over plain http" in capsys.readouterr().err
+    assert "refusing plain http:// to" in capsys.readouterr().err
 
 
 @pytest.mark.slow

@@ -109,10 +109,10 @@ def test_page_number_must_be_positive_and_numeric(c: Any) -> None:
 
 
 def test_criteria_with_the_wrong_number_of_values_are_refused(c: Any) -> None:
-    assert "exactly two" in _validation(
+    assert "exactly 2 values" in _validation(
         c.post("/Causes/Search", json={"iid": {"type": "RangeInclusive", "values": [1]}})
     )
-    assert "exactly one" in _validation(
+    assert "exactly 1 value" in _validation(
         c.post("/Causes/Search", json={"name": {"type": "Contains", "values": []}})
     )
 

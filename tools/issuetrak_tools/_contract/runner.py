@@ -21,15 +21,17 @@ from typing import Any
 import httpx
 import requests
 import schemathesis
+from issuetrak._config import resolve_base_url
+from issuetrak._exceptions import ConfigurationError
 from issuetrak._ratelimit import RateLimits
 from issuetrak._retry import RetryPolicy
+from issuetrak_mock.transport import SyncASGITransport
 from issuetrak_tools._contract.checks import ISSUETRAK_CHECKS, ignored_auth_once_per_operation
 from issuetrak_tools._contract.classify import WritePolicy, classify
 from issuetrak_tools._contract.policy import PoliteTransport, make_limiter
 from issuetrak_tools._contract.report import FailureRecord, Recorder, redact, trace_id_of
 from issuetrak_tools._contract.transport import (
     CountingTransport,
-    InProcessTransport,
     RunStats,
     make_session,
 )
@@ -142,17 +144,11 @@ def site_base_url(site: str) -> str:
     other than loopback: the token would cross the network in clear text (Issuetrak sites are
     HTTPS only).
     """
-    url = httpx.URL(site.strip())
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError(
-            f"--site must be an http(s) URL like https://yourcompany.issuetrak.com, got {site!r}"
-        )
-    if url.scheme == "http" and url.host not in ("127.0.0.1", "localhost", "::1"):
-        raise ValueError(
-            f"refusing to send the token over plain http to {url.host}; use https://{url.host}"
-        )
-    text = str(url).rstrip("/")
-    return text if text.lower().endswith(API_PREFIX.lower()) else text + API_PREFIX
+    try:  # the SDK's own rules for a site URL (loopback-only plain http among them)
+        url = resolve_base_url(site)
+    except ConfigurationError as exc:
+        raise ValueError(f"--site {site!r}: {exc}") from None
+    return str(url).rstrip("/")
 
 
 @dataclass
@@ -233,7 +229,8 @@ def open_target(
         description = base_url
     else:
         base_url = IN_PROCESS_URL
-        inner = InProcessTransport(app)
+        # an exception in the app answers 500, as a server would
+        inner = SyncASGITransport(app, raise_app_exceptions=False)
         description = "in-process mock"
     policy = policy or WritePolicy.for_target(
         live=live, allow_writes=False, allow_destructive=False

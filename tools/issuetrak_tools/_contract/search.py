@@ -13,6 +13,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from issuetrak._filter_rules import arity
+
 __all__ = [
     "JUDGED_KINDS",
     "Criterion",
@@ -27,18 +29,6 @@ JUDGED_KINDS = frozenset(
     {"StringCriteria", "IntCriteria", "FloatCriteria", "BooleanCriteria", "GuidCriteria"}
 )
 
-# match types whose ``values`` need exactly this many items; any other count is a bad request
-_ARITY = {
-    "Contains": 1,
-    "StartsWith": 1,
-    "EndsWith": 1,
-    "LessThan": 1,
-    "GreaterThan": 1,
-    "LessThanOrEqual": 1,
-    "GreaterThanOrEqual": 1,
-    "RangeInclusive": 2,
-}
-_NO_VALUES = {"IsBlank", "HasValue", "IsTrue", "IsFalse", "IsEmpty"}
 _STRING_TYPES = {"Contains", "MatchAny", "StartsWith", "EndsWith", "IsBlank", "HasValue"}
 _NUMBER_TYPES = {
     "MatchAny",
@@ -93,11 +83,8 @@ def criteria_of(body: Any, kinds: Mapping[str, str]) -> Iterator[Criterion]:
         raw = value.get("values")
         values = tuple(raw) if isinstance(raw, list) else ()
         match_type = value["type"]
-        if match_type in _ARITY and len(values) != _ARITY[match_type]:
-            continue
-        if match_type == "MatchAny" and not values:
-            continue
-        if match_type in _NO_VALUES and values:
+        low, high = arity(match_type)  # a count the site must refuse gives no meaning to judge
+        if len(values) < low or (high is not None and len(values) > high):
             continue
         yield Criterion(str(name), match_type, values)
 

@@ -3,7 +3,7 @@
 schemathesis sends every case (and the extra probes some checks make) with ``requests``. Mounting
 :class:`HttpxAdapter` on a ``requests.Session`` hands each of those requests to an ``httpx.Client``
 whose transport is the overlay's policy stack (client-side rate limiter and retry loop) over
-either the network or :class:`InProcessTransport` (the mock's ASGI app, no sockets). So a live
+either the network or the mock's ``SyncASGITransport`` (its ASGI app in process, no sockets). So a live
 run is exactly as polite as the SDK, and the suite counts what it sent and how long the limiter
 held it back (:class:`RunStats`).
 
@@ -13,7 +13,6 @@ The token is *not* added here: schemathesis must see it in the request to know i
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections.abc import Mapping
@@ -29,7 +28,7 @@ from issuetrak._retry import is_write
 from requests.structures import CaseInsensitiveDict
 from urllib3 import HTTPHeaderDict
 
-__all__ = ["CountingTransport", "HttpxAdapter", "InProcessTransport", "RunStats", "make_session"]
+__all__ = ["CountingTransport", "HttpxAdapter", "RunStats", "make_session"]
 
 
 @dataclass
@@ -78,39 +77,6 @@ class CountingTransport(httpx.BaseTransport):
 
     def close(self) -> None:
         self._inner.close()
-
-
-class InProcessTransport(httpx.BaseTransport):
-    """A synchronous transport that runs an ASGI app on a private event loop: no sockets, no threads.
-
-    ``httpx.ASGITransport`` is async only; this drives it with ``run_until_complete`` on one loop
-    kept for the transport's life, so app state that binds to a loop stays valid across requests.
-    """
-
-    def __init__(self, app: Any, *, root_path: str = "") -> None:
-        self._asgi = httpx.ASGITransport(app=app, root_path=root_path, raise_app_exceptions=False)
-        self._loop = asyncio.new_event_loop()
-        self._lock = threading.Lock()
-
-    async def _send(self, request: httpx.Request) -> httpx.Response:
-        response = await self._asgi.handle_async_request(request)
-        body = await response.aread()
-        return httpx.Response(
-            response.status_code, headers=response.headers, content=body, request=request
-        )
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if isinstance(request.stream, httpx.SyncByteStream) and not isinstance(
-            request.stream, httpx.AsyncByteStream
-        ):
-            request.read()
-        with self._lock:
-            return self._loop.run_until_complete(self._send(request))
-
-    def close(self) -> None:
-        with self._lock:
-            if not self._loop.is_closed():
-                self._loop.close()
 
 
 class HttpxAdapter(requests.adapters.BaseAdapter):

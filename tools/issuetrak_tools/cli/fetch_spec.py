@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
-import ipaddress
 import json
 import os
 import re
@@ -29,6 +28,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
+from issuetrak._config import is_loopback
 from issuetrak_tools import _codegen
 from issuetrak_tools.spec import (
     DEFAULT_LABEL_FILE,
@@ -94,15 +94,6 @@ class Fetched:
 _HOST = re.compile(r"[\w.-]+|[0-9A-Fa-f:.]+(%\w+)?")
 
 
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def check_url(url: str) -> str:
     """``url`` if it is an https URL (or http to a loopback address); FetchError otherwise."""
     usage = (
@@ -117,7 +108,7 @@ def check_url(url: str) -> str:
         raise FetchError(usage)
     if not _HOST.fullmatch(hostname):
         raise FetchError(f"{usage} (the host {hostname!r} has characters a host name cannot have)")
-    if parts.scheme == "http" and not _is_loopback(hostname):
+    if parts.scheme == "http" and not is_loopback(hostname):
         raise FetchError(
             f"{url} uses plain http; Issuetrak sites are served over https (http is accepted only for 127.0.0.1/localhost)"
         )
