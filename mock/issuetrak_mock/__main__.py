@@ -33,7 +33,10 @@ def _parser() -> argparse.ArgumentParser:
         "--issues", type=int, default=300, help="number of seeded issues (default: 300)"
     )
     parser.add_argument(
-        "--spec-label", default=None, help="pinned document label (default: spec/default)"
+        "--spec-label",
+        default=None,
+        help="the Issuetrak version to serve, a label with a generated package "
+        "(default: the one the build used)",
     )
     parser.add_argument(
         "--no-rate-limit", action="store_true", help="turn the server-side rate limits off"
