@@ -206,6 +206,15 @@ def test_mock_refuses_a_changed_generated_document_in_one_line(
     assert_one_line(result, 2, "issuetrak-mock:", "_document.json", "was changed")
 
 
+def test_contract_against_the_mock_refuses_a_changed_generated_document_in_one_line(
+    damaged: Path, generated_copy: Path, tmp_path: Path
+) -> None:
+    with (damaged / "_document.json").open("ab") as fh:
+        fh.write(b" ")
+    result = run(script("issuetrak"), "contract", cwd=tmp_path, env=_shadowing(generated_copy))
+    assert_one_line(result, 2, "issuetrak contract:", "_document.json", "was changed")
+
+
 def test_mock_refuses_a_generated_package_without_its_document_in_one_line(
     damaged: Path, generated_copy: Path, tmp_path: Path
 ) -> None:

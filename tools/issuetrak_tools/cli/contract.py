@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from issuetrak._exceptions import ConfigurationError
+from issuetrak._versions import resolve
 from issuetrak_tools._contract.preflight import (
     EXIT_CLEAN,
     EXIT_FAILURES,
@@ -37,7 +38,7 @@ from issuetrak_tools._contract.preflight import (
 from issuetrak_tools._contract.runner import site_base_url
 from issuetrak_tools._contract.suite import REPORT_FILES, suite_dir
 from issuetrak_tools.cli._errors import fail
-from issuetrak_tools.spec import SpecError, load_document
+from issuetrak_tools.spec import SpecError, default_label, load_document
 
 __all__ = ["build_pytest_args", "main", "map_exit_code"]
 
@@ -194,6 +195,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:  # an unknown label or a missing, tampered document: one line, before pytest starts
         load_document(options.spec_label)
+        if not options.site:  # the embedded mock serves the generated package's copy
+            resolve(options.spec_label or default_label()).document()
     except (SpecError, ConfigurationError) as exc:
         return fail("issuetrak contract", exc, EXIT_USAGE)
     env = dict(os.environ)
