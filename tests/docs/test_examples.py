@@ -2,8 +2,8 @@
 
 Each page's ``python`` blocks run in page order in one namespace, from a temporary working folder;
 ``pycon`` blocks are doctests in that namespace; blocks defining ``test_*`` functions are written
-to a file and run by pytest in a child process (the way a user's suite runs them, with the
-``issuetrak_mock`` fixture from the installed plugin).
+to files and run by pytest in a child process (the way a user's suite runs them, with the
+``issuetrak_mock`` fixture of the installed plugin).
 
 The examples talk to made-up sites (``https://yoursite.issuetrak.com`` ...). For this test only,
 httpx's default transports send requests for those hosts to a fresh mock site (seeded as
@@ -15,12 +15,14 @@ to httpx unchanged (and fails here: examples must not need the network).
 from __future__ import annotations
 
 import doctest
+import os
 import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import httpx
 import pytest
@@ -101,28 +103,65 @@ def _run_doctest(block: Block, namespace: dict[str, Any]) -> None:
     assert runner.failures == 0, "".join(report)
 
 
-def _run_pytest_examples(blocks: list[Block], folder: Path) -> None:
-    folder.mkdir()
-    expected = 0
-    for number, block in enumerate(blocks):
-        header = f"# {block.where}\n"
-        (folder / f"test_example_{number}.py").write_text(header + block.code, encoding="utf-8")
-        expected += len(re.findall(r"^(?:async )?def test_", block.code, re.M))
+@pytest.fixture(scope="session")
+def pytest_examples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Every page's ``test_*`` examples, run by one pytest child process: block -> its outcome.
+
+    The child loads the ``issuetrak_mock`` plugin, as the installed entry point does in a user's
+    suite, and nothing else (so it starts quickly). Each block is a test module of its own.
+    """
+    folder = tmp_path_factory.mktemp("pytest-examples")
+    files: dict[str, Block] = {}
+    for page in pages():
+        for block in read_blocks(page):
+            if block.runs and block.is_pytest:
+                name = f"test_example_{len(files)}.py"
+                (folder / name).write_text(f"# {block.where}\n{block.code}", encoding="utf-8")
+                files[name] = block
+    report = folder / "junit.xml"
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(folder)],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "issuetrak_mock.pytest_plugin",
+            f"--junitxml={report}",
+            str(folder),
+        ],
         cwd=folder,
+        env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
     )
-    where = ", ".join(block.where for block in blocks)
-    assert result.returncode == 0, f"pytest examples at {where} failed:\n{result.stdout}"
-    assert f"{expected} passed" in result.stdout, result.stdout
+    outcomes: dict[str, str] = {}
+    for case in ElementTree.parse(report).iter("testcase"):
+        block = files[case.get("classname", "").rsplit(".", 1)[-1] + ".py"]
+        failed = case.find("failure") is not None or case.find("error") is not None
+        skipped = case.find("skipped") is not None
+        verdict = "failed" if failed else "skipped" if skipped else "passed"
+        outcomes[f"{block.where}::{case.get('name')}"] = verdict
+    outcomes["(output)"] = result.stdout[-6000:]
+    return outcomes
+
+
+def _check_pytest_examples(blocks: list[Block], outcomes: dict[str, str]) -> None:
+    for block in blocks:
+        names = re.findall(r"^(?:async )?def (test_\w+)", block.code, re.M)
+        for name in names:
+            verdict = outcomes.get(f"{block.where}::{name}")
+            assert verdict == "passed", f"{block.where}::{name} {verdict}:\n{outcomes['(output)']}"
 
 
 @pytest.mark.parametrize("page", RUNNABLE, ids=_page_id)
-def test_page_examples_run_against_the_mock(page: Path, example_site: Any, tmp_path: Path) -> None:
+def test_page_examples_run_against_the_mock(
+    page: Path, example_site: Any, pytest_examples: dict[str, str]
+) -> None:
     namespace: dict[str, Any] = {"__name__": "__main__"}
     pytest_blocks = []
     for block in read_blocks(page):
@@ -134,8 +173,7 @@ def test_page_examples_run_against_the_mock(page: Path, example_site: Any, tmp_p
             exec(block.compiled(), namespace)  # tracebacks point at the page's own lines
         else:
             _run_doctest(block, namespace)
-    if pytest_blocks:
-        _run_pytest_examples(pytest_blocks, tmp_path / "pytest-examples")
+    _check_pytest_examples(pytest_blocks, pytest_examples)
 
 
 @pytest.mark.parametrize("page", pages(), ids=_page_id)
