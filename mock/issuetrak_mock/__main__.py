@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from issuetrak._exceptions import ConfigurationError
+from issuetrak import ConfigurationError
 
 __all__ = ["main"]
 
