@@ -49,8 +49,8 @@ bench:
 	$(PY) bench/run.py $(ARGS)
 
 lint:
-	$(PY) -m ruff check overlay mock tools contract_tests tests bench hatch_build.py
-	$(PY) -m ruff format --check overlay mock tools contract_tests tests bench hatch_build.py
+	$(PY) -m ruff check overlay mock tools contract_tests tests bench hatch_build.py .ci
+	$(PY) -m ruff format --check overlay mock tools contract_tests tests bench hatch_build.py .ci
 	$(PY) -m mypy -p issuetrak -p issuetrak_mock
 
 mock:
@@ -62,8 +62,12 @@ spec-diff:
 drift:
 	$(PY) -m issuetrak_tools drift $(call opt,--site,$(SITE)) $(call opt,--spec-label,$(LABEL)) $(ARGS)
 
+docs:
+	$(PY) -m mkdocs build --strict --site-dir site
+
+# the sdist, and the wheel built from it (both pack the generated client regen made)
 wheel:
-	$(PY) -m build --wheel --outdir dist .
+	$(PY) -m build --outdir dist .
 
 clean:
-	rm -rf generated/issuetrak_client reports dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf generated/issuetrak_client reports dist site .pytest_cache .mypy_cache .ruff_cache

@@ -1,16 +1,22 @@
-"""``issuetrak-mock``: serve a simulated Issuetrak site over HTTP with uvicorn."""
+"""``issuetrak-mock``: serve a simulated Issuetrak site over HTTP with uvicorn.
+
+The app, uvicorn and the generated client load only after the arguments are read, so
+``--help`` answers without them, and a missing ``[mock]`` extra, an unknown label or an unusable
+generated package is one line on stderr (exit 2), not a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
-from .app import API_PREFIX, create_app
-from .clock import SystemClock
-from .ratelimit import DEFAULT_RATE_LIMITS
+from issuetrak import ConfigurationError
 
 __all__ = ["main"]
+
+_PROG = "issuetrak-mock"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,7 +33,10 @@ def _parser() -> argparse.ArgumentParser:
         "--issues", type=int, default=300, help="number of seeded issues (default: 300)"
     )
     parser.add_argument(
-        "--spec-label", default=None, help="pinned document label (default: spec/default)"
+        "--spec-label",
+        default=None,
+        help="the Issuetrak version to serve, a label with a generated package "
+        "(default: the one the build used)",
     )
     parser.add_argument(
         "--no-rate-limit", action="store_true", help="turn the server-side rate limits off"
@@ -41,17 +50,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``issuetrak-mock`` console script."""
-    args = _parser().parse_args(argv)
-    if args.issues < 0 or args.latency_ms < 0:
-        print("issuetrak-mock: --issues and --latency-ms must not be negative", file=sys.stderr)
-        return 2
-    import socket
+def _app(args: argparse.Namespace) -> Any:
+    from .app import create_app
+    from .clock import SystemClock
+    from .ratelimit import DEFAULT_RATE_LIMITS
 
-    import uvicorn
-
-    app = create_app(
+    return create_app(
         args.spec_label,
         seed=args.seed,
         clock=None if args.frozen_clock else SystemClock(),
@@ -59,12 +63,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         latency_ms=args.latency_ms,
         issues=args.issues,
     )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``issuetrak-mock`` console script."""
+    args = _parser().parse_args(argv)
+    if args.issues < 0 or args.latency_ms < 0:
+        print(f"{_PROG}: --issues and --latency-ms must not be negative", file=sys.stderr)
+        return 2
+    import socket
+
+    try:
+        import uvicorn
+
+        app = _app(args)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or exc.name.split(".")[0] in (
+            "issuetrak",
+            "issuetrak_mock",
+            "issuetrak_client",
+        ):
+            raise
+        print(
+            f"{_PROG}: needs the [mock] extra ({exc.name} is not installed): "
+            "pip install 'issuetrak[mock]'",
+            file=sys.stderr,
+        )
+        return 2
+    except ConfigurationError as exc:  # unknown label, no or unusable generated package
+        print(f"{_PROG}: {exc}", file=sys.stderr)
+        return 2
+    from .app import API_PREFIX
+
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((args.host, args.port))
     except OSError as exc:
-        print(f"issuetrak-mock: cannot bind {args.host}:{args.port}: {exc}", file=sys.stderr)
+        print(f"{_PROG}: cannot bind {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host

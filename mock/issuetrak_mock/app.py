@@ -55,7 +55,8 @@ def create_app(
             limit windows follow this clock when one is given, else the machine's monotonic time.
         rate_limits: the per-token windows; the default is Issuetrak's, ``None`` turns limits off.
         latency_ms: added delay per request, for clients that must cope with slow sites.
-        issues, users: the size of the seeded data set.
+        issues: how many issues the seeded data set has.
+        users: how many users it has besides the four role users.
 
     The app's ``state`` has ``site`` (the :class:`MockSite`), ``tokens`` (role -> token for
     ``"admin"``, ``"agent"``, ``"end_user"``, ``"no_api"``) and ``expired_token``.

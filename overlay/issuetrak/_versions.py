@@ -82,8 +82,12 @@ class Version:
         return importlib.import_module(f"{self.package}.{name}" if name else self.package)
 
     def document(self) -> dict[str, Any]:
-        """The document this package was generated from (overrides applied); a fresh copy."""
-        result: dict[str, Any] = json.loads(_document_text(self.package))
+        """The document this package was generated from (overrides applied); a fresh copy.
+
+        Checked against the sha256 regen recorded in ``_pin.py``: an edited or damaged copy is
+        refused rather than served.
+        """
+        result: dict[str, Any] = json.loads(_document_text(self.package, self.document_sha256))
         return result
 
     def patch_rules(self) -> tuple[tuple[str, tuple[str, ...], str, bool, bool], ...]:
@@ -95,15 +99,27 @@ class Version:
 
 
 @functools.cache
-def _document_text(package: str) -> str:
+def _document_text(package: str, sha256: str) -> str:
+    import hashlib
     from importlib.resources import files
 
     try:
-        return (files(package) / DOCUMENT_FILE).read_text(encoding="utf-8")
+        data = (files(package) / DOCUMENT_FILE).read_bytes()
     except FileNotFoundError:
         raise UnknownVersionError(
             f"{package} has no {DOCUMENT_FILE}; regenerate it with `issuetrak regen`"
         ) from None
+    actual = hashlib.sha256(data).hexdigest()
+    if sha256 and actual != sha256:
+        raise UnknownVersionError(
+            f"{package}/{DOCUMENT_FILE} has sha256 {actual[:12]}..., not the {sha256[:12]}... "
+            "regen recorded: the copy was changed; regenerate it with `issuetrak regen` "
+            "(or reinstall the issuetrak wheel)"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnknownVersionError(f"{package}/{DOCUMENT_FILE} is not UTF-8 text ({exc})") from None
 
 
 def _index() -> ModuleType:

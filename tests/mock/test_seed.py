@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from .conftest import client, new_app
@@ -62,13 +61,11 @@ def test_the_demo_site_has_every_kind_of_reference_data() -> None:
         assert notes["pagingInformation"]["itemTotal"] > 100
 
 
-def test_the_issue_count_is_configurable_and_large_sites_build_quickly() -> None:
-    started = time.perf_counter()
+def test_the_issue_count_is_configurable() -> None:
+    # how fast large sites build is measured by bench/bench_seed.py, not asserted here
     app = new_app(seed=1, issues=2000)
-    elapsed = time.perf_counter() - started
     with client(app) as c:
         assert c.post("/Issues/Search", json={}).json()["pagingInformation"]["itemTotal"] == 2000
-    assert elapsed < 5, f"2,000 issues took {elapsed:.1f}s"
     small = new_app(seed=1, issues=0)
     with client(small) as c:
         assert c.post("/Issues/Search", json={}).json()["pagingInformation"]["itemTotal"] == 0

@@ -3,7 +3,8 @@
 The Makefile's targets are thin wrappers over these, so ``issuetrak <command>`` (or
 ``python -m issuetrak_tools <command>``) does the same on a machine without make. Each command
 module has ``main(argv) -> int``. A command whose extra is not installed says which one to
-install, in one line, instead of a traceback.
+install, in one line, instead of a traceback (its ``--help`` still answers, with exit 0). A
+pin, label or generated package that cannot be used is one line too, whichever command meets it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Sequence
+
+from ._errors import fail, known_errors
 
 __all__ = ["COMMANDS", "EXTRAS", "main"]
 
@@ -32,17 +35,34 @@ EXTRAS: dict[str, str] = {
     "contract": "contract",
 }
 
+_HELP = ("-h", "--help")
+
 
 def _usage() -> str:
     width = max(map(len, COMMANDS))
     rows = "\n".join(f"  {name:<{width}}  {help_}" for name, (_, help_) in COMMANDS.items())
-    return f"usage: issuetrak <command> [options]\n\ncommands:\n{rows}\n"
+    return (
+        "usage: issuetrak <command> [options]\n"
+        "       issuetrak <command> --help    (options of one command)\n\n"
+        f"commands:\n{rows}\n"
+    )
+
+
+def _version() -> str:
+    from issuetrak._version import __version__
+
+    return f"issuetrak {__version__}\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] in ("-h", "--help", "help"):
+    if not args or args[0] in (*_HELP, "help"):
+        if len(args) > 1 and args[0] == "help" and args[1] in COMMANDS:
+            return main([args[1], "--help"])  # `issuetrak help regen`
         sys.stdout.write(_usage())
+        return 0
+    if args[0] in ("-V", "--version"):
+        sys.stdout.write(_version())
         return 0
     name, rest = args[0], args[1:]
     if name not in COMMANDS:
@@ -54,10 +74,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.name and exc.name.split(".")[0] in ("issuetrak", "issuetrak_tools"):
             raise
         extra = EXTRAS[name]
-        sys.stderr.write(
-            f"issuetrak {name}: needs the [{extra}] extra ({exc.name} is not installed): "
-            f"pip install 'issuetrak[{extra}]'\n"
-        )
+        needs = f"needs the [{extra}] extra ({exc.name} is not installed): pip install 'issuetrak[{extra}]'"
+        if _HELP[0] in rest or _HELP[1] in rest:
+            sys.stdout.write(f"usage: issuetrak {name} ...\n\n{COMMANDS[name][1]}; {needs}\n")
+            return 0
+        sys.stderr.write(f"issuetrak {name}: {needs}\n")
         return 2
-    result: int = module.main(rest)
+    try:
+        result: int = module.main(rest)
+    except SystemExit as exc:  # argparse: --help is 0, a usage error 2 (its message is printed)
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0
+        sys.stderr.write(f"{exc.code}\n")
+        return 1
+    except known_errors() as exc:  # a command that let a pin or label problem through
+        return fail(f"issuetrak {name}", exc)
     return result

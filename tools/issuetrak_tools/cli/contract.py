@@ -25,6 +25,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from issuetrak._exceptions import ConfigurationError
+from issuetrak._versions import resolve
 from issuetrak_tools._contract.preflight import (
     EXIT_CLEAN,
     EXIT_FAILURES,
@@ -35,6 +37,8 @@ from issuetrak_tools._contract.preflight import (
 )
 from issuetrak_tools._contract.runner import site_base_url
 from issuetrak_tools._contract.suite import REPORT_FILES, suite_dir
+from issuetrak_tools.cli._errors import fail
+from issuetrak_tools.spec import SpecError, default_label, load_document
 
 __all__ = ["build_pytest_args", "main", "map_exit_code"]
 
@@ -167,6 +171,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: --help is 0, a usage error 2
         return int(exc.code or 0)
     token = options.token or os.environ.get("ISSUETRAK_TOKEN") or ""
+    report_dir = Path(options.report_dir)
+    # a run that stops during setup must not leave an earlier run's report looking current
+    for name in (*REPORT_FILES, PREFLIGHT_MARKER):
+        (report_dir / name).unlink(missing_ok=True)
     if options.allow_destructive and not options.allow_writes:
         sys.stderr.write("issuetrak contract: --allow-destructive needs --allow-writes\n")
         return EXIT_USAGE
@@ -185,14 +193,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not (suite / "conftest.py").is_file():
         sys.stderr.write(f"issuetrak contract: no contract suite at {suite}\n")
         return EXIT_USAGE
+    try:  # an unknown label or a missing, tampered document: one line, before pytest starts
+        load_document(options.spec_label)
+        if not options.site:  # the embedded mock serves the generated package's copy
+            resolve(options.spec_label or default_label()).document()
+    except (SpecError, ConfigurationError) as exc:
+        return fail("issuetrak contract", exc, EXIT_USAGE)
     env = dict(os.environ)
     if token:
         env["ISSUETRAK_TOKEN"] = token
     command = [sys.executable, "-m", "pytest", *build_pytest_args(options, suite)]
-    report_dir = Path(options.report_dir)
-    # a run that stops during setup must not leave an earlier run's report looking current
-    for name in (*REPORT_FILES, PREFLIGHT_MARKER):
-        (report_dir / name).unlink(missing_ok=True)
     completed = subprocess.run(command, env=env, cwd=os.getcwd(), check=False)
     marker = report_dir / PREFLIGHT_MARKER
     code = map_exit_code(completed.returncode, preflight_failed=marker.is_file())

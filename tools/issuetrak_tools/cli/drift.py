@@ -17,13 +17,24 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from issuetrak import DEFAULT_WINDOWS, Issuetrak, IssuetrakError, RateLimits, Window
+from issuetrak import (
+    DEFAULT_WINDOWS,
+    ConfigurationError,
+    Issuetrak,
+    IssuetrakError,
+    RateLimits,
+    Window,
+)
 from issuetrak_tools._evolution.drift import DriftAborted, Exchange, crawl
 from issuetrak_tools._evolution.drift_report import build_report, report_json, report_markdown
 from issuetrak_tools._evolution.proposal import render_overrides
+from issuetrak_tools.cli._errors import one_line
 from issuetrak_tools.spec import SpecError, default_label, load_document
 
-__all__ = ["main", "run"]
+__all__ = ["REPORT_FILES", "main", "run"]
+
+# what a run writes into --output-dir (removed first, so a failed run leaves none from an older one)
+REPORT_FILES = ("drift-report.md", "drift.json", "overrides.proposed.json")
 
 
 def _crawl_limits() -> RateLimits:
@@ -91,11 +102,16 @@ def run(argv: Sequence[str], *, client_options: Mapping[str, Any] | None = None)
             "issuetrak drift: --max-pages must be >= 1 and --page-size between 1 and 100\n"
         )
         return 2
-    label = args.spec_label or default_label()
+    out = Path(args.output_dir)
+    for (
+        name
+    ) in REPORT_FILES:  # a run that fails must not leave an earlier run's report looking current
+        (out / name).unlink(missing_ok=True)
     try:
+        label = args.spec_label or default_label()
         document = load_document(label)
-    except SpecError as exc:
-        sys.stderr.write(f"issuetrak drift: {exc}\n")
+    except (SpecError, ConfigurationError) as exc:
+        sys.stderr.write(f"issuetrak drift: {one_line(exc)}\n")
         return 2
     try:
         options: dict[str, Any] = {"rate_limits": _crawl_limits(), **(client_options or {})}
@@ -108,16 +124,14 @@ def run(argv: Sequence[str], *, client_options: Mapping[str, Any] | None = None)
                 progress=None if args.quiet else _progress,
             )
     except (DriftAborted, IssuetrakError) as exc:
-        sys.stderr.write(f"issuetrak drift: {exc}\n")
+        sys.stderr.write(f"issuetrak drift: {one_line(exc)}\n")
         return 2
     report = build_report(document, result, site=args.site, label=label)
-    out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "drift-report.md").write_text(report_markdown(report), encoding="utf-8")
-    (out / "drift.json").write_text(report_json(report), encoding="utf-8")
-    (out / "overrides.proposed.json").write_text(
-        render_overrides(report.proposal), encoding="utf-8"
-    )
+    markdown, data, proposed = REPORT_FILES
+    (out / markdown).write_text(report_markdown(report), encoding="utf-8")
+    (out / data).write_text(report_json(report), encoding="utf-8")
+    (out / proposed).write_text(render_overrides(report.proposal), encoding="utf-8")
     if result.stopped:
         sys.stderr.write(f"issuetrak drift: stopped early: {result.stopped}\n")
     sys.stderr.write(

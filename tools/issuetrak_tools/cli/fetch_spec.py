@@ -30,6 +30,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from issuetrak._config import is_loopback
 from issuetrak_tools import _codegen
+from issuetrak_tools.cli._errors import one_line
 from issuetrak_tools.spec import (
     DEFAULT_LABEL_FILE,
     DOCUMENT_FILE,
@@ -513,7 +514,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(args)
     except (FetchError, SpecError) as exc:
-        sys.stderr.write(f"fetch-spec: {exc}\n")
+        sys.stderr.write(f"fetch-spec: {one_line(exc)}\n")
         return 1
     except OSError as exc:
         sys.stderr.write(f"fetch-spec: cannot store the document ({exc}); nothing was changed\n")

@@ -32,6 +32,7 @@ from typing import Any
 
 from issuetrak._versions import label_ident
 from issuetrak_tools import _codegen
+from issuetrak_tools.cli._errors import one_line
 from issuetrak_tools.spec import (
     SpecError,
     apply_overrides,
@@ -390,7 +391,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(args)
     except (SpecError, RegenError, _codegen.GeneratorMissing, _codegen.GeneratorConfigError) as exc:
-        sys.stderr.write(f"regen: {exc}\n")
+        sys.stderr.write(f"regen: {one_line(exc)}\n")
         return 1
     except OSError as exc:
         sys.stderr.write(f"regen: {exc}; the previous package was left in place\n")

@@ -17,6 +17,7 @@ from typing import Any
 from issuetrak_tools._codegen import GeneratorMissing
 from issuetrak_tools._evolution import SURFACE_MODES, diff_documents, to_json, to_markdown
 from issuetrak_tools._evolution.generated import GenerationFailed
+from issuetrak_tools.cli._errors import one_line
 from issuetrak_tools.spec import SpecError, load_document
 
 __all__ = ["load_source", "main"]
@@ -81,18 +82,20 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str]) -> int:
     args = _parser().parse_args(list(argv))
+    if args.output:  # a run that fails must not leave an earlier run's report looking current
+        Path(args.output).unlink(missing_ok=True)
     try:
         old = load_source(args.source, patched=not args.unpatched)
         new = load_source(args.target, patched=not args.unpatched)
     except SourceError as exc:
-        sys.stderr.write(f"issuetrak spec-diff: {exc}\n")
+        sys.stderr.write(f"issuetrak spec-diff: {one_line(exc)}\n")
         return 2
     try:
         changelog = diff_documents(
             old, new, source=args.source, target=args.target, surface=args.surface
         )
     except (GenerationFailed, GeneratorMissing, OSError) as exc:
-        sys.stderr.write(f"issuetrak spec-diff: {exc}\n")
+        sys.stderr.write(f"issuetrak spec-diff: {one_line(exc)}\n")
         return 2
     text = to_json(changelog) if args.format == "json" else to_markdown(changelog)
     if args.output:

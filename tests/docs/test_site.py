@@ -1,0 +1,70 @@
+"""The documentation site builds with ``mkdocs build --strict``: every page is in the navigation,
+every link and anchor resolves, and the API reference renders from the code's docstrings.
+README.md, read on the repository's front page, links only to pages that exist."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml  # mkdocs's own dependency, here to read mkdocs.yml
+
+from .examples import REPO
+
+DOCS = REPO / "docs"
+
+
+def test_the_site_builds_strictly(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=REPO,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    reference = (site / "reference" / "issuetrak" / "index.html").read_text(encoding="utf-8")
+    for name in (
+        "issuetrak.Issuetrak",
+        "issuetrak.AsyncIssuetrak",
+        "issuetrak.Issuetrak.with_options",
+    ):
+        assert f'id="{name}"' in reference, name
+    for page in ("filters", "errors", "auth", "mock"):
+        assert (site / "reference" / page / "index.html").is_file()
+
+
+def _nav_pages(entries: object) -> list[str]:
+    if isinstance(entries, str):
+        return [entries]
+    if isinstance(entries, list):
+        return [page for entry in entries for page in _nav_pages(entry)]
+    if isinstance(entries, dict):
+        return [page for value in entries.values() for page in _nav_pages(value)]
+    return []
+
+
+def test_the_navigation_covers_every_page() -> None:
+    config = yaml.load((REPO / "mkdocs.yml").read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+    in_nav = set(_nav_pages(config["nav"]))
+    on_disk = {str(p.relative_to(DOCS)) for p in DOCS.rglob("*.md")}
+    assert on_disk == in_nav
+
+
+def test_the_readme_is_short_and_its_links_resolve() -> None:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert len(lines) <= 250
+    first_screen = "\n".join(lines[:40])
+    assert "make install && make contract" in first_screen
+    assert "make install && make test" in first_screen
+    targets = re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text)
+    assert any(target.startswith("docs/") for target in targets)
+    missing = [t for t in targets if "://" not in t and not (REPO / t).exists()]
+    assert not missing, missing
