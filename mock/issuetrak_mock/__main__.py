@@ -6,9 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .app import API_PREFIX, create_app
+from .app import API_PREFIX, MAX_BODY_BYTES, create_app
 from .clock import SystemClock
 from .ratelimit import DEFAULT_RATE_LIMITS
+from .server import listening_socket, uvicorn_server
 
 __all__ = ["main"]
 
@@ -34,6 +35,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--latency-ms", type=float, default=0, help="delay added to every request")
     parser.add_argument(
+        "--max-body-bytes",
+        type=int,
+        default=MAX_BODY_BYTES,
+        help=f"largest request body accepted; larger ones get 413 (default: {MAX_BODY_BYTES})",
+    )
+    parser.add_argument(
         "--frozen-clock",
         action="store_true",
         help="pin the clock at 2024-03-15T08:30:00 instead of wall time",
@@ -44,13 +51,12 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``issuetrak-mock`` console script."""
     args = _parser().parse_args(argv)
-    if args.issues < 0 or args.latency_ms < 0:
-        print("issuetrak-mock: --issues and --latency-ms must not be negative", file=sys.stderr)
+    if args.issues < 0 or args.latency_ms < 0 or args.max_body_bytes < 0:
+        print(
+            "issuetrak-mock: --issues, --latency-ms and --max-body-bytes must not be negative",
+            file=sys.stderr,
+        )
         return 2
-    import socket
-
-    import uvicorn
-
     app = create_app(
         args.spec_label,
         seed=args.seed,
@@ -58,11 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         rate_limits=None if args.no_rate_limit else DEFAULT_RATE_LIMITS,
         latency_ms=args.latency_ms,
         issues=args.issues,
+        max_body_bytes=args.max_body_bytes,
     )
-    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((args.host, args.port))
+        sock = listening_socket(args.host, args.port)
     except OSError as exc:
         print(f"issuetrak-mock: cannot bind {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
@@ -76,9 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"  rate limits        : {'off' if args.no_rate_limit else 'Issuetrak defaults'}",
         flush=True,
     )
-    config = uvicorn.Config(app, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    server.run(sockets=[sock])
+    uvicorn_server(app).run(sockets=[sock])
     return 0
 
 
