@@ -38,6 +38,13 @@ class _Admitted:
     trace: str
 
 
+def _unexpected(request: Request, trace: str) -> Response:
+    # a bug, not bad input: logged, and answered as ASP.NET answers an unhandled exception
+    # (a JSON body, like every other answer)
+    logger.exception("unhandled error in %s %s", request.method, request.url.path)
+    return problem(trace, 500)
+
+
 class _Default:
     pass
 
@@ -170,7 +177,10 @@ def create_app(
         if delay:
             await asyncio.sleep(delay)
         with site.lock:
-            admitted = admit(request)
+            try:
+                admitted = admit(request)
+            except Exception:
+                return _unexpected(request, site.trace_id())
         if isinstance(admitted, Response):
             return admitted
         raw = b""
@@ -185,10 +195,7 @@ def create_app(
             try:
                 return respond(request, admitted, raw)
             except Exception:
-                # a bug, not bad input: logged, and answered as ASP.NET answers an unhandled
-                # exception (a JSON body, like every other answer)
-                logger.exception("unhandled error in %s %s", request.method, request.url.path)
-                return problem(admitted.trace, 500)
+                return _unexpected(request, admitted.trace)
 
     async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -242,6 +242,10 @@ def _sort_key(value: Any) -> tuple[Any, ...]:
     return (1, str(value).lower())
 
 
+def _by_value(getter: Callable[[Mapping[str, Any]], Any]) -> Callable[[Mapping[str, Any]], Any]:
+    return lambda record: _sort_key(getter(record))
+
+
 def _sort_field(paging: Mapping[str, Any]) -> tuple[str | None, bool]:
     field = paging.get("sortField")
     name = field[0].lower() + field[1:] if isinstance(field, str) and field else None
@@ -272,21 +276,15 @@ def _envelope(
 ) -> dict[str, Any]:
     number, size = _paging(site, call, paging)
     name, descending = _sort_field(paging)
-    sort_key = None
     props = site.index.properties(store.entity)
     getter = field_getter(props, name, site.user_name) if name is not None else None
-    if isinstance(getter, Column) and getter.key not in props:
-        getter = name = None  # a field the records do not have: every value ties
-    if getter is not None:
-        if isinstance(getter, Column):
-            name = getter.key  # one cached order per field, whatever the spelling
-
-        def sort_key(record: Mapping[str, Any]) -> tuple[Any, ...]:
-            assert getter is not None
-            return _sort_key(getter(record))
-
-    order = index.order(name, descending, sort_key)
-    keys = index.page(matched, order, (number - 1) * size, size)
+    if isinstance(getter, Column):
+        # one cached order per field, whatever the spelling; a field the records do not have
+        # ties everywhere, which is creation order
+        name = getter.key if getter.key in props else None
+        getter = getter if name is not None else None
+    sort_key = None if getter is None else _by_value(getter)
+    keys = index.page(matched, name, descending, sort_key, (number - 1) * size, size)
     total = len(matched)
     shape = call.route.values_schema or store.entity
     out: dict[str, Any] = {"values": [site.output(shape, store.records[k]) for k in keys]}

@@ -84,6 +84,8 @@ class StoreIndex:
         self._columns: dict[Column, _Grouped] = {}
         self._orders: dict[tuple[str | None, bool], tuple[list[Key], dict[Key, int]]] = {}
         self._children: dict[Any, frozenset[Key]] | None = None
+        self._positions: dict[Key, int] | None = None
+        self._asked: set[tuple[str | None, bool]] = set()
 
     # -- building blocks ------------------------------------------------------------------------
 
@@ -109,13 +111,19 @@ class StoreIndex:
             self._children = {owner: frozenset(keys) for owner, keys in grouped.items()}
         return self._children.get(parent, frozenset())
 
+    def positions(self) -> dict[Key, int]:
+        """Each key's place in the store's own order (creation order)."""
+        if self._positions is None:
+            self._positions = {key: n for n, key in enumerate(self.records)}
+        return self._positions
+
     def order(
         self, name: str | None, descending: bool, sort_key: Callable[[Record], Any] | None
     ) -> tuple[list[Key], dict[Key, int]]:
         """Every key in result order, and each key's rank along it.
 
         Without a sort field the order is the store's own (creation order). A sort is stable, so
-        records with equal sort values keep creation order in both directions, as before.
+        records with equal sort values keep creation order in both directions.
         """
         cache_key = (name, descending)
         found = self._orders.get(cache_key)
@@ -127,6 +135,34 @@ class StoreIndex:
                 keys = sorted(records, key=lambda k: sort_key(records[k]), reverse=descending)
             found = self._orders[cache_key] = (keys, {k: n for n, k in enumerate(keys)})
         return found
+
+    def page(
+        self,
+        matched: Keys,
+        name: str | None,
+        descending: bool,
+        sort_key: Callable[[Record], Any] | None,
+        start: int,
+        size: int,
+    ) -> list[Key]:
+        """``matched`` in result order (see :meth:`order`), from ``start``, ``size`` at most.
+
+        A whole-store order is built the second time this version is asked for it: a store
+        written between searches sorts just its few matches each time instead.
+        """
+        cache_key = (name, descending)
+        few = len(matched) * 8 < len(self.records)
+        if few and cache_key not in self._orders and cache_key not in self._asked:
+            self._asked.add(cache_key)
+            records = self.records
+            chosen = sorted(matched, key=self.positions().__getitem__)
+            if sort_key is not None:
+                chosen.sort(key=lambda k: sort_key(records[k]), reverse=descending)
+            return chosen[start : start + size]
+        keys, rank = self.order(name, descending, sort_key)
+        if few:
+            return sorted(matched, key=rank.__getitem__)[start : start + size]
+        return list(itertools.islice((k for k in keys if k in matched), start, start + size))
 
     # -- answering a filter ---------------------------------------------------------------------
 
@@ -192,14 +228,3 @@ class StoreIndex:
                 break
             narrowed = self.select(part, narrowed)
         return narrowed
-
-    @staticmethod
-    def page(
-        matched: Keys, order: tuple[list[Key], dict[Key, int]], start: int, size: int
-    ) -> list[Key]:
-        """``matched`` in result order, from ``start``, at most ``size`` of them."""
-        keys, rank = order
-        if len(matched) * 8 < len(keys):
-            # few matches: sorting them by rank is cheaper than walking the whole order
-            return sorted(matched, key=rank.__getitem__)[start : start + size]
-        return list(itertools.islice((k for k in keys if k in matched), start, start + size))
