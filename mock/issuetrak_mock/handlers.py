@@ -13,7 +13,6 @@ import math
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +31,7 @@ from .issues import PatchError, PatchRule, close_duplicates, create_issue, patch
 from .responses import ApiError
 from .routing import Route
 from .schemas import ref_name
-from .search import StoreIndex
+from .search import Bits, StoreIndex
 from .site import Actor, MissingReference, MockSite, Store, singular
 
 __all__ = ["Call", "dispatch", "permission_problem", "visible"]
@@ -271,7 +270,7 @@ def _envelope(
     call: Call,
     store: Store,
     index: StoreIndex,
-    matched: AbstractSet[Any],
+    matched: Bits,
     paging: Mapping[str, Any],
 ) -> dict[str, Any]:
     number, size = _paging(site, call, paging)
@@ -285,7 +284,7 @@ def _envelope(
         getter = getter if name is not None else None
     sort_key = None if getter is None else _by_value(getter)
     keys = index.page(matched, name, descending, sort_key, (number - 1) * size, size)
-    total = len(matched)
+    total = matched.bit_count()
     shape = call.route.values_schema or store.entity
     out: dict[str, Any] = {"values": [site.output(shape, store.records[k]) for k in keys]}
     if "pagingInformation" in site.index.properties(call.route.response_schema or ""):
@@ -316,17 +315,17 @@ def _visibility(store: Store, actor: Actor) -> Node | None:
 
 def _select(
     site: MockSite, store: Store, call: Call, compile_: Callable[[], Node]
-) -> tuple[StoreIndex, AbstractSet[Any]]:
-    """The store's index, and the keys of the visible records (below the call's parent, if any)
-    that the compiled filter matches."""
+) -> tuple[StoreIndex, Bits]:
+    """The store's index, and the visible records (below the call's parent, if any) that the
+    compiled filter matches."""
     parent = _parent(site, call)
     node = compile_()
     index = site.search_index(store)
-    candidates: frozenset[Any] | None
+    candidates: Bits | None
     if parent is None:
         candidates = None
     elif parent[1] is _NOTHING:
-        candidates = frozenset()
+        candidates = 0
     else:
         candidates = index.children_of(parent)
     shown = _visibility(store, call.actor)
