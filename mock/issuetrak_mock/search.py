@@ -249,7 +249,11 @@ class StoreIndex:
                 chosen.sort(key=lambda n: sort_key(values[n]), reverse=descending)
             return [keys[n] for n in chosen[start : start + size]]
         order, rank = self._order(name, descending, sort_key)
-        if few:
+        if not count:
+            return []
+        # walking the order to the end of the page visits about (start + size) * n / count
+        # records; sorting the matches by rank costs a couple of steps per match
+        if (start + size) * len(keys) > 2 * count * count:
             chosen = sorted(_positions(matched), key=rank.__getitem__)
             return [keys[n] for n in chosen[start : start + size]]
         data = matched.to_bytes((len(keys) + 7) // 8, "little")
