@@ -14,6 +14,8 @@ from typing import Any
 
 from issuetrak import ConfigurationError
 
+from .body import MAX_BODY_BYTES
+
 __all__ = ["main"]
 
 _PROG = "issuetrak-mock"
@@ -43,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--latency-ms", type=float, default=0, help="delay added to every request")
     parser.add_argument(
+        "--max-body-bytes",
+        type=int,
+        default=MAX_BODY_BYTES,
+        help=f"largest request body accepted; larger ones get 413 (default: {MAX_BODY_BYTES})",
+    )
+    parser.add_argument(
         "--frozen-clock",
         action="store_true",
         help="pin the clock at 2024-03-15T08:30:00 instead of wall time",
@@ -62,21 +70,24 @@ def _app(args: argparse.Namespace) -> Any:
         rate_limits=None if args.no_rate_limit else DEFAULT_RATE_LIMITS,
         latency_ms=args.latency_ms,
         issues=args.issues,
+        max_body_bytes=args.max_body_bytes,
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``issuetrak-mock`` console script."""
     args = _parser().parse_args(argv)
-    if args.issues < 0 or args.latency_ms < 0:
-        print(f"{_PROG}: --issues and --latency-ms must not be negative", file=sys.stderr)
+    if args.issues < 0 or args.latency_ms < 0 or args.max_body_bytes < 0:
+        print(
+            f"{_PROG}: --issues, --latency-ms and --max-body-bytes must not be negative",
+            file=sys.stderr,
+        )
         return 2
-    import socket
-
     try:
-        import uvicorn
+        from .server import listening_socket, uvicorn_server
 
         app = _app(args)
+        server = uvicorn_server(app)
     except ModuleNotFoundError as exc:
         if exc.name is None or exc.name.split(".")[0] in (
             "issuetrak",
@@ -95,10 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from .app import API_PREFIX
 
-    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((args.host, args.port))
+        sock = listening_socket(args.host, args.port)
     except OSError as exc:
         print(f"{_PROG}: cannot bind {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
@@ -112,8 +121,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"  rate limits        : {'off' if args.no_rate_limit else 'Issuetrak defaults'}",
         flush=True,
     )
-    config = uvicorn.Config(app, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
     server.run(sockets=[sock])
     return 0
 

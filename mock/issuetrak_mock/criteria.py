@@ -24,18 +24,34 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from issuetrak._filter_rules import arity, describe_arity
 
 from .schemas import SchemaIndex, parse_datetime, ref_name
 
-__all__ = ["FilterError", "Predicate", "compile_filter", "date_window", "field_getter"]
+__all__ = [
+    "EVERYTHING",
+    "AllOf",
+    "AnyOf",
+    "Column",
+    "FilterError",
+    "Leaf",
+    "Node",
+    "Not",
+    "Predicate",
+    "Scan",
+    "compile_filter",
+    "date_window",
+    "field_getter",
+]
 
 Record = Mapping[str, Any]
 Predicate = Callable[[Record], bool]
 Getter = Callable[[Record], Any]
+Test = Callable[[Any], bool]
 
 PAGING_KEYS = frozenset(
     {"sortField", "sortDirection", "pageNumber", "pageSize", "includeProperties"}
@@ -47,32 +63,106 @@ class FilterError(ValueError):
     """A well-formed filter that cannot be applied (wrong number of values, unknown UDF...)."""
 
 
-def _true(_: Record) -> bool:
-    return True
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A getter that reads one record field, or one sub-field of it (``priority.iid``).
+
+    Hashable, so a search index can group a store's records by the value a column reads.
+    """
+
+    key: str
+    attr: str | None = None
+
+    def __call__(self, record: Record) -> Any:
+        value = record.get(self.key)
+        if self.attr is None:
+            return value
+        return value.get(self.attr) if value.__class__ is dict else None
 
 
-def _all(preds: list[Predicate]) -> Predicate:
-    """AND of predicates without generator overhead for the common short cases."""
-    if not preds:
-        return _true
-    if len(preds) == 1:
-        return preds[0]
-    if len(preds) == 2:
-        a, b = preds
-        return lambda r: a(r) and b(r)
-    if len(preds) == 3:
-        a, b, c = preds
-        return lambda r: a(r) and b(r) and c(r)
-    return lambda r: all(p(r) for p in preds)
+class Node:
+    """A compiled filter: a predicate over records that a search index can also answer.
+
+    Calling a node tests one record; :mod:`issuetrak_mock.index` instead walks the tree and answers
+    each :class:`Leaf` on a :class:`Column` once per distinct value of the column.
+    """
+
+    __slots__ = ()
+
+    def __call__(self, record: Record) -> bool:
+        raise NotImplementedError
 
 
-def _any(preds: list[Predicate]) -> Predicate:
-    if len(preds) == 1:
-        return preds[0]
-    if len(preds) == 2:
-        a, b = preds
-        return lambda r: a(r) or b(r)
-    return lambda r: any(p(r) for p in preds)
+class Leaf(Node):
+    """One criteria: ``test`` applied to the value ``read`` gets from a record."""
+
+    __slots__ = ("read", "test")
+
+    def __init__(self, read: Getter, test: Test) -> None:
+        self.read = read
+        self.test = test
+
+    @property
+    def column(self) -> Column | None:
+        return self.read if isinstance(self.read, Column) else None
+
+    def __call__(self, record: Record) -> bool:
+        return self.test(self.read(record))
+
+
+class Scan(Node):
+    """A criteria over a whole record (collections): tested record by record."""
+
+    __slots__ = ("pred",)
+
+    def __init__(self, pred: Predicate) -> None:
+        self.pred = pred
+
+    def __call__(self, record: Record) -> bool:
+        return self.pred(record)
+
+
+class AllOf(Node):
+    """Every part holds (no parts: every record matches)."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: Sequence[Node]) -> None:
+        self.parts = tuple(parts)
+
+    def __call__(self, record: Record) -> bool:
+        return all(part(record) for part in self.parts)
+
+
+class AnyOf(Node):
+    """Some part holds."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: Sequence[Node]) -> None:
+        self.parts = tuple(parts)
+
+    def __call__(self, record: Record) -> bool:
+        return any(part(record) for part in self.parts)
+
+
+class Not(Node):
+    """The part does not hold."""
+
+    __slots__ = ("part",)
+
+    def __init__(self, part: Node) -> None:
+        self.part = part
+
+    def __call__(self, record: Record) -> bool:
+        return not self.part(record)
+
+
+EVERYTHING = AllOf(())
+
+
+def _all(parts: list[Node]) -> Node:
+    return parts[0] if len(parts) == 1 else AllOf(parts)
 
 
 def _norm(name: str) -> str:
@@ -98,29 +188,16 @@ def field_getter(
         wanted = _norm(field)
         found = next((p for p in record_props if _norm(p) == wanted), None)
     if found is not None:
-        return _key_getter(found)
+        return Column(found)
     if field + "UserIid" in record_props:
         key = field + "UserIid"
         return lambda r: user_name(r.get(key))
-    return lambda r: r.get(field)
+    return Column(field)
 
 
-def _key_getter(key: str) -> Getter:
-    def get(r: Record) -> Any:
-        return r.get(key)
-
-    get.field_key = key  # type: ignore[attr-defined]  # lets entity criteria read sub-fields directly
-    return get
-
-
-def _sub_getter(base: Getter, attr: str, field_key: str | None) -> Getter:
-    if field_key is not None:
-        # a plain record field: read the sub-field in one step
-        def direct(r: Record) -> Any:
-            v = r.get(field_key)
-            return v.get(attr) if v.__class__ is dict else None
-
-        return direct
+def _sub_getter(base: Getter, attr: str) -> Getter:
+    if isinstance(base, Column) and base.attr is None:
+        return Column(base.key, attr)  # a plain record field: read the sub-field in one step
 
     def nested(r: Record) -> Any:
         v = base(r)
@@ -170,26 +247,25 @@ def _check_arity(field: str, kind: str, values: list[Any]) -> None:
         )
 
 
-def _string_pred(field: str, kind: str, values: list[Any], get: Getter) -> Predicate:
+def _string_test(field: str, kind: str, values: list[Any]) -> Test:
     low = [str(v).casefold() for v in values]
 
-    def text(r: Record) -> str | None:
-        v = get(r)
+    def text(v: Any) -> str | None:
         return None if v is None else str(v).casefold()
 
     if kind == "MatchAny":
         wanted = set(low)
-        return lambda r: text(r) in wanted
+        return lambda v: text(v) in wanted
     if kind == "Contains":
-        return lambda r: (t := text(r)) is not None and low[0] in t
+        return lambda v: (t := text(v)) is not None and low[0] in t
     if kind == "StartsWith":
-        return lambda r: (t := text(r)) is not None and t.startswith(low[0])
+        return lambda v: (t := text(v)) is not None and t.startswith(low[0])
     if kind == "EndsWith":
-        return lambda r: (t := text(r)) is not None and t.endswith(low[0])
+        return lambda v: (t := text(v)) is not None and t.endswith(low[0])
     if kind in ("IsBlank", "IsEmpty"):
-        return lambda r: not text(r)
+        return lambda v: not text(v)
     if kind == "HasValue":
-        return lambda r: bool(text(r))
+        return lambda v: bool(text(v))
     raise FilterError(f"'{field}': unsupported string criteria type '{kind}'.")
 
 
@@ -209,20 +285,19 @@ def _number(value: Any) -> float | None:
         return None
 
 
-def _numeric_pred(field: str, kind: str, values: list[Any], get: Getter) -> Predicate:
-    nums = [float(v) for v in values]
+def _numeric_test(field: str, kind: str, values: list[Any]) -> Test:
+    try:
+        nums = [float(v) for v in values]
+    except (TypeError, ValueError):
+        raise FilterError(f"'{field}': the values of '{kind}' must be numbers.") from None
 
-    def num(r: Record) -> float | None:
-        return _number(get(r))
-
-    def cmp(test: Callable[[float], bool]) -> Predicate:
-        return lambda r: (n := num(r)) is not None and test(n)
+    def cmp(test: Callable[[float], bool]) -> Test:
+        return lambda v: (n := _number(v)) is not None and test(n)
 
     if kind == "MatchAny":
         wanted = set(nums)
 
-        def match_any(r: Record) -> bool:
-            v = get(r)
+        def match_any(v: Any) -> bool:
             if v.__class__ is int:  # the common case, without conversions
                 return v in wanted
             n = _number(v)
@@ -241,9 +316,9 @@ def _numeric_pred(field: str, kind: str, values: list[Any], get: Getter) -> Pred
     if kind == "GreaterThanOrEqual":
         return cmp(lambda n: n >= nums[0])
     if kind in ("IsBlank", "IsEmpty"):
-        return lambda r: num(r) is None
+        return lambda v: _number(v) is None
     if kind == "HasValue":
-        return lambda r: num(r) is not None
+        return lambda v: _number(v) is not None
     raise FilterError(f"'{field}': unsupported numeric criteria type '{kind}'.")
 
 
@@ -256,30 +331,27 @@ def _as_datetime(value: Any) -> dt.datetime | None:
         return None
 
 
-def _date_pred(field: str, kind: str, values: list[Any], get: Getter, today: dt.date) -> Predicate:
+def _date_test(field: str, kind: str, values: list[Any], today: dt.date) -> Test:
     try:
         parsed = [parse_datetime(str(v)) for v in values]
     except ValueError as exc:
         raise FilterError(f"'{field}': {exc}") from None
 
-    def when(r: Record) -> dt.datetime | None:
-        return _as_datetime(get(r))
-
-    def on_days(test: Callable[[dt.date], bool]) -> Predicate:
-        return lambda r: (w := when(r)) is not None and test(w.date())
+    def on_days(test: Callable[[dt.date], bool]) -> Test:
+        return lambda v: (w := _as_datetime(v)) is not None and test(w.date())
 
     if kind == "MatchAny":
         wanted = set(parsed)
-        return lambda r: when(r) in wanted
+        return lambda v: _as_datetime(v) in wanted
     if kind in ("IsBlank", "IsEmpty"):
-        return lambda r: when(r) is None
+        return lambda v: _as_datetime(v) is None
     if kind == "HasValue":
-        return lambda r: when(r) is not None
+        return lambda v: _as_datetime(v) is not None
     if kind == "CustomRange":
         lo, hi = sorted(parsed)
         if all(len(str(v)) <= 10 for v in values):
             hi = hi + dt.timedelta(days=1, seconds=-1)
-        return lambda r: (w := when(r)) is not None and lo <= w <= hi
+        return lambda v: (w := _as_datetime(v)) is not None and lo <= w <= hi
     if kind == "On":
         day = parsed[0].date()
         return on_days(lambda d: d == day)
@@ -296,25 +368,24 @@ def _date_pred(field: str, kind: str, values: list[Any], get: Getter, today: dt.
     raise FilterError(f"'{field}': unsupported date criteria type '{kind}'.")
 
 
-def _bool_pred(field: str, kind: str, get: Getter) -> Predicate:
+def _bool_test(field: str, kind: str) -> Test:
     if kind == "IsTrue":
-        return lambda r: get(r) is True
+        return lambda v: v is True
     if kind == "IsFalse":
-        return lambda r: get(r) is False
+        return lambda v: v is False
     raise FilterError(f"'{field}': unsupported boolean criteria type '{kind}'.")
 
 
-def _guid_pred(field: str, kind: str, values: list[Any], get: Getter) -> Predicate:
+def _guid_test(field: str, kind: str, values: list[Any]) -> Test:
     if kind == "HasValue":
-        return lambda r: bool(get(r))
+        return bool
     if kind == "MatchAny":
         try:
             wanted = {uuid.UUID(str(v)) for v in values}
         except ValueError as exc:
             raise FilterError(f"'{field}': {exc}") from None
 
-        def test(r: Record) -> bool:
-            v = get(r)
+        def test(v: Any) -> bool:
             try:
                 return v is not None and uuid.UUID(str(v)) in wanted
             except ValueError:
@@ -324,11 +395,11 @@ def _guid_pred(field: str, kind: str, values: list[Any], get: Getter) -> Predica
     raise FilterError(f"'{field}': unsupported guid criteria type '{kind}'.")
 
 
-def _enum_pred(field: str, kind: str, values: list[Any], get: Getter) -> Predicate:
+def _enum_test(field: str, kind: str, values: list[Any]) -> Test:
     if kind != "MatchAny":
         raise FilterError(f"'{field}': unsupported enum criteria type '{kind}'.")
     wanted = {str(v).lower() for v in values}
-    return lambda r: (v := get(r)) is not None and str(v).lower() in wanted
+    return lambda v: v is not None and str(v).lower() in wanted
 
 
 class _Compiler:
@@ -337,9 +408,9 @@ class _Compiler:
         self.today = today
         self.user_name = user_name
 
-    def criteria(self, field: str, schema_name: str, body: Any, get: Getter) -> Predicate:
+    def criteria(self, field: str, schema_name: str, body: Any, get: Getter) -> Node:
         if body is None:
-            return _true
+            return EVERYTHING
         if not isinstance(body, Mapping):
             raise FilterError(f"'{field}': criteria must be an object.")
         props = self.index.properties(schema_name)
@@ -352,28 +423,32 @@ class _Compiler:
         kind = body.get("type")
         if kind is None:
             raise FilterError(f"'{field}': the criteria 'type' is required.")
-        values = list(body.get("values") or [])
+        raw_values = body.get("values")
+        values = list(raw_values) if isinstance(raw_values, list) else []
         _check_arity(field, str(kind), values)
+        return Leaf(get, self._test(field, match_enum, str(kind), values))
+
+    def _test(self, field: str, match_enum: str, kind: str, values: list[Any]) -> Test:
         family = match_enum.removesuffix("MatchType")
         if family == "String":
-            return _string_pred(field, kind, values, get)
+            return _string_test(field, kind, values)
         if family in ("Int", "Float", "Decimal", "Long", "Double"):
-            return _numeric_pred(field, kind, values, get)
+            return _numeric_test(field, kind, values)
         if family in ("DateTime", "DateOnly", "Date"):
-            return _date_pred(field, kind, values, get, self.today)
+            return _date_test(field, kind, values, self.today)
         if family == "Boolean":
-            return _bool_pred(field, kind, get)
+            return _bool_test(field, kind)
         if family == "Guid":
-            return _guid_pred(field, kind, values, get)
+            return _guid_test(field, kind, values)
         if family == "Enum":
-            return _enum_pred(field, kind, values, get)
+            return _enum_test(field, kind, values)
         raise FilterError(f"'{field}': criteria kind {match_enum} is not supported.")
 
     def _sub(
         self, field: str, schema_name: str, body: Mapping[str, Any], base: Getter, skip: str | None
-    ) -> list[Predicate]:
+    ) -> list[Node]:
         props = self.index.properties(schema_name)
-        preds: list[Predicate] = []
+        parts: list[Node] = []
         for key, sub in body.items():
             if key == skip or sub is None:
                 continue
@@ -384,21 +459,15 @@ class _Compiler:
             if sub_name is None:
                 continue
             attr = "name" if key == "displayName" else key
+            parts.append(self.criteria(f"{field}.{key}", sub_name, sub, _sub_getter(base, attr)))
+        return parts
 
-            field_key = getattr(base, "field_key", None)
-            getter = _sub_getter(base, attr, field_key)
-
-            preds.append(self.criteria(f"{field}.{key}", sub_name, sub, getter))
-        return preds
-
-    def entity(
-        self, field: str, schema_name: str, body: Mapping[str, Any], get: Getter
-    ) -> Predicate:
+    def entity(self, field: str, schema_name: str, body: Mapping[str, Any], get: Getter) -> Node:
         return _all(self._sub(field, schema_name, body, get, None))
 
     def collection(
         self, field: str, schema_name: str, body: Mapping[str, Any], get: Getter
-    ) -> Predicate:
+    ) -> Node:
         kind = body.get("type") or "CollectionContainsAtLeastOneMatchingEntity"
         element_ok = _all(self._sub(field, schema_name, body, lambda e: e, "type"))
 
@@ -411,13 +480,13 @@ class _Compiler:
             )
 
         if kind == "CollectionContainsAtLeastOneMatchingEntity":
-            return lambda r: any(element_ok(e) for e in items(r))
+            return Scan(lambda r: any(element_ok(e) for e in items(r)))
         if kind == "CollectionContainsOnlyMatchingEntities":
-            return lambda r: bool(es := items(r)) and all(element_ok(e) for e in es)
+            return Scan(lambda r: bool(es := items(r)) and all(element_ok(e) for e in es))
         if kind == "CollectionContainsAllMatchingEntities":
             props = self.index.properties(schema_name)
-            wanted: list[Predicate] = []
-            rest: list[Predicate] = []
+            wanted: list[Node] = []
+            rest: list[Node] = []
             for key, sub in body.items():
                 if key == "type" or not isinstance(sub, Mapping) or key not in props:
                     continue
@@ -426,11 +495,9 @@ class _Compiler:
                 if sub.get("type") == "MatchAny":
                     for value in sub.get("values") or []:
                         one = {"type": "MatchAny", "values": [value]}
-                        wanted.append(
-                            self.criteria(f"{field}.{key}", sub_name, one, _key_getter(attr))
-                        )
+                        wanted.append(self.criteria(f"{field}.{key}", sub_name, one, Column(attr)))
                 else:
-                    rest.append(self.criteria(f"{field}.{key}", sub_name, sub, _key_getter(attr)))
+                    rest.append(self.criteria(f"{field}.{key}", sub_name, sub, Column(attr)))
 
             def all_pred(r: Record) -> bool:
                 es = items(r)
@@ -440,14 +507,16 @@ class _Compiler:
                     p(e) for p in rest for e in es
                 )
 
-            return all_pred
+            return Scan(all_pred)
         raise FilterError(f"'{field}': unknown collection match type '{kind}'.")
 
-    def udfs(self, field: str, schema_name: str, body: Any) -> Predicate:
+    def udfs(self, field: str, schema_name: str, body: Any) -> Node:
         if body is None:
-            return _true
+            return EVERYTHING
+        if not isinstance(body, Mapping):
+            raise FilterError(f"'{field}': must be an object.")
         props = self.index.properties(schema_name)
-        preds: list[Predicate] = []
+        parts: list[Node] = []
         for kind_key, items in body.items():
             if not items:
                 continue
@@ -458,24 +527,26 @@ class _Compiler:
             item_props = self.index.properties(item_name)
             crit_key = "filter" if "filter" in item_props else "criteria"
             crit_name = ref_name(item_props.get(crit_key, {})) or ""
-            for item in items:
+            for item in items if isinstance(items, list) else ():
+                if not isinstance(item, Mapping):
+                    continue
                 udf_id = item.get("iid", item.get("id"))
 
                 def getter(r: Record, k: str = kind_key, u: Any = udf_id) -> Any:
                     return _udf_value(r.get(field), k, u)
 
-                preds.append(
+                parts.append(
                     self.criteria(
                         f"{field}.{kind_key}[{udf_id}]", crit_name, item.get(crit_key), getter
                     )
                 )
-        return _all(preds)
+        return _all(parts) if parts else EVERYTHING
 
     def filter(
         self, schema_name: str, body: Mapping[str, Any], record_props: Mapping[str, Any]
-    ) -> Predicate:
+    ) -> Node:
         props = self.index.properties(schema_name)
-        preds: list[Predicate] = []
+        parts: list[Node] = []
         for key, value in body.items():
             if key in PAGING_KEYS or key in LOGIC_KEYS or value is None:
                 continue
@@ -485,23 +556,24 @@ class _Compiler:
             resolved = self.index.resolve(sub_schema)
             sub_name = ref_name(sub_schema)
             if key == "udfs" and sub_name:
-                preds.append(self.udfs(key, sub_name, value))
+                parts.append(self.udfs(key, sub_name, value))
             elif sub_name and key == "filter" and "properties" in resolved:
-                preds.append(self.filter(sub_name, value, record_props))
+                if not isinstance(value, Mapping):
+                    raise FilterError("'filter' must be an object.")
+                parts.append(self.filter(sub_name, value, record_props))
             elif sub_name:
-                preds.append(
+                parts.append(
                     self.criteria(
                         key, sub_name, value, field_getter(record_props, key, self.user_name)
                     )
                 )
-        for nested in body.get("nestedFilters") or []:
-            preds.append(self.filter(schema_name, nested, record_props))
+        nested = body.get("nestedFilters")
+        for one in nested if isinstance(nested, list) else ():
+            if isinstance(one, Mapping):
+                parts.append(self.filter(schema_name, one, record_props))
         use_or = str(body.get("queryOperator") or "And").lower() == "or"
-        negate = bool(body.get("negateAll"))
-        combined = _any(preds) if use_or and preds else _all(preds)
-        if negate:
-            return lambda r: not combined(r)
-        return combined
+        combined = AnyOf(parts) if use_or and parts else _all(parts) if parts else EVERYTHING
+        return Not(combined) if body.get("negateAll") else combined
 
 
 def _udf_value(udfs: Any, kind_key: str, udf_id: Any) -> Any:
@@ -533,6 +605,7 @@ def compile_filter(
     *,
     today: dt.date,
     user_name: Callable[[Any], Any] = lambda _: None,
-) -> Predicate:
-    """A predicate for ``body`` (an instance of filter schema ``schema_name``) over records."""
+) -> Node:
+    """The compiled ``body`` (an instance of filter schema ``schema_name``): a predicate over
+    records that :mod:`issuetrak_mock.index` can also answer from a store's indexes."""
     return _Compiler(index, today, user_name).filter(schema_name, body, record_props)

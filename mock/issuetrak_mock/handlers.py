@@ -16,11 +16,22 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .criteria import FilterError, compile_filter, field_getter
+from .criteria import (
+    EVERYTHING,
+    AllOf,
+    AnyOf,
+    Column,
+    FilterError,
+    Leaf,
+    Node,
+    compile_filter,
+    field_getter,
+)
 from .issues import PatchError, PatchRule, close_duplicates, create_issue, patch_issue, patch_rules
 from .responses import ApiError
 from .routing import Route
 from .schemas import ref_name
+from .search import Bits, StoreIndex
 from .site import Actor, MissingReference, MockSite, Store, singular
 
 __all__ = ["Call", "dispatch", "permission_problem", "visible"]
@@ -30,6 +41,7 @@ _END_USER_READABLE = re.compile(
     r"^(authenticate|issues|issuetypes|priorities|severities|substatuses|subtypes\d|system|issueforms|locations|issuehubviews)$"
 )
 _ISSUE_AREAS = re.compile(r"^issue")
+_INT = re.compile(r"[+-]?[0-9]{1,12}")
 
 
 @dataclass
@@ -113,10 +125,9 @@ def _owns_issue(rec: Mapping[str, Any], actor: Actor) -> bool:
 
 def _int_param(name: str, value: str) -> int:
     """A route or query integer as ASP.NET binds it: an Int32, else a binding error."""
-    try:
-        number = int(value)
-    except ValueError:
-        number = None
+    # ASP.NET's int binder reads ASCII digits only (Python's int() also takes "1_000", " 1" and
+    # non-ASCII digits)
+    number = int(value) if _INT.fullmatch(value) else None
     if number is None or not -(2**31) <= number < 2**31:
         raise ApiError(400, problems={name: [f"The value '{value}' is not valid."]})
     return number
@@ -230,6 +241,16 @@ def _sort_key(value: Any) -> tuple[Any, ...]:
     return (1, str(value).lower())
 
 
+def _by_value(getter: Callable[[Mapping[str, Any]], Any]) -> Callable[[Mapping[str, Any]], Any]:
+    return lambda record: _sort_key(getter(record))
+
+
+def _sort_field(paging: Mapping[str, Any]) -> tuple[str | None, bool]:
+    field = paging.get("sortField")
+    name = field[0].lower() + field[1:] if isinstance(field, str) and field else None
+    return name, str(paging.get("sortDirection") or "Asc").lower() == "desc"
+
+
 def _sorted(
     site: MockSite,
     entity: str,
@@ -237,31 +258,35 @@ def _sorted(
     field: str | None,
     direction: str | None,
 ) -> list[dict[str, Any]]:
-    if not field:
+    name, descending = _sort_field({"sortField": field, "sortDirection": direction})
+    if name is None:
         return records
-    name = field[0].lower() + field[1:]
     getter = field_getter(site.index.properties(entity), name, site.user_name)
-    return sorted(
-        records,
-        key=lambda r: _sort_key(getter(r)),
-        reverse=str(direction or "Asc").lower() == "desc",
-    )
+    return sorted(records, key=lambda r: _sort_key(getter(r)), reverse=descending)
 
 
 def _envelope(
     site: MockSite,
     call: Call,
-    entity: str,
-    records: list[dict[str, Any]],
+    store: Store,
+    index: StoreIndex,
+    matched: Bits,
     paging: Mapping[str, Any],
 ) -> dict[str, Any]:
     number, size = _paging(site, call, paging)
-    records = _sorted(site, entity, records, paging.get("sortField"), paging.get("sortDirection"))
-    total = len(records)
-    start = (number - 1) * size
-    page = records[start : start + size]
-    shape = call.route.values_schema or entity
-    out: dict[str, Any] = {"values": [site.output(shape, r) for r in page]}
+    name, descending = _sort_field(paging)
+    props = site.index.properties(store.entity)
+    getter = field_getter(props, name, site.user_name) if name is not None else None
+    if isinstance(getter, Column):
+        # one cached order per field, whatever the spelling; a field the records do not have
+        # ties everywhere, which is creation order
+        name = getter.key if getter.key in props else None
+        getter = getter if name is not None else None
+    sort_key = None if getter is None else _by_value(getter)
+    keys = index.page(matched, name, descending, sort_key, (number - 1) * size, size)
+    total = matched.bit_count()
+    shape = call.route.values_schema or store.entity
+    out: dict[str, Any] = {"values": [site.output(shape, store.records[k]) for k in keys]}
     if "pagingInformation" in site.index.properties(call.route.response_schema or ""):
         out["pagingInformation"] = {
             "page": number,
@@ -271,22 +296,42 @@ def _envelope(
     return out
 
 
-def _scoped(site: MockSite, store: Store, call: Call) -> list[dict[str, Any]]:
+def _visibility(store: Store, actor: Actor) -> Node | None:
+    """What of ``store`` the actor may list (``None``: everything); see :func:`visible`."""
+    if actor.is_admin:
+        return None
+    uid = actor.user_iid
+    if store.entity == "Issue" and not actor.can("CanSeeIssuesSubmittedByOthers"):
+        return AnyOf(
+            [
+                Leaf(Column("submittedByUser", "iid"), lambda v: v == uid),
+                Leaf(Column("enteredByUser", "iid"), lambda v: v == uid),
+            ]
+        )
+    if store.entity == "User" and not actor.is_agent:
+        return Leaf(Column("iid"), lambda v: v == uid)
+    return None
+
+
+def _select(
+    site: MockSite, store: Store, call: Call, compile_: Callable[[], Node]
+) -> tuple[StoreIndex, Bits]:
+    """The store's index, and the visible records (below the call's parent, if any) that the
+    compiled filter matches."""
     parent = _parent(site, call)
-    actor = call.actor
+    node = compile_()
+    index = site.search_index(store)
+    candidates: Bits | None
     if parent is None:
-        records = list(store.records.values())
+        candidates = None
+    elif parent[1] is _NOTHING:
+        candidates = 0
     else:
-        records = [
-            r for k, r in store.records.items() if store.meta.get(k, {}).get("parent") == parent
-        ]
-    if store.entity == "Issue" and not (
-        actor.is_admin or actor.can("CanSeeIssuesSubmittedByOthers")
-    ):
-        records = [r for r in records if _owns_issue(r, actor)]
-    elif store.entity == "User" and not (actor.is_admin or actor.is_agent):
-        records = [r for r in records if r.get("iid") == actor.user_iid]
-    return records
+        candidates = index.children_of(parent)
+    shown = _visibility(store, call.actor)
+    if shown is not None:
+        node = AllOf([shown, node])
+    return index, index.select(node, candidates)
 
 
 # -- handlers by kind ------------------------------------------------------------------------------
@@ -294,27 +339,29 @@ def _scoped(site: MockSite, store: Store, call: Call) -> list[dict[str, Any]]:
 
 def handle_list(site: MockSite, call: Call) -> tuple[int, Any]:
     store = site.store(call.route.store or "")
-    records = _scoped(site, store, call)
-    return 200, _envelope(site, call, store.entity, records, _query_paging(site, call))
+    index, matched = _select(site, store, call, lambda: EVERYTHING)
+    return 200, _envelope(site, call, store, index, matched, _query_paging(site, call))
 
 
 def handle_search(site: MockSite, call: Call) -> tuple[int, Any]:
     store = site.store(call.route.store or "")
     body = call.body if isinstance(call.body, Mapping) else {}
-    records = _scoped(site, store, call)
-    try:
-        pred = compile_filter(
-            site.index,
-            call.route.request_schema or "",
-            body,
-            site.index.properties(store.entity),
-            today=site.now().date(),
-            user_name=site.user_name,
-        )
-    except FilterError as exc:
-        raise ApiError(400, str(exc)) from None
-    matched = [r for r in records if pred(r)]
-    return 200, _envelope(site, call, store.entity, matched, body)
+
+    def compile_() -> Node:
+        try:
+            return compile_filter(
+                site.index,
+                call.route.request_schema or "",
+                body,
+                site.index.properties(store.entity),
+                today=site.now().date(),
+                user_name=site.user_name,
+            )
+        except FilterError as exc:
+            raise ApiError(400, str(exc)) from None
+
+    index, matched = _select(site, store, call, compile_)
+    return 200, _envelope(site, call, store, index, matched, body)
 
 
 def handle_get(site: MockSite, call: Call) -> tuple[int, Any]:
@@ -534,7 +581,8 @@ def _upload(site: MockSite, call: Call) -> tuple[int, Any]:
     issue_key, _ = _lookup(site, issues, call, call.route.params[0])
     if not call.content_type.lower().startswith("multipart/form-data"):
         raise ApiError(
-            400, problems={"": ["The request content type must be multipart/form-data."]}
+            415,
+            f"The request content type ({call.content_type or 'none'}) is not multipart/form-data.",
         )
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
         b"Content-Type: " + call.content_type.encode("latin-1") + b"\r\n\r\n" + call.raw
@@ -542,12 +590,14 @@ def _upload(site: MockSite, call: Call) -> tuple[int, Any]:
     files: list[tuple[str, bytes]] = []
     is_private = False
     for part in message.iter_parts() if message.is_multipart() else []:
-        name = part.get_param("name", header="content-disposition")
+        name = _header_text(part.get_param("name", header="content-disposition"))
         payload = part.get_payload(decode=True) or b""
-        if str(name).lower() == "file":
-            files.append((str(part.get_filename() or "upload.bin"), bytes(payload)))
-        elif str(name).lower() == "isprivate":
-            text = bytes(payload).decode().strip().lower()
+        if not isinstance(payload, bytes):
+            payload = b""
+        if name.lower() == "file":
+            files.append((_header_text(part.get_filename()) or "upload.bin", payload))
+        elif name.lower() == "isprivate":
+            text = payload.decode("utf-8", "replace").strip().lower()
             if text not in ("true", "false", ""):
                 raise ApiError(
                     400, problems={"IsPrivate": [f"The value '{text}' is not valid for IsPrivate."]}
@@ -573,6 +623,15 @@ def _upload(site: MockSite, call: Call) -> tuple[int, Any]:
         attachments.meta[rec["iid"]]["content"] = content
         out.append(site.output(attachments.entity, rec))
     return call.route.response_status, {"values": out}
+
+
+def _header_text(value: Any) -> str:
+    """A multipart header value as text: the email parser keeps bytes it cannot decode as lone
+    surrogates, which no JSON answer could carry; a UTF-8 file name is read as UTF-8."""
+    if isinstance(value, tuple):  # RFC 2231 (charset, language, text)
+        value = value[2]
+    text = "" if value is None else str(value)
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _close_duplicates(site: MockSite, call: Call) -> tuple[int, Any]:
@@ -680,6 +739,13 @@ HANDLERS: dict[str, Callable[[MockSite, Call], tuple[int, Any]]] = {
 
 def dispatch(site: MockSite, call: Call) -> tuple[int, Any]:
     """Run the handler for the call's route; named handlers win over the conventions."""
-    if call.route.operation_id in NAMED:
-        return NAMED[call.route.operation_id](site, call)
-    return HANDLERS[call.route.kind](site, call)
+    handler = NAMED.get(call.route.operation_id) or HANDLERS[call.route.kind]
+    if call.route.method == "GET" or call.route.kind == "search":
+        return handler(site, call)
+    try:
+        return handler(site, call)
+    finally:
+        # a write may have changed records in place: the route's own store's indexes go stale
+        # (the stores a handler writes through new_record/update_record are marked there)
+        if call.route.store is not None:
+            site.store(call.route.store).touch()

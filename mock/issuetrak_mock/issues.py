@@ -419,6 +419,7 @@ def patch_issue(
     record["lastActivityDate"] = now
     record["lastActivityByUser"] = _actor_ref(site, actor_iid)
     store.records[iid] = record
+    store.touch()
     for kind, old, new in audits:
         _audit(site, iid, kind, old, new, actor_iid)
         if kind == "AssignedToUser" and isinstance(new, Mapping) and new.get("iid") is not None:
@@ -466,6 +467,7 @@ def close_duplicates(
         rec["closedByUser"] = _actor_ref(site, actor.user_iid)
         rec["parentIssue"] = site.reference(store.key, parent_iid, "ReferencedEntityIntId")
         rec["isChildIssue"] = True
+        store.touch()
         add_note(
             site, rec["iid"], f"Closed as a duplicate of issue {parent_number}.", actor.user_iid
         )

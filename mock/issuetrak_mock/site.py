@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
-import json
 import random
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 from .clock import Clock, SystemClock
 from .routing import RouteTable, build_routes
 from .schemas import SchemaIndex, format_datetime, parse_datetime, ref_name
+from .search import StoreIndex
 
 __all__ = ["Actor", "MissingReference", "MockSite", "TokenInfo"]
 
@@ -63,16 +64,37 @@ class TokenInfo:
 
 @dataclass
 class Store:
+    """The records of one entity (``records``: iid -> read record; ``meta``: what the API does
+    not show, such as the parent of a note).
+
+    ``version`` moves on with every change, so search indexes built on an older version are
+    rebuilt; code that changes records in place outside the handlers calls :meth:`touch`.
+    """
+
     key: str
     entity: str
     records: dict[Any, Record] = field(default_factory=dict)
     meta: dict[Any, dict[str, Any]] = field(default_factory=dict)
     next_iid: int = 1
+    version: int = 0
 
     def allocate(self) -> int:
         iid = self.next_iid
         self.next_iid += 1
         return iid
+
+    def touch(self) -> None:
+        """Mark the records as changed (search indexes over them are rebuilt on next use)."""
+        self.version += 1
+
+
+def _fresh(value: Any) -> Any:
+    """A copy with new containers and the same keys and leaves (all immutable)."""
+    if value.__class__ is dict:
+        return {key: _fresh(item) for key, item in value.items()}
+    if value.__class__ is list:
+        return [_fresh(item) for item in value]
+    return value
 
 
 def singular(segment: str) -> str:
@@ -110,6 +132,7 @@ class MockSite:
             stem = singular(key.split(":")[0])
             self._stems.setdefault(stem, key)
         self.read_props: dict[str, list[str]] = {}
+        self._prop_sets: dict[str, frozenset[str]] = {}
         self.tokens: dict[str, str] = {}
         self.token_users: dict[str, TokenInfo] = {}
         self.expired_token = ""
@@ -122,9 +145,13 @@ class MockSite:
             self.random.choice("ABCDEFGHIJKLMNOPQRSTUV0123456789") for _ in range(11)
         )
         self._trace_counter = itertools.count(1)
-        self._templates: dict[str, str] = {}
+        self._templates: dict[str, Any] = {}
         self._stem_cache: dict[str, str | None] = {}
         self._plans: dict[tuple[str, str], tuple[Any, ...]] = {}
+        self._indexes: dict[str, tuple[tuple[int, int], StoreIndex]] = {}
+        # one request at a time changes the site: the server runs one event loop, but in-process
+        # clients may share an app across threads (each SyncASGITransport has its own loop)
+        self.lock = threading.RLock()
 
     # -- small helpers -----------------------------------------------------------------------
 
@@ -141,6 +168,23 @@ class MockSite:
     def store(self, key: str) -> Store:
         return self.stores[key]
 
+    def touch(self) -> None:
+        """Mark every store as changed: call it after editing records in place outside the API,
+        so that searches see the edit (API calls do this themselves)."""
+        for store in self.stores.values():
+            store.touch()
+
+    def search_index(self, store: Store) -> StoreIndex:
+        """The search index of ``store`` at its current version (built on first use)."""
+        users = self.find_store("user")
+        stamp = (store.version, users.version if users is not None else 0)
+        cached = self._indexes.get(store.key)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        index = StoreIndex(store.records, store.meta)
+        self._indexes[store.key] = (stamp, index)
+        return index
+
     def find_store(self, entity_or_stem: str) -> Store | None:
         key = self.store_key_for_stem(entity_or_stem.lower())
         return self.stores.get(key) if key else None
@@ -150,7 +194,10 @@ class MockSite:
             return self._stem_cache[stem]
         except KeyError:
             found = self._find_stem(stem)
-            self._stem_cache[stem] = found
+            if found is not None:
+                # only hits are kept: payload field names are the client's, and a cache of
+                # every name ever sent would grow with each request
+                self._stem_cache[stem] = found
             return found
 
     def _find_stem(self, stem: str) -> str | None:
@@ -164,6 +211,12 @@ class MockSite:
             if candidate and stem.endswith(known) and (best is None or len(known) > len(best)):
                 best = known
         return self._stems.get(best) if best else None
+
+    def _prop_set(self, entity: str) -> frozenset[str]:
+        found = self._prop_sets.get(entity)
+        if found is None:
+            found = self._prop_sets[entity] = frozenset(self.props_of(entity))
+        return found
 
     def props_of(self, entity: str) -> list[str]:
         props = self.read_props.get(entity)
@@ -302,7 +355,10 @@ class MockSite:
                 ref = ref_name(self.index.resolve(props[plural]).get("items", {}))
                 if ref:
                     plan = ("refs", plural, self.store_key_for_stem(key[:-4]), ref)
-        self._plans[(entity, key)] = plan
+        if plan[0] != "skip" or key in props:
+            # a plan for a field of the schema; a name the schema does not know (the client's
+            # choice, possibly a new one in every request) is worked out again, never kept
+            self._plans[(entity, key)] = plan
         return plan
 
     def apply_payload(self, record: Record, entity: str, payload: Mapping[str, Any]) -> None:
@@ -364,6 +420,7 @@ class MockSite:
             record["isActive"] = True
         store.records[iid] = record
         store.meta[iid] = {}
+        store.touch()
         return record
 
     def update_record(
@@ -378,6 +435,7 @@ class MockSite:
             record["modifiedDate"] = self.now_text()
         if "modifiedByUserIid" in props:
             record["modifiedByUserIid"] = actor_iid
+        store.touch()
         return record
 
     def conform(self, value: Any, schema: Mapping[str, Any]) -> Any:
@@ -401,14 +459,17 @@ class MockSite:
         return value
 
     def template(self, entity: str) -> Record:
-        """A fresh copy of the entity's default record (built once per entity, then copied)."""
+        """A fresh copy of the entity's default record (built once per entity, then copied).
+
+        The copy is new down to every dict and list, but shares the template's keys and
+        values: a record parsed from JSON would hold its own copy of every field name, which
+        for 100,000 issues is hundreds of megabytes of the same strings.
+        """
         cached = self._templates.get(entity)
         if cached is None:
-            cached = json.dumps(
-                self.index.default_for(self.index.schemas.get(entity, {}), self.now())
-            )
+            cached = self.index.default_for(self.index.schemas.get(entity, {}), self.now())
             self._templates[entity] = cached
-        result: Record = json.loads(cached)
+        result: Record = _fresh(cached)
         return result
 
     def output(self, schema: str, record: Mapping[str, Any]) -> dict[str, Any]:
@@ -417,8 +478,17 @@ class MockSite:
         A response schema may name another schema than the record's own (the document has such
         slips); then missing required fields get schema defaults so the answer still conforms.
         """
-        out = {k: record[k] for k in self.props_of(schema) if k in record}
-        if len(out) < len(self.props_of(schema)):
+        props = self.props_of(schema)
+        if (
+            isinstance(record, dict)
+            and len(record) == len(props)
+            and record.keys() == self._prop_set(schema)
+        ):
+            # already in shape (the usual case: a record of the schema's own entity); it is
+            # serialised before the next request can change it, so no copy is needed
+            return record
+        out = {k: record[k] for k in props if k in record}
+        if len(out) < len(props):
             spec = self.index.schemas.get(schema, {})
             for key in spec.get("required", []):
                 if key not in out:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
-from issuetrak_mock import DEFAULT_RATE_LIMITS, FrozenClock, RateLimit
+from issuetrak_mock import DEFAULT_RATE_LIMITS, FrozenClock, RateLimit, SystemClock
+from issuetrak_mock import clock as clock_module
+from issuetrak_mock.clock import window_clock
 
 from .conftest import client, new_app
 
 
-def _limited(clock: FrozenClock, limits: object = DEFAULT_RATE_LIMITS) -> object:
+def _limited(clock: object, limits: object = DEFAULT_RATE_LIMITS) -> object:
     return new_app(clock=clock, issues=3, rate_limits=limits)
 
 
@@ -92,3 +96,71 @@ def test_limits_are_configurable_and_can_be_switched_off() -> None:
 def test_a_rate_limit_needs_a_positive_size_and_window() -> None:
     with pytest.raises(ValueError, match="limit >= 1"):
         RateLimit(0, 1)
+
+
+# -- sub-second windows (the site counts time, not whole seconds) -----------------------------
+
+
+def test_requests_within_a_second_across_a_second_boundary_share_one_window() -> None:
+    # 08:30:00.90 .. 08:30:01.05: six requests in 0.15 s, across the boundary of a whole second
+    clock = FrozenClock("2024-03-15T08:30:00.900000")
+    with client(_limited(clock, [RateLimit(3, 1)])) as c:
+        statuses = []
+        for _ in range(6):
+            statuses.append(c.get("/Issues/1").status_code)
+            clock.advance(0.03)
+        assert statuses == [200, 200, 200, 429, 429, 429]
+
+
+def test_a_sub_second_window_admits_again_exactly_when_the_oldest_request_leaves_it() -> None:
+    clock = FrozenClock()
+    with client(_limited(clock, [RateLimit(2, 0.5)])) as c:
+        assert [c.get("/Issues/1").status_code for _ in range(3)] == [200, 200, 429]
+        clock.advance(0.49)
+        assert c.get("/Issues/1").status_code == 429
+        clock.advance(0.02)
+        assert c.get("/Issues/1").status_code == 200
+
+
+def test_the_cli_clock_gives_the_windows_sub_second_monotonic_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the console script serves with SystemClock(): its windows follow time.monotonic, not the
+    # wall clock it writes into records (whole seconds)
+    now = [1000.95]
+    monkeypatch.setattr(clock_module.time, "monotonic", lambda: now[0])
+    app = new_app(clock=SystemClock(), issues=3, rate_limits=[RateLimit(3, 1)])
+    with client(app) as c:
+        statuses = []
+        for _ in range(6):
+            statuses.append(c.get("/Issues/1").status_code)
+            now[0] += 0.03
+        assert statuses == [200, 200, 200, 429, 429, 429]
+        now[0] += 1.0
+        assert c.get("/Issues/1").status_code == 200
+
+
+def test_a_clock_without_monotonic_drives_the_windows_through_now() -> None:
+    class WallOnly:
+        def __init__(self) -> None:
+            self.when = dt.datetime(2024, 3, 15, 8, 30, 0, 900000)
+
+        def now(self) -> dt.datetime:
+            return self.when
+
+    clock = WallOnly()
+    assert window_clock(clock)() == clock.when.timestamp()
+    with client(_limited(clock, [RateLimit(1, 0.5)])) as c:  # type: ignore[arg-type]
+        assert [c.get("/Issues/1").status_code for _ in range(2)] == [200, 429]
+        clock.when += dt.timedelta(seconds=0.6)
+        assert c.get("/Issues/1").status_code == 200
+
+
+def test_a_frozen_clock_never_moves_its_monotonic_time_back() -> None:
+    clock = FrozenClock("2024-03-15T08:30:00")
+    clock.advance(1.25)
+    assert clock.monotonic() == 1.25
+    clock.set("2024-03-15T08:00:00")  # the wall clock jumps back; monotonic time stays
+    assert clock.monotonic() == 1.25
+    clock.set("2024-03-15T08:00:02")
+    assert clock.monotonic() == 3.25
