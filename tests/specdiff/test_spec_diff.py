@@ -608,3 +608,39 @@ def test_each_rule_classifies_by_direction(
     old, new = widgets_document(), widgets_document()
     edit(old, new)
     assert keys(diff_documents(old, new).changes) == expected
+
+
+def test_a_label_and_the_file_it_pins_are_compared_like_with_like(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from issuetrak_tools.spec import locate_document
+
+    vendor_file = str(locate_document("cloud-2026.07"))
+    for argv in (
+        ["cloud-2026.07", vendor_file],
+        [vendor_file, "cloud-2026.07"],
+        ["cloud-2026.07", vendor_file, "--unpatched"],
+    ):
+        assert spec_diff.main([*argv, "--fail-on-breaking", "--format", "json"]) == 0, argv
+        out, err = capsys.readouterr()
+        assert json.loads(out)["changes"] == [], argv
+        if "--unpatched" not in argv:
+            # the file got the label's overrides, each of which applies
+            assert "129 override(s) from cloud-2026.07's overrides: 129 kept" in err
+
+
+def test_a_file_that_lost_a_patched_operation_gets_the_other_overrides_and_names_the_lost_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw = load_document(patched=False)
+    del raw["paths"]["/Causes/{iid}"]["put"]
+    (tmp_path / "next.json").write_text(json.dumps(raw))
+    assert spec_diff.main(["cloud-2026.07", str(tmp_path / "next.json"), "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    changes = json.loads(out)["changes"]
+    wire = {(c["kind"], c["location"]) for c in changes if c["area"] == "wire"}
+    assert wire == {("operation-removed", "PUT /Causes/{iid}")}, wire
+    assert "128 kept, 1 vanished" in err
+    lost = "/paths/~1Causes~1{iid}/put/responses/429"
+    index = [op["path"] for op in load_overrides()].index(lost)
+    assert f"override #{index} add {lost} vanished" in err
