@@ -17,6 +17,7 @@ from .handlers import Call, dispatch, permission_problem
 from .ratelimit import DEFAULT_RATE_LIMITS, RateLimit, SlidingWindowLimiter
 from .responses import ApiError, api_response, empty, json_response, problem_details
 from .seed import seed_site
+from .served_document import DOCUMENT_PATHS, document_response
 from .site import MockSite
 from .validation import parse_json, validate_body
 
@@ -92,6 +93,8 @@ def create_app(
         if not path.lower().startswith(prefix):
             return empty(404)
         path = path[len(prefix) :] or "/"
+        if request.method == "GET" and path.lower() in DOCUMENT_PATHS:
+            return document_response(doc)  # where the site serves its own document
         found = site.routes.match(request.method, path)
         route, params = found.route, found.params
         if route is None:
