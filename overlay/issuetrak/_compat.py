@@ -17,7 +17,7 @@ Example::
 
     check = client.check_version()
     if not check.matches:
-        print(check)            # what differs, and which installed label matches the site
+        print(check)            # what differs, and which installed label is the site's
 """
 
 from __future__ import annotations
@@ -99,10 +99,14 @@ class VersionCheck:
 
     @property
     def matches(self) -> bool:
-        """The site's operations are the client's: same document, or no operation differs."""
-        return self.known and (
-            self.same_document or not (self.missing_at_site or self.new_at_site or self.changed)
-        )
+        """The site serves the document the client was generated from."""
+        return self.same_document
+
+    @property
+    def same_operations(self) -> bool:
+        """The site has the client's operations, each taking what the client sends (schemas
+        may still differ: see ``matching_labels`` and ``issuetrak spec-diff``)."""
+        return self.known and not (self.missing_at_site or self.new_at_site or self.changed)
 
     def lacks(self, operation: str) -> bool:
         """Whether the site's document lacks ``operation`` (``"GET /Causes/{iid}"``)."""
