@@ -158,10 +158,20 @@ def _moved(
     return {**body, "path": path}
 
 
-def _applies(document: Any, body: Mapping[str, Any]) -> tuple[Any, str | None]:
-    """(patched copy, None) or (document, why it does not apply)."""
+def _applies(
+    document: Any, body: Mapping[str, Any], *, in_place: bool = True
+) -> tuple[Any, str | None]:
+    """(patched document, None) or (document unchanged, why the operation does not apply).
+
+    In place by default: a document is large and an override file has a hundred operations. A
+    single add, remove, replace, test or copy that fails leaves the document as it was; a move
+    (a remove, then an add) is tried on a copy.
+    """
+    operation = copy.deepcopy(dict(body))  # what an add inserts must not be the file's own object
+    if operation.get("op") == "move" or not in_place:
+        document = copy.deepcopy(document)
     try:
-        return jsonpatch.apply_patch(document, [dict(body)], in_place=False), None
+        return jsonpatch.apply_patch(document, [operation], in_place=True), None
     except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
         return document, str(exc).split(" in {", 1)[0].split(" in [", 1)[0][:160]
 
@@ -188,7 +198,7 @@ def _judge(
     patched, error = _applies(new_doc, body)
     if error is not None:
         moved = _moved(body, old_raw, new_doc)
-        if moved is not None and _applies(new_doc, moved)[1] is None:
+        if moved is not None and _applies(new_doc, moved, in_place=False)[1] is None:
             moved["reason"] = op.get("reason", "")
             return Carried(
                 index,
