@@ -717,3 +717,8 @@ def test_python_surface_names_what_breaks_code_written_against_the_package() -> 
         ("surface", "enum-member-added", "issuetrak_client.models.Colour", "blue", True),
         ("surface", "enum-member-removed", "issuetrak_client.models.Colour", "green", True),
     }
+
+
+def test_the_rule_table_of_the_upgrading_page_is_the_code() -> None:
+    page = Path(__file__).resolve().parents[2] / "docs" / "upgrading.md"
+    assert rules_markdown() in page.read_text(encoding="utf-8")
