@@ -273,3 +273,24 @@ def test_a_client_of_the_old_version_is_told_what_the_new_site_lacks(
         if not (has(built, "removed-operation") or has(built, "new-entity")):
             assert check.missing_at_site == () and check.new_at_site == ()
         assert check.same_operations == (built.kind in ("type-change", "required-property"))
+
+
+def test_two_issuetrak_versions_serve_one_process(build: Any, mock_of: Any) -> None:
+    built: Built = build("combined")
+    old_app, old_transport = mock_of(BASE_LABEL)
+    new_app, new_transport = mock_of(built.label)
+    with (
+        client_for(old_app, old_transport, BASE_LABEL) as old,
+        client_for(new_app, new_transport, built.label) as new,
+    ):
+        # interleaved calls, each client with the operations and models of its own version
+        updated = old.causes.update(1, name="Renamed on the old site")
+        created = new.outcomes.create(name="Only on the new site")
+        priority = new.priorities.create(name="P", display_order=3, color="red")
+        assert updated.name == "Renamed on the old site"
+        assert type(updated).__module__.startswith(f"{old.version.package}.models.")
+        assert type(created).__module__.startswith(f"{new.version.package}.models.")
+        assert isinstance(priority.display_order, int)
+        assert isinstance(next(iter(old.priorities.list())).display_order, float)
+        assert old.check_version().matches and new.check_version().matches
+        assert not hasattr(old, "outcomes") and "update_cause" not in dir(new.causes)
