@@ -124,31 +124,6 @@ def _create(
     return site.index.fit_record(site.new_record(store, payload, actor), store.entity, site.now())
 
 
-def _seed_other_entities(site: MockSite, count: int = 3) -> None:
-    """A few records of every entity the demo data set does not name (one a newer Issuetrak
-    version added): built from its create schema, so a new entity can be read back at once."""
-    now = site.now()
-    for route in site.routes.routes:
-        if route.kind != "create" or route.params or not route.store or not route.request_schema:
-            continue
-        store = site.stores[route.store]
-        if store.records:
-            continue
-        schema = site.index.schemas.get(route.request_schema, {})
-        for number in range(1, count + 1):
-            payload = site.index.default_for(schema, now, fill_optional=False)
-            for key, sub in site.index.properties(route.request_schema).items():
-                resolved = site.index.resolve(sub)
-                if (
-                    key in payload
-                    and resolved.get("type") == "string"
-                    and not (resolved.get("format") or "enum" in resolved)
-                ):
-                    payload[key] = f"{store.entity} {number}"
-            payload = site.index.fit(payload, schema, now)
-            site.index.fit_record(site.new_record(store, payload, 1), store.entity, now)
-
-
 def _seed_singletons(site: MockSite) -> None:
     now = site.now()
     for route in site.routes.routes:
@@ -390,7 +365,6 @@ def seed_site(site: MockSite, *, issues: int = 300, users: int = 20) -> None:
         for user_iid, rec in site.users().records.items():
             if user_iid % 2 == 0:
                 rec["issueHubViewIid"] = views[user_iid % len(views)]
-    _seed_other_entities(site)
     _seed_issues(site, issues, [u for u in [admin, agent, end_user, *extra] if u])
 
 

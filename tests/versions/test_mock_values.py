@@ -75,16 +75,6 @@ def test_seeded_records_follow_the_document_the_mock_serves(derived: Any) -> Non
     assert nonconforming(app) == {}
 
 
-def test_a_new_entity_is_seeded_from_its_create_schema() -> None:
-    app = create_app(
-        document=derive.new_entity(load_document()), seed=0, rate_limits=None, issues=5
-    )
-    store = app.state.site.find_store(derive.NEW[0])
-    assert store is not None and len(store.records) == 3
-    names = sorted(record["name"] for record in store.records.values())
-    assert names == [f"{derive.NEW[0]} {n}" for n in (1, 2, 3)]
-
-
 def test_created_and_updated_values_are_stored_as_the_document_types_them() -> None:
     document = stricter(derive.property_type_change(load_document()))
     # the request schemas still take the old shapes, as a site does while clients catch up
