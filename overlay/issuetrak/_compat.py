@@ -93,14 +93,10 @@ class VersionCheck:
         return self.site_sha256 is not None
 
     @property
-    def same_document(self) -> bool:
-        """The site serves byte for byte the document the client was generated from."""
-        return self.label in self.matching_labels
-
-    @property
     def matches(self) -> bool:
-        """The site serves the document the client was generated from."""
-        return self.same_document
+        """The site serves byte for byte the document the client was generated from (the
+        vendor's, or the patched one the mock serves)."""
+        return self.label in self.matching_labels
 
     @property
     def same_operations(self) -> bool:
@@ -115,8 +111,10 @@ class VersionCheck:
     def __str__(self) -> str:
         if not self.known:
             return f"could not compare the site with {self.label!r}: {self.problem}"
-        head = f"the site's document (sha256 {self.site_sha256[:12]}..., {self.document_url})"  # type: ignore[index]
-        if self.same_document:
+        head = (
+            f"the site's document (sha256 {(self.site_sha256 or '')[:12]}..., {self.document_url})"
+        )
+        if self.matches:
             return f"{head} is the one {self.label!r} was generated from"
         lines = [
             f"{head} is not the one {self.label!r} was generated from ({self.pinned_sha256[:12]}...)"
@@ -418,7 +416,9 @@ def status_error(client: Any, response: httpx.Response, error: APIStatusError) -
             f"client's) documents {operation}; the site likely runs another Issuetrak version"
         )
         if check is not None and check.known and check.lacks(operation):
-            explanation += f": its document (sha256 {check.site_sha256[:12]}...) lacks {operation}"  # type: ignore[index]
+            explanation += (
+                f": its document (sha256 {(check.site_sha256 or '')[:12]}...) lacks {operation}"
+            )
             others = [label for label in check.matching_labels if label != version.label]
             if others:
                 explanation += (
