@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from issuetrak_tools import _codegen
-from issuetrak_tools.spec import load_document, project_root
+from issuetrak_tools.spec import load_document
 
 TARGET = 1.5
 
@@ -43,8 +43,7 @@ def main() -> int:
     args = parser.parse_args()
     repeats = 2 if args.quick else args.repeats
 
-    root = project_root()
-    config = root / "spec" / "generator.yaml"
+    config = _codegen.GENERATOR_CONFIG
     env = _codegen.generator_env()
     work = Path(tempfile.mkdtemp(prefix="bench-regen-"))
     try:

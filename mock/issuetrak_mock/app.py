@@ -20,6 +20,7 @@ from .ratelimit import DEFAULT_RATE_LIMITS, RateLimit, SlidingWindowLimiter
 from .responses import ApiError, api_response, empty, json_response, problem, problem_details
 from .routing import Route
 from .seed import seed_site
+from .served_document import DOCUMENT_PATHS, document_response
 from .site import Actor, MockSite
 from .validation import json_charset, parse_json, validate_body
 
@@ -118,6 +119,8 @@ def create_app(
         if not path.lower().startswith(prefix):
             return empty(404)
         path = path[len(prefix) :] or "/"
+        if request.method == "GET" and path.lower() in DOCUMENT_PATHS:
+            return document_response(doc)  # where the site serves its own document
         found = site.routes.match(request.method, path)
         route, params = found.route, found.params
         if route is None:

@@ -8,6 +8,7 @@ the compiled validators, so no request pays for schema compilation.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -275,9 +276,9 @@ class SchemaIndex:
         if kind == "boolean":
             return False
         if kind == "integer":
-            return int(schema.get("minimum", 0))
+            return _clamp(0, schema, integer=True)
         if kind == "number":
-            return float(schema.get("minimum", 0))
+            return float(_clamp(0, schema, integer=False))
         if kind == "string":
             if fmt == "date-time":
                 return format_datetime(now)
@@ -292,5 +293,140 @@ class SchemaIndex:
             if fmt == "uri":
                 # "" is no URI; RFC 6694's "about:blank" is one, and says "nothing here"
                 return "about:blank"
-            return ""
+            return "x" * int(schema.get("minLength", 0) or 0)
         return None
+
+    # -- fitting values to the document ---------------------------------------------------------
+
+    def fit(
+        self, value: Any, schema: Mapping[str, Any], now: dt.datetime, *, depth: int = 0
+    ) -> Any:
+        """``value`` made to satisfy ``schema``: its type, format, enum, length and range.
+
+        What the mock stores and seeds goes through here, so a label whose document turned a
+        double into an integer, shortened a string or narrowed an enum is served values of the
+        new shape (``1.0`` becomes ``1``, a value outside the enum its first member, a long
+        text is cut at ``maxLength``). A value that already fits is returned unchanged.
+        """
+        name = ref_name(schema)
+        if name is not None:
+            target = self.schemas.get(name, {})
+            if value is None and (schema.get("nullable") or target.get("nullable")):
+                return None
+            return self.fit(value, target, now, depth=depth + 1)
+        if value is None:
+            return None if schema.get("nullable") else self.default_for(schema, now, depth=1)
+        enum = schema.get("enum")
+        if isinstance(enum, list) and enum:
+            return value if value in enum else _closest_member(value, enum)
+        kind = schema.get("type")
+        if kind == "integer":
+            return _fit_integer(value, schema)
+        if kind == "number":
+            return _fit_number(value, schema)
+        if kind == "boolean":
+            return value if isinstance(value, bool) else bool(value)
+        if kind == "string":
+            return _fit_string(value, schema, now)
+        if kind == "array":
+            items = schema.get("items", {})
+            values = value if isinstance(value, list) else []
+            limit = schema.get("maxItems")
+            if isinstance(limit, int):
+                values = values[:limit]
+            return [self.fit(v, items, now, depth=depth + 1) for v in values]
+        props = schema.get("properties")
+        if isinstance(props, Mapping) and isinstance(value, dict) and depth < 8:
+            for key, sub in props.items():
+                if key in value:
+                    value[key] = self.fit(value[key], sub, now, depth=depth + 1)
+        return value
+
+    def fit_record(self, record: dict[str, Any], entity: str, now: dt.datetime) -> dict[str, Any]:
+        """Fit every property of a stored ``entity`` record in place (see :meth:`fit`)."""
+        for key, sub in self.properties(entity).items():
+            if key in record:
+                record[key] = self.fit(record[key], sub, now)
+        return record
+
+
+def _clamp(number: float, schema: Mapping[str, Any], *, integer: bool) -> Any:
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if isinstance(low, int | float) and number < low:
+        number = low
+    if isinstance(high, int | float) and number > high:
+        number = high
+    if integer:
+        return int(number)
+    return number
+
+
+def _fit_integer(value: Any, schema: Mapping[str, Any]) -> Any:
+    if isinstance(value, bool):
+        value = int(value)
+    elif isinstance(value, float):
+        value = round(value)
+    elif isinstance(value, str):
+        try:
+            value = round(float(value))
+        except ValueError:
+            value = 0
+    elif not isinstance(value, int):
+        value = 0
+    if schema.get("format") == "int32":
+        value = max(-(2**31), min(2**31 - 1, value))
+    return _clamp(value, schema, integer=True)
+
+
+def _fit_number(value: Any, schema: Mapping[str, Any]) -> Any:
+    if isinstance(value, bool):
+        value = float(value)
+    elif isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            value = 0.0
+    elif not isinstance(value, int | float):
+        value = 0.0
+    return _clamp(value, schema, integer=False)
+
+
+def _fit_string(value: Any, schema: Mapping[str, Any], now: dt.datetime) -> str:
+    text = (
+        value
+        if isinstance(value, str)
+        else json.dumps(value)
+        if isinstance(value, list | dict)
+        else str(value)
+    )
+    fmt = schema.get("format")
+    if fmt == "date-time" and text:
+        try:
+            text = format_datetime(parse_datetime(text))
+        except ValueError:
+            text = format_datetime(now)
+    elif fmt == "date" and text:
+        try:
+            text = dt.date.fromisoformat(text.split("T")[0]).isoformat()
+        except ValueError:
+            text = now.date().isoformat()
+    elif fmt == "uuid":
+        try:
+            text = str(uuid.UUID(text))
+        except ValueError:
+            text = "00000000-0000-0000-0000-000000000000"
+    limit = schema.get("maxLength")
+    if isinstance(limit, int) and limit >= 0 and len(text) > limit:
+        text = text[:limit]
+    least = schema.get("minLength")
+    if isinstance(least, int) and len(text) < least:
+        text = text + "x" * (least - len(text))
+    return text
+
+
+def _closest_member(value: Any, enum: list[Any]) -> Any:
+    """The enum member ``value`` stands for (same text, any case), else the first member."""
+    for member in enum:
+        if str(member).lower() == str(value).lower():
+            return member
+    return enum[0]

@@ -119,7 +119,9 @@ def _create(
     store = site.find_store(stem)
     if store is None:
         return None
-    return site.new_record(store, payload, actor)
+    # the demo values follow the label's document: a double that became an integer is seeded
+    # as an integer, a name is cut to the maxLength the document states, ...
+    return site.index.fit_record(site.new_record(store, payload, actor), store.entity, site.now())
 
 
 def _seed_singletons(site: MockSite) -> None:
@@ -151,6 +153,9 @@ def _seed_singletons(site: MockSite) -> None:
     _seed_udf_definitions(site, "IssueUdfDefinitions")
     _seed_udf_definitions(site, "UserUdfDefinitions")
     _seed_udf_definitions(site, "OrganizationUdfDefinitions")
+    for name, value in site.singletons.items():
+        if name in site.index.schemas:
+            site.singletons[name] = site.index.fit(value, site.index.schemas[name], now)
 
 
 def _seed_udf_definitions(site: MockSite, schema: str) -> None:
@@ -355,6 +360,7 @@ def seed_site(site: MockSite, *, issues: int = 300, users: int = 20) -> None:
             rec["iid"] = rec["id"] = gid
             hub.records[gid] = hub.records.pop(old)
             hub.meta[gid] = hub.meta.pop(old, {})
+            site.index.fit_record(rec, hub.entity, now)
         views = list(hub.records)
         for user_iid, rec in site.users().records.items():
             if user_iid % 2 == 0:
@@ -392,6 +398,8 @@ def _seed_issues(site: MockSite, count: int, users: list[dict[str, Any]]) -> Non
         return items[0]["iid"] if items else None
 
     actors = {u["iid"]: Actor(u["iid"], "", True, True, frozenset()) for u in users}
+    issue_store = site.find_store("issue")
+    issue_entity = issue_store.entity if issue_store is not None else None
     for n in range(count):
         submitter = users[rnd.randrange(len(users))]
         submitted = now - dt.timedelta(minutes=rnd.randrange(0, 60 * 24 * 540))
@@ -464,6 +472,8 @@ def _seed_issues(site: MockSite, count: int, users: list[dict[str, Any]]) -> Non
             payload["udfs"] = udfs
         actor = actors[submitter["iid"]]
         rec = create_issue(site, payload, actor, history=count <= 2000)
+        if issue_entity is not None:
+            site.index.fit_record(rec, issue_entity, now)
         if rnd.random() < 0.35:
             closed = submitted + dt.timedelta(hours=rnd.randrange(1, 24 * 20))
             if closed < now:

@@ -14,7 +14,7 @@ from typing import Any
 
 from .clock import Clock, SystemClock
 from .routing import RouteTable, build_routes
-from .schemas import SchemaIndex, format_datetime, parse_datetime, ref_name
+from .schemas import SchemaIndex, format_datetime, ref_name
 from .search import StoreIndex
 
 __all__ = ["Actor", "MissingReference", "MockSite", "TokenInfo"]
@@ -295,7 +295,7 @@ class MockSite:
             )
         if "iid" in props:
             out["iid"] = iid
-        return out
+        return self.index.fit_record(out, ref_schema, self.now())  # e.g. a name cut to maxLength
 
     def check_reference(self, field_name: str, value: Any) -> None:
         """Raise :class:`MissingReference` when ``fieldIid: value`` points at nothing."""
@@ -331,11 +331,7 @@ class MockSite:
                 )
                 shaped = "properties" in resolved or "properties" in items
                 nullable = bool(target.get("nullable") or resolved.get("nullable"))
-                plan = (
-                    ("shape", target, nullable)
-                    if shaped
-                    else ("copy", resolved.get("format"), nullable)
-                )
+                plan = ("shape", target, nullable) if shaped else ("copy", target, nullable)
         elif key.endswith("Iid"):
             stem = key[:-3]
             for cand in (
@@ -374,13 +370,8 @@ class MockSite:
             if value is None and action in ("copy", "shape") and not plan[2]:
                 continue  # null for a field the record never leaves empty: keep what it has
             if action == "copy":
-                fmt = plan[1]
-                if fmt and isinstance(value, str) and value:
-                    if fmt == "date-time":
-                        value = format_datetime(parse_datetime(value))
-                    elif fmt == "date":
-                        value = value.split("T")[0]
-                record[key] = value
+                # stored as the read schema types it (date-times in the wire format, ...)
+                record[key] = self.index.fit(value, plan[1], self.now())
             elif action == "shape":
                 record[key] = self.conform(value, plan[1])
             elif action == "ref":

@@ -16,6 +16,7 @@ from ._version import __version__
 
 if _typing.TYPE_CHECKING:  # the names below are imported on first use; see __getattr__
     from ._client import AsyncIssuetrak, Issuetrak
+    from ._compat import OperationNotAvailableError, VersionCheck
     from ._exceptions import (
         APIConnectionError,
         APIStatusError,
@@ -47,6 +48,8 @@ if _typing.TYPE_CHECKING:  # the names below are imported on first use; see __ge
 _LAZY: dict[str, str] = {
     "AsyncIssuetrak": "._client",
     "Issuetrak": "._client",
+    "OperationNotAvailableError": "._compat",
+    "VersionCheck": "._compat",
     "APIConnectionError": "._exceptions",
     "APIStatusError": "._exceptions",
     "APITimeoutError": "._exceptions",
@@ -113,12 +116,14 @@ __all__ = [
     "Issuetrak",
     "IssuetrakError",
     "NotFoundError",
+    "OperationNotAvailableError",
     "PermissionDeniedError",
     "RateLimitError",
     "RateLimiter",
     "RateLimits",
     "RetryPolicy",
     "RetryTransport",
+    "VersionCheck",
     "Window",
     "__version__",
 ]

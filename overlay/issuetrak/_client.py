@@ -18,6 +18,7 @@ from typing import Any, Literal, Self
 import httpx
 
 from ._auth import ApiTokenAuth
+from ._compat import AsyncCompat, SyncCompat, status_error
 from ._config import resolve_base_url, resolve_timeout, resolve_token
 from ._exceptions import make_status_error, relative_path
 from ._logging import logger, setup_logging
@@ -248,7 +249,8 @@ class _BaseClient:
         if logger.isEnabledFor(logging.INFO):
             self._log_response(response)
         if not response.is_success:
-            raise make_status_error(response, api_base_path=self._base_url.path)
+            error = make_status_error(response, api_base_path=self._base_url.path)
+            raise status_error(self, response, error)  # a route the site lacks says so
 
     def _log_response(self, response: httpx.Response) -> None:
         meta = response.extensions.get(EXTENSION) or {}
@@ -264,7 +266,7 @@ class _BaseClient:
         )
 
 
-class Issuetrak(SyncResources, _BaseClient):
+class Issuetrak(SyncResources, SyncCompat, _BaseClient):
     """Synchronous Issuetrak API v2 client.
 
     Args:
@@ -383,7 +385,7 @@ class Issuetrak(SyncResources, _BaseClient):
         self.close()
 
 
-class AsyncIssuetrak(AsyncResources, _BaseClient):
+class AsyncIssuetrak(AsyncResources, AsyncCompat, _BaseClient):
     """Asynchronous Issuetrak API v2 client; the same arguments as :class:`Issuetrak`.
 
     A sync and an async client for the same site and token share one rate-limit budget.

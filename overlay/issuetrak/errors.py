@@ -6,7 +6,9 @@
     │   └── APITimeoutError
     ├── APIStatusError              the final answer was not 2xx
     │   ├── BadRequestError 400, AuthenticationError 401, PermissionDeniedError 403,
-    │   └── NotFoundError 404, RateLimitError 429, InternalServerError >= 500
+    │   ├── NotFoundError 404, RateLimitError 429, InternalServerError >= 500
+    │   └── OperationNotAvailableError  (a NotFoundError) an empty 404 or a 405: the site lacks
+    │                               the operation, likely another Issuetrak version
     ├── UsageError                  refused before sending (also a ValueError)
     │   ├── UnknownFieldError       a field the schema does not have; lists the valid ones
     │   ├── ArityError              wrong number of values for a filter match type
@@ -27,6 +29,7 @@ Example::
 
 from __future__ import annotations
 
+from ._compat import OperationNotAvailableError
 from ._exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -62,6 +65,7 @@ __all__ = [
     "InvalidPatchError",
     "IssuetrakError",
     "NotFoundError",
+    "OperationNotAvailableError",
     "PermissionConflictError",
     "PermissionDeniedError",
     "RateLimitError",

@@ -146,26 +146,134 @@ def test_from_file_records_the_file_as_source(
     assert pin["source"] == "file:" + os.path.relpath(source, project.root)
 
 
+RATE_LIMIT_429 = {
+    "op": "add",
+    "path": "/paths/~1Things/get/responses/429",
+    "value": {"description": "slow down"},
+    "reason": "sites rate-limit",
+}
+
+
 def test_default_labels_overrides_are_carried_over_when_they_apply(
     project: Project, server: Server, capsys: pytest.CaptureFixture[str]
 ) -> None:
     body = document_bytes(small_document())
     base = project.pin("base", body)
-    patch = [
-        {
-            "op": "add",
-            "path": "/paths/~1Things/get/responses/429",
-            "value": {"description": "slow down"},
-            "reason": "sites rate-limit",
-        }
-    ]
-    (base / "overrides.json").write_text(json.dumps(patch), encoding="utf-8")
+    (base / "overrides.json").write_text(json.dumps([RATE_LIMIT_429]), encoding="utf-8")
     serve(server, "/api/v2/swagger/v2/swagger.json", body)
     code, out, _ = fetch(capsys, "--site", server.url, "--label", "next")
-    assert code == 0 and "all its operations apply" in out
-    assert (project.spec / "next" / "overrides.json").read_text(encoding="utf-8") == json.dumps(
-        patch
+    assert code == 0, out
+    assert "1 override(s) from" in out and ": 1 kept" in out
+    carried = json.loads((project.spec / "next" / "overrides.json").read_text(encoding="utf-8"))
+    assert carried == [RATE_LIMIT_429]
+    assert not (project.spec / "next" / fetch_spec.UNAPPLIED_FILE).exists()
+
+
+def test_one_override_that_no_longer_applies_is_listed_and_the_rest_are_carried(
+    project: Project, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    old = small_document()
+    old_body = document_bytes(old)
+    base = project.pin("base", old_body)
+    (base / "openapi.json").write_bytes(old_body)  # the old document is here: changes are seen
+    thing = "/components/schemas/Thing/properties"
+    patch = [
+        RATE_LIMIT_429,
+        {
+            "op": "add",
+            "path": "/paths/~1Things~1{id}/get/responses/429",
+            "value": {"description": "slow down"},
+            "reason": "sites rate-limit single things too",
+        },
+        {
+            "op": "replace",
+            "path": f"{thing}/name/type",
+            "value": "string",
+            "reason": "name is text (the document says so already; kept for safety)",
+        },
+        {
+            "op": "add",
+            "path": f"{thing}/id/format",
+            "value": "int32",
+            "reason": "ids are 32-bit",
+        },
+    ]
+    (base / "overrides.json").write_text(json.dumps(patch), encoding="utf-8")
+    new = small_document()
+    del new["paths"]["/Things/{id}"]  # the release dropped GET /Things/{id}
+    new["components"]["schemas"]["Thing"]["properties"]["id"]["format"] = "int64"
+    source = tmp_path / "new.json"
+    source.write_bytes(document_bytes(new))
+    code, out, err = fetch(capsys, "--from", str(source), "--label", "next")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert any(
+        "4 override(s) from" in line and "2 kept, 1 changed, 1 vanished" in line for line in lines
+    ), out
+    vanished = [
+        line
+        for line in lines
+        if "override #1 add /paths/~1Things~1{id}/get/responses/429 vanished:" in line
+    ]
+    assert len(vanished) == 1 and "drop it" in vanished[0]
+    assert "its reason: sites rate-limit single things too" in vanished[0]
+    changed = [line for line in lines if "override #3 add" in line and " changed: " in line]
+    assert len(changed) == 1 and '"int64"' in changed[0], out
+    carried = json.loads((project.spec / "next" / "overrides.json").read_text(encoding="utf-8"))
+    assert carried == [patch[0], patch[2], patch[3]]  # in order, reasons included
+    unapplied = json.loads(
+        (project.spec / "next" / fetch_spec.UNAPPLIED_FILE).read_text(encoding="utf-8")
     )
+    assert [(e["status"], e["operation"]) for e in unapplied["operations"]] == [
+        ("vanished", patch[1])
+    ]
+    assert unapplied["operations"][0]["advice"].startswith("drop it")
+    # what was carried applies: the new pin loads with its overrides
+    assert spec.load_document("next")["paths"]["/Things"]["get"]["responses"]["429"]
+
+
+def test_re_pinning_a_label_re_applies_its_own_overrides(
+    project: Project, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    first = tmp_path / "first.json"
+    first.write_bytes(document_bytes(small_document()))
+    assert fetch(capsys, "--from", str(first), "--label", "things")[0] == 0
+    folder = project.spec / "things"
+    (folder / "overrides.json").write_text(json.dumps([RATE_LIMIT_429]), encoding="utf-8")
+    renamed = small_document()
+    renamed["paths"]["/Items"] = renamed["paths"].pop("/Things")  # the same operation, moved
+    second = tmp_path / "second.json"
+    second.write_bytes(document_bytes(renamed))
+    code, out, _ = fetch(capsys, "--from", str(second), "--label", "things")
+    assert code == 0
+    assert "override #0 add /paths/~1Things/get/responses/429 vanished:" in out
+    assert "the operation it belongs to is now at /paths/~1Items/get/responses/429" in out
+    assert json.loads((folder / "overrides.json").read_text(encoding="utf-8")) == []
+    (entry,) = json.loads((folder / fetch_spec.UNAPPLIED_FILE).read_text(encoding="utf-8"))[
+        "operations"
+    ]
+    assert entry["proposed"] == {**RATE_LIMIT_429, "path": "/paths/~1Items/get/responses/429"}
+    assert entry["advice"].startswith("rewrite")
+
+
+def test_overrides_from_another_label_and_an_unknown_one(
+    project: Project, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    body = document_bytes(small_document())
+    other = project.pin("other", body, default=False)
+    (other / "overrides.json").write_text(json.dumps([RATE_LIMIT_429]), encoding="utf-8")
+    source = tmp_path / "doc.json"
+    source.write_bytes(body)
+    code, out, _ = fetch(
+        capsys, "--from", str(source), "--label", "n1", "--overrides-from", "other"
+    )
+    assert code == 0 and "1 kept" in out
+    assert json.loads((project.spec / "n1" / "overrides.json").read_text()) == [RATE_LIMIT_429]
+    assert_one_line_failure(
+        *fetch(capsys, "--from", str(source), "--label", "n2", "--overrides-from", "nope")[::2],
+        "--overrides-from 'nope': no such label",
+    )
+    assert not (project.spec / "n2").exists()
 
 
 def test_refetching_a_label_replaces_document_and_pin_together(

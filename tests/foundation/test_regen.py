@@ -143,7 +143,11 @@ def test_failed_regen_leaves_the_previous_package_in_place(tmp_path: Path) -> No
     assert sorted(p.name for p in output.iterdir()) == ["sentinel.py"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.json", "issuetrak_client"]
     assert "broken.json cannot be generated" in result.stderr
-    assert "/components/schemas/Thing/properties/name/maxLength is -1" in result.stderr
+    assert (
+        "regen: generator error at /components/schemas/Thing/properties/name/maxLength: "
+        in result.stderr
+    )
+    assert "(there: -1)" in result.stderr
 
 
 def test_generator_warning_fails_regen_with_the_parameter_named(tmp_path: Path) -> None:
@@ -236,6 +240,42 @@ def test_a_config_entry_with_a_reason_accepts_a_warning(tmp_path: Path) -> None:
     assert "issuetrak_accepted_warnings entry #0 needs both 'match' and 'reason'" in result.stderr
 
 
+def test_a_generated_module_that_does_not_import_fails_regen_and_nothing_is_written(
+    tmp_path: Path,
+) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(REPO / "tools" / "issuetrak_tools" / "templates", templates)
+    init = templates / "models_init.py.jinja"
+    init.write_text(
+        init.read_text(encoding="utf-8") + '\nraise RuntimeError("models refuse to import")\n',
+        encoding="utf-8",
+    )
+    config = tmp_path / "generator.yaml"
+    shutil.copy(REPO / "tools" / "issuetrak_tools" / "generator.yaml", config)
+    output = tmp_path / "issuetrak_client"
+    for extra in ((), ("--allow-warnings",)):
+        result = run_cli(
+            "regen",
+            "--from",
+            str(write(tmp_path / "things.json", small_document())),
+            "--config",
+            str(config),
+            "--output",
+            str(output),
+            *extra,
+        )
+        assert result.returncode == 1, result.stdout
+        lines = result.stderr.splitlines()
+        failing = [line for line in lines if " does not import: " in line]
+        assert (
+            "regen: module issuetrak_client.models does not import: RuntimeError: models refuse to import"
+            in failing
+        )
+        assert any(".api.things.get_thing does not import" in line for line in failing), failing
+        assert lines[-1].startswith("regen: things.json: ") and "not written" in lines[-1]
+        assert not output.exists()
+
+
 def test_operations_that_would_share_a_module_are_refused(tmp_path: Path) -> None:
     document = small_document()
     document["paths"]["/Things/{id}"]["get"]["operationId"] = (
@@ -257,8 +297,8 @@ def test_operations_that_would_share_a_module_are_refused(tmp_path: Path) -> Non
     [
         (b"<html>nope</html>", "is not JSON"),
         (b'{"swagger": "2.0", "info": {}}', "is a Swagger 2.0 document"),
-        (b'{"info": {}}', "is not an OpenAPI 3 document (its 'openapi' field is missing)"),
-        (b"[1, 2]", "its top level is a list"),
+        (b'{"info": {}}', "is JSON but not an OpenAPI document (no 'openapi' field)"),
+        (b"[1, 2]", "top level is a list"),
     ],
 )
 def test_from_file_that_is_not_openapi_3_gets_a_specific_message(
@@ -427,18 +467,38 @@ def test_each_generator_warning_is_explained_in_terms_of_the_document(tmp_path: 
         str(tmp_path / "issuetrak_client"),
     )
     assert result.returncode == 1
-    assert result.stderr.count("regen: generator warning: ") == 5
-    for expected in (
-        "path parameter 'id' is used in /a/{id} but not declared for GET",
-        "path parameter 'x' is declared for GET /b but /b has no {x} segment",
-        "POST /c was left out: it refers to #/components/schemas/Missing, which the document does not define",
-        "a response of GET /d was left out: it uses #/components/schemas/Mixed",
-        "schema /components/schemas/Mixed was left out (Enum values must all be the same type",
+    lines = result.stderr.splitlines()
+    warnings = [line for line in lines if line.startswith("regen: generator warning at ")]
+    assert len(warnings) == 5, result.stderr
+    for pointer, expected, there in (
+        ("/paths/~1a~1{id}", "path parameter 'id' is used in /a/{id} but not declared for GET", ""),
+        (
+            "/paths/~1b",
+            "path parameter 'x' is declared for GET /b but /b has no {x} segment",
+            '(there: [{"name": "x", "in": "path"',
+        ),
+        (
+            "/paths/~1c/post/requestBody/content/application~1json/schema",
+            "POST /c was left out: it refers to #/components/schemas/Missing, which the document does not define",
+            '(there: {"$ref": "#/components/schemas/Missing"})',
+        ),
+        (
+            "/paths/~1d/get/responses/200/content/application~1json/schema",
+            "a response of GET /d was left out: it uses #/components/schemas/Mixed",
+            "",
+        ),
+        (
+            "/components/schemas/Mixed",
+            "schema /components/schemas/Mixed was left out (Enum values must all be the same type",
+            '(there: {"enum": [1, "a"]})',
+        ),
     ):
-        assert result.stderr.count(expected) == 2, (
-            expected
-        )  # once under its warning, once in the verdict
-    assert "it would leave out 3 of 4 operations" in result.stderr
+        matching = [w for w in warnings if w.startswith(f"regen: generator warning at {pointer}: ")]
+        assert len(matching) == 1, (pointer, result.stderr)
+        assert expected in matching[0] and there in matching[0], matching[0]
+    verdict = lines[-1]
+    assert "it would leave out 3 of 4 operations" in verdict
+    assert "quirks.json" in verdict and "--allow-warnings" in verdict
 
 
 def test_folders_left_by_an_interrupted_swap_are_cleared_by_the_next_run(tmp_path: Path) -> None:

@@ -91,6 +91,25 @@ EXPECTED: set[Key] = {
     ("wire", "property-became-required", "IssueTask.note", "", False),
     ("wire", "property-removed", "Cause.displayOrder", "", True),
     ("surface", "field-removed", "issuetrak_client.models.Cause.display_order", "", True),
+    # what breaks code written against the generated package
+    ("surface", "field-type-changed", "issuetrak_client.models.Cause.name", "str -> int", True),
+    (
+        "surface",
+        "field-type-changed",
+        "issuetrak_client.models.Cause.created_date",
+        "datetime.datetime -> datetime.date",
+        True,
+    ),
+    (
+        "surface",
+        "field-became-required",
+        "issuetrak_client.models.CreateCause.display_order",
+        "",
+        True,
+    ),
+    ("surface", "field-became-required", "issuetrak_client.models.IssueTask.note", "", True),
+    ("surface", "enum-member-added", "issuetrak_client.models.SortDirection", "Random", True),
+    ("surface", "enum-member-added", "issuetrak_client.models.TaskType", "Approval", True),
     ("wire", "security-scheme-added", "securitySchemes.Bearer", "Bearer", False),
     ("wire", "security-scheme-changed", "securitySchemes.ApiToken", "name", True),
     ("wire", "security-alternative-removed", "GET /Causes security", "ApiToken", True),
@@ -180,7 +199,10 @@ def test_the_pinned_overrides_show_up_where_they_patch() -> None:
             patched_schemas.add(parts[2])
     assert added_429 and added_429 == {c.location for c in changes if c.kind == "response-added"}
     others = [c for c in changes if c.kind != "response-added"]
-    assert all(c.location.split(".")[0] in patched_schemas for c in others), others
+    # a wire change names the schema (Cause.name), a surface change the class (...models.Cause.name)
+    assert all(
+        c.location.split(".")[2 if c.area == "surface" else 0] in patched_schemas for c in others
+    ), others
 
 
 def test_cyclic_schemas_renamed_on_one_side_are_compared_without_looping() -> None:
@@ -418,6 +440,7 @@ def test_generated_surface_matches_the_derived_one_and_also_sees_inline_classes(
 def test_reading_the_generated_package_gives_the_derived_surface_plus_inline_classes() -> None:
     from issuetrak._versions import default_version
     from issuetrak_tools._evolution.generated import surface_of_package
+    from issuetrak_tools._evolution.pytypes import INLINE
     from issuetrak_tools._evolution.surface import derive_surface
     from issuetrak_tools.spec import project_root
 
@@ -428,6 +451,16 @@ def test_reading_the_generated_package_gives_the_derived_surface_plus_inline_cla
     read, derived = surface_of_package(package), derive_surface(load_document())
     assert read.functions == derived.functions
     assert {k: v for k, v in read.models.items() if k in derived.models} == derived.models
+    # every argument and field has the Python type the generator gave it, enums their members
+    assert set(derived.types) <= set(read.types)
+    mismatched = {
+        k: (v, read.types[k])
+        for k, v in derived.types.items()
+        if v != read.types[k] and v != INLINE
+    }
+    assert mismatched == {}
+    assert sum(v == INLINE for v in derived.types.values()) <= 2  # the multipart upload body
+    assert {k: v for k, v in read.enums.items() if k in derived.enums} == derived.enums
     assert set(read.models) - set(derived.models) == {
         "issuetrak_client.models.UploadIssueAttachmentBody"
     }
@@ -560,7 +593,16 @@ RULE_CASES: list[tuple[Callable[[Doc, Doc], None], set[Key]]] = [
     ),
     (
         require_request_body,
-        {("wire", "request-body-became-required", "POST /Widgets/Search request", "", True)},
+        {
+            ("wire", "request-body-became-required", "POST /Widgets/Search request", "", True),
+            (
+                "surface",
+                "argument-became-required",
+                "issuetrak_client.api.default.search_widgets(body=)",
+                "",
+                True,
+            ),
+        },
     ),
     (
         add_request_media_type,
@@ -594,7 +636,16 @@ RULE_CASES: list[tuple[Callable[[Doc, Doc], None], set[Key]]] = [
     ),
     (
         require_query_parameter,
-        {("wire", "parameter-became-required", "GET /Widgets query:PageSize", "", True)},
+        {
+            ("wire", "parameter-became-required", "GET /Widgets query:PageSize", "", True),
+            (
+                "surface",
+                "argument-became-required",
+                "issuetrak_client.api.default.get_widgets(page_size=)",
+                "",
+                True,
+            ),
+        },
     ),
 ]
 
@@ -608,3 +659,66 @@ def test_each_rule_classifies_by_direction(
     old, new = widgets_document(), widgets_document()
     edit(old, new)
     assert keys(diff_documents(old, new).changes) == expected
+
+
+def test_a_label_and_the_file_it_pins_are_compared_like_with_like(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from issuetrak_tools.spec import locate_document
+
+    vendor_file = str(locate_document("cloud-2026.07"))
+    for argv in (
+        ["cloud-2026.07", vendor_file],
+        [vendor_file, "cloud-2026.07"],
+        ["cloud-2026.07", vendor_file, "--unpatched"],
+    ):
+        assert spec_diff.main([*argv, "--fail-on-breaking", "--format", "json"]) == 0, argv
+        out, err = capsys.readouterr()
+        assert json.loads(out)["changes"] == [], argv
+        if "--unpatched" not in argv:
+            # the file got the label's overrides, each of which applies
+            assert "129 override(s) from cloud-2026.07's overrides: 129 kept" in err
+
+
+def test_a_file_that_lost_a_patched_operation_gets_the_other_overrides_and_names_the_lost_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw = load_document(patched=False)
+    del raw["paths"]["/Causes/{iid}"]["put"]
+    (tmp_path / "next.json").write_text(json.dumps(raw))
+    assert spec_diff.main(["cloud-2026.07", str(tmp_path / "next.json"), "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    changes = json.loads(out)["changes"]
+    wire = {(c["kind"], c["location"]) for c in changes if c["area"] == "wire"}
+    assert wire == {("operation-removed", "PUT /Causes/{iid}")}, wire
+    assert "128 kept, 1 vanished" in err
+    lost = "/paths/~1Causes~1{iid}/put/responses/429"
+    index = [op["path"] for op in load_overrides()].index(lost)
+    assert f"override #{index} add {lost} vanished" in err
+
+
+def test_python_surface_names_what_breaks_code_written_against_the_package() -> None:
+    old, new = widgets_document(), widgets_document()
+    widget = new["components"]["schemas"]["Widget"]
+    widget["required"].append("name")  # Widget(iid=1) now raises TypeError
+    widget["properties"]["iid"] = {"type": "string", "format": "uuid"}
+    new["components"]["schemas"]["Colour"] = {"type": "string", "enum": ["red", "blue"]}
+    old["components"]["schemas"]["Colour"] = {"type": "string", "enum": ["red", "green"]}
+    surface = {k for k in keys(diff_documents(old, new).changes) if k[0] == "surface"}
+    assert surface == {
+        ("surface", "field-became-required", "issuetrak_client.models.Widget.name", "", True),
+        (
+            "surface",
+            "field-type-changed",
+            "issuetrak_client.models.Widget.iid",
+            "int -> UUID",
+            True,
+        ),
+        ("surface", "enum-member-added", "issuetrak_client.models.Colour", "blue", True),
+        ("surface", "enum-member-removed", "issuetrak_client.models.Colour", "green", True),
+    }
+
+
+def test_the_rule_table_of_the_upgrading_page_is_the_code() -> None:
+    page = Path(__file__).resolve().parents[2] / "docs" / "upgrading.md"
+    assert rules_markdown() in page.read_text(encoding="utf-8")

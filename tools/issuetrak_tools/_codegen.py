@@ -25,6 +25,7 @@ from keyword import iskeyword
 from pathlib import Path
 from typing import Any
 
+from issuetrak_tools._diagnostics import Problem, locate
 from issuetrak_tools.spec import Operation, iter_operations
 
 GENERATOR_DIST = "openapi-python-client"
@@ -285,161 +286,6 @@ def canonical_json(document: Mapping[str, Any]) -> str:
 
 def operation_label(op: Operation) -> str:
     return f"{op.method} {op.path}" + (f" ({op.operation_id})" if op.operation_id else "")
-
-
-def _resolve(document: Mapping[str, Any], node: Any) -> Any:
-    """Follow a local ``$ref`` (one level is all parameters use)."""
-    if (
-        isinstance(node, Mapping)
-        and isinstance(node.get("$ref"), str)
-        and node["$ref"].startswith("#/")
-    ):
-        target: Any = document
-        for part in node["$ref"][2:].split("/"):
-            part = part.replace("~1", "/").replace("~0", "~")
-            if not isinstance(target, Mapping) or part not in target:
-                return node
-            target = target[part]
-        return target
-    return node
-
-
-def path_parameter_problems(document: Mapping[str, Any], path: str) -> list[str]:
-    """Why the generator rejects the templating of ``path``: undeclared or unused path parameters."""
-    item = document.get("paths", {}).get(path)
-    if not isinstance(item, Mapping):
-        return []
-    templated = re.findall(r"{([^}]+)}", path)
-    problems: list[str] = []
-    for op in iter_operations({"paths": {path: item}}):
-        declared: list[str] = []
-        for param in [*item.get("parameters", []), *op.spec.get("parameters", [])]:
-            param = _resolve(document, param)
-            if isinstance(param, Mapping) and param.get("in") == "path":
-                declared.append(str(param.get("name")))
-        for name in templated:
-            if name not in declared:
-                close = [d for d in declared if d.lower() == name.lower()]
-                hint = f" (declared as {close[0]!r}: names are case-sensitive)" if close else ""
-                problems.append(
-                    f"path parameter {name!r} is used in {path} but not declared for {op.method}{hint}"
-                )
-        for name in declared:
-            if name not in templated and not any(t.lower() == name.lower() for t in templated):
-                problems.append(
-                    f"path parameter {name!r} is declared for {op.method} {path} but {path} has no {{{name}}} segment"
-                )
-    return problems
-
-
-def _walk_loc(document: Mapping[str, Any], loc: str) -> tuple[str, Any]:
-    """Map a pydantic error location to a JSON pointer into ``document``.
-
-    pydantic inserts the names of union members (``other``, ``Reference`` ...) between real keys;
-    a segment that is not a key of the node reached so far is such a name and is dropped.
-    """
-    node: Any = document
-    parts: list[str] = []
-    for segment in loc.split("."):
-        if isinstance(node, Mapping) and segment in node:
-            node = node[segment]
-            parts.append(segment)
-        elif isinstance(node, list) and segment.isdigit() and int(segment) < len(node):
-            node = node[int(segment)]
-            parts.append(segment)
-    pointer = "/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
-    return pointer, node
-
-
-_PYDANTIC_ERROR = re.compile(
-    r"^\s+(?P<msg>.+?) \[type=(?P<type>[^,\]]+)(, input_value=(?P<value>.*?))?(, input_type=\S+)?\]$"
-)
-
-
-def describe_invalid_document(
-    document: Mapping[str, Any], detail: str, limit: int = 3
-) -> str | None:
-    """Name the places a 'Failed to parse OpenAPI document' report points at, in document terms."""
-    lines = detail.splitlines()
-    places: list[str] = []
-    for index, line in enumerate(lines[:-1]):
-        match = _PYDANTIC_ERROR.match(lines[index + 1])
-        if line and not line.startswith(" ") and match:
-            pointer, value = _walk_loc(document, line.strip())
-            shown = json.dumps(value) if not isinstance(value, (Mapping, list)) else "this value"
-            places.append(f"{pointer} is {shown} ({match['msg'].rstrip('.')})")
-    if not places:
-        return None
-    more = f" and {len(places) - limit} more" if len(places) > limit else ""
-    count = f"{len(places)} place{'s' if len(places) != 1 else ''}"
-    return (
-        f"the document breaks the OpenAPI 3 schema at {count}: " + "; ".join(places[:limit]) + more
-    )
-
-
-def _refs(node: Any) -> Iterable[str]:
-    """Every local ``$ref`` under ``node``."""
-    if isinstance(node, Mapping):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/"):
-            yield ref
-        for value in node.values():
-            yield from _refs(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _refs(value)
-
-
-def _defined(document: Mapping[str, Any], ref: str) -> bool:
-    reference = {"$ref": ref}
-    return (
-        _resolve(document, reference) is not reference
-    )  # _resolve hands back what it cannot follow
-
-
-def _operation_spec(document: Mapping[str, Any], method: str, path: str) -> Mapping[str, Any]:
-    item = document.get("paths", {}).get(path, {})
-    op = item.get(method.lower()) if isinstance(item, Mapping) else None
-    return op if isinstance(op, Mapping) else {}
-
-
-def explain(message: GeneratorMessage, document: Mapping[str, Any]) -> str:
-    """One line saying, in document terms, what a generator message is about."""
-    endpoint = _ENDPOINT_HEADER.match(message.header)
-    subject = (
-        f"{endpoint['method']} {endpoint['path']}" if endpoint else message.header.rstrip(":. ")
-    )
-    detail = message.first_detail_line()
-    templating = re.search(r"Incorrect path templating for (\S+)", message.body)
-    if templating:
-        problems = path_parameter_problems(document, templating[1])
-        if problems:
-            return "; ".join(dict.fromkeys(problems))
-    if message.header.startswith("Failed to parse OpenAPI document"):
-        described = describe_invalid_document(document, message.body)
-        if described:
-            return described
-    if endpoint and "Could not find reference" in message.body:
-        refs = list(
-            dict.fromkeys(_refs(_operation_spec(document, endpoint["method"], endpoint["path"])))
-        )
-        missing = [ref for ref in refs if not _defined(document, ref)]
-        lost = "a response of " if "Cannot parse response" in message.body else ""
-        if missing:
-            return f"{lost}{subject} was left out: it refers to {', '.join(missing)}, which the document does not define"
-        if refs:
-            return f"{lost}{subject} was left out: it uses {', '.join(refs)}, and one of them could not be generated (see that warning)"
-    dropped = re.match(r"Unable to (?:process|parse) schema (\S+?):?$", message.header)
-    if dropped:
-        removed = [
-            line.strip()
-            for line in message.body.splitlines()
-            if line.strip().startswith("/components/")
-        ]
-        also = [r for r in removed if r != dropped[1]]
-        tail = f"; also left out: {', '.join(also)}" if also else ""
-        return f"schema {dropped[1]} was left out ({detail or 'no detail'}){tail}"
-    return f"{subject}: {detail}" if detail else subject
 
 
 # --- accepted warnings and overrides ---------------------------------------------------------
@@ -705,15 +551,57 @@ def tree_digest(root: Path) -> dict[str, str]:
     return result
 
 
+_IMPORT_EVERY_MODULE = """
+import importlib, json, pkgutil, sys, traceback
+failed = []
+root = sys.argv[1]
+try:
+    package = importlib.import_module(root)
+except BaseException as exc:
+    failed.append([root, traceback.format_exception_only(type(exc), exc)[-1].strip()])
+else:
+    def fail(name):
+        failed.append([name, "cannot be listed"])
+    for info in pkgutil.walk_packages(package.__path__, root + ".", onerror=fail):
+        try:
+            importlib.import_module(info.name)
+        except BaseException as exc:
+            failed.append([info.name, traceback.format_exception_only(type(exc), exc)[-1].strip()])
+print(json.dumps(failed))
+"""
+
+
+def import_failures(folder: Path, package: str) -> list[tuple[str, str]]:
+    """(module, error) for every module of ``package`` (found in ``folder``) that does not import.
+
+    Each module is imported in a fresh interpreter, as a user's program would import it, so a
+    package that generated with warnings cannot be reported as done while parts of it fail.
+    """
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(folder), env.get("PYTHONPATH", "")) if p)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # leave no __pycache__ in the package being checked
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORT_EVERY_MODULE, package],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        cwd=folder,
+    )
+    if done.returncode != 0:
+        tail = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+        return [(package, tail)]
+    return [(str(name), str(error)) for name, error in json.loads(done.stdout)]
+
+
 @dataclass
 class Outcome:
     """What a generation produced and what is wrong with it."""
 
     package: Path | None
     problems: list[str] = field(default_factory=list)  # fatal, one line each
-    warnings: list[tuple[GeneratorMessage, str]] = field(
-        default_factory=list
-    )  # (message, explanation)
+    # each unaccepted message with the places in the document it is about
+    warnings: list[tuple[GeneratorMessage, list[Problem]]] = field(default_factory=list)
     accepted: list[tuple[GeneratorMessage, AcceptedWarning]] = field(default_factory=list)
     missing: list[Operation] = field(default_factory=list)
     modules: int = 0
@@ -734,7 +622,7 @@ def check_output(
         if rule is not None:
             outcome.accepted.append((message, rule))
         else:
-            outcome.warnings.append((message, explain(message, document)))
+            outcome.warnings.append((message, locate(message, document)))
     expected = expected_modules(document, field_prefix)
     present = generated_modules(package)
     outcome.modules = len(present)

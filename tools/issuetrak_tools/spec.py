@@ -52,8 +52,10 @@ __all__ = [
     "load_overrides",
     "load_pin",
     "locate_document",
+    "openapi3_problem",
     "project_root",
     "read_patch",
+    "require_openapi3",
     "sha256_file",
     "spec_dir",
 ]
@@ -231,6 +233,36 @@ def locate_document(label: str | None = None) -> Path:
     )
 
 
+def openapi3_problem(document: Any) -> str | None:
+    """Why ``document`` is not an OpenAPI 3 document every command can read, or None.
+
+    The one verdict regen, fetch-spec, spec-diff, drift and the contract suite give: Swagger 2.0
+    is refused with the same words everywhere (the generator and the contract suite need
+    OpenAPI 3; converting silently would pin a document no Issuetrak site serves).
+    """
+    if not isinstance(document, Mapping):
+        return f"is JSON but not an OpenAPI document (top level is a {type(document).__name__})"
+    version = document.get("openapi")
+    if version is None:
+        if "swagger" in document:
+            return (
+                f"is a Swagger {document['swagger']} document, not OpenAPI 3; Issuetrak API v2 "
+                f"serves OpenAPI 3: convert it first (e.g. swagger2openapi, or the Swagger Editor's "
+                f"'Convert to OpenAPI 3')"
+            )
+        return "is JSON but not an OpenAPI document (no 'openapi' field)"
+    if not str(version).startswith("3."):
+        return f"declares openapi {version!r}; only OpenAPI 3.x documents are read"
+    return None
+
+
+def require_openapi3(document: Any, where: str) -> None:
+    """Raise :class:`SpecError` (``"<where> <what is wrong>"``) unless ``document`` is OpenAPI 3."""
+    problem = openapi3_problem(document)
+    if problem is not None:
+        raise SpecError(f"{where} {problem}")
+
+
 def read_patch(path: Path) -> list[dict[str, Any]]:
     """Read an RFC 6902 JSON Patch file whose every operation says why it exists (``reason``).
 
@@ -285,6 +317,7 @@ def _load_cached(label: str, patched: bool, _where: tuple[str, str]) -> str:
         document = json.loads(path.read_bytes())
     except json.JSONDecodeError as exc:
         raise SpecError(f"{path}: not valid JSON ({exc})") from exc
+    require_openapi3(document, str(path))
     if patched:
         document = apply_overrides(
             document, load_overrides(label), source=str(spec_dir() / label / OVERRIDES_FILE)

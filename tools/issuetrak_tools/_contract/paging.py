@@ -199,7 +199,8 @@ def walk_pages(
         if not isinstance(page_count, int) or page >= page_count:
             break
         page += 1
-    walked_all = isinstance(page_count, int) and page >= page_count
+    # the loop also ends past max_pages: then page is one more than the last page fetched
+    walked_all = isinstance(page_count, int) and page <= max_pages and page >= page_count
     if walked_all and totals and values_seen != totals[0] and page_count:
         yield record(
             "paging_item_total_matches",

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from issuetrak_tools import _codegen
+from issuetrak_tools._media import prefer_json
 
+from .pytypes import annotation_type
 from .surface import PACKAGE, Surface
 
 __all__ = ["GenerationFailed", "generate_surface", "surface_of_package"]
@@ -25,44 +27,76 @@ class GenerationFailed(RuntimeError):
     """openapi-python-client did not produce a package for the document."""
 
 
-def _function_arguments(tree: ast.Module) -> dict[str, bool] | None:
+def _sync_detailed(tree: ast.Module) -> ast.FunctionDef | None:
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name == "sync_detailed":
-            args = node.args
-            positional = args.posonlyargs + args.args
-            defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
-            result = {a.arg: d is None for a, d in zip(positional, defaults, strict=True)}
-            result |= {
-                a.arg: d is None for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
-            }
-            result.pop("client", None)
-            return result
+            return node
     return None
 
 
-def _model_fields(node: ast.ClassDef) -> dict[str, bool]:
-    return {
-        stmt.target.id: stmt.value is None
+def _function_arguments(node: ast.FunctionDef) -> dict[str, bool]:
+    args = node.args
+    positional = args.posonlyargs + args.args
+    defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    result = {a.arg: d is None for a, d in zip(positional, defaults, strict=True)}
+    result |= {a.arg: d is None for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)}
+    result.pop("client", None)
+    return result
+
+
+def _argument_types(node: ast.FunctionDef) -> dict[str, str]:
+    args = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+    return {a.arg: annotation_type(a.annotation) for a in args if a.arg != "client"}
+
+
+def _fields(node: ast.ClassDef) -> list[ast.AnnAssign]:
+    return [
+        stmt
         for stmt in node.body
         if isinstance(stmt, ast.AnnAssign)
         and isinstance(stmt.target, ast.Name)
         and stmt.target.id != "additional_properties"
-    }
+    ]
+
+
+def _enum_values(node: ast.ClassDef) -> tuple[str, ...] | None:
+    if not any("Enum" in ast.unparse(base) for base in node.bases):
+        return None
+    values = [
+        str(stmt.value.value)
+        for stmt in node.body
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Constant)
+    ]
+    return tuple(sorted(values))
 
 
 def surface_of_package(package: Path, name: str = PACKAGE) -> Surface:
-    """Functions (``sync_detailed`` arguments) and model classes (attrs fields) of a generated package."""
+    """Functions (``sync_detailed`` arguments), model classes (attrs fields), their types and
+    enum members, read from a generated package."""
     surface = Surface()
     for module in sorted((package / "api").glob("*/*.py")):
         if module.name == "__init__.py":
             continue
-        arguments = _function_arguments(ast.parse(module.read_text(encoding="utf-8")))
-        if arguments is not None:
-            surface.functions[f"{name}.api.{module.parent.name}.{module.stem}"] = arguments
+        function = _sync_detailed(ast.parse(module.read_text(encoding="utf-8")))
+        if function is not None:
+            qualified = f"{name}.api.{module.parent.name}.{module.stem}"
+            surface.functions[qualified] = _function_arguments(function)
+            for argument, typed in _argument_types(function).items():
+                surface.types[f"{qualified}({argument}=)"] = typed
     for module in sorted((package / "models").glob("*.py")):
         for node in ast.parse(module.read_text(encoding="utf-8")).body:
             if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
-                surface.models[f"{name}.models.{node.name}"] = _model_fields(node)
+                qualified = f"{name}.models.{node.name}"
+                fields = _fields(node)
+                surface.models[qualified] = {
+                    f.target.id: f.value is None for f in fields if isinstance(f.target, ast.Name)
+                }
+                for f in fields:
+                    if isinstance(f.target, ast.Name):
+                        surface.types[f"{qualified}.{f.target.id}"] = annotation_type(f.annotation)
+                values = _enum_values(node)
+                if values is not None:
+                    surface.enums[qualified] = values
     return surface
 
 
@@ -71,7 +105,8 @@ def generate_surface(document: Mapping[str, Any], config: Path | None = None) ->
     config = config or _codegen.GENERATOR_CONFIG
     with tempfile.TemporaryDirectory(prefix="issuetrak-spec-diff-") as tmp:
         source = Path(tmp) / "openapi.json"
-        source.write_text(json.dumps(document), encoding="utf-8")
+        # the generator reads what regen gives it: JSON where alternatives are offered too
+        source.write_text(json.dumps(prefer_json(document)[0]), encoding="utf-8")
         package = Path(tmp) / "package"
         run = _codegen.run_generator(source, config, package)
         if run.fatal or not (package / "__init__.py").is_file():

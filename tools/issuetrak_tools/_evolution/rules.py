@@ -136,11 +136,29 @@ FIXED_RULES: dict[str, FixedRule] = {
     "argument-added": FixedRule(False, "new optional keyword argument"),
     "required-argument-added": FixedRule(True, "existing calls miss a required argument"),
     "argument-removed": FixedRule(True, "calls passing it raise TypeError"),
+    "argument-became-required": FixedRule(True, "calls without it raise TypeError"),
+    "argument-became-optional": FixedRule(False, "existing calls still valid"),
+    "argument-type-changed": FixedRule(
+        True, "values of the old type are refused or sent wrongly; type checkers flag the calls"
+    ),
     "model-added": FixedRule(False, "new import"),
     "model-removed": FixedRule(True, "imports of that class fail"),
     "field-added": FixedRule(False, "new optional attribute"),
     "required-field-added": FixedRule(True, "constructor calls miss a required argument"),
     "field-removed": FixedRule(True, "attribute access and constructor keywords fail"),
+    "field-became-required": FixedRule(
+        True, "constructor calls without it raise TypeError (e.g. CreatePriority(name=...))"
+    ),
+    "field-became-optional": FixedRule(
+        True, "reading it may now give UNSET; its type gains Unset, so type checkers flag readers"
+    ),
+    "field-type-changed": FixedRule(
+        True, "code passing or reading the old Python type breaks (str -> int, date -> datetime)"
+    ),
+    "enum-member-added": FixedRule(
+        True, "code handling every member (match, if chains, assert_never) misses the new one"
+    ),
+    "enum-member-removed": FixedRule(True, "code naming that member raises AttributeError"),
 }
 
 

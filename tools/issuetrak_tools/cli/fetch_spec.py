@@ -22,7 +22,7 @@ import sys
 import tempfile
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -30,6 +30,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from issuetrak._config import is_loopback
 from issuetrak_tools import _codegen
+from issuetrak_tools._overrides import carry_overrides, render_patch, render_unapplied
 from issuetrak_tools.cli._errors import one_line
 from issuetrak_tools.spec import (
     DEFAULT_LABEL_FILE,
@@ -38,10 +39,11 @@ from issuetrak_tools.spec import (
     PIN_FILE,
     Pin,
     SpecError,
-    apply_overrides,
     default_label,
     iter_operations,
+    load_document,
     load_overrides,
+    openapi3_problem,
     project_root,
     spec_dir,
 )
@@ -61,6 +63,8 @@ SITE_LOCATIONS = (
 TOKEN_ENV = "ISSUETRAK_TOKEN"
 MAX_BYTES = 64 * 1024 * 1024  # far above any real document; stops a runaway response
 MAX_REDIRECTS = 5
+# the operations of carried overrides that no longer apply, with why and what to do
+UNAPPLIED_FILE = "overrides.unapplied.json"
 LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
@@ -182,22 +186,10 @@ def parse_document(body: bytes, where: str) -> dict[str, Any]:
     except (json.JSONDecodeError, UnicodeDecodeError):
         start = body[:40].decode("utf-8", "replace").strip().replace("\n", " ")
         raise FetchError(f"{where} is not JSON (it starts with {start!r})") from None
-    if not isinstance(document, dict):
-        raise FetchError(
-            f"{where} is JSON but not an OpenAPI document (top level is a {type(document).__name__})"
-        )
-    version = document.get("openapi")
-    if version is None:
-        if "swagger" in document:
-            raise FetchError(
-                f"{where} is a Swagger {document['swagger']} document, not OpenAPI 3; Issuetrak API v2 serves OpenAPI 3"
-            )
-        raise FetchError(f"{where} is JSON but not an OpenAPI document (no 'openapi' field)")
-    if not str(version).startswith("3."):
-        raise FetchError(
-            f"{where} declares openapi {version!r}; only OpenAPI 3.x documents can be pinned"
-        )
-    return document
+    problem = openapi3_problem(document)
+    if problem is not None:
+        raise FetchError(f"{where} {problem}")
+    return dict(document)
 
 
 def validate_document(document: Mapping[str, Any], where: str) -> None:
@@ -347,23 +339,60 @@ def make_pin(label: str, body: bytes, document: Mapping[str, Any], source: str) 
     )
 
 
-def _carried_overrides(document: Mapping[str, Any], label: str) -> tuple[str | None, str]:
-    """The default label's overrides text if all of it applies to ``document``, and a note."""
+@dataclass
+class Carry:
+    """The overrides the new pin gets: the file's text, the operations left out, and the lines
+    that tell the user what happened (one per operation to review)."""
+
+    overrides: str | None = None
+    unapplied: str | None = None
+    lines: list[str] = field(default_factory=list)
+
+
+def carry_source(label: str, requested: str | None) -> str | None:
+    """Whose overrides a new pin of ``label`` starts from: ``--overrides-from``, else the label's
+    own (re-pinning it), else the default label's; None when there is nothing to carry."""
+    if requested is not None:
+        if (
+            not (spec_dir() / requested / PIN_FILE).is_file()
+            and not (spec_dir() / requested / OVERRIDES_FILE).is_file()
+        ):
+            raise FetchError(f"--overrides-from {requested!r}: no such label under {spec_dir()}")
+        return requested
+    if (spec_dir() / label / OVERRIDES_FILE).is_file():
+        return label
     try:
         current = default_label()
     except SpecError:
-        return None, ""
-    path = spec_dir() / current / OVERRIDES_FILE
-    if current == label or not path.is_file():
-        return None, ""
+        return None
+    return current if (spec_dir() / current / OVERRIDES_FILE).is_file() else None
+
+
+def carry(document: Mapping[str, Any], label: str, source: str | None) -> Carry:
+    """Re-apply ``source``'s overrides to ``document`` one by one (see :mod:`issuetrak_tools._overrides`)."""
+    if source is None:
+        return Carry()
+    path = spec_dir() / source / OVERRIDES_FILE
+    operations = load_overrides(source)
     try:
-        apply_overrides(document, load_overrides(current), source=str(path))
-    except SpecError as exc:
-        return (
-            None,
-            f"note: {path} does not apply to this document ({exc}); spec/{label}/{OVERRIDES_FILE} starts empty",
+        old = load_document(source, patched=False)
+        unknown_old = ""
+    except SpecError:
+        old = None
+        unknown_old = (
+            f"; the document of {source!r} is not here, so a target the vendor changed "
+            "cannot be told apart from one that applies as before"
         )
-    return path.read_text(encoding="utf-8"), f"copied {path} (all its operations apply)"
+    report = carry_overrides(operations, document, old, source=str(path))
+    lines = [f"overrides: {report.summary()}{unknown_old}"]
+    lines += [item.line() for item in report.to_review]
+    unapplied = render_unapplied(report) if report.unapplied else None
+    if unapplied is not None:
+        lines.append(
+            f"overrides: the {len(report.unapplied)} operation(s) not carried over are in "
+            f"spec/{label}/{UNAPPLIED_FILE}, each with why and what to do"
+        )
+    return Carry(render_patch(report.kept), unapplied, lines)
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -373,13 +402,18 @@ def _write(path: Path, data: bytes) -> None:
         os.fsync(fh.fileno())
 
 
-def store(label: str, body: bytes, pin: Pin, overrides: str | None) -> Path:
-    """Write document and pin into ``spec/<label>/`` so that both change or neither does."""
+def store(
+    label: str, body: bytes, pin: Pin, overrides: str | None, unapplied: str | None = None
+) -> Path:
+    """Write document and pin (and the carried overrides) into ``spec/<label>/`` so that they
+    all change or none does."""
     directory = spec_dir() / label
     files = {DOCUMENT_FILE: body, PIN_FILE: pin.to_toml().encode("utf-8")}
+    if overrides is not None:
+        files[OVERRIDES_FILE] = overrides.encode("utf-8")
+    if unapplied is not None:
+        files[UNAPPLIED_FILE] = unapplied.encode("utf-8")
     if not directory.exists():
-        if overrides is not None:
-            files[OVERRIDES_FILE] = overrides.encode("utf-8")
         directory.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{label}.fetch-", dir=directory.parent))
         try:
@@ -419,6 +453,8 @@ def store(label: str, body: bytes, pin: Pin, overrides: str | None) -> Path:
     finally:
         for path in [*staged.values(), *saved.values()]:
             path.unlink(missing_ok=True)
+    if unapplied is None and overrides is not None:
+        (directory / UNAPPLIED_FILE).unlink(missing_ok=True)  # a review list of an earlier pin
     return directory
 
 
@@ -467,6 +503,12 @@ def _parser() -> argparse.ArgumentParser:
         help="make this label the one the build uses (spec/default)",
     )
     parser.add_argument(
+        "--overrides-from",
+        metavar="LABEL",
+        help="carry this label's overrides over, one operation at a time (default: the label's "
+        "own when re-pinning it, else spec/default's)",
+    )
+    parser.add_argument(
         "--timeout", type=float, default=20.0, metavar="SECONDS", help="per request (default: 20)"
     )
     return parser
@@ -489,10 +531,12 @@ def run(args: argparse.Namespace) -> int:
     label = args.label or default_label_for(source)
     pin = make_pin(label, body, document, source)
     old_sha = _pinned_sha256(label)
-    overrides, note = (
-        (None, "") if (spec_dir() / label).exists() else _carried_overrides(document, label)
+    carried = (
+        Carry()
+        if old_sha == pin.sha256 and args.overrides_from is None
+        else carry(document, label, carry_source(label, args.overrides_from))
     )
-    directory = store(label, body, pin, overrides)
+    directory = store(label, body, pin, carried.overrides, carried.unapplied)
     if args.set_default:
         set_default(label)
     operations = sum(1 for _ in iter_operations(document))
@@ -501,8 +545,8 @@ def run(args: argparse.Namespace) -> int:
         f"fetch-spec: pinned {label!r}{replaced}: OpenAPI {pin.openapi_version}, {operations} operations, "
         f"sha256 {pin.sha256[:12]}..., from {source} -> {directory / DOCUMENT_FILE}"
     )
-    if note:
-        print(f"fetch-spec: {note}")
+    for line in carried.lines:
+        print(f"fetch-spec: {line}")
     default_note = "" if args.set_default else f" LABEL={label}"
     print(f"fetch-spec: next: make regen{default_note}")
     return 0

@@ -32,6 +32,8 @@ from typing import Any
 
 from issuetrak._versions import label_ident
 from issuetrak_tools import _codegen
+from issuetrak_tools._diagnostics import locate
+from issuetrak_tools._media import prefer_json
 from issuetrak_tools.cli._errors import one_line
 from issuetrak_tools.spec import (
     SpecError,
@@ -41,6 +43,7 @@ from issuetrak_tools.spec import (
     load_document,
     load_pin,
     locate_document,
+    openapi3_problem,
     project_root,
     read_patch,
     spec_dir,
@@ -52,7 +55,15 @@ GENERATED_INDEX = Path("generated") / "issuetrak_client"
 
 
 class RegenError(Exception):
-    """Regeneration cannot proceed or its output is not acceptable; the message says why."""
+    """Regeneration cannot proceed or its output is not acceptable; the message says why.
+
+    ``problems`` are printed first, one line each (a place in the document and what is wrong
+    there, or a module that does not import); the message is the verdict line after them.
+    """
+
+    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
 
 
 @dataclass
@@ -164,20 +175,10 @@ def _read_document(path: Path) -> dict[str, Any]:
             raise RegenError(
                 f"{path} is not JSON ({exc}); pass a .yaml/.yml file for YAML"
             ) from exc
-    if not isinstance(document, dict):
-        raise RegenError(
-            f"{path} is not an OpenAPI document: its top level is a {type(document).__name__}, not an object"
-        )
-    version = str(document.get("openapi", ""))
-    if "swagger" in document and not version:
-        raise RegenError(
-            f"{path} is a Swagger {document['swagger']} document; the generator needs OpenAPI 3.x (convert it first)"
-        )
-    if not version.startswith("3."):
-        raise RegenError(
-            f"{path} is not an OpenAPI 3 document (its 'openapi' field is {version or 'missing'})"
-        )
-    return document
+    problem = openapi3_problem(document)
+    if problem is not None:
+        raise RegenError(f"{path} {problem}")
+    return dict(document)
 
 
 def _read_patch(path: Path) -> list[dict[str, Any]]:
@@ -210,18 +211,24 @@ def _file_source(path: Path, label: str | None, overrides: Path | None) -> Sourc
 
 
 def _warning_lines(outcome: _codegen.Outcome) -> list[str]:
-    lines = []
-    for message, why in outcome.warnings:
-        lines.append(f"regen: generator warning: {message.header}\n         -> {why}")
+    """One line per place a generator warning is about; one per accepted warning."""
+    lines = [
+        f"regen: generator warning {problem.line()}"
+        for _, problems in outcome.warnings
+        for problem in dict.fromkeys(problems)
+    ]
     for message, rule in outcome.accepted:
         lines.append(f"regen: accepted warning: {message.header} ({rule.reason})")
     return lines
 
 
 def _check_acceptable(source: Source, outcome: _codegen.Outcome, allow_warnings: bool) -> None:
-    """Raise with one paragraph unless the output is complete and warning-free (or allowed)."""
+    """Raise with one verdict line unless the output is complete and warning-free (or allowed)."""
     if outcome.problems:
-        raise RegenError(f"{source.name}: " + "; ".join(outcome.problems))
+        raise RegenError(
+            f"{source.name}: {len(outcome.problems)} problem(s) above; {source.fix_hint}",
+            outcome.problems,
+        )
     total = sum(1 for _ in iter_operations(source.document))
     skipped = {m.skipped_operation for m, _ in [*outcome.warnings, *outcome.accepted]} - {None}
     unexplained = [op for op in outcome.missing if (op.method, op.path) not in skipped]
@@ -232,14 +239,16 @@ def _check_acceptable(source: Source, outcome: _codegen.Outcome, allow_warnings:
             f"the generator gave no reason, so the naming rules in issuetrak_tools._codegen may not match it"
         )
     if outcome.warnings and not allow_warnings:
-        reasons = "; ".join(dict.fromkeys(why for _, why in outcome.warnings))
+        places = list(dict.fromkeys(p for _, problems in outcome.warnings for p in problems))
         lost = (
-            f"it would leave out {len(outcome.missing)} of {total} operations: "
+            f"it would leave out {len(outcome.missing)} of {total} operations; "
             if outcome.missing
             else ""
         )
+        first = places[0].pointer or "/" if places else "/"
         raise RegenError(
-            f"{source.name} generates with {len(outcome.warnings)} unaddressed generator warning(s); {lost}{reasons}. "
+            f"{source.name} generates with {len(outcome.warnings)} unaddressed generator warning(s) "
+            f"at {len(places)} place(s) listed above (first at {first}); {lost}"
             f"To fix it, {source.fix_hint}, or accept the warning in the generator config "
             f"({_codegen.ACCEPTED_WARNINGS_KEY}: match + reason); --allow-warnings writes the package anyway"
         )
@@ -250,26 +259,34 @@ def _generate(
 ) -> _codegen.Outcome:
     raw_config, accepted = _codegen.load_generator_config(config)
     templates = _codegen.custom_templates(raw_config, config)
+    # the generator reads JSON where the document also offers text/json, */*+json, text/plain
+    document, media_notes = prefer_json(source.document)
+    if media_notes.summary():
+        sys.stderr.write(f"regen: note: {media_notes.summary()}\n")
     document_path = workdir / "openapi.json"
-    document_path.write_text(_codegen.canonical_json(source.document), encoding="utf-8")
+    document_path.write_text(_codegen.canonical_json(document), encoding="utf-8")
     package = workdir / name
     run = _codegen.run_generator(document_path, config, package, templates=templates)
     if verbose and run.output.strip():
         sys.stderr.write(run.output.rstrip() + "\n")
     if run.fatal or not (package / "__init__.py").is_file():
-        reasons = "; ".join(
-            dict.fromkeys(_codegen.explain(m, source.document) for m in run.messages)
-        )
-        if not reasons:
+        places = list(dict.fromkeys(p for m in run.messages for p in locate(m, document)))
+        if not places:
             tail = run.output.strip().splitlines()
-            reasons = f"the generator exited with status {run.returncode}" + (
+            reason = f"the generator exited with status {run.returncode}" + (
                 f" ({tail[-1]})" if tail else ""
             )
+            raise RegenError(
+                f"{source.name} cannot be generated: {reason}. To fix it, {source.fix_hint}"
+            )
+        first = places[0].pointer or "/"
         raise RegenError(
-            f"{source.name} cannot be generated: {reasons}. To fix it, {source.fix_hint}"
+            f"{source.name} cannot be generated: {len(places)} problem(s) listed above "
+            f"(first at {first}). To fix it, {source.fix_hint}",
+            [f"generator error {p.line()}" for p in places],
         )
     prefix = str(raw_config.get("field_prefix") or "field_")
-    return _codegen.check_output(source.document, package, run, accepted, prefix)
+    return _codegen.check_output(document, package, run, accepted, prefix)
 
 
 def _report_check(new: Path, target: Path) -> int:
@@ -332,7 +349,15 @@ def _build(
     _codegen.stamp_package(outcome.package, stamp)
     _codegen.write_derived(outcome.package, document_text)
     if not standalone:
-        (home / "__init__.py").write_text("", encoding="utf-8")  # lets the views import it
+        (home / "__init__.py").write_text("", encoding="utf-8")  # lets the label package import
+    failures = _codegen.import_failures(workdir, name if standalone else f"{home.name}.{ident}")
+    if failures:
+        raise RegenError(
+            f"{source.name}: {len(failures)} generated module(s) listed above do not import; "
+            f"the package was not written. To fix it, {source.fix_hint}",
+            [f"module {module} does not import: {error}" for module, error in failures],
+        )
+    if not standalone:
         _write_typed_views(workdir, ident)
     return outcome
 
@@ -390,7 +415,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
         return run(args)
-    except (SpecError, RegenError, _codegen.GeneratorMissing, _codegen.GeneratorConfigError) as exc:
+    except RegenError as exc:
+        for line in exc.problems:
+            sys.stderr.write(f"regen: {line}\n")
+        sys.stderr.write(f"regen: {one_line(exc)}\n")
+        return 1
+    except (SpecError, _codegen.GeneratorMissing, _codegen.GeneratorConfigError) as exc:
         sys.stderr.write(f"regen: {one_line(exc)}\n")
         return 1
     except OSError as exc:
