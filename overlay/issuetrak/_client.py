@@ -19,9 +19,10 @@ import httpx
 
 from ._auth import ApiTokenAuth
 from ._config import resolve_base_url, resolve_timeout, resolve_token
-from ._exceptions import make_status_error, relative_path
+from ._exceptions import ConfigurationError, connection_error, make_status_error, relative_path
 from ._logging import logger, setup_logging
 from ._ratelimit import RateLimiter, RateLimits, shared_limiter
+from ._reading import ReadPolicy, tolerant_policy
 from ._resources import AsyncResources, SyncResources
 from ._retry import DEFAULT_DEADLINE, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, RetryPolicy
 from ._transport import EXTENSION, AsyncRetryTransport, RetryTransport, Runtime
@@ -48,6 +49,7 @@ _OPTION_NAMES = frozenset(
         "allow_insecure_http",
         "headers",
         "version",
+        "strict",
     }
 )
 
@@ -89,6 +91,7 @@ class _BaseClient:
         allow_insecure_http: bool = False,
         headers: Mapping[str, str] | None = None,
         version: str | Version | None = None,
+        strict: bool = False,
         _runtime: Runtime | None = None,
     ) -> None:
         setup_logging()
@@ -104,6 +107,9 @@ class _BaseClient:
         self._transport_arg = transport
         self._allow_insecure_http = allow_insecure_http
         self._headers = dict(headers or {})
+        if not isinstance(strict, bool):
+            raise ConfigurationError(f"strict must be True or False, got {strict!r}")
+        self._strict = strict
 
     def _make_limiter(self, rate_limits: RateLimitsArg) -> RateLimiter | None:
         if rate_limits is None or rate_limits is False:
@@ -130,6 +136,7 @@ class _BaseClient:
             "allow_insecure_http": self._allow_insecure_http,
             "headers": self._headers,
             "version": self._version,
+            "strict": self._strict,
         }
 
     def _changed_options(self, changes: dict[str, Any]) -> dict[str, Any]:
@@ -196,6 +203,17 @@ class _BaseClient:
     def deadline(self) -> float | None:
         """Seconds for all attempts of one call and the waits between them; ``None``: no limit."""
         return self._policy.deadline
+
+    @property
+    def strict(self) -> bool:
+        """Whether replies are parsed strictly (see :mod:`issuetrak._reading`)."""
+        return self._strict
+
+    def _read_policy(self, package: str) -> ReadPolicy | None:
+        """How the facade reads a reply of ``package``: ``None`` (strict) or the tolerant policy."""
+        if self._strict:
+            return None
+        return tolerant_policy(package, self._version.label)
 
     @property
     def rate_limiter(self) -> RateLimiter | None:
@@ -281,6 +299,9 @@ class Issuetrak(SyncResources, _BaseClient):
         headers: extra headers for every request.
         version: the Issuetrak version (pinned label) whose generated package to call; default:
             the label the build used (``issuetrak_client.DEFAULT_LABEL``).
+        strict: parse replies strictly: an enum value the document does not list, a required
+            property left out or a value of the wrong type raises ``UnexpectedResponseError``
+            instead of being kept and logged (see "Tolerant reading" in the docs).
 
     Example::
 
@@ -301,6 +322,7 @@ class Issuetrak(SyncResources, _BaseClient):
         allow_insecure_http: bool = False,
         headers: Mapping[str, str] | None = None,
         version: str | Version | None = None,
+        strict: bool = False,
         _runtime: Runtime | None = None,
         _inner: httpx.BaseTransport | None = None,
     ) -> None:
@@ -315,6 +337,7 @@ class Issuetrak(SyncResources, _BaseClient):
             allow_insecure_http=allow_insecure_http,
             headers=headers,
             version=version,
+            strict=strict,
             _runtime=_runtime,
         )
         owns = _inner is None
@@ -365,7 +388,10 @@ class Issuetrak(SyncResources, _BaseClient):
             timeout=self._timeout if timeout is False else resolve_timeout(timeout),
             extensions=self._request_extensions(max_retries, deadline),
         )
-        return self._http.send(request)
+        try:
+            return self._http.send(request)
+        except httpx.HTTPError as exc:  # a success body the transport left unread, cut short
+            raise connection_error(exc) from exc
 
     def close(self) -> None:
         """Close the connection pool (when this client owns it)."""
@@ -402,6 +428,7 @@ class AsyncIssuetrak(AsyncResources, _BaseClient):
         allow_insecure_http: bool = False,
         headers: Mapping[str, str] | None = None,
         version: str | Version | None = None,
+        strict: bool = False,
         _runtime: Runtime | None = None,
         _inner: httpx.AsyncBaseTransport | None = None,
     ) -> None:
@@ -416,6 +443,7 @@ class AsyncIssuetrak(AsyncResources, _BaseClient):
             allow_insecure_http=allow_insecure_http,
             headers=headers,
             version=version,
+            strict=strict,
             _runtime=_runtime,
         )
         owns = _inner is None
@@ -462,7 +490,10 @@ class AsyncIssuetrak(AsyncResources, _BaseClient):
             timeout=self._timeout if timeout is False else resolve_timeout(timeout),
             extensions=self._request_extensions(max_retries, deadline),
         )
-        return await self._http.send(request)
+        try:
+            return await self._http.send(request)
+        except httpx.HTTPError as exc:  # a success body the transport left unread, cut short
+            raise connection_error(exc) from exc
 
     async def aclose(self) -> None:
         """Close the connection pool (when this client owns it)."""

@@ -110,7 +110,8 @@ def field_names(cls: type) -> tuple[str, ...]:
     """The settable attribute names of a generated model, in declaration order."""
     import attrs  # here, not at module level: ``import issuetrak`` stays light
 
-    return tuple(f.name for f in attrs.fields(cls) if f.name != _EXTRA)
+    # not additional_properties, nor the templates' private slots (``_trace_id``)
+    return tuple(f.name for f in attrs.fields(cls) if f.name != _EXTRA and f.name[0] != "_")
 
 
 @functools.cache
@@ -119,7 +120,9 @@ def required_fields(cls: type) -> tuple[str, ...]:
     import attrs
 
     return tuple(
-        f.name for f in attrs.fields(cls) if f.name != _EXTRA and f.default is attrs.NOTHING
+        f.name
+        for f in attrs.fields(cls)
+        if f.name != _EXTRA and f.name[0] != "_" and f.default is attrs.NOTHING
     )
 
 

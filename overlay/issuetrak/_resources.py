@@ -15,7 +15,7 @@ from ._groups import AsyncGroups, SyncGroups
 from ._issues import AsyncIssues, SyncIssues
 from ._namespace import AsyncNamespace, SyncNamespace, did_you_mean
 
-__all__ = ["AsyncResources", "SyncResources"]
+__all__ = ["AsyncRawResources", "AsyncResources", "SyncRawResources", "SyncResources"]
 
 # Namespaces with entity-specific helpers, by tag.
 _SYNC_SPECIAL: dict[str, type[SyncNamespace]] = {"groups": SyncGroups, "issues": SyncIssues}
@@ -23,9 +23,11 @@ _ASYNC_SPECIAL: dict[str, type[AsyncNamespace]] = {"groups": AsyncGroups, "issue
 
 if TYPE_CHECKING:  # typed views of the default label's namespaces (written by regen)
     from issuetrak_client import AsyncNamespaces as _TypedAsync
+    from issuetrak_client import AsyncRawNamespaces as _TypedAsyncRaw
     from issuetrak_client import Namespaces as _TypedSync
+    from issuetrak_client import RawNamespaces as _TypedSyncRaw
 else:
-    _TypedSync = _TypedAsync = object
+    _TypedSync = _TypedAsync = _TypedSyncRaw = _TypedAsyncRaw = object
 
 
 class _ResourcesBase:
@@ -55,11 +57,58 @@ class _ResourcesBase:
         return sorted({*super().__dir__(), *self._tags()})
 
 
+class _RawBase:
+    """``client.with_raw_response``: the client's namespaces, each method returning a
+    :class:`~issuetrak.RawResponse` (see :mod:`issuetrak._raw`)."""
+
+    _special: dict[str, Any] = {}
+    _plain: Any = None
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"<with_raw_response of {self._client!r}>"
+
+    def _tags(self) -> tuple[str, ...]:
+        return tuple(_catalog.tags(self._client._version.package))
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name not in self._tags():
+            hint = "" if name.startswith("_") else did_you_mean(name, self._tags())
+            raise AttributeError(f"with_raw_response has no namespace {name!r}{hint}")
+        namespace = self._special.get(name, self._plain)(self._client, name, raw=True)
+        self.__dict__[name] = namespace
+        return namespace
+
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *self._tags()})
+
+
+class SyncRawResources(_RawBase, _TypedSyncRaw):
+    _special = _SYNC_SPECIAL
+    _plain = SyncNamespace
+
+
+class AsyncRawResources(_RawBase, _TypedAsyncRaw):
+    _special = _ASYNC_SPECIAL
+    _plain = AsyncNamespace
+
+
 class SyncResources(_ResourcesBase, _TypedSync):
     """Mixin: ``client.<tag>`` namespaces with blocking methods. Needs ``self._api``."""
 
     def _namespace_for(self, tag: str) -> SyncNamespace:
         return _SYNC_SPECIAL.get(tag, SyncNamespace)(self, tag)
+
+    @property
+    def with_raw_response(self) -> SyncRawResources:
+        """The same namespaces, each method returning a :class:`~issuetrak.RawResponse`:
+        ``client.with_raw_response.users.get(1).headers``."""
+        raw = self.__dict__.get("_issuetrak_raw")
+        if raw is None:
+            raw = self.__dict__["_issuetrak_raw"] = SyncRawResources(self)
+        return raw  # type: ignore[no-any-return]
 
 
 class AsyncResources(_ResourcesBase, _TypedAsync):
@@ -67,3 +116,12 @@ class AsyncResources(_ResourcesBase, _TypedAsync):
 
     def _namespace_for(self, tag: str) -> AsyncNamespace:
         return _ASYNC_SPECIAL.get(tag, AsyncNamespace)(self, tag)
+
+    @property
+    def with_raw_response(self) -> AsyncRawResources:
+        """The same namespaces, each method a coroutine giving a :class:`~issuetrak.RawResponse`:
+        ``(await client.with_raw_response.users.get(1)).headers``."""
+        raw = self.__dict__.get("_issuetrak_raw")
+        if raw is None:
+            raw = self.__dict__["_issuetrak_raw"] = AsyncRawResources(self)
+        return raw  # type: ignore[no-any-return]

@@ -1,0 +1,84 @@
+"""``client.with_raw_response``: the HTTP response of a facade call, parsed on demand.
+
+Like openai-python's ``with_raw_response``: the same namespaces and methods, each returning a
+:class:`RawResponse` instead of the parsed result::
+
+    raw = client.with_raw_response.users.get(42)
+    raw.status_code, raw.headers["content-type"], raw.trace_id
+    user = raw.parse()                    # the User that client.users.get(42) returns
+
+A paged operation (``list``, ``search``) sends one request, for ``page_number`` (default 1), and
+``parse()`` returns that :class:`~issuetrak.Page`. Errors are raised as by the plain call: a
+non-2xx reply raises its :class:`~issuetrak.APIStatusError` (which has ``.response`` too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+import httpx
+
+__all__ = ["RawResponse"]
+
+T = TypeVar("T")
+
+
+class RawResponse(Generic[T]):
+    """One reply as received; :meth:`parse` gives what the plain call would have returned."""
+
+    __slots__ = ("_parse", "_parsed", "_trace_id", "http_response")
+
+    _UNPARSED: Any = object()
+
+    def __init__(
+        self, http_response: httpx.Response, parse: Callable[[], T], trace_id: str | None
+    ) -> None:
+        self.http_response = http_response
+        """The ``httpx.Response`` (body read; its ``request`` never holds the token)."""
+        self._parse = parse
+        self._parsed: Any = self._UNPARSED
+        self._trace_id = trace_id
+
+    @property
+    def status_code(self) -> int:
+        return self.http_response.status_code
+
+    @property
+    def headers(self) -> httpx.Headers:
+        return self.http_response.headers
+
+    @property
+    def trace_id(self) -> str | None:
+        """The ``traceId`` Issuetrak put in the reply body (``None`` if there is none)."""
+        return self._trace_id
+
+    @property
+    def content(self) -> bytes:
+        return self.http_response.content
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds the call took, retries and waits included."""
+        meta = self.http_response.extensions.get("issuetrak") or {}
+        return float(meta.get("elapsed", 0.0))
+
+    @property
+    def attempts(self) -> int:
+        """How many times the request was sent, retries included."""
+        meta = self.http_response.extensions.get("issuetrak") or {}
+        return int(meta.get("attempts", 1))
+
+    def parse(self) -> T:
+        """The result the plain call returns (parsed once, then cached)."""
+        if self._parsed is self._UNPARSED:
+            self._parsed = self._parse()
+        result: T = self._parsed
+        return result
+
+    def __repr__(self) -> str:
+        request = self.http_response.request
+        return (
+            f"<RawResponse {request.method} {request.url.path} -> {self.status_code}"
+            f"{f' trace {self._trace_id}' if self._trace_id else ''}>"
+        )
