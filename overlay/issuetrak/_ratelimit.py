@@ -170,7 +170,7 @@ class RateLimiter:
         )
         self._paused_until = -math.inf
         self.granted = 0
-        """Slots granted so far (each request, and each retry, takes one)."""
+        """Slots granted and not given back (each request, and each retry, takes one)."""
         self.waited = 0
         """Grants that had to wait (for a window or a pause)."""
 
@@ -285,6 +285,7 @@ class RateLimiter:
                 index = bisect_left(log.times, at)
                 if index < len(log.times) and log.times[index] == at:
                     del log.times[index]
+            self.granted -= 1
 
     def on_rate_limited(self, retry_after: float | None, now: float) -> None:
         """Record a 429: pause everything on this budget until the site's Retry-After."""
@@ -323,8 +324,9 @@ class RateLimiter:
         on_wait: Callable[[float], None] | None = None,
     ) -> float:
         """Reserve a slot and sleep until it; a pause the site asks for meanwhile is honoured
-        (the slot is given back and reserved again after it). Raises :class:`SlotUnavailable`
-        when no slot comes within ``max_wait`` seconds from now."""
+        (the slot is given back and reserved again after it). Returns the seconds from the call
+        to the slot used; raises :class:`SlotUnavailable` when no slot comes within ``max_wait``
+        seconds from now."""
         began = now = self._clock()
         while True:
             wait = self.reserve_or_raise(is_write, now, max_wait=max_wait - (now - began))
@@ -338,7 +340,7 @@ class RateLimiter:
                     self.release(is_write, grant)
                     raise
             if self._still_good(grant):
-                return self._clock() - began
+                return grant - began
             self.release(is_write, grant)
             now = self._clock()
 
@@ -384,7 +386,7 @@ class RateLimiter:
                     self.release(is_write, grant)
                     raise
             if self._still_good(grant):
-                return self._clock() - began
+                return grant - began
             self.release(is_write, grant)
             now = self._clock()
 

@@ -8,7 +8,7 @@ is imported until a namespace is first looked up, so ``import issuetrak`` stays 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import _catalog
 from ._groups import AsyncGroups, SyncGroups
@@ -61,7 +61,7 @@ class _RawBase:
     """``client.with_raw_response``: the client's namespaces, each method returning a
     :class:`~issuetrak.RawResponse` (see :mod:`issuetrak._raw`)."""
 
-    _special: dict[str, Any] = {}
+    _special: ClassVar[dict[str, Any]] = {}
     _plain: Any = None
 
     def __init__(self, client: Any) -> None:
