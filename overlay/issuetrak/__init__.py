@@ -29,6 +29,9 @@ if _typing.TYPE_CHECKING:  # the names below are imported on first use; see __ge
         PermissionDeniedError,
         RateLimitError,
     )
+    from ._options import RequestOptions
+    from ._paging import AsyncPager, Page, SyncPager
+    from ._raw import RawResponse, trace_id_of
     from ._ratelimit import DEFAULT_WINDOWS, RateLimiter, RateLimits, Window
     from ._retry import (
         DEFAULT_DEADLINE,
@@ -58,6 +61,12 @@ _LAZY: dict[str, str] = {
     "NotFoundError": "._exceptions",
     "PermissionDeniedError": "._exceptions",
     "RateLimitError": "._exceptions",
+    "RequestOptions": "._options",
+    "AsyncPager": "._paging",
+    "Page": "._paging",
+    "SyncPager": "._paging",
+    "RawResponse": "._raw",
+    "trace_id_of": "._raw",
     "DEFAULT_WINDOWS": "._ratelimit",
     "RateLimiter": "._ratelimit",
     "RateLimits": "._ratelimit",
@@ -104,6 +113,7 @@ __all__ = [
     "APITimeoutError",
     "ApiTokenAuth",
     "AsyncIssuetrak",
+    "AsyncPager",
     "AsyncRetryTransport",
     "AuthenticationError",
     "BadRequestError",
@@ -113,12 +123,17 @@ __all__ = [
     "Issuetrak",
     "IssuetrakError",
     "NotFoundError",
+    "Page",
     "PermissionDeniedError",
     "RateLimitError",
     "RateLimiter",
     "RateLimits",
+    "RawResponse",
+    "RequestOptions",
     "RetryPolicy",
     "RetryTransport",
+    "SyncPager",
     "Window",
     "__version__",
+    "trace_id_of",
 ]

@@ -156,7 +156,12 @@ class _Namespace:
 
     def _page_of(self, spec: _catalog.OpSpec, number: int, response: httpx.Response) -> Page[Any]:
         envelope = decode(self._client, spec, response)
-        return Page.from_envelope(envelope, number, trace_id=trace_id_of_reply(response))
+        trace = trace_id_of_reply(response)
+        page: Page[Any] = Page.from_envelope(envelope, number, trace_id=trace)
+        if trace is not None:
+            for item in page.items:
+                stamp(item, trace)
+        return page
 
     def _raw_of(self, response: httpx.Response, parse: Callable[[], Any]) -> RawResponse[Any]:
         return RawResponse(response, parse, trace_id_of_reply(response))

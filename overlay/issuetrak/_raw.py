@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 
 import httpx
 
-__all__ = ["RawResponse"]
+__all__ = ["RawResponse", "trace_id_of"]
 
 T = TypeVar("T")
 
@@ -82,3 +82,15 @@ class RawResponse(Generic[T]):
             f"<RawResponse {request.method} {request.url.path} -> {self.status_code}"
             f"{f' trace {self._trace_id}' if self._trace_id else ''}>"
         )
+
+
+def trace_id_of(result: object) -> str | None:
+    """The ``traceId`` of the reply a facade call's result came from: a record
+    (``client.users.get(1)``), a :class:`~issuetrak.Page`, or a :class:`RawResponse`; ``None``
+    for anything else. Quote it to the site's administrators when a call did something odd."""
+    if isinstance(result, RawResponse):
+        return result.trace_id
+    trace = getattr(result, "trace_id", None) if type(result).__name__ == "Page" else None
+    if trace is None and hasattr(type(result), "__attrs_attrs__"):
+        trace = getattr(result, "_trace_id", None)
+    return trace if isinstance(trace, str) else None
