@@ -30,9 +30,10 @@ if _typing.TYPE_CHECKING:  # the names below are imported on first use; see __ge
         RateLimitError,
     )
     from ._options import RequestOptions
+    from ._patch import IssuePatch
     from ._paging import AsyncPager, Page, SyncPager
-    from ._raw import RawResponse, trace_id_of
     from ._ratelimit import DEFAULT_WINDOWS, RateLimiter, RateLimits, Window
+    from ._raw import RawResponse, trace_id_of
     from ._retry import (
         DEFAULT_DEADLINE,
         DEFAULT_MAX_RETRIES,
@@ -62,6 +63,7 @@ _LAZY: dict[str, str] = {
     "PermissionDeniedError": "._exceptions",
     "RateLimitError": "._exceptions",
     "RequestOptions": "._options",
+    "IssuePatch": "._patch",
     "AsyncPager": "._paging",
     "Page": "._paging",
     "SyncPager": "._paging",
@@ -120,6 +122,7 @@ __all__ = [
     "ConfigurationError",
     "HmacAuth",
     "InternalServerError",
+    "IssuePatch",
     "Issuetrak",
     "IssuetrakError",
     "NotFoundError",

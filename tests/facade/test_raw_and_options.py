@@ -107,7 +107,7 @@ def test_per_call_options_reach_the_request(
 def test_per_call_max_retries_and_deadline_override_the_clients(
     recorder: Recorder, doc: dict[str, Any]
 ) -> None:
-    from issuetrak import Issuetrak, InternalServerError
+    from issuetrak import InternalServerError, Issuetrak
 
     calls: list[int] = []
 
