@@ -264,7 +264,7 @@ def _check_nested(cls: type, field: str, value: Any, where: str) -> None:
             try:
                 kind(value)  # no read policy is in force here: strict
             except ValueError:
-                members = ", ".join(m.value for m in kind.__members__.values())  # type: ignore[attr-defined]
+                members = ", ".join(m.value for m in kind.__members__.values())
                 raise _usage(f"{where}: {field}: {value!r} is not one of {members}") from None
             return
         if isinstance(value, Mapping) and hasattr(kind, "from_dict"):

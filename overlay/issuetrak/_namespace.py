@@ -145,7 +145,8 @@ class _Namespace:
     def _request(
         self, spec: _catalog.OpSpec, kwargs: dict[str, Any], options: CallOptions
     ) -> httpx.Request:
-        return request_for(self._client, spec, kwargs, options)
+        request: httpx.Request = request_for(self._client, spec, kwargs, options)
+        return request
 
     def _result(self, spec: _catalog.OpSpec, response: httpx.Response) -> Any:
         """What a plain call returns for a 2xx ``response``: the record of a ``{traceId, values}``

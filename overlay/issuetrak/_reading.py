@@ -82,8 +82,9 @@ def open_member(cls: type[enum.Enum], value: object) -> Any:
     compares equal to its value and unequal to every listed member, and ``.value`` and
     ``to_dict`` give the value back. One member per (class, value) is kept.
     """
+    base: Any
     if issubclass(cls, str):
-        base: type = str
+        base = str
     elif issubclass(cls, int):
         base = int
     else:
@@ -91,7 +92,7 @@ def open_member(cls: type[enum.Enum], value: object) -> Any:
     if not isinstance(value, base) or isinstance(value, bool):
         return None
     key = (cls, value)
-    member = _open_members.get(key)
+    member: Any = _open_members.get(key)
     if member is None:
         member = base.__new__(cls, value)
         member._name_ = str(value)

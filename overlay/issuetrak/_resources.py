@@ -22,12 +22,11 @@ _SYNC_SPECIAL: dict[str, type[SyncNamespace]] = {"groups": SyncGroups, "issues":
 _ASYNC_SPECIAL: dict[str, type[AsyncNamespace]] = {"groups": AsyncGroups, "issues": AsyncIssues}
 
 if TYPE_CHECKING:  # typed views of the default label's namespaces (written by regen)
+    # (they also declare ``with_raw_response``, typed per namespace and method)
     from issuetrak_client import AsyncNamespaces as _TypedAsync
-    from issuetrak_client import AsyncRawNamespaces as _TypedAsyncRaw
     from issuetrak_client import Namespaces as _TypedSync
-    from issuetrak_client import RawNamespaces as _TypedSyncRaw
 else:
-    _TypedSync = _TypedAsync = _TypedSyncRaw = _TypedAsyncRaw = object
+    _TypedSync = _TypedAsync = object
 
 
 class _ResourcesBase:
@@ -85,12 +84,12 @@ class _RawBase:
         return sorted({*super().__dir__(), *self._tags()})
 
 
-class SyncRawResources(_RawBase, _TypedSyncRaw):
+class SyncRawResources(_RawBase):
     _special = _SYNC_SPECIAL
     _plain = SyncNamespace
 
 
-class AsyncRawResources(_RawBase, _TypedAsyncRaw):
+class AsyncRawResources(_RawBase):
     _special = _ASYNC_SPECIAL
     _plain = AsyncNamespace
 
@@ -101,14 +100,16 @@ class SyncResources(_ResourcesBase, _TypedSync):
     def _namespace_for(self, tag: str) -> SyncNamespace:
         return _SYNC_SPECIAL.get(tag, SyncNamespace)(self, tag)
 
-    @property
-    def with_raw_response(self) -> SyncRawResources:
-        """The same namespaces, each method returning a :class:`~issuetrak.RawResponse`:
-        ``client.with_raw_response.users.get(1).headers``."""
-        raw = self.__dict__.get("_issuetrak_raw")
-        if raw is None:
-            raw = self.__dict__["_issuetrak_raw"] = SyncRawResources(self)
-        return raw  # type: ignore[no-any-return]
+    if not TYPE_CHECKING:  # type checkers read the typed view's with_raw_response
+
+        @property
+        def with_raw_response(self) -> SyncRawResources:
+            """The same namespaces, each method returning a :class:`~issuetrak.RawResponse`:
+            ``client.with_raw_response.users.get(1).headers``."""
+            raw = self.__dict__.get("_issuetrak_raw")
+            if raw is None:
+                raw = self.__dict__["_issuetrak_raw"] = SyncRawResources(self)
+            return raw
 
 
 class AsyncResources(_ResourcesBase, _TypedAsync):
@@ -117,11 +118,13 @@ class AsyncResources(_ResourcesBase, _TypedAsync):
     def _namespace_for(self, tag: str) -> AsyncNamespace:
         return _ASYNC_SPECIAL.get(tag, AsyncNamespace)(self, tag)
 
-    @property
-    def with_raw_response(self) -> AsyncRawResources:
-        """The same namespaces, each method a coroutine giving a :class:`~issuetrak.RawResponse`:
-        ``(await client.with_raw_response.users.get(1)).headers``."""
-        raw = self.__dict__.get("_issuetrak_raw")
-        if raw is None:
-            raw = self.__dict__["_issuetrak_raw"] = AsyncRawResources(self)
-        return raw  # type: ignore[no-any-return]
+    if not TYPE_CHECKING:  # type checkers read the typed view's with_raw_response
+
+        @property
+        def with_raw_response(self) -> AsyncRawResources:
+            """The same namespaces, each method a coroutine giving a
+            :class:`~issuetrak.RawResponse`: ``(await client.with_raw_response.users.get(1))``."""
+            raw = self.__dict__.get("_issuetrak_raw")
+            if raw is None:
+                raw = self.__dict__["_issuetrak_raw"] = AsyncRawResources(self)
+            return raw

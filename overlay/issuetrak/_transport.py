@@ -294,7 +294,8 @@ class _Core:
             call.counted_failures += 1
         return self._backoff_or_none(call, retry_after, "429")
 
-    def _too_long(self, call: _Call, retry_after: float) -> None:
+    def _too_long(self, call: _Call, retry_after: float) -> float | None:
+        """Give up: the site asks for a longer pause than ``max_retry_after``."""
         logger.debug(
             "not retrying %s %s: Retry-After %g s exceeds the %g s cap",
             call.request.method,
