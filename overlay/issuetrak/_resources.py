@@ -40,7 +40,12 @@ class _ResourcesBase:
             _catalog.tags(self.__dict__["_version"].package) if "_version" in self.__dict__ else ()
         )
 
-    def __getattr__(self, name: str) -> Any:
+    if not TYPE_CHECKING:  # hidden from type checkers: a misspelt namespace must be an error
+
+        def __getattr__(self, name: str) -> Any:
+            return self._namespace(name)
+
+    def _namespace(self, name: str) -> Any:
         # Only reached for attributes the client does not have itself.
         if name.startswith("_") or name not in self._tags():
             hint = "" if name.startswith("_") else did_you_mean(name, self._tags())
