@@ -33,8 +33,12 @@ class ApiTokenAuth(httpx.Auth):
     __str__ = __repr__
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers[API_KEY_HEADER] = self._token
+        self.apply(request)
         yield request
+
+    def apply(self, request: httpx.Request) -> None:
+        """Add the token header (what :meth:`auth_flow` does, without the generator)."""
+        request.headers[API_KEY_HEADER] = self._token
 
 
 class HmacAuth(httpx.Auth):

@@ -273,7 +273,7 @@ class _BaseClient:
         logger.info(
             "%s %s -> %d %s in %.1f ms (attempt %d, trace %s)",
             response.request.method,
-            meta.get("path") or relative_path(response.request.url, self._base_url.path),
+            relative_path(response.request.url, self._base_url.path),
             response.status_code,
             response.reason_phrase,
             float(meta.get("elapsed", 0.0)) * 1000,

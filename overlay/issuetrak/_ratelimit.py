@@ -131,6 +131,10 @@ class _Log:
     windows: list[Window]
     times: list[float] = field(default_factory=list)
     horizon: float = 0.0  # the longest period: older entries can no longer matter
+    room: float = math.inf  # the smallest limit: fewer grants than this fit any window
+
+    def __post_init__(self) -> None:
+        self.room = min((w.limit for w in self.windows), default=math.inf)
 
     def prune(self, now: float) -> None:
         cut = bisect_right(self.times, now - self.horizon)
@@ -226,6 +230,20 @@ class RateLimiter:
                     t = math.nextafter(t, math.inf)
         return t, binding
 
+    def _has_room_now(self, is_write: bool, now: float) -> bool:
+        """Whether a grant at ``now`` fits for certain without counting: every log it counts
+        in holds fewer grants than its smallest limit, and none later than ``now``."""
+        for log in (self._all, self._writes) if is_write else (self._all,):
+            times = log.times
+            if times:
+                if times[-1] > now:
+                    return False
+                if len(times) >= log.room or times[0] <= now - log.horizon:
+                    log.prune(now)
+                    if len(times) >= log.room:
+                        return False
+        return True
+
     def _plan(self, is_write: bool, now: float) -> tuple[float, str]:
         """(grant time, what it waits for) for one request at ``now``; nothing is recorded."""
         self._all.prune(now)
@@ -261,6 +279,13 @@ class RateLimiter:
         """:meth:`reserve`, raising :class:`SlotUnavailable` (naming the window) instead of
         returning ``None``."""
         with self._lock:
+            if self._paused_until <= now and self._has_room_now(is_write, now):
+                # the common case: fewer grants logged than the smallest limit, none later
+                self._all.times.append(now)
+                if is_write:
+                    self._writes.times.append(now)
+                self.granted += 1
+                return 0.0
             granted, reason = self._plan(is_write, now)
             wait = granted - now
             while now + wait < granted:  # so that a sleeper's now + wait lands on the grant

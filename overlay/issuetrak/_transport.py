@@ -42,6 +42,7 @@ from ._exceptions import (
     redact_headers,
     relative_path,
 )
+from ._auth import ApiTokenAuth
 from ._facade_errors import UndecodableResponseError
 from ._logging import logger
 from ._ratelimit import RateLimiter, SlotUnavailable
@@ -88,14 +89,21 @@ class _Call:
     policy: RetryPolicy
     kind: RequestKind
     write: bool
-    path: str
+    api_base_path: str
     decode_json: bool = False
     started: float = 0.0
     deadline_at: float = math.inf
     attempt: int = 0
     counted_failures: int = 0  # failures that count against max_retries (429s may not)
     rate_limited: int = 0
+    longest_timeout: float = math.inf  # of the request's timeouts (None: no timeout: inf)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        """The URL path relative to the API base (for log lines and errors only: not computed
+        on the hot path)."""
+        return relative_path(self.request.url, self.api_base_path)
 
 
 _WHAT_UNSAFE = "a create, PATCH or upload"
@@ -128,18 +136,26 @@ class _Core:
             decode_json = bool(overrides.pop("decode_json", False))
             if overrides:
                 policy = policy.updated(overrides)
+        method = request.method
+        if method == "GET":  # the common case, decided without looking at headers or path
+            kind, write = RequestKind.READ, False
+        else:
+            kind, write = request_kind(request), is_write(method, request.url.path)
         call = _Call(
             request=request,
             policy=policy,
-            kind=request_kind(request),
-            write=is_write(request.method, request.url.path),
-            path=relative_path(request.url, self.api_base_path),
+            kind=kind,
+            write=write,
+            api_base_path=self.api_base_path,
             decode_json=decode_json,
         )
         # the deadline covers everything from here: rate-limit waits, attempts, backoff
         call.started = self.runtime.clock()
         if policy.deadline is not None:
             call.deadline_at = call.started + policy.deadline
+            timeouts = request.extensions.get("timeout")
+            if timeouts and len(timeouts) == 4 and None not in timeouts.values():
+                call.longest_timeout = max(timeouts.values())
         return call
 
     def prepare(self, call: _Call) -> httpx.Request:
@@ -147,20 +163,21 @@ class _Core:
         call.attempt += 1
         original = call.request
         extensions = dict(original.extensions)
-        remaining = call.deadline_at - self.runtime.clock()
-        if math.isfinite(remaining):
-            remaining = max(remaining, _MIN_ATTEMPT_TIMEOUT)
-            timeouts = dict(extensions.get("timeout") or {})
-            for key in ("connect", "read", "write", "pool"):
-                value = timeouts.get(key)
-                timeouts[key] = remaining if value is None else min(value, remaining)
-            extensions["timeout"] = timeouts
+        deadline_at = call.deadline_at
+        if deadline_at != math.inf:
+            remaining = max(deadline_at - self.runtime.clock(), _MIN_ATTEMPT_TIMEOUT)
+            if remaining < call.longest_timeout:  # else no timeout can outlast the deadline
+                capped = dict(extensions.get("timeout") or {})
+                for key in ("connect", "read", "write", "pool"):
+                    value = capped.get(key)
+                    capped[key] = remaining if value is None else min(value, remaining)
+                extensions["timeout"] = capped
         # A shallow copy (URL, stream and body are shared and never mutated); its own headers
         # and extensions, so the auth flow's headers stay off the caller's request object.
         # (copy.copy would go through Request.__getstate__, which detaches the stream)
         clone = httpx.Request.__new__(httpx.Request)
         clone.__dict__.update(original.__dict__)
-        clone.headers = original.headers.copy()
+        clone.headers = httpx.Headers(original.headers)  # (Headers.copy() re-detects the encoding)
         clone.extensions = extensions
         return clone
 
@@ -347,9 +364,9 @@ class _Core:
         meta: dict[str, Any] = {
             "attempts": call.attempt,
             "elapsed": self.runtime.clock() - call.started,
-            "path": call.path,
-            **call.extra,
         }
+        if call.extra:
+            meta.update(call.extra)
         if not response.is_success:
             # what really went out on the last attempt, for the error; redacted here because
             # response.extensions is in the caller's hands
@@ -464,6 +481,9 @@ class RetryTransport(httpx.BaseTransport):
         auth = self.core.auth
         if auth is None:
             return self.inner.handle_request(request)
+        if type(auth) is ApiTokenAuth:  # one header: no auth-flow generator per attempt
+            auth.apply(request)
+            return self.inner.handle_request(request)
         flow = auth.sync_auth_flow(request)
         request = next(flow)
         while True:
@@ -544,6 +564,9 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
     async def _send(self, request: httpx.Request) -> httpx.Response:
         auth = self.core.auth
         if auth is None:
+            return await self.inner.handle_async_request(request)
+        if type(auth) is ApiTokenAuth:  # one header: no auth-flow generator per attempt
+            auth.apply(request)
             return await self.inner.handle_async_request(request)
         flow = auth.async_auth_flow(request)
         request = await flow.__anext__()
