@@ -81,7 +81,8 @@ class _IssuesMixin(_Namespace):
         options (``timeout=``, ...) go to ``send()``, or here with ``operations``.
         """
         spec = self._spec("patch")
-        call_options = pop_options(options)
+        given = dict(options)
+        call_options = pop_options(options)  # checked now, before any request
         if options:
             raise TypeError(f"issues.patch() got unexpected keyword(s) {', '.join(options)}")
         if operations is not None:
@@ -90,7 +91,8 @@ class _IssuesMixin(_Namespace):
         def send(issue_iid: int, ops: list[dict[str, Any]], **send_options: Any) -> Any:
             assert spec.body_cls is not None
             body = [spec.body_cls.from_dict(op) for op in ops]  # type: ignore[attr-defined]
-            return self._call(spec, {"iid": issue_iid, "body": body}, pop_options(send_options))
+            merged = pop_options({**given, **send_options})  # send()'s options win
+            return self._call(spec, {"iid": issue_iid, "body": body}, merged)
 
         return IssuePatch(iid, send, issue_patch_rules(self._package))
 

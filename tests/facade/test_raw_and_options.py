@@ -152,6 +152,8 @@ def test_per_call_options_on_the_patch_builder_and_on_create(
     recorder.on("PATCH", "/Issues/3", {"traceId": "t", "values": record(doc, "Issue", iid=3)})
     client.issues.patch(3).add_note("hello").send(extra_headers={"X-Job": "p"})
     assert recorder.requests[-1].headers["X-Job"] == "p"
+    client.issues.patch(3, timeout=4).add_note("again").send()
+    assert recorder.requests[-1].extensions["timeout"]["read"] == 4
     created = {"traceId": "t", "values": record(doc, "Priority")}
     recorder.on("POST", "/Priorities", created, status=201)
     client.priorities.create(name="High", timeout=2)
