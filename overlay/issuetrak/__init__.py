@@ -30,8 +30,8 @@ if _typing.TYPE_CHECKING:  # the names below are imported on first use; see __ge
         RateLimitError,
     )
     from ._options import RequestOptions
-    from ._patch import IssuePatch
     from ._paging import AsyncPager, Page, SyncPager
+    from ._patch import IssuePatch
     from ._ratelimit import DEFAULT_WINDOWS, RateLimiter, RateLimits, Window
     from ._raw import RawResponse, trace_id_of
     from ._retry import (

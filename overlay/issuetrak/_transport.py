@@ -35,6 +35,7 @@ from typing import Any
 
 import httpx
 
+from ._auth import ApiTokenAuth
 from ._exceptions import (
     MAY_HAVE_BEEN_APPLIED,
     APIConnectionError,
@@ -42,7 +43,6 @@ from ._exceptions import (
     redact_headers,
     relative_path,
 )
-from ._auth import ApiTokenAuth
 from ._facade_errors import UndecodableResponseError
 from ._logging import logger
 from ._ratelimit import RateLimiter, SlotUnavailable

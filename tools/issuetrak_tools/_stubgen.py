@@ -197,13 +197,16 @@ def _operation(
     )
     lines = ["    @overload"]
     lines.append(
-        _head(name, [*path, f"body: {body_type}", *flags, f"**fields: Unpack[{changes}]"], returns, is_async)
+        _head(
+            name,
+            [*path, f"body: {body_type}", *flags, f"**fields: Unpack[{changes}]"],
+            returns,
+            is_async,
+        )
     )
     lines.append("    @overload")
     star = ["*"] if flags else []
-    lines.append(
-        _head(name, [*path, *star, *flags, f"**fields: Unpack[{new}]"], returns, is_async)
-    )
+    lines.append(_head(name, [*path, *star, *flags, f"**fields: Unpack[{new}]"], returns, is_async))
     return lines
 
 
@@ -232,9 +235,7 @@ def _merge_update(
     return [_head("update", params, returns, is_async)]
 
 
-def _namespace(
-    tag: str, imports: _Imports, variant: _Variant, dicts: _TypedDicts
-) -> list[str]:
+def _namespace(tag: str, imports: _Imports, variant: _Variant, dicts: _TypedDicts) -> list[str]:
     package = imports.package
     aliases = _catalog.friendly_names(tag, package)
     merge = SyncNamespace(None, tag, package)._merge_capable()
