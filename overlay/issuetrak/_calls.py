@@ -31,6 +31,7 @@ from ._models import (
 )
 from ._options import CallOptions
 from ._paging import DEFAULT_PAGE_SIZE
+from ._raw import remember_trace
 from ._reading import reading
 from ._transport import EXTENSION
 
@@ -306,9 +307,9 @@ class _Parsed:
 
 
 def stamp(value: Any, trace_id: str | None) -> Any:
-    """Record the reply's trace id on a returned model (see :func:`issuetrak.trace_id_of`)."""
-    if trace_id is not None and hasattr(value, "_trace_id") and is_model(value):
-        value._trace_id = trace_id
+    """Record the reply's trace id for a returned model (see :func:`issuetrak.trace_id_of`)."""
+    if trace_id is not None and is_model(value):
+        remember_trace(value, trace_id)
     return value
 
 

@@ -44,6 +44,7 @@ import threading
 import time
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -54,6 +55,7 @@ __all__ = [
     "RateLimits",
     "SlotUnavailable",
     "Window",
+    "last_refusal",
     "shared_limiter",
 ]
 
@@ -102,6 +104,9 @@ class RateLimits:
     windows: Sequence[Window] = DEFAULT_WINDOWS
     default_pause: float = 1.0
     margin: float = DEFAULT_MARGIN
+    adaptive: bool = False
+    """Accepted for compatibility and ignored: limits are no longer lowered after a 429 (a
+    reduced limit once turned one 429 into a ten-minute stall); the pause is what adapts."""
 
     def __post_init__(self) -> None:
         windows = tuple(self.windows)
@@ -112,6 +117,14 @@ class RateLimits:
             value = getattr(self, name)
             if not (isinstance(value, int | float) and 0 <= value < math.inf):
                 raise ValueError(f"{name} must be a finite number of seconds >= 0, got {value!r}")
+
+
+_REFUSAL: ContextVar[SlotUnavailable | None] = ContextVar("issuetrak_limiter_refusal", default=None)
+
+
+def last_refusal() -> SlotUnavailable | None:
+    """Why the last :meth:`RateLimiter.acquire` of this thread or task returned ``None``."""
+    return _REFUSAL.get()
 
 
 class SlotUnavailable(Exception):
@@ -337,7 +350,8 @@ class RateLimiter:
         sleep. See :meth:`acquire_or_raise`."""
         try:
             return self.acquire_or_raise(is_write, sleep=sleep, max_wait=max_wait, on_wait=on_wait)
-        except SlotUnavailable:
+        except SlotUnavailable as refusal:
+            _REFUSAL.set(refusal)  # for the caller: last_refusal()
             return None
 
     def acquire_or_raise(
@@ -382,7 +396,8 @@ class RateLimiter:
             return await self.acquire_async_or_raise(
                 is_write, sleep=sleep, max_wait=max_wait, on_wait=on_wait
             )
-        except SlotUnavailable:
+        except SlotUnavailable as refusal:
+            _REFUSAL.set(refusal)  # for the caller: last_refusal()
             return None
 
     async def acquire_async_or_raise(

@@ -14,6 +14,7 @@ non-2xx reply raises its :class:`~issuetrak.APIStatusError` (which has ``.respon
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -84,13 +85,32 @@ class RawResponse(Generic[T]):
         )
 
 
+# The generated models have no room for it (they are slotted attrs classes whose fields are the
+# document's properties), so the trace id of a returned record is kept beside it: keyed by the
+# object's id, with a weak reference that drops the entry when the record is collected.
+_traces: dict[int, tuple[weakref.ref[Any], str]] = {}
+
+
+def remember_trace(record: Any, trace_id: str) -> None:
+    """Note that ``record`` came from the reply with ``trace_id``."""
+    key = id(record)
+    try:
+        ref = weakref.ref(record, lambda _, key=key: _traces.pop(key, None))
+    except TypeError:  # an object without weak references: nothing is kept
+        return
+    _traces[key] = (ref, trace_id)
+
+
 def trace_id_of(result: object) -> str | None:
     """The ``traceId`` of the reply a facade call's result came from: a record
     (``client.users.get(1)``), a :class:`~issuetrak.Page`, or a :class:`RawResponse`; ``None``
     for anything else. Quote it to the site's administrators when a call did something odd."""
     if isinstance(result, RawResponse):
         return result.trace_id
-    trace = getattr(result, "trace_id", None) if type(result).__name__ == "Page" else None
-    if trace is None and hasattr(type(result), "__attrs_attrs__"):
-        trace = getattr(result, "_trace_id", None)
-    return trace if isinstance(trace, str) else None
+    if type(result).__name__ == "Page":
+        trace = getattr(result, "trace_id", None)
+        return trace if isinstance(trace, str) else None
+    entry = _traces.get(id(result))
+    if entry is not None and entry[0]() is result:
+        return entry[1]
+    return None

@@ -45,7 +45,7 @@ from ._exceptions import (
 )
 from ._facade_errors import UndecodableResponseError
 from ._logging import logger
-from ._ratelimit import RateLimiter, SlotUnavailable
+from ._ratelimit import RateLimiter, SlotUnavailable, last_refusal
 from ._retry import (
     RETRYABLE_STATUSES,
     RequestKind,
@@ -434,11 +434,11 @@ class _Core:
             may_have_been_applied=applied,
         )
 
-    def limiter_timeout(self, call: _Call, refusal: SlotUnavailable) -> APITimeoutError:
+    def limiter_timeout(self, call: _Call, refusal: SlotUnavailable | None) -> APITimeoutError:
+        why = f": {refusal.reason} needs {refusal.needed:.1f} s more" if refusal is not None else ""
         message = (
             f"{call.request.method} {call.path}: no client-side rate-limit slot within the "
-            f"{call.policy.deadline:g} s deadline: {refusal.reason} needs {refusal.needed:.1f} s "
-            f"more (after {call.attempt} attempt(s))"
+            f"{call.policy.deadline:g} s deadline{why} (after {call.attempt} attempt(s))"
         )
         return APITimeoutError(
             message,
@@ -501,16 +501,16 @@ class RetryTransport(httpx.BaseTransport):
         sleep = core.runtime.sleep
         limiter = core.limiter
         while True:
-            if limiter is not None:
-                try:
-                    limiter.acquire_or_raise(
-                        call.write,
-                        sleep=sleep,
-                        max_wait=core.remaining(call),
-                        on_wait=partial(core.note_limiter_wait, call),
-                    )
-                except SlotUnavailable as refusal:
-                    raise core.limiter_timeout(call, refusal) from None
+            if limiter is not None and (
+                limiter.acquire(
+                    call.write,
+                    sleep=sleep,
+                    max_wait=core.remaining(call),
+                    on_wait=partial(core.note_limiter_wait, call),
+                )
+                is None
+            ):
+                raise core.limiter_timeout(call, last_refusal())
             attempt_request = core.prepare(call)
             try:
                 response = self._send(attempt_request)
@@ -585,16 +585,16 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         sleep = core.runtime.async_sleep
         limiter = core.limiter
         while True:
-            if limiter is not None:
-                try:
-                    await limiter.acquire_async_or_raise(
-                        call.write,
-                        sleep=sleep,
-                        max_wait=core.remaining(call),
-                        on_wait=partial(core.note_limiter_wait, call),
-                    )
-                except SlotUnavailable as refusal:
-                    raise core.limiter_timeout(call, refusal) from None
+            if limiter is not None and (
+                await limiter.acquire_async(
+                    call.write,
+                    sleep=sleep,
+                    max_wait=core.remaining(call),
+                    on_wait=partial(core.note_limiter_wait, call),
+                )
+                is None
+            ):
+                raise core.limiter_timeout(call, last_refusal())
             attempt_request = core.prepare(call)
             try:
                 response = await self._send(attempt_request)
