@@ -94,8 +94,12 @@ _traces: dict[int, tuple[weakref.ref[Any], str]] = {}
 def remember_trace(record: Any, trace_id: str) -> None:
     """Note that ``record`` came from the reply with ``trace_id``."""
     key = id(record)
+
+    def forget(_: weakref.ref[Any]) -> None:
+        _traces.pop(key, None)
+
     try:
-        ref = weakref.ref(record, lambda _, key=key: _traces.pop(key, None))
+        ref = weakref.ref(record, forget)
     except TypeError:  # an object without weak references: nothing is kept
         return
     _traces[key] = (ref, trace_id)
