@@ -16,6 +16,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+
 from ._catalog import OpSpec
 from ._exceptions import IssuetrakError
 from ._facade_errors import UnexpectedResponseError, UnknownFieldError, UsageError
@@ -228,7 +230,7 @@ def request_for(client: Any, spec: OpSpec, kwargs: dict[str, Any], options: Call
         json=parts.get("json"),
         files=parts.get("files"),
         headers=headers,
-        timeout=options.timeout if options.timeout is not None else client._timeout,
+        timeout=options.timeout if options.timeout is not None else httpx.USE_CLIENT_DEFAULT,
         extensions=extensions,
     )
 

@@ -258,14 +258,20 @@ class _BaseClient:
 
     @staticmethod
     def _must_read(response: httpx.Response) -> bool:
-        """Whether the response hook reads the body: errors always, successes only to log JSON."""
-        return not response.is_success or (logger.isEnabledFor(logging.INFO) and _is_json(response))
+        """Whether the response hook reads the body: errors always, successes only to log JSON
+        (a success with nothing to log is the hot path: :meth:`_quiet_success`)."""
+        return not 200 <= response.status_code < 300 or _is_json(response)
+
+    @staticmethod
+    def _quiet_success(response: httpx.Response) -> bool:
+        """A 2xx reply and no INFO logging: the response hook has nothing to do."""
+        return 200 <= response.status_code < 300 and not logger.isEnabledFor(logging.INFO)
 
     def _check_response(self, response: httpx.Response) -> None:
         """Log the response and raise the typed error of a non-2xx one (body already read)."""
         if logger.isEnabledFor(logging.INFO):
             self._log_response(response)
-        if not response.is_success:
+        if not 200 <= response.status_code < 300:
             raise make_status_error(response, api_base_path=self._base_url.path)
 
     def _log_response(self, response: httpx.Response) -> None:
@@ -352,6 +358,8 @@ class Issuetrak(SyncResources, _BaseClient):
         self._api = self._authenticated_client().set_httpx_client(self._http)
 
     def _on_response(self, response: httpx.Response) -> None:
+        if self._quiet_success(response):
+            return
         if self._must_read(response):
             response.read()
         self._check_response(response)
@@ -385,7 +393,7 @@ class Issuetrak(SyncResources, _BaseClient):
             data=data,
             files=files,
             headers=headers,
-            timeout=self._timeout if timeout is False else resolve_timeout(timeout),
+            timeout=httpx.USE_CLIENT_DEFAULT if timeout is False else resolve_timeout(timeout),
             extensions=self._request_extensions(max_retries, deadline),
         )
         try:
@@ -458,6 +466,8 @@ class AsyncIssuetrak(AsyncResources, _BaseClient):
         self._api = self._authenticated_client().set_async_httpx_client(self._http)
 
     async def _on_response(self, response: httpx.Response) -> None:
+        if self._quiet_success(response):
+            return
         if self._must_read(response):
             await response.aread()
         self._check_response(response)
@@ -487,7 +497,7 @@ class AsyncIssuetrak(AsyncResources, _BaseClient):
             data=data,
             files=files,
             headers=headers,
-            timeout=self._timeout if timeout is False else resolve_timeout(timeout),
+            timeout=httpx.USE_CLIENT_DEFAULT if timeout is False else resolve_timeout(timeout),
             extensions=self._request_extensions(max_retries, deadline),
         )
         try:

@@ -243,6 +243,18 @@ class RateLimiter:
                     t = math.nextafter(t, math.inf)
         return t, binding
 
+    def _grant_now(self, is_write: bool) -> bool:
+        """Grant a slot at once if every window surely has room (see :meth:`_has_room_now`)."""
+        now = self._clock()
+        with self._lock:
+            if self._paused_until > now or not self._has_room_now(is_write, now):
+                return False
+            self._all.times.append(now)
+            if is_write:
+                self._writes.times.append(now)
+            self.granted += 1
+            return True
+
     def _has_room_now(self, is_write: bool, now: float) -> bool:
         """Whether a grant at ``now`` fits for certain without counting: every log it counts
         in holds fewer grants than its smallest limit, and none later than ``now``."""
@@ -348,6 +360,8 @@ class RateLimiter:
         """Reserve and sleep until the grant; returns the total wait, or ``None`` (nothing
         reserved) when it would exceed ``max_wait``. ``on_wait(seconds)`` is called before a
         sleep. See :meth:`acquire_or_raise`."""
+        if self._grant_now(is_write):  # the common case, without the general machinery
+            return 0.0
         try:
             return self.acquire_or_raise(is_write, sleep=sleep, max_wait=max_wait, on_wait=on_wait)
         except SlotUnavailable as refusal:
@@ -392,6 +406,8 @@ class RateLimiter:
         on_wait: Callable[[float], None] | None = None,
     ) -> float | None:
         """The async form of :meth:`acquire` (default sleep: ``anyio.sleep``)."""
+        if self._grant_now(is_write):  # the common case, without the general machinery
+            return 0.0
         try:
             return await self.acquire_async_or_raise(
                 is_write, sleep=sleep, max_wait=max_wait, on_wait=on_wait

@@ -165,8 +165,9 @@ class _Core:
         extensions = dict(original.extensions)
         deadline_at = call.deadline_at
         if deadline_at != math.inf:
-            remaining = max(deadline_at - self.runtime.clock(), _MIN_ATTEMPT_TIMEOUT)
+            remaining = deadline_at - self.runtime.clock()
             if remaining < call.longest_timeout:  # else no timeout can outlast the deadline
+                remaining = max(remaining, _MIN_ATTEMPT_TIMEOUT)
                 capped = dict(extensions.get("timeout") or {})
                 for key in ("connect", "read", "write", "pool"):
                     value = capped.get(key)
@@ -211,7 +212,7 @@ class _Core:
         """Whether this transport reads the body (so that a body cut short is an attempt that
         failed, retried like any transport error): errors and JSON always; another success only
         for the facade, which parses it anyway (a download stays streamable)."""
-        if call.decode_json or not response.is_success:
+        if call.decode_json or not 200 <= response.status_code < 300:
             return True
         return "json" in response.headers.get("content-type", "")
 
@@ -235,7 +236,7 @@ class _Core:
     def check_body(self, call: _Call, response: httpx.Response) -> Exception | None:
         """Decode a 2xx JSON body for the facade (once; kept in the response's extensions);
         the decoding error if it is not JSON at all (a body cut short by a proxy, say)."""
-        if not (call.decode_json and response.is_success):
+        if not call.decode_json or not 200 <= response.status_code < 300:
             return None
         content = response.content
         if not content.strip():
@@ -367,7 +368,7 @@ class _Core:
         }
         if call.extra:
             meta.update(call.extra)
-        if not response.is_success:
+        if not 200 <= response.status_code < 300:
             # what really went out on the last attempt, for the error; redacted here because
             # response.extensions is in the caller's hands
             meta["sent_headers"] = redact_headers(sent.headers)
@@ -514,7 +515,7 @@ class RetryTransport(httpx.BaseTransport):
             attempt_request = core.prepare(call)
             try:
                 response = self._send(attempt_request)
-                if core.must_read(call, response):
+                if not response.is_stream_consumed and core.must_read(call, response):
                     try:
                         response.read()
                     except BaseException:
@@ -598,7 +599,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             attempt_request = core.prepare(call)
             try:
                 response = await self._send(attempt_request)
-                if core.must_read(call, response):
+                if not response.is_stream_consumed and core.must_read(call, response):
                     try:
                         await response.aread()
                     except BaseException:
