@@ -243,8 +243,9 @@ class RateLimiter:
                     t = math.nextafter(t, math.inf)
         return t, binding
 
-    def _grant_now(self, is_write: bool) -> bool:
-        """Grant a slot at once if every window surely has room (see :meth:`_has_room_now`)."""
+    def grant_now(self, is_write: bool) -> bool:
+        """Grant a slot at once if every window surely has room, without waiting or planning
+        (the common case); ``False``: nothing was granted, use :meth:`acquire`."""
         now = self._clock()
         with self._lock:
             if self._paused_until > now or not self._has_room_now(is_write, now):
@@ -263,7 +264,9 @@ class RateLimiter:
             if times:
                 if times[-1] > now:
                     return False
-                if len(times) >= log.room or times[0] <= now - log.horizon:
+                # stale entries only make the count larger (never wrong): prune when it matters,
+                # or now and then to bound memory (a list shift per call would cost more)
+                if len(times) >= log.room or (len(times) > 4096 and times[0] <= now - log.horizon):
                     log.prune(now)
                     if len(times) >= log.room:
                         return False
@@ -360,7 +363,7 @@ class RateLimiter:
         """Reserve and sleep until the grant; returns the total wait, or ``None`` (nothing
         reserved) when it would exceed ``max_wait``. ``on_wait(seconds)`` is called before a
         sleep. See :meth:`acquire_or_raise`."""
-        if self._grant_now(is_write):  # the common case, without the general machinery
+        if self.grant_now(is_write):  # the common case, without the general machinery
             return 0.0
         try:
             return self.acquire_or_raise(is_write, sleep=sleep, max_wait=max_wait, on_wait=on_wait)
@@ -406,7 +409,7 @@ class RateLimiter:
         on_wait: Callable[[float], None] | None = None,
     ) -> float | None:
         """The async form of :meth:`acquire` (default sleep: ``anyio.sleep``)."""
-        if self._grant_now(is_write):  # the common case, without the general machinery
+        if self.grant_now(is_write):  # the common case, without the general machinery
             return 0.0
         try:
             return await self.acquire_async_or_raise(

@@ -126,6 +126,9 @@ class _Core:
         self.limiter = limiter
         self.runtime = runtime
         self.api_base_path = api_base_path
+        # the limiter's no-wait path, unless a subclass wraps acquire() (it must see every grant)
+        plain = limiter is not None and type(limiter).acquire is RateLimiter.acquire
+        self.grant_now: Callable[[bool], bool] | None = limiter.grant_now if plain else None  # type: ignore[union-attr]
 
     def start(self, request: httpx.Request) -> _Call:
         overrides = request.extensions.get(EXTENSION)
@@ -500,16 +503,20 @@ class RetryTransport(httpx.BaseTransport):
         core = self.core
         call = core.start(request)
         sleep = core.runtime.sleep
-        limiter = core.limiter
+        limiter, fast = core.limiter, core.grant_now
         while True:
-            if limiter is not None and (
-                limiter.acquire(
-                    call.write,
-                    sleep=sleep,
-                    max_wait=core.remaining(call),
-                    on_wait=partial(core.note_limiter_wait, call),
+            if (
+                limiter is not None
+                and not (fast and fast(call.write))
+                and (
+                    limiter.acquire(
+                        call.write,
+                        sleep=sleep,
+                        max_wait=core.remaining(call),
+                        on_wait=partial(core.note_limiter_wait, call),
+                    )
+                    is None
                 )
-                is None
             ):
                 raise core.limiter_timeout(call, last_refusal())
             attempt_request = core.prepare(call)
@@ -584,16 +591,20 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         core = self.core
         call = core.start(request)
         sleep = core.runtime.async_sleep
-        limiter = core.limiter
+        limiter, fast = core.limiter, core.grant_now
         while True:
-            if limiter is not None and (
-                await limiter.acquire_async(
-                    call.write,
-                    sleep=sleep,
-                    max_wait=core.remaining(call),
-                    on_wait=partial(core.note_limiter_wait, call),
+            if (
+                limiter is not None
+                and not (fast and fast(call.write))
+                and (
+                    await limiter.acquire_async(
+                        call.write,
+                        sleep=sleep,
+                        max_wait=core.remaining(call),
+                        on_wait=partial(core.note_limiter_wait, call),
+                    )
+                    is None
                 )
-                is None
             ):
                 raise core.limiter_timeout(call, last_refusal())
             attempt_request = core.prepare(call)
