@@ -55,6 +55,7 @@ __all__ = [
     "RateLimits",
     "SlotUnavailable",
     "Window",
+    "last_grant",
     "last_refusal",
     "shared_limiter",
 ]
@@ -120,6 +121,12 @@ class RateLimits:
 
 
 _REFUSAL: ContextVar[SlotUnavailable | None] = ContextVar("issuetrak_limiter_refusal", default=None)
+_GRANT: ContextVar[float | None] = ContextVar("issuetrak_limiter_grant", default=None)
+
+
+def last_grant() -> float | None:
+    """The time of the slot the last grant of this thread or task took (for :meth:`release`)."""
+    return _GRANT.get()
 
 
 def last_refusal() -> SlotUnavailable | None:
@@ -254,7 +261,8 @@ class RateLimiter:
             if is_write:
                 self._writes.times.append(now)
             self.granted += 1
-            return True
+        _GRANT.set(now)
+        return True
 
     def _has_room_now(self, is_write: bool, now: float) -> bool:
         """Whether a grant at ``now`` fits for certain without counting: every log it counts
@@ -341,7 +349,11 @@ class RateLimiter:
             self.granted -= 1
 
     def on_rate_limited(self, retry_after: float | None, now: float) -> None:
-        """Record a 429: pause everything on this budget until the site's Retry-After."""
+        """Record a 429: pause everything on this budget until the site's Retry-After.
+
+        The refused request's own slot is given back by the caller (:meth:`release`): the site
+        did not count it, and a log that did would make later requests wait for a window the
+        site does not see as full (once, ten minutes for the 100/600 s window)."""
         with self._lock:
             pause = self.limits.default_pause if retry_after is None else retry_after
             self._paused_until = max(self._paused_until, now + pause)
@@ -396,6 +408,7 @@ class RateLimiter:
                     self.release(is_write, grant)
                     raise
             if self._still_good(grant):
+                _GRANT.set(grant)
                 return grant - began
             self.release(is_write, grant)
             now = self._clock()
@@ -445,6 +458,7 @@ class RateLimiter:
                     self.release(is_write, grant)
                     raise
             if self._still_good(grant):
+                _GRANT.set(grant)
                 return grant - began
             self.release(is_write, grant)
             now = self._clock()

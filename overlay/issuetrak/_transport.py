@@ -45,7 +45,7 @@ from ._exceptions import (
 )
 from ._facade_errors import UndecodableResponseError
 from ._logging import logger
-from ._ratelimit import RateLimiter, SlotUnavailable, last_refusal
+from ._ratelimit import RateLimiter, SlotUnavailable, last_grant, last_refusal
 from ._retry import (
     RETRYABLE_STATUSES,
     RequestKind,
@@ -96,6 +96,7 @@ class _Call:
     attempt: int = 0
     counted_failures: int = 0  # failures that count against max_retries (429s may not)
     rate_limited: int = 0
+    grant: float | None = None  # the rate-limit slot of the current attempt
     longest_timeout: float = math.inf  # of the request's timeouts (None: no timeout: inf)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -129,6 +130,7 @@ class _Core:
         # the limiter's no-wait path, unless a subclass wraps acquire() (it must see every grant)
         plain = limiter is not None and type(limiter).acquire is RateLimiter.acquire
         self.grant_now: Callable[[bool], bool] | None = limiter.grant_now if plain else None  # type: ignore[union-attr]
+        self.plain_limiter = limiter if plain else None
 
     def start(self, request: httpx.Request) -> _Call:
         overrides = request.extensions.get(EXTENSION)
@@ -303,6 +305,10 @@ class _Core:
         call.rate_limited += 1
         if self.limiter is not None:
             self.limiter.on_rate_limited(retry_after, self.runtime.clock())
+            if self.plain_limiter is not None and call.grant is not None:
+                # the site refused it without counting it: neither does the limiter's log
+                self.plain_limiter.release(call.write, call.grant)
+                call.grant = None
             logger.debug(
                 "429 on %s %s: every request on this budget pauses %s s",
                 call.request.method,
@@ -519,6 +525,8 @@ class RetryTransport(httpx.BaseTransport):
                 )
             ):
                 raise core.limiter_timeout(call, last_refusal())
+            if limiter is not None:
+                call.grant = last_grant()
             attempt_request = core.prepare(call)
             try:
                 response = self._send(attempt_request)
@@ -607,6 +615,8 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
                 )
             ):
                 raise core.limiter_timeout(call, last_refusal())
+            if limiter is not None:
+                call.grant = last_grant()
             attempt_request = core.prepare(call)
             try:
                 response = await self._send(attempt_request)

@@ -438,3 +438,28 @@ def test_a_budget_is_named_by_the_sites_origin_whatever_url_names_it(unique_toke
         assert shared_limiter(other, unique_token, limits) is not first, other
     with Issuetrak("https://site.example", token=unique_token, rate_limits=limits) as client:
         assert client.rate_limiter is first  # a client and e.g. the contract runner share it
+
+
+def test_a_request_the_site_refused_does_not_count_in_the_log(
+    make_client, scripted, fake_time
+) -> None:
+    """The stall once seen against the mock: a 429'd attempt kept its slot in the 4/600 s
+    window, so the last request waited ten minutes for a window the site did not see as full."""
+    limiter = RateLimiter(
+        RateLimits([Window(3, 1.0), Window(4, 600.0)], margin=0.0), clock=fake_time.clock
+    )
+    ok = httpx.Response(200, json={"traceId": "t"})
+    refused = httpx.Response(429, headers={"Retry-After": "1"})
+    script = scripted(
+        ("GET", "/api/v2/Users/1", ok),
+        ("GET", "/api/v2/Users/2", refused),
+        ("GET", "/api/v2/Users/2", ok),
+        ("GET", "/api/v2/Users/3", ok),
+        ("GET", "/api/v2/Users/4", ok),
+    )
+    client = make_client(script, rate_limits=limiter, deadline=None)
+    for iid in (1, 2, 3, 4):
+        client.request("GET", f"/Users/{iid}")
+    script.assert_done()
+    assert max(fake_time.sleeps) <= 1.0, fake_time.sleeps  # the pause; nothing like 600 s
+    assert limiter.granted == 4
