@@ -11,8 +11,7 @@ Shared by the sync and async namespaces so both accept exactly the same argument
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -313,21 +312,6 @@ def stamp(value: Any, trace_id: str | None) -> Any:
     if trace_id is not None and is_model(value):
         remember_trace(value, trace_id)
     return value
-
-
-@contextlib.contextmanager
-def parsing(spec: OpSpec) -> Iterator[None]:
-    """Turn the generated parser's KeyError/TypeError/ValueError on a malformed reply into one error."""
-    try:
-        yield
-    except IssuetrakError:
-        raise
-    except (KeyError, TypeError, ValueError) as exc:
-        raise UnexpectedResponseError(
-            f"reply does not match the document ({type(exc).__name__}: {exc})",
-            status_code=200,
-            operation=spec.qualname,
-        ) from exc
 
 
 def result(spec: OpSpec, response: Any) -> Any:

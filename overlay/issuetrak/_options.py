@@ -20,7 +20,14 @@ import httpx
 from ._config import resolve_timeout
 from ._exceptions import SECRET_HEADERS, ConfigurationError
 
-__all__ = ["OPTION_NAMES", "CallOptions", "RequestOptions", "pop_options"]
+__all__ = [
+    "NO_OPTIONS",
+    "OPTION_NAMES",
+    "CallOptions",
+    "RequestOptions",
+    "make_options",
+    "pop_options",
+]
 
 
 class RequestOptions(TypedDict, total=False):
