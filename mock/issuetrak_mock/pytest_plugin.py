@@ -3,7 +3,15 @@
 Each test that asks for it gets a fresh simulated site (rate limits off unless asked)::
 
     def test_my_integration(issuetrak_mock):
-        client = issuetrak_mock.client()              # httpx.Client as the admin
+        client = issuetrak_mock.sdk()                 # an issuetrak.Issuetrak as the admin
+        issue = client.issues.get(1)
+
+    async def test_async(issuetrak_mock):
+        async with issuetrak_mock.async_sdk(role="agent") as client:
+            user = await client.users.get(1)
+
+    def test_raw_http(issuetrak_mock):
+        client = issuetrak_mock.client()              # a plain httpx.Client as the admin
         issue = client.get("/Issues/1").json()["values"]
 
     @pytest.mark.issuetrak_mock(seed=3, issues=20, rate_limits="default")
@@ -23,6 +31,7 @@ import pytest
 
 if TYPE_CHECKING:
     import httpx
+    from issuetrak import AsyncIssuetrak, Issuetrak
     from starlette.applications import Starlette
 
     from .site import MockSite
@@ -30,7 +39,9 @@ if TYPE_CHECKING:
 
 __all__ = ["MockServer", "issuetrak_mock"]
 
-BASE_URL = "http://issuetrak-mock/api/v2"
+# loopback by name: the SDK accepts plain http to it without allow_insecure_http (nothing is
+# sent over a network: every client of the fixture goes through an in-process transport)
+BASE_URL = "http://localhost/api/v2"
 
 
 @dataclass
@@ -41,7 +52,7 @@ class MockServer:
     base_url: str = BASE_URL
     tokens: dict[str, str] = field(default_factory=dict)
     transport: SyncASGITransport | None = None
-    _clients: list[httpx.Client] = field(default_factory=list)
+    _clients: list[Any] = field(default_factory=list)
 
     @property
     def site(self) -> MockSite:
@@ -72,6 +83,33 @@ class MockServer:
         headers = {"X-Api-Key": self.tokens[role]} if role else {}
         return httpx.AsyncClient(
             transport=self.async_transport, base_url=self.base_url, headers=headers, **kwargs
+        )
+
+    def sdk(self, role: str = "admin", **options: Any) -> Issuetrak:
+        """An :class:`issuetrak.Issuetrak` acting as ``role``, talking to this site in process.
+
+        Client-side rate limiting is off (the site's own limits apply if the marker set them)
+        and retries are off, so a test sees each reply as the site gave it; pass any
+        ``Issuetrak`` option to change that (``rate_limits=RateLimits()``, ``max_retries=3``,
+        ``strict=True``, ...). Closed with the fixture.
+        """
+        from issuetrak import Issuetrak
+
+        options.setdefault("rate_limits", None)
+        options.setdefault("max_retries", 0)
+        # the fixture's transport is shared by every client it made, and closed by the fixture
+        client = Issuetrak(self.base_url, token=self.tokens[role], _inner=self.transport, **options)
+        self._clients.append(client)
+        return client
+
+    def async_sdk(self, role: str = "admin", **options: Any) -> AsyncIssuetrak:
+        """The async twin of :meth:`sdk`; close it yourself (``async with``)."""
+        from issuetrak import AsyncIssuetrak
+
+        options.setdefault("rate_limits", None)
+        options.setdefault("max_retries", 0)
+        return AsyncIssuetrak(
+            self.base_url, token=self.tokens[role], transport=self.async_transport, **options
         )
 
     def close(self) -> None:

@@ -30,7 +30,11 @@ if _typing.TYPE_CHECKING:  # the names below are imported on first use; see __ge
         PermissionDeniedError,
         RateLimitError,
     )
+    from ._options import RequestOptions
+    from ._paging import AsyncPager, Page, SyncPager
+    from ._patch import IssuePatch
     from ._ratelimit import DEFAULT_WINDOWS, RateLimiter, RateLimits, Window
+    from ._raw import RawResponse, trace_id_of
     from ._retry import (
         DEFAULT_DEADLINE,
         DEFAULT_MAX_RETRIES,
@@ -61,6 +65,13 @@ _LAZY: dict[str, str] = {
     "NotFoundError": "._exceptions",
     "PermissionDeniedError": "._exceptions",
     "RateLimitError": "._exceptions",
+    "RequestOptions": "._options",
+    "IssuePatch": "._patch",
+    "AsyncPager": "._paging",
+    "Page": "._paging",
+    "SyncPager": "._paging",
+    "RawResponse": "._raw",
+    "trace_id_of": "._raw",
     "DEFAULT_WINDOWS": "._ratelimit",
     "RateLimiter": "._ratelimit",
     "RateLimits": "._ratelimit",
@@ -107,23 +118,30 @@ __all__ = [
     "APITimeoutError",
     "ApiTokenAuth",
     "AsyncIssuetrak",
+    "AsyncPager",
     "AsyncRetryTransport",
     "AuthenticationError",
     "BadRequestError",
     "ConfigurationError",
     "HmacAuth",
     "InternalServerError",
+    "IssuePatch",
     "Issuetrak",
     "IssuetrakError",
     "NotFoundError",
     "OperationNotAvailableError",
+    "Page",
     "PermissionDeniedError",
     "RateLimitError",
     "RateLimiter",
     "RateLimits",
+    "RawResponse",
+    "RequestOptions",
     "RetryPolicy",
     "RetryTransport",
+    "SyncPager",
     "VersionCheck",
     "Window",
     "__version__",
+    "trace_id_of",
 ]

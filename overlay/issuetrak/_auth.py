@@ -13,6 +13,7 @@ from datetime import datetime
 import httpx
 
 from ._hmac import HmacRequestsAuth, HmacSigner, check_secret
+from ._secrets import remember
 
 __all__ = ["API_KEY_HEADER", "ApiTokenAuth", "HmacAuth"]
 
@@ -24,6 +25,7 @@ class ApiTokenAuth(httpx.Auth):
 
     def __init__(self, token: str) -> None:
         self._token = check_secret(token, "token")
+        remember(self._token)  # redacted from errors and logs even if a site echoes it
 
     def __repr__(self) -> str:
         return "ApiTokenAuth(token='[REDACTED]')"
@@ -31,8 +33,12 @@ class ApiTokenAuth(httpx.Auth):
     __str__ = __repr__
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers[API_KEY_HEADER] = self._token
+        self.apply(request)
         yield request
+
+    def apply(self, request: httpx.Request) -> None:
+        """Add the token header (what :meth:`auth_flow` does, without the generator)."""
+        request.headers[API_KEY_HEADER] = self._token
 
 
 class HmacAuth(httpx.Auth):
@@ -52,6 +58,7 @@ class HmacAuth(httpx.Auth):
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.signer = HmacSigner(api_key, request_id_factory=request_id_factory, clock=clock)
+        remember(api_key)
 
     def __repr__(self) -> str:
         return "HmacAuth(api_key='[REDACTED]')"

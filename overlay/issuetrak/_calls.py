@@ -11,10 +11,11 @@ Shared by the sync and async namespaces so both accept exactly the same argument
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import httpx
 
 from ._catalog import OpSpec
 from ._exceptions import IssuetrakError
@@ -29,9 +30,24 @@ from ._models import (
     to_wire,
     wire_name,
 )
+from ._options import CallOptions
 from ._paging import DEFAULT_PAGE_SIZE
+from ._raw import remember_trace
+from ._reading import reading
+from ._transport import EXTENSION
 
-__all__ = ["Bound", "bind", "model_from_fields", "result", "unwrap"]
+__all__ = [
+    "Bound",
+    "Reply",
+    "bind",
+    "decode",
+    "model_from_fields",
+    "request_for",
+    "result",
+    "stamp",
+    "trace_id_of_reply",
+    "unwrap",
+]
 
 _MISSING: Any = object()
 
@@ -191,19 +207,111 @@ def _status_error(spec: OpSpec, response: Any) -> Exception:
     return UnexpectedResponseError(text, status_code=status, operation=spec.qualname)
 
 
-@contextlib.contextmanager
-def parsing(spec: OpSpec) -> Iterator[None]:
-    """Turn the generated parser's KeyError/TypeError/ValueError on a malformed reply into one error."""
+# -- one exchange: the generated module builds the request and parses the reply -----------------
+#
+# ``_get_kwargs`` and ``_parse_response`` are the two halves of every generated operation module
+# (openapi-python-client's endpoint template, pinned with the generator): the facade sends the
+# request itself, through the client's httpx client, so that per-call options reach the request
+# and the raw response stays in hand.
+
+
+def request_for(client: Any, spec: OpSpec, kwargs: dict[str, Any], options: CallOptions) -> Any:
+    """The ``httpx.Request`` of one call of ``spec`` (not sent)."""
+    parts = spec.module._get_kwargs(**kwargs)
+    extensions: dict[str, Any] = {EXTENSION: {**options.extensions, "decode_json": True}}
+    headers = parts.get("headers")
+    if options.headers:
+        headers = {**(headers or {}), **options.headers}
+    return client._http.build_request(
+        parts["method"],
+        parts["url"],
+        params=parts.get("params"),
+        json=parts.get("json"),
+        files=parts.get("files"),
+        headers=headers,
+        timeout=options.timeout if options.timeout is not None else httpx.USE_CLIENT_DEFAULT,
+        extensions=extensions,
+    )
+
+
+_NOT_DECODED: Any = object()
+
+
+class Reply:
+    """What a generated ``_parse_response`` reads, with the JSON the transport already decoded."""
+
+    __slots__ = ("_json", "content", "headers", "status_code")
+
+    def __init__(self, response: Any, body: Any) -> None:
+        self.status_code = response.status_code
+        self.content = response.content
+        self.headers = response.headers
+        self._json = body
+
+    def json(self) -> Any:
+        if self._json is _NOT_DECODED:
+            import json
+
+            self._json = json.loads(self.content)
+        return self._json
+
+
+def reply_body(response: Any) -> Any:
+    """The decoded JSON body of a reply (decoded once, by the retry transport), or a marker."""
+    meta = response.extensions.get(EXTENSION)
+    return meta.get("json", _NOT_DECODED) if meta else _NOT_DECODED
+
+
+def trace_id_of_reply(response: Any) -> str | None:
+    body = reply_body(response)
+    if body is _NOT_DECODED:
+        from ._exceptions import extract_trace_id
+
+        try:
+            return extract_trace_id(response.json()) if response.content else None
+        except ValueError:
+            return None
+    trace = body.get("traceId") if isinstance(body, dict) else None
+    return trace if isinstance(trace, str) and trace else None
+
+
+def decode(client: Any, spec: OpSpec, response: Any) -> Any:
+    """Parse a 2xx reply of ``spec`` with the client's read policy and check it (see :func:`result`).
+
+    Anything the generated parser cannot make sense of (strict mode, or a body that is not the
+    documented object at all) is an :class:`UnexpectedResponseError`.
+    """
+    policy = client._read_policy(spec.package)
     try:
-        yield
+        with reading(spec.package, policy):
+            parsed = spec.module._parse_response(
+                client=client._api, response=Reply(response, reply_body(response))
+            )
     except IssuetrakError:
         raise
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise UnexpectedResponseError(
             f"reply does not match the document ({type(exc).__name__}: {exc})",
-            status_code=200,
+            status_code=int(response.status_code),
             operation=spec.qualname,
+            response=response,
         ) from exc
+    return result(spec, _Parsed(response.status_code, parsed))
+
+
+class _Parsed:
+    __slots__ = ("parsed", "status_code")
+
+    def __init__(self, status_code: int, parsed: Any) -> None:
+        self.status_code = status_code
+        self.parsed = parsed
+
+
+def stamp(value: Any, trace_id: str | None) -> Any:
+    """Record the reply's trace id for a returned model (see :func:`issuetrak.trace_id_of`)."""
+    if trace_id is not None and is_model(value):
+        remember_trace(value, trace_id)
+    return value
 
 
 def result(spec: OpSpec, response: Any) -> Any:

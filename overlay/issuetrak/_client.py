@@ -20,9 +20,10 @@ import httpx
 from ._auth import ApiTokenAuth
 from ._compat import AsyncCompat, SyncCompat, status_error
 from ._config import resolve_base_url, resolve_timeout, resolve_token
-from ._exceptions import make_status_error, relative_path
+from ._exceptions import ConfigurationError, connection_error, make_status_error, relative_path
 from ._logging import logger, setup_logging
 from ._ratelimit import RateLimiter, RateLimits, shared_limiter
+from ._reading import ReadPolicy, tolerant_policy
 from ._resources import AsyncResources, SyncResources
 from ._retry import DEFAULT_DEADLINE, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, RetryPolicy
 from ._transport import EXTENSION, AsyncRetryTransport, RetryTransport, Runtime
@@ -49,6 +50,7 @@ _OPTION_NAMES = frozenset(
         "allow_insecure_http",
         "headers",
         "version",
+        "strict",
     }
 )
 
@@ -90,6 +92,7 @@ class _BaseClient:
         allow_insecure_http: bool = False,
         headers: Mapping[str, str] | None = None,
         version: str | Version | None = None,
+        strict: bool = False,
         _runtime: Runtime | None = None,
     ) -> None:
         setup_logging()
@@ -105,6 +108,9 @@ class _BaseClient:
         self._transport_arg = transport
         self._allow_insecure_http = allow_insecure_http
         self._headers = dict(headers or {})
+        if not isinstance(strict, bool):
+            raise ConfigurationError(f"strict must be True or False, got {strict!r}")
+        self._strict = strict
 
     def _make_limiter(self, rate_limits: RateLimitsArg) -> RateLimiter | None:
         if rate_limits is None or rate_limits is False:
@@ -131,6 +137,7 @@ class _BaseClient:
             "allow_insecure_http": self._allow_insecure_http,
             "headers": self._headers,
             "version": self._version,
+            "strict": self._strict,
         }
 
     def _changed_options(self, changes: dict[str, Any]) -> dict[str, Any]:
@@ -199,6 +206,17 @@ class _BaseClient:
         return self._policy.deadline
 
     @property
+    def strict(self) -> bool:
+        """Whether replies are parsed strictly (see :mod:`issuetrak._reading`)."""
+        return self._strict
+
+    def _read_policy(self, package: str) -> ReadPolicy | None:
+        """How the facade reads a reply of ``package``: ``None`` (strict) or the tolerant policy."""
+        if self._strict:
+            return None
+        return tolerant_policy(package, self._version.label)
+
+    @property
     def rate_limiter(self) -> RateLimiter | None:
         """The shared client-side rate limiter, or ``None`` when disabled."""
         return self._limiter
@@ -241,14 +259,20 @@ class _BaseClient:
 
     @staticmethod
     def _must_read(response: httpx.Response) -> bool:
-        """Whether the response hook reads the body: errors always, successes only to log JSON."""
-        return not response.is_success or (logger.isEnabledFor(logging.INFO) and _is_json(response))
+        """Whether the response hook reads the body: errors always, successes only to log JSON
+        (a success with nothing to log is the hot path: :meth:`_quiet_success`)."""
+        return not 200 <= response.status_code < 300 or _is_json(response)
+
+    @staticmethod
+    def _quiet_success(response: httpx.Response) -> bool:
+        """A 2xx reply and no INFO logging: the response hook has nothing to do."""
+        return 200 <= response.status_code < 300 and not logger.isEnabledFor(logging.INFO)
 
     def _check_response(self, response: httpx.Response) -> None:
         """Log the response and raise the typed error of a non-2xx one (body already read)."""
         if logger.isEnabledFor(logging.INFO):
             self._log_response(response)
-        if not response.is_success:
+        if not 200 <= response.status_code < 300:
             error = make_status_error(response, api_base_path=self._base_url.path)
             raise status_error(self, response, error)  # a route the site lacks says so
 
@@ -257,7 +281,7 @@ class _BaseClient:
         logger.info(
             "%s %s -> %d %s in %.1f ms (attempt %d, trace %s)",
             response.request.method,
-            meta.get("path") or relative_path(response.request.url, self._base_url.path),
+            relative_path(response.request.url, self._base_url.path),
             response.status_code,
             response.reason_phrase,
             float(meta.get("elapsed", 0.0)) * 1000,
@@ -283,6 +307,9 @@ class Issuetrak(SyncResources, SyncCompat, _BaseClient):
         headers: extra headers for every request.
         version: the Issuetrak version (pinned label) whose generated package to call; default:
             the label the build used (``issuetrak_client.DEFAULT_LABEL``).
+        strict: parse replies strictly: an enum value the document does not list, a required
+            property left out or a value of the wrong type raises ``UnexpectedResponseError``
+            instead of being kept and logged (see "Tolerant reading" in the docs).
 
     Example::
 
@@ -303,6 +330,7 @@ class Issuetrak(SyncResources, SyncCompat, _BaseClient):
         allow_insecure_http: bool = False,
         headers: Mapping[str, str] | None = None,
         version: str | Version | None = None,
+        strict: bool = False,
         _runtime: Runtime | None = None,
         _inner: httpx.BaseTransport | None = None,
     ) -> None:
@@ -317,6 +345,7 @@ class Issuetrak(SyncResources, SyncCompat, _BaseClient):
             allow_insecure_http=allow_insecure_http,
             headers=headers,
             version=version,
+            strict=strict,
             _runtime=_runtime,
         )
         owns = _inner is None
@@ -331,6 +360,8 @@ class Issuetrak(SyncResources, SyncCompat, _BaseClient):
         self._api = self._authenticated_client().set_httpx_client(self._http)
 
     def _on_response(self, response: httpx.Response) -> None:
+        if self._quiet_success(response):
+            return
         if self._must_read(response):
             response.read()
         self._check_response(response)
@@ -364,10 +395,13 @@ class Issuetrak(SyncResources, SyncCompat, _BaseClient):
             data=data,
             files=files,
             headers=headers,
-            timeout=self._timeout if timeout is False else resolve_timeout(timeout),
+            timeout=httpx.USE_CLIENT_DEFAULT if timeout is False else resolve_timeout(timeout),
             extensions=self._request_extensions(max_retries, deadline),
         )
-        return self._http.send(request)
+        try:
+            return self._http.send(request)
+        except httpx.HTTPError as exc:  # a success body the transport left unread, cut short
+            raise connection_error(exc) from exc
 
     def close(self) -> None:
         """Close the connection pool (when this client owns it)."""
@@ -404,6 +438,7 @@ class AsyncIssuetrak(AsyncResources, AsyncCompat, _BaseClient):
         allow_insecure_http: bool = False,
         headers: Mapping[str, str] | None = None,
         version: str | Version | None = None,
+        strict: bool = False,
         _runtime: Runtime | None = None,
         _inner: httpx.AsyncBaseTransport | None = None,
     ) -> None:
@@ -418,6 +453,7 @@ class AsyncIssuetrak(AsyncResources, AsyncCompat, _BaseClient):
             allow_insecure_http=allow_insecure_http,
             headers=headers,
             version=version,
+            strict=strict,
             _runtime=_runtime,
         )
         owns = _inner is None
@@ -432,6 +468,8 @@ class AsyncIssuetrak(AsyncResources, AsyncCompat, _BaseClient):
         self._api = self._authenticated_client().set_async_httpx_client(self._http)
 
     async def _on_response(self, response: httpx.Response) -> None:
+        if self._quiet_success(response):
+            return
         if self._must_read(response):
             await response.aread()
         self._check_response(response)
@@ -461,10 +499,13 @@ class AsyncIssuetrak(AsyncResources, AsyncCompat, _BaseClient):
             data=data,
             files=files,
             headers=headers,
-            timeout=self._timeout if timeout is False else resolve_timeout(timeout),
+            timeout=httpx.USE_CLIENT_DEFAULT if timeout is False else resolve_timeout(timeout),
             extensions=self._request_extensions(max_retries, deadline),
         )
-        return await self._http.send(request)
+        try:
+            return await self._http.send(request)
+        except httpx.HTTPError as exc:  # a success body the transport left unread, cut short
+            raise connection_error(exc) from exc
 
     async def aclose(self) -> None:
         """Close the connection pool (when this client owns it)."""

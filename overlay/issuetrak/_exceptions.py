@@ -17,6 +17,12 @@ The tree::
 Every other non-2xx status (e.g. 405, 409, a 3xx that was not followed) is a plain
 :class:`APIStatusError`. :func:`make_status_error` is the only place that decides which class a
 response becomes; the client calls it for every final non-2xx response.
+
+Every error pickles with its fields (for multiprocessing and task queues), and no field holds a
+credential: headers are redacted by name, and a token the site echoes back in a body is replaced
+by ``[REDACTED]`` (:mod:`issuetrak._secrets`). ``may_have_been_applied`` is true on the errors of
+a create, PATCH or upload that may have reached the site (connection lost after sending, a 5xx
+answer): such a request is never retried, and its message says to check before retrying.
 """
 
 from __future__ import annotations
@@ -29,8 +35,10 @@ from typing import Any
 import httpx
 
 from ._retry import parse_retry_after
+from ._secrets import REDACTED, contains_secret, redact, redact_value
 
 __all__ = [
+    "MAY_HAVE_BEEN_APPLIED",
     "REDACTED",
     "SECRET_HEADERS",
     "APIConnectionError",
@@ -44,13 +52,14 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "connection_error",
     "extract_trace_id",
     "make_status_error",
     "redact_headers",
     "relative_path",
 ]
 
-REDACTED = "[REDACTED]"
+MAY_HAVE_BEEN_APPLIED = "the site may have applied it; check before retrying"
 # Headers that carry a credential; they are replaced by REDACTED wherever a request is kept.
 SECRET_HEADERS = frozenset(
     {"x-api-key", "authorization", "x-issuetrak-api-authorization", "cookie", "proxy-authorization"}
@@ -59,8 +68,49 @@ UNAUTHORIZED_HINT = "token missing, expired or revoked (check the token or ISSUE
 _MAX_TEXT_MESSAGE = 200
 
 
+def _restore(cls: type[IssuetrakError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
+
 class IssuetrakError(Exception):
     """Base class of every error this package raises on purpose."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # keyword-only constructors cannot be re-run from self.args: restore the fields instead
+        state = dict(self.__dict__)
+        for name in ("response", "request"):
+            if state.get(name) is not None:
+                state[name] = _picklable(state[name])
+        return (_restore, (type(self), self.args, state))
+
+
+def _picklable(message: Any) -> Any:
+    """A copy of an httpx request or response without what does not pickle (the network
+    stream in its extensions), or ``None``."""
+    if isinstance(message, httpx.Response):
+        try:
+            request = _picklable(message.request)
+        except RuntimeError:  # a response made without a request
+            request = None
+        try:
+            return httpx.Response(
+                message.status_code,
+                headers=message.headers,
+                content=message.content,
+                request=request,
+            )
+        except httpx.ResponseNotRead:
+            return None
+    if isinstance(message, httpx.Request):
+        try:
+            content = message.content
+        except httpx.RequestNotRead:
+            content = b""
+        return httpx.Request(message.method, message.url, headers=message.headers, content=content)
+    return None
 
 
 class ConfigurationError(IssuetrakError, ValueError):
@@ -68,7 +118,12 @@ class ConfigurationError(IssuetrakError, ValueError):
 
 
 class APIConnectionError(IssuetrakError):
-    """No HTTP response was received: DNS, refused connection, TLS, broken pipe, ..."""
+    """No complete HTTP response was received: DNS, refused connection, TLS, a connection reset
+    or a body cut short, ...
+
+    ``may_have_been_applied``: the request (a create, PATCH or upload) may have reached the site
+    before the connection was lost; it was not retried. ``request``: the request (no credential).
+    """
 
     def __init__(
         self,
@@ -77,12 +132,18 @@ class APIConnectionError(IssuetrakError):
         method: str = "",
         url: str = "",
         attempts: int = 1,
+        may_have_been_applied: bool = False,
+        request: httpx.Request | None = None,
     ) -> None:
+        message = redact(message)
         super().__init__(message)
         self.message = message
         self.method = method
-        self.url = url
+        self.url = redact(url)
         self.attempts = attempts
+        self.may_have_been_applied = may_have_been_applied
+        self.request = request
+        self.response: httpx.Response | None = None
 
 
 class APITimeoutError(APIConnectionError):
@@ -102,6 +163,10 @@ class APIStatusError(IssuetrakError):
         attempts: how many times the request was sent, retries included.
         headers: the response headers. ``request_headers``: the request's, credentials redacted.
         request_id: a server request id header when present (``Request-Id``/``X-Request-Id``).
+        may_have_been_applied: a create, PATCH or upload answered 5xx: the site may have done
+            it (it was not retried).
+        response, request: the ``httpx`` reply and request (a credential the site echoed back
+            in the body is redacted in this copy).
     """
 
     def __init__(
@@ -118,18 +183,24 @@ class APIStatusError(IssuetrakError):
         headers: Mapping[str, str],
         request_headers: Mapping[str, str],
         request_id: str | None = None,
+        may_have_been_applied: bool = False,
+        response: httpx.Response | None = None,
+        request: httpx.Request | None = None,
     ) -> None:
         self.status_code = status_code
         self.method = method
-        self.url = url
-        self.path = path
+        self.url = redact(url)
+        self.path = redact(path)
         self.trace_id = trace_id
-        self.messages = messages
-        self.body = body
+        self.messages = [redact(m) for m in messages]
+        self.body = redact_value(body)
         self.attempts = attempts
-        self.headers = dict(headers)
+        self.headers = {k: redact(v) for k, v in headers.items()}
         self.request_headers = dict(request_headers)
         self.request_id = request_id
+        self.may_have_been_applied = may_have_been_applied
+        self.response = response
+        self.request = request
         super().__init__(self._format())
 
     def _format(self) -> str:
@@ -145,6 +216,8 @@ class APIStatusError(IssuetrakError):
             text += f": {detail}"
         if self.trace_id:
             text += f" (trace {self.trace_id})"
+        if self.may_have_been_applied:
+            text += f"; {MAY_HAVE_BEEN_APPLIED}"
         return text
 
     def __repr__(self) -> str:
@@ -202,7 +275,20 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """A copy of ``headers`` with every credential header replaced by ``[REDACTED]``."""
-    return {k: (REDACTED if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}
+    return {k: (REDACTED if k.lower() in SECRET_HEADERS else redact(v)) for k, v in headers.items()}
+
+
+def _redacted_response(response: httpx.Response) -> httpx.Response:
+    """``response`` itself, or a copy without the credentials it echoes."""
+    if not (contains_secret(response.content) or contains_secret(str(response.headers))):
+        return response
+    return httpx.Response(
+        response.status_code,
+        headers=redact_headers(response.headers),
+        content=redact(response.content.decode("utf-8", "replace")).encode(),
+        request=response.request,
+        extensions={k: v for k, v in response.extensions.items() if k == "issuetrak"},
+    )
 
 
 def relative_path(url: httpx.URL, api_base_path: str) -> str:
@@ -305,6 +391,28 @@ def make_status_error(
         headers=response.headers,
         request_headers=redact_headers(sent_headers),
         request_id=response.headers.get("request-id") or response.headers.get("x-request-id"),
+        may_have_been_applied=bool(meta.get("may_have_been_applied")),
+        response=_redacted_response(response),
+        request=request,
         **extra,
     )
     return error
+
+
+def connection_error(exc: httpx.HTTPError, attempts: int = 1) -> APIConnectionError:
+    """A typed error for an httpx failure that happened outside the retry loop (reading a
+    streamed body after the transport returned it)."""
+    try:
+        request: httpx.Request | None = exc.request
+    except RuntimeError:
+        request = None
+    method = request.method if request is not None else ""
+    cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
+    what = f"{method} {request.url.path}: " if request is not None else ""
+    return cls(
+        f"{what}connection lost while reading the reply ({type(exc).__name__}: {exc})",
+        method=method,
+        url=str(request.url) if request is not None else "",
+        attempts=attempts,
+        request=request,
+    )

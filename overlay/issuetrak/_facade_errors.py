@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import Any
 
 from ._exceptions import IssuetrakError
+from ._secrets import redact
 
 __all__ = [
     "ArityError",
     "InvalidPatchError",
     "RecordNotFoundError",
+    "UndecodableResponseError",
     "UnexpectedResponseError",
     "UnknownFieldError",
     "UsageError",
@@ -58,9 +61,31 @@ class RecordNotFoundError(IssuetrakError, LookupError):
 
 
 class UnexpectedResponseError(IssuetrakError):
-    """A reply the facade cannot turn into the documented result (e.g. a 2xx without a body)."""
+    """A reply the facade cannot turn into the documented result (e.g. a 2xx without a body, or
+    with ``strict=True`` a value the document does not allow). ``response`` is the reply."""
 
-    def __init__(self, message: str, *, status_code: int, operation: str) -> None:
+    def __init__(
+        self, message: str, *, status_code: int, operation: str, response: Any = None
+    ) -> None:
         self.status_code = status_code
         self.operation = operation
-        super().__init__(f"{operation}: {message} (HTTP {status_code})")
+        self.response = response
+        super().__init__(redact(f"{operation}: {message} (HTTP {status_code})"))
+
+
+class UndecodableResponseError(UnexpectedResponseError):
+    """A 2xx reply whose body is not the JSON it claims to be (cut short, say), after every
+    retry a read allows. On a create, PATCH or upload (never retried) ``may_have_been_applied``
+    is true: the site answered 2xx, so it did the work."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        operation: str,
+        response: Any = None,
+        may_have_been_applied: bool = False,
+    ) -> None:
+        self.may_have_been_applied = may_have_been_applied
+        super().__init__(message, status_code=status_code, operation=operation, response=response)

@@ -9,6 +9,7 @@ import attrs
 from ._calls import bind
 from ._models import field_classes
 from ._namespace import AsyncNamespace, SyncNamespace, _Namespace
+from ._options import pop_options
 from .permissions import normalize_permissions
 
 __all__ = ["AsyncGroups", "SyncGroups"]
@@ -33,17 +34,18 @@ class _GroupsMixin(_Namespace):
         """Create a group. Its permissions are checked against :data:`issuetrak.permissions.RULES`
         (a conflict raises) unless ``normalize=True``, which resolves them toward greater access."""
         spec = self._spec("create")
+        options = pop_options(fields)
         bound = bind(spec, args, fields)
         bound.kwargs["body"] = _with_permissions(bound.kwargs["body"], normalize)
-        return self._call(spec, bound.kwargs)
+        return self._call(spec, bound.kwargs, options)
 
-    def _precheck_update(self, changes: dict[str, Any], options: dict[str, Any]) -> None:
-        if "permissions" in changes and not options.get("normalize"):
+    def _precheck_update(self, changes: dict[str, Any], flags: dict[str, Any]) -> None:
+        if "permissions" in changes and not flags.get("normalize"):
             normalize_permissions(changes["permissions"], strict=True)
 
-    def _prepare_update(self, body: Any, options: dict[str, Any], changes: dict[str, Any]) -> Any:
-        normalize = bool(options.pop("normalize", False))
-        body = super()._prepare_update(body, options, changes)
+    def _prepare_update(self, body: Any, flags: dict[str, Any], changes: dict[str, Any]) -> Any:
+        normalize = bool(flags.pop("normalize", False))
+        body = super()._prepare_update(body, flags, changes)
         # stored permissions are left alone unless this update touches them or asks to normalise
         if normalize or "permissions" in changes:
             body = _with_permissions(body, normalize)

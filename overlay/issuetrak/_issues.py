@@ -18,6 +18,7 @@ from . import _catalog
 from ._calls import bind
 from ._facade_errors import UsageError
 from ._namespace import AsyncNamespace, SyncNamespace, _Namespace
+from ._options import pop_options
 from ._patch import IssuePatch, issue_patch_rules
 
 __all__ = ["AsyncIssues", "SyncIssues", "attachment_files"]
@@ -72,36 +73,47 @@ def _mime(name: str) -> str:
 
 
 class _IssuesMixin(_Namespace):
-    def patch(self, iid: int, operations: list[Any] | None = None) -> Any:
+    def patch(self, iid: int, operations: list[Any] | None = None, **options: Any) -> Any:
         """Start a PATCH of issue ``iid``: ``.replace(...)``, ``.add_note(...)``, ... then ``.send()``.
 
         With ``operations`` (a list of ``{"op", "path", "value"}`` dicts or ``PatchIssue`` models)
-        the request is sent at once, unvalidated, as the document's raw operation.
+        the request is sent at once, unvalidated, as the document's raw operation. Per-call
+        options (``timeout=``, ...) go to ``send()``, or here with ``operations``.
         """
         spec = self._spec("patch")
+        given = dict(options)
+        call_options = pop_options(options)  # checked now, before any request
+        if options:
+            raise TypeError(f"issues.patch() got unexpected keyword(s) {', '.join(options)}")
         if operations is not None:
-            return self._call(spec, bind(spec, (iid, operations), {}).kwargs)
+            return self._call(spec, bind(spec, (iid, operations), {}).kwargs, call_options)
 
-        def send(issue_iid: int, ops: list[dict[str, Any]]) -> Any:
+        def send(issue_iid: int, ops: list[dict[str, Any]], **send_options: Any) -> Any:
             assert spec.body_cls is not None
             body = [spec.body_cls.from_dict(op) for op in ops]  # type: ignore[attr-defined]
-            return self._call(spec, {"iid": issue_iid, "body": body})
+            merged = pop_options({**given, **send_options})  # send()'s options win
+            return self._call(spec, {"iid": issue_iid, "body": body}, merged)
 
         return IssuePatch(iid, send, issue_patch_rules(self._package))
 
     def upload_attachments(
-        self, iid: int, files: Iterable[Any] | FileSpec, *, private: bool = False
+        self, iid: int, files: Iterable[Any] | FileSpec, *, private: bool = False, **options: Any
     ) -> Any:
         """Upload one or more files to issue ``iid`` in one multipart request.
 
         ``files``: paths, open binary files, or ``(name, bytes_or_file[, mime])`` tuples.
         Returns the created attachments (awaitable on the async client).
         """
+        call_options = pop_options(options)
+        if options:
+            raise TypeError(
+                f"issues.upload_attachments() got unexpected keyword(s) {', '.join(options)}"
+            )
         spec = _catalog.load("issue_attachments", "upload_issue_attachment", self._package)
         assert spec.body_cls is not None
         file_cls = importlib.import_module(f"{self._package}.types").File
         body = spec.body_cls(is_private=private, file=attachment_files(files, file_cls))  # type: ignore[arg-type]
-        return self._call(spec, {"iid": iid, "body": body})
+        return self._call(spec, {"iid": iid, "body": body}, call_options)
 
 
 class SyncIssues(_IssuesMixin, SyncNamespace):

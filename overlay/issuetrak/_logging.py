@@ -24,6 +24,22 @@ __all__ = ["LOG_ENV", "logger", "setup_logging"]
 LOG_ENV = "ISSUETRAK_LOG"
 logger = logging.getLogger("issuetrak")
 
+
+class _Redacting(logging.Filter):
+    """Every record of the ``issuetrak`` logger leaves with registered credentials redacted
+    (a value the site echoed back could hold one; see :mod:`issuetrak._secrets`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from ._secrets import contains_secret, redact
+
+        message = record.getMessage()
+        if contains_secret(message):
+            record.msg, record.args = redact(message), None
+        return True
+
+
+logger.addFilter(_Redacting())
+
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO}
 _configured = False
 

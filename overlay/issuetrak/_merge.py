@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._facade_errors import UnknownFieldError, UsageError
-from ._models import check_field_value, field_names, strip_extras, to_wire, wire_name
+from ._models import check_field_value, field_names, package_of, strip_extras, to_wire, wire_name
+from ._reading import carried_policy, reading
+from ._versions import version_of_package
 
 __all__ = ["check_changes", "merged_body"]
 
@@ -37,11 +39,20 @@ def check_changes(
 
 
 def merged_body(record: Any, update_cls: type, changes: Mapping[str, Any], where: str) -> Any:
-    """The update model for ``record`` with ``changes`` applied (snake_case names)."""
+    """The update model for ``record`` with ``changes`` applied (snake_case names).
+
+    The caller's ``changes`` were checked strictly (:func:`check_changes`). What the stored
+    record carries over is what the site itself sent, so a value the document does not list (an
+    open enum member, a value kept as sent) goes back as it came; a required property the
+    record lacks is asked for.
+    """
     wire = dict(record.to_dict())
     wire.update({wire_name(update_cls, k): to_wire(v) for k, v in changes.items()})
+    package = package_of(update_cls)
+    policy = carried_policy(package, version_of_package(package).label) if package else None
     try:
-        body = update_cls.from_dict(wire)  # type: ignore[attr-defined]
+        with reading(package or "", policy):
+            body = update_cls.from_dict(wire)  # type: ignore[attr-defined]
     except KeyError as exc:
         key = str(exc.args[0]) if exc.args else "?"
         names = {wire_name(update_cls, n): n for n in field_names(update_cls)}

@@ -110,7 +110,8 @@ def field_names(cls: type) -> tuple[str, ...]:
     """The settable attribute names of a generated model, in declaration order."""
     import attrs  # here, not at module level: ``import issuetrak`` stays light
 
-    return tuple(f.name for f in attrs.fields(cls) if f.name != _EXTRA)
+    # not additional_properties, nor the templates' private slots (``_trace_id``)
+    return tuple(f.name for f in attrs.fields(cls) if f.name != _EXTRA and f.name[0] != "_")
 
 
 @functools.cache
@@ -119,7 +120,9 @@ def required_fields(cls: type) -> tuple[str, ...]:
     import attrs
 
     return tuple(
-        f.name for f in attrs.fields(cls) if f.name != _EXTRA and f.default is attrs.NOTHING
+        f.name
+        for f in attrs.fields(cls)
+        if f.name != _EXTRA and f.name[0] != "_" and f.default is attrs.NOTHING
     )
 
 
@@ -237,12 +240,36 @@ def check_field_value(cls: type, field: str, value: Any, where: str) -> None:
         raise _usage(f"{where}: {field} cannot be None")
     if "list" in tokens:  # list[X]: the items are from_dict's to judge
         tokens = ["list"]
+        if isinstance(value, list | tuple):
+            for item in value:
+                _check_nested(cls, field, item, where)
     if not tokens or any(t not in _SCALAR_CHECKS and t != "None" for t in tokens):
-        return  # an enum, a model or Any: from_dict judges
+        _check_nested(cls, field, value, where)  # an enum or a model: checked strictly
+        return
     if any(_SCALAR_CHECKS[t][1](value) for t in tokens if t in _SCALAR_CHECKS):
         return
     wanted = " or ".join(_SCALAR_CHECKS[t][0] for t in tokens if t in _SCALAR_CHECKS)
     raise _usage(f"{where}: {field} must be {wanted}, got {type(value).__name__} {value!r}")
+
+
+def _check_nested(cls: type, field: str, value: Any, where: str) -> None:
+    """An enum value or nested record the caller gives is checked strictly, as it will be sent
+    (the model may be read leniently later, under a reply's read policy)."""
+    if is_model(value):
+        return
+    for kind in field_classes(cls, field):
+        if hasattr(kind, "__members__"):
+            if isinstance(value, kind):
+                return
+            try:
+                kind(value)  # no read policy is in force here: strict
+            except ValueError:
+                members = ", ".join(m.value for m in kind.__members__.values())
+                raise _usage(f"{where}: {field}: {value!r} is not one of {members}") from None
+            return
+        if isinstance(value, Mapping) and hasattr(kind, "from_dict"):
+            from_wire(kind, to_wire(value), f"{where}: {field}")
+            return
 
 
 def _usage(message: str) -> Exception:

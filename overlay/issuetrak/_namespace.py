@@ -15,16 +15,23 @@ and ``_version``, the :class:`~issuetrak._versions.Version` whose package it cal
 from __future__ import annotations
 
 import functools
+import inspect
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+import httpx
+
 from . import _catalog
-from ._calls import Bound, bind, parsing, result, unwrap
+from ._calls import Bound, bind, decode, request_for, stamp, trace_id_of_reply, unwrap
+from ._exceptions import connection_error
 from ._facade_errors import RecordNotFoundError, UsageError
 from ._merge import check_changes, merged_body
 from ._models import field_classes, field_names, is_model
-from ._paging import AsyncPager, SyncPager
+from ._options import NO_OPTIONS, CallOptions, pop_options
+from ._paging import AsyncPager, Page, SyncPager
+from ._raw import RawResponse
+from ._signatures import signature_of
 
 __all__ = ["AsyncNamespace", "SyncNamespace", "did_you_mean"]
 
@@ -34,11 +41,14 @@ class _Namespace:
 
     _is_async = False
 
-    def __init__(self, client: Any, tag: str, package: str | None = None) -> None:
+    def __init__(
+        self, client: Any, tag: str, package: str | None = None, *, raw: bool = False
+    ) -> None:
         self._client = client
         self._tag = tag
         self._package = package or client._version.package
         self._aliases = _catalog.friendly_names(tag, self._package)
+        self._raw = raw  # client.with_raw_response.<tag>: methods return RawResponse
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._tag}: {', '.join(self._method_names())}>"
@@ -89,19 +99,6 @@ class _Namespace:
         search = self._spec("search")
         return search, bind(search, (where(iid=match_any(iid)),), {"page_size": 2}).for_page(1, 2)
 
-    def _one_record(self, envelope: Any, status: int, spec: _catalog.OpSpec, iid: int) -> Any:
-        """The record from a GET reply, or the single match of a search by iid."""
-        if not spec.paged_by_body:
-            return unwrap(spec, envelope, status)
-        values = getattr(envelope, "values", None)
-        matches = [v for v in values if getattr(v, "iid", None) == iid] if values else []
-        if len(matches) != 1:
-            raise RecordNotFoundError(
-                f"{self._tag}.update: no record with iid {iid} "
-                f"({spec.qualname} by iid found {len(matches)})"
-            )
-        return matches[0]
-
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_") or not self._has(name):
             raise AttributeError(
@@ -119,6 +116,7 @@ class _Namespace:
                     tag=self._tag, operation=put.name, field=field_names(put.body_cls)[0]
                 )
                 + (_facade_doc(put, generated.__doc__, self._is_async) or ""),
+                signature_of(put, merge=True, extra=self._update_options),
             )
         else:
             spec = self._spec(name)
@@ -129,39 +127,107 @@ class _Namespace:
                 functools.partial(self._invoke, spec),
                 f"{self._tag}.{name}",
                 _facade_doc(spec, generated.__doc__, self._is_async),
+                signature_of(spec),
             )
         self.__dict__[name] = method  # later lookups skip __getattr__
         return method
 
-    # -- subclasses: one request through the generated function ---------------------------------
-    def _send(self, spec: _catalog.OpSpec, kwargs: dict[str, Any]) -> Any:
-        raise NotImplementedError
-
-    def _call(self, spec: _catalog.OpSpec, kwargs: dict[str, Any]) -> Any:
-        raise NotImplementedError
-
+    # -- what sync and async share: binding, and turning a reply into the result -----------------
     def _invoke(self, spec: _catalog.OpSpec, *args: Any, **kwargs: Any) -> Any:
+        options = pop_options(kwargs)
+        bound = bind(spec, args, kwargs)
+        if bound.paged:
+            if self._raw:
+                return self._raw_page(bound, options)
+            return self._pager(bound, options)
+        return self._call(spec, bound.kwargs, options)
+
+    def _request(
+        self, spec: _catalog.OpSpec, kwargs: dict[str, Any], options: CallOptions
+    ) -> httpx.Request:
+        request: httpx.Request = request_for(self._client, spec, kwargs, options)
+        return request
+
+    def _result(self, spec: _catalog.OpSpec, response: httpx.Response) -> Any:
+        """What a plain call returns for a 2xx ``response``: the record of a ``{traceId, values}``
+        envelope, other replies as parsed; models carry the reply's trace id."""
+        trace = trace_id_of_reply(response)
+        value = stamp(decode(self._client, spec, response), trace)
+        return stamp(unwrap(spec, value, response.status_code), trace)
+
+    def _page_of(self, spec: _catalog.OpSpec, number: int, response: httpx.Response) -> Page[Any]:
+        envelope = decode(self._client, spec, response)
+        trace = trace_id_of_reply(response)
+        page: Page[Any] = Page.from_envelope(envelope, number, trace_id=trace)
+        if trace is not None:
+            for item in page.items:
+                stamp(item, trace)
+        return page
+
+    def _raw_of(self, response: httpx.Response, parse: Callable[[], Any]) -> RawResponse[Any]:
+        return RawResponse(response, parse, trace_id_of_reply(response))
+
+    def _record_of(self, spec: _catalog.OpSpec, response: httpx.Response, iid: int) -> Any:
+        """The record from a GET reply, or the single match of a search by iid."""
+        if not spec.paged_by_body:
+            return self._result(spec, response)
+        page = self._page_of(spec, 1, response)
+        matches = [v for v in page.items if getattr(v, "iid", None) == iid]
+        if len(matches) != 1:
+            raise RecordNotFoundError(
+                f"{self._tag}.update: no record with iid {iid} "
+                f"({spec.qualname} by iid found {len(matches)})"
+            )
+        return stamp(matches[0], page.trace_id)
+
+    def _merge_plan(
+        self, iid: int, body: Any, changes: dict[str, Any]
+    ) -> tuple[_catalog.OpSpec, CallOptions, dict[str, Any]]:
+        """Check a merge-update before any request: (the PUT, call options, update flags)."""
+        put = self._spec("update")
+        assert put.body_cls is not None
+        options = pop_options(changes)
+        if body is not None:
+            return put, options, {}
+        flags = {k: changes.pop(k) for k in list(changes) if k in self._update_options}
+        check_changes(put.body_cls, changes, f"{self._tag}.update", allow_empty=any(flags.values()))
+        self._precheck_update(changes, flags)
+        return put, options, flags
+
+    def _merged(
+        self, put: _catalog.OpSpec, record: Any, changes: dict[str, Any], flags: dict[str, Any]
+    ) -> Any:
+        assert put.body_cls is not None
+        where = f"{self._tag}.update"
+        return self._prepare_update(
+            merged_body(record, put.body_cls, changes, where), flags, changes
+        )
+
+    # -- subclasses: the I/O ---------------------------------------------------------------------
+    def _call(
+        self, spec: _catalog.OpSpec, kwargs: dict[str, Any], options: CallOptions = NO_OPTIONS
+    ) -> Any:
+        raise NotImplementedError
+
+    def _pager(self, bound: Bound, options: CallOptions) -> Any:
+        raise NotImplementedError
+
+    def _raw_page(self, bound: Bound, options: CallOptions) -> Any:
         raise NotImplementedError
 
     def _merge_update(self, iid: int, /, *, body: Any = None, **changes: Any) -> Any:
         raise NotImplementedError
 
-    def _precheck_update(self, changes: dict[str, Any], options: dict[str, Any]) -> None:
+    def _precheck_update(self, changes: dict[str, Any], flags: dict[str, Any]) -> None:
         """Hook: refuse an update before any request (groups check new permissions here)."""
 
-    def _prepare_update(self, body: Any, options: dict[str, Any], changes: dict[str, Any]) -> Any:
+    def _prepare_update(self, body: Any, flags: dict[str, Any], changes: dict[str, Any]) -> Any:
         """Hook: adjust a merged update body (groups normalise permissions here)."""
-        if options:
-            raise UsageError(f"{self._tag}.update: unknown option(s) {', '.join(options)}")
+        if flags:
+            raise UsageError(f"{self._tag}.update: unknown option(s) {', '.join(flags)}")
         return body
 
-    def _api(self) -> Any:
-        try:
-            return self._client._api
-        except AttributeError:
-            raise TypeError(
-                f"{type(self._client).__name__} has no _api (a generated AuthenticatedClient)"
-            ) from None
+    _update_options: frozenset[str] = frozenset()
 
 
 _MERGE_DOC = """Merge-update of one {tag} record: ``update(iid, **changes)``.
@@ -226,9 +292,15 @@ def _has_values(cls: type) -> bool:
     return "values" in field_names(cls)
 
 
-def _named(partial: functools.partial[Any], qualname: str, doc: str | None) -> Callable[..., Any]:
+def _named(
+    partial: functools.partial[Any],
+    qualname: str,
+    doc: str | None,
+    signature: inspect.Signature | None = None,
+) -> Callable[..., Any]:
     """A plain function around a partial, named after the facade method, with the operation's
-    docstring (the generated one: summary, description, parameters) for ``help()``."""
+    docstring (the generated one: summary, description, parameters) and its facade signature
+    (path and query parameters, body fields, per-call options) for ``help()``."""
 
     def method(*args: Any, **kwargs: Any) -> Any:
         return partial(*args, **kwargs)
@@ -236,37 +308,47 @@ def _named(partial: functools.partial[Any], qualname: str, doc: str | None) -> C
     method.__name__ = qualname.rsplit(".", 1)[-1]
     method.__qualname__ = qualname
     method.__doc__ = doc
+    if signature is not None:
+        method.__signature__ = signature  # type: ignore[attr-defined]
     return method
 
 
 class SyncNamespace(_Namespace):
     """Namespace whose methods send the request and return the result."""
 
-    def _send(self, spec: _catalog.OpSpec, kwargs: dict[str, Any]) -> Any:
-        with parsing(spec):
-            response = spec.module.sync_detailed(client=self._api(), **kwargs)
-        return result(spec, response), int(response.status_code)
+    def _exchange(
+        self, spec: _catalog.OpSpec, kwargs: dict[str, Any], options: CallOptions
+    ) -> httpx.Response:
+        try:
+            response: httpx.Response = self._client._http.send(self._request(spec, kwargs, options))
+        except httpx.HTTPError as exc:
+            raise connection_error(exc) from exc
+        return response
 
-    def _call(self, spec: _catalog.OpSpec, kwargs: dict[str, Any]) -> Any:
-        envelope, status = self._send(spec, kwargs)
-        return unwrap(spec, envelope, status)
+    def _call(
+        self, spec: _catalog.OpSpec, kwargs: dict[str, Any], options: CallOptions = NO_OPTIONS
+    ) -> Any:
+        response = self._exchange(spec, kwargs, options)
+        if self._raw:
+            return self._raw_of(response, functools.partial(self._result, spec, response))
+        return self._result(spec, response)
 
-    def _invoke(self, spec: _catalog.OpSpec, *args: Any, **kwargs: Any) -> Any:
-        bound = bind(spec, args, kwargs)
-        if bound.paged:
-            return self._pager(bound)
-        return self._call(spec, bound.kwargs)
+    def _pager(self, bound: Bound, options: CallOptions) -> SyncPager[Any]:
+        spec = bound.spec
 
-    def _pager(self, bound: Bound) -> SyncPager[Any]:
-        def fetch(number: int, size: int) -> Any:
-            return self._send(bound.spec, bound.for_page(number, size))[0]
+        def fetch(number: int, size: int) -> Page[Any]:
+            return self._page_of(
+                spec, number, self._exchange(spec, bound.for_page(number, size), options)
+            )
 
         return SyncPager(
-            fetch,
-            page_size=bound.page_size,
-            first_page=bound.first_page,
-            operation=bound.spec.qualname,
+            fetch, page_size=bound.page_size, first_page=bound.first_page, operation=spec.qualname
         )
+
+    def _raw_page(self, bound: Bound, options: CallOptions) -> RawResponse[Page[Any]]:
+        spec, number = bound.spec, bound.first_page
+        response = self._exchange(spec, bound.for_page(number, bound.page_size), options)
+        return self._raw_of(response, functools.partial(self._page_of, spec, number, response))
 
     def _merge_update(self, iid: int, /, *, body: Any = None, **changes: Any) -> Any:
         """Update a record by iid: fetch it, apply ``changes`` (snake_case fields), PUT it back.
@@ -274,27 +356,16 @@ class SyncNamespace(_Namespace):
         Fields not named keep their stored values; the stored record is returned. Pass ``body=``
         (a full update model) to PUT it as is instead.
         """
-        put = self._spec("update")
-        where = f"{self._tag}.update"
-        assert put.body_cls is not None
+        put, options, flags = self._merge_plan(iid, body, changes)
         if body is not None:
-            return self._call(put, bind(put, (iid, body), {}).kwargs)
-        options = {k: changes.pop(k) for k in list(changes) if k in self._update_options}
-        check_changes(put.body_cls, changes, where, allow_empty=any(options.values()))
-        self._precheck_update(changes, options)
-        record = self._read(iid)
-        new_body = self._prepare_update(
-            merged_body(record, put.body_cls, changes, where), options, changes
-        )
-        stored = self._call(put, {"iid": iid, "body": new_body})
-        return stored if is_model(stored) else self._read(iid)
+            return self._call(put, bind(put, (iid, body), {}).kwargs, options)
+        new_body = self._merged(put, self._read(iid, options), changes, flags)
+        stored = self._call(put, {"iid": iid, "body": new_body}, options)
+        return stored if self._raw or is_model(stored) else self._read(iid, options)
 
-    def _read(self, iid: int) -> Any:
+    def _read(self, iid: int, options: CallOptions = NO_OPTIONS) -> Any:
         spec, kwargs = self._read_args(iid)
-        envelope, status = self._send(spec, kwargs)
-        return self._one_record(envelope, status, spec, iid)
-
-    _update_options: frozenset[str] = frozenset()
+        return self._record_of(spec, self._exchange(spec, kwargs, options), iid)
 
 
 class AsyncNamespace(_Namespace):
@@ -302,58 +373,54 @@ class AsyncNamespace(_Namespace):
 
     _is_async = True
 
-    async def _send(self, spec: _catalog.OpSpec, kwargs: dict[str, Any]) -> Any:
-        with parsing(spec):
-            response = await spec.module.asyncio_detailed(client=self._api(), **kwargs)
-        return result(spec, response), int(response.status_code)
+    async def _exchange(
+        self, spec: _catalog.OpSpec, kwargs: dict[str, Any], options: CallOptions
+    ) -> httpx.Response:
+        try:
+            response: httpx.Response = await self._client._http.send(
+                self._request(spec, kwargs, options)
+            )
+        except httpx.HTTPError as exc:
+            raise connection_error(exc) from exc
+        return response
 
-    async def _call(self, spec: _catalog.OpSpec, kwargs: dict[str, Any]) -> Any:
-        envelope, status = await self._send(spec, kwargs)
-        return unwrap(spec, envelope, status)
+    async def _call(
+        self, spec: _catalog.OpSpec, kwargs: dict[str, Any], options: CallOptions = NO_OPTIONS
+    ) -> Any:
+        response = await self._exchange(spec, kwargs, options)
+        if self._raw:
+            return self._raw_of(response, functools.partial(self._result, spec, response))
+        return self._result(spec, response)
 
-    def _invoke(self, spec: _catalog.OpSpec, *args: Any, **kwargs: Any) -> Any:
-        bound = bind(spec, args, kwargs)
-        if bound.paged:
-            return self._pager(bound)
-        return self._call(spec, bound.kwargs)
+    def _pager(self, bound: Bound, options: CallOptions) -> AsyncPager[Any]:
+        spec = bound.spec
 
-    def _pager(self, bound: Bound) -> AsyncPager[Any]:
-        async def fetch(number: int, size: int) -> Any:
-            return (await self._send(bound.spec, bound.for_page(number, size)))[0]
+        async def fetch(number: int, size: int) -> Page[Any]:
+            response = await self._exchange(spec, bound.for_page(number, size), options)
+            return self._page_of(spec, number, response)
 
         return AsyncPager(
-            fetch,
-            page_size=bound.page_size,
-            first_page=bound.first_page,
-            operation=bound.spec.qualname,
+            fetch, page_size=bound.page_size, first_page=bound.first_page, operation=spec.qualname
         )
 
+    async def _raw_page(self, bound: Bound, options: CallOptions) -> RawResponse[Page[Any]]:
+        spec, number = bound.spec, bound.first_page
+        response = await self._exchange(spec, bound.for_page(number, bound.page_size), options)
+        return self._raw_of(response, functools.partial(self._page_of, spec, number, response))
+
     def _merge_update(self, iid: int, /, *, body: Any = None, **changes: Any) -> Awaitable[Any]:
-        put = self._spec("update")
-        where = f"{self._tag}.update"
-        assert put.body_cls is not None
+        # checked before any request, even before the coroutine is awaited
+        put, options, flags = self._merge_plan(iid, body, changes)
         if body is not None:
-            return self._call(put, bind(put, (iid, body), {}).kwargs)
-        options = {k: changes.pop(k) for k in list(changes) if k in self._update_options}
-        update_cls: type = put.body_cls
-        check_changes(
-            update_cls, changes, where, allow_empty=any(options.values())
-        )  # before any request, even before awaiting
-        self._precheck_update(changes, options)
+            return self._call(put, bind(put, (iid, body), {}).kwargs, options)
 
         async def run() -> Any:
-            record = await self._read(iid)
-            new_body = self._prepare_update(
-                merged_body(record, update_cls, changes, where), options, changes
-            )
-            stored = await self._call(put, {"iid": iid, "body": new_body})
-            return stored if is_model(stored) else await self._read(iid)
+            new_body = self._merged(put, await self._read(iid, options), changes, flags)
+            stored = await self._call(put, {"iid": iid, "body": new_body}, options)
+            return stored if self._raw or is_model(stored) else await self._read(iid, options)
 
         return run()
 
-    async def _read(self, iid: int) -> Any:
+    async def _read(self, iid: int, options: CallOptions = NO_OPTIONS) -> Any:
         spec, kwargs = self._read_args(iid)
-        envelope, status = await self._send(spec, kwargs)
-        return self._one_record(envelope, status, spec, iid)
-
-    _update_options: frozenset[str] = frozenset()
+        return self._record_of(spec, await self._exchange(spec, kwargs, options), iid)

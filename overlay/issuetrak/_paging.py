@@ -30,13 +30,15 @@ class Page(Generic[T]):
     page_count: int | None
     item_total: int | None
     envelope: Any
+    trace_id: str | None = None
+    """The ``traceId`` of the reply that carried this page."""
 
     def __repr__(self) -> str:
         of = f"/{self.page_count}" if self.page_count is not None else ""
         return f"<Page {self.number}{of}: {len(self.items)} items, item_total={self.item_total}>"
 
     @classmethod
-    def from_envelope(cls, envelope: Any, number: int) -> Page[Any]:
+    def from_envelope(cls, envelope: Any, number: int, trace_id: str | None = None) -> Page[Any]:
         values = getattr(envelope, "values", None)
         items = list(values) if isinstance(values, list) else []
         info = getattr(envelope, "paging_information", None)
@@ -46,6 +48,7 @@ class Page(Generic[T]):
             page_count=_int_or_none(getattr(info, "page_count", None)),
             item_total=_int_or_none(getattr(info, "item_total", None)),
             envelope=envelope,
+            trace_id=trace_id,
         )
 
     def is_last(self, page_size: int) -> bool:
@@ -85,7 +88,7 @@ class SyncPager(_PagerBase, Generic[T]):
 
     def __init__(
         self,
-        fetch: Callable[[int, int], Any],
+        fetch: Callable[[int, int], Page[T]],
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
         first_page: int = 1,
@@ -97,7 +100,7 @@ class SyncPager(_PagerBase, Generic[T]):
     def _page(self, number: int) -> Page[T]:
         if number == self.first_page and self._first is not None:
             return self._first
-        page: Page[T] = Page.from_envelope(self._fetch(number, self.page_size), number)
+        page = self._fetch(number, self.page_size)
         if number == self.first_page:
             self._first = page
         return page
@@ -131,7 +134,7 @@ class AsyncPager(_PagerBase, Generic[T]):
 
     def __init__(
         self,
-        fetch: Callable[[int, int], Awaitable[Any]],
+        fetch: Callable[[int, int], Awaitable[Page[T]]],
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
         first_page: int = 1,
@@ -143,7 +146,7 @@ class AsyncPager(_PagerBase, Generic[T]):
     async def _page(self, number: int) -> Page[T]:
         if number == self.first_page and self._first is not None:
             return self._first
-        page: Page[T] = Page.from_envelope(await self._fetch(number, self.page_size), number)
+        page = await self._fetch(number, self.page_size)
         if number == self.first_page:
             self._first = page
         return page

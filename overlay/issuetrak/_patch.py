@@ -18,10 +18,15 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, Unpack
 
 from ._facade_errors import InvalidPatchError, UsageError
 from ._models import to_wire
+
+if TYPE_CHECKING:
+    from ._options import RequestOptions
+
+R = TypeVar("R")
 
 __all__ = [
     "IssuePatch",
@@ -171,7 +176,7 @@ def _check_value(rule: PatchRule, path: str, value: Any) -> Any:
     return to_wire(value)
 
 
-class IssuePatch:
+class IssuePatch(Generic[R]):
     """Collects PATCH operations for one issue and sends them in a single request.
 
     Field names may be written as in the document (``"AssignedToUser"``, ``"/AssignedToUser"``) or
@@ -184,7 +189,7 @@ class IssuePatch:
     def __init__(
         self,
         iid: int,
-        send: Callable[[int, list[dict[str, Any]]], Any],
+        send: Callable[..., Any],
         rules: tuple[PatchRule, ...] | None = None,
     ) -> None:
         self.iid = iid
@@ -225,7 +230,7 @@ class IssuePatch:
             + ", ".join(r.path for r in self._rules)
         )
 
-    def _add_op(self, op: str, field: str, value: Any) -> IssuePatch:
+    def _add_op(self, op: str, field: str, value: Any) -> Self:
         path = self._path_for(field)
         rule = self._rule(path)
         if op not in rule.ops:
@@ -244,24 +249,24 @@ class IssuePatch:
         return self
 
     # -- generic --------------------------------------------------------------------------------
-    def replace(self, field: str, value: Any) -> IssuePatch:
+    def replace(self, field: str, value: Any) -> Self:
         """Set a field: ``replace("subject", "New subject")``, ``replace("priority", 3)``."""
         return self._add_op("Replace", field, value)
 
-    def clear(self, field: str) -> IssuePatch:
+    def clear(self, field: str) -> Self:
         """Empty a field the document allows to be emptied (sends Replace with null)."""
         return self._add_op("Replace", field, None)
 
-    def add(self, path: str, value: Any) -> IssuePatch:
+    def add(self, path: str, value: Any) -> Self:
         """An ``Add`` operation on a path that allows it: ``add("/Asset", 9)``."""
         return self._add_op("Add", path, value)
 
-    def remove(self, path: str, value: Any) -> IssuePatch:
+    def remove(self, path: str, value: Any) -> Self:
         """A ``Remove`` operation on a path that allows it: ``remove("/Asset", 9)``."""
         return self._add_op("Remove", path, value)
 
     # -- named helpers --------------------------------------------------------------------------
-    def add_note(self, text: str) -> IssuePatch:
+    def add_note(self, text: str) -> Self:
         """Add a note to the issue."""
         return self._add_op("Add", "Note", text)
 
@@ -276,28 +281,33 @@ class IssuePatch:
         kinds = sorted(r.path.split("/")[2] for r in self._rules if r.path.count("/") == 3)
         raise InvalidPatchError(f"no UDF kind {kind!r}; kinds: {', '.join(kinds)}")
 
-    def set_udf(self, kind: str, udf_iid: int, value: Any) -> IssuePatch:
+    def set_udf(self, kind: str, udf_iid: int, value: Any) -> Self:
         """Set (or, with None, clear) a single-valued UDF: ``set_udf("text", 4, "abc")``."""
         return self._add_op("Replace", self._udf_path(kind, udf_iid), value)
 
-    def add_udf_value(self, kind: str, udf_iid: int, value: Any) -> IssuePatch:
+    def add_udf_value(self, kind: str, udf_iid: int, value: Any) -> Self:
         """Add a value to a multi-valued UDF (``"multi_select"``, ``"associated_issue"``)."""
         return self._add_op("Add", self._udf_path(kind, udf_iid), value)
 
-    def remove_udf_value(self, kind: str, udf_iid: int, value: Any) -> IssuePatch:
+    def remove_udf_value(self, kind: str, udf_iid: int, value: Any) -> Self:
         """Remove a value from a multi-valued UDF: ``remove_udf_value("multi_select", 6, 3)``."""
         return self._add_op("Remove", self._udf_path(kind, udf_iid), value)
 
-    def add_asset(self, asset_iid: int) -> IssuePatch:
+    def add_asset(self, asset_iid: int) -> Self:
         """Link asset ``asset_iid`` to the issue."""
         return self._add_op("Add", "Asset", asset_iid)
 
-    def remove_asset(self, asset_iid: int) -> IssuePatch:
+    def remove_asset(self, asset_iid: int) -> Self:
         """Unlink asset ``asset_iid`` from the issue."""
         return self._add_op("Remove", "Asset", asset_iid)
 
-    def send(self) -> Any:
-        """Send all operations in one PATCH; returns the updated issue (awaitable on async)."""
+    def send(self, **options: Unpack[RequestOptions]) -> R:
+        """Send all operations in one PATCH; returns the updated issue (awaitable on async).
+
+        Per-call options (``timeout=``, ``max_retries=``, ``deadline=``, ``extra_headers=``)
+        apply to this request.
+        """
         if not self._ops:
             raise UsageError(f"patch of issue {self.iid} has no operations")
-        return self._send(self.iid, self.operations)
+        result: R = self._send(self.iid, self.operations, **options)
+        return result

@@ -12,14 +12,29 @@ with a clock and a sleep that tests replace. The lock is a ``threading.Lock`` he
 arithmetic (never while sleeping), so the same limiter is safe from threads and from coroutines
 and is shared by sync and async clients.
 
-Adaptive behaviour. A 429 despite the limiter means our picture of the budget is wrong: the
-same token is used elsewhere (another process, a script, an integration) or an administrator
-lowered the limits. :meth:`RateLimiter.on_rate_limited` then (1) pauses every request until the
-server's Retry-After (or ``RateLimits.default_pause``), because the server has said nothing will
-succeed before that; and (2) scales every window's limit by ``penalty_factor`` (down to
-``min_scale``), doubling back every ``recovery`` seconds without a new 429, so the share this
-client takes shrinks while somebody else is using the budget. Pausing alone would hit the same
-wall again as soon as the pause ends; scaling alone would not respect the server's explicit hint.
+After a 429 anyway. A 429 despite the limiter means the site counts more than this process
+sent: the same token is used elsewhere (another process, a script, an integration), or an
+administrator lowered the limits. :meth:`RateLimiter.on_rate_limited` then pauses every request
+on the budget until the site's Retry-After (or ``RateLimits.default_pause``): that is what the
+site said, and it is re-read by every waiter when it wakes (a grant that falls inside a pause set
+after it was made is given up and reserved again after the pause). The limits themselves are
+never lowered: a transiently reduced limit is what once turned one 429 into a ten-minute stall.
+
+No stalls. Every wait is exactly what the windows (and a pause the site asked for) require, and
+no more: :meth:`RateLimiter.reserve` returns the earliest time at which every window has room.
+A caller that cannot get a slot within its deadline is refused at once (nothing is reserved) with
+the window that binds (:class:`SlotUnavailable`), so the call fails with a clear error instead of
+sleeping past its deadline. A reserved slot that is not used (the caller was cancelled) is
+released.
+
+Margin. ``RateLimits.margin`` (seconds) widens every window, so that requests granted exactly at
+a window's edge do not reach the site closer together than they left: network and scheduling
+jitter at the edge would otherwise cost a 429, and a 429 costs the whole budget the site's
+Retry-After (a second or more). The default, 0.1 s, is chosen by measurement
+(bench/bench_limiter.py, section 3: 8 requests in flight against the mock's default windows on a
+loaded 2-core machine met 8 429s without a margin, 1 with 0.02 s and with 0.05 s, none with
+0.1 s, which also had the shortest makespan); it costs up to 10 % of throughput where the 1 s
+windows bind.
 """
 
 from __future__ import annotations
@@ -30,16 +45,21 @@ import math
 import os
 import threading
 import time
-from bisect import bisect_right, insort
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 __all__ = [
+    "DEFAULT_MARGIN",
     "DEFAULT_WINDOWS",
     "RateLimiter",
     "RateLimits",
+    "SlotUnavailable",
     "Window",
+    "last_grant",
+    "last_refusal",
     "shared_limiter",
 ]
 
@@ -70,37 +90,61 @@ DEFAULT_WINDOWS: tuple[Window, ...] = (
 """Issuetrak's default server limits."""
 
 
+DEFAULT_MARGIN = 0.1
+"""Seconds every window is widened by default (see the module docstring)."""
+
+
 @dataclass(frozen=True, slots=True)
 class RateLimits:
     """The windows to stay under, and how to react to a 429 anyway.
 
     ``RateLimits()`` is Issuetrak's default configuration. ``margin`` (seconds) widens every
-    window, a guard against network jitter reordering requests near a window's edge; it costs
-    throughput (``margin / period`` on the 1 s windows), so it is 0 by default and the 429 fallback
-    (pause and slow down) handles the rare edge case. An administrator who raised the limits
-    can pass their own windows, e.g. ``RateLimits([Window(50, 1), Window(10, 1, writes_only=True),
-    Window(5000, 3600)])``.
+    window against network jitter at a window's edge (see the module docstring).
+    ``default_pause`` is how long everything on the budget pauses after a 429 without a
+    ``Retry-After``. An administrator who raised the limits can pass their own windows, e.g.
+    ``RateLimits([Window(50, 1), Window(10, 1, writes_only=True), Window(5000, 3600)])``.
     """
 
     windows: Sequence[Window] = DEFAULT_WINDOWS
-    adaptive: bool = True
-    penalty_factor: float = 0.5
-    min_scale: float = 0.25
-    recovery: float = 60.0
     default_pause: float = 1.0
-    margin: float = 0.0
+    margin: float = DEFAULT_MARGIN
+    adaptive: bool = False
+    """Accepted for compatibility and ignored: limits are no longer lowered after a 429 (a
+    reduced limit once turned one 429 into a ten-minute stall); the pause is what adapts."""
 
     def __post_init__(self) -> None:
         windows = tuple(self.windows)
         if not windows or not all(isinstance(w, Window) for w in windows):
             raise ValueError("RateLimits.windows must be a non-empty sequence of Window")
         object.__setattr__(self, "windows", windows)  # a tuple keeps the config hashable
-        if not 0 < self.penalty_factor <= 1:
-            raise ValueError(f"penalty_factor must be in (0, 1], got {self.penalty_factor!r}")
-        if not 0 < self.min_scale <= 1:
-            raise ValueError(f"min_scale must be in (0, 1], got {self.min_scale!r}")
-        if self.recovery <= 0 or self.default_pause < 0 or self.margin < 0:
-            raise ValueError("recovery must be > 0, default_pause and margin >= 0 seconds")
+        for name in ("default_pause", "margin"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and 0 <= value < math.inf):
+                raise ValueError(f"{name} must be a finite number of seconds >= 0, got {value!r}")
+
+
+_REFUSAL: ContextVar[SlotUnavailable | None] = ContextVar("issuetrak_limiter_refusal", default=None)
+_GRANT: ContextVar[float | None] = ContextVar("issuetrak_limiter_grant", default=None)
+
+
+def last_grant() -> float | None:
+    """The time of the slot the last grant of this thread or task took (for :meth:`release`)."""
+    return _GRANT.get()
+
+
+def last_refusal() -> SlotUnavailable | None:
+    """Why the last :meth:`RateLimiter.acquire` of this thread or task returned ``None``."""
+    return _REFUSAL.get()
+
+
+class SlotUnavailable(Exception):
+    """No slot within the caller's ``max_wait``: ``needed`` seconds, because of ``reason``
+    (``"the 100/600s window"``, ``"a pause the site asked for (Retry-After)"``)."""
+
+    def __init__(self, needed: float, reason: str) -> None:
+        super().__init__(f"a slot needs {needed:.3f} s ({reason})")
+        self.needed = needed
+        self.reason = reason
 
 
 @dataclass(slots=True)
@@ -110,6 +154,10 @@ class _Log:
     windows: list[Window]
     times: list[float] = field(default_factory=list)
     horizon: float = 0.0  # the longest period: older entries can no longer matter
+    room: float = math.inf  # the smallest limit: fewer grants than this fit any window
+
+    def __post_init__(self) -> None:
+        self.room = min((w.limit for w in self.windows), default=math.inf)
 
     def prune(self, now: float) -> None:
         cut = bisect_right(self.times, now - self.horizon)
@@ -120,6 +168,13 @@ class _Log:
 def _count(times: list[float], low: float, high: float) -> int:
     """Entries in the half-open interval (low, high]."""
     return bisect_right(times, high) - bisect_right(times, low)
+
+
+def _describe(window: Window) -> str:
+    return f"the {window.limit}/{window.period:g}s{' writes' if window.writes_only else ''} window"
+
+
+_PAUSE = "a pause the site asked for (Retry-After)"
 
 
 class RateLimiter:
@@ -141,8 +196,10 @@ class RateLimiter:
             write_windows, horizon=max((w.period for w in write_windows), default=0.0) + margin
         )
         self._paused_until = -math.inf
-        self._scale = 1.0
-        self._penalized_at = -math.inf
+        self.granted = 0
+        """Slots granted and not given back (each request, and each retry, takes one)."""
+        self.waited = 0
+        """Grants that had to wait (for a window or a pause)."""
 
     def __repr__(self) -> str:
         windows = ", ".join(
@@ -151,25 +208,20 @@ class RateLimiter:
         )
         return f"RateLimiter({windows})"
 
+    @property
+    def paused_until(self) -> float:
+        """Clock time until which the site asked for a pause (``-inf``: none)."""
+        return self._paused_until
+
     # -- the computable core -------------------------------------------------------------------
 
-    def scale(self, now: float) -> float:
-        """The current fraction of each limit in use (1.0 unless a 429 was seen recently)."""
-        if self._scale >= 1.0:
-            return 1.0
-        steps = math.floor((now - self._penalized_at) / self.limits.recovery)
-        return min(1.0, self._scale * (2.0 ** max(0, steps)))
-
-    def _limit(self, window: Window, scale: float) -> int:
-        return window.limit if scale >= 1.0 else max(1, math.floor(window.limit * scale))
-
-    def _fits(self, log: _Log, t: float, scale: float) -> bool:
+    def _fits(self, log: _Log, t: float) -> bool:
         """Whether one more grant at ``t`` keeps every window of ``log`` within its limit,
         including windows that end at grants already made for later times."""
         times = log.times
         margin = self.limits.margin
         for window in log.windows:
-            limit = self._limit(window, scale)
+            limit = window.limit
             period = window.period + margin
             if _count(times, t - period, t) >= limit:
                 return False
@@ -183,67 +235,137 @@ class RateLimiter:
                     return False
         return True
 
-    def _tail(self, log: _Log, t: float, scale: float) -> float:
-        """Earliest time >= t after every existing grant at which ``log``'s windows have room."""
+    def _tail(self, log: _Log, t: float) -> tuple[float, Window | None]:
+        """Earliest time >= t after every existing grant at which ``log``'s windows have room,
+        and the window that set it (``None``: none had to)."""
         times = log.times
         if times:
             t = max(t, times[-1])
+        binding: Window | None = None
         for window in log.windows:
-            limit = self._limit(window, scale)
+            limit = window.limit
             period = window.period + self.limits.margin
             if len(times) >= limit:
                 oldest = times[-limit]
-                t = max(t, oldest + period)
+                if oldest + period > t:
+                    t, binding = oldest + period, window
                 while t - period < oldest:  # float rounding must not leave it inside
                     t = math.nextafter(t, math.inf)
-        return t
+        return t, binding
+
+    def grant_now(self, is_write: bool) -> bool:
+        """Grant a slot at once if every window surely has room, without waiting or planning
+        (the common case); ``False``: nothing was granted, use :meth:`acquire`."""
+        now = self._clock()
+        with self._lock:
+            if self._paused_until > now or not self._has_room_now(is_write, now):
+                return False
+            self._all.times.append(now)
+            if is_write:
+                self._writes.times.append(now)
+            self.granted += 1
+        _GRANT.set(now)
+        return True
+
+    def _has_room_now(self, is_write: bool, now: float) -> bool:
+        """Whether a grant at ``now`` fits for certain without counting: every log it counts
+        in holds fewer grants than its smallest limit, and none later than ``now``."""
+        for log in (self._all, self._writes) if is_write else (self._all,):
+            times = log.times
+            if times:
+                if times[-1] > now:
+                    return False
+                # stale entries only make the count larger (never wrong): prune when it matters,
+                # or now and then to bound memory (a list shift per call would cost more)
+                if len(times) >= log.room or (len(times) > 4096 and times[0] <= now - log.horizon):
+                    log.prune(now)
+                    if len(times) >= log.room:
+                        return False
+        return True
+
+    def _plan(self, is_write: bool, now: float) -> tuple[float, str]:
+        """(grant time, what it waits for) for one request at ``now``; nothing is recorded."""
+        self._all.prune(now)
+        self._writes.prune(now)
+        start = max(now, self._paused_until)
+        reason = _PAUSE if start > now else ""
+        logs = (self._all, self._writes) if is_write else (self._all,)
+        if all(self._fits(log, start) for log in logs):
+            return start, reason
+        # After every grant, each window's count only falls as t grows, so the tails of the
+        # two logs taken in turn fit both.
+        granted = start
+        for log in logs:
+            granted, window = self._tail(log, granted)
+            if window is not None:
+                reason = _describe(window)
+        return granted, reason
 
     def reserve(self, is_write: bool, now: float, *, max_wait: float = math.inf) -> float | None:
         """Grant one request and return the seconds to wait before sending it (0.0: send now).
 
         A request is granted ``now`` whenever every window it counts in has room at ``now``
-        (grants already promised for later times included); otherwise the earliest time after
-        all existing grants at which every window has room. If that wait would exceed
-        ``max_wait`` nothing is recorded and ``None`` is returned.
+        (grants already promised for later times included) and the site asked for no pause;
+        otherwise the earliest time after all existing grants at which every window has room.
+        If that wait would exceed ``max_wait`` nothing is recorded and ``None`` is returned.
         """
+        try:
+            return self.reserve_or_raise(is_write, now, max_wait=max_wait)
+        except SlotUnavailable:
+            return None
+
+    def reserve_or_raise(self, is_write: bool, now: float, *, max_wait: float = math.inf) -> float:
+        """:meth:`reserve`, raising :class:`SlotUnavailable` (naming the window) instead of
+        returning ``None``."""
         with self._lock:
-            self._all.prune(now)
-            self._writes.prune(now)
-            scale = self.scale(now)
-            start = max(now, self._paused_until)
-            logs = (self._all, self._writes) if is_write else (self._all,)
-            if all(self._fits(log, start, scale) for log in logs):
-                granted = start
-            else:
-                # After every grant, each window's count only falls as t grows, so the tails
-                # of the two logs taken in turn fit both.
-                granted = start
-                for log in logs:
-                    granted = self._tail(log, granted, scale)
+            if self._paused_until <= now and self._has_room_now(is_write, now):
+                # the common case: fewer grants logged than the smallest limit, none later
+                self._all.times.append(now)
+                if is_write:
+                    self._writes.times.append(now)
+                self.granted += 1
+                return 0.0
+            granted, reason = self._plan(is_write, now)
             wait = granted - now
             while now + wait < granted:  # so that a sleeper's now + wait lands on the grant
                 wait = math.nextafter(wait, math.inf)
             if wait > max_wait:
-                return None
+                raise SlotUnavailable(wait, reason or "the windows")
             # Record the moment the caller will send, now + wait, which float rounding can put
             # an ulp past `granted`: later grants must be spaced from when it really went out.
             sent = now + wait
             insort(self._all.times, sent)
             if is_write:
                 insort(self._writes.times, sent)
+            self.granted += 1
+            if wait > 0:
+                self.waited += 1
             return wait
 
+    def release(self, is_write: bool, at: float) -> None:
+        """Give back a slot granted for time ``at`` that will not be used."""
+        with self._lock:
+            for log in (self._all, self._writes) if is_write else (self._all,):
+                index = bisect_left(log.times, at)
+                if index < len(log.times) and log.times[index] == at:
+                    del log.times[index]
+            self.granted -= 1
+
     def on_rate_limited(self, retry_after: float | None, now: float) -> None:
-        """Record a 429: pause everything until Retry-After and shrink the limits (adaptive)."""
+        """Record a 429: pause everything on this budget until the site's Retry-After.
+
+        The refused request's own slot is given back by the caller (:meth:`release`): the site
+        did not count it, and a log that did would make later requests wait for a window the
+        site does not see as full (once, ten minutes for the 100/600 s window)."""
         with self._lock:
             pause = self.limits.default_pause if retry_after is None else retry_after
             self._paused_until = max(self._paused_until, now + pause)
-            if self.limits.adaptive:
-                current = self.scale(now)
-                self._scale = max(self.limits.min_scale, current * self.limits.penalty_factor)
-                self._penalized_at = now
 
     # -- blocking wrappers ---------------------------------------------------------------------
+
+    def _still_good(self, grant: float) -> bool:
+        """A grant made before a pause that covers it must be reserved again after the pause."""
+        return grant >= self._paused_until
 
     def acquire(
         self,
@@ -253,14 +375,46 @@ class RateLimiter:
         max_wait: float = math.inf,
         on_wait: Callable[[float], None] | None = None,
     ) -> float | None:
-        """Reserve and sleep until the grant; returns the wait, or ``None`` (nothing reserved)
-        when it would exceed ``max_wait``. ``on_wait(seconds)`` is called before a sleep."""
-        wait = self.reserve(is_write, self._clock(), max_wait=max_wait)
-        if wait:
-            if on_wait is not None:
-                on_wait(wait)
-            sleep(wait)
-        return wait
+        """Reserve and sleep until the grant; returns the total wait, or ``None`` (nothing
+        reserved) when it would exceed ``max_wait``. ``on_wait(seconds)`` is called before a
+        sleep. See :meth:`acquire_or_raise`."""
+        if self.grant_now(is_write):  # the common case, without the general machinery
+            return 0.0
+        try:
+            return self.acquire_or_raise(is_write, sleep=sleep, max_wait=max_wait, on_wait=on_wait)
+        except SlotUnavailable as refusal:
+            _REFUSAL.set(refusal)  # for the caller: last_refusal()
+            return None
+
+    def acquire_or_raise(
+        self,
+        is_write: bool,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        max_wait: float = math.inf,
+        on_wait: Callable[[float], None] | None = None,
+    ) -> float:
+        """Reserve a slot and sleep until it; a pause the site asks for meanwhile is honoured
+        (the slot is given back and reserved again after it). Returns the seconds from the call
+        to the slot used; raises :class:`SlotUnavailable` when no slot comes within ``max_wait``
+        seconds from now."""
+        began = now = self._clock()
+        while True:
+            wait = self.reserve_or_raise(is_write, now, max_wait=max_wait - (now - began))
+            grant = now + wait
+            if wait:
+                if on_wait is not None:
+                    on_wait(wait)
+                try:
+                    sleep(wait)
+                except BaseException:
+                    self.release(is_write, grant)
+                    raise
+            if self._still_good(grant):
+                _GRANT.set(grant)
+                return grant - began
+            self.release(is_write, grant)
+            now = self._clock()
 
     async def acquire_async(
         self,
@@ -271,17 +425,46 @@ class RateLimiter:
         on_wait: Callable[[float], None] | None = None,
     ) -> float | None:
         """The async form of :meth:`acquire` (default sleep: ``anyio.sleep``)."""
-        wait = self.reserve(is_write, self._clock(), max_wait=max_wait)
-        if wait:
-            if on_wait is not None:
-                on_wait(wait)
-            if sleep is None:
-                import anyio
+        if self.grant_now(is_write):  # the common case, without the general machinery
+            return 0.0
+        try:
+            return await self.acquire_async_or_raise(
+                is_write, sleep=sleep, max_wait=max_wait, on_wait=on_wait
+            )
+        except SlotUnavailable as refusal:
+            _REFUSAL.set(refusal)  # for the caller: last_refusal()
+            return None
 
-                await anyio.sleep(wait)
-            else:
-                await sleep(wait)
-        return wait
+    async def acquire_async_or_raise(
+        self,
+        is_write: bool,
+        *,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        max_wait: float = math.inf,
+        on_wait: Callable[[float], None] | None = None,
+    ) -> float:
+        """The async form of :meth:`acquire_or_raise`; a cancelled waiter gives its slot back."""
+        if sleep is None:
+            import anyio
+
+            sleep = anyio.sleep
+        began = now = self._clock()
+        while True:
+            wait = self.reserve_or_raise(is_write, now, max_wait=max_wait - (now - began))
+            grant = now + wait
+            if wait:
+                if on_wait is not None:
+                    on_wait(wait)
+                try:
+                    await sleep(wait)
+                except BaseException:
+                    self.release(is_write, grant)
+                    raise
+            if self._still_good(grant):
+                _GRANT.set(grant)
+                return grant - began
+            self.release(is_write, grant)
+            now = self._clock()
 
 
 # -- one budget per (site, token) --------------------------------------------------------------

@@ -3,17 +3,20 @@
 :class:`RetryTransport` (and :class:`AsyncRetryTransport`) wrap the transport that really talks
 to the network (the user's ``transport=`` or httpx's default). For each request they
 
-1. wait for the client-side rate limiter (not counted in the deadline: bulk jobs queue);
-2. per attempt: copy the request, cap its timeouts by what is left of the deadline, run the auth
-   flow on the copy (so HMAC signatures are fresh per attempt and the caller's request object
-   never holds a credential), send;
-3. decide from the outcome (see :mod:`issuetrak._retry`) whether to retry, wait (Retry-After or
-   full-jitter backoff, bounded by the deadline), wait for the rate limiter again, and repeat.
+1. start the call's deadline, which covers everything below;
+2. per attempt: wait for a client-side rate-limit slot (a slot that cannot come before the
+   deadline fails the call at once, naming the window), copy the request, cap its timeouts by
+   what is left of the deadline, run the auth flow on the copy (so HMAC signatures are fresh per
+   attempt and the caller's request object never holds a credential), send, and read the body
+   (errors and JSON: a body cut short is a failed attempt like any other transport error);
+3. decide from the outcome (see :mod:`issuetrak._retry`) whether to retry and how long to wait
+   (Retry-After or full-jitter backoff, bounded by the deadline), and repeat.
 
 The final response is returned with ``response.extensions["issuetrak"] = {"attempts": n,
-"elapsed": seconds}``; turning a non-2xx final response into an exception is the client's
+"elapsed": seconds, ...}``; turning a non-2xx final response into an exception is the client's
 response hook's job. A transport error on the final attempt becomes
-:class:`~issuetrak.APITimeoutError` or :class:`~issuetrak.APIConnectionError`.
+:class:`~issuetrak.APITimeoutError` or :class:`~issuetrak.APIConnectionError`; a write that may
+have reached the site says so (``may_have_been_applied``).
 
 Per-call options: ``request.extensions["issuetrak"] = {"max_retries": 0, "deadline": 10.0}`` (any
 field of :class:`~issuetrak._retry.RetryPolicy`) overrides the client's policy for that request.
@@ -21,6 +24,7 @@ field of :class:`~issuetrak._retry.RetryPolicy`) overrides the client's policy f
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import time
@@ -31,9 +35,17 @@ from typing import Any
 
 import httpx
 
-from ._exceptions import APIConnectionError, APITimeoutError, redact_headers, relative_path
+from ._auth import ApiTokenAuth
+from ._exceptions import (
+    MAY_HAVE_BEEN_APPLIED,
+    APIConnectionError,
+    APITimeoutError,
+    redact_headers,
+    relative_path,
+)
+from ._facade_errors import UndecodableResponseError
 from ._logging import logger
-from ._ratelimit import RateLimiter
+from ._ratelimit import RateLimiter, SlotUnavailable, last_grant, last_refusal
 from ._retry import (
     RETRYABLE_STATUSES,
     RequestKind,
@@ -77,11 +89,25 @@ class _Call:
     policy: RetryPolicy
     kind: RequestKind
     write: bool
-    path: str
+    api_base_path: str
+    decode_json: bool = False
     started: float = 0.0
     deadline_at: float = math.inf
     attempt: int = 0
+    counted_failures: int = 0  # failures that count against max_retries (429s may not)
+    rate_limited: int = 0
+    grant: float | None = None  # the rate-limit slot of the current attempt
+    longest_timeout: float = math.inf  # of the request's timeouts (None: no timeout: inf)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        """The URL path relative to the API base (for log lines and errors only: not computed
+        on the hot path)."""
+        return relative_path(self.request.url, self.api_base_path)
+
+
+_WHAT_UNSAFE = "a create, PATCH or upload"
 
 
 class _Core:
@@ -101,48 +127,70 @@ class _Core:
         self.limiter = limiter
         self.runtime = runtime
         self.api_base_path = api_base_path
+        # the limiter's no-wait path, unless a subclass wraps acquire() (it must see every grant)
+        plain = limiter is not None and type(limiter).acquire is RateLimiter.acquire
+        self.grant_now: Callable[[bool], bool] | None = limiter.grant_now if plain else None  # type: ignore[union-attr]
+        self.plain_limiter = limiter if plain else None
 
     def start(self, request: httpx.Request) -> _Call:
         overrides = request.extensions.get(EXTENSION)
-        policy = self.policy.updated(dict(overrides)) if overrides else self.policy
-        return _Call(
+        decode_json = False
+        policy = self.policy
+        if overrides:
+            overrides = dict(overrides)
+            decode_json = bool(overrides.pop("decode_json", False))
+            if overrides:
+                policy = policy.updated(overrides)
+        method = request.method
+        if method == "GET":  # the common case, decided without looking at headers or path
+            kind, write = RequestKind.READ, False
+        else:
+            kind, write = request_kind(request), is_write(method, request.url.path)
+        call = _Call(
             request=request,
             policy=policy,
-            kind=request_kind(request),
-            write=is_write(request.method, request.url.path),
-            path=relative_path(request.url, self.api_base_path),
+            kind=kind,
+            write=write,
+            api_base_path=self.api_base_path,
+            decode_json=decode_json,
         )
-
-    def begin_attempts(self, call: _Call) -> None:
+        # the deadline covers everything from here: rate-limit waits, attempts, backoff
         call.started = self.runtime.clock()
-        if call.policy.deadline is not None:
-            call.deadline_at = call.started + call.policy.deadline
+        if policy.deadline is not None:
+            call.deadline_at = call.started + policy.deadline
+            timeouts = request.extensions.get("timeout")
+            if timeouts and len(timeouts) == 4 and None not in timeouts.values():
+                call.longest_timeout = max(timeouts.values())
+        return call
 
     def prepare(self, call: _Call) -> httpx.Request:
         """A copy of the request for one attempt, its timeouts capped by the deadline."""
         call.attempt += 1
         original = call.request
         extensions = dict(original.extensions)
-        remaining = call.deadline_at - self.runtime.clock()
-        if math.isfinite(remaining):
-            timeouts = dict(extensions.get("timeout") or {})
-            for key in ("connect", "read", "write", "pool"):
-                value = timeouts.get(key)
-                timeouts[key] = remaining if value is None else min(value, remaining)
-            extensions["timeout"] = timeouts
+        deadline_at = call.deadline_at
+        if deadline_at != math.inf:
+            remaining = deadline_at - self.runtime.clock()
+            if remaining < call.longest_timeout:  # else no timeout can outlast the deadline
+                remaining = max(remaining, _MIN_ATTEMPT_TIMEOUT)
+                capped = dict(extensions.get("timeout") or {})
+                for key in ("connect", "read", "write", "pool"):
+                    value = capped.get(key)
+                    capped[key] = remaining if value is None else min(value, remaining)
+                extensions["timeout"] = capped
         # A shallow copy (URL, stream and body are shared and never mutated); its own headers
         # and extensions, so the auth flow's headers stay off the caller's request object.
         # (copy.copy would go through Request.__getstate__, which detaches the stream)
         clone = httpx.Request.__new__(httpx.Request)
         clone.__dict__.update(original.__dict__)
-        clone.headers = original.headers.copy()
+        clone.headers = httpx.Headers(original.headers)  # (Headers.copy() re-detects the encoding)
         clone.extensions = extensions
         return clone
 
     def note_limiter_wait(self, call: _Call, wait: float) -> None:
         """Log a client-side rate-limit wait before it is slept."""
         if wait >= LONG_LIMITER_WAIT:
-            # a stall this long surprises people (a full 1 h or 12 h window, or a server-asked
+            # a wait this long surprises people (a full 1 h or 12 h window, or a server-asked
             # pause): say so even when nobody configured logging (WARNING reaches stderr)
             assert self.limiter is not None
             logger.warning(
@@ -165,65 +213,128 @@ class _Core:
     def remaining(self, call: _Call) -> float:
         return call.deadline_at - self.runtime.clock()
 
-    def retry_wait_for_error(self, call: _Call, exc: httpx.TransportError) -> float | None:
+    def must_read(self, call: _Call, response: httpx.Response) -> bool:
+        """Whether this transport reads the body (so that a body cut short is an attempt that
+        failed, retried like any transport error): errors and JSON always; another success only
+        for the facade, which parses it anyway (a download stays streamable)."""
+        if call.decode_json or not 200 <= response.status_code < 300:
+            return True
+        return "json" in response.headers.get("content-type", "")
+
+    def retry_wait_for_error(self, call: _Call, exc: Exception) -> float | None:
         """Seconds to wait before retrying after ``exc``, or ``None`` to give up."""
         name = type(exc).__name__
         if call.kind is RequestKind.UNSAFE and not never_sent(exc):
+            call.extra["may_have_been_applied"] = True
             logger.debug(
-                "not retrying %s %s after %s: it may have reached the server, and sending a "
-                "create, PATCH or upload twice could apply it twice",
+                "not retrying %s %s after %s: it may have reached the site, and sending %s "
+                "twice could apply it twice",
                 call.request.method,
                 call.path,
                 name,
+                _WHAT_UNSAFE,
             )
             return None
+        call.counted_failures += 1
         return self._backoff_or_none(call, None, name)
+
+    def check_body(self, call: _Call, response: httpx.Response) -> Exception | None:
+        """Decode a 2xx JSON body for the facade (once; kept in the response's extensions);
+        the decoding error if it is not JSON at all (a body cut short by a proxy, say)."""
+        if not call.decode_json or not 200 <= response.status_code < 300:
+            return None
+        content = response.content
+        if not content.strip():
+            return None
+        if "json" not in response.headers.get("content-type", "") and content.lstrip()[:1] not in (
+            b"{",
+            b"[",
+        ):
+            return None  # not meant to be JSON; the generated parser decides
+        try:
+            call.extra["json"] = json.loads(content)
+        except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+            return exc
+        return None
 
     def retry_wait_for_response(self, call: _Call, response: httpx.Response) -> float | None:
         """Seconds to wait before retrying after ``response``, or ``None`` to keep it."""
         status = response.status_code
-        retry_after = None
         if status == 429:
-            retry_after = parse_retry_after(
-                response.headers.get("retry-after"), now=self.runtime.wall_clock()
-            )
-            call.extra["retry_after"] = retry_after  # for RateLimitError, if this is the last
-            if self.limiter is not None:
-                self.limiter.on_rate_limited(retry_after, self.runtime.clock())
-                logger.debug(
-                    "429 on %s %s: rate limiter paused for %s s and slowed down",
-                    call.request.method,
-                    call.path,
-                    "default" if retry_after is None else f"{retry_after:g}",
-                )
+            return self._after_429(call, response)
+        undecodable = self.check_body(call, response)
+        if undecodable is not None:
+            if call.kind is RequestKind.UNSAFE:
+                raise self.undecodable(call, response, undecodable)
+            call.counted_failures += 1
+            wait = self._backoff_or_none(call, None, "an undecodable body")
+            if wait is None:
+                raise self.undecodable(call, response, undecodable)
+            return wait
+        if status >= 500 and call.kind is RequestKind.UNSAFE:
+            call.extra["may_have_been_applied"] = True
         if status not in RETRYABLE_STATUSES:
             return None
         if call.kind is RequestKind.UNSAFE:
             logger.debug(
-                "not retrying %s %s after %d: a create, PATCH or upload may have been processed",
+                "not retrying %s %s after %d: %s may have been processed",
                 call.request.method,
                 call.path,
                 status,
+                _WHAT_UNSAFE,
             )
             return None
-        if retry_after is None and status in (503, 504):
+        retry_after = None
+        if status in (503, 504):
             retry_after = parse_retry_after(
                 response.headers.get("retry-after"), now=self.runtime.wall_clock()
             )
-        if retry_after is not None and retry_after > call.policy.max_retry_after:
+            if retry_after is not None and retry_after > call.policy.max_retry_after:
+                return self._too_long(call, retry_after)
+        call.counted_failures += 1
+        return self._backoff_or_none(call, retry_after, str(status))
+
+    def _after_429(self, call: _Call, response: httpx.Response) -> float | None:
+        """A 429 means the site refused the request before doing anything, so every method is
+        retried, creates included, as the site says (Retry-After) and until the deadline; with
+        no deadline, at most ``max_retries`` times."""
+        retry_after = parse_retry_after(
+            response.headers.get("retry-after"), now=self.runtime.wall_clock()
+        )
+        call.extra["retry_after"] = retry_after  # for RateLimitError, if this is the last
+        call.rate_limited += 1
+        if self.limiter is not None:
+            self.limiter.on_rate_limited(retry_after, self.runtime.clock())
+            if self.plain_limiter is not None and call.grant is not None:
+                # the site refused it without counting it: neither does the limiter's log
+                self.plain_limiter.release(call.write, call.grant)
+                call.grant = None
             logger.debug(
-                "not retrying %s %s: Retry-After %g s exceeds the %g s cap",
+                "429 on %s %s: every request on this budget pauses %s s",
                 call.request.method,
                 call.path,
-                retry_after,
-                call.policy.max_retry_after,
+                "the default" if retry_after is None else f"{retry_after:g}",
             )
-            return None
-        return self._backoff_or_none(call, retry_after, str(status))
+        if retry_after is not None and retry_after > call.policy.max_retry_after:
+            return self._too_long(call, retry_after)
+        if call.policy.max_retries == 0 or not math.isfinite(call.deadline_at):
+            call.counted_failures += 1
+        return self._backoff_or_none(call, retry_after, "429")
+
+    def _too_long(self, call: _Call, retry_after: float) -> float | None:
+        """Give up: the site asks for a longer pause than ``max_retry_after``."""
+        logger.debug(
+            "not retrying %s %s: Retry-After %g s exceeds the %g s cap",
+            call.request.method,
+            call.path,
+            retry_after,
+            call.policy.max_retry_after,
+        )
+        return None
 
     def _backoff_or_none(self, call: _Call, retry_after: float | None, cause: str) -> float | None:
         method, path, attempt = call.request.method, call.path, call.attempt
-        if attempt > call.policy.max_retries:
+        if call.counted_failures > call.policy.max_retries:
             logger.debug(
                 "giving up on %s %s after %s: %d attempt(s), max_retries=%d",
                 method,
@@ -236,7 +347,8 @@ class _Core:
         if retry_after is not None:
             wait, why = retry_after, "Retry-After"
         else:
-            wait, why = backoff_delay(attempt, call.policy, self.runtime.random()), "backoff"
+            number = max(call.counted_failures, call.rate_limited, 1)
+            wait, why = backoff_delay(number, call.policy, self.runtime.random()), "backoff"
         if self.runtime.clock() + wait >= call.deadline_at:
             logger.debug(
                 "giving up on %s %s after %s: waiting %.3f s would pass the %g s deadline",
@@ -262,19 +374,20 @@ class _Core:
         meta: dict[str, Any] = {
             "attempts": call.attempt,
             "elapsed": self.runtime.clock() - call.started,
-            "path": call.path,
-            **call.extra,
         }
-        if not response.is_success:
+        if call.extra:
+            meta.update(call.extra)
+        if not 200 <= response.status_code < 300:
             # what really went out on the last attempt, for the error; redacted here because
             # response.extensions is in the caller's hands
             meta["sent_headers"] = redact_headers(sent.headers)
         response.extensions[EXTENSION] = meta
         return response
 
-    def fail(self, call: _Call, exc: httpx.TransportError) -> APIConnectionError:
-        # The chained httpx error would otherwise point at the signed attempt copy.
-        exc.request = call.request
+    def fail(self, call: _Call, exc: Exception) -> APIConnectionError:
+        if isinstance(exc, httpx.RequestError):
+            # The chained httpx error would otherwise point at the signed attempt copy.
+            exc.request = call.request
         elapsed = self.runtime.clock() - call.started
         method = call.request.method
         logger.info(
@@ -286,6 +399,7 @@ class _Core:
             call.attempt,
         )
         deadline_hit = self.remaining(call) <= 0
+        applied = bool(call.extra.get("may_have_been_applied"))
         if isinstance(exc, httpx.TimeoutException) or deadline_hit:
             detail = (
                 f"deadline of {call.policy.deadline:g} s exceeded"
@@ -293,20 +407,60 @@ class _Core:
                 else f"timed out ({type(exc).__name__})"
             )
             cls: type[APIConnectionError] = APITimeoutError
-        else:
+        elif never_sent(exc):
             detail = f"connection failed ({type(exc).__name__}: {exc})"
             cls = APIConnectionError
+        else:
+            detail = f"connection lost ({type(exc).__name__}: {exc or 'no detail'})"
+            cls = APIConnectionError
         message = f"{method} {call.path}: {detail} after {call.attempt} attempt(s)"
-        return cls(message, method=method, url=str(call.request.url), attempts=call.attempt)
+        if applied:
+            message += f"; {MAY_HAVE_BEEN_APPLIED}"
+        return cls(
+            message,
+            method=method,
+            url=str(call.request.url),
+            attempts=call.attempt,
+            may_have_been_applied=applied,
+            request=call.request,
+        )
 
-    def limiter_timeout(self, call: _Call) -> APITimeoutError:
+    def undecodable(
+        self, call: _Call, response: httpx.Response, exc: Exception
+    ) -> UndecodableResponseError:
+        applied = call.kind is RequestKind.UNSAFE
+        self.finish(call, call.request, response)
         message = (
-            f"{call.request.method} {call.path}: the client-side rate limit would delay the "
-            f"retry past the {call.policy.deadline:g} s deadline after {call.attempt} attempt(s)"
+            f"the reply's body is not JSON ({type(exc).__name__}: {exc}) "
+            f"after {call.attempt} attempt(s)"
+        )
+        if applied:
+            message += f"; the site answered {response.status_code}, so it applied the request"
+        return UndecodableResponseError(
+            message,
+            status_code=response.status_code,
+            operation=f"{call.request.method} {call.path}",
+            response=response,
+            may_have_been_applied=applied,
+        )
+
+    def limiter_timeout(self, call: _Call, refusal: SlotUnavailable | None) -> APITimeoutError:
+        why = f": {refusal.reason} needs {refusal.needed:.1f} s more" if refusal is not None else ""
+        message = (
+            f"{call.request.method} {call.path}: no client-side rate-limit slot within the "
+            f"{call.policy.deadline:g} s deadline{why} (after {call.attempt} attempt(s))"
         )
         return APITimeoutError(
-            message, method=call.request.method, url=str(call.request.url), attempts=call.attempt
+            message,
+            method=call.request.method,
+            url=str(call.request.url),
+            attempts=call.attempt,
+            request=call.request,
         )
+
+
+_MIN_ATTEMPT_TIMEOUT = 0.001
+_READ_ERRORS = (httpx.TransportError, httpx.DecodingError)
 
 
 class RetryTransport(httpx.BaseTransport):
@@ -337,6 +491,9 @@ class RetryTransport(httpx.BaseTransport):
         auth = self.core.auth
         if auth is None:
             return self.inner.handle_request(request)
+        if type(auth) is ApiTokenAuth:  # one header: no auth-flow generator per attempt
+            auth.apply(request)
+            return self.inner.handle_request(request)
         flow = auth.sync_auth_flow(request)
         request = next(flow)
         while True:
@@ -352,16 +509,34 @@ class RetryTransport(httpx.BaseTransport):
         core = self.core
         call = core.start(request)
         sleep = core.runtime.sleep
-        if core.limiter is not None:
-            core.limiter.acquire(
-                call.write, sleep=sleep, on_wait=partial(core.note_limiter_wait, call)
-            )
-        core.begin_attempts(call)
+        limiter, fast = core.limiter, core.grant_now
         while True:
+            if (
+                limiter is not None
+                and not (fast and fast(call.write))
+                and (
+                    limiter.acquire(
+                        call.write,
+                        sleep=sleep,
+                        max_wait=core.remaining(call),
+                        on_wait=partial(core.note_limiter_wait, call),
+                    )
+                    is None
+                )
+            ):
+                raise core.limiter_timeout(call, last_refusal())
+            if limiter is not None:
+                call.grant = last_grant()
             attempt_request = core.prepare(call)
             try:
                 response = self._send(attempt_request)
-            except httpx.TransportError as exc:
+                if not response.is_stream_consumed and core.must_read(call, response):
+                    try:
+                        response.read()
+                    except BaseException:
+                        response.close()
+                        raise
+            except _READ_ERRORS as exc:
                 wait = core.retry_wait_for_error(call, exc)
                 if wait is None:
                     raise core.fail(call, exc) from exc
@@ -369,20 +544,9 @@ class RetryTransport(httpx.BaseTransport):
                 wait = core.retry_wait_for_response(call, response)
                 if wait is None:
                     return core.finish(call, attempt_request, response)
-                response.read()
                 response.close()
             if wait > 0:
                 sleep(wait)
-            if core.limiter is not None and (
-                core.limiter.acquire(
-                    call.write,
-                    sleep=sleep,
-                    max_wait=core.remaining(call),
-                    on_wait=partial(core.note_limiter_wait, call),
-                )
-                is None
-            ):
-                raise core.limiter_timeout(call)
 
     def close(self) -> None:
         if self.owns_inner:
@@ -417,6 +581,9 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         auth = self.core.auth
         if auth is None:
             return await self.inner.handle_async_request(request)
+        if type(auth) is ApiTokenAuth:  # one header: no auth-flow generator per attempt
+            auth.apply(request)
+            return await self.inner.handle_async_request(request)
         flow = auth.async_auth_flow(request)
         request = await flow.__anext__()
         while True:
@@ -432,16 +599,34 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         core = self.core
         call = core.start(request)
         sleep = core.runtime.async_sleep
-        if core.limiter is not None:
-            await core.limiter.acquire_async(
-                call.write, sleep=sleep, on_wait=partial(core.note_limiter_wait, call)
-            )
-        core.begin_attempts(call)
+        limiter, fast = core.limiter, core.grant_now
         while True:
+            if (
+                limiter is not None
+                and not (fast and fast(call.write))
+                and (
+                    await limiter.acquire_async(
+                        call.write,
+                        sleep=sleep,
+                        max_wait=core.remaining(call),
+                        on_wait=partial(core.note_limiter_wait, call),
+                    )
+                    is None
+                )
+            ):
+                raise core.limiter_timeout(call, last_refusal())
+            if limiter is not None:
+                call.grant = last_grant()
             attempt_request = core.prepare(call)
             try:
                 response = await self._send(attempt_request)
-            except httpx.TransportError as exc:
+                if not response.is_stream_consumed and core.must_read(call, response):
+                    try:
+                        await response.aread()
+                    except BaseException:
+                        await response.aclose()
+                        raise
+            except _READ_ERRORS as exc:
                 wait = core.retry_wait_for_error(call, exc)
                 if wait is None:
                     raise core.fail(call, exc) from exc
@@ -449,20 +634,9 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
                 wait = core.retry_wait_for_response(call, response)
                 if wait is None:
                     return core.finish(call, attempt_request, response)
-                await response.aread()
                 await response.aclose()
             if wait > 0:
                 await sleep(wait)
-            if core.limiter is not None and (
-                await core.limiter.acquire_async(
-                    call.write,
-                    sleep=sleep,
-                    max_wait=core.remaining(call),
-                    on_wait=partial(core.note_limiter_wait, call),
-                )
-                is None
-            ):
-                raise core.limiter_timeout(call)
 
     async def aclose(self) -> None:
         if self.owns_inner:

@@ -2,6 +2,7 @@
 
     IssuetrakError
     ├── ConfigurationError          bad base URL, missing token, ... (also a ValueError)
+    │   └── UnknownVersionError     no generated client for the asked Issuetrak version
     ├── APIConnectionError          the request got no HTTP answer
     │   └── APITimeoutError
     ├── APIStatusError              the final answer was not 2xx
@@ -15,7 +16,13 @@
     │   ├── InvalidPatchError       a PATCH path/op/value the document does not allow
     │   └── PermissionConflictError group permissions that break a rule (see permissions.RULES)
     ├── RecordNotFoundError         a record looked up by search is not there (also a LookupError)
-    └── UnexpectedResponseError     a 2xx reply without the documented body
+    └── UnexpectedResponseError     a 2xx reply without the documented body (strict: or with a
+        │                           value the document does not allow)
+        └── UndecodableResponseError  a 2xx body that is not JSON (cut short), after retries
+
+Errors pickle with their fields; ``APIStatusError`` and ``APIConnectionError`` have ``.response``
+and ``.request`` (never holding the token) and ``may_have_been_applied`` (a create, PATCH or
+upload that may have reached the site before it failed; never retried).
 
 Example::
 
@@ -47,10 +54,12 @@ from ._facade_errors import (
     ArityError,
     InvalidPatchError,
     RecordNotFoundError,
+    UndecodableResponseError,
     UnexpectedResponseError,
     UnknownFieldError,
     UsageError,
 )
+from ._versions import UnknownVersionError
 from .permissions import PermissionConflictError
 
 __all__ = [
@@ -70,7 +79,9 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RecordNotFoundError",
+    "UndecodableResponseError",
     "UnexpectedResponseError",
     "UnknownFieldError",
+    "UnknownVersionError",
     "UsageError",
 ]

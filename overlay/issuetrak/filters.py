@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +47,7 @@ from ._models import (
 __all__ = [
     "Criterion",
     "Entity",
+    "FilterValue",
     "Udf",
     "Where",
     "after",
@@ -496,3 +497,9 @@ def where(*udfs: Udf, **criteria: Any) -> Where:
         if not isinstance(item, Udf):
             raise UsageError(f"positional arguments of where() are udf(...) criteria, got {item!r}")
     return Where(dict(criteria), tuple(udfs))
+
+
+FilterValue = Criterion | Entity | Where | Sequence[Where] | str | bool
+"""What a search's criteria keyword takes: ``client.users.search(first_name=contains("a"))``
+(a criterion, an entity's criteria, a nested filter or a list of them, a query operator, a
+negation flag)."""

@@ -41,7 +41,7 @@ def _client(
 def test_limiter_wait_is_slept_through_the_injected_sleep_and_reported() -> None:
     stats, fake = RunStats(), FakeTime()
     handler = httpx.MockTransport(lambda request: httpx.Response(200, json={"traceId": "t"}))
-    limits = RateLimits(windows=(Window(2, 1.0),), adaptive=False)
+    limits = RateLimits(windows=(Window(2, 1.0),), margin=0.0)
     with _client(handler, stats, fake, limits) as client:
         for _ in range(5):
             assert client.get("/Users").status_code == 200

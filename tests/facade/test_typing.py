@@ -40,26 +40,95 @@ USE = """
 from issuetrak import AsyncIssuetrak, Issuetrak
 from issuetrak.filters import contains, where
 
+
 def sync(client: Issuetrak) -> None:
     reveal_type(client.users.get(1))
     reveal_type(client.users.list(sort_field="LastName"))
     for issue in client.issues.search(where(subject=contains("a"))):
         reveal_type(issue)
     reveal_type(client.issues.patch(3).add_note("x"))
+    reveal_type(client.issues.patch(3).add_note("x").send(timeout=5))
     reveal_type(client.priorities.update(2, name="x"))
-    client.users.get("not an iid")
+    reveal_type(client.with_raw_response.users.get(1))
+    reveal_type(client.with_raw_response.users.list())
+    reveal_type(client.users.create(
+        first_name="A", last_name="B", display_name="B, A", primary_organization_iid=1,
+        time_zone="EST", redirect_after_issue_submit="Home", home_page="IssueHub", timeout=3,
+    ))
+    reveal_type(client.users.search(first_name=contains("a"), sort_field="LastName", deadline=9))
+
 
 async def run(client: AsyncIssuetrak) -> None:
-    reveal_type(await client.users.get(1))
+    reveal_type(await client.users.get(1, max_retries=0))
     async for issue in client.issues.search(where(subject=contains("x"))):
         reveal_type(issue)
+    reveal_type(await client.with_raw_response.users.get(1))
+    reveal_type(await client.issues.patch(3).add_note("x").send())
+"""
+
+REVEALED = [
+    ("User", "User"),
+    ("SyncPager[User]", "SyncPager[User]"),
+    ("Issue", "Issue"),
+    ("IssuePatch[Issue]", "IssuePatch[Issue]"),
+    ("Issue", "Issue"),
+    ("Priority", "Priority"),
+    ("RawResponse[User]", "RawResponse[User]"),
+    ("RawResponse[Page[User]]", "RawResponse[Page[User]]"),
+    ("User", "User"),
+    ("SyncPager[User]", "SyncPager[User]"),
+    ("User", "User"),
+    ("Issue", "Issue"),
+    ("RawResponse[User]", "RawResponse[User]"),
+    ("Issue", "Issue"),
+]
+
+# each line is a mistake both checkers must report (the comment says which)
+MISTAKES = """
+from issuetrak import AsyncIssuetrak, Issuetrak
+
+
+def sync(client: Issuetrak) -> None:
+    client.usres.get(1)  # a misspelt namespace
+    client.users.gte(1)  # a misspelt method
+    client.users.get("not an iid")  # a path parameter of the wrong type
+    client.users.update(1, fist_name="x")  # a misspelt field
+    client.users.update(1, time_zone=3)  # a field of the wrong type
+    client.users.create(first_name="A")  # required fields missing, no body
+    client.users.get(1, timeout="5")  # an option of the wrong type
+    client.users.get(1, max_retry=2)  # a misspelt option
+    client.users.list(sort_field=3)  # a query parameter of the wrong type
+    client.issues.patch(3).add_note("x").send(deadline="soon")  # options on the builder
+    client.with_raw_response.users.gett(1)  # the raw views too
+
+
+async def run(client: AsyncIssuetrak) -> None:
+    await client.users.get(1, extra_headers={"X": 1})  # header values are strings
 """
 
 
-def test_type_checkers_see_the_generated_models_through_the_client(tmp_path: Path) -> None:
-    pytest.importorskip("mypy")
-    source = tmp_path / "use.py"
-    source.write_text(USE, encoding="utf-8")
+def _expected_lines() -> list[int]:
+    return [n for n, line in enumerate(MISTAKES.splitlines(), 1) if "  # " in line]
+
+
+def _revealed_names(types: list[str]) -> list[str]:
+    """``issuetrak._paging.SyncPager[issuetrak_client.x.models.user.User]`` -> ``SyncPager[User]``."""
+    import re
+
+    return [re.sub(r"[\w.]*\.(\w+)", r"\1", t) for t in types]
+
+
+@pytest.fixture(scope="module")
+def checked(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("typing")
+    (folder / "use.py").write_text(USE, encoding="utf-8")
+    (folder / "mistakes.py").write_text(MISTAKES, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def mypy_out(checked: Path) -> dict[str, list[str]]:
+    """mypy --strict on both files, once: its lines per file."""
     out = subprocess.run(
         [
             sys.executable,
@@ -67,25 +136,80 @@ def test_type_checkers_see_the_generated_models_through_the_client(tmp_path: Pat
             "mypy",
             "--strict",
             "--cache-dir",
-            str(tmp_path / "cache"),
-            str(source),
+            str(checked / "cache"),
+            "use.py",
+            "mistakes.py",
         ],
         capture_output=True,
         text=True,
         check=False,
+        cwd=checked,
     ).stdout
-    revealed = [
-        line.split("Revealed type is ")[1].strip('"')
-        for line in out.splitlines()
-        if "Revealed" in line
-    ]
-    assert revealed == [
-        f"{PACKAGE}.models.user.User",
-        f"issuetrak._paging.SyncPager[{PACKAGE}.models.user.User]",
-        f"{PACKAGE}.models.issue.Issue",
-        "issuetrak._patch.IssuePatch",
-        f"{PACKAGE}.models.priority.Priority",
-        f"{PACKAGE}.models.user.User",
-        f"{PACKAGE}.models.issue.Issue",
-    ]
-    assert 'Argument 1 to "get" of "UsersMethods" has incompatible type "str"' in out
+    return {
+        name: [ln for ln in out.splitlines() if ln.startswith(f"{name}:")]
+        for name in ("use.py", "mistakes.py")
+    }
+
+
+@pytest.fixture(scope="module")
+def pyright_out(checked: Path) -> dict[str, list[str]]:
+    """pyright in strict mode on both files, once: its lines per file."""
+    import os
+    import shutil
+
+    pyright = shutil.which("pyright", path=str(Path(sys.executable).parent))
+    if pyright is None:
+        pytest.skip("pyright is not installed (pip install -e '.[dev]')")
+    config = checked / "pyrightconfig.json"
+    config.write_text('{"typeCheckingMode": "strict", "pythonVersion": "3.11"}', encoding="utf-8")
+    env = {**os.environ, "PYRIGHT_PYTHON_IGNORE_WARNINGS": "1"}
+    out = subprocess.run(
+        [
+            pyright,
+            "--pythonpath",
+            sys.executable,
+            "--project",
+            str(config),
+            "use.py",
+            "mistakes.py",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        cwd=checked,
+    ).stdout
+    return {
+        name: [ln.strip() for ln in out.splitlines() if f"/{name}:" in ln]
+        for name in ("use.py", "mistakes.py")
+    }
+
+
+@pytest.mark.slow
+def test_mypy_strict_sees_precise_types_through_the_client(mypy_out) -> None:
+    lines = mypy_out["use.py"]
+    assert not [ln for ln in lines if ": error:" in ln], lines
+    revealed = [ln.split("Revealed type is ")[1].strip('"') for ln in lines if "Revealed" in ln]
+    assert _revealed_names(revealed) == [mypy for mypy, _ in REVEALED]
+
+
+@pytest.mark.slow
+def test_mypy_strict_reports_every_mistake(mypy_out) -> None:
+    lines = mypy_out["mistakes.py"]
+    flagged = {int(ln.split(":")[1]) for ln in lines if ": error:" in ln}
+    assert flagged == set(_expected_lines()), lines
+
+
+@pytest.mark.slow
+def test_pyright_strict_sees_precise_types_through_the_client(pyright_out) -> None:
+    lines = pyright_out["use.py"]
+    assert not [ln for ln in lines if " - error:" in ln], lines
+    revealed = [ln.split('" is "')[1].rstrip('"') for ln in lines if "information: Type of" in ln]
+    assert revealed == [pyright for _, pyright in REVEALED]
+
+
+@pytest.mark.slow
+def test_pyright_strict_reports_every_mistake(pyright_out) -> None:
+    lines = pyright_out["mistakes.py"]
+    flagged = {int(ln.split(":")[1]) for ln in lines if " - error:" in ln}
+    assert flagged == set(_expected_lines()), lines

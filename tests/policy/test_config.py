@@ -167,3 +167,31 @@ def test_bad_per_call_timeout_is_refused_before_anything_is_sent() -> None:
         pytest.raises(ConfigurationError, match="timeout must be seconds"),
     ):
         client.request("GET", "/Users", timeout="3")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "url", ["http://localhost:8080", "http://127.0.0.1", "http://127.9.9.9:81", "http://[::1]:8000"]
+)
+def test_plain_http_is_allowed_to_literal_loopback_and_localhost(url: str) -> None:
+    from issuetrak._config import resolve_base_url
+
+    assert resolve_base_url(url).scheme == "http"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://x.localhost",
+        "http://mock.localhost:8000",
+        "http://localhost.example.com",
+        "http://127.0.0.1.nip.io",
+        "http://0.0.0.0",
+        "http://[::]",
+    ],
+)
+def test_plain_http_to_a_name_resolved_through_dns_is_refused(url: str) -> None:
+    from issuetrak import ConfigurationError
+    from issuetrak._config import resolve_base_url
+
+    with pytest.raises(ConfigurationError, match="refusing plain http://"):
+        resolve_base_url(url)

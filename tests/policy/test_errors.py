@@ -188,3 +188,116 @@ def test_rate_limit_error_http_date_is_measured_on_the_clients_wall_clock(
         make_client(script).request("POST", "/Notes", json={})
     assert info.value.retry_after == pytest.approx(3600.0)
     assert "retry after 3600 s" in str(info.value)
+
+
+# -- pickling, .response/.request, and the token never shown ----------------------------------
+
+ECHO_TOKEN = "tok-7f3a9c2e-ECHOED-secret-value"
+
+
+def _every_error() -> list[Exception]:
+    from issuetrak.errors import (
+        APIConnectionError,
+        APITimeoutError,
+        ArityError,
+        ConfigurationError,
+        InvalidPatchError,
+        RecordNotFoundError,
+        UndecodableResponseError,
+        UnexpectedResponseError,
+        UnknownFieldError,
+        UsageError,
+    )
+
+    request = httpx.Request("POST", "https://x.test/api/v2/Issues")
+    return [
+        make_status_error(_response(404, json={"traceId": "0HM:1", "information": []})),
+        make_status_error(_response(429, headers={"Retry-After": "7"})),
+        make_status_error(_response(500, text="boom")),
+        APIConnectionError(
+            "POST /Issues: lost",
+            method="POST",
+            url=str(request.url),
+            attempts=2,
+            may_have_been_applied=True,
+            request=request,
+        ),
+        APITimeoutError("GET /Users: timed out", method="GET", attempts=3),
+        ConfigurationError("no token"),
+        UsageError("bad"),
+        UnknownFieldError("emial", ["email", "name"], "users.update"),
+        ArityError("subject", "Contains", "exactly 1 value", 2),
+        InvalidPatchError("nope"),
+        RecordNotFoundError("gone"),
+        UnexpectedResponseError("odd", status_code=200, operation="users.get_user"),
+        UndecodableResponseError(
+            "cut", status_code=201, operation="POST /Issues", may_have_been_applied=True
+        ),
+    ]
+
+
+@pytest.mark.parametrize("error", _every_error(), ids=lambda e: type(e).__name__)
+def test_every_error_pickles_with_its_fields(error: Exception) -> None:
+    import pickle
+
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is type(error) and str(copy) == str(error)
+    fields = {k: v for k, v in vars(error).items() if k not in ("response", "request")}
+    assert {k: v for k, v in vars(copy).items() if k in fields} == fields
+    for name in ("response", "request"):
+        if getattr(error, name, None) is not None:
+            original, restored = getattr(error, name), getattr(copy, name)
+            assert restored.url == original.url
+
+
+def test_a_status_error_has_the_response_and_the_request() -> None:
+    error = make_status_error(_response(400, json={"traceId": "t", "information": []}))
+    assert error.response is not None and error.response.status_code == 400
+    assert error.request is not None and error.request.url.path == f"{API}/Users"
+
+
+def test_a_token_the_site_echoes_back_is_redacted_everywhere(make_client, scripted, caplog) -> None:
+    import logging
+    import pickle
+
+    echo = {
+        "traceId": "0HM:e",
+        "information": [
+            {"type": "Error", "message": f"bad request; headers: X-Api-Key={ECHO_TOKEN}"}
+        ],
+        "request": {"headers": {"X-Api-Key": ECHO_TOKEN}},
+    }
+    script = scripted(
+        ("POST", f"{API}/Notes", httpx.Response(400, json=echo, headers={"X-Echo": ECHO_TOKEN}))
+    )
+    client = make_client(script, token=ECHO_TOKEN)
+    with caplog.at_level(logging.DEBUG, logger="issuetrak"), pytest.raises(BadRequestError) as info:
+        client.request("POST", "/Notes", json={"text": "n"})
+    error = info.value
+    logging.getLogger("issuetrak").exception("the call failed", exc_info=error)
+    shown = [
+        str(error),
+        repr(error),
+        *error.messages,
+        repr(error.body),
+        repr(error.headers),
+        repr(error.request_headers),
+        error.response.text,
+        repr(error.response.headers),
+        caplog.text,
+        repr(pickle.dumps(error)),
+    ]
+    for text in shown:
+        assert ECHO_TOKEN not in text
+    assert "X-Api-Key=[REDACTED]" in str(error)
+
+
+def test_a_log_line_with_an_echoed_token_is_redacted(make_client, scripted, caplog) -> None:
+    import logging
+
+    from issuetrak._auth import ApiTokenAuth
+
+    ApiTokenAuth(ECHO_TOKEN)  # the client registers its token like this
+    with caplog.at_level(logging.INFO, logger="issuetrak"):
+        logging.getLogger("issuetrak").warning("site said %s", f"key {ECHO_TOKEN}")
+    assert ECHO_TOKEN not in caplog.text and "key [REDACTED]" in caplog.text

@@ -93,7 +93,7 @@ def test_unset_issuetrak_log_changes_nothing(monkeypatch) -> None:
 def test_rate_limit_waits_are_logged_at_debug(make_client, scripted, fake_time, caplog) -> None:
     from issuetrak import RateLimiter, RateLimits, Window
 
-    limiter = RateLimiter(RateLimits([Window(1, 1.0)]), clock=fake_time.clock)
+    limiter = RateLimiter(RateLimits([Window(1, 1.0)], margin=0.0), clock=fake_time.clock)
     ok = httpx.Response(200, json={"traceId": "t"})
     script = scripted(("GET", f"{API}/Users", ok), ("GET", f"{API}/Users", ok))
     client = make_client(script, rate_limits=limiter)

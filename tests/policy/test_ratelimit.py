@@ -10,26 +10,31 @@ from hypothesis import strategies as st
 from issuetrak import AsyncIssuetrak, Issuetrak
 from issuetrak._ratelimit import DEFAULT_WINDOWS, RateLimiter, RateLimits, Window
 
-SMALL = RateLimits([Window(4, 1.0), Window(2, 1.0, writes_only=True), Window(7, 5.0)])
+SMALL = RateLimits([Window(4, 1.0), Window(2, 1.0, writes_only=True), Window(7, 5.0)], margin=0.0)
 
 
 def window_counts_ok(
-    grants: list[tuple[float, bool]], windows: tuple[Window, ...], scale: float = 1.0
+    grants: list[tuple[float, bool]], windows: tuple[Window, ...], margin: float = 0.0
 ) -> bool:
-    """Brute force: at every grant, each window holds at most its limit (itself included)."""
+    """Brute force: at every grant, each window (widened by ``margin``) holds at most its limit
+    (itself included)."""
     for window in windows:
-        limit = window.limit if scale >= 1 else max(1, math.floor(window.limit * scale))
         times = [t for t, write in grants if write or not window.writes_only]
+        period = window.period + margin
         for g in times:
-            if sum(1 for t in times if g - window.period < t <= g) > limit:
+            if sum(1 for t in times if g - period < t <= g) > window.limit:
                 return False
     return True
 
 
 def has_room(
-    grants: list[tuple[float, bool]], now: float, is_write: bool, windows: tuple[Window, ...]
+    grants: list[tuple[float, bool]],
+    now: float,
+    is_write: bool,
+    windows: tuple[Window, ...],
+    margin: float = 0.0,
 ) -> bool:
-    return window_counts_ok([*grants, (now, is_write)], windows)
+    return window_counts_ok([*grants, (now, is_write)], windows, margin)
 
 
 schedules = st.lists(
@@ -73,7 +78,7 @@ def test_default_windows_hold_for_bursts(schedule) -> None:
 
 
 def test_sequential_caller_gets_exactly_the_window_rate() -> None:
-    limiter = RateLimiter(RateLimits([Window(5, 1.0)]))
+    limiter = RateLimiter(RateLimits([Window(5, 1.0)], margin=0.0))
     now, starts = 0.0, []
     for _ in range(12):
         now += limiter.reserve(False, now) or 0.0
@@ -88,27 +93,60 @@ def test_reads_do_not_queue_behind_writes() -> None:
 
 
 def test_max_wait_declines_without_spending_budget() -> None:
-    limiter = RateLimiter(RateLimits([Window(1, 10.0)]))
+    limiter = RateLimiter(RateLimits([Window(1, 10.0)], margin=0.0))
     assert limiter.reserve(False, 0.0) == 0.0
     assert limiter.reserve(False, 0.0, max_wait=5.0) is None
     assert limiter.reserve(False, 0.0) == 10.0  # the declined one took nothing
 
 
-def test_a_429_pauses_everyone_and_halves_the_limits_until_recovery() -> None:
-    limits = RateLimits([Window(10, 1.0)], recovery=60.0)
-    limiter = RateLimiter(limits)
+def test_a_429_pauses_everyone_for_the_retry_after_and_never_lowers_the_limits() -> None:
+    limiter = RateLimiter(RateLimits([Window(10, 1.0), Window(50, 600.0)], margin=0.0))
     limiter.on_rate_limited(3.0, now=100.0)
     assert limiter.reserve(False, 100.0) == 3.0
     grants = [103.0] + [103.0 + (limiter.reserve(False, 103.0) or 0.0) for _ in range(9)]
-    assert sum(1 for g in grants if g < 104.0) == 5  # 10 scaled by 0.5
-    assert limiter.scale(100.0 + 60.0) == 1.0  # doubled back after the recovery period
+    assert grants == [103.0] * 10  # the full 10/1 s after the pause, not a reduced share
+    assert limiter.reserve(False, 103.0) == 1.0  # and the 50/600 s window is not halved
 
 
-def test_limits_never_scale_below_the_floor() -> None:
-    limiter = RateLimiter(RateLimits([Window(8, 1.0)], min_scale=0.25))
-    for _ in range(10):
-        limiter.on_rate_limited(None, now=0.0)
-    assert limiter.scale(0.0) == 0.25
+def test_a_slot_that_cannot_come_in_time_names_the_window_that_binds() -> None:
+    from issuetrak._ratelimit import SlotUnavailable
+
+    limiter = RateLimiter(RateLimits([Window(20, 1.0), Window(2, 600.0)], margin=0.0))
+    limiter.reserve(False, 0.0)
+    limiter.reserve(False, 0.0)
+    with pytest.raises(SlotUnavailable) as refused:
+        limiter.reserve_or_raise(False, 1.0, max_wait=30.0)
+    assert refused.value.reason == "the 2/600s window" and refused.value.needed == 599.0
+    limiter.on_rate_limited(45.0, now=700.0)
+    with pytest.raises(SlotUnavailable, match="Retry-After"):
+        limiter.reserve_or_raise(False, 700.0, max_wait=10.0)
+
+
+def test_a_grant_made_before_a_pause_is_reserved_again_after_it(fake_time) -> None:
+    limiter = RateLimiter(RateLimits([Window(2, 1.0)], margin=0.0), clock=fake_time.clock)
+    limiter.acquire(False, sleep=fake_time.sleep)
+    limiter.acquire(False, sleep=fake_time.sleep)
+
+    def sleep_and_meet_a_429(seconds: float) -> None:
+        fake_time.sleep(seconds)
+        if fake_time.now == 1.0:  # while this caller slept, another request met a 429
+            limiter.on_rate_limited(5.0, now=0.5)
+
+    waited = limiter.acquire(False, sleep=sleep_and_meet_a_429)
+    assert waited == 5.5 and fake_time.now == 5.5  # went out after the pause, not into it
+    assert limiter.granted == 3
+
+
+def test_a_cancelled_waiter_gives_its_slot_back(fake_time) -> None:
+    limiter = RateLimiter(RateLimits([Window(1, 1.0)], margin=0.0), clock=fake_time.clock)
+    limiter.acquire(False, sleep=fake_time.sleep)
+
+    def interrupted(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        limiter.acquire(False, sleep=interrupted)
+    assert limiter.reserve(False, 0.0) == 1.0  # the slot at 1.0 was released and is free again
 
 
 def test_threads_sharing_a_limiter_never_overrun_a_window() -> None:
@@ -145,7 +183,7 @@ def _ok(request: httpx.Request) -> httpx.Response:
 
 
 def test_with_options_copies_and_async_clients_share_one_budget(fake_time, unique_token) -> None:
-    limits = RateLimits([Window(2, 1.0)])
+    limits = RateLimits([Window(2, 1.0)], margin=0.0)
     common = {"token": unique_token, "rate_limits": limits, "_runtime": fake_time.runtime()}
     client = Issuetrak("https://shared.example", transport=httpx.MockTransport(_ok), **common)
     copy = client.with_options(max_retries=0, timeout=5)
@@ -175,7 +213,7 @@ def test_with_options_copies_and_async_clients_share_one_budget(fake_time, uniqu
 async def test_async_client_waits_on_the_budget_a_sync_client_spent(
     fake_time, unique_token
 ) -> None:
-    limits = RateLimits([Window(1, 2.0)])
+    limits = RateLimits([Window(1, 2.0)], margin=0.0)
     common = {"token": unique_token, "rate_limits": limits, "_runtime": fake_time.runtime()}
     with Issuetrak("https://both.example", transport=httpx.MockTransport(_ok), **common) as client:
         client.request("GET", "/Users")
@@ -186,17 +224,17 @@ async def test_async_client_waits_on_the_budget_a_sync_client_spent(
     assert fake_time.sleeps == [2.0]
 
 
-def test_a_429_slows_the_whole_budget_and_the_retry_waits_as_asked(
+def test_a_429_pauses_the_whole_budget_and_the_retry_waits_as_asked(
     make_client, scripted, fake_time
 ) -> None:
-    limiter = RateLimiter(RateLimits([Window(20, 1.0)]), clock=fake_time.clock)
+    limiter = RateLimiter(RateLimits([Window(20, 1.0)], margin=0.0), clock=fake_time.clock)
     script = scripted(
         ("GET", "/api/v2/Users", httpx.Response(429, headers={"Retry-After": "2"})),
         ("GET", "/api/v2/Users", httpx.Response(200, json={"traceId": "t"})),
     )
     make_client(script, rate_limits=limiter).request("GET", "/Users")
     assert fake_time.sleeps == [2.0]  # the Retry-After, and no extra limiter wait on top
-    assert limiter.scale(fake_time.now) == 0.5
+    assert limiter.paused_until == 2.0
 
 
 def test_limiter_disabled_with_false_or_none(make_client, scripted) -> None:
@@ -207,6 +245,11 @@ def test_limiter_disabled_with_false_or_none(make_client, scripted) -> None:
 def test_margin_widens_every_window() -> None:
     limiter = RateLimiter(RateLimits([Window(2, 1.0)], margin=0.25))
     assert [limiter.reserve(False, 0.0) for _ in range(3)] == [0.0, 0.0, 1.25]
+
+
+def test_the_default_margin_spaces_window_edges_by_a_tenth_of_a_second() -> None:
+    limiter = RateLimiter(RateLimits([Window(1, 1.0)]))
+    assert [limiter.reserve(False, 0.0) for _ in range(3)] == [0.0, 1.1, 2.2]
 
 
 @pytest.mark.anyio
@@ -236,7 +279,7 @@ def test_a_client_made_after_another_was_dropped_still_sees_what_it_spent(
 ) -> None:
     import gc
 
-    limits = RateLimits([Window(2, 1.0)])
+    limits = RateLimits([Window(2, 1.0)], margin=0.0)
     common = {"token": unique_token, "rate_limits": limits, "_runtime": fake_time.runtime()}
     first = Issuetrak("https://gone.example", transport=httpx.MockTransport(_ok), **common)
     first.request("GET", "/Users")
@@ -254,7 +297,7 @@ def test_a_long_wait_is_announced_as_a_warning_before_it_is_slept(
 ) -> None:
     import logging
 
-    limiter = RateLimiter(RateLimits([Window(1, 3600.0)]), clock=fake_time.clock)
+    limiter = RateLimiter(RateLimits([Window(1, 3600.0)], margin=0.0), clock=fake_time.clock)
     ok = httpx.Response(200, json={"traceId": "t"})
     announced_at: list[float] = []
 
@@ -268,6 +311,7 @@ def test_a_long_wait_is_announced_as_a_warning_before_it_is_slept(
         client = make_client(
             scripted(("GET", "/api/v2/Users", ok), ("GET", "/api/v2/Users", ok)),
             rate_limits=limiter,
+            deadline=None,  # no deadline: the call waits its hour
         )
         client.request("GET", "/Users")
         client.request("GET", "/Users")
@@ -277,6 +321,22 @@ def test_a_long_wait_is_announced_as_a_warning_before_it_is_slept(
     assert fake_time.sleeps == [3600.0]
     warning = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert "GET /Users waits 3600 s for a free slot in RateLimiter(1/3600s)" in warning[0].message
+
+
+def test_the_deadline_covers_the_rate_limit_wait_and_the_error_names_the_window(
+    make_client, scripted, fake_time
+) -> None:
+    from issuetrak import APITimeoutError
+
+    limiter = RateLimiter(RateLimits([Window(1, 600.0)], margin=0.0), clock=fake_time.clock)
+    ok = httpx.Response(200, json={"traceId": "t"})
+    client = make_client(scripted(("GET", "/api/v2/Users", ok)), rate_limits=limiter, deadline=30)
+    client.request("GET", "/Users")
+    with pytest.raises(APITimeoutError) as failed:
+        client.request("GET", "/Users")
+    assert fake_time.sleeps == []  # refused at once, not after sleeping into the deadline
+    assert "no client-side rate-limit slot within the 30 s deadline" in str(failed.value)
+    assert "the 1/600s window needs 600.0 s" in str(failed.value)
 
 
 any_windows = st.lists(
@@ -294,23 +354,73 @@ any_windows = st.lists(
 @settings(max_examples=300, deadline=None)
 @example(  # float rounding once put a send an ulp inside the window of the one before
     windows=[Window(1, 1.0)],
+    margin=0.0,
     schedule=[(1.2402091291662232, False)] + [(0.0, False)] * 4 + [(2.0, False)],
 )
-@given(windows=any_windows, schedule=schedules)
-def test_any_configured_windows_hold_where_the_caller_really_sends(windows, schedule) -> None:
-    limits = RateLimits(windows)
+@given(windows=any_windows, margin=st.sampled_from([0.0, 0.05, 0.3]), schedule=schedules)
+def test_any_configured_windows_hold_where_the_caller_really_sends(
+    windows, margin, schedule
+) -> None:
+    limits = RateLimits(windows, margin=margin)
     limiter = RateLimiter(limits)
     now = 0.0
     sent: list[tuple[float, bool]] = []
     for gap, is_write in schedule:
         now += gap
-        room = has_room(sent, now, is_write, limits.windows)
+        room = has_room(sent, now, is_write, limits.windows, margin)
         wait = limiter.reserve(is_write, now)
         assert wait is not None and wait >= 0
         if room:
             assert wait == 0, "waited although every window had room"
         sent.append((now + wait, is_write))  # what a caller sleeping `wait` does
-        assert window_counts_ok(sent, limits.windows)
+        assert window_counts_ok(sent, limits.windows, margin)
+
+
+pauses = st.lists(
+    st.tuples(
+        st.floats(min_value=0.0, max_value=2.0, allow_nan=False),  # time passing before
+        st.booleans(),  # a write?
+        st.one_of(st.none(), st.floats(min_value=0.0, max_value=3.0)),  # a 429's Retry-After
+    ),
+    min_size=1,
+    max_size=50,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(windows=any_windows, margin=st.sampled_from([0.0, 0.1]), steps=pauses)
+def test_no_wait_is_longer_than_the_windows_and_the_sites_pauses_require(
+    windows, margin, steps
+) -> None:
+    """A fake clock; requests, some meeting a 429. A request goes at once (or when the site's
+    pause ends) whenever every window has room then; otherwise it queues behind the grants
+    already made and goes at the first moment the windows allow: one tick earlier would overrun
+    a window. So no wait is ever longer than the windows and the pause require (no stall)."""
+    limits = RateLimits(windows, margin=margin)
+    limiter = RateLimiter(limits)
+    now, paused_until = 0.0, -math.inf
+    sent: list[tuple[float, bool]] = []
+    for gap, is_write, retry_after in steps:
+        now += gap
+        wait = limiter.reserve(is_write, now)
+        assert wait is not None
+        granted = now + wait
+        start = max(now, paused_until)
+        assert granted >= start - 1e-9  # (float noise of one ulp aside)
+        if has_room(sent, start, is_write, limits.windows, margin):
+            assert granted <= start + 1e-9, "waited although every window had room"
+        else:
+            queue_end = max([start, *(t for t, _ in sent)])
+            if granted > queue_end + 1e-9:
+                tick = granted - 1e-9  # just before: one float ulp is noise
+                assert not has_room(sent, tick, is_write, limits.windows, margin), (
+                    "waited past the moment the windows allowed"
+                )
+        sent.append((granted, is_write))
+        assert window_counts_ok(sent, limits.windows, margin)
+        if retry_after is not None:
+            limiter.on_rate_limited(retry_after, granted)
+            paused_until = max(paused_until, granted + retry_after)
 
 
 def test_a_budget_is_named_by_the_sites_origin_whatever_url_names_it(unique_token) -> None:
@@ -328,3 +438,28 @@ def test_a_budget_is_named_by_the_sites_origin_whatever_url_names_it(unique_toke
         assert shared_limiter(other, unique_token, limits) is not first, other
     with Issuetrak("https://site.example", token=unique_token, rate_limits=limits) as client:
         assert client.rate_limiter is first  # a client and e.g. the contract runner share it
+
+
+def test_a_request_the_site_refused_does_not_count_in_the_log(
+    make_client, scripted, fake_time
+) -> None:
+    """The stall once seen against the mock: a 429'd attempt kept its slot in the 4/600 s
+    window, so the last request waited ten minutes for a window the site did not see as full."""
+    limiter = RateLimiter(
+        RateLimits([Window(3, 1.0), Window(4, 600.0)], margin=0.0), clock=fake_time.clock
+    )
+    ok = httpx.Response(200, json={"traceId": "t"})
+    refused = httpx.Response(429, headers={"Retry-After": "1"})
+    script = scripted(
+        ("GET", "/api/v2/Users/1", ok),
+        ("GET", "/api/v2/Users/2", refused),
+        ("GET", "/api/v2/Users/2", ok),
+        ("GET", "/api/v2/Users/3", ok),
+        ("GET", "/api/v2/Users/4", ok),
+    )
+    client = make_client(script, rate_limits=limiter, deadline=None)
+    for iid in (1, 2, 3, 4):
+        client.request("GET", f"/Users/{iid}")
+    script.assert_done()
+    assert max(fake_time.sleeps) <= 1.0, fake_time.sleeps  # the pause; nothing like 600 s
+    assert limiter.granted == 4

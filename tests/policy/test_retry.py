@@ -101,16 +101,66 @@ def test_create_that_may_have_reached_the_server_is_sent_once(make_client, scrip
     script.assert_done()
 
 
-@pytest.mark.parametrize("status", [429, 502, 503, 504])
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
 @pytest.mark.parametrize(("method", "path"), [("POST", "/Notes"), ("PATCH", "/Issues/5")])
-def test_creates_and_patches_are_not_retried_on_statuses(
+def test_creates_and_patches_answered_5xx_are_not_retried_and_say_they_may_have_been_applied(
     make_client, scripted, status: int, method: str, path: str
 ) -> None:
+    from issuetrak import InternalServerError
+
     script = scripted((method, f"{API}{path}", httpx.Response(status)))
-    with pytest.raises(Exception) as info:
+    with pytest.raises(InternalServerError) as info:
         make_client(script).request(method, path, json={})
-    assert info.value.attempts == 1  # type: ignore[attr-defined]
-    assert info.value.status_code == status  # type: ignore[attr-defined]
+    assert info.value.attempts == 1
+    assert info.value.status_code == status
+    assert info.value.may_have_been_applied
+    assert str(info.value).endswith(
+        f"on {method} {path}; the site may have applied it; check before retrying"
+    )
+
+
+@pytest.mark.parametrize(("method", "path"), [("POST", "/Notes"), ("PATCH", "/Issues/5")])
+def test_a_429_is_retried_for_creates_too_as_the_site_asks(
+    make_client, scripted, fake_time, method: str, path: str
+) -> None:
+    too_many = httpx.Response(429, headers={"Retry-After": "2"})
+    created = httpx.Response(201, json={"traceId": "t"})
+    script = scripted((method, f"{API}{path}", too_many), (method, f"{API}{path}", created))
+    response = make_client(script).request(method, path, json={"text": "n"})
+    assert response.status_code == 201 and fake_time.sleeps == [2.0]
+    assert script.requests[0].content == script.requests[1].content
+
+
+def test_a_storm_of_429s_is_ridden_out_until_the_deadline_not_max_retries(
+    make_client, scripted, fake_time
+) -> None:
+    too_many = httpx.Response(429, headers={"Retry-After": "1"})
+    ok = httpx.Response(200, json={"traceId": "t"})
+    script = scripted(*[("GET", f"{API}/Users", too_many)] * 20, ("GET", f"{API}/Users", ok))
+    response = make_client(script, max_retries=3, deadline=60).request("GET", "/Users")
+    assert response.status_code == 200 and len(fake_time.sleeps) == 20
+    script.assert_done()
+
+
+def test_a_429_storm_longer_than_the_deadline_ends_in_a_rate_limit_error(
+    make_client, scripted, fake_time
+) -> None:
+    from issuetrak import RateLimitError
+
+    too_many = httpx.Response(429, headers={"Retry-After": "4"})
+    script = scripted(*[("GET", f"{API}/Users", too_many)] * 3)
+    with pytest.raises(RateLimitError) as info:
+        make_client(script, deadline=10).request("GET", "/Users")
+    assert info.value.attempts == 3 and fake_time.now == 8.0  # a third wait would pass 10 s
+    assert info.value.retry_after == 4.0
+
+
+def test_max_retries_zero_turns_off_429_retries_too(make_client, scripted) -> None:
+    from issuetrak import RateLimitError
+
+    script = scripted(("GET", f"{API}/Users", httpx.Response(429, headers={"Retry-After": "1"})))
+    with pytest.raises(RateLimitError):
+        make_client(script, max_retries=0).request("GET", "/Users")
 
 
 @pytest.mark.parametrize("error", [httpx.ConnectError("refused"), httpx.ConnectTimeout("syn")])
@@ -292,14 +342,14 @@ def test_a_retry_the_rate_limiter_would_push_past_the_deadline_fails_at_once(
 ) -> None:
     from issuetrak import RateLimiter, RateLimits, Window
 
-    limiter = RateLimiter(RateLimits([Window(1, 60.0)]), clock=fake_time.clock)
+    limiter = RateLimiter(RateLimits([Window(1, 60.0)], margin=0.0), clock=fake_time.clock)
     script = scripted(("GET", f"{API}/Users", httpx.Response(503)))  # no second send
     fake_time.random_value = 0.0
     with pytest.raises(APITimeoutError) as info:
         make_client(script, rate_limits=limiter, deadline=10.0).request("GET", "/Users")
     assert str(info.value) == (
-        "GET /Users: the client-side rate limit would delay the retry past the 10 s deadline "
-        "after 1 attempt(s)"
+        "GET /Users: no client-side rate-limit slot within the 10 s deadline: the 1/60s window "
+        "needs 60.0 s more (after 1 attempt(s))"
     )
     assert fake_time.now < 10.0  # it did not sit out the minute first
     assert limiter.reserve(False, 60.0) == 0.0  # and the declined retry took no slot

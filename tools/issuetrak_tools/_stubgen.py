@@ -1,11 +1,22 @@
-"""Write a label package's ``_namespaces.py``: typed Protocols of the client namespaces.
+"""Write a label package's ``_namespaces.py``: precise typed views of the client namespaces.
 
 At run time the namespaces are built from the generated package on first use (``_resources``);
 their methods are typed ``Any`` there. This module renders the same operations, read from the
-same generated package, as Protocol classes with the generated model types, so that
-``client.users.get(1)`` is a ``User`` and ``client.users.list()`` a ``SyncPager[User]`` to mypy,
-pyright and editors. Nothing at run time depends on the output. ``issuetrak regen`` runs it for
-every label it builds::
+same generated package, as Protocol classes, so that mypy, pyright and editors see exactly what a
+call accepts and returns:
+
+* ``client.users.get(1)`` is a ``User``; ``client.users.list()`` a ``SyncPager[User]``;
+  ``client.with_raw_response.users.get(1)`` a ``RawResponse[User]``; async methods are coroutines;
+* path and query parameters are typed parameters; body fields are keywords typed by a
+  ``TypedDict`` per body model (``**fields: Unpack[...]``): a misspelt field, a missing required
+  field (when no ``body=`` is given) or a value of the wrong type is an error;
+* the per-call options (``timeout``, ``max_retries``, ``deadline``, ``extra_headers``) are typed
+  keywords of every method;
+* a misspelt namespace or method is an error (the views have no ``__getattr__``).
+
+The description of each method comes from :mod:`issuetrak._signatures`, which ``help()`` uses as
+well. Nothing at run time depends on the output. ``issuetrak regen`` runs it for every label it
+builds::
 
     python -m issuetrak_tools._stubgen issuetrak_client.cloud_2026_07 OUT.py [--check]
 """
@@ -13,23 +24,21 @@ every label it builds::
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
-import inspect
 import sys
-import types
-import typing
-import uuid
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from issuetrak import _catalog
 from issuetrak._models import field_classes, field_is_list, field_names, resolve_model
 from issuetrak._namespace import SyncNamespace
+from issuetrak._options import OPTION_NAMES
+from issuetrak._signatures import FILTER_VALUE, Param, Shape, shape
 
 __all__ = ["main", "render"]
 
-_PAGING = ("page_number", "page_size")
 _LINE = 100  # the project's line length, for wrapping imports as the import sorter does
+# Namespaces whose class adds keyword flags to create/update (issuetrak._groups)
+_FLAGS: dict[str, tuple[str, ...]] = {"groups": ("normalize",)}
 
 
 class _Imports:
@@ -50,37 +59,21 @@ def _camel(tag: str) -> str:
     return "".join(part.capitalize() for part in tag.split("_"))
 
 
-def _render_type(annotation: Any, imports: _Imports, enums_as_str: bool = True) -> str:
-    """A generated annotation as source text; ``Unset`` dropped, enums also take strings."""
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType):
-        parts = [
-            _render_type(a, imports, enums_as_str)
-            for a in typing.get_args(annotation)
-            if getattr(a, "__name__", "") != "Unset"
-        ]
-        return " | ".join(dict.fromkeys(p for part in parts for p in part.split(" | ")))
-    if origin is list:
-        (item,) = typing.get_args(annotation)
-        return f"Sequence[{_render_type(item, imports, enums_as_str)}]"
-    if annotation is type(None) or annotation is None:
-        return "None"
-    if annotation is Any:
-        return "Any"
-    if annotation in (int, str, float, bool, bytes):
-        return str(annotation.__name__)
-    if annotation is _dt.datetime:
-        return "datetime.datetime"
-    if annotation is _dt.date:
-        return "datetime.date"
-    if annotation is uuid.UUID:
-        return "UUID"
-    if isinstance(annotation, type):
-        name = imports.name(annotation)
-        if enums_as_str and hasattr(annotation, "__members__"):
-            return f"{name} | str"
-        return name
-    return "Any"
+@dataclass(frozen=True)
+class _Variant:
+    """One of the four views of a namespace."""
+
+    prefix: str  # class name prefix: "", "Async", "Raw", "AsyncRaw"
+    is_async: bool
+    raw: bool
+
+
+_VARIANTS = (
+    _Variant("", False, False),
+    _Variant("Async", True, False),
+    _Variant("Raw", False, True),
+    _Variant("AsyncRaw", True, True),
+)
 
 
 def _item_type(cls: type, imports: _Imports) -> str:
@@ -94,112 +87,198 @@ def _item_type(cls: type, imports: _Imports) -> str:
     return f"builtins.list[{name}]" if field_is_list(cls, "values") else name
 
 
-def _returns(spec: _catalog.OpSpec, imports: _Imports, is_async: bool) -> tuple[str, bool]:
-    """(return annotation, whether the method is ``async def``)."""
+def _result(spec: _catalog.OpSpec, imports: _Imports) -> tuple[str, bool]:
+    """(what the plain call returns, whether it is paged) for one operation."""
     if spec.paged_by_query or spec.paged_by_body:
         item = _item_type(spec.success[0], imports) if spec.success else "Any"
-        item = item.removeprefix("builtins.list[").removesuffix("]")
-        return f"{'AsyncPager' if is_async else 'SyncPager'}[{item}]", False
+        return item.removeprefix("builtins.list[").removesuffix("]"), True
     if spec.success:
-        result = " | ".join(dict.fromkeys(_item_type(c, imports) for c in spec.success))
-    elif spec.declares_api_response:
-        result = imports.name(resolve_model("ApiResponse", imports.package))
-    else:
-        result = "None"
-    return result, is_async
+        return " | ".join(dict.fromkeys(_item_type(c, imports) for c in spec.success)), False
+    if spec.declares_api_response:
+        return imports.name(resolve_model("ApiResponse", imports.package)), False
+    return "None", False
 
 
-def _params(spec: _catalog.OpSpec, imports: _Imports) -> list[str]:
-    signature = inspect.signature(spec.module.sync_detailed)
-    params = ["self"]
-    for name in spec.path_params:
-        params.append(f"{name}: {_render_type(signature.parameters[name].annotation, imports)}")
-    keywords: list[str] = []
-    if spec.body_cls is not None:
-        body = imports.name(spec.body_cls)
-        if spec.body_is_list:
-            kind = f"Sequence[{body} | Mapping[str, Any]]"
-        elif spec.paged_by_body:
-            kind = f"{body} | Where | Mapping[str, Any]"
-        else:
-            kind = f"{body} | Mapping[str, Any]"
-        params.append(f"body: {kind} | None = None")
-        if spec.paged_by_body:
-            keywords += [f"{p}: int | None = None" for p in _PAGING]
-            for option in ("sort_field", "sort_direction"):
-                if option in field_names(spec.body_cls):
-                    enums = [c for c in field_classes(spec.body_cls, option)]
-                    text = " | ".join(f"{imports.name(c)} | str" for c in enums) or "str"
-                    keywords.append(f"{option}: {text} | None = None")
-    for name in spec.query_params:
-        annotation = _render_type(signature.parameters[name].annotation, imports)
-        if "None" not in annotation.split(" | "):
-            annotation += " | None"
-        keywords.append(f"{name}: {annotation} = None")
-    if keywords:
-        params.append("*")
-        params.extend(keywords)
-    if spec.body_cls is not None and not spec.body_is_list:
-        params.append("**fields: Any")
-    return params
+def _returns(result: str, paged: bool, variant: _Variant) -> tuple[str, bool]:
+    """(return annotation, whether the method is ``async def``)."""
+    if variant.raw:
+        inner = f"Page[{result}]" if paged else result
+        return f"RawResponse[{inner}]", variant.is_async
+    if paged:
+        return f"{'AsyncPager' if variant.is_async else 'SyncPager'}[{result}]", False
+    return result, variant.is_async
 
 
-def _method(name: str, params: list[str], returns: str, is_async: bool) -> list[str]:
-    # one line per method (the file is not formatted): a namespace reads like a table
-    return [f"    {'async ' if is_async else ''}def {name}({', '.join(params)}) -> {returns}: ..."]
+class _TypedDicts:
+    """The ``TypedDict`` classes of body fields and search keywords, rendered once each."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.names: set[str] = set()
+
+    def define(self, name: str, params: list[Param], required: bool, doc: str) -> str:
+        if name not in self.names:
+            self.names.add(name)
+            self.lines.append(f"    class {name}(RequestOptions, total=False):")
+            self.lines.append(f'        """{doc}"""')
+            self.lines.append("")
+            for p in params:
+                text = p.annotation
+                if required and p.required:
+                    text = f"Required[{text}]"
+                self.lines.append(f"        {p.name}: {text}")
+            if not params:
+                self.lines.append("        pass")
+            self.lines.append("")
+        return name
 
 
-def _namespace(tag: str, imports: _Imports, is_async: bool) -> list[str]:
+def _check_names(tag: str, name: str, found: Shape) -> None:
+    clash = OPTION_NAMES.intersection(found.names())
+    if clash:  # the facade could not tell the option from the operation's own argument
+        raise SystemExit(f"{tag}.{name}: {', '.join(sorted(clash))} is both a field and an option")
+
+
+def _head(name: str, params: list[str], returns: str, is_async: bool) -> str:
+    return f"    {'async ' if is_async else ''}def {name}({', '.join(params)}) -> {returns}: ..."
+
+
+def _path(found: Shape) -> list[str]:
+    return [f"{p.name}: {p.annotation}" for p in found.path]
+
+
+def _keywords(found: Shape) -> list[str]:
+    return [f"{p.name}: {p.annotation} = None" for p in found.keywords]
+
+
+def _operation(
+    name: str,
+    spec: _catalog.OpSpec,
+    found: Shape,
+    imports: _Imports,
+    variant: _Variant,
+    dicts: _TypedDicts,
+) -> list[str]:
+    result, paged = _result(spec, imports)
+    returns, is_async = _returns(result, paged, variant)
+    path = ["self", *_path(found)]
+    flags = [f"{p.name}: {p.annotation} = False" for p in found.flags]
+    options = "**options: Unpack[RequestOptions]"
+    body = found.body
+    if body is None:
+        params = [*path, *(["*", *_keywords(found)] if found.keywords else []), options]
+        return [_head(name, params, returns, is_async)]
+    body_type = body.annotation.removesuffix(" | None")
+    if spec.body_is_list:
+        return [_head(name, [*path, f"body: {body_type}", options], returns, is_async)]
+    assert spec.body_cls is not None
+    model = imports.name(spec.body_cls)
+    if spec.paged_by_body:
+        keywords = [*found.keywords, *(Param(c, FILTER_VALUE) for c in found.criteria)]
+        typed = dicts.define(
+            f"_{model}Keywords",
+            keywords,
+            required=False,
+            doc=f"Keywords of a search with a {model} body: paging, sorting, criteria, options.",
+        )
+        params = [*path, f"body: {body.annotation} = None", f"**keywords: Unpack[{typed}]"]
+        return [_head(name, params, returns, is_async)]
+    changes = dicts.define(
+        f"_{model}Changes",
+        [Param(p.name, p.annotation) for p in found.fields],
+        required=False,
+        doc=f"{model} fields, each optional (with a body, or a merge-update), and the options.",
+    )
+    new = dicts.define(
+        f"_{model}Fields",
+        list(found.fields),
+        required=True,
+        doc=f"{model} fields as keywords instead of a body (required ones required), and the options.",
+    )
+    lines = ["    @overload"]
+    lines.append(
+        _head(
+            name,
+            [*path, f"body: {body_type}", *flags, f"**fields: Unpack[{changes}]"],
+            returns,
+            is_async,
+        )
+    )
+    lines.append("    @overload")
+    star = ["*"] if flags else []
+    lines.append(_head(name, [*path, *star, *flags, f"**fields: Unpack[{new}]"], returns, is_async))
+    return lines
+
+
+def _merge_update(
+    spec: _catalog.OpSpec, found: Shape, imports: _Imports, variant: _Variant, dicts: _TypedDicts
+) -> list[str]:
+    result, _ = _result(spec, imports)
+    returns, is_async = _returns(result, False, variant)
+    assert spec.body_cls is not None and found.body is not None
+    model = imports.name(spec.body_cls)
+    changes = dicts.define(
+        f"_{model}Changes",
+        [Param(p.name, p.annotation) for p in found.fields],
+        required=False,
+        doc=f"{model} fields, each optional (with a body, or a merge-update), and the options.",
+    )
+    params = [
+        "self",
+        *_path(found),
+        "/",
+        "*",
+        f"body: {found.body.annotation} = None",
+        *(f"{p.name}: {p.annotation} = False" for p in found.flags),
+        f"**changes: Unpack[{changes}]",
+    ]
+    return [_head("update", params, returns, is_async)]
+
+
+def _namespace(tag: str, imports: _Imports, variant: _Variant, dicts: _TypedDicts) -> list[str]:
     package = imports.package
     aliases = _catalog.friendly_names(tag, package)
-    probe = SyncNamespace(None, tag, package)
-    merge = probe._merge_capable()
-    prefix = "Async" if is_async else ""
-    lines = [f"class {prefix}{_camel(tag)}Methods(Protocol):"]
-    lines.append(f'    """``client.{tag}`` on the {"async" if is_async else "sync"} client."""')
+    merge = SyncNamespace(None, tag, package)._merge_capable()
+    flags = _FLAGS.get(tag, ())
+    lines = [f"class {variant.prefix}{_camel(tag)}Methods(Protocol):"]
+    kind = ("async " if variant.is_async else "sync ") + ("raw " if variant.raw else "")
+    lines.append(f'    """``client.{tag}`` on the {kind}client."""')
     lines.append("")
     methods: dict[str, _catalog.OpSpec] = {
         **{alias: _catalog.load(tag, op, package) for alias, op in aliases.items()},
         **{op: _catalog.load(tag, op, package) for op in _catalog.operation_names(tag, package)},
     }
-    special = _SPECIAL.get(tag, {})
     for name, spec in sorted(methods.items()):
-        if name in special:
-            lines.extend(special[name](spec, imports, is_async))
+        if tag == "issues" and name == "patch":
+            lines.extend(_issue_patch(spec, imports, variant))
             continue
-        returns, is_coroutine = _returns(spec, imports, is_async)
         if name == "update" and merge:
-            assert spec.body_cls is not None
-            body = imports.name(spec.body_cls)
-            params = [
-                "self",
-                "iid: int",
-                "/",
-                "*",
-                f"body: {body} | Mapping[str, Any] | None = None",
-                "**changes: Any",
-            ]
-            if tag == "groups":
-                params.insert(-1, "normalize: bool = False")
-            lines.extend(_method(name, params, returns, is_coroutine))
+            found = shape(spec, imports.name, merge=True, flags=flags)
+            _check_names(tag, name, found)
+            lines.extend(_merge_update(spec, found, imports, variant, dicts))
             continue
-        params = _params(spec, imports)
-        if tag == "groups" and name == "create":
-            params.insert(-1, "normalize: bool = False")
-            if "*" not in params:
-                params.insert(-2, "*")
-        lines.extend(_method(name, params, returns, is_coroutine))
+        created = name == "create" or name == aliases.get("create")
+        found = shape(spec, imports.name, flags=flags if created else ())
+        _check_names(tag, name, found)
+        lines.extend(_operation(name, spec, found, imports, variant, dicts))
+    if tag == "issues" and _has_upload(package):
+        lines.extend(_upload(imports, variant))
     return lines
 
 
-def _issue_patch(spec: _catalog.OpSpec, imports: _Imports, is_async: bool) -> list[str]:
-    returns, _ = _returns(spec, imports, False)
-    head = "async def" if is_async else "def"
+def _issue_patch(spec: _catalog.OpSpec, imports: _Imports, variant: _Variant) -> list[str]:
+    result, _ = _result(spec, imports)
+    sent, _ = _returns(result, False, _Variant("", False, variant.raw))
+    if variant.is_async:
+        sent = f"Awaitable[{sent}]"
+    assert spec.body_cls is not None
+    body = imports.name(spec.body_cls)
+    options = "**options: Unpack[RequestOptions]"
     return [
         "    @overload",
-        "    def patch(self, iid: int) -> IssuePatch: ...",
+        f"    def patch(self, iid: int, operations: None = None, {options}) -> IssuePatch[{sent}]: ...",
         "    @overload",
-        f"    {head} patch(self, iid: int, operations: Sequence[Any]) -> {returns}: ...",
+        f"    def patch(self, iid: int, operations: Sequence[{body} | Mapping[str, Any]], {options}) -> {sent}: ...",
     ]
 
 
@@ -210,35 +289,43 @@ def _has_upload(package: str) -> bool:
     )
 
 
-def _upload(imports: _Imports, is_async: bool) -> list[str]:
+def _upload(imports: _Imports, variant: _Variant) -> list[str]:
     upload = _catalog.load("issue_attachments", "upload_issue_attachment", imports.package)
-    returns, is_coroutine = _returns(upload, imports, is_async)
-    params = ["self", "iid: int", "files: Any", "*", "private: bool = False"]
-    return _method("upload_attachments", params, returns, is_coroutine)
-
-
-_SPECIAL: dict[str, dict[str, Any]] = {"issues": {"patch": _issue_patch}}
+    result, _ = _result(upload, imports)
+    returns, is_async = _returns(result, False, variant)
+    params = [
+        "self",
+        "iid: int",
+        "files: Iterable[Any] | FileSpec",
+        "*",
+        "private: bool = False",
+        "**options: Unpack[RequestOptions]",
+    ]
+    return [_head("upload_attachments", params, returns, is_async)]
 
 
 def render(package: str) -> str:
     """The text of ``_namespaces.py`` for the generated ``package`` (importable by name)."""
     imports = _Imports(package)
+    dicts = _TypedDicts()
     body: list[str] = []
     tags = _catalog.tags(package)
-    for is_async in (False, True):
+    for variant in _VARIANTS:
         for tag in tags:
-            body.extend(_namespace(tag, imports, is_async))
-            if tag == "issues" and _has_upload(package):
-                body.extend(_upload(imports, is_async))
+            body.extend(_namespace(tag, imports, variant, dicts))
             body.extend(["", ""])
-    for is_async in (False, True):
-        prefix = "Async" if is_async else ""
-        body.append(f"class {prefix}Namespaces:")
+    for variant in _VARIANTS:
+        body.append(f"class {variant.prefix}Namespaces:")
+        client = f"{'Async' if variant.is_async else ''}Issuetrak"
+        what = "``with_raw_response`` of " if variant.raw else ""
         body.append(
-            f'    """The namespaces of :class:`~issuetrak.{prefix}Issuetrak`, as type checkers see them."""'
+            f'    """The namespaces of {what}:class:`~issuetrak.{client}`, as type checkers see them."""'
         )
         body.append("")
-        body.extend(f"    {tag}: {prefix}{_camel(tag)}Methods" for tag in tags)
+        body.extend(f"    {tag}: {variant.prefix}{_camel(tag)}Methods" for tag in tags)
+        if not variant.raw:
+            raw = f"{'Async' if variant.is_async else ''}RawNamespaces"
+            body.append(f"    with_raw_response: {raw}")
         body.extend(["", ""])
     model_imports = []
     for name, module in sorted(imports.models.items(), key=lambda item: (item[1], item[0])):
@@ -246,13 +333,11 @@ def render(package: str) -> str:
         if len(line) > _LINE:  # wrapped as the import sorter does
             line = f"    from {module} import (\n        {name},\n    )"
         model_imports.append(line)
-    text = "\n".join(body)
-    stdlib = ["import builtins"]
-    if "datetime." in text:
-        stdlib.append("import datetime")
+    text = "\n".join(body) + "\n".join(dicts.lines)
+    stdlib = ["import builtins", "import datetime"]
     stdlib += [
-        "from collections.abc import Mapping, Sequence",
-        "from typing import TYPE_CHECKING, Any, Protocol, overload",
+        "from collections.abc import Awaitable, Iterable, Mapping, Sequence",
+        "from typing import TYPE_CHECKING, Any, Protocol, Required, Unpack, overload",
     ]
     if "UUID" in text:
         stdlib.append("from uuid import UUID")
@@ -263,18 +348,29 @@ def render(package: str) -> str:
         '"""',
         "",
         "# fmt: off",
+        "# ruff: noqa",
         "from __future__ import annotations",
         "",
         *stdlib,
         "",
         "if TYPE_CHECKING:",
+        "    import httpx",
+        "",
         *model_imports,
         "",
-        "    from issuetrak._paging import AsyncPager, SyncPager",
+        "    from issuetrak._issues import FileSpec",
+        "    from issuetrak._options import RequestOptions",
+        "    from issuetrak._paging import AsyncPager, Page, SyncPager",
         "    from issuetrak._patch import IssuePatch",
-        "    from issuetrak.filters import Where",
+        "    from issuetrak._raw import RawResponse",
+        "    from issuetrak.filters import FilterValue, Where",
+        "    from .types import File",
         "",
-        '__all__ = ["AsyncNamespaces", "Namespaces"]',
+        "    # Body fields and search keywords, one TypedDict per body model (with the options)",
+        "",
+        *dicts.lines,
+        "",
+        '__all__ = ["AsyncNamespaces", "AsyncRawNamespaces", "Namespaces", "RawNamespaces"]',
         "",
         "",
     ]
