@@ -234,9 +234,14 @@ def _third_party(imports: list[Import], sources: set[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in imports:
         top = _top(item.target)
-        if item.source in sources and top and top not in PROJECT:
-            if top not in sys.stdlib_module_names and top != "__future__":
-                out.setdefault(top, f"{item.source}:{item.line}")
+        if (
+            item.source in sources
+            and top
+            and top not in PROJECT
+            and top not in sys.stdlib_module_names
+            and top != "__future__"
+        ):
+            out.setdefault(top, f"{item.source}:{item.line}")
     return out
 
 
