@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from contextlib import nullcontext
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -161,9 +162,17 @@ def _exit(message: str, code: int) -> None:
 
 
 def _write(config: pytest.Config, line: str) -> None:
+    """A line on the terminal, also while a test runs (past pytest's output capture)."""
     reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
+    if reporter is None:
+        return
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture is not None else nullcontext():
+        writer = getattr(reporter, "_tw", None)  # mid-line after the progress dots?
+        if writer is not None and getattr(writer, "width_of_current_line", 0):
+            reporter.write("\n")
         reporter.write_line(line)
+        reporter.flush()
 
 
 def _options(config: pytest.Config, label: str) -> Options:
@@ -346,6 +355,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         return
     progress = state["progress"]
     progress["done"] += 1
+    if target.requests.exhausted:
+        return  # what is left is skipped; the summary says how much
     tier = _tier_of(item)
     now = time.monotonic()
     if tier == progress["tier"] and now - progress["last"] < PROGRESS_EVERY:

@@ -211,6 +211,7 @@ class Engine:
             "paging": self._paging,
             "search": self._search,
             "sort": self._sort,
+            "sort_asc": self._sort,
             "depth": self._depth,
         }
 
@@ -610,7 +611,10 @@ class Engine:
         path = _concrete(ref.path, self._path_params(ref))
         records: list[FailureRecord] = []
         self.recorder.ran_check("sort_order")
-        for direction, descending in zip(shape.directions, (False, True), strict=True):
+        ascending, descending_name = shape.directions
+        # "sort" asks descending (an ignored or reversed sort shows there), "sort_asc" ascending
+        wanted = [(ascending, False)] if step.kind == "sort_asc" else [(descending_name, True)]
+        for direction, descending in wanted:
             if ref.method == "POST":
                 body = shape.body({}, page_size=SORT_PAGE_SIZE)
                 body.update(sortField=field_name, sortDirection=direction)
@@ -685,32 +689,40 @@ class Engine:
             iid = (case.path_parameters or {}).get(ref.params[0], iid) if ref.params else iid
         if iid is None:
             return []
-        path = _concrete(get.path, {get.params[0]: iid})
-        read = self._request("GET", path)
+        records: list[FailureRecord] = []
+        if self._in_schema(get):
+            # the read-back is the get's positive case as well: its answer is checked in full
+            get_case = self._operation(get).Case(path_parameters={get.params[0]: iid})
+            checked, records = self._send(get_case, get)
+            status, content = checked.status_code, checked.content
+            read_body: Any = _json_or_none(content)
+            curl = _case_curl(get_case, self.target)
+        else:
+            read = self._request("GET", _concrete(get.path, {get.params[0]: iid}))
+            status, content, read_body = read.status_code, read.content, _json_or_none(read.content)
+            curl = self._curl(read)
         self.recorder.ran_check(persistence.CHECK)
-        curl = self._curl(read)
-        if not 200 <= read.status_code < 300:
+        if not 200 <= status < 300:
             return [
+                *records,
                 FailureRecord(
                     operation=ref.label,
                     check=persistence.CHECK,
                     title="The record just written cannot be read back",
-                    message=f"{ref.label} answered {response.status_code}; {get.label} with iid {iid} answered {read.status_code}",
-                    status_code=read.status_code,
-                    trace_id=trace_id_of(read.content),
+                    message=f"{ref.label} answered {response.status_code}; {get.label} with iid {iid} answered {status}",
+                    status_code=status,
+                    trace_id=trace_id_of(content),
                     curl=curl,
-                )
+                ),
             ]
-        try:
-            stored = read.json().get("values")
-        except (ValueError, AttributeError):
-            stored = None
+        stored = read_body.get("values") if isinstance(read_body, Mapping) else None
         found, compared = persistence.mismatches(
             self.conventions, ref.request_schema, collection.entity, case.body, stored
         )
         if not found:
-            return []
+            return records
         return [
+            *records,
             FailureRecord(
                 operation=ref.label,
                 check=persistence.CHECK,
@@ -720,11 +732,25 @@ class Engine:
                     f"differs in {len(found)} of {compared} compared field(s): "
                     + "; ".join(m.describe() for m in found[:5])
                 ),
-                status_code=read.status_code,
-                trace_id=trace_id_of(read.content),
+                status_code=status,
+                trace_id=trace_id_of(content),
                 curl=curl,
-            )
+            ),
         ]
+
+    def _in_schema(self, ref: OperationRef) -> bool:
+        """Whether the run's schema has ``ref`` (selected, and allowed by the write policy)."""
+        paths = self.schema.raw_schema.get("paths", {})
+        return ref.method.lower() in paths.get(ref.path, {})
+
+
+def _json_or_none(content: bytes) -> Any:
+    import json
+
+    try:
+        return json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        return None
 
 
 def _plain_value(schema: Mapping[str, Any], number: int, stamp: str) -> Any:

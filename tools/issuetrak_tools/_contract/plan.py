@@ -9,12 +9,14 @@ run is planned breadth first, in tiers, and the request budget cuts the plan fro
    no selected operation lists);
 2. **errors** - the cheap negative probes: a sample of operations without the token (401, empty
    body), each ``GET /Xs/{iid}`` with an iid that does not exist (404, ``ApiResponse``);
-3. **paging** - each paged operation walked (at most four requests, whatever the list's size);
-4. **search** - each search probed with the site's own records (case, several criteria) and each
-   sortable list or search sorted both ways;
+3. **paging** - one paged operation per collection walked (at most four requests, whatever the
+   list's size);
+4. **search** - each search probed with the site's own records (case, several criteria) and one
+   list or search per collection sorted descending;
 5. **stateful** - with writes allowed, link-driven sequences (create -> get -> update -> search);
 6. **depth** - generated cases, one per operation per round (negative, then positive, ...), in an
-   order ``--seed`` shuffles, until the budget is spent.
+   order ``--seed`` shuffles, until the budget is spent; after the first round, the second
+   opinions: the collections' other paging walks and the ascending sorts.
 
 Against the in-process mock (no budget) the depth tier is schemathesis's full sweep instead.
 The plan's order depends only on the document, the options and ``--seed``, never on the date.
@@ -76,7 +78,7 @@ class Step:
     """One planned unit of work (one pytest item, one JUnit test case)."""
 
     tier: Tier
-    kind: str  # positive | discover | auth | not_found | paging | search | sort | depth
+    kind: str  # positive | discover | auth | not_found | paging | search | sort | sort_asc | depth
     operation: str  # "METHOD /path"
     estimate: int  # requests it is expected to send
     round: int = 0  # depth round (1, 2, ...)
@@ -171,9 +173,10 @@ def _what(tier: Tier, steps: Sequence[Step]) -> str:
         "discover": "collection(s) listed for iids",
         "auth": "without the token (401)",
         "not_found": "missing iid (404)",
-        "paging": "paged operation(s) walked",
+        "paging": "paging walk(s)",
         "search": "search(es) probed",
-        "sort": "sorted both ways",
+        "sort": "sorted (descending)",
+        "sort_asc": "sorted ascending",
         "depth": "generated case(s)",
     }
     return ", ".join(f"{count} {names.get(kind, kind)}" for kind, count in kinds.items())
@@ -309,10 +312,20 @@ def build_plan(
     # 3. paging
     labels = {ref.label for ref in chosen}
     paged = [op.label for op in paged_operations(document) if op.label in labels]
+    # 3. paging: one walk per collection first (its search, else its list: the same records)
+    primary: dict[str, str] = {}
+    for label in paged:
+        ref = conventions.operations[label]
+        key = ref.store or label
+        if key not in primary or ref.kind == "search":
+            primary[key] = label
+    first_walks = [label for label in paged if label in primary.values()]
+    other_walks = [label for label in paged if label not in primary.values()]
     # page 1 usually comes with the positive case; then page 2, the last and the one after it
-    steps += [Step(Tier.PAGING, "paging", label, 2) for label in paged]
+    steps += [Step(Tier.PAGING, "paging", label, 2) for label in first_walks]
 
-    # 4. search semantics, then sorting: one sort probe per collection (its search, else its list)
+    # 4. search semantics, then one sort per collection, descending (a sort ignored or applied
+    # in reverse shows there); ascending comes with the second opinions below
     sorts: dict[str, str] = {}
     for label in paged:
         ref = conventions.operations[label]
@@ -323,17 +336,26 @@ def build_plan(
             key = ref.store or label
             if key not in sorts or ref.kind == "search":
                 sorts[key] = label
-    steps += [Step(Tier.SEARCH, "sort", label, 2) for label in paged if label in sorts.values()]
+    sorted_ops = [label for label in paged if label in sorts.values()]
+    steps += [Step(Tier.SEARCH, "sort", label, 1) for label in sorted_ops]
 
-    # 6. depth (live only; in-process the schemathesis sweep goes deeper)
-    if live and depth_rounds > 0:
-        shuffled = list(chosen)
+    # second opinions: the other walk of each collection, the ascending sorts. In process (no
+    # budget) they join their tiers; live they follow the depth tier's first round
+    second = [Step(Tier.PAGING, "paging", label, 2) for label in other_walks] + [
+        Step(Tier.SEARCH, "sort_asc", label, 1) for label in sorted_ops
+    ]
+    if not live:
+        steps += second
+        steps.sort(key=lambda step: step.tier)  # stable: each tier keeps its order
+
+    # 6. depth (live only; in-process the schemathesis sweep goes deeper): round 1 negative
+    # cases, then the second opinions, then further rounds
+    if live:
+        shuffled = [ref for ref in chosen if ref.method != "DELETE"]
         rng.shuffle(shuffled)
-        for round_number in range(1, depth_rounds + 1):
-            for ref in shuffled:
-                if ref.method == "DELETE":
-                    continue
-                steps.append(
+        for round_number in range(1, max(depth_rounds, 1) + 1):
+            if round_number <= depth_rounds:
+                steps += [
                     Step(
                         Tier.DEPTH,
                         "depth",
@@ -342,7 +364,13 @@ def build_plan(
                         round=round_number,
                         writes=int(is_write(ref.method, ref.path)),
                     )
-                )
+                    for ref in shuffled
+                ]
+            if round_number == 1:
+                steps += [
+                    Step(Tier.DEPTH, step.kind, step.operation, step.estimate, round=1)
+                    for step in second
+                ]
     stateful = policy.allow_writes and stateful_estimate > 0
     return Plan(
         steps=steps,

@@ -407,7 +407,7 @@ def _route_all_traffic(schema: Any, target: Target) -> None:
     """Make every request schemathesis sends for ``schema`` go through ``target``'s client.
 
     Cases get ``session=target.session`` explicitly, but some checks send probes of their own
-    (``ignored_auth`` re-sends a case without credentials) and deliberately drop the session to
+    (``use_after_free`` re-sends a request after a delete) and may drop the session to
     shed its credentials; schemathesis would then open a plain ``requests`` session - past the
     rate limiter, and to whatever host the URL names. The schema's transport is replaced by one
     that hands such calls a fresh, credential-free session over the same client.

@@ -7,8 +7,10 @@ either the network or the mock's ``SyncASGITransport`` (its ASGI app in process,
 run is exactly as polite as the SDK, and the suite counts what it sent and how long the limiter
 held it back (:class:`RunStats`).
 
-The token is *not* added here: schemathesis must see it in the request to know it was sent
-(its ``ignored_auth`` check removes it and expects a 401), so it is passed as an explicit header.
+The token is *not* added here: each case is sent with it as an explicit header (see
+:func:`~issuetrak_tools._contract.runner.credentials_for`), so that a probe can leave it out on
+purpose. The ``requests`` session never follows a redirect (:class:`NoRedirectSession`), and
+:class:`CountingTransport` holds the run's exact request budget.
 """
 
 from __future__ import annotations
