@@ -178,15 +178,15 @@ def _write(config: pytest.Config, line: str) -> None:
 def _options(config: pytest.Config, label: str) -> Options:
     site = config.getoption("--site") or os.environ.get("ISSUETRAK_SITE") or None
     token = config.getoption("--token") or os.environ.get("ISSUETRAK_TOKEN") or ""
-    app = None
-    if site is None:
-        app_spec = config.getoption("--app")
-        app, app_token = _custom_app(app_spec, label) if app_spec else _mock_app(label)
-        token = token or app_token
+    app_spec = config.getoption("--app")
+
+    def app_factory() -> tuple[Any, str]:
+        return _custom_app(app_spec, label) if app_spec else _mock_app(label)
+
     return Options(
         token=token,
         site=site,
-        app=app,
+        app_factory=app_factory,
         label=label,
         allow_writes=config.getoption("--allow-writes"),
         allow_destructive=config.getoption("--allow-destructive"),

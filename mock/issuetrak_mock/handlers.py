@@ -439,6 +439,8 @@ def _group_memberships(site: MockSite, call: Call, user_iid: int) -> tuple[int, 
     groups = site.find_store("group")
     current = site.group_members.setdefault(user_iid, set())
     if call.route.method == "GET":
+        # the document declares PageNumber/PageSize here: ASP.NET binds (and refuses) them
+        _paging(site, call, _query_paging(site, call))
         return 200, {"values": [{"groupIid": g} for g in sorted(current)]}
     items = call.body or []
     wanted = [item["groupIid"] for item in items]

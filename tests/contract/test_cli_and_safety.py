@@ -224,3 +224,17 @@ def test_clean_in_process_target_exits_0(tmp_path: Path) -> None:
     report = (tmp_path / "report.md").read_text()
     assert "**Result:** PASSED" in report
     assert "`write_persisted`" in report  # the mock is disposable: writes are checked in-process
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "^GET /Users",  # PUT /Users/{iid} is documented but left out: not an "unexpected" method
+        "^GET /Causes/",  # links whose targets are all left out: no stateful phase, no crash
+    ],
+)
+def test_an_operation_filter_in_process_reports_nothing_false(tmp_path: Path, pattern: str) -> None:
+    result = _run("--max-examples=3", f"--operations={pattern}", report_dir=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    assert "unsupported_method" not in (tmp_path / "report.md").read_text().split("Checks run")[0]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,8 @@ class Options:
     token: str = ""
     site: str | None = None
     app: Any = None  # an ASGI app to check in process instead of a site
+    # or a factory of (app, token), called once the label's document is known to load
+    app_factory: Callable[[], tuple[Any, str]] | None = None
     label: str | None = None
     document: Mapping[str, Any] | None = None  # a document instead of the label's
     allow_writes: bool = False
@@ -191,6 +193,9 @@ def prepare(options: Options) -> Run:
     label = options.label or default_label()
     document, links = contract_document(label, document=options.document)
     selected = selected_operations(document, options.operations)
+    if options.site is None and options.app is None and options.app_factory is not None:
+        app, app_token = options.app_factory()
+        options = replace(options, app=app, token=options.token or app_token)
     target, limits, max_requests = open_run_target(options, label)
     conventions = Conventions(document)
     recorder = Recorder(secrets=target.secrets)

@@ -350,8 +350,9 @@ def schemathesis_config(
     """The schemathesis configuration of a run.
 
     ``partial_paths`` are paths some of whose documented methods this run does not send (left out
-    by the write policy or ``--operations``): ``unsupported_method`` is off there, since a method
-    the document declares is not "unexpected" just because the run skips it.
+    by the write policy or ``--operations``): ``unsupported_method`` and
+    ``allow_header_conformance`` are off there, since a method the document declares is neither
+    "unexpected" nor "undocumented in Allow" just because the run skips it.
     """
     checks: dict[str, Any] = {name: {"enabled": True} for name in BUILTIN_CHECKS}
     checks["object_level_authorization"] = {"enabled": False}
@@ -392,7 +393,13 @@ def schemathesis_config(
     data["operations"] = [
         {"include-method": "GET", "checks": {"positive_data_acceptance": {"enabled": True}}}
     ] + [
-        {"include-path": path, "checks": {"unsupported_method": {"enabled": False}}}
+        {
+            "include-path": path,
+            "checks": {
+                "unsupported_method": {"enabled": False},
+                "allow_header_conformance": {"enabled": False},
+            },
+        }
         for path in partial_paths
     ]
     data["output"] = {
