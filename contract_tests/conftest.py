@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 from issuetrak._versions import UnknownVersionError
 from issuetrak_tools._contract import session as session_registry
-from issuetrak_tools._contract.credentials import redact_test_report
+from issuetrak_tools._contract.credentials import Secrets, redact_test_report
 from issuetrak_tools._contract.engine import Engine
 from issuetrak_tools._contract.plan import Step, Tier
 from issuetrak_tools._contract.preflight import (
@@ -154,7 +154,7 @@ def _custom_app(spec: str, label: str) -> tuple[Any, str]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[STATE] = {"started": time.monotonic(), "secrets": ()}
+    config.stash[STATE] = {"started": time.monotonic(), "secrets": Secrets()}
 
 
 def _exit(message: str, code: int) -> None:
@@ -204,11 +204,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     config = session.config
     state = config.stash[STATE]
     token = config.getoption("--token") or os.environ.get("ISSUETRAK_TOKEN") or ""
-    state["secrets"] = (token,) if token else ()
+    state["secrets"] = Secrets((token,) if token else ())
     try:  # bad options, a bad label, a missing document: usage errors, before anything is sent
         label = config.getoption("--spec-label") or default_label()
         options = _options(config, label)
-        state["secrets"] = tuple({*state["secrets"], options.token} - {""})
+        state["secrets"] = Secrets({*state["secrets"], options.token} - {""})
         run = prepare(options)
     except (SpecError, UnknownVersionError, ValueError) as exc:
         _exit(str(exc), EXIT_USAGE)
@@ -222,7 +222,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         report_dir.mkdir(parents=True, exist_ok=True)
         (report_dir / PREFLIGHT_MARKER).write_text(f"{message}\n", encoding="utf-8")
         _exit(message, EXIT_UNREACHABLE)
-    state["secrets"] = tuple({*state["secrets"], *run.target.secrets} - {""})
+    state["secrets"] = Secrets({*state["secrets"], *run.target.secrets} - {""})
     run.recorder.secrets = state["secrets"]
     state.update(
         run=run,

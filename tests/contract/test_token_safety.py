@@ -14,7 +14,12 @@ from typing import Any
 
 import httpx
 import pytest
-from issuetrak_tools._contract.credentials import CredentialHeaders, Secret, redact_test_report
+from issuetrak_tools._contract.credentials import (
+    CredentialHeaders,
+    Secret,
+    Secrets,
+    redact_test_report,
+)
 from issuetrak_tools._contract.guard import SiteGuard
 from issuetrak_tools._contract.report import FailureRecord
 from issuetrak_tools._contract.runner import open_target
@@ -97,8 +102,18 @@ def test_a_failing_live_run_writes_the_token_nowhere(tmp_path: Path) -> None:
 def test_objects_holding_the_token_never_show_it() -> None:
     secret = Secret("itk_admin_0123456789abcdef")
     headers = CredentialHeaders({"X-Api-Key": secret.reveal()})
-    for text in (repr(secret), str(secret), repr(headers), str(headers), f"{secret!r} {headers}"):
+    values = Secrets((secret.reveal(),))
+    shown = (
+        repr(secret),
+        str(secret),
+        repr(headers),
+        str(headers),
+        repr(values),
+        str({"s": values}),
+    )
+    for text in shown:
         assert "0123456789abcdef" not in text
+    assert list(values) == [secret.reveal()]  # the redacting code still reads them
     assert headers["X-Api-Key"] == secret.reveal()  # the HTTP libraries still read it
 
     import pickle

@@ -8,6 +8,7 @@ hold an object that holds the token. So:
   that sends it asks for :meth:`Secret.reveal` at the last moment;
 * :class:`CredentialHeaders` is the header mapping sent with requests: httpx and requests read
   its values, its ``repr`` shows none;
+* :class:`Secrets` is the run's list of values to redact, shown redacted itself;
 * :func:`redact` replaces the token in any text, and :func:`redact_test_report` in everything a
   pytest report carries (long representation, captured output and logs), before the terminal
   and the JUnit writer see it.
@@ -18,7 +19,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["REDACTED", "CredentialHeaders", "Secret", "redact", "redact_test_report"]
+__all__ = [
+    "REDACTED",
+    "CredentialHeaders",
+    "Secret",
+    "Secrets",
+    "redact",
+    "redact_test_report",
+]
 
 REDACTED = "[REDACTED]"
 TOKEN_HEADER = "X-Api-Key"
@@ -54,6 +62,15 @@ class CredentialHeaders(dict[str, str]):
 
     def __repr__(self) -> str:
         return repr(dict.fromkeys(self, REDACTED))
+
+    __str__ = __repr__
+
+
+class Secrets(tuple[str, ...]):
+    """The values to redact: a tuple for the code that redacts, ``[REDACTED]`` in ``repr``."""
+
+    def __repr__(self) -> str:
+        return f"Secrets({len(self)} x {REDACTED})"
 
     __str__ = __repr__
 

@@ -31,6 +31,7 @@ from issuetrak_tools._contract.classify import WritePolicy, classify
 from issuetrak_tools._contract.credentials import (
     CredentialHeaders,
     Secret,
+    Secrets,
     credential_headers,
     redact,
 )
@@ -205,8 +206,8 @@ class Target:
         return credential_headers(self.secret)
 
     @property
-    def secrets(self) -> tuple[str, ...]:
-        return (self.secret.reveal(),)
+    def secrets(self) -> Secrets:
+        return Secrets((self.secret.reveal(),))
 
     @property
     def max_requests(self) -> int:
