@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import importlib
 import os
-from contextlib import nullcontext
 import time
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
