@@ -241,6 +241,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if run.target.live:
         for line in run.describe_plan():
             _write(config, line)
+    if run.target.limiter is not None:
+        run.target.limiter.announce = lambda seconds: _announce_wait(config, seconds)
     for note in run.links.notes:
         _write(config, f"links: {note}")
 
@@ -372,6 +374,20 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         f"progress: {tier}, test {progress['done']} of {total} ({what}): "
         f"{stats.requests_sent}{budget} requests sent, {stats.limiter_wait_seconds:.0f} s waited "
         f"for the rate limiter, {now - state['started']:.0f} s elapsed",
+    )
+
+
+def _announce_wait(config: pytest.Config, seconds: float) -> None:
+    """Say why a live run goes quiet: the limiter is about to hold the next request back."""
+    state = _state(config)
+    target: Target = state["target"]
+    stats = target.stats
+    budget = f" of {target.max_requests}" if target.max_requests else ""
+    _write(
+        config,
+        f"progress: waiting {seconds:.0f} s for the site's rate-limit windows; "
+        f"{stats.requests_sent}{budget} requests sent, "
+        f"{stats.limiter_wait_seconds:.0f} s waited so far",
     )
 
 

@@ -168,3 +168,22 @@ def test_the_expected_duration_is_the_limiters_arithmetic() -> None:
     assert raised is not None and expected_duration(raised, 400) < 10
     # writes wait for their own window
     assert expected_duration(RateLimits([Window(100, 1), Window(1, 1, True)]), 10, 10) >= 9
+
+
+def test_a_long_limiter_wait_is_announced_before_it_is_slept() -> None:
+    from issuetrak._ratelimit import RateLimiter
+    from issuetrak_tools._contract.policy import MeasuredLimiter
+
+    now = [0.0]
+    heard: list[float] = []
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    inner = RateLimiter(RateLimits([Window(1, 20.0)], adaptive=False), clock=lambda: now[0])
+    limiter = MeasuredLimiter(inner, RunStats(), announce=heard.append)
+    limiter.acquire(False, sleep=sleep)
+    limiter.acquire(False, sleep=sleep)
+    assert heard == slept == [20.0]

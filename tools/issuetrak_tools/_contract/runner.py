@@ -191,6 +191,7 @@ class Target:
     requests: RequestBudget = field(default_factory=RequestBudget)
     guard: SiteGuard | None = None
     rate_limits: RateLimits | None = None
+    limiter: Any = None  # the MeasuredLimiter of the run (None: no client-side limiting)
 
     def __repr__(self) -> str:
         return f"Target({self.description or self.base_url!r}, {self.policy.describe()})"
@@ -285,6 +286,7 @@ def open_target(
         requests=budget,
         guard=guard,
         rate_limits=rate_limits,
+        limiter=transport.limiter,
     )
 
 
