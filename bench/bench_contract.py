@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import issuetrak_mock
 
-    document = load_contract_document(links=ROOT / "contract_tests" / "links.json")
+    document = load_contract_document()
 
     served = issuetrak_mock.create_app(seed=0, rate_limits=None)
     port = _free_port()

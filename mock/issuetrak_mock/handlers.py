@@ -42,6 +42,7 @@ _END_USER_READABLE = re.compile(
 )
 _ISSUE_AREAS = re.compile(r"^issue")
 _INT = re.compile(r"[+-]?[0-9]{1,12}")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 @dataclass
@@ -133,6 +134,25 @@ def _int_param(name: str, value: str) -> int:
     return number
 
 
+def _bool_param(name: str, value: str) -> bool:
+    """A query boolean as ASP.NET binds it: ``true``/``false`` in any case, else a binding error."""
+    word = value.strip().lower()
+    if word not in ("true", "false"):
+        raise ApiError(400, problems={name: [f"The value '{value}' is not valid."]})
+    return word == "true"
+
+
+def _number_param(name: str, value: str) -> float:
+    """A query number (invariant culture, finite), else a binding error."""
+    try:
+        number = float(value) if _NUMBER.fullmatch(value.strip()) else math.nan
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        raise ApiError(400, problems={name: [f"The value '{value}' is not valid."]})
+    return number
+
+
 def _record_key(site: MockSite, store: Store, value: str, name: str) -> Any:
     iid_schema = site.index.properties(store.entity).get("iid", {})
     if site.index.resolve(iid_schema).get("type") == "string":
@@ -213,6 +233,10 @@ def _query_paging(site: MockSite, call: Call) -> dict[str, Any]:
         key = name[0].lower() + name[1:]
         if schema.get("type") == "integer":
             out[key] = _int_param(name, raw)
+        elif schema.get("type") == "boolean":
+            out[key] = _bool_param(name, raw)
+        elif schema.get("type") == "number":
+            out[key] = _number_param(name, raw)
         else:
             allowed = schema.get("enum")
             if allowed is not None:
@@ -486,6 +510,8 @@ def _group_memberships(site: MockSite, call: Call, user_iid: int) -> tuple[int, 
     groups = site.find_store("group")
     current = site.group_members.setdefault(user_iid, set())
     if call.route.method == "GET":
+        # the document declares PageNumber/PageSize here: ASP.NET binds (and refuses) them
+        _paging(site, call, _query_paging(site, call))
         return 200, {"values": [{"groupIid": g} for g in sorted(current)]}
     items = call.body or []
     wanted = [item["groupIid"] for item in items]

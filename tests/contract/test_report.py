@@ -69,3 +69,59 @@ def test_trace_id_comes_from_the_json_body() -> None:
     assert trace_id_of(b'{"traceId": "abc:1", "values": []}') == "abc:1"
     assert trace_id_of(b"") is None
     assert trace_id_of(b"not json") is None
+
+
+def test_curl_reproductions_show_the_body_sent_and_hide_only_the_token() -> None:
+    import httpx
+    import issuetrak_mock
+    from issuetrak_tools._contract.document import load_contract_document
+    from issuetrak_tools._contract.report import curl_of
+    from issuetrak_tools._contract.runner import RunSettings, build_schema, open_target
+
+    app = issuetrak_mock.create_app(seed=0, rate_limits=None, issues=5)
+    token = app.state.tokens["admin"]
+    target = open_target(app=app, token=token)
+    try:
+        schema = build_schema(load_contract_document(), target, RunSettings(), Recorder())
+        case = schema["/Causes/Search"]["POST"].Case(
+            body={"authorName": "Ann", "apiKeyLabel": "k1", "pageNumber": 1}
+        )
+        curl = case.as_curl_command(headers=dict(target.headers), base_url=target.base_url)
+    finally:
+        target.close()
+    assert '"authorName": "Ann"' in curl and '"apiKeyLabel": "k1"' in curl  # not "[Filtered]"
+    assert token not in curl and "X-Api-Key: [Filtered]" in curl
+    request = httpx.Request(
+        "POST",
+        "https://x.example/api/v2/Causes/Search",
+        headers={"X-Api-Key": token},
+        json={"sessionNote": "n"},
+    )
+    plain = curl_of(request, (token,))
+    assert "sessionNote" in plain and token not in plain and "[REDACTED]" in plain
+
+
+def test_the_report_lists_what_was_left_unchecked_rate_limiting_and_tolerances() -> None:
+    recorder = _recorder()
+    recorder.left_unchecked("depth", "depth GET /Users #1")
+    recorder.was_rate_limited(f"rate limited: GET /Users still answered 429 ({TOKEN})")
+    recorder.tolerated("date_time_without_offset", 3)
+    text = render_markdown(
+        recorder,
+        target="t",
+        label="l",
+        allowed="read",
+        stats={"max_requests": 400},
+        expected_operations=1,
+        duration=0,
+        tolerances={
+            "date_time_without_offset": "date-times without an offset pass",
+            "problem_json_400": "never applied in this run",
+            "document:open_request_bodies": "always applied",
+        },
+    )
+    assert "## Left unchecked" in text and "`depth GET /Users #1`" in text
+    assert "## Rate limited" in text and TOKEN not in text
+    assert "`date_time_without_offset`: date-times without an offset pass (3 times)" in text
+    assert "`document:open_request_bodies`" in text
+    assert "problem_json_400" not in text  # a tolerance is listed only where it applied

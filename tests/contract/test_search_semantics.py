@@ -7,8 +7,15 @@ from issuetrak_tools._contract.search import (
     Criterion,
     criteria_of,
     matches,
-    probe_bodies,
     unmatched_items,
+)
+from issuetrak_tools._contract.semantics import (
+    SearchShape,
+    case_probe,
+    judge_probe,
+    multi_criteria_probe,
+    sort_choice,
+    sort_violation,
 )
 
 KINDS = {
@@ -75,12 +82,71 @@ def test_unmatched_items_names_each_contradiction() -> None:
     assert [(c.field, i["iid"]) for c, i in problems] == [("name", 7), ("iid", 7)]
 
 
-def test_probe_bodies_use_values_the_site_returned() -> None:
-    items = [{"iid": 4, "name": "Defect", "isActive": True}]
-    bodies = list(probe_bodies(items, KINDS))
-    assert {
-        "name": {"type": "MatchAny", "values": ["Defect"]},
-        "pageNumber": 1,
-        "pageSize": 50,
-    } in bodies
-    assert {"iid": {"type": "MatchAny", "values": [4]}, "pageNumber": 1, "pageSize": 50} in bodies
+SHAPE = SearchShape(
+    {"name": "StringCriteria", "iid": "IntCriteria"},
+    sort_fields=("Iid", "Name", "CreatedDate"),
+    directions=("Asc", "Desc"),
+)
+RECORDS = [
+    {"iid": 1, "name": "Defect", "createdDate": "2024-03-15T08:30:00"},
+    {"iid": 2, "name": "User error", "createdDate": "2024-03-14T08:30:00"},
+    {"iid": 3, "name": "Training", "createdDate": "2024-03-13T08:30:00"},
+]
+
+
+def _page(*records: dict[str, object], total: int | None = None) -> dict[str, object]:
+    count = len(records) if total is None else total
+    return {
+        "values": list(records),
+        "pagingInformation": {"page": 1, "itemTotal": count, "pageCount": 1},
+    }
+
+
+def test_the_case_probe_changes_the_case_of_a_known_value_and_expects_its_record() -> None:
+    probe = case_probe(RECORDS, SHAPE)
+    assert probe is not None
+    assert probe.body["name"] == {"type": "MatchAny", "values": ["dEFECT"]}
+    assert judge_probe(probe, SHAPE, _page(RECORDS[0])) == []
+    assert [c for c, _, _ in judge_probe(probe, SHAPE, _page())] == ["search_case_insensitive"]
+
+
+def test_the_multi_criteria_probe_catches_a_search_that_honours_one_criterion() -> None:
+    probe = multi_criteria_probe(RECORDS, SHAPE)
+    assert probe is not None
+    assert probe.body["name"]["values"] == ["Defect", "User error"]
+    assert probe.body["iid"]["values"] == [1, 3]
+    assert judge_probe(probe, SHAPE, _page(RECORDS[0])) == []
+    first_only = judge_probe(probe, SHAPE, _page(RECORDS[0], RECORDS[1]))
+    assert [c for c, _, _ in first_only] == ["search_all_criteria"]
+    missing = judge_probe(probe, SHAPE, _page())
+    assert [c for c, _, _ in missing] == ["search_no_missing_results"]
+
+
+def test_a_missing_record_is_not_concluded_when_results_span_pages() -> None:
+    probe = multi_criteria_probe(RECORDS, SHAPE)
+    assert probe is not None
+    assert judge_probe(probe, SHAPE, _page(total=500)) == []
+
+
+def test_probes_need_records_with_distinct_values() -> None:
+    assert multi_criteria_probe(RECORDS[:2], SHAPE) is None
+    assert case_probe([{"iid": 1, "name": "123"}], SHAPE) is None
+
+
+def test_nested_criteria_are_built_and_judged_under_their_key() -> None:
+    nested = SearchShape({"subject": "StringCriteria", "iid": "IntCriteria"}, nest="filter")
+    records = [{"iid": n, "subject": s} for n, s in ((1, "Printer"), (2, "Mouse"), (3, "Screen"))]
+    probe = multi_criteria_probe(records, nested)
+    assert probe is not None and set(probe.body["filter"]) == {"subject", "iid"}
+    assert judge_probe(probe, nested, _page(records[1]))[0][0] == "search_all_criteria"
+
+
+def test_sorting_picks_an_orderable_field_and_judges_both_directions() -> None:
+    assert sort_choice(RECORDS, SHAPE) == "Iid"
+    assert sort_violation(RECORDS, "Iid", descending=False) is None
+    assert sort_violation(RECORDS[::-1], "Iid", descending=True) is None
+    assert "comes before" in (sort_violation(RECORDS[::-1], "Iid", descending=False) or "")
+    # date-times compare as instants, strings case-insensitively; nulls are never ordered
+    assert sort_violation(RECORDS, "CreatedDate", descending=True) is None
+    mixed = [{"iid": 1, "name": "apple"}, {"iid": 2, "name": None}, {"iid": 3, "name": "Banana"}]
+    assert sort_violation(mixed, "Name", descending=False) is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import httpx
 import pytest
 
 from .conftest import client
@@ -149,3 +150,28 @@ def test_integers_outside_int32_do_not_bind(c: Any, value: str) -> None:
             "/Causes/Search", json={"pageNumber": int(float(value)) if "." not in value else 1.5}
         )
     )
+
+
+@pytest.mark.parametrize(
+    ("kind", "good", "bad"),
+    [("boolean", "TRUE", "maybe"), ("number", "2.5", "2,5"), ("number", "-1e3", "nan")],
+)
+def test_documented_query_parameters_are_bound_like_asp_net(kind: str, good: str, bad: str) -> None:
+    from issuetrak_mock import create_app
+    from issuetrak_tools.spec import load_document
+
+    document = load_document()
+    parameters = document["paths"]["/Causes"]["get"].setdefault("parameters", [])
+    parameters.append({"name": "Extra", "in": "query", "schema": {"type": kind}})
+    app = create_app(document=document, rate_limits=None, issues=1, users=1)
+    from issuetrak_mock.transport import SyncASGITransport
+
+    with httpx.Client(
+        transport=SyncASGITransport(app),
+        base_url="http://mock/api/v2",
+        headers={"X-Api-Key": app.state.tokens["admin"]},
+    ) as client:
+        assert client.get("/Causes", params={"Extra": good}).status_code == 200
+        refused = client.get("/Causes", params={"Extra": bad})
+    assert refused.status_code == 400
+    assert "Extra" in refused.json()["errors"]

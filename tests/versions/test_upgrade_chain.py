@@ -165,18 +165,6 @@ def test_the_mock_serves_the_label_with_values_of_its_types(built: Built, mock_o
 # --- contract ------------------------------------------------------------------------------------
 
 
-class LinksNotDerived(AssertionError):
-    """The contract suite refused to load because its links name an operation the label lacks."""
-
-
-LINKS_PENDING = pytest.mark.xfail(
-    strict=True,
-    raises=LinksNotDerived,
-    reason="contract links are not derived per label yet: contract_tests/links.json links "
-    "UpdateCause (PUT /Causes/{iid}), which this version removed, and the suite refuses to load "
-    "instead of reporting the link (derived links per label are item 2 of the versions issue, "
-    "done in the contract suite)",
-)
 CONTRACT_OPERATIONS = {
     "new-entity": "/Outcomes",
     "removed-operation": "/Causes",
@@ -187,15 +175,7 @@ CONTRACT_OPERATIONS = {
 }
 
 
-@pytest.mark.parametrize(
-    "kind",
-    [
-        pytest.param(
-            kind, marks=[LINKS_PENDING] if "removed-operation" in derive.changes_of(kind) else []
-        )
-        for kind in sorted(derive.VERSIONS)
-    ],
-)
+@pytest.mark.parametrize("kind", sorted(derive.VERSIONS))
 def test_the_contract_suite_passes_against_the_mock_of_the_label(
     kind: str, build: Any, tmp_path: Any
 ) -> None:
@@ -216,8 +196,6 @@ def test_the_contract_suite_passes_against_the_mock_of_the_label(
         extra_path=built.generated,  # the project's generated packages, as an install has them
     )
     output = result.stdout + result.stderr
-    if result.returncode == 2 and "links.json" in output:
-        raise LinksNotDerived(output[-1500:])
     assert result.returncode == 0, output[-4000:]
     assert re.search(r"operations tested (\d+)/\1", output), output[-2000:]
 

@@ -1,12 +1,20 @@
 """The contract suite's library: what ``contract_tests/`` and ``issuetrak contract`` are made of.
 
-- :mod:`.document` - the contract: pinned document + ``contract_tests/links.json`` + documented corrections
+- :mod:`.document`, :mod:`.entities`, :mod:`.links` - the contract: pinned document, documented
+  corrections, the document's conventions and the OpenAPI links derived from them per label
 - :mod:`.classify` - read / create / modify / destructive, and what a run may send
+- :mod:`.plan`, :mod:`.engine`, :mod:`.run` - a run planned breadth first within its request
+  budget, carried out step by step, from options to reports
 - :mod:`.checks`, :mod:`.datetimes` - Issuetrak's own response rules, the date-time tolerance
-- :mod:`.transport`, :mod:`.policy` - requests -> httpx -> the SDK's retry loop and rate limiter
+- :mod:`.paging`, :mod:`.search`, :mod:`.semantics`, :mod:`.persistence` - invariants that need
+  several requests: pages, searches and sorts, writes read back
+- :mod:`.transport`, :mod:`.policy`, :mod:`.guard`, :mod:`.ratelimits` - requests -> httpx -> the
+  SDK's retry loop and rate limiter; the exact request budget; what every request and answer must
+  respect (token to the site only, no redirect followed, 429 with Retry-After); the site's windows
+- :mod:`.credentials` - the token, kept out of every output
 - :mod:`.runner` - targets, the schemathesis schema, sending and checking cases, the state machine
-- :mod:`.paging`, :mod:`.search`, :mod:`.searchprobe` - invariants that need several requests
-- :mod:`.preflight`, :mod:`.report`, :mod:`.session` - reachability, reports, the active run
+- :mod:`.preflight`, :mod:`.report`, :mod:`.session`, :mod:`.suite` - reachability, reports, the
+  active run, where the suite is
 
 Needs the ``contract`` extra (schemathesis, hypothesis, pytest).
 """

@@ -6,12 +6,18 @@ the check's name is what reports show, so a deviation is named by the rule it br
 
 * ``trace_id_present`` - every JSON response carries a non-empty string ``traceId``;
 * ``unauthorized_without_body`` - a 401 answer has an empty body;
+* ``unsupported_media_type_for_json`` - a 415 answers only a request that sent no JSON body (the
+  contract document tolerates 415 for those, as ASP.NET Core answers them);
 * ``error_body_shape`` - 400/403/404 bodies are ``ApiResponse`` or ASP.NET
   ``ValidationProblemDetails``;
 * ``paging_envelope`` - one page on its own: ``len(values) <= pageSize``, and a page numbered past
   ``pageCount`` holds no values (see :func:`page_past_count_has_items`; the invariants that need several pages live in :mod:`issuetrak_tools._contract.paging`);
 * ``search_matches_filter`` - every item a search returns satisfies every criterion that was sent,
   for criteria kinds that compare with a field of the returned items (:mod:`.search`).
+
+A check returns ``True`` ("skipped", in schemathesis's terms) when the response gives it nothing
+to judge, so the report lists only checks that really ran (:func:`applies` does the same for
+schemathesis's own checks).
 """
 
 from __future__ import annotations
@@ -22,19 +28,21 @@ from typing import Any
 
 import jsonschema_rs
 from issuetrak_tools._contract.datetimes import install_date_time_tolerance
-from issuetrak_tools._contract.search import criteria_kinds, unmatched_items
+from issuetrak_tools._contract.search import unmatched_items
 from schemathesis import Case, CheckContext, Response
 from schemathesis.core.parameters import ParameterLocation
 
 __all__ = [
     "ISSUETRAK_CHECKS",
+    "api_response_is_valid",
+    "applies",
     "error_body_shape",
-    "ignored_auth_once_per_operation",
     "page_past_count_has_items",
     "paging_envelope",
     "search_matches_filter",
     "trace_id_present",
     "unauthorized_without_body",
+    "unsupported_media_type_for_json",
 ]
 
 install_date_time_tolerance()
@@ -75,7 +83,7 @@ def _json_body(response: Response) -> Any:
 def trace_id_present(ctx: CheckContext, response: Response, case: AnyCase) -> bool | None:
     """Every JSON response carries a ``traceId`` so a support ticket can quote it."""
     if not response.content or not _is_json(response):
-        return None
+        return True
     body = _json_body(response)
     if not isinstance(body, Mapping):
         raise AssertionError(
@@ -89,16 +97,32 @@ def trace_id_present(ctx: CheckContext, response: Response, case: AnyCase) -> bo
 
 def unauthorized_without_body(ctx: CheckContext, response: Response, case: AnyCase) -> bool | None:
     """Issuetrak answers a missing, unknown or expired token with 401 and no body at all."""
-    if response.status_code == 401 and response.content:
+    if response.status_code != 401:
+        return True
+    if response.content:
         raise AssertionError(
             f"401 response has a body of {len(response.content)} bytes; Issuetrak sends none"
         )
     return None
 
 
+def unsupported_media_type_for_json(
+    ctx: CheckContext, response: Response, case: AnyCase
+) -> bool | None:
+    """A 415 is ASP.NET's answer to a body that is not JSON; to a JSON body it is a deviation."""
+    if response.status_code != 415:
+        return True
+    request = getattr(response, "request", None)
+    sent = str(getattr(request, "headers", {}).get("Content-Type", "") or "").lower()
+    media = sent.split(";", 1)[0].strip()
+    if media == "application/json" or media.endswith("+json"):
+        raise AssertionError(f"415 Unsupported Media Type for a request sent as {media}")
+    return None
+
+
 # per loaded document (keyed by the id of its raw dict, which lives as long as the schema object)
 _API_RESPONSE: dict[int, tuple[Any, jsonschema_rs.Validator]] = {}
-_KINDS: dict[tuple[int, str], dict[str, str]] = {}
+_SHAPES: dict[tuple[int, str], Any] = {}
 
 
 def _api_response_validator(case: AnyCase) -> jsonschema_rs.Validator:
@@ -111,13 +135,20 @@ def _api_response_validator(case: AnyCase) -> jsonschema_rs.Validator:
     return cached[1]
 
 
-def _kinds_for(case: AnyCase) -> dict[str, str]:
+def api_response_is_valid(case: AnyCase, body: Any) -> bool:
+    """Whether ``body`` is an ``ApiResponse`` of the case's document."""
+    return bool(_api_response_validator(case).is_valid(body))
+
+
+def _shape_for(case: AnyCase) -> Any:
+    from issuetrak_tools._contract.semantics import search_shape
+
     raw = case.operation.schema.raw_schema
     key = (id(raw), case.operation.label)
-    kinds = _KINDS.get(key)
-    if kinds is None:
-        kinds = _KINDS[key] = criteria_kinds(raw, case.operation.definition.raw)
-    return kinds
+    shape = _SHAPES.get(key)
+    if shape is None:
+        shape = _SHAPES[key] = search_shape(raw, case.operation.definition.raw)
+    return shape
 
 
 def error_body_shape(ctx: CheckContext, response: Response, case: AnyCase) -> bool | None:
@@ -129,10 +160,10 @@ def error_body_shape(ctx: CheckContext, response: Response, case: AnyCase) -> bo
     """
     status = response.status_code
     if status not in (400, 403, 404):
-        return None
+        return True
     if case.method.upper() != case.operation.method.upper():
         # an undeclared method (coverage phase) is answered by routing, not by Issuetrak
-        return None
+        return True
     if (
         not response.content
         and status == 404
@@ -140,7 +171,7 @@ def error_body_shape(ctx: CheckContext, response: Response, case: AnyCase) -> bo
         and case.meta.is_negative_at(ParameterLocation.PATH)
     ):
         # a path value of the wrong type matches no route at all; ASP.NET answers that with an empty 404
-        return None
+        return True
     body = _json_body(response)
     if body is None:
         raise AssertionError(
@@ -187,13 +218,13 @@ def page_past_count_has_items(page: Any, page_count: Any, values: list[Any]) -> 
 def paging_envelope(ctx: CheckContext, response: Response, case: AnyCase) -> bool | None:
     """One page is consistent with itself: at most ``pageSize`` values, none past ``pageCount``."""
     if response.status_code != 200 or not _is_json(response):
-        return None
+        return True
     body = _json_body(response)
     if not isinstance(body, Mapping) or not isinstance(body.get("pagingInformation"), Mapping):
-        return None
+        return True
     values, paging = body.get("values"), body["pagingInformation"]
     if not isinstance(values, list):
-        return None
+        return True
     page, count, total = paging.get("page"), paging.get("pageCount"), paging.get("itemTotal")
     size = _requested_page_size(case)
     problems: list[str] = []
@@ -213,14 +244,14 @@ def paging_envelope(ctx: CheckContext, response: Response, case: AnyCase) -> boo
 def search_matches_filter(ctx: CheckContext, response: Response, case: AnyCase) -> bool | None:
     """Every item a ``POST .../Search`` returns satisfies every judged criterion of the request."""
     if case.method.upper() != "POST" or not case.path.lower().endswith("/search"):
-        return None
+        return True
     if response.status_code != 200 or not isinstance(case.body, Mapping):
-        return None
+        return True
     body = _json_body(response)
     if not isinstance(body, Mapping) or not isinstance(body.get("values"), list):
-        return None
-    kinds = _kinds_for(case)
-    problems = unmatched_items(case.body, body["values"], kinds)
+        return True
+    shape = _shape_for(case)
+    problems = unmatched_items(shape.criteria_in(case.body), body["values"], shape.kinds)
     if problems:
         criterion, item = problems[0]
         ident = item.get("iid", item.get("id", "?")) if isinstance(item, Mapping) else "?"
@@ -232,27 +263,47 @@ def search_matches_filter(ctx: CheckContext, response: Response, case: AnyCase) 
     return None
 
 
-def ignored_auth_once_per_operation(enforced: set[str]) -> Any:
-    """schemathesis's ``ignored_auth``, confirming each operation's enforcement once per run.
+def _mode(case: AnyCase) -> str | None:
+    meta = case.meta
+    if meta is None:
+        return "positive"
+    return str(getattr(meta.generation.mode, "value", meta.generation.mode))
 
-    The built-in check re-sends every successful request twice (without a token, with a wrong
-    one). schemathesis's own runner remembers operations already shown to enforce auth; its
-    Python API does not, which would triple a live run's requests against Issuetrak's small
-    windows. This wrapper hands the check the run's memory (``enforced``), keeping its name.
+
+def applies(name: str, case: AnyCase, response: Response) -> bool:
+    """Whether a check that passed on ``response`` could have failed there.
+
+    A run's report lists only checks that could fire in its mode. schemathesis reports every
+    check it called as passed, also where the check has nothing to judge: ``use_after_free``
+    outside a link-driven sequence, ``negative_data_rejection`` on a valid case, and so on.
+    The suite's own checks answer "skipped" themselves when they do not apply.
     """
-    from schemathesis.specs.openapi.checks import ignored_auth as builtin
+    if name in ("use_after_free", "ensure_resource_availability"):
+        return ctx_is_stateful(case)
+    if name == "negative_data_rejection":
+        return _mode(case) == "negative"
+    if name == "positive_data_acceptance":
+        return _mode(case) == "positive" and case.method.upper() == "GET"
+    if name == "missing_required_header":
+        meta = case.meta
+        return meta is not None and meta.is_negative_at(ParameterLocation.HEADER)
+    if name == "unsupported_method":
+        return case.method.upper() != case.operation.method.upper()
+    if name == "allow_header_conformance":
+        return response.status_code == 405
+    return True
 
-    def ignored_auth(ctx: CheckContext, response: Response, case: AnyCase) -> bool | None:
-        ctx.auth_enforced_operations = enforced
-        result: bool | None = builtin(ctx, response, case)
-        return result
 
-    return ignored_auth
+def ctx_is_stateful(case: AnyCase) -> bool:
+    meta = case.meta
+    phase = getattr(getattr(meta, "phase", None), "name", None)
+    return str(getattr(phase, "value", phase)) == "stateful"
 
 
 ISSUETRAK_CHECKS = (
     trace_id_present,
     unauthorized_without_body,
+    unsupported_media_type_for_json,
     error_body_shape,
     paging_envelope,
     search_matches_filter,

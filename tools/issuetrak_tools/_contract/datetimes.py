@@ -18,7 +18,14 @@ from typing import Any
 
 import jsonschema_rs
 
-__all__ = ["install_date_time_tolerance", "is_rfc3339_date_time", "is_tolerated_date_time"]
+__all__ = [
+    "install_date_time_tolerance",
+    "is_rfc3339_date_time",
+    "is_tolerated_date_time",
+    "tolerated_count",
+]
+
+_TOLERATED = [0]  # values accepted only thanks to the tolerance, for the report
 
 _NO_OFFSET = re.compile(
     r"^(?P<date>\d{4}-\d{2}-\d{2})T(?P<h>\d{2}):(?P<m>\d{2}):(?P<s>\d{2})(?P<frac>\.\d{1,7})?$"
@@ -47,7 +54,17 @@ def _is_offsetless_date_time(value: str) -> bool:
 
 def is_tolerated_date_time(value: str) -> bool:
     """RFC 3339 date-time, or the same without an offset (Issuetrak's documented form)."""
-    return is_rfc3339_date_time(value) or _is_offsetless_date_time(value)
+    if is_rfc3339_date_time(value):
+        return True
+    if _is_offsetless_date_time(value):
+        _TOLERATED[0] += 1
+        return True
+    return False
+
+
+def tolerated_count() -> int:
+    """How many values this process accepted only because of the tolerance."""
+    return _TOLERATED[0]
 
 
 def _format_tables() -> list[MutableMapping[str, Callable[[Any], bool]]]:

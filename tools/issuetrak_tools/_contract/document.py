@@ -1,15 +1,15 @@
-"""The contract: the pinned document after its overrides, plus the suite's own link patches.
+"""The contract: the pinned document after its overrides, plus the links the run derives.
 
 OpenAPI links (which response field feeds which next request) are what schemathesis's stateful
 phase follows to build create -> get -> update -> search chains. Issuetrak's document declares
-none. They are added with the same mechanism as the label's ``overrides.json`` (an RFC 6902 patch
-whose every operation has a ``reason``), but from ``contract_tests/links.json`` and only for the
-contract run: links describe how to *explore* the API, not what the API *is*, so the SDK and the
-mock keep reading the document without them.
+none; :mod:`.links` derives them from the document's conventions, with the label's exceptions in
+``contract_tests/links/<label>.json``, for the contract run only: links describe how to *explore*
+the API, not what the API *is*, so the SDK and the mock keep reading the document without them.
 
-Three known corrections are applied here too (:func:`add_problem_json_tolerance`,
-:func:`relax_request_additional_properties`, :func:`state_page_number_minimum`), each because a
-correct Issuetrak site would otherwise be reported; the fourth, for date-times without an offset,
+Four known corrections are applied here too (:func:`add_problem_json_tolerance`,
+:func:`add_unsupported_media_type_tolerance`, :func:`relax_request_additional_properties`,
+:func:`state_page_number_minimum`), each because a correct Issuetrak site would otherwise be
+reported; the fourth, for date-times without an offset,
 lives in :mod:`issuetrak_tools._contract.datetimes`. They belong in ``spec/<label>/overrides.json`` in
 the long run, where the SDK and the mock would see them too.
 """
@@ -19,29 +19,24 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from issuetrak_tools.spec import HTTP_METHODS, SpecError, apply_overrides, load_document, read_patch
+from issuetrak_tools.spec import HTTP_METHODS, iter_operations, load_document
+
+if TYPE_CHECKING:
+    from issuetrak_tools._contract.links import LinkReport
 
 __all__ = [
     "PROBLEM_JSON",
     "add_problem_json_tolerance",
+    "add_unsupported_media_type_tolerance",
+    "contract_document",
+    "drop_dangling_links",
     "load_contract_document",
-    "load_link_patches",
+    "selected_operations",
 ]
 
 PROBLEM_JSON = "application/problem+json"
-
-
-def load_link_patches(path: Path) -> list[dict[str, Any]]:
-    """Read a links patch; every operation must be an ``add`` of ``.../links`` with a ``reason``."""
-    ops = read_patch(path)
-    for index, op in enumerate(ops):
-        if op.get("op") != "add" or not str(op.get("path", "")).endswith("/links"):
-            raise SpecError(
-                f"{path}: operation #{index} must add a responses/<code>/links object, got {op.get('op')} {op.get('path')}"
-            )
-    return [dict(op) for op in ops]
 
 
 def add_problem_json_tolerance(document: dict[str, Any]) -> int:
@@ -199,48 +194,156 @@ def state_page_number_minimum(document: dict[str, Any]) -> int:
     return changed
 
 
-def select_operations(document: dict[str, Any], patterns: list[str]) -> int:
-    """Keep only operations whose ``"METHOD /path"`` matches one of ``patterns`` (regular
-    expressions, searched case-insensitively); links to removed operations go too.
-    Returns how many operations remain."""
+def selected_operations(document: Mapping[str, Any], patterns: list[str]) -> set[str]:
+    """The ``"METHOD /path"`` labels of ``document`` that match one of ``patterns`` (regular
+    expressions, searched case-insensitively); every operation when ``patterns`` is empty.
+
+    A bad expression raises ``ValueError`` naming it.
+    """
     import re
 
-    compiled = [re.compile(pattern, re.IGNORECASE) for pattern in patterns]
+    compiled = []
+    for pattern in patterns:
+        try:
+            compiled.append(re.compile(pattern, re.IGNORECASE))
+        except re.error as exc:
+            raise ValueError(
+                f"--operations {pattern!r}: not a regular expression ({exc})"
+            ) from None
+    labels = {f"{op.method} {op.path}" for op in iter_operations(document)}
+    if not compiled:
+        return labels
+    return {label for label in labels if any(c.search(label) for c in compiled)}
+
+
+def select_operations(document: dict[str, Any], patterns: list[str]) -> int:
+    """Keep only operations whose ``"METHOD /path"`` matches one of ``patterns`` (see
+    :func:`selected_operations`); links to removed operations go too. Returns how many remain."""
+    kept_labels = selected_operations(document, patterns)
     kept: set[str] = set()
     for path, item in list(document.get("paths", {}).items()):
         for method in [m for m in item if m in HTTP_METHODS]:
             label = f"{method.upper()} {path}"
-            if any(c.search(label) for c in compiled):
+            if label in kept_labels:
                 kept.add(str(item[method].get("operationId", label)))
             else:
                 del item[method]
         if not any(m in HTTP_METHODS for m in item):
             del document["paths"][path]
+    drop_dangling_links(document)
+    return len(kept)
+
+
+def drop_dangling_links(document: dict[str, Any]) -> int:
+    """Remove links whose target operation is not in ``document``; returns how many went."""
+    remaining = {
+        op.get("operationId")
+        for item in document.get("paths", {}).values()
+        for m, op in item.items()
+        if m in HTTP_METHODS and isinstance(op, dict)
+    }
+    removed = 0
     for item in document.get("paths", {}).values():
         for method, operation in item.items():
-            if method not in HTTP_METHODS:
+            if method not in HTTP_METHODS or not isinstance(operation, dict):
                 continue
             for response in operation.get("responses", {}).values():
                 links = response.get("links") if isinstance(response, dict) else None
                 if isinstance(links, dict):
                     for name in [
-                        n for n, link in links.items() if link.get("operationId") not in kept
+                        n for n, link in links.items() if link.get("operationId") not in remaining
                     ]:
                         del links[name]
-    return len(kept)
+                        removed += 1
+                    if not links:
+                        del response["links"]
+    return removed
+
+
+PROBLEM_DETAILS: dict[str, Any] = {
+    "type": "object",
+    "required": ["title", "status", "traceId"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "enum": [415]},
+        "detail": {"type": "string"},
+        "traceId": {"type": "string"},
+    },
+}
+
+
+def add_unsupported_media_type_tolerance(document: dict[str, Any]) -> int:
+    """Let every operation with a request body answer ``415`` with an ASP.NET ProblemDetails.
+
+    Known tolerance. ASP.NET Core refuses a ``[FromBody]`` request whose ``Content-Type`` is
+    missing or not JSON with ``415 Unsupported Media Type`` (``application/problem+json``) before
+    the action runs; the document never declares it, and schemathesis's negative cases send such
+    requests (a body left out has no content type). The ``unsupported_media_type_for_json`` check
+    keeps the tolerance narrow: a 415 to a request that *did* send JSON is still a deviation.
+    Returns the number of operations changed.
+    """
+    changed = 0
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict) or "requestBody" not in operation:
+                continue
+            responses = operation.setdefault("responses", {})
+            if "415" not in responses:
+                responses["415"] = {
+                    "description": "Unsupported Media Type (ASP.NET Core, before binding)",
+                    "content": {PROBLEM_JSON: {"schema": PROBLEM_DETAILS}},
+                }
+                changed += 1
+    return changed
+
+
+def link_exceptions_path(label: str) -> Path:
+    """``contract_tests/links/<label>.json``: the label's exceptions to the derived links."""
+    from issuetrak_tools._contract.suite import suite_dir
+
+    return suite_dir() / "links" / f"{label}.json"
+
+
+def contract_document(
+    label: str | None = None,
+    *,
+    document: Mapping[str, Any] | None = None,
+    links: bool = True,
+    exceptions: Path | None = None,
+) -> tuple[dict[str, Any], LinkReport]:
+    """The contract of ``label`` (or of ``document``): corrections applied, links derived.
+
+    ``exceptions`` is the file of link exceptions (default: the label's
+    ``contract_tests/links/<label>.json``, when it exists). A link exception that no longer
+    applies is listed in the returned :class:`~.links.LinkReport`, never raised.
+    """
+    from issuetrak_tools._contract.links import LinkReport, add_links
+    from issuetrak_tools.spec import default_label
+
+    if document is not None:
+        base = copy.deepcopy(dict(document))
+    else:
+        label = label or default_label()
+        base = load_document(label)
+    add_problem_json_tolerance(base)
+    add_unsupported_media_type_tolerance(base)
+    relax_request_additional_properties(base)
+    state_page_number_minimum(base)
+    if not links:
+        return base, LinkReport()
+    if exceptions is None and label is not None:
+        exceptions = link_exceptions_path(label)
+    return add_links(base, exceptions)
 
 
 def load_contract_document(
     label: str | None = None,
     *,
-    links: Path | None = None,
     document: Mapping[str, Any] | None = None,
+    links: bool = True,
+    exceptions: Path | None = None,
 ) -> dict[str, Any]:
-    """``load_document(label)`` (or ``document``) with the link patches of ``links`` applied."""
-    base = copy.deepcopy(dict(document)) if document is not None else load_document(label)
-    add_problem_json_tolerance(base)
-    relax_request_additional_properties(base)
-    state_page_number_minimum(base)
-    if links is None:
-        return base
-    return apply_overrides(base, load_link_patches(links), source=str(links))
+    """The contract document of :func:`contract_document`, without the link report."""
+    result, _ = contract_document(label, document=document, links=links, exceptions=exceptions)
+    return result

@@ -25,7 +25,7 @@ from issuetrak._retry import RetryPolicy
 from issuetrak._transport import RetryTransport, Runtime
 from issuetrak_tools._contract.transport import RunStats
 
-__all__ = ["MeasuredLimiter", "PoliteTransport", "make_limiter"]
+__all__ = ["LONG_WAIT", "MeasuredLimiter", "PoliteTransport", "make_limiter"]
 
 
 def make_limiter(site: str, token: str, limits: RateLimits | None) -> RateLimiter | None:
@@ -33,13 +33,26 @@ def make_limiter(site: str, token: str, limits: RateLimits | None) -> RateLimite
     return None if limits is None else shared_limiter(site, token, limits)
 
 
-class MeasuredLimiter(RateLimiter):
-    """A view of a (shared) limiter that adds up how long its grants made requests wait."""
+LONG_WAIT = 10.0  # seconds; a wait at least this long is announced (see MeasuredLimiter)
 
-    def __init__(self, inner: RateLimiter, stats: RunStats) -> None:
+
+class MeasuredLimiter(RateLimiter):
+    """A view of a (shared) limiter that adds up how long its grants made requests wait.
+
+    ``announce(seconds)`` hears every wait of :data:`LONG_WAIT` seconds or more before it is
+    slept, so that a run can say why it is quiet (the 10-minute window holds it back).
+    """
+
+    def __init__(
+        self,
+        inner: RateLimiter,
+        stats: RunStats,
+        announce: Callable[[float], None] | None = None,
+    ) -> None:
         # deliberately not calling super().__init__: all state lives in ``inner``
         self._inner, self._stats = inner, stats
         self.limits = inner.limits
+        self.announce = announce
 
     def reserve(self, is_write: bool, now: float, *, max_wait: float = math.inf) -> float | None:
         wait = self._inner.reserve(is_write, now, max_wait=max_wait)
@@ -51,7 +64,16 @@ class MeasuredLimiter(RateLimiter):
         self._inner.on_rate_limited(retry_after, now)
 
     def acquire(self, is_write: bool, **options: Any) -> float | None:
-        # options (sleep, max_wait, on_wait, ...) pass through unchanged, whatever the SDK adds
+        # options (sleep, max_wait, on_wait, ...) pass through, whatever the SDK adds
+        given = options.get("on_wait")
+
+        def on_wait(seconds: float) -> None:
+            if self.announce is not None and seconds >= LONG_WAIT:
+                self.announce(seconds)
+            if given is not None:
+                given(seconds)
+
+        options["on_wait"] = on_wait
         wait = self._inner.acquire(is_write, **options)
         if wait:
             self._stats.record_wait(wait)
@@ -77,6 +99,7 @@ class PoliteTransport(httpx.BaseTransport):
     ) -> None:
         self._stats = stats
         measured = MeasuredLimiter(limiter, stats) if limiter is not None else None
+        self.limiter = measured
         self._retrying = RetryTransport(
             inner,
             auth=None,

@@ -1,30 +1,49 @@
 """What a contract run found, in a form a CI log and a support ticket can use.
 
 :class:`Recorder` is fed by schemathesis's ``after_validate`` hook (every check result of every
-response, with the check's name) and by the suite's own multi-request tests (paging, search).
-:func:`render_markdown` writes the summary: operations tested, checks run, and each distinct
-failure with its check, a curl reproduction (token redacted) and the server's trace id.
+response, with the check's name), by the run's own probes (paging, searches, error paths,
+persistence) and by the transport guard (redirects, 429 without ``Retry-After``).
+:func:`render_markdown` writes the summary: operations tested, checks that ran, what the request
+budget or rate limiting left unchecked, the tolerances applied, and each distinct failure with its
+check, a curl reproduction (token redacted, body shown) and the server's trace id.
 """
 
 from __future__ import annotations
 
 import json
+import shlex
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["FailureRecord", "Recorder", "redact", "render_markdown", "trace_id_of"]
+import httpx
+from issuetrak_tools._contract.credentials import REDACTED, TOKEN_HEADER, redact
 
-REDACTED = "[REDACTED]"
+__all__ = [
+    "REDACTED",
+    "FailureRecord",
+    "Recorder",
+    "curl_of",
+    "redact",
+    "render_markdown",
+    "trace_id_of",
+]
+
+_NOISE_HEADERS = ("host", "content-length", "accept-encoding", "connection", "user-agent")
 
 
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret replaced, so a report can be pasted anywhere."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, REDACTED)
-    return text
+def curl_of(request: httpx.Request, secrets: tuple[str, ...] = ()) -> str:
+    """A curl command for ``request``: its body as sent, the token (and any secret) redacted."""
+    parts = ["curl", "-X", request.method, str(request.url)]
+    for name, value in request.headers.items():
+        if name.lower() in _NOISE_HEADERS:
+            continue
+        shown = REDACTED if name.lower() == TOKEN_HEADER.lower() else value
+        parts += ["-H", f"{name}: {shown}"]
+    if request.content:
+        parts += ["-d", request.content.decode("utf-8", "replace")]
+    return redact(" ".join(shlex.quote(p) for p in parts), secrets)
 
 
 def trace_id_of(content: bytes | str | None) -> str | None:
@@ -58,21 +77,50 @@ class FailureRecord:
 
 @dataclass
 class Recorder:
-    """Collects operations, checks and failures of one run (thread-safe)."""
+    """Collects operations, checks, failures and what was left unchecked, for one run (thread-safe)."""
 
-    secrets: tuple[str, ...] = ()
+    secrets: tuple[str, ...] = field(default=(), repr=False)
     operations: dict[str, int] = field(default_factory=dict)
+    positive: set[str] = field(default_factory=set)  # operations with a 2xx answer checked
     checks: set[str] = field(default_factory=set)
     failures: dict[tuple[str, str, str], FailureRecord] = field(default_factory=dict)
+    unchecked: dict[str, list[str]] = field(default_factory=dict)  # tier -> step ids
+    rate_limited: list[str] = field(default_factory=list)
+    tolerances: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    # while set, every failure added is appended here too (the failures of one step)
+    sink: list[FailureRecord] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"Recorder({len(self.operations)} operations, {len(self.checks)} checks, "
+            f"{len(self.failures)} failures)"
+        )
 
     def saw_case(self, operation: str) -> None:
         with self._lock:
             self.operations[operation] = self.operations.get(operation, 0) + 1
 
+    def saw_success(self, operation: str) -> None:
+        with self._lock:
+            self.positive.add(operation)
+
     def ran_check(self, name: str) -> None:
         with self._lock:
             self.checks.add(name)
+
+    def tolerated(self, name: str, times: int = 1) -> None:
+        with self._lock:
+            self.tolerances[name] = self.tolerances.get(name, 0) + times
+
+    def left_unchecked(self, tier: str, step: str) -> None:
+        with self._lock:
+            self.unchecked.setdefault(tier, []).append(step)
+
+    def was_rate_limited(self, message: str) -> None:
+        with self._lock:
+            self.rate_limited.append(redact(message, self.secrets))
 
     def add_failure(self, record: FailureRecord) -> None:
         clean = FailureRecord(
@@ -85,7 +133,10 @@ class Recorder:
             curl=redact(record.curl, self.secrets),
         )
         with self._lock:
+            self.checks.add(record.check)
             self.failures.setdefault(clean.key, clean)
+            if self.sink is not None:
+                self.sink.append(clean)
 
     def failures_by_check(self) -> dict[str, list[FailureRecord]]:
         grouped: dict[str, list[FailureRecord]] = {}
@@ -96,13 +147,23 @@ class Recorder:
     def to_json(self) -> dict[str, Any]:
         return {
             "operations": dict(sorted(self.operations.items())),
+            "positively_checked": sorted(self.positive),
             "checks": sorted(self.checks),
             "failures": [record.__dict__ for record in self.failures.values()],
+            "unchecked": {tier: list(steps) for tier, steps in sorted(self.unchecked.items())},
+            "rate_limited": list(self.rate_limited),
+            "tolerances": dict(sorted(self.tolerances.items())),
+            "notes": list(self.notes),
         }
 
 
 def _fence(text: str) -> str:
     return "```\n" + text.replace("```", "'''") + "\n```"
+
+
+def _compact(steps: list[str], shown: int = 8) -> str:
+    names = ", ".join(f"`{s}`" for s in steps[:shown])
+    return names + (f" and {len(steps) - shown} more" if len(steps) > shown else "")
 
 
 def render_markdown(
@@ -115,10 +176,16 @@ def render_markdown(
     expected_operations: int,
     duration: float,
     skipped: Mapping[str, str] | None = None,
+    tolerances: Mapping[str, str] | None = None,
 ) -> str:
-    """The Markdown summary of a run."""
+    """The Markdown summary of a run.
+
+    ``tolerances`` maps a tolerance's name to what it allows; those the recorder saw applied (or
+    that apply to the document itself) are listed.
+    """
     failures = sorted(recorder.failures.values(), key=lambda r: (r.operation, r.check, r.title))
     verdict = "PASSED" if not failures else f"FAILED: {len(failures)} distinct deviation(s)"
+    unchecked_total = sum(len(steps) for steps in recorder.unchecked.values())
     lines = [
         "# Issuetrak contract check",
         "",
@@ -127,7 +194,8 @@ def render_markdown(
         f"- **Document:** {label} (pinned, after overrides)",
         f"- **Operations sent:** {allowed}",
         f"- **Operations tested:** {len(recorder.operations)} of {expected_operations}"
-        f" ({sum(recorder.operations.values())} test cases)",
+        f" ({sum(recorder.operations.values())} test cases; {len(recorder.positive)} answered"
+        " with success and checked)",
         f"- **Requests sent:** {stats.get('requests_sent', 0)} ({stats.get('writes_sent', 0)} writes),"
         f" retries {stats.get('retries', 0)}, waited {stats.get('limiter_wait_seconds', 0.0):.2f} s"
         f" for the rate limiter ({stats.get('limiter_waits', 0)} times)",
@@ -141,17 +209,48 @@ def render_markdown(
         ),
         *(
             [
-                f"- **Request budget:** stopped at {stats.get('max_requests')} requests; "
-                f"{stats['budget_skipped']} test(s) skipped (later nights cover them: the order changes daily)"
+                f"- **Request budget:** {stats.get('max_requests')} requests, all spent; "
+                f"{unchecked_total} planned step(s) left unchecked (see below)"
             ]
-            if stats.get("budget_skipped")
+            if unchecked_total
             else []
         ),
         f"- **Checks run:** {', '.join(f'`{c}`' for c in sorted(recorder.checks)) or 'none'}",
         "",
     ]
+    if recorder.rate_limited:
+        lines += ["## Rate limited", ""]
+        lines += [f"- {message}" for message in recorder.rate_limited]
+        lines.append("")
+    if recorder.unchecked:
+        lines += [
+            "## Left unchecked",
+            "",
+            "The run stopped sending at its request budget (`--max-requests`); what it planned but",
+            "did not reach is listed by tier. A later run with a larger budget, or another `--seed`",
+            "(which changes the order of the depth tier), reaches them.",
+            "",
+        ]
+        for tier, steps in recorder.unchecked.items():
+            lines.append(f"- **{tier}** ({len(steps)}): {_compact(steps)}")
+        lines.append("")
+    applied = {
+        name: text
+        for name, text in (tolerances or {}).items()
+        if recorder.tolerances.get(name) or name.startswith("document:")
+    }
+    if applied:
+        lines += ["## Tolerances applied", ""]
+        for name, text in sorted(applied.items()):
+            count = recorder.tolerances.get(name)
+            lines.append(f"- `{name}`: {text}" + (f" ({count} times)" if count else ""))
+        lines.append("")
+    if recorder.notes:
+        lines += ["## Notes", ""]
+        lines += [f"- {note}" for note in recorder.notes]
+        lines.append("")
     if skipped:
-        lines += ["## Not tested", ""]
+        lines += ["## Not sent (write policy)", ""]
         lines += [f"- `{op}`: {why}" for op, why in sorted(skipped.items())]
         lines.append("")
     if failures:
@@ -184,4 +283,4 @@ def render_markdown(
                 lines += [_fence(record.message.strip()), ""]
             if record.curl:
                 lines += ["Reproduce:", "", _fence(record.curl), ""]
-    return "\n".join(lines).rstrip() + "\n"
+    return redact("\n".join(lines).rstrip() + "\n", recorder.secrets)

@@ -157,30 +157,3 @@ def unmatched_items(
             if matches(value, criterion) is False:
                 problems.append((criterion, item))
     return problems
-
-
-def probe_bodies(items: Sequence[Any], kinds: Mapping[str, str]) -> Iterator[dict[str, Any]]:
-    """Search bodies built from values seen in ``items``: one string and one number criterion.
-
-    Each body names a value that at least one item has, so a site that answers with other items
-    too has ignored the criterion.
-    """
-    wanted = {"StringCriteria": str, "IntCriteria": int}
-    done: set[str] = set()
-    # prefer the fields people search by
-    fields = sorted(kinds, key=lambda name: (name not in ("name", "iid", "displayName"), name))
-    for field_name in fields:
-        kind = kinds[field_name]
-        python_type = wanted.get(kind)
-        if python_type is None or kind in done:
-            continue
-        for item in items:
-            value = item.get(field_name) if isinstance(item, Mapping) else None
-            if isinstance(value, python_type) and not isinstance(value, bool) and value != "":
-                done.add(kind)
-                yield {
-                    field_name: {"type": "MatchAny", "values": [value]},
-                    "pageNumber": 1,
-                    "pageSize": 50,
-                }
-                break

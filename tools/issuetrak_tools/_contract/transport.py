@@ -7,8 +7,10 @@ either the network or the mock's ``SyncASGITransport`` (its ASGI app in process,
 run is exactly as polite as the SDK, and the suite counts what it sent and how long the limiter
 held it back (:class:`RunStats`).
 
-The token is *not* added here: schemathesis must see it in the request to know it was sent
-(its ``ignored_auth`` check removes it and expects a 401), so it is passed as an explicit header.
+The token is *not* added here: each case is sent with it as an explicit header (see
+:func:`~issuetrak_tools._contract.runner.credentials_for`), so that a probe can leave it out on
+purpose. The ``requests`` session never follows a redirect (:class:`NoRedirectSession`), and
+:class:`CountingTransport` holds the run's exact request budget.
 """
 
 from __future__ import annotations
@@ -28,7 +30,53 @@ from issuetrak._retry import is_write
 from requests.structures import CaseInsensitiveDict
 from urllib3 import HTTPHeaderDict
 
-__all__ = ["CountingTransport", "HttpxAdapter", "RunStats", "make_session"]
+__all__ = [
+    "CountingTransport",
+    "HttpxAdapter",
+    "RequestBudget",
+    "RequestBudgetExhausted",
+    "RunStats",
+    "make_session",
+]
+
+
+class RequestBudgetExhausted(Exception):
+    """The run has sent as many requests as it was allowed to (``--max-requests``).
+
+    Raised by the transport *instead of* sending the request that would exceed the budget, so the
+    limit holds exactly, whatever sends: a test case, a check's own probe, a retry.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(
+            f"request budget of {limit} reached; the run stops sending here (Issuetrak allows a "
+            f"token 1000 requests per 12 hours; raise --max-requests to check more)"
+        )
+
+
+@dataclass
+class RequestBudget:
+    """At most ``limit`` requests (0: no limit); :meth:`take` is called before each one is sent."""
+
+    limit: int = 0
+    sent: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def take(self) -> None:
+        with self._lock:
+            if self.limit and self.sent >= self.limit:
+                raise RequestBudgetExhausted(self.limit)
+            self.sent += 1
+
+    @property
+    def exhausted(self) -> bool:
+        return bool(self.limit) and self.sent >= self.limit
+
+    @property
+    def remaining(self) -> int | None:
+        """Requests left, ``None`` when there is no limit."""
+        return max(0, self.limit - self.sent) if self.limit else None
 
 
 @dataclass
@@ -66,12 +114,20 @@ class RunStats:
 
 
 class CountingTransport(httpx.BaseTransport):
-    """Counts every request that really leaves for the target (so retries count too)."""
+    """Counts every request that really leaves for the target (so retries count too).
 
-    def __init__(self, inner: httpx.BaseTransport, stats: RunStats) -> None:
+    With a :class:`RequestBudget`, the request that would exceed it is not sent:
+    :class:`RequestBudgetExhausted` is raised instead.
+    """
+
+    def __init__(
+        self, inner: httpx.BaseTransport, stats: RunStats, budget: RequestBudget | None = None
+    ) -> None:
         self._inner, self._stats = inner, stats
+        self.budget = budget if budget is not None else RequestBudget()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.budget.take()
         self._stats.record_request(request.method, is_write(request.method, request.url.path))
         return self._inner.handle_request(request)
 
@@ -160,11 +216,24 @@ class HttpxAdapter(requests.adapters.BaseAdapter):
             self.client.close()
 
 
+class NoRedirectSession(requests.Session):
+    """A session that never follows a redirect: the answer is returned as it came.
+
+    ``requests`` follows a 3xx by itself and drops only ``Authorization`` on the way to another
+    host; the ``X-Api-Key`` header would go along. The run reports a redirect instead (see
+    :class:`~issuetrak_tools._contract.guard.SiteGuard`).
+    """
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        kwargs["allow_redirects"] = False
+        return super().send(request, **kwargs)
+
+
 def make_session(
     client: httpx.Client, *, headers: Mapping[str, str] | None = None, owns_client: bool = True
 ) -> requests.Session:
-    """A ``requests.Session`` whose every request goes through ``client``."""
-    session = requests.Session()
+    """A ``requests.Session`` whose every request goes through ``client`` and is never redirected."""
+    session = NoRedirectSession()
     adapter = HttpxAdapter(client, owns_client=owns_client)
     session.mount("http://", adapter)
     session.mount("https://", adapter)

@@ -1,10 +1,11 @@
 """``issuetrak contract``: check the mock (default) or a live site against the pinned document.
 
-    issuetrak contract                                            # in-process mock
-    issuetrak contract --site https://x.issuetrak.com --token T   # live site, read-only
-    issuetrak contract --site ... --allow-writes                  # a sandbox site
-    issuetrak contract --operations '^GET /Users'                 # a subset
-    issuetrak contract -- -x                                      # extra pytest arguments
+    issuetrak contract                                              # in-process mock
+    ISSUETRAK_TOKEN=... issuetrak contract --site https://x.issuetrak.com   # live site, read-only
+    issuetrak contract --site ... --allow-writes                    # a sandbox site
+    issuetrak contract --site ... --rate-limits 50/1s,10/1s:writes,500/10m   # the site's windows
+    issuetrak contract --operations '^GET /Users'                   # a subset
+    issuetrak contract -- -x                                        # extra pytest arguments
 
 Runs ``pytest contract_tests`` in a child process with the matching options, JUnit XML and the
 Markdown summary going to ``--report-dir``. Exit codes, for CI:
@@ -35,6 +36,7 @@ from issuetrak_tools._contract.preflight import (
     EXIT_USAGE,
     PREFLIGHT_MARKER,
 )
+from issuetrak_tools._contract.ratelimits import parse_rate_limits
 from issuetrak_tools._contract.runner import site_base_url
 from issuetrak_tools._contract.suite import REPORT_FILES, suite_dir
 from issuetrak_tools.cli._errors import fail
@@ -64,7 +66,11 @@ def _parser() -> argparse.ArgumentParser:
         default=os.environ.get("ISSUETRAK_SITE") or None,
         help="live site URL (env ISSUETRAK_SITE)",
     )
-    parser.add_argument("--token", default=None, help="API v2 token (env ISSUETRAK_TOKEN)")
+    parser.add_argument(
+        "--token",
+        default=None,
+        help="API v2 token; prefer the environment variable ISSUETRAK_TOKEN (a command line is visible to other users)",
+    )
     parser.add_argument(
         "--spec-label", default=None, help="pinned document label (default: spec/default)"
     )
@@ -101,11 +107,24 @@ def _parser() -> argparse.ArgumentParser:
         "--max-requests",
         type=int,
         default=None,
-        help="stop sending after N requests (live default 400 of the 1000 per 12 h a token gets; 0 = no limit)",
+        help="requests the run may send, the preflight included (live default 400 of the 1000 per 12 h a token gets; 0 = no limit)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="hypothesis seed")
     parser.add_argument(
-        "--no-rate-limit", action="store_true", help="live: disable the client-side limiter"
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of generated cases, of the error-path sample and of the depth tier's order "
+        "(same seed, same run; pass e.g. the day of the year for variety across nights)",
+    )
+    parser.add_argument(
+        "--rate-limits",
+        default=None,
+        metavar="WINDOWS",
+        help="live: the site's request windows, e.g. 20/1s,5/1s:writes,100/60s,100/10m,1000/1h,1000/12h "
+        "(default: Issuetrak's defaults; 'off' disables the client-side limiter)",
+    )
+    parser.add_argument(
+        "--no-rate-limit", action="store_true", help="live: same as --rate-limits off (not advised)"
     )
     parser.add_argument(
         "--suite", default=None, help=argparse.SUPPRESS
@@ -137,6 +156,8 @@ def build_pytest_args(options: argparse.Namespace, suite: Path) -> list[str]:
     for flag in ("allow_writes", "allow_destructive", "no_rate_limit"):
         if getattr(options, flag):
             args.append("--" + flag.replace("_", "-"))
+    if options.rate_limits is not None:
+        args.append(f"--rate-limits={options.rate_limits}")
     if options.max_examples is not None:
         args.append(f"--max-examples={options.max_examples}")
     if options.coverage_budget is not None:
@@ -171,12 +192,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: --help is 0, a usage error 2
         return int(exc.code or 0)
     token = options.token or os.environ.get("ISSUETRAK_TOKEN") or ""
+    if options.token:
+        sys.stderr.write(
+            "issuetrak contract: note: --token is visible to other users of this machine in the "
+            "process list; set ISSUETRAK_TOKEN instead\n"
+        )
     report_dir = Path(options.report_dir)
     # a run that stops during setup must not leave an earlier run's report looking current
     for name in (*REPORT_FILES, PREFLIGHT_MARKER):
         (report_dir / name).unlink(missing_ok=True)
     if options.allow_destructive and not options.allow_writes:
         sys.stderr.write("issuetrak contract: --allow-destructive needs --allow-writes\n")
+        return EXIT_USAGE
+    if options.max_requests is not None and options.max_requests < 0:
+        sys.stderr.write(
+            f"issuetrak contract: --max-requests {options.max_requests}: must be 0 (no limit) or more\n"
+        )
+        return EXIT_USAGE
+    try:
+        parse_rate_limits(options.rate_limits)
+    except ValueError as exc:
+        sys.stderr.write(f"issuetrak contract: {exc}\n")
         return EXIT_USAGE
     if options.site:
         if not token:
@@ -208,9 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     code = map_exit_code(completed.returncode, preflight_failed=marker.is_file())
     if marker.is_file():  # the suite's preflight said why the site cannot be checked
         sys.stderr.write(f"issuetrak contract: {marker.read_text(encoding='utf-8').strip()}\n")
-    report = report_dir / "report.md"
-    if report.is_file():
-        sys.stderr.write(f"issuetrak contract: report {report}, JUnit {report_dir / 'junit.xml'}\n")
+    # the suite printed where report.md, summary.json and junit.xml are (once, at its end)
     return code
 
 

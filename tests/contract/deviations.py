@@ -1,0 +1,740 @@
+"""A harness of deviating Issuetrak sites: the mock behind an ASGI middleware that breaks one rule.
+
+Each :class:`Deviation` is something real sites get wrong (a proxy that answers 401 with an HTML
+or JSON page, a search that compares case-sensitively, a PUT that answers success and stores
+nothing, ...), named, with the checks that must report it. ``deviate(name, app)`` wraps a mock app;
+the tests serve it on loopback and run the live suite against it, and ``bench/bench_checks.py``
+measures the share the suite catches, read-only and with writes.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+Scope = dict[str, Any]
+Message = dict[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+App = Callable[[Scope, Receive, Send], Awaitable[None]]
+Headers = list[tuple[bytes, bytes]]
+
+
+@dataclass
+class Exchange:
+    """One request and (once the app answered) its response, as a deviation may change them."""
+
+    method: str
+    path: str  # below /api/v2
+    query: dict[str, str]
+    headers: Headers
+    body: bytes
+    status: int = 0
+    response_headers: Headers = field(default_factory=list)
+    response_body: bytes = b""
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body or b"null")
+        except ValueError:
+            return None
+
+    def response_json(self) -> Any:
+        try:
+            return json.loads(self.response_body or b"null")
+        except ValueError:
+            return None
+
+    def set_json(self, data: Any) -> None:
+        self.body = json.dumps(data).encode()
+
+    def set_response_json(self, data: Any) -> None:
+        self.response_body = json.dumps(data).encode()
+
+    def header(self, name: str) -> str | None:
+        for key, value in self.headers:
+            if key.decode("latin-1").lower() == name.lower():
+                return value.decode("latin-1")
+        return None
+
+
+class Middleware:
+    """Buffers each API request and response so ``before``/``after`` can rewrite them;
+    ``before`` may answer by itself (an ``Exchange`` with a status)."""
+
+    def __init__(
+        self,
+        app: App,
+        *,
+        before: Callable[[Exchange], None] | None = None,
+        after: Callable[[Exchange], None] | None = None,
+    ) -> None:
+        self.app, self.before, self.after = app, before, after
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        prefix = "/api/v2"
+        if scope["type"] != "http" or not scope["path"].lower().startswith(prefix):
+            return await self.app(scope, receive, send)
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        exchange = Exchange(
+            method=scope["method"],
+            path=scope["path"][len(prefix) :] or "/",
+            query=dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"))),
+            headers=list(scope.get("headers", [])),
+            body=body,
+        )
+        if self.before is not None:
+            self.before(exchange)
+        if not exchange.status:
+            await self._call_app(scope, exchange)
+            if self.after is not None:
+                self.after(exchange)
+        headers = [(k, v) for k, v in exchange.response_headers if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(exchange.response_body)).encode()))
+        await send({"type": "http.response.start", "status": exchange.status, "headers": headers})
+        await send({"type": "http.response.body", "body": exchange.response_body})
+
+    async def _call_app(self, scope: Scope, exchange: Exchange) -> None:
+        headers = [(k, v) for k, v in exchange.headers if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(exchange.body)).encode()))
+        inner = dict(
+            scope,
+            headers=headers,
+            query_string=urlencode(exchange.query).encode("latin-1"),
+        )
+        sent = False
+
+        async def inner_receive() -> Message:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": exchange.body, "more_body": False}
+
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                exchange.status = message["status"]
+                exchange.response_headers = list(message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(inner, inner_receive, capture)
+        exchange.response_body = b"".join(chunks)
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+PAGING_KEYS = {"pageNumber", "pageSize", "sortField", "sortDirection", "includeProperties"}
+_ITEM = re.compile(r"^/[^/]+/\d+$")
+
+
+def _is_search(ex: Exchange) -> bool:
+    return ex.method == "POST" and ex.path.lower().endswith("/search")
+
+
+def _records(data: Any) -> list[dict[str, Any]]:
+    """The records of an answer: ``values`` (a list, or one record)."""
+    values = data.get("values") if isinstance(data, dict) else None
+    if isinstance(values, list):
+        return [v for v in values if isinstance(v, dict)]
+    return [values] if isinstance(values, dict) else []
+
+
+def _edit_records(edit: Callable[[dict[str, Any]], None]) -> Callable[[Exchange], None]:
+    def after(ex: Exchange) -> None:
+        if ex.status not in (200, 201):
+            return
+        data = ex.response_json()
+        records = _records(data)
+        if not records:
+            return
+        for record in records:
+            edit(record)
+        ex.set_response_json(data)
+
+    return after
+
+
+def _criteria_scope(body: Any) -> dict[str, Any] | None:
+    if not isinstance(body, dict):
+        return None
+    nested = body.get("filter")
+    return nested if isinstance(nested, dict) else body
+
+
+def _criteria(body: Any) -> dict[str, Any]:
+    scope = _criteria_scope(body) or {}
+    return {
+        k: v
+        for k, v in scope.items()
+        if k not in PAGING_KEYS and isinstance(v, dict) and "type" in v
+    }
+
+
+def _json_answer(status: int, data: Any) -> tuple[int, Headers, bytes]:
+    return (
+        status,
+        [(b"content-type", b"application/json; charset=utf-8")],
+        json.dumps(data).encode(),
+    )
+
+
+# -- the deviations ----------------------------------------------------------------------------
+
+
+def status_202_for_get(app: App, ctx: Mapping[str, Any]) -> App:
+    def after(ex: Exchange) -> None:
+        if ex.method == "GET" and _ITEM.match(ex.path) and ex.status == 200:
+            ex.status = 202
+
+    return Middleware(app, after=after)
+
+
+def missing_required_field(app: App, ctx: Mapping[str, Any]) -> App:
+    return Middleware(app, after=_edit_records(lambda r: r.pop("name", None)))
+
+
+def iid_as_string(app: App, ctx: Mapping[str, Any]) -> App:
+    def edit(record: dict[str, Any]) -> None:
+        if isinstance(record.get("iid"), int):
+            record["iid"] = str(record["iid"])
+
+    return Middleware(app, after=_edit_records(edit))
+
+
+def undocumented_field(app: App, ctx: Mapping[str, Any]) -> App:
+    return Middleware(app, after=_edit_records(lambda r: r.setdefault("legacyCode", "L-1")))
+
+
+def date_time_not_iso(app: App, ctx: Mapping[str, Any]) -> App:
+    def edit(record: dict[str, Any]) -> None:
+        value = record.get("createdDate")
+        if isinstance(value, str) and "T" in value:
+            date, time = value.split("T", 1)
+            year, month, day = date.split("-")
+            record["createdDate"] = f"{month}/{day}/{year} {time[:8]}"
+
+    return Middleware(app, after=_edit_records(edit))
+
+
+def no_trace_id(app: App, ctx: Mapping[str, Any]) -> App:
+    def after(ex: Exchange) -> None:
+        data = ex.response_json()
+        if isinstance(data, dict) and "traceId" in data and "values" in data:
+            data.pop("traceId")
+            ex.set_response_json(data)
+
+    return Middleware(app, after=after)
+
+
+def wrong_content_type(app: App, ctx: Mapping[str, Any]) -> App:
+    def after(ex: Exchange) -> None:
+        if ex.status == 200:
+            ex.response_headers = [
+                (k, b"text/plain; charset=utf-8" if k.lower() == b"content-type" else v)
+                for k, v in ex.response_headers
+            ]
+
+    return Middleware(app, after=after)
+
+
+def unauthorized_with_json_body(app: App, ctx: Mapping[str, Any]) -> App:
+    def after(ex: Exchange) -> None:
+        if ex.status == 401:
+            ex.status, ex.response_headers, ex.response_body = _json_answer(
+                401, {"message": "Authorization has been denied for this request."}
+            )
+
+    return Middleware(app, after=after)
+
+
+def reads_without_token(app: App, ctx: Mapping[str, Any]) -> App:
+    """GETs without a token are served (as the admin): an anonymous-access setting left on."""
+
+    def before(ex: Exchange) -> None:
+        if ex.method == "GET" and ex.header("x-api-key") is None:
+            ex.headers.append((b"x-api-key", str(ctx["token"]).encode()))
+
+    return Middleware(app, before=before)
+
+
+def server_error_on_bad_input(app: App, ctx: Mapping[str, Any]) -> App:
+    def after(ex: Exchange) -> None:
+        if ex.status == 400:
+            ex.status, ex.response_headers = 500, [(b"content-type", b"text/html")]
+            ex.response_body = b"<html><body>Server Error</body></html>"
+
+    return Middleware(app, after=after)
+
+
+def error_body_not_api_response(app: App, ctx: Mapping[str, Any]) -> App:
+    def after(ex: Exchange) -> None:
+        if ex.status in (400, 404):
+            data = ex.response_json()
+            trace = data.get("traceId", "t") if isinstance(data, dict) else "t"
+            ex.status, ex.response_headers, ex.response_body = _json_answer(
+                ex.status, {"traceId": trace, "error": "Request failed"}
+            )
+
+    return Middleware(app, after=after)
+
+
+def not_found_as_empty_200(app: App, ctx: Mapping[str, Any]) -> App:
+    def after(ex: Exchange) -> None:
+        if ex.method == "GET" and _ITEM.match(ex.path) and ex.status == 404:
+            data = ex.response_json()
+            trace = data.get("traceId", "t") if isinstance(data, dict) else "t"
+            ex.status, ex.response_headers, ex.response_body = _json_answer(
+                200, {"traceId": trace, "values": None}
+            )
+
+    return Middleware(app, after=after)
+
+
+def _paged(
+    edit: Callable[[Exchange, dict[str, Any], dict[str, Any]], None],
+) -> Callable[[Exchange], None]:
+    def after(ex: Exchange) -> None:
+        if ex.status != 200:
+            return
+        data = ex.response_json()
+        paging = data.get("pagingInformation") if isinstance(data, dict) else None
+        if not isinstance(paging, dict) or not isinstance(data.get("values"), list):
+            return
+        edit(ex, data, paging)
+        ex.set_response_json(data)
+
+    return after
+
+
+def paging_repeats_item(app: App, ctx: Mapping[str, Any]) -> App:
+    """Page 2 onwards starts with the last item of the page before (an offset off by one)."""
+
+    def edit(ex: Exchange, data: dict[str, Any], paging: dict[str, Any]) -> None:
+        page, values = paging.get("page"), data["values"]
+        if isinstance(page, int) and page > 1 and values:
+            size = len(values)
+            body = ex.json() if ex.method == "POST" else None
+            asked = (
+                (body or {}).get("pageSize") if isinstance(body, dict) else ex.query.get("PageSize")
+            )
+            size = int(asked) if str(asked or "").isdigit() else size
+            previous = ctx["site_records"](ex, page - 1, size)
+            if previous:
+                data["values"] = [previous[-1], *values[:-1]] if len(values) > 1 else [previous[-1]]
+
+    return Middleware(app, after=_paged(edit))
+
+
+def page_count_off(app: App, ctx: Mapping[str, Any]) -> App:
+    def edit(ex: Exchange, data: dict[str, Any], paging: dict[str, Any]) -> None:
+        if isinstance(paging.get("pageCount"), int) and paging["pageCount"] > 0:
+            paging["pageCount"] += 1
+
+    return Middleware(app, after=_paged(edit))
+
+
+def item_total_off_by_one(app: App, ctx: Mapping[str, Any]) -> App:
+    """itemTotal counts one record more than the site serves (a soft-deleted one, say)."""
+
+    def edit(ex: Exchange, data: dict[str, Any], paging: dict[str, Any]) -> None:
+        total = paging.get("itemTotal")
+        if isinstance(total, int) and total > 0:
+            paging["itemTotal"] = total + 1
+            size = len(data["values"]) or 1
+            asked = (
+                ex.query.get("PageSize") or (ex.json() or {}).get("pageSize")
+                if ex.method in ("GET", "POST")
+                else None
+            )
+            size = int(asked) if str(asked or "").isdigit() else size
+            paging["pageCount"] = -(-(total + 1) // size)
+
+    return Middleware(app, after=_paged(edit))
+
+
+def page_size_floor(app: App, ctx: Mapping[str, Any]) -> App:
+    """Page sizes below 5 are raised to 5 (a server-side minimum the document does not state)."""
+
+    def before(ex: Exchange) -> None:
+        if (
+            ex.method == "GET"
+            and ex.query.get("PageSize", "").isdigit()
+            and int(ex.query["PageSize"]) < 5
+        ):
+            ex.query["PageSize"] = "5"
+        elif _is_search(ex):
+            body = ex.json()
+            if (
+                isinstance(body, dict)
+                and isinstance(body.get("pageSize"), int)
+                and body["pageSize"] < 5
+            ):
+                body["pageSize"] = 5
+                ex.set_json(body)
+
+    return Middleware(app, before=before)
+
+
+def page_number_ignored_past_one(app: App, ctx: Mapping[str, Any]) -> App:
+    """Every page serves page 1's records (while saying the page number that was asked)."""
+
+    def before(ex: Exchange) -> None:
+        ex.query.setdefault("__page", ex.query.get("PageNumber", "1"))
+        if ex.method == "GET" and "PageNumber" in ex.query:
+            ex.query["PageNumber"] = "1"
+        elif _is_search(ex):
+            body = ex.json()
+            if isinstance(body, dict) and isinstance(body.get("pageNumber"), int):
+                ex.query["__page"] = str(body["pageNumber"])
+                body["pageNumber"] = 1
+                ex.set_json(body)
+
+    def edit(ex: Exchange, data: dict[str, Any], paging: dict[str, Any]) -> None:
+        asked = ex.query.get("__page", "1")
+        if asked.isdigit():
+            paging["page"] = int(asked)
+
+    return Middleware(app, before=before, after=_paged(edit))
+
+
+def search_ignores_criteria(app: App, ctx: Mapping[str, Any]) -> App:
+    def before(ex: Exchange) -> None:
+        if _is_search(ex):
+            body = ex.json()
+            scope = _criteria_scope(body)
+            if scope is not None:
+                for key in list(_criteria(body)):
+                    scope.pop(key, None)
+                ex.set_json(body)
+
+    return Middleware(app, before=before)
+
+
+def search_case_sensitive(app: App, ctx: Mapping[str, Any]) -> App:
+    """String criteria compare case-sensitively (a binary collation on the site's database)."""
+
+    def after(ex: Exchange) -> None:
+        if not _is_search(ex) or ex.status != 200:
+            return
+        strings = {
+            name: c.get("values") or []
+            for name, c in _criteria(ex.json()).items()
+            if c.get("type") == "MatchAny"
+            and all(isinstance(v, str) for v in c.get("values") or [])
+            and c.get("values")
+        }
+        if not strings:
+            return
+        data = ex.response_json()
+        kept = [
+            r
+            for r in data.get("values", [])
+            if all(not isinstance(r.get(n), str) or r.get(n) in vals for n, vals in strings.items())
+        ]
+        removed = len(data.get("values", [])) - len(kept)
+        data["values"] = kept
+        paging = data.get("pagingInformation")
+        if isinstance(paging, dict) and isinstance(paging.get("itemTotal"), int):
+            paging["itemTotal"] -= removed
+        ex.set_response_json(data)
+
+    return Middleware(app, after=after)
+
+
+def search_first_criterion_only(app: App, ctx: Mapping[str, Any]) -> App:
+    def before(ex: Exchange) -> None:
+        if _is_search(ex):
+            body = ex.json()
+            scope = _criteria_scope(body)
+            names = list(_criteria(body))
+            if scope is not None and len(names) > 1:
+                for key in names[1:]:
+                    scope.pop(key, None)
+                ex.set_json(body)
+
+    return Middleware(app, before=before)
+
+
+def search_drops_a_result(app: App, ctx: Mapping[str, Any]) -> App:
+    """A search with several criteria loses its first result (a join that drops a row)."""
+
+    def after(ex: Exchange) -> None:
+        if _is_search(ex) and ex.status == 200 and len(_criteria(ex.json())) > 1:
+            data = ex.response_json()
+            if isinstance(data, dict) and data.get("values"):
+                data["values"] = data["values"][1:]
+                ex.set_response_json(data)
+
+    return Middleware(app, after=after)
+
+
+def sort_reversed(app: App, ctx: Mapping[str, Any]) -> App:
+    swap = {"asc": "Desc", "desc": "Asc"}
+
+    def before(ex: Exchange) -> None:
+        if ex.method == "GET" and ex.query.get("SortDirection", "").lower() in swap:
+            ex.query["SortDirection"] = swap[ex.query["SortDirection"].lower()]
+        elif _is_search(ex):
+            body = ex.json()
+            if isinstance(body, dict) and str(body.get("sortDirection", "")).lower() in swap:
+                body["sortDirection"] = swap[str(body["sortDirection"]).lower()]
+                ex.set_json(body)
+
+    return Middleware(app, before=before)
+
+
+def sort_ignored(app: App, ctx: Mapping[str, Any]) -> App:
+    def before(ex: Exchange) -> None:
+        if ex.method == "GET":
+            ex.query.pop("SortField", None)
+            ex.query.pop("SortDirection", None)
+        elif _is_search(ex):
+            body = ex.json()
+            if isinstance(body, dict) and ("sortField" in body or "sortDirection" in body):
+                body.pop("sortField", None)
+                body.pop("sortDirection", None)
+                ex.set_json(body)
+
+    return Middleware(app, before=before)
+
+
+def retry_after_missing(app: App, ctx: Mapping[str, Any]) -> App:
+    """Every 5th request is answered 429 without Retry-After (a gateway's own throttle)."""
+    counter = {"n": 0}
+
+    def before(ex: Exchange) -> None:
+        counter["n"] += 1
+        if counter["n"] % 5 == 0:
+            ex.status, ex.response_headers, ex.response_body = 429, [], b""
+
+    return Middleware(app, before=before)
+
+
+def cross_origin_redirect(app: App, ctx: Mapping[str, Any]) -> App:
+    """Reads of a collection answer 302 to another host (a login page behind a proxy)."""
+
+    def before(ex: Exchange) -> None:
+        if ex.method == "GET" and ex.path.lower().startswith("/causes"):
+            ex.status = 302
+            ex.response_headers = [
+                (b"location", b"http://127.0.0.2:9/login?next=/api/v2" + ex.path.encode())
+            ]
+            ex.response_body = b""
+
+    return Middleware(app, before=before)
+
+
+def put_not_stored(app: App, ctx: Mapping[str, Any]) -> App:
+    """PUT answers success with the changed record, and keeps the old one."""
+
+    def before(ex: Exchange) -> None:
+        if ex.method == "PUT" and _ITEM.match(ex.path):
+            ex.query["__snapshot"] = "1"
+            ctx["snapshots"][ex.path.lower()] = ctx["record_of"](ex.path)
+
+    def after(ex: Exchange) -> None:
+        if ex.method == "PUT" and _ITEM.match(ex.path) and ex.status in (200, 201):
+            ctx["restore"](ex.path, ctx["snapshots"].pop(ex.path.lower(), None))
+
+    return Middleware(app, before=before, after=after)
+
+
+def create_drops_a_field(app: App, ctx: Mapping[str, Any]) -> App:
+    """Creates store every field but ``displayOrder``/``description`` (a column never mapped)."""
+
+    def before(ex: Exchange) -> None:
+        if ex.method == "POST" and not _is_search(ex):
+            body = ex.json()
+            if isinstance(body, dict):
+                ex.query["__sent"] = json.dumps(
+                    {k: body[k] for k in ("displayOrder", "description") if k in body}
+                )
+                for key in ("displayOrder", "description"):
+                    body.pop(key, None)
+                ex.set_json(body)
+
+    def after(ex: Exchange) -> None:
+        sent = json.loads(ex.query.get("__sent", "{}"))
+        if sent and ex.status in (200, 201):
+            data = ex.response_json()
+            record = data.get("values") if isinstance(data, dict) else None
+            if isinstance(record, dict):
+                record.update(sent)  # the answer echoes what was sent; the store does not have it
+                ex.set_response_json(data)
+
+    return Middleware(app, before=before, after=after)
+
+
+def create_answers_200(app: App, ctx: Mapping[str, Any]) -> App:
+    def after(ex: Exchange) -> None:
+        if ex.method == "POST" and not _is_search(ex) and ex.status == 201:
+            ex.status = 200
+
+    return Middleware(app, after=after)
+
+
+def accepts_invalid_query(app: App, ctx: Mapping[str, Any]) -> App:
+    """A GET with invalid query values is answered 200 with an empty page (values ignored)."""
+
+    def after(ex: Exchange) -> None:
+        if ex.method == "GET" and ex.status == 400 and ex.query:
+            data = ex.response_json()
+            trace = data.get("traceId", "t") if isinstance(data, dict) else "t"
+            ex.status, ex.response_headers, ex.response_body = _json_answer(
+                200,
+                {
+                    "traceId": trace,
+                    "values": [],
+                    "pagingInformation": {"page": 1, "itemTotal": 0, "pageCount": 0},
+                },
+            )
+
+    return Middleware(app, after=after)
+
+
+def json_refused_as_unsupported(app: App, ctx: Mapping[str, Any]) -> App:
+    """A proxy that refuses JSON searches with 415, as if JSON were not a media type it takes."""
+
+    def before(ex: Exchange) -> None:
+        if _is_search(ex) and "json" in (ex.header("content-type") or ""):
+            ex.status = 415
+            ex.response_headers = [(b"content-type", b"application/problem+json")]
+            ex.response_body = json.dumps(
+                {"title": "Unsupported Media Type", "status": 415, "traceId": "t"}
+            ).encode()
+
+    return Middleware(app, before=before)
+
+
+@dataclass(frozen=True)
+class Deviation:
+    name: str
+    description: str
+    checks: frozenset[str]  # any of them reporting it counts as caught
+    wrap: Callable[[App, Mapping[str, Any]], App]
+    writes: bool = False  # only a run with --allow-writes can see it
+    operations: tuple[str, ...] = ()  # --operations of a focused run that shows it
+    depth: int = 0  # depth rounds the focused run needs (generated cases)
+
+
+def _d(
+    wrap: Callable[[App, Mapping[str, Any]], App],
+    checks: set[str],
+    operations: tuple[str, ...],
+    *,
+    writes: bool = False,
+    depth: int = 0,
+) -> Deviation:
+    doc = (wrap.__doc__ or wrap.__name__.replace("_", " ")).strip().splitlines()[0]
+    return Deviation(wrap.__name__, doc, frozenset(checks), wrap, writes, operations, depth)
+
+
+CAUSES = ("^(GET|POST|PUT) /Causes",)
+LIST = ("^GET /Causes$",)
+ITEM = (r"^GET /Causes/\{iid\}$",)
+SEARCH = ("^POST /Causes/Search$",)
+CREATE = ("^POST /Causes$",)
+DEVIATIONS: tuple[Deviation, ...] = (
+    _d(status_202_for_get, {"status_code_conformance"}, ITEM),
+    _d(missing_required_field, {"response_schema_conformance"}, LIST),
+    _d(iid_as_string, {"response_schema_conformance"}, LIST),
+    _d(undocumented_field, {"response_schema_conformance"}, LIST),
+    _d(date_time_not_iso, {"response_schema_conformance"}, LIST),
+    _d(no_trace_id, {"trace_id_present", "response_schema_conformance"}, LIST),
+    _d(wrong_content_type, {"content_type_conformance"}, LIST),
+    _d(unauthorized_with_json_body, {"unauthorized_without_body"}, LIST),
+    _d(reads_without_token, {"auth_required"}, LIST),
+    _d(server_error_on_bad_input, {"not_a_server_error"}, (*LIST, *SEARCH), depth=1),
+    _d(error_body_not_api_response, {"error_body_shape", "not_found_status"}, ITEM),
+    _d(not_found_as_empty_200, {"not_found_status"}, ITEM),
+    _d(paging_repeats_item, {"paging_no_repeats"}, LIST),
+    _d(page_count_off, {"paging_page_count"}, LIST),
+    _d(item_total_off_by_one, {"paging_item_total_matches"}, LIST),
+    _d(page_size_floor, {"paging_page_size", "paging_envelope"}, LIST),
+    _d(page_number_ignored_past_one, {"paging_no_repeats", "paging_item_total_matches"}, LIST),
+    _d(search_ignores_criteria, {"search_matches_filter", "search_all_criteria"}, SEARCH),
+    _d(search_case_sensitive, {"search_case_insensitive"}, SEARCH),
+    _d(search_first_criterion_only, {"search_all_criteria"}, SEARCH),
+    _d(search_drops_a_result, {"search_no_missing_results"}, SEARCH),
+    _d(sort_reversed, {"sort_order"}, SEARCH),
+    _d(sort_ignored, {"sort_order"}, SEARCH),
+    _d(retry_after_missing, {"retry_after_on_429"}, (*LIST, *ITEM)),
+    _d(cross_origin_redirect, {"redirect_to_other_origin"}, LIST),
+    _d(accepts_invalid_query, {"negative_data_rejection"}, LIST, depth=1),
+    _d(json_refused_as_unsupported, {"unsupported_media_type_for_json"}, SEARCH),
+    _d(put_not_stored, {"write_persisted"}, (*CREATE, "^PUT /Causes/"), writes=True),
+    _d(create_drops_a_field, {"write_persisted"}, CREATE, writes=True),
+    _d(create_answers_200, {"status_code_conformance"}, CREATE, writes=True),
+)
+BY_NAME = {deviation.name: deviation for deviation in DEVIATIONS}
+
+
+def site_context(app: Any) -> dict[str, Any]:
+    """What deviations need to know about the mock they wrap (its admin token and its stores)."""
+    site = app.state.site
+    token = app.state.tokens["admin"]
+
+    def store_of(path: str) -> Any:
+        segment = path.strip("/").split("/")[0].lower()
+        for key, store in site.stores.items():
+            if key.split(":")[0] == segment and key.endswith(":" + singular(segment)):
+                return store
+        return next((s for k, s in site.stores.items() if k.split(":")[0] == segment), None)
+
+    def record_of(path: str) -> Any:
+        store = store_of(path)
+        iid = int(path.rstrip("/").rsplit("/", 1)[-1])
+        record = store.records.get(iid) if store is not None else None
+        return copy.deepcopy(record)
+
+    def restore(path: str, record: Any) -> None:
+        store = store_of(path)
+        if store is not None and record is not None:
+            store.records[int(path.rstrip("/").rsplit("/", 1)[-1])] = record
+
+    def site_records(ex: Exchange, page: int, size: int) -> list[Any]:
+        store = store_of(ex.path)
+        if store is None:
+            return []
+        records = list(store.records.values())
+        return records[(page - 1) * size : page * size]
+
+    return {
+        "token": token,
+        "record_of": record_of,
+        "restore": restore,
+        "site_records": site_records,
+        "snapshots": {},
+    }
+
+
+def singular(segment: str) -> str:
+    from issuetrak_mock.site import singular as mock_singular
+
+    return mock_singular(segment)
+
+
+def deviate(name: str, app: Any) -> App:
+    """``app`` (a mock made by ``issuetrak_mock.create_app``) behind the deviation ``name``."""
+    return BY_NAME[name].wrap(app, site_context(app))
+
+
+def no_trace_id_site(label: str | None = None) -> tuple[App, str]:
+    """``--app`` factory: the in-process mock whose answers carry no traceId."""
+    import issuetrak_mock
+
+    app = issuetrak_mock.create_app(label, seed=0, rate_limits=None)
+    return deviate("no_trace_id", app), str(app.state.tokens["admin"])

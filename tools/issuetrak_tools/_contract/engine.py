@@ -1,0 +1,800 @@
+"""Carrying out a :class:`~.plan.Plan`: one step at a time, each sent through the run's target.
+
+:class:`Engine` is what the pytest suite's ``test_step`` items call, and what the project's own
+tests and benchmarks call directly. It keeps what the run has learnt (:class:`Knowledge`: the iids
+and records each answer showed, the records the run created) so that later steps send requests a
+site can answer with success: ``GET /Causes/{iid}`` with an iid ``GET /Causes`` listed, an update
+of a record the run created.
+
+A step raises :class:`StepFailed` (an ``AssertionError``) naming its deviations, which are also in
+the recorder; :class:`~.runner.RateLimited` and :class:`~.transport.RequestBudgetExhausted` leave
+it unchecked; :class:`Unchecked` says why a step had nothing to send.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
+from issuetrak._retry import is_write
+from issuetrak_tools._contract import persistence
+from issuetrak_tools._contract.checks import api_response_is_valid
+from issuetrak_tools._contract.entities import Conventions, OperationRef
+from issuetrak_tools._contract.paging import FetchedPage, PagedOperation, WalkResult, walk
+from issuetrak_tools._contract.plan import Step
+from issuetrak_tools._contract.report import FailureRecord, Recorder, curl_of, trace_id_of
+from issuetrak_tools._contract.runner import (
+    RateLimited,
+    Target,
+    send_case,
+    validate_case,
+)
+from issuetrak_tools._contract.semantics import (
+    SORT_PAGE_SIZE,
+    case_probe,
+    judge_probe,
+    multi_criteria_probe,
+    search_shape,
+    sort_choice,
+    sort_violation,
+)
+from schemathesis import Case, GenerationMode
+from schemathesis.core.failures import FailureGroup
+
+__all__ = ["Engine", "Knowledge", "StepFailed", "Unchecked"]
+
+AnyCase = Case[Any]
+MISSING_IID = 2147483647  # int32's largest value: no Issuetrak record has it
+POSITIVE_PAGE_SIZE = 10
+PAGING_PAGE_SIZE = 2
+
+
+class StepFailed(AssertionError):
+    """A step found deviations (each one is also in the recorder)."""
+
+    def __init__(self, step: Step, records: list[FailureRecord]) -> None:
+        self.records = records
+        lines = [f"{step.id}: {len(records)} deviation(s)"]
+        for record in records:
+            lines.append(f"  {record.check}: {record.title}")
+            if record.message:
+                lines.append("    " + record.message.strip().replace("\n", "\n    ")[:2000])
+            if record.curl:
+                lines.append("    " + record.curl[:2000])
+        super().__init__("\n".join(lines))
+
+
+class Unchecked(Exception):
+    """The step had nothing it could send (no record to act on, too few records to probe)."""
+
+
+@dataclass
+class Knowledge:
+    """What the run's answers have shown so far."""
+
+    iids: dict[str, list[Any]] = field(default_factory=dict)  # store -> iids seen
+    created: dict[str, list[Any]] = field(default_factory=dict)  # store -> iids the run created
+    items: dict[str, list[Any]] = field(default_factory=dict)  # operation -> records it listed
+    first_pages: dict[str, FetchedPage] = field(default_factory=dict)  # page 1 of the walk's size
+
+    def learn(self, ref: OperationRef, body: Any) -> None:
+        values = body.get("values") if isinstance(body, Mapping) else None
+        store = ref.store
+        if isinstance(values, list):
+            known = self.items.setdefault(ref.label, [])
+            seen = {_key(i) for i in known}
+            for item in values:
+                if len(known) < MAX_ITEMS and _key(item) not in seen:
+                    known.append(item)
+                    seen.add(_key(item))
+            if store:
+                for item in values:
+                    self._iid(store, item)
+        elif isinstance(values, Mapping) and store:
+            iid = self._iid(store, values)
+            if iid is not None and ref.kind == "create":
+                self.created.setdefault(store, []).append(iid)
+
+    def _iid(self, store: str, item: Any) -> Any:
+        iid = item.get("iid") if isinstance(item, Mapping) else None
+        if isinstance(iid, int | str) and not isinstance(iid, bool):
+            known = self.iids.setdefault(store, [])
+            if iid not in known:
+                known.append(iid)
+            return iid
+        return None
+
+    def pick(self, store: str, *, created_only: bool = False, prefer_created: bool = False) -> Any:
+        created = self.created.get(store, [])
+        if created_only:
+            return created[-1] if created else None
+        if prefer_created and created:
+            return created[-1]
+        known = self.iids.get(store, [])
+        return known[0] if known else None
+
+
+MAX_ITEMS = 100
+
+
+def _key(item: Any) -> str:
+    if isinstance(item, Mapping) and item.get("iid") is not None:
+        return f"iid={item['iid']}"
+    return repr(item)
+
+
+def _step_seed(seed: int, step: Step) -> int:
+    return zlib.crc32(f"{seed}:{step.id}".encode())
+
+
+def simplest_case(strategy: Any) -> AnyCase | None:
+    """The simplest case of ``strategy``: required values only, each as small as it may be.
+
+    The positive case of a read: exactly the parameters the run pins (known iids, page 1) and
+    nothing optional, so its answer is the one every later step can build on.
+    """
+    from hypothesis import find
+
+    try:
+        case: AnyCase = find(
+            strategy,
+            lambda _: True,
+            settings=settings(
+                database=None,
+                deadline=None,
+                phases=[Phase.generate, Phase.shrink],
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
+    except Exception:
+        return None
+    return case
+
+
+DRAWS = 2  # hypothesis's first example is its simplest; a draw keeps the next one
+
+
+def draw_case(strategy: Any, seed: int) -> AnyCase | None:
+    """One generated case from ``strategy``, the same for the same ``seed``."""
+    found: list[AnyCase] = []
+
+    @hypothesis_seed(seed)
+    @settings(
+        max_examples=DRAWS,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=strategy)
+    def pick(case: AnyCase) -> None:
+        found.append(case)
+
+    try:
+        pick()
+    except Exception:  # hypothesis could not generate (unsatisfiable): nothing to send
+        return None
+    return found[-1] if found else None
+
+
+class Engine:
+    """Runs the steps of a plan against one target (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        target: Target,
+        document: Mapping[str, Any],
+        schema: Any,
+        recorder: Recorder,
+        conventions: Conventions,
+        seed: int = 0,
+    ) -> None:
+        self.target, self.document, self.schema = target, document, schema
+        self.recorder, self.conventions, self.seed = recorder, conventions, seed
+        self.knowledge = Knowledge()
+        # records this run writes carry it, so a sandbox can tell them apart from one night to
+        # the next (names that must be unique stay unique)
+        self.stamp = secrets.token_hex(3)
+        self._handlers: dict[str, Callable[[Step], list[FailureRecord]]] = {
+            "positive": self._positive,
+            "discover": self._discover,
+            "auth": self._auth,
+            "not_found": self._not_found,
+            "paging": self._paging,
+            "search": self._search,
+            "sort": self._sort,
+            "sort_asc": self._sort,
+            "depth": self._depth,
+        }
+
+    def __repr__(self) -> str:
+        return f"Engine({self.target!r})"
+
+    # -- running steps ------------------------------------------------------------------------
+
+    def execute(self, step: Step) -> None:
+        """Run ``step``; raise :class:`StepFailed` when it found deviations."""
+        records = self._handlers[step.kind](step)
+        for record in records:
+            self.recorder.add_failure(record)
+        if records:
+            raise StepFailed(step, [self._clean(r) for r in records])
+
+    def _clean(self, record: FailureRecord) -> FailureRecord:
+        from issuetrak_tools._contract.credentials import redact
+
+        secrets = self.target.secrets
+        return FailureRecord(
+            record.operation,
+            record.check,
+            redact(record.title, secrets),
+            redact(record.message, secrets),
+            record.status_code,
+            record.trace_id,
+            redact(record.curl, secrets),
+        )
+
+    # -- building cases -------------------------------------------------------------------------
+
+    def _ref(self, step: Step) -> OperationRef:
+        ref = self.conventions.operation(step.operation)
+        if ref is None:
+            raise Unchecked(f"{step.operation} is not in the document")
+        return ref
+
+    def _operation(self, ref: OperationRef) -> Any:
+        return self.schema[ref.path][ref.method]
+
+    def _path_params(self, ref: OperationRef) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        writes = is_write(ref.method, ref.path)
+        for param in ref.params:
+            owner = self.conventions.owner(ref.path, param)
+            value = None
+            if owner is not None:
+                value = self.knowledge.pick(
+                    owner.store,
+                    created_only=ref.method == "DELETE",
+                    prefer_created=writes,
+                )
+            if value is None and ref.method == "DELETE":
+                raise Unchecked(f"{ref.label}: no record created by this run to delete")
+            values[param] = 1 if value is None else value
+        return values
+
+    def _paging_pins(self, ref: OperationRef, size: int) -> tuple[dict[str, Any] | None, Any]:
+        """(query, body) that ask for page 1 of ``size`` where the operation pages."""
+        spec = self.document["paths"][ref.path][ref.method.lower()]
+        names = {str(p.get("name", "")).lower(): p.get("name") for p in spec.get("parameters", [])}
+        query = None
+        if "pagenumber" in names and "pagesize" in names:
+            query = {names["pagenumber"]: 1, names["pagesize"]: size}
+        body = None
+        if ref.kind == "search" and ref.request_schema:
+            schema = self.conventions.index.schemas.get(ref.request_schema, {})
+            props, required = schema.get("properties", {}), set(schema.get("required", []))
+            if (
+                "pageNumber" in props
+                and "pageSize" in props
+                and required <= {"pageNumber", "pageSize"}
+            ):
+                body = {"pageNumber": 1, "pageSize": size}
+        return query, body
+
+    def _case(
+        self,
+        ref: OperationRef,
+        step: Step,
+        mode: GenerationMode = GenerationMode.POSITIVE,
+        *,
+        pin: bool = True,
+        path_parameters: Mapping[str, Any] | None = None,
+        simplest: bool = False,
+    ) -> AnyCase:
+        operation = self._operation(ref)
+        kwargs: dict[str, Any] = {"generation_mode": mode}
+        if pin:
+            params = (
+                dict(path_parameters) if path_parameters is not None else self._path_params(ref)
+            )
+            if params:
+                kwargs["path_parameters"] = params
+            query, body = self._paging_pins(ref, PAGING_PAGE_SIZE)
+            if query:
+                kwargs["query"] = query
+            if body is not None:
+                kwargs["body"] = body
+        strategy = operation.as_strategy(**kwargs)
+        case = (
+            simplest_case(strategy)
+            if simplest
+            else draw_case(strategy, _step_seed(self.seed, step))
+        )
+        if case is not None and pin and is_write(ref.method, ref.path):
+            if step.kind == "positive" and ref.kind in ("create", "update"):
+                self._complete_body(case, ref)
+            self._fill_references(case)
+        if case is None and mode is GenerationMode.NEGATIVE:
+            case = draw_case(
+                operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
+                _step_seed(self.seed, step),
+            )
+        if case is None:
+            raise Unchecked(f"{ref.label}: no {mode.value} case could be generated")
+        return case
+
+    def _send(
+        self, case: AnyCase, ref: OperationRef, *, headers: Mapping[str, str] | None = None
+    ) -> tuple[Any, list[FailureRecord]]:
+        """Send and check ``case``; learn from a success. Returns (response, deviations)."""
+        response = send_case(case, self.target, self.recorder, headers=headers)
+        if 200 <= response.status_code < 300:
+            self.recorder.saw_success(ref.label)
+            with contextlib.suppress(ValueError):
+                self.knowledge.learn(ref, response.json())
+        records: list[FailureRecord] = []
+        # the schema's after_validate hook records each failure under its check's name
+        self.recorder.sink = records
+        try:
+            validate_case(case, response, self.target, headers=headers)
+        except FailureGroup:
+            pass
+        finally:
+            self.recorder.sink = None
+        return response, list(records)
+
+    def _complete_body(self, case: AnyCase, ref: OperationRef) -> None:
+        """Give a create or update a value for every scalar field its schema has.
+
+        ``write_persisted`` compares what was sent with what reading the record gives back, so the
+        positive write sends every field, each with a plain value that differs between the
+        create and the update (``contract 1 ...`` then ``contract 2 ...``), instead of whatever
+        hypothesis drew (often nothing, or ``null``).
+        """
+        if not ref.request_schema:
+            return
+        index = self.conventions.index
+        body = case.body if isinstance(case.body, dict) else {}
+        number = 1 if ref.kind == "create" else 2
+        for name, schema in index.properties(ref.request_schema).items():
+            value = _plain_value(index.resolve(schema), number, self.stamp)
+            if value is not None:
+                body[name] = value
+        case.body = body
+
+    def _fill_references(self, case: AnyCase) -> None:
+        """Point a write's ``fooIid`` fields at records the run has seen, so the site can accept it."""
+        body = case.body
+        if not isinstance(body, dict):
+            return
+        for name, value in list(body.items()):
+            if not name.endswith("Iid") or not isinstance(value, int) or isinstance(value, bool):
+                continue
+            owner = self.conventions.owner("/", name)
+            known = self.knowledge.pick(owner.store) if owner is not None else None
+            if isinstance(known, int):
+                body[name] = known
+
+    def _remember_first_page(self, ref: OperationRef, case: AnyCase, response: Any) -> None:
+        """Keep a paged read's answer when it is exactly page 1 at the walk's size."""
+        query, body = self._paging_pins(ref, PAGING_PAGE_SIZE)
+        plain_query = dict(case.query or {}) == (query or {})
+        plain_body = (body is None and not isinstance(case.body, dict)) or case.body == body
+        if not (plain_query and plain_body) or (query is None and body is None):
+            return
+        try:
+            parsed = response.json()
+        except ValueError:
+            parsed = None
+        self.knowledge.first_pages[ref.label] = FetchedPage(
+            response.status_code,
+            parsed,
+            _case_curl(case, self.target),
+            trace_id_of(response.content),
+        )
+
+    # -- raw requests (probes) ------------------------------------------------------------------
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        token: bool = True,
+    ) -> httpx.Response:
+        headers = dict(self.target.headers) if token else {}
+        url = self.target.base_url.rstrip("/") + path
+        response = self.target.client.request(
+            method, url, headers=headers, params=params, json=json
+        )
+        if response.status_code == 429:
+            from issuetrak_tools._contract.runner import _windows
+
+            raise RateLimited(
+                f"{method} {path}", response.headers.get("retry-after"), _windows(self.target)
+            )
+        return response
+
+    def _curl(self, response: httpx.Response) -> str:
+        return curl_of(response.request, self.target.secrets)
+
+    # -- step kinds -----------------------------------------------------------------------------
+
+    def _positive(self, step: Step) -> list[FailureRecord]:
+        ref = self._ref(step)
+        read = not is_write(ref.method, ref.path)
+        case = self._case(ref, step, simplest=read)
+        response, records = self._send(case, ref)
+        if read:
+            self._remember_first_page(ref, case, response)
+        if (
+            ref.kind in ("create", "update")
+            and 200 <= response.status_code < 300
+            and is_write(ref.method, ref.path)
+        ):
+            records += self._read_back(ref, case, response)
+        return records
+
+    def _discover(self, step: Step) -> list[FailureRecord]:
+        ref = self._ref(step)
+        path = _concrete(ref.path, self._path_params(ref))
+        query, body = self._paging_pins(ref, 100)
+        response = self._request(ref.method, path, params=query, json=body)
+        if response.status_code == 200:
+            with contextlib.suppress(ValueError):
+                self.knowledge.learn(ref, response.json())
+        return []
+
+    def _auth(self, step: Step) -> list[FailureRecord]:
+        ref = self._ref(step)
+        case = self._case(ref, step, simplest=True)
+        if case.headers:
+            case.headers = {k: v for k, v in case.headers.items() if k.lower() != "x-api-key"}
+        response, records = self._send(case, ref, headers={})
+        self.recorder.ran_check("auth_required")
+        if response.status_code != 401:
+            records.append(
+                FailureRecord(
+                    operation=ref.label,
+                    check="auth_required",
+                    title="A request without the token was not refused with 401",
+                    message=(
+                        f"{ref.label} sent without X-Api-Key answered {response.status_code}; "
+                        "Issuetrak answers 401 with an empty body"
+                    ),
+                    status_code=response.status_code,
+                    trace_id=trace_id_of(response.content),
+                    curl=_case_curl(case, self.target),
+                )
+            )
+        return records
+
+    def _not_found(self, step: Step) -> list[FailureRecord]:
+        ref = self._ref(step)
+        case = self._case(ref, step, path_parameters={ref.params[0]: MISSING_IID}, simplest=True)
+        response, records = self._send(case, ref)
+        self.recorder.ran_check("not_found_status")
+        problem = None
+        if response.status_code != 404:
+            problem = f"answered {response.status_code}"
+        else:
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+            if not api_response_is_valid(case, body):
+                problem = "answered 404 without an ApiResponse body"
+        if problem:
+            records.append(
+                FailureRecord(
+                    operation=ref.label,
+                    check="not_found_status",
+                    title="A record that does not exist is not answered 404 with an ApiResponse",
+                    message=f"{ref.label} with {ref.params[0]}={MISSING_IID} (no such record) {problem}",
+                    status_code=response.status_code,
+                    trace_id=trace_id_of(response.content),
+                    curl=_case_curl(case, self.target),
+                )
+            )
+        return records
+
+    def _paging(self, step: Step) -> list[FailureRecord]:
+        ref = self._ref(step)
+        path = _concrete(ref.path, self._path_params(ref))
+        operation = PagedOperation(ref.method, ref.path, in_body=ref.method == "POST")
+
+        def fetch(page: int, size: int) -> FetchedPage:
+            cached = self.knowledge.first_pages.pop(ref.label, None) if page == 1 else None
+            if cached is not None and size == PAGING_PAGE_SIZE:
+                return cached
+            if operation.in_body:
+                response = self._request(
+                    ref.method, path, json={"pageNumber": page, "pageSize": size}
+                )
+            else:
+                response = self._request(
+                    ref.method, path, params={"PageNumber": page, "PageSize": size}
+                )
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+            if response.status_code == 200:
+                self.knowledge.learn(ref, body)
+            return FetchedPage(
+                response.status_code, body, self._curl(response), trace_id_of(response.content)
+            )
+
+        result = WalkResult()
+        try:
+            walk(fetch, ref.label, page_size=PAGING_PAGE_SIZE, result=result)
+        finally:
+            for name in result.checks:
+                self.recorder.ran_check(name)
+            if result.restarted:
+                self.recorder.tolerated("paging_list_changed", result.restarted)
+        return result.records
+
+    def _items(self, ref: OperationRef) -> list[Any]:
+        if ref.label in self.knowledge.items:
+            return self.knowledge.items[ref.label]
+        path = _concrete(ref.path, self._path_params(ref))
+        query, body = self._paging_pins(ref, POSITIVE_PAGE_SIZE)
+        response = self._request(ref.method, path, params=query, json=body)
+        if response.status_code == 200:
+            with contextlib.suppress(ValueError):
+                self.knowledge.learn(ref, response.json())
+        return self.knowledge.items.get(ref.label, [])
+
+    def _search(self, step: Step) -> list[FailureRecord]:
+        ref = self._ref(step)
+        shape = search_shape(self.document, self.document["paths"][ref.path]["post"])
+        items = self._items(ref)
+        path = _concrete(ref.path, self._path_params(ref))
+        records: list[FailureRecord] = []
+        probes = [p for p in (case_probe(items, shape), multi_criteria_probe(items, shape)) if p]
+        if not probes:
+            raise Unchecked(f"{ref.label}: too few records with searchable values to probe")
+        for probe in probes:
+            response = self._request("POST", path, json=probe.body)
+            self.recorder.ran_check(probe.check_missing)
+            self.recorder.ran_check(probe.check_unmatched)
+            if response.status_code != 200:
+                records.append(
+                    FailureRecord(
+                        operation=ref.label,
+                        check=probe.check_missing,
+                        title="A valid search was not answered 200",
+                        message=f"{probe.description}: answered {response.status_code}",
+                        status_code=response.status_code,
+                        trace_id=trace_id_of(response.content),
+                        curl=self._curl(response),
+                    )
+                )
+                continue
+            try:
+                answer = response.json()
+            except ValueError:
+                answer = None
+            for check, title, message in judge_probe(probe, shape, answer):
+                records.append(
+                    FailureRecord(
+                        operation=ref.label,
+                        check=check,
+                        title=title,
+                        message=message,
+                        status_code=response.status_code,
+                        trace_id=trace_id_of(response.content),
+                        curl=self._curl(response),
+                    )
+                )
+        return records
+
+    def _sort(self, step: Step) -> list[FailureRecord]:
+        ref = self._ref(step)
+        spec = self.document["paths"][ref.path][ref.method.lower()]
+        shape = search_shape(self.document, spec)
+        items = self._items(ref)
+        field_name = sort_choice(items, shape)
+        if field_name is None or shape.directions is None:
+            raise Unchecked(f"{ref.label}: no sort field whose values can be ordered on page 1")
+        path = _concrete(ref.path, self._path_params(ref))
+        records: list[FailureRecord] = []
+        self.recorder.ran_check("sort_order")
+        ascending, descending_name = shape.directions
+        # "sort" asks descending (an ignored or reversed sort shows there), "sort_asc" ascending
+        wanted = [(ascending, False)] if step.kind == "sort_asc" else [(descending_name, True)]
+        for direction, descending in wanted:
+            if ref.method == "POST":
+                body = shape.body({}, page_size=SORT_PAGE_SIZE)
+                body.update(sortField=field_name, sortDirection=direction)
+                response = self._request("POST", path, json=body)
+            else:
+                names = {
+                    str(p.get("name", "")).lower(): str(p.get("name"))
+                    for p in spec.get("parameters", [])
+                }
+                query = {
+                    names.get("sortfield", "SortField"): field_name,
+                    names.get("sortdirection", "SortDirection"): direction,
+                    names.get("pagenumber", "PageNumber"): 1,
+                    names.get("pagesize", "PageSize"): SORT_PAGE_SIZE,
+                }
+                response = self._request("GET", path, params=query)
+            try:
+                answer = response.json()
+            except ValueError:
+                answer = None
+            values = answer.get("values") if isinstance(answer, Mapping) else None
+            if response.status_code != 200 or not isinstance(values, list):
+                records.append(
+                    FailureRecord(
+                        operation=ref.label,
+                        check="sort_order",
+                        title="A documented sort was not answered 200",
+                        message=f"sortField {field_name} {direction}: answered {response.status_code}",
+                        status_code=response.status_code,
+                        trace_id=trace_id_of(response.content),
+                        curl=self._curl(response),
+                    )
+                )
+                continue
+            problem = sort_violation(values, field_name, descending)
+            if problem:
+                records.append(
+                    FailureRecord(
+                        operation=ref.label,
+                        check="sort_order",
+                        title="Results are not in the requested order",
+                        message=problem,
+                        status_code=200,
+                        trace_id=trace_id_of(response.content),
+                        curl=self._curl(response),
+                    )
+                )
+        return records
+
+    def _depth(self, step: Step) -> list[FailureRecord]:
+        ref = self._ref(step)
+        negative = step.round % 2 == 1
+        mode = GenerationMode.NEGATIVE if negative else GenerationMode.POSITIVE
+        case = self._case(ref, step, mode, pin=not negative)
+        _response, records = self._send(case, ref)
+        return records
+
+    # -- write persistence ----------------------------------------------------------------------
+
+    def _read_back(self, ref: OperationRef, case: AnyCase, response: Any) -> list[FailureRecord]:
+        collection = self.conventions.collection_of(ref)
+        get = collection.operations.get("get") if collection else None
+        if collection is None or get is None or not ref.request_schema:
+            return []
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        values = answer.get("values") if isinstance(answer, Mapping) else None
+        iid = values.get("iid") if isinstance(values, Mapping) else None
+        if ref.kind == "update":
+            iid = (case.path_parameters or {}).get(ref.params[0], iid) if ref.params else iid
+        if iid is None:
+            return []
+        records: list[FailureRecord] = []
+        if self._in_schema(get):
+            # the read-back is the get's positive case as well: its answer is checked in full
+            get_case = self._operation(get).Case(path_parameters={get.params[0]: iid})
+            checked, records = self._send(get_case, get)
+            status, content = checked.status_code, checked.content
+            read_body: Any = _json_or_none(content)
+            curl = _case_curl(get_case, self.target)
+        else:
+            read = self._request("GET", _concrete(get.path, {get.params[0]: iid}))
+            status, content, read_body = read.status_code, read.content, _json_or_none(read.content)
+            curl = self._curl(read)
+        self.recorder.ran_check(persistence.CHECK)
+        if not 200 <= status < 300:
+            return [
+                *records,
+                FailureRecord(
+                    operation=ref.label,
+                    check=persistence.CHECK,
+                    title="The record just written cannot be read back",
+                    message=f"{ref.label} answered {response.status_code}; {get.label} with iid {iid} answered {status}",
+                    status_code=status,
+                    trace_id=trace_id_of(content),
+                    curl=curl,
+                ),
+            ]
+        stored = read_body.get("values") if isinstance(read_body, Mapping) else None
+        found, compared = persistence.mismatches(
+            self.conventions, ref.request_schema, collection.entity, case.body, stored
+        )
+        if not found:
+            return records
+        return [
+            *records,
+            FailureRecord(
+                operation=ref.label,
+                check=persistence.CHECK,
+                title="A field sent in a write is not what reading the record gives back",
+                message=(
+                    f"{ref.label} answered {response.status_code}, then {get.label} (iid {iid}) "
+                    f"differs in {len(found)} of {compared} compared field(s): "
+                    + "; ".join(m.describe() for m in found[:5])
+                ),
+                status_code=status,
+                trace_id=trace_id_of(content),
+                curl=curl,
+            ),
+        ]
+
+    def _in_schema(self, ref: OperationRef) -> bool:
+        """Whether the run's schema has ``ref`` (selected, and allowed by the write policy)."""
+        paths = self.schema.raw_schema.get("paths", {})
+        return ref.method.lower() in paths.get(ref.path, {})
+
+
+def _json_or_none(content: bytes) -> Any:
+    import json
+
+    try:
+        return json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _plain_value(schema: Mapping[str, Any], number: int, stamp: str) -> Any:
+    """A valid, readable value for a scalar schema (``None`` for anything else)."""
+    if schema.get("readOnly"):
+        return None
+    enum = schema.get("enum")
+    if isinstance(enum, list) and enum:
+        return enum[number % len(enum)]
+    kind, fmt = schema.get("type"), schema.get("format")
+    if kind == "string":
+        if fmt == "date-time":
+            return f"2024-05-0{number}T10:20:30"
+        if fmt == "date":
+            return f"2024-05-0{number}"
+        if fmt == "uuid":
+            return f"00000000-0000-4000-8000-00000000000{number}"
+        if fmt == "email":
+            return f"contract{number}.{stamp}@example.com"
+        if fmt in ("uri", "url"):
+            return f"https://example.com/contract/{number}/{stamp}"
+        text = f"contract {number} {stamp}"
+        limit = schema.get("maxLength")
+        return text[: int(limit)] if isinstance(limit, int) and limit > 0 else text
+    if kind == "integer":
+        low = schema.get("minimum")
+        return max(number, int(low)) if isinstance(low, int | float) else number
+    if kind == "number":
+        return number + 0.5
+    if kind == "boolean":
+        return number == 1
+    return None
+
+
+def _concrete(path: str, params: Mapping[str, Any]) -> str:
+    for name, value in params.items():
+        path = path.replace("{" + name + "}", str(value))
+    return path
+
+
+def _case_curl(case: AnyCase, target: Target) -> str:
+    from issuetrak_tools._contract.credentials import redact
+
+    try:
+        return redact(case.as_curl_command(base_url=target.base_url), target.secrets)
+    except Exception as exc:
+        return f"(no curl reproduction: {exc})"
