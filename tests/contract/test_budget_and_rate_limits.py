@@ -182,7 +182,7 @@ def test_a_long_limiter_wait_is_announced_before_it_is_slept() -> None:
         slept.append(seconds)
         now[0] += seconds
 
-    inner = RateLimiter(RateLimits([Window(1, 20.0)], adaptive=False), clock=lambda: now[0])
+    inner = RateLimiter(RateLimits([Window(1, 20.0)], margin=0.0), clock=lambda: now[0])
     limiter = MeasuredLimiter(inner, RunStats(), announce=heard.append)
     limiter.acquire(False, sleep=sleep)
     limiter.acquire(False, sleep=sleep)
