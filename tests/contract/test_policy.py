@@ -51,6 +51,49 @@ def test_limiter_wait_is_slept_through_the_injected_sleep_and_reported() -> None
     assert sum(fake.slept) == stats.limiter_wait_seconds
 
 
+def test_a_limiter_wait_longer_than_an_sdk_deadline_is_waited_out() -> None:
+    # Issuetrak's default windows: request 101 waits ~10 minutes for the 100/600 s window. An
+    # SDK call refuses that wait (its deadline is 120 s); a run waits it out, as its plan says.
+    stats, fake = RunStats(), FakeTime()
+    handler = httpx.MockTransport(lambda request: httpx.Response(200, json={"traceId": "t"}))
+    limiter = RateLimiter(RateLimits(), clock=fake.clock)
+    transport = PoliteTransport(
+        CountingTransport(handler, stats),
+        stats=stats,
+        limiter=limiter,
+        sleep=fake.sleep,
+        clock=fake.clock,
+        rng=lambda: 0.5,
+    )
+    with httpx.Client(transport=transport, base_url="http://127.0.0.1/api/v2") as client:
+        for _ in range(101):
+            assert client.get("/Users").status_code == 200
+    assert stats.requests_sent == 101
+    assert 590 < fake.now < 620
+    assert max(fake.slept) > 120
+
+
+def test_a_site_that_keeps_answering_429_costs_a_request_a_few_attempts_not_a_deadline() -> None:
+    stats, fake = RunStats(), FakeTime()
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        fake.now += 0.05  # each answer takes a moment
+        return httpx.Response(429, headers={"Retry-After": "0"})
+
+    handler = httpx.MockTransport(refuse)
+    transport = PoliteTransport(
+        CountingTransport(handler, stats),
+        stats=stats,
+        limiter=None,
+        sleep=fake.sleep,
+        clock=fake.clock,
+        rng=lambda: 0.5,
+    )
+    with httpx.Client(transport=transport, base_url="http://127.0.0.1/api/v2") as client:
+        assert client.get("/Users").status_code == 429
+    assert stats.requests_sent == RetryPolicy().max_retries + 1
+
+
 def test_a_read_answered_429_is_retried_after_retry_after() -> None:
     stats, fake = RunStats(), FakeTime()
     answers = iter(
