@@ -33,7 +33,13 @@ if _typing.TYPE_CHECKING:  # the names below are imported on first use; see __ge
     from ._options import RequestOptions
     from ._paging import AsyncPager, Page, SyncPager
     from ._patch import IssuePatch
-    from ._ratelimit import DEFAULT_WINDOWS, RateLimiter, RateLimits, Window
+    from ._ratelimit import (
+        DEFAULT_WINDOWS,
+        ProcessSharedRateLimiter,
+        RateLimiter,
+        RateLimits,
+        Window,
+    )
     from ._raw import RawResponse, trace_id_of
     from ._retry import (
         DEFAULT_DEADLINE,
@@ -73,6 +79,7 @@ _LAZY: dict[str, str] = {
     "RawResponse": "._raw",
     "trace_id_of": "._raw",
     "DEFAULT_WINDOWS": "._ratelimit",
+    "ProcessSharedRateLimiter": "._ratelimit",
     "RateLimiter": "._ratelimit",
     "RateLimits": "._ratelimit",
     "Window": "._ratelimit",
@@ -132,6 +139,7 @@ __all__ = [
     "OperationNotAvailableError",
     "Page",
     "PermissionDeniedError",
+    "ProcessSharedRateLimiter",
     "RateLimitError",
     "RateLimiter",
     "RateLimits",

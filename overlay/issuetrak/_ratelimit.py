@@ -30,11 +30,16 @@ released.
 Margin. ``RateLimits.margin`` (seconds) widens every window, so that requests granted exactly at
 a window's edge do not reach the site closer together than they left: network and scheduling
 jitter at the edge would otherwise cost a 429, and a 429 costs the whole budget the site's
-Retry-After (a second or more). The default, 0.1 s, is chosen by measurement
-(bench/bench_limiter.py, section 3: 8 requests in flight against the mock's default windows on a
-loaded 2-core machine met 8 429s without a margin, 1 with 0.02 s and with 0.05 s, none with
-0.1 s, which also had the shortest makespan); it costs up to 10 % of throughput where the 1 s
-windows bind.
+Retry-After (a second or more). Its premise is that a request reaches the site within the margin
+of leaving. When the site answers sooner, :meth:`RateLimiter.settle` moves the request's entry to
+``answer - margin``: the site counted it before answering, so its window really ends there, and
+a fast site costs its round trip at a window's edge instead of the whole margin. The default,
+0.1 s, is chosen by measurement (bench/bench_limiter.py, section 3, before entries settled: 8
+requests in flight against the mock's default windows met 11-13 429s without a margin, 1-6 with
+0.02 s, none with 0.05 s or 0.1 s; the larger one leaves room for real networks' jitter).
+
+Across processes. :class:`ProcessSharedRateLimiter` (``RateLimits(across_processes=True)``) keeps
+the log in a file under a POSIX lock, so that processes sharing a token share one budget.
 """
 
 from __future__ import annotations
@@ -43,17 +48,23 @@ import hashlib
 import hmac
 import math
 import os
+import struct
+import tempfile
 import threading
 import time
+from array import array
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 __all__ = [
     "DEFAULT_MARGIN",
     "DEFAULT_WINDOWS",
+    "ProcessSharedRateLimiter",
     "RateLimiter",
     "RateLimits",
     "SlotUnavailable",
@@ -111,6 +122,10 @@ class RateLimits:
     adaptive: bool = False
     """Accepted for compatibility and ignored: limits are no longer lowered after a 429 (a
     reduced limit once turned one 429 into a ten-minute stall); the pause is what adapts."""
+    across_processes: bool = False
+    """Share the budget with every process of this machine that uses the same site and token
+    (and also sets it): the grants live in a small file under a lock (POSIX ``flock``), in
+    ``$ISSUETRAK_RATE_LIMIT_DIR`` or the temporary directory. See :class:`ProcessSharedRateLimiter`."""
 
     def __post_init__(self) -> None:
         windows = tuple(self.windows)
@@ -342,6 +357,29 @@ class RateLimiter:
                 self.waited += 1
             return wait
 
+    def settle(self, is_write: bool, grant: float, done: float) -> float:
+        """The site answered the request granted at ``grant`` by clock time ``done``, so it
+        counted the request no later than ``done``. The margin assumed it could count it as late
+        as ``grant + margin``; when ``done`` is earlier, the entry moves to ``done - margin``
+        (its window then ends where the site's really does), so a fast site does not pay the
+        whole margin at every window's edge. Returns the entry's time now (for :meth:`release`).
+        An entry never moves later, nor more than the margin earlier."""
+        margin = self.limits.margin
+        moved = max(done - margin, grant - margin)
+        if moved >= grant:
+            return grant
+        with self._lock:
+            for log in (self._all, self._writes) if is_write else (self._all,):
+                times = log.times
+                index = bisect_left(times, grant)
+                if index < len(times) and times[index] == grant:
+                    if index == 0 or times[index - 1] <= moved:
+                        times[index] = moved  # still sorted: the common case, no shift
+                    else:
+                        del times[index]
+                        insort(times, moved)
+        return moved
+
     def release(self, is_write: bool, at: float) -> None:
         """Give back a slot granted for time ``at`` that will not be used."""
         with self._lock:
@@ -510,6 +548,161 @@ def shared_limiter(
     with _registry_lock:
         limiter = _registry.get(key)
         if limiter is None:
-            limiter = RateLimiter(limits, clock=clock)
+            if limits.across_processes:
+                path = shared_budget_path(key[0], token)
+                limiter = ProcessSharedRateLimiter(limits, path=path, clock=clock)
+            else:
+                limiter = RateLimiter(limits, clock=clock)
             _registry[key] = limiter
         return limiter
+
+
+# -- one budget per (site, token) across processes ---------------------------------------------
+
+
+def shared_budget_path(site: str, token: str) -> Path:
+    """The file that holds the cross-process budget of ``site`` + ``token``: named by a hash of
+    both (the token cannot be read back), in ``$ISSUETRAK_RATE_LIMIT_DIR`` or a per-user folder
+    of the temporary directory."""
+    name = hashlib.sha256(f"issuetrak-rate-limit\0{_origin(site)}\0{token}".encode()).hexdigest()
+    folder = os.environ.get("ISSUETRAK_RATE_LIMIT_DIR")
+    if not folder:
+        user = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
+        folder = str(Path(tempfile.gettempdir()) / f"issuetrak-rate-limits-{user}")
+    return Path(folder) / f"{name[:32]}.budget"
+
+
+_HEADER = struct.Struct("<8sddII")  # magic, clock base, paused until, grants, write grants
+_MAGIC = b"ITRLv1\0\0"
+_CLOCK_SLACK = 5.0  # seconds the wall clock may step before the file's times are distrusted
+
+
+class ProcessSharedRateLimiter(RateLimiter):
+    """A :class:`RateLimiter` whose grants and pauses are shared by every process that opens
+    the same ``path``: two workers with one token then stay under the site's windows together,
+    instead of learning of each other from 429s.
+
+    Every operation reads the log from the file, decides as :class:`RateLimiter` does, and
+    writes it back, under an exclusive ``flock`` (and a thread lock): a few microseconds per
+    request. Times are the clock's (``time.monotonic``, system-wide); a file written before a
+    reboot or a clock step of more than a few seconds is ignored, as is a damaged one. A forked
+    child opens the file anew, so that its lock excludes the parent's.
+    """
+
+    def __init__(
+        self,
+        limits: RateLimits | None = None,
+        *,
+        path: str | os.PathLike[str],
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        try:
+            import fcntl
+        except ImportError as exc:  # pragma: no cover - Windows
+            raise RuntimeError(
+                "RateLimits(across_processes=True) needs POSIX file locks (fcntl), "
+                "which this platform lacks"
+            ) from exc
+        self._flock = fcntl.flock
+        self._lock_ex, self._lock_un = fcntl.LOCK_EX, fcntl.LOCK_UN
+        super().__init__(limits, clock=clock)
+        self.path = Path(path)
+        self._real_clock = clock is None
+        self._outer = threading.RLock()
+        self._fd: int | None = None
+        self._pid = 0
+
+    def __repr__(self) -> str:
+        return super().__repr__()[:-1] + ", across processes)"
+
+    def _file(self) -> int:
+        if self._fd is None or self._pid != os.getpid():
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+    def _clock_base(self) -> float:
+        """Wall time at clock zero: equal in every process until a reboot or a clock step."""
+        return time.time() - self._clock() if self._real_clock else 0.0
+
+    def _load(self, fd: int) -> None:
+        data = os.pread(fd, os.fstat(fd).st_size, 0)
+        self._all.times, self._writes.times, self._paused_until = [], [], -math.inf
+        if len(data) < _HEADER.size:
+            return
+        magic, base, paused, n_all, n_writes = _HEADER.unpack_from(data)
+        if magic != _MAGIC or len(data) != _HEADER.size + 8 * (n_all + n_writes):
+            return  # damaged or another format: start afresh rather than fail requests
+        if abs(base - self._clock_base()) > _CLOCK_SLACK:
+            return  # written before a reboot (or a clock step): its times mean nothing now
+        times = array("d")
+        times.frombytes(data[_HEADER.size :])
+        values = times.tolist()
+        self._all.times, self._writes.times = values[:n_all], values[n_all:]
+        self._paused_until = paused
+
+    def _save(self, fd: int) -> None:
+        now = self._clock()
+        self._all.prune(now)
+        self._writes.prune(now)
+        header = _HEADER.pack(
+            _MAGIC,
+            self._clock_base(),
+            self._paused_until,
+            len(self._all.times),
+            len(self._writes.times),
+        )
+        data = header + array("d", self._all.times + self._writes.times).tobytes()
+        os.pwrite(fd, data, 0)
+        os.ftruncate(fd, len(data))
+
+    @contextmanager
+    def _shared(self) -> Iterator[None]:
+        with self._outer:
+            fd = self._file()
+            self._flock(fd, self._lock_ex)
+            try:
+                self._load(fd)
+                yield
+                self._save(fd)
+            finally:
+                self._flock(fd, self._lock_un)
+
+    @property
+    def paused_until(self) -> float:
+        with self._shared():
+            return self._paused_until
+
+    def grant_now(self, is_write: bool) -> bool:
+        with self._shared():
+            return super().grant_now(is_write)
+
+    def reserve_or_raise(self, is_write: bool, now: float, *, max_wait: float = math.inf) -> float:
+        with self._shared():
+            return super().reserve_or_raise(is_write, now, max_wait=max_wait)
+
+    def release(self, is_write: bool, at: float) -> None:
+        with self._shared():
+            super().release(is_write, at)
+
+    def settle(self, is_write: bool, grant: float, done: float) -> float:
+        if done - self.limits.margin >= grant:
+            return grant  # nothing moves: no need to touch the file
+        with self._shared():
+            return super().settle(is_write, grant, done)
+
+    def on_rate_limited(self, retry_after: float | None, now: float) -> None:
+        with self._shared():
+            super().on_rate_limited(retry_after, now)
+
+    def _still_good(self, grant: float) -> bool:
+        with self._shared():
+            return super()._still_good(grant)
+
+    def close(self) -> None:
+        """Close the file (it is opened again when needed)."""
+        with self._outer:
+            if self._fd is not None and self._pid == os.getpid():
+                os.close(self._fd)
+            self._fd = None

@@ -131,6 +131,9 @@ class _Core:
         plain = limiter is not None and type(limiter).acquire is RateLimiter.acquire
         self.grant_now: Callable[[bool], bool] | None = limiter.grant_now if plain else None  # type: ignore[union-attr]
         self.plain_limiter = limiter if plain else None
+        self.settle: Callable[[bool, float, float], float] | None = (
+            limiter.settle if plain else None  # type: ignore[union-attr]
+        )
 
     def start(self, request: httpx.Request) -> _Call:
         overrides = request.extensions.get(EXTENSION)
@@ -530,6 +533,8 @@ class RetryTransport(httpx.BaseTransport):
             attempt_request = core.prepare(call)
             try:
                 response = self._send(attempt_request)
+                if core.settle is not None and call.grant is not None:
+                    call.grant = core.settle(call.write, call.grant, core.runtime.clock())
                 if not response.is_stream_consumed and core.must_read(call, response):
                     try:
                         response.read()
@@ -620,6 +625,8 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             attempt_request = core.prepare(call)
             try:
                 response = await self._send(attempt_request)
+                if core.settle is not None and call.grant is not None:
+                    call.grant = core.settle(call.write, call.grant, core.runtime.clock())
                 if not response.is_stream_consumed and core.must_read(call, response):
                     try:
                         await response.aread()

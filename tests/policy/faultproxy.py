@@ -202,10 +202,9 @@ def _reset(writer: asyncio.StreamWriter) -> None:
 def served(app: Any) -> Iterator[str]:
     """Serve an ASGI app with uvicorn on 127.0.0.1 (a port the kernel picks) in a thread."""
     import uvicorn
+    from issuetrak_mock.server import listening_socket
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock = listening_socket("127.0.0.1", 0)  # TCP_NODELAY: no 40 ms delayed-ACK stall per request
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="error", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

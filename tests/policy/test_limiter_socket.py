@@ -116,17 +116,22 @@ class H(logging.Handler):
             waits.append(float(text.split(" waits ")[1].split(" s ")[0]))
 logging.getLogger("issuetrak").addHandler(H())
 logging.getLogger("issuetrak").setLevel(logging.DEBUG)
-with Issuetrak(sys.argv[1], token=sys.argv[2], rate_limits=RateLimits(), deadline=60) as client:
+limits = RateLimits(across_processes=sys.argv[4] == "1")
+with Issuetrak(sys.argv[1], token=sys.argv[2], rate_limits=limits, deadline=60) as client:
     ok = sum(client.users.get(1).iid == 1 for _ in range(int(sys.argv[3])))
 print(ok, max(waits, default=0.0))
 """
 
 
-def test_two_processes_sharing_a_token(site) -> None:
+@pytest.mark.parametrize("across_processes", ["0", "1"], ids=["unshared", "across_processes"])
+def test_two_processes_sharing_a_token(site, across_processes: str, tmp_path, monkeypatch) -> None:
     url, token = site
+    monkeypatch.setenv("ISSUETRAK_RATE_LIMIT_DIR", str(tmp_path))  # the workers inherit it
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", WORKER, url, token, str(N)], stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", WORKER, url, token, str(N), across_processes],
+            stdout=subprocess.PIPE,
+            text=True,
         )
         for _ in range(2)
     ]

@@ -463,3 +463,79 @@ def test_a_request_the_site_refused_does_not_count_in_the_log(
     script.assert_done()
     assert max(fake_time.sleeps) <= 1.0, fake_time.sleeps  # the pause; nothing like 600 s
     assert limiter.granted == 4
+
+
+# -- settling: the site answered, so it counted the request by then -----------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    windows=st.sampled_from([SMALL.windows, DEFAULT_WINDOWS[:2], (Window(3, 0.5),)]),
+    margin=st.sampled_from([0.0, 0.05, 0.1, 0.3]),
+    steps=st.lists(
+        st.tuples(
+            st.floats(0.0, 0.4, allow_nan=False),  # round trip of the request
+            st.floats(0.0, 0.3, allow_nan=False),  # idle time before the next one
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=80,
+    ),
+)
+def test_a_caller_whose_requests_are_settled_never_lets_the_site_count_too_many(
+    windows, margin, steps
+) -> None:
+    # One caller in order: request k reaches the site somewhere in [sent_k, answered_k]. The
+    # worst case for a window is k counted as late and k+L as early as possible; even then every
+    # window of the site (no margin) holds. Settling is what lets the next window start at the
+    # answer instead of at grant + margin.
+    limiter = RateLimiter(RateLimits(windows, margin=margin))
+    now = 0.0
+    sent: list[tuple[float, float, bool]] = []  # (sent, answered, write)
+    for round_trip, idle, is_write in steps:
+        wait = limiter.reserve(is_write, now)
+        assert wait is not None
+        grant = now + wait
+        answered = grant + round_trip
+        limiter.settle(is_write, grant, answered)
+        sent.append((grant, answered, is_write))
+        now = answered + idle
+    for window in windows:
+        mine = [(s, a) for s, a, w in sent if w or not window.writes_only]
+        for k in range(len(mine) - window.limit):
+            # k reached the site by its answer, and (the margin's premise) within the margin
+            latest_earlier = min(mine[k][1], mine[k][0] + margin)
+            earliest_later = mine[k + window.limit][0]
+            assert earliest_later - latest_earlier >= window.period - 1e-9
+
+
+def test_a_fast_site_does_not_pay_the_whole_margin_at_each_window_edge() -> None:
+    limits = RateLimits([Window(20, 1.0)], margin=0.1)
+    last: dict[bool, float] = {}
+    for settles in (True, False):
+        limiter, now, grant = RateLimiter(limits), 0.0, 0.0
+        for _ in range(100):
+            grant = now + (limiter.reserve(False, now) or 0.0)
+            if settles:
+                limiter.settle(False, grant, grant + 0.003)  # answered in 3 ms
+            now = grant + 0.003
+        last[settles] = grant
+    # the 100th request: 4 window edges of 1 s, each widened by the 3 ms the site took to answer
+    # (settled) or by the whole margin (unsettled)
+    assert 4.0 < last[True] < 4.1 < 4.4 <= last[False]
+
+
+def test_a_settled_slot_can_still_be_given_back() -> None:
+    limiter = RateLimiter(RateLimits([Window(1, 10.0)], margin=0.5))
+    assert limiter.reserve(False, 0.0) == 0.0
+    moved = limiter.settle(False, 0.0, 0.1)
+    assert moved == pytest.approx(-0.4)
+    limiter.release(False, moved)
+    assert limiter.reserve(False, 0.0) == 0.0
+
+
+def test_settling_never_moves_an_entry_later_or_past_the_margin() -> None:
+    limiter = RateLimiter(RateLimits([Window(5, 1.0)], margin=0.1))
+    limiter.reserve(False, 1.0)
+    assert limiter.settle(False, 1.0, 1.5) == 1.0  # slower than the margin: unchanged
+    assert limiter.settle(False, 1.0, 0.0) == pytest.approx(0.9)  # a clock that disagrees
