@@ -332,13 +332,10 @@ class SyncCompat:
                 response = client.request("GET", location, max_retries=1)
             except (APIStatusError, APIConnectionError):
                 continue
-            check = build_check(self._version, response.content, str(response.url))
-            if check.known:
-                self._version_check = check
+            check = _keep_if_known(self, response)
+            if check is not None:
                 return check
-        check = _not_served(self._version, DOCUMENT_LOCATIONS)
-        self._version_check = check
-        return check
+        return _keep_not_served(self)
 
 
 class AsyncCompat:
@@ -355,13 +352,26 @@ class AsyncCompat:
                 response = await client.request("GET", location, max_retries=1)
             except (APIStatusError, APIConnectionError):
                 continue
-            check = build_check(self._version, response.content, str(response.url))
-            if check.known:
-                self._version_check = check
+            check = _keep_if_known(self, response)
+            if check is not None:
                 return check
-        check = _not_served(self._version, DOCUMENT_LOCATIONS)
-        self._version_check = check
-        return check
+        return _keep_not_served(self)
+
+
+def _keep_if_known(compat: SyncCompat | AsyncCompat, response: Any) -> VersionCheck | None:
+    """The check built from one location's answer, kept on the client, if it is a document."""
+    check = build_check(compat._version, response.content, str(response.url))
+    if not check.known:
+        return None
+    compat._version_check = check
+    return check
+
+
+def _keep_not_served(compat: SyncCompat | AsyncCompat) -> VersionCheck:
+    """No location served a document: that is the check, kept on the client."""
+    check = _not_served(compat._version, DOCUMENT_LOCATIONS)
+    compat._version_check = check
+    return check
 
 
 # --- telling a missing route from a missing record --------------------------------------------
