@@ -211,6 +211,7 @@ class RateLimiter:
             write_windows, horizon=max((w.period for w in write_windows), default=0.0) + margin
         )
         self._paused_until = -math.inf
+        self._pending: list[tuple[bool, float, float]] = []  # settled moves not yet made
         self.granted = 0
         """Slots granted and not given back (each request, and each retry, takes one)."""
         self.waited = 0
@@ -300,6 +301,8 @@ class RateLimiter:
 
     def _plan(self, is_write: bool, now: float) -> tuple[float, str]:
         """(grant time, what it waits for) for one request at ``now``; nothing is recorded."""
+        if self._pending:
+            self._apply_settled()
         self._all.prune(now)
         self._writes.prune(now)
         start = max(now, self._paused_until)
@@ -363,12 +366,26 @@ class RateLimiter:
         as ``grant + margin``; when ``done`` is earlier, the entry moves to ``done - margin``
         (its window then ends where the site's really does), so a fast site does not pay the
         whole margin at every window's edge. Returns the entry's time now (for :meth:`release`).
-        An entry never moves later, nor more than the margin earlier."""
+        An entry never moves later, nor more than the margin earlier.
+
+        The move is queued (an atomic append, no lock on the hot path) and made before the next
+        decision that reads entries' times: a wait to plan, or a slot given back."""
         margin = self.limits.margin
         moved = max(done - margin, grant - margin)
         if moved >= grant:
             return grant
-        with self._lock:
+        pending = self._pending
+        pending.append((is_write, grant, moved))
+        if len(pending) >= 256:  # callers that never wait: keep the queue short
+            with self._lock:
+                self._apply_settled()
+        return moved
+
+    def _apply_settled(self) -> None:
+        """Make the queued moves of :meth:`settle` (the caller holds the lock)."""
+        pending = self._pending
+        while pending:
+            is_write, grant, moved = pending.pop(0)
             for log in (self._all, self._writes) if is_write else (self._all,):
                 times = log.times
                 index = bisect_left(times, grant)
@@ -378,11 +395,12 @@ class RateLimiter:
                     else:
                         del times[index]
                         insort(times, moved)
-        return moved
 
     def release(self, is_write: bool, at: float) -> None:
         """Give back a slot granted for time ``at`` that will not be used."""
         with self._lock:
+            if self._pending:
+                self._apply_settled()
             for log in (self._all, self._writes) if is_write else (self._all,):
                 index = bisect_left(log.times, at)
                 if index < len(log.times) and log.times[index] == at:
@@ -690,7 +708,10 @@ class ProcessSharedRateLimiter(RateLimiter):
         if done - self.limits.margin >= grant:
             return grant  # nothing moves: no need to touch the file
         with self._shared():
-            return super().settle(is_write, grant, done)
+            moved = super().settle(is_write, grant, done)
+            with self._lock:
+                self._apply_settled()  # before the log is written back
+            return moved
 
     def on_rate_limited(self, retry_after: float | None, now: float) -> None:
         with self._shared():
