@@ -22,15 +22,22 @@ class FakeTime:
         self.now += seconds
 
 
+TWO_RETRIES = RetryPolicy(max_retries=2)
+
+
 def _client(
-    handler: httpx.MockTransport, stats: RunStats, fake: FakeTime, limits: RateLimits | None
+    handler: httpx.MockTransport,
+    stats: RunStats,
+    fake: FakeTime,
+    limits: RateLimits | None,
+    retry: RetryPolicy | None = TWO_RETRIES,  # None: a run's own policy
 ) -> httpx.Client:
     limiter = RateLimiter(limits, clock=fake.clock) if limits is not None else None
     transport = PoliteTransport(
         CountingTransport(handler, stats),
         stats=stats,
         limiter=limiter,
-        retry=RetryPolicy(max_retries=2),
+        retry=retry,
         sleep=fake.sleep,
         clock=fake.clock,
         rng=lambda: 0.5,
@@ -56,16 +63,7 @@ def test_a_limiter_wait_longer_than_an_sdk_deadline_is_waited_out() -> None:
     # SDK call refuses that wait (its deadline is 120 s); a run waits it out, as its plan says.
     stats, fake = RunStats(), FakeTime()
     handler = httpx.MockTransport(lambda request: httpx.Response(200, json={"traceId": "t"}))
-    limiter = RateLimiter(RateLimits(), clock=fake.clock)
-    transport = PoliteTransport(
-        CountingTransport(handler, stats),
-        stats=stats,
-        limiter=limiter,
-        sleep=fake.sleep,
-        clock=fake.clock,
-        rng=lambda: 0.5,
-    )
-    with httpx.Client(transport=transport, base_url="http://127.0.0.1/api/v2") as client:
+    with _client(handler, stats, fake, RateLimits(), retry=None) as client:
         for _ in range(101):
             assert client.get("/Users").status_code == 200
     assert stats.requests_sent == 101
@@ -80,16 +78,7 @@ def test_a_site_that_keeps_answering_429_costs_a_request_a_few_attempts_not_a_de
         fake.now += 0.05  # each answer takes a moment
         return httpx.Response(429, headers={"Retry-After": "0"})
 
-    handler = httpx.MockTransport(refuse)
-    transport = PoliteTransport(
-        CountingTransport(handler, stats),
-        stats=stats,
-        limiter=None,
-        sleep=fake.sleep,
-        clock=fake.clock,
-        rng=lambda: 0.5,
-    )
-    with httpx.Client(transport=transport, base_url="http://127.0.0.1/api/v2") as client:
+    with _client(httpx.MockTransport(refuse), stats, fake, None, retry=None) as client:
         assert client.get("/Users").status_code == 429
     assert stats.requests_sent == RetryPolicy().max_retries + 1
 
