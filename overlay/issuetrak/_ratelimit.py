@@ -179,6 +179,12 @@ class _Log:
         if cut:
             del self.times[:cut]
 
+    def find(self, at: float) -> int:
+        """The index of an entry at time ``at``, or -1."""
+        times = self.times
+        index = bisect_left(times, at)
+        return index if index < len(times) and times[index] == at else -1
+
 
 def _count(times: list[float], low: float, high: float) -> int:
     """Entries in the half-open interval (low, high]."""
@@ -370,8 +376,7 @@ class RateLimiter:
 
         The move is queued (an atomic append, no lock on the hot path) and made before the next
         decision that reads entries' times: a wait to plan, or a slot given back."""
-        margin = self.limits.margin
-        moved = max(done - margin, grant - margin)
+        moved = self._settled_time(grant, done)
         if moved >= grant:
             return grant
         pending = self._pending
@@ -381,6 +386,11 @@ class RateLimiter:
                 self._apply_settled()
         return moved
 
+    def _settled_time(self, grant: float, done: float) -> float:
+        """Where :meth:`settle` puts an entry granted at ``grant`` and answered at ``done``."""
+        margin = self.limits.margin
+        return max(done - margin, grant - margin)
+
     def _apply_settled(self) -> None:
         """Make the queued moves of :meth:`settle` (the caller holds the lock)."""
         pending = self._pending
@@ -388,8 +398,8 @@ class RateLimiter:
             is_write, grant, moved = pending.pop(0)
             for log in (self._all, self._writes) if is_write else (self._all,):
                 times = log.times
-                index = bisect_left(times, grant)
-                if index < len(times) and times[index] == grant:
+                index = log.find(grant)
+                if index >= 0:
                     if index == 0 or times[index - 1] <= moved:
                         times[index] = moved  # still sorted: the common case, no shift
                     else:
@@ -402,8 +412,8 @@ class RateLimiter:
             if self._pending:
                 self._apply_settled()
             for log in (self._all, self._writes) if is_write else (self._all,):
-                index = bisect_left(log.times, at)
-                if index < len(log.times) and log.times[index] == at:
+                index = log.find(at)
+                if index >= 0:
                     del log.times[index]
             self.granted -= 1
 
@@ -661,6 +671,8 @@ class ProcessSharedRateLimiter(RateLimiter):
         self._paused_until = paused
 
     def _save(self, fd: int) -> None:
+        with self._lock:  # moves queued by settle() go into the file, not into a lost list
+            self._apply_settled()
         now = self._clock()
         self._all.prune(now)
         self._writes.prune(now)
@@ -705,13 +717,10 @@ class ProcessSharedRateLimiter(RateLimiter):
             super().release(is_write, at)
 
     def settle(self, is_write: bool, grant: float, done: float) -> float:
-        if done - self.limits.margin >= grant:
+        if self._settled_time(grant, done) >= grant:
             return grant  # nothing moves: no need to touch the file
         with self._shared():
-            moved = super().settle(is_write, grant, done)
-            with self._lock:
-                self._apply_settled()  # before the log is written back
-            return moved
+            return super().settle(is_write, grant, done)
 
     def on_rate_limited(self, retry_after: float | None, now: float) -> None:
         with self._shared():

@@ -152,3 +152,12 @@ def test_two_real_processes_stay_under_the_windows_together(tmp_path: Path) -> N
     grants = [(t, False) for out in outputs for t in json.loads(out)]
     assert len(grants) == 20
     assert window_counts_ok(grants, (Window(4, 0.3),))
+
+
+def test_a_slot_settled_by_one_process_is_seen_settled_by_the_other(tmp_path: Path) -> None:
+    limits = RateLimits([Window(1, 1.0)], margin=0.5)
+    first, second, _clock = _pair(tmp_path / "budget", limits)
+    assert first.reserve(False, 0.0) == 0.0
+    assert first.settle(False, 0.0, 0.1) == pytest.approx(-0.4)  # answered after 0.1 s
+    # the window ends 1 s after the answer (1.1), not 1 s after grant + margin (1.5)
+    assert second.reserve(False, 0.5) == pytest.approx(0.6)
