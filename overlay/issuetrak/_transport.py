@@ -131,9 +131,15 @@ class _Core:
         plain = limiter is not None and type(limiter).acquire is RateLimiter.acquire
         self.grant_now: Callable[[bool], bool] | None = limiter.grant_now if plain else None  # type: ignore[union-attr]
         self.plain_limiter = limiter if plain else None
-        self.settle: Callable[[bool, float, float], float] | None = (
+        self._settle: Callable[[bool, float, float], float] | None = (
             limiter.settle if plain else None  # type: ignore[union-attr]
         )
+
+    def answered(self, call: _Call) -> None:
+        """The site answered this attempt: it counted the request by now, so the limiter's
+        entry for it settles here (see :meth:`RateLimiter.settle`)."""
+        if self._settle is not None and call.grant is not None:
+            call.grant = self._settle(call.write, call.grant, self.runtime.clock())
 
     def start(self, request: httpx.Request) -> _Call:
         overrides = request.extensions.get(EXTENSION)
@@ -533,8 +539,7 @@ class RetryTransport(httpx.BaseTransport):
             attempt_request = core.prepare(call)
             try:
                 response = self._send(attempt_request)
-                if core.settle is not None and call.grant is not None:
-                    call.grant = core.settle(call.write, call.grant, core.runtime.clock())
+                core.answered(call)
                 if not response.is_stream_consumed and core.must_read(call, response):
                     try:
                         response.read()
@@ -625,8 +630,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             attempt_request = core.prepare(call)
             try:
                 response = await self._send(attempt_request)
-                if core.settle is not None and call.grant is not None:
-                    call.grant = core.settle(call.write, call.grant, core.runtime.clock())
+                core.answered(call)
                 if not response.is_stream_consumed and core.must_read(call, response):
                     try:
                         await response.aread()
