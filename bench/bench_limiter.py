@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 
 import httpx
 from issuetrak import AsyncIssuetrak, Issuetrak, RateLimits
-from issuetrak._ratelimit import DEFAULT_WINDOWS, Window
+from issuetrak._ratelimit import DEFAULT_MARGIN, DEFAULT_WINDOWS, Window
 from issuetrak._transport import Runtime
 
 TARGET = 1.15
@@ -299,10 +299,8 @@ _MARGIN: list[float | None] = [None]  # None: the default margin
 
 def _options(token: str, across_processes: bool = False) -> dict[str, object]:
     # the default limits (and margin): what a user gets; no deadline, a burst may queue
-    margin = _MARGIN[0]
-    limits = RateLimits(across_processes=across_processes)
-    if margin is not None:
-        limits = RateLimits(margin=margin, across_processes=across_processes)
+    margin = DEFAULT_MARGIN if _MARGIN[0] is None else _MARGIN[0]
+    limits = RateLimits(margin=margin, across_processes=across_processes)
     return {"token": token, "rate_limits": limits, "deadline": None}
 
 
