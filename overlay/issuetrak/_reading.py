@@ -15,7 +15,8 @@ document does not list    ``UserAuthenticationType('SAML')``
 a required property       reads as ``UNSET`` (falsy;       ``UnexpectedResponseError``
 left out                  ``isinstance(x, Unset)``)
 a value its type cannot   kept as sent (e.g. the string,   ``UnexpectedResponseError``
-be built from             ``None`` for a nested record)
+be built from, or of      ``None`` for a nested record,
+another JSON type         ``"2"`` for an int)
 an item of a list that    that item kept as sent; the      ``UnexpectedResponseError``
 does not parse            other items parsed
 a property the document   kept in ``additional_properties`` (both modes)

@@ -154,6 +154,108 @@ def test_strict_mode_keeps_the_document_strict(
         strict_client.users.get(1)
 
 
+# A value of the wrong JSON type for a primitive property: ((wire, attribute, value), line logged).
+WRONG_TYPES = {
+    "nullable int": (
+        ("locationIid", "location_iid", "abc"),
+        "reply oddity: User.locationIid = 'abc' does not fit the cloud-2026.07 document "
+        "(TypeError: 'expected int or None, got str'); kept as sent",
+    ),
+    "int": (
+        ("loginAttempts", "login_attempts", "2"),
+        "reply oddity: User.loginAttempts = '2' does not fit the cloud-2026.07 document "
+        "(TypeError: 'expected int, got str'); kept as sent",
+    ),
+    "bool as int": (
+        ("primaryOrganizationIid", "primary_organization_iid", True),
+        "reply oddity: User.primaryOrganizationIid = True does not fit the cloud-2026.07 "
+        "document (TypeError: 'expected int, got bool'); kept as sent",
+    ),
+    "bool": (
+        ("isActive", "is_active", "yes"),
+        "reply oddity: User.isActive = 'yes' does not fit the cloud-2026.07 document "
+        "(TypeError: 'expected bool, got str'); kept as sent",
+    ),
+    "null string": (
+        ("city", "city", None),
+        "reply oddity: User.city = None does not fit the cloud-2026.07 document "
+        "(TypeError: 'expected str, got NoneType'); kept as sent",
+    ),
+    "nullable string": (
+        ("listFormat", "list_format", ["table"]),
+        "reply oddity: User.listFormat = ['table'] does not fit the cloud-2026.07 document "
+        "(TypeError: 'expected str or None, got list'); kept as sent",
+    ),
+}
+
+
+@pytest.mark.parametrize("odd, line", WRONG_TYPES.values(), ids=WRONG_TYPES.keys())
+def test_a_primitive_of_the_wrong_json_type_is_kept_and_logged(
+    client: FacadeClient,
+    recorder: Recorder,
+    doc: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+    odd: tuple[str, str, Any],
+    line: str,
+) -> None:
+    wire, attribute, sent = odd
+    recorder.on("GET", "/Users/1", one(odd_user(doc, **{wire: sent})))
+    with caplog.at_level(logging.WARNING, logger="issuetrak"):
+        user = client.users.get(1)
+    assert getattr(user, attribute) == sent
+    assert line in [r.getMessage() for r in caplog.records if r.name == "issuetrak"]
+
+
+@pytest.mark.parametrize("odd", [odd for odd, _ in WRONG_TYPES.values()], ids=WRONG_TYPES.keys())
+def test_strict_mode_refuses_a_primitive_of_the_wrong_json_type(
+    strict_client: FacadeClient, recorder: Recorder, doc: dict[str, Any], odd: tuple[str, str, Any]
+) -> None:
+    wire, _, sent = odd
+    recorder.on("GET", "/Users/1", one(odd_user(doc, **{wire: sent})))
+    with pytest.raises(UnexpectedResponseError, match=r"users\.get_user: reply does not match"):
+        strict_client.users.get(1)
+
+
+def test_numbers_fit_number_properties_and_null_fits_nullable_ones(
+    client: FacadeClient, recorder: Recorder, doc: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    # the document's own shapes are no oddity: an int where it says number, null where nullable
+    decimal = MODELS.DecimalUdf
+    with caplog.at_level(logging.WARNING, logger="issuetrak"):
+        assert decimal.from_dict({"udfId": 1, "value": 3}).value == 3
+        assert decimal.from_dict({"udfId": 1, "value": 2.5, "name": None}).name is None
+        recorder.on("GET", "/Users/1", one(odd_user(doc, locationIid=None, listFormat=None)))
+        user = client.users.get(1)
+    assert user.location_iid is None and user.list_format is None
+    assert [r.getMessage() for r in caplog.records if r.name == "issuetrak"] == []
+
+
+def _tolerant() -> Any:
+    from issuetrak._reading import reading, tolerant_policy
+
+    return reading("issuetrak_client", tolerant_policy("issuetrak_client", "cloud-2026.07"))
+
+
+def test_a_list_property_holding_something_else_is_kept_whole_not_iterated() -> None:
+    criteria = MODELS.AuthenticationTypeCriteria
+    with _tolerant():
+        got = criteria.from_dict({"type": "MatchAny", "values": "SAML"})
+    assert got.values == "SAML"  # not ["S", "A", "M", "L"]
+    with pytest.raises(TypeError, match="expected list"):
+        criteria.from_dict({"type": "MatchAny", "values": "SAML"})  # no policy: strict
+
+
+def test_each_item_of_a_list_of_primitives_is_checked_on_its_own() -> None:
+    close = MODELS.CloseDuplicateIssues
+    body = {"parentIssueNumber": 1, "duplicateIssueNumbers": [2, "3", None, 4]}
+    with _tolerant():
+        got = close.from_dict(body)
+    assert got.duplicate_issue_numbers == [2, "3", None, 4]
+    assert ("CloseDuplicateIssues", "duplicateIssueNumbers[]") in reported_oddities()
+    with pytest.raises(TypeError, match="expected int, got str"):
+        close.from_dict(body)
+
+
 def test_a_merge_update_sends_back_what_the_site_sent_and_checks_what_the_caller_sends(
     client: FacadeClient, recorder: Recorder, doc: dict[str, Any]
 ) -> None:
