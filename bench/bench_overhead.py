@@ -105,12 +105,14 @@ def _compare(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds (same GETs)")
-    parser.add_argument("--requests", type=int, default=2000, help="GETs per side (default 2000)")
+    parser.add_argument("--requests", type=int, default=6000, help="GETs per side (default 6000)")
     args = parser.parse_args(argv)
 
     from issuetrak import Issuetrak, RateLimits, Window
 
-    rounds = 20 if args.quick else 40
+    # rounds of ~100 GETs: long enough that a burst of load from elsewhere is averaged within a
+    # round, many enough that the median of the rounds' ratios is steady from run to run
+    rounds = 20 if args.quick else 60
     per_round = max(1, args.requests // rounds)
     never_waiting = RateLimits([Window(10**9, 1.0)])
     results: list[tuple[str, float, float]] = []

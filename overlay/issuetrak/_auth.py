@@ -18,6 +18,27 @@ from ._secrets import remember
 __all__ = ["API_KEY_HEADER", "ApiTokenAuth", "HmacAuth"]
 
 API_KEY_HEADER = "X-Api-Key"
+_KEY = API_KEY_HEADER.encode("ascii")
+_LOOKUP = _KEY.lower()
+
+
+def _appendable_headers() -> bool:
+    """Whether ``httpx.Headers`` keeps its entries as we expect, checked once: a list of
+    ``(raw key, lower-cased key, value)`` byte triples that every reader goes through. Then the
+    token is added with one append (a fifth of ``headers[key] = value``, which re-scans and
+    re-encodes, and runs on every request); if not (another httpx), the public way is used."""
+    try:
+        headers = httpx.Headers({"A": "b"})
+        entries = headers._list
+        if type(entries) is not list or entries != [(b"A", b"a", b"b")]:
+            return False
+        entries.append((_KEY, _LOOKUP, b"v"))
+        return headers.get(API_KEY_HEADER) == "v" and headers.raw == [(b"A", b"b"), (_KEY, b"v")]
+    except Exception:
+        return False
+
+
+_APPENDABLE = _appendable_headers()
 
 
 class ApiTokenAuth(httpx.Auth):
@@ -25,6 +46,8 @@ class ApiTokenAuth(httpx.Auth):
 
     def __init__(self, token: str) -> None:
         self._token = check_secret(token, "token")
+        # what headers[...] = stores, whatever encoding the headers use (ASCII is ASCII in all)
+        self._entry = (_KEY, _LOOKUP, self._token.encode("ascii")) if token.isascii() else None
         remember(self._token)  # redacted from errors and logs even if a site echoes it
 
     def __repr__(self) -> str:
@@ -38,7 +61,16 @@ class ApiTokenAuth(httpx.Auth):
 
     def apply(self, request: httpx.Request) -> None:
         """Add the token header (what :meth:`auth_flow` does, without the generator)."""
-        request.headers[API_KEY_HEADER] = self._token
+        headers = request.headers
+        if _APPENDABLE and self._entry is not None:
+            entries = headers._list
+            for entry in entries:
+                if entry[1] == _LOOKUP:  # the request names its own X-Api-Key: replace it
+                    break
+            else:
+                entries.append(self._entry)
+                return
+        headers[API_KEY_HEADER] = self._token
 
 
 class HmacAuth(httpx.Auth):

@@ -54,6 +54,7 @@ import threading
 import time
 from array import array
 from bisect import bisect_left, bisect_right, insort
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -209,15 +210,19 @@ class RateLimiter:
         self._lock = threading.Lock()
         all_windows = [w for w in self.limits.windows if not w.writes_only]
         write_windows = [w for w in self.limits.windows if w.writes_only]
-        margin = self.limits.margin
+        margin = self._margin = self.limits.margin
         self._all = _Log(
             all_windows, horizon=max((w.period for w in all_windows), default=0.0) + margin
         )
         self._writes = _Log(
             write_windows, horizon=max((w.period for w in write_windows), default=0.0) + margin
         )
+        # a read needs a closer look (_has_room_now) only once its log holds this many entries
+        # (the smallest limit, or enough that pruning may be due)
+        self._crowded = min(self._all.room, 4097)
         self._paused_until = -math.inf
-        self._pending: list[tuple[bool, float, float]] = []  # settled moves not yet made
+        # settled moves not yet made (appended without the lock: deque's append is atomic)
+        self._pending: deque[tuple[bool, float, float]] = deque()
         self.granted = 0
         """Slots granted and not given back (each request, and each retry, takes one)."""
         self.waited = 0
@@ -278,16 +283,29 @@ class RateLimiter:
     def grant_now(self, is_write: bool) -> bool:
         """Grant a slot at once if every window surely has room, without waiting or planning
         (the common case); ``False``: nothing was granted, use :meth:`acquire`."""
+        granted = self.try_grant(is_write)
+        if granted is None:
+            return False
+        _GRANT.set(granted)
+        return True
+
+    def try_grant(self, is_write: bool) -> float | None:
+        """:meth:`grant_now` returning the slot's time (``None``: nothing was granted), and
+        leaving :func:`last_grant` alone: the retry transport's hot path."""
         now = self._clock()
         with self._lock:
-            if self._paused_until > now or not self._has_room_now(is_write, now):
-                return False
-            self._all.times.append(now)
+            if self._paused_until > now:
+                return None
+            times = self._all.times
+            if (is_write or (times and (times[-1] > now or len(times) >= self._crowded))) and (
+                not self._has_room_now(is_write, now)
+            ):
+                return None
+            times.append(now)
             if is_write:
                 self._writes.times.append(now)
             self.granted += 1
-        _GRANT.set(now)
-        return True
+        return now
 
     def _has_room_now(self, is_write: bool, now: float) -> bool:
         """Whether a grant at ``now`` fits for certain without counting: every log it counts
@@ -298,8 +316,11 @@ class RateLimiter:
                 if times[-1] > now:
                     return False
                 # stale entries only make the count larger (never wrong): prune when it matters,
-                # or now and then to bound memory (a list shift per call would cost more)
-                if len(times) >= log.room or (len(times) > 4096 and times[0] <= now - log.horizon):
+                # or, to bound memory, once half the log is stale (each prune then drops at
+                # least half: one list shift per call would cost more than the call)
+                if len(times) >= log.room or (
+                    len(times) > 4096 and times[len(times) >> 1] <= now - log.horizon
+                ):
                     log.prune(now)
                     if len(times) >= log.room:
                         return False
@@ -374,11 +395,19 @@ class RateLimiter:
         whole margin at every window's edge. Returns the entry's time now (for :meth:`release`).
         An entry never moves later, nor more than the margin earlier.
 
-        The move is queued (an atomic append, no lock on the hot path) and made before the next
-        decision that reads entries' times: a wait to plan, or a slot given back."""
-        moved = self._settled_time(grant, done)
+        The move is made at once when the entry is the newest of a read's log (one caller at a
+        time, the common case); otherwise it is queued (an atomic append, no lock) and made
+        before the next decision that reads entries' times: a wait to plan, or a slot given
+        back."""
+        moved = (done if done > grant else grant) - self._margin  # _settled_time, inlined
         if moved >= grant:
             return grant
+        if not is_write and not self._pending:
+            with self._lock:
+                times = self._all.times
+                if times and times[-1] == grant and (len(times) < 2 or times[-2] <= moved):
+                    times[-1] = moved  # still sorted
+                    return moved
         pending = self._pending
         pending.append((is_write, grant, moved))
         if len(pending) >= 256:  # callers that never wait: keep the queue short
@@ -388,14 +417,13 @@ class RateLimiter:
 
     def _settled_time(self, grant: float, done: float) -> float:
         """Where :meth:`settle` puts an entry granted at ``grant`` and answered at ``done``."""
-        margin = self.limits.margin
-        return max(done - margin, grant - margin)
+        return (done if done > grant else grant) - self._margin
 
     def _apply_settled(self) -> None:
         """Make the queued moves of :meth:`settle` (the caller holds the lock)."""
         pending = self._pending
         while pending:
-            is_write, grant, moved = pending.pop(0)
+            is_write, grant, moved = pending.popleft()
             for log in (self._all, self._writes) if is_write else (self._all,):
                 times = log.times
                 index = log.find(grant)
@@ -704,9 +732,9 @@ class ProcessSharedRateLimiter(RateLimiter):
         with self._shared():
             return self._paused_until
 
-    def grant_now(self, is_write: bool) -> bool:
+    def try_grant(self, is_write: bool) -> float | None:
         with self._shared():
-            return super().grant_now(is_write)
+            return super().try_grant(is_write)
 
     def reserve_or_raise(self, is_write: bool, now: float, *, max_wait: float = math.inf) -> float:
         with self._shared():

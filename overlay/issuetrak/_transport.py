@@ -127,13 +127,22 @@ class _Core:
         self.limiter = limiter
         self.runtime = runtime
         self.api_base_path = api_base_path
-        # the limiter's no-wait path, unless a subclass wraps acquire() (it must see every grant)
-        plain = limiter is not None and type(limiter).acquire is RateLimiter.acquire
-        self.grant_now: Callable[[bool], bool] | None = limiter.grant_now if plain else None  # type: ignore[union-attr]
+        # the limiter's no-wait path, unless a subclass wraps acquire() or grant_now() (it must
+        # see every grant)
+        plain = (
+            limiter is not None
+            and type(limiter).acquire is RateLimiter.acquire
+            and type(limiter).grant_now is RateLimiter.grant_now
+        )
+        self.try_grant: Callable[[bool], float | None] | None = (
+            limiter.try_grant if plain else None  # type: ignore[union-attr]
+        )
         self.plain_limiter = limiter if plain else None
         self._settle: Callable[[bool, float, float], float] | None = (
             limiter.settle if plain else None  # type: ignore[union-attr]
         )
+
+    _last_timeouts: tuple[tuple[float | None, ...], float] = ((), math.inf)
 
     def answered(self, call: _Call) -> None:
         """The site answered this attempt: it counted the request by now, so the limiter's
@@ -155,22 +164,31 @@ class _Core:
             kind, write = RequestKind.READ, False
         else:
             kind, write = request_kind(request), is_write(method, request.url.path)
-        call = _Call(
-            request=request,
-            policy=policy,
-            kind=kind,
-            write=write,
-            api_base_path=self.api_base_path,
-            decode_json=decode_json,
-        )
+        # (positional: half the cost of keywords, on every request)
+        call = _Call(request, policy, kind, write, self.api_base_path, decode_json)
         # the deadline covers everything from here: rate-limit waits, attempts, backoff
         call.started = self.runtime.clock()
         if policy.deadline is not None:
             call.deadline_at = call.started + policy.deadline
             timeouts = request.extensions.get("timeout")
-            if timeouts and len(timeouts) == 4 and None not in timeouts.values():
-                call.longest_timeout = max(timeouts.values())
+            if timeouts:
+                call.longest_timeout = self._longest(timeouts)
         return call
+
+    def _longest(self, timeouts: dict[str, float | None]) -> float:
+        """The longest of a request's four timeouts (``inf`` if one is ``None``: no limit).
+        Requests mostly carry the client's timeouts, so the last answer is kept."""
+        values = tuple(timeouts.values())
+        cached = self._last_timeouts
+        if values == cached[0]:
+            return cached[1]
+        longest = math.inf
+        if len(values) == 4:
+            known = [value for value in values if value is not None]
+            if len(known) == 4:
+                longest = max(known)
+        self._last_timeouts = (values, longest)
+        return longest
 
     def prepare(self, call: _Call) -> httpx.Request:
         """A copy of the request for one attempt, its timeouts capped by the deadline."""
@@ -269,6 +287,8 @@ class _Core:
     def retry_wait_for_response(self, call: _Call, response: httpx.Response) -> float | None:
         """Seconds to wait before retrying after ``response``, or ``None`` to keep it."""
         status = response.status_code
+        if 200 <= status < 300 and not call.decode_json:
+            return None  # the common case: a success nobody asked this transport to decode
         if status == 429:
             return self._after_429(call, response)
         undecodable = self.check_body(call, response)
@@ -518,24 +538,22 @@ class RetryTransport(httpx.BaseTransport):
         core = self.core
         call = core.start(request)
         sleep = core.runtime.sleep
-        limiter, fast = core.limiter, core.grant_now
+        limiter, fast = core.limiter, core.try_grant
         while True:
-            if (
-                limiter is not None
-                and not (fast and fast(call.write))
-                and (
-                    limiter.acquire(
-                        call.write,
-                        sleep=sleep,
-                        max_wait=core.remaining(call),
-                        on_wait=partial(core.note_limiter_wait, call),
-                    )
-                    is None
-                )
-            ):
-                raise core.limiter_timeout(call, last_refusal())
             if limiter is not None:
-                call.grant = last_grant()
+                call.grant = fast(call.write) if fast is not None else None
+                if call.grant is None:
+                    if (
+                        limiter.acquire(
+                            call.write,
+                            sleep=sleep,
+                            max_wait=core.remaining(call),
+                            on_wait=partial(core.note_limiter_wait, call),
+                        )
+                        is None
+                    ):
+                        raise core.limiter_timeout(call, last_refusal())
+                    call.grant = last_grant()
             attempt_request = core.prepare(call)
             try:
                 response = self._send(attempt_request)
@@ -609,24 +627,22 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         core = self.core
         call = core.start(request)
         sleep = core.runtime.async_sleep
-        limiter, fast = core.limiter, core.grant_now
+        limiter, fast = core.limiter, core.try_grant
         while True:
-            if (
-                limiter is not None
-                and not (fast and fast(call.write))
-                and (
-                    await limiter.acquire_async(
-                        call.write,
-                        sleep=sleep,
-                        max_wait=core.remaining(call),
-                        on_wait=partial(core.note_limiter_wait, call),
-                    )
-                    is None
-                )
-            ):
-                raise core.limiter_timeout(call, last_refusal())
             if limiter is not None:
-                call.grant = last_grant()
+                call.grant = fast(call.write) if fast is not None else None
+                if call.grant is None:
+                    if (
+                        await limiter.acquire_async(
+                            call.write,
+                            sleep=sleep,
+                            max_wait=core.remaining(call),
+                            on_wait=partial(core.note_limiter_wait, call),
+                        )
+                        is None
+                    ):
+                        raise core.limiter_timeout(call, last_refusal())
+                    call.grant = last_grant()
             attempt_request = core.prepare(call)
             try:
                 response = await self._send(attempt_request)

@@ -139,3 +139,27 @@ def test_bad_credentials_are_rejected_with_a_reason(bad: str) -> None:
         ApiTokenAuth(bad)
     with pytest.raises(ValueError, match="api_key"):
         HmacAuth(bad)
+
+
+@pytest.mark.parametrize("token", ["tok-SECRET-123", "tok-ü-123"], ids=["ascii", "not ascii"])
+@pytest.mark.parametrize(
+    "given",
+    [
+        {},
+        {"Accept": "application/json", "User-Agent": "x/1"},
+        {"x-api-key": "the caller's own"},  # replaced, as headers[...] = ... would
+        {"Accept": "*/*", "X-API-KEY": "one"},
+    ],
+    ids=["none", "others", "own key", "own key upper"],
+)
+def test_the_token_header_is_set_exactly_as_httpx_would_set_it(
+    given: dict[str, str], token: str
+) -> None:
+    # ApiTokenAuth.apply appends to httpx's header list when it can (the hot path); the headers
+    # it leaves must be those that the public `headers[key] = value` leaves, byte for byte
+    applied = httpx.Request("GET", "https://site.example/api/v2/Users", headers=given)
+    ApiTokenAuth(token).apply(applied)
+    public = httpx.Request("GET", "https://site.example/api/v2/Users", headers=given)
+    public.headers["X-Api-Key"] = token
+    assert applied.headers.raw == public.headers.raw
+    assert applied.headers.get_list("x-api-key") == [token]

@@ -539,3 +539,31 @@ def test_settling_never_moves_an_entry_later_or_past_the_margin() -> None:
     limiter.reserve(False, 1.0)
     assert limiter.settle(False, 1.0, 1.5) == 1.0  # slower than the margin: unchanged
     assert limiter.settle(False, 1.0, 0.0) == pytest.approx(0.9)  # a clock that disagrees
+
+
+@pytest.mark.parametrize("settled", [False, True], ids=["unsettled", "settled"])
+def test_a_limit_never_reached_keeps_the_log_bounded(settled: bool) -> None:
+    # the fast path keeps stale entries until half the log is stale, then drops them in one
+    # go: memory stays within twice what the horizon holds (or 4096), without a list shift on
+    # every call
+    clock = [0.0]
+    limiter = RateLimiter(RateLimits([Window(10**9, 1.0)], margin=0.1), clock=lambda: clock[0])
+    longest = 0
+    for _ in range(50_000):
+        clock[0] += 0.0001  # 10,000 per second: ~11,000 entries within the 1.1 s horizon
+        grant = limiter.try_grant(False)
+        assert grant == clock[0]
+        if settled:
+            assert limiter.settle(False, grant, grant + 0.00005) < grant
+        longest = max(longest, len(limiter._all.times))
+    assert 11_000 <= longest <= 2 * 11_001 + 1
+
+
+def test_try_grant_and_grant_now_share_one_rule() -> None:
+    limits = RateLimits([Window(2, 1.0), Window(1, 1.0, writes_only=True)])
+    limiter = RateLimiter(limits, clock=lambda: 5.0)
+    assert limiter.try_grant(True) == 5.0
+    assert limiter.try_grant(True) is None  # the write window is full
+    assert limiter.grant_now(False) is True  # a read still fits the 2/1s window
+    assert limiter.try_grant(False) is None and limiter.grant_now(False) is False
+    assert limiter.granted == 2
