@@ -294,6 +294,8 @@ class RateLimiter:
         leaving :func:`last_grant` alone: the retry transport's hot path."""
         now = self._clock()
         with self._lock:
+            if self._pending:
+                self._apply_settled()
             if self._paused_until > now:
                 return None
             times = self._all.times
@@ -395,19 +397,12 @@ class RateLimiter:
         whole margin at every window's edge. Returns the entry's time now (for :meth:`release`).
         An entry never moves later, nor more than the margin earlier.
 
-        The move is made at once when the entry is the newest of a read's log (one caller at a
-        time, the common case); otherwise it is queued (an atomic append, no lock) and made
-        before the next decision that reads entries' times: a wait to plan, or a slot given
+        The move is queued (an atomic append, no lock) and made, under the lock, before the
+        next decision that reads entries' times: the next grant, a wait to plan, or a slot given
         back."""
         moved = (done if done > grant else grant) - self._margin  # _settled_time, inlined
         if moved >= grant:
             return grant
-        if not is_write and not self._pending:
-            with self._lock:
-                times = self._all.times
-                if times and times[-1] == grant and (len(times) < 2 or times[-2] <= moved):
-                    times[-1] = moved  # still sorted
-                    return moved
         pending = self._pending
         pending.append((is_write, grant, moved))
         if len(pending) >= 256:  # callers that never wait: keep the queue short
@@ -426,7 +421,10 @@ class RateLimiter:
             is_write, grant, moved = pending.popleft()
             for log in (self._all, self._writes) if is_write else (self._all,):
                 times = log.times
-                index = log.find(grant)
+                if times and times[-1] == grant:  # the newest entry: one caller at a time
+                    index = len(times) - 1
+                else:
+                    index = log.find(grant)
                 if index >= 0:
                     if index == 0 or times[index - 1] <= moved:
                         times[index] = moved  # still sorted: the common case, no shift
