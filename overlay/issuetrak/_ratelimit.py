@@ -421,10 +421,8 @@ class RateLimiter:
             is_write, grant, moved = pending.popleft()
             for log in (self._all, self._writes) if is_write else (self._all,):
                 times = log.times
-                if times and times[-1] == grant:  # the newest entry: one caller at a time
-                    index = len(times) - 1
-                else:
-                    index = log.find(grant)
+                # the newest entry (one caller at a time) needs no search
+                index = len(times) - 1 if times and times[-1] == grant else log.find(grant)
                 if index >= 0:
                     if index == 0 or times[index - 1] <= moved:
                         times[index] = moved  # still sorted: the common case, no shift
