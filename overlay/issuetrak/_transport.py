@@ -144,6 +144,22 @@ class _Core:
 
     _last_timeouts: tuple[tuple[float | None, ...], float] = ((), math.inf)
 
+    def grant_at_once(self, call: _Call) -> bool:
+        """Take a rate-limit slot for this attempt if the limiter has one free now (its no-wait
+        path); ``False``: nothing taken, the caller waits through ``acquire``."""
+        fast = self.try_grant
+        call.grant = fast(call.write) if fast is not None else None
+        return call.grant is not None
+
+    def wait_options(self, call: _Call, sleep: Any) -> dict[str, Any]:
+        """How the limiter's ``acquire`` waits for this call: by ``sleep``, at most what is left
+        of the deadline, each wait logged first."""
+        return {
+            "sleep": sleep,
+            "max_wait": self.remaining(call),
+            "on_wait": partial(self.note_limiter_wait, call),
+        }
+
     def answered(self, call: _Call) -> None:
         """The site answered this attempt: it counted the request by now, so the limiter's
         entry for it settles here (see :meth:`RateLimiter.settle`)."""
@@ -538,22 +554,12 @@ class RetryTransport(httpx.BaseTransport):
         core = self.core
         call = core.start(request)
         sleep = core.runtime.sleep
-        limiter, fast = core.limiter, core.try_grant
+        limiter = core.limiter
         while True:
-            if limiter is not None:
-                call.grant = fast(call.write) if fast is not None else None
-                if call.grant is None:
-                    if (
-                        limiter.acquire(
-                            call.write,
-                            sleep=sleep,
-                            max_wait=core.remaining(call),
-                            on_wait=partial(core.note_limiter_wait, call),
-                        )
-                        is None
-                    ):
-                        raise core.limiter_timeout(call, last_refusal())
-                    call.grant = last_grant()
+            if limiter is not None and not core.grant_at_once(call):
+                if limiter.acquire(call.write, **core.wait_options(call, sleep)) is None:
+                    raise core.limiter_timeout(call, last_refusal())
+                call.grant = last_grant()
             attempt_request = core.prepare(call)
             try:
                 response = self._send(attempt_request)
@@ -627,22 +633,15 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         core = self.core
         call = core.start(request)
         sleep = core.runtime.async_sleep
-        limiter, fast = core.limiter, core.try_grant
+        limiter = core.limiter
         while True:
-            if limiter is not None:
-                call.grant = fast(call.write) if fast is not None else None
-                if call.grant is None:
-                    if (
-                        await limiter.acquire_async(
-                            call.write,
-                            sleep=sleep,
-                            max_wait=core.remaining(call),
-                            on_wait=partial(core.note_limiter_wait, call),
-                        )
-                        is None
-                    ):
-                        raise core.limiter_timeout(call, last_refusal())
-                    call.grant = last_grant()
+            if limiter is not None and not core.grant_at_once(call):
+                if (
+                    await limiter.acquire_async(call.write, **core.wait_options(call, sleep))
+                    is None
+                ):
+                    raise core.limiter_timeout(call, last_refusal())
+                call.grant = last_grant()
             attempt_request = core.prepare(call)
             try:
                 response = await self._send(attempt_request)
