@@ -139,6 +139,14 @@ class RateLimits:
                 raise ValueError(f"{name} must be a finite number of seconds >= 0, got {value!r}")
 
 
+SETTLE_GUARD = 1e-5
+"""Seconds a settled entry's window outlasts the answer it settled at. A request answered at
+``done`` moves to ``done - margin``, and the next grant its window allows,
+``(done - margin) + (period + margin)``, can round to an ulp *before* ``done + period``: a site
+counting exactly would still see the request in its window (a fake-clock benchmark that answers
+at once met two 429s in 3,000 requests that way). 10 us is far above float rounding at any
+clock's magnitude (a few ulps: 1e-6 s at Unix time) and far below any round trip."""
+
 _REFUSAL: ContextVar[SlotUnavailable | None] = ContextVar("issuetrak_limiter_refusal", default=None)
 _GRANT: ContextVar[float | None] = ContextVar("issuetrak_limiter_grant", default=None)
 
@@ -210,7 +218,8 @@ class RateLimiter:
         self._lock = threading.Lock()
         all_windows = [w for w in self.limits.windows if not w.writes_only]
         write_windows = [w for w in self.limits.windows if w.writes_only]
-        margin = self._margin = self.limits.margin
+        margin = self.limits.margin
+        self._reach = SETTLE_GUARD - margin  # a settled entry: its answer, less this much
         self._all = _Log(
             all_windows, horizon=max((w.period for w in all_windows), default=0.0) + margin
         )
@@ -393,14 +402,15 @@ class RateLimiter:
         """The site answered the request granted at ``grant`` by clock time ``done``, so it
         counted the request no later than ``done``. The margin assumed it could count it as late
         as ``grant + margin``; when ``done`` is earlier, the entry moves to ``done - margin``
-        (its window then ends where the site's really does), so a fast site does not pay the
-        whole margin at every window's edge. Returns the entry's time now (for :meth:`release`).
-        An entry never moves later, nor more than the margin earlier.
+        (its window then ends where the site's really does; :data:`SETTLE_GUARD` after it, so
+        that float rounding cannot end it before), so a fast site does not pay the whole margin
+        at every window's edge. Returns the entry's time now (for :meth:`release`). An entry
+        never moves later, nor more than the margin earlier.
 
         The move is queued (an atomic append, no lock) and made, under the lock, before the
         next decision that reads entries' times: the next grant, a wait to plan, or a slot given
         back."""
-        moved = (done if done > grant else grant) - self._margin  # _settled_time, inlined
+        moved = (done if done > grant else grant) + self._reach  # _settled_time, inlined
         if moved >= grant:
             return grant
         pending = self._pending
@@ -412,7 +422,7 @@ class RateLimiter:
 
     def _settled_time(self, grant: float, done: float) -> float:
         """Where :meth:`settle` puts an entry granted at ``grant`` and answered at ``done``."""
-        return (done if done > grant else grant) - self._margin
+        return (done if done > grant else grant) + self._reach
 
     def _apply_settled(self) -> None:
         """Make the queued moves of :meth:`settle` (the caller holds the lock)."""
