@@ -219,7 +219,7 @@ class RateLimiter:
         all_windows = [w for w in self.limits.windows if not w.writes_only]
         write_windows = [w for w in self.limits.windows if w.writes_only]
         margin = self.limits.margin
-        self._reach = SETTLE_GUARD - margin  # a settled entry: its answer, less this much
+        self._reach = SETTLE_GUARD - margin  # a settled entry moves to its answer plus this
         self._all = _Log(
             all_windows, horizon=max((w.period for w in all_windows), default=0.0) + margin
         )
