@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +15,33 @@ from issuetrak_tools._contract.report import Recorder
 from issuetrak_tools._contract.run import Options, execute, finish, prepare
 
 from .recording_server import Recording, serve
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_contract_cli(
+    *args: str,
+    token: str | None = None,
+    env: Mapping[str, str] | None = None,
+    text: bool = True,
+) -> subprocess.CompletedProcess[Any]:
+    """``python -m issuetrak_tools contract ARGS`` from the project root, as a user starts it: the
+    caller's ``ISSUETRAK_SITE`` left out, ``token`` (if given) in ``ISSUETRAK_TOKEN``, ``env``
+    added; output captured (``text=False``: as bytes, every byte as written)."""
+    environ = dict(os.environ)
+    environ.pop("ISSUETRAK_SITE", None)
+    environ.update(env or {})
+    if token is not None:
+        environ["ISSUETRAK_TOKEN"] = token
+    return subprocess.run(
+        [sys.executable, "-m", "issuetrak_tools", "contract", *args],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=text,
+        timeout=600,
+        check=False,
+    )
 
 
 @dataclass

@@ -11,32 +11,18 @@ from pathlib import Path
 import pytest
 from issuetrak_tools.cli.contract import main
 
+from .live import ROOT, run_contract_cli
 from .recording_server import free_port, serve
 
 issuetrak_mock = pytest.importorskip("issuetrak_mock")
 
-ROOT = Path(__file__).resolve().parents[2]
 SEARCH_SUFFIX = "/search"
 
 
 def _run(
     *args: str, report_dir: Path, token: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "issuetrak_tools",
-        "contract",
-        f"--report-dir={report_dir}",
-        *args,
-    ]
-    env = dict(os.environ)
-    env.pop("ISSUETRAK_SITE", None)
-    if token is not None:
-        env["ISSUETRAK_TOKEN"] = token
-    return subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
-    )
+    return run_contract_cli(f"--report-dir={report_dir}", *args, token=token)
 
 
 def _writes(requests: list[tuple[str, str]]) -> list[tuple[str, str]]:

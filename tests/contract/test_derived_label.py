@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from .derived import next_version
+from .live import run_contract_cli
 from .recording_server import serve
 
-ROOT = Path(__file__).resolve().parents[2]
 LABEL = "next-2026.10"
 
 
@@ -55,32 +52,18 @@ def test_a_derived_next_version_runs_clean_under_its_own_label(
     app = issuetrak_mock.create_app(document=document, seed=0, rate_limits=None, issues=20)
     reports = tmp_path / "reports"
     with serve(app) as (url, recording):
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "issuetrak_tools",
-                "contract",
-                f"--site={url}",
-                f"--spec-label={LABEL}",
-                f"--report-dir={reports}",
-                "--rate-limits=off",
-                "--max-requests=0",
-                "--max-examples=1",
-                "--operations=/Widgets",
-                "--operations=^GET /Users$",
-                *(["--allow-writes"] if writes else []),
-            ],
-            cwd=ROOT,
-            env={
-                **os.environ,
-                "ISSUETRAK_PROJECT_ROOT": str(tmp_path / "project"),
-                "ISSUETRAK_TOKEN": app.state.tokens["admin"],
-            },
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
+        result = run_contract_cli(
+            f"--site={url}",
+            f"--spec-label={LABEL}",
+            f"--report-dir={reports}",
+            "--rate-limits=off",
+            "--max-requests=0",
+            "--max-examples=1",
+            "--operations=/Widgets",
+            "--operations=^GET /Users$",
+            *(["--allow-writes"] if writes else []),
+            token=app.state.tokens["admin"],
+            env={"ISSUETRAK_PROJECT_ROOT": str(tmp_path / "project")},
         )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -26,10 +25,8 @@ from issuetrak_tools._contract.runner import open_target
 from issuetrak_tools._contract.transport import make_session
 
 from . import deviations
-from .live import mock_site, run_live
+from .live import ROOT, mock_site, run_contract_cli, run_live
 from .recording_server import serve
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _cut_short(app: Any, path: str) -> Any:
@@ -64,32 +61,23 @@ def test_a_failing_live_run_writes_the_token_nowhere(tmp_path: Path) -> None:
     site = _cut_short(site, "/api/v2/Causes/1")
     reports = tmp_path / "reports"
     with serve(site) as (url, _):
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "issuetrak_tools",
-                "contract",
-                f"--site={url}",
-                f"--report-dir={reports}",
-                "--allow-writes",
-                "--rate-limits=off",
-                "--max-requests=150",
-                "--max-examples=1",
-                "--operations=/Causes",
-                "--",
-                "--showlocals",  # tracebacks with every local variable
-                "--tb=long",
-                "-o",
-                "log_cli=true",  # and every log line, down to DEBUG, on the console
-                "--log-cli-level=DEBUG",
-                "-rA",
-            ],
-            cwd=ROOT,
-            env={**os.environ, "ISSUETRAK_TOKEN": token},
-            capture_output=True,
-            timeout=600,
-            check=False,
+        result = run_contract_cli(
+            f"--site={url}",
+            f"--report-dir={reports}",
+            "--allow-writes",
+            "--rate-limits=off",
+            "--max-requests=150",
+            "--max-examples=1",
+            "--operations=/Causes",
+            "--",
+            "--showlocals",  # tracebacks with every local variable
+            "--tb=long",
+            "-o",
+            "log_cli=true",  # and every log line, down to DEBUG, on the console
+            "--log-cli-level=DEBUG",
+            "-rA",
+            token=token,
+            text=False,
         )
     assert result.returncode == 1, result.stdout.decode()[-3000:]
     written = result.stdout + result.stderr + _every_byte(reports)
