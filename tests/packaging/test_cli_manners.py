@@ -195,24 +195,22 @@ def _shadowing(root: Path) -> dict[str, str]:
     return {"PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
 
 
-def test_mock_refuses_a_changed_generated_document_in_one_line(
-    damaged: Path, generated_copy: Path, tmp_path: Path
+@pytest.mark.parametrize(
+    "command, prefix",
+    [
+        (("issuetrak-mock", "--port", "0"), "issuetrak-mock:"),
+        (("issuetrak", "contract"), "issuetrak contract:"),  # against the mock
+    ],
+    ids=["mock", "contract"],
+)
+def test_a_changed_generated_document_is_refused_in_one_line(
+    damaged: Path, generated_copy: Path, tmp_path: Path, command: tuple[str, ...], prefix: str
 ) -> None:
     with (damaged / "_document.json").open("ab") as fh:
         fh.write(b" ")
-    result = run(
-        script("issuetrak-mock"), "--port", "0", cwd=tmp_path, env=_shadowing(generated_copy)
-    )
-    assert_one_line(result, 2, "issuetrak-mock:", "_document.json", "was changed")
-
-
-def test_contract_against_the_mock_refuses_a_changed_generated_document_in_one_line(
-    damaged: Path, generated_copy: Path, tmp_path: Path
-) -> None:
-    with (damaged / "_document.json").open("ab") as fh:
-        fh.write(b" ")
-    result = run(script("issuetrak"), "contract", cwd=tmp_path, env=_shadowing(generated_copy))
-    assert_one_line(result, 2, "issuetrak contract:", "_document.json", "was changed")
+    tool, *args = command
+    result = run(script(tool), *args, cwd=tmp_path, env=_shadowing(generated_copy))
+    assert_one_line(result, 2, prefix, "_document.json", "was changed")
 
 
 def test_mock_refuses_a_generated_package_without_its_document_in_one_line(
