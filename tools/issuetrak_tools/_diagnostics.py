@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from issuetrak_tools._media import pointer
+from issuetrak_tools._pointer import escape, pointer, value_at
 from issuetrak_tools.spec import iter_operations
 
 if TYPE_CHECKING:
@@ -53,24 +53,6 @@ def show(value: Any, limit: int = SHOWN_CHARACTERS) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _unescape(part: str) -> str:
-    return part.replace("~1", "/").replace("~0", "~")
-
-
-def _at(document: Mapping[str, Any], where: str) -> Any:
-    """The node at JSON pointer ``where`` (None when there is none)."""
-    node: Any = document
-    for part in where.split("/")[1:]:
-        part = _unescape(part)
-        if isinstance(node, Mapping) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return None
-    return node
-
-
 def _resolve(document: Mapping[str, Any], node: Any) -> Any:
     """Follow a local ``$ref`` (one level is all parameters use)."""
     if (
@@ -78,7 +60,7 @@ def _resolve(document: Mapping[str, Any], node: Any) -> Any:
         and isinstance(node.get("$ref"), str)
         and node["$ref"].startswith("#/")
     ):
-        target = _at(document, node["$ref"][1:])
+        target = value_at(document, node["$ref"][1:])
         return node if target is None else target
     return node
 
@@ -171,16 +153,14 @@ def _ref_nodes(node: Any, where: str) -> Iterator[tuple[str, str]]:
         if isinstance(ref, str) and ref.startswith("#/"):
             yield where, ref
         for key, value in node.items():
-            yield from _ref_nodes(
-                value, f"{where}/{str(key).replace('~', '~0').replace('/', '~1')}"
-            )
+            yield from _ref_nodes(value, f"{where}/{escape(str(key))}")
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from _ref_nodes(value, f"{where}/{index}")
 
 
 def _defined(document: Mapping[str, Any], ref: str) -> bool:
-    return _at(document, ref[1:]) is not None
+    return value_at(document, ref[1:]) is not None
 
 
 _ENDPOINT = re.compile(
@@ -211,14 +191,14 @@ def _endpoint_problems(
 ) -> list[Problem]:
     subject = f"{method} {path}"
     base = pointer("paths", path, method.lower())
-    operation = _at(document, base)
+    operation = value_at(document, base)
     operation = operation if isinstance(operation, Mapping) else {}
     detail = message.first_detail_line()
     templating = re.search(r"Incorrect path templating for (\S+)", message.body)
     if templating:
         problems = path_parameter_problems(document, templating[1])
         where = pointer("paths", templating[1])
-        params = _at(document, f"{base}/parameters")
+        params = value_at(document, f"{base}/parameters")
         return [Problem(where, text, params) for text in dict.fromkeys(problems)] or [
             Problem(where, f"{subject}: {detail}", params)
         ]
@@ -230,7 +210,7 @@ def _endpoint_problems(
     detail = _REPR.sub("?", detail)
     scope = f"{base}/responses/{status}" if status is not None else base
     if "Could not find reference" in message.body:
-        refs = list(_ref_nodes(_at(document, scope), scope))
+        refs = list(_ref_nodes(value_at(document, scope), scope))
         missing = [(where, ref) for where, ref in refs if not _defined(document, ref)]
         lost = "a response of " if response else ""
         if missing:
@@ -257,20 +237,20 @@ def _endpoint_problems(
         where = f"{base}/requestBody"
         if isinstance(body, Mapping) and isinstance(body.get("$ref"), str):
             where = body["$ref"][1:]
-        where += "/content/" + media["media"].replace("~", "~0").replace("/", "~1")
+        where += "/content/" + escape(media["media"])
         return [
             Problem(
                 where,
                 f"{subject}: request body media type {media['media']} is not supported by the generator "
                 f"and no application/json with the same schema is offered beside it",
-                _at(document, where),
+                value_at(document, where),
             )
         ]
     if response:
         where = scope
         if media:
             where += "/content"
-        return [Problem(where, f"{subject}: {detail}", _at(document, where))]
+        return [Problem(where, f"{subject}: {detail}", value_at(document, where))]
     named = _BACKTICKED.search(message.body)
     params = operation.get("parameters")
     if named and isinstance(params, list):
@@ -308,7 +288,7 @@ def locate(message: GeneratorMessage, document: Mapping[str, Any]) -> list[Probl
             Problem(
                 where,
                 f"schema {dropped[1]} was left out ({detail or 'no detail'}){tail}",
-                _at(document, where) if where else None,
+                value_at(document, where) if where else None,
             )
         ]
     subject = message.header.rstrip(":. ")

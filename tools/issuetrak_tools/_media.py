@@ -22,6 +22,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from issuetrak_tools._pointer import pointer
 from issuetrak_tools.spec import HTTP_METHODS
 
 __all__ = ["JSON", "JSON_ALTERNATIVES", "MediaTypeNotes", "pointer", "prefer_json"]
@@ -29,11 +30,6 @@ __all__ = ["JSON", "JSON_ALTERNATIVES", "MediaTypeNotes", "pointer", "prefer_jso
 JSON = "application/json"
 # what Swashbuckle lists beside application/json for the same schema
 JSON_ALTERNATIVES = ("text/json", "application/*+json", "text/plain")
-
-
-def pointer(*parts: str) -> str:
-    """An RFC 6901 JSON pointer from unescaped parts."""
-    return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
 
 
 @dataclass

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jsonpatch
+from issuetrak_tools._pointer import pointer, split, value_at
 from issuetrak_tools.spec import HTTP_METHODS
 
 __all__ = [
@@ -107,27 +108,11 @@ class CarryReport:
 
 
 def _value_at(document: Any, pointer: str) -> Any:
-    node = document
-    for part in _parts(pointer):
-        if isinstance(node, Mapping) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return _MISSING
-    return node
+    return value_at(document, pointer, _MISSING)
 
 
 def _parent(pointer: str) -> str:
     return pointer.rsplit("/", 1)[0]
-
-
-def _parts(pointer: str) -> list[str]:
-    return [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
-
-
-def _escape(part: str) -> str:
-    return part.replace("~", "~0").replace("/", "~1")
 
 
 def _operation_ids(document: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
@@ -145,16 +130,16 @@ def _moved(
     body: Mapping[str, Any], old: Mapping[str, Any] | None, new: Mapping[str, Any]
 ) -> dict[str, Any] | None:
     """The operation rewritten for an operation that moved to another path (same operationId)."""
-    parts = _parts(str(body.get("path", "")))
+    parts = split(str(body.get("path", "")))
     if old is None or len(parts) < 3 or parts[0] != "paths":
         return None
-    operation = _value_at(old, "/" + "/".join(_escape(p) for p in parts[:3]))
+    operation = _value_at(old, pointer(*parts[:3]))
     if not isinstance(operation, Mapping) or not operation.get("operationId"):
         return None
     target = _operation_ids(new).get(str(operation["operationId"]))
     if target is None or target == (parts[1], parts[2]):
         return None
-    path = "/" + "/".join(_escape(p) for p in ["paths", target[0], target[1], *parts[3:]])
+    path = pointer("paths", target[0], target[1], *parts[3:])
     return {**body, "path": path}
 
 

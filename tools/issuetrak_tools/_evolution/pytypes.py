@@ -15,7 +15,7 @@ import ast
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .refs import resolve_pointer
+from .refs import ref_name, resolve_pointer
 
 __all__ = ["INLINE", "annotation_type", "schema_type"]
 
@@ -89,7 +89,7 @@ def _reference(
     target = resolve_pointer(document, ref)
     if not isinstance(target, Mapping):
         return {"Any"}
-    name = ref.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+    name = ref_name(ref)
     if "enum" in target:
         return {class_name(name)}
     if target.get("type") == "object" or "properties" in target:

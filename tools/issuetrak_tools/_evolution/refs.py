@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from issuetrak_tools._pointer import unescape, value_at
+
 __all__ = [
     "deref",
     "is_nullable",
@@ -28,21 +30,12 @@ def resolve_pointer(document: Mapping[str, Any], ref: str) -> Any:
     """The value a local ``$ref`` (``#/components/schemas/X``) points at, or ``None``."""
     if not ref.startswith("#"):
         return None
-    node: Any = document
-    for raw in ref[1:].split("/")[1:]:
-        part = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, Mapping) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return None
-    return node
+    return value_at(document, ref[1:])
 
 
 def ref_name(ref: str) -> str:
     """``#/components/schemas/Cause`` -> ``Cause``."""
-    return ref.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+    return unescape(ref.rsplit("/", 1)[-1])
 
 
 def normalize(schema: Any) -> dict[str, Any]:
