@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import httpx
 from issuetrak._exceptions import APIConnectionError, APIStatusError, AuthenticationError
+from issuetrak_tools._pointer import escape as _escape
 
 from .refs import resolve_pointer
 from .strict import UNDOCUMENTED_STATUS, Finding, StrictValidator
@@ -96,10 +97,6 @@ class CrawlResult:
     exchanges: list[Exchange] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (operation, why)
     stopped: str = ""  # why the crawl ended early, if it did
-
-
-def _escape(part: str) -> str:
-    return part.replace("~", "~0").replace("/", "~1")
 
 
 def _parameters(

@@ -12,6 +12,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from issuetrak_tools._pointer import escape as _escape
+
 from .refs import resolve_pointer
 from .strict import (
     MISSING_REQUIRED,
@@ -40,10 +42,6 @@ _STRING_FORMATS = {
     "password",
 }
 _FORMAT_TYPES = {"int32": "integer", "int64": "integer", "float": "number", "double": "number"}
-
-
-def _escape(part: str) -> str:
-    return part.replace("~", "~0").replace("/", "~1")
 
 
 def infer_schema(samples: Iterable[Any], depth: int = 0) -> dict[str, Any]:

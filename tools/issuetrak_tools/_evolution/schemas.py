@@ -14,6 +14,8 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from issuetrak_tools._pointer import escape as _escape
+
 from .model import WIRE, Change
 from .refs import deref, normalize, ref_name, schema_type
 from .rules import direction_label, schema_breaking
@@ -38,10 +40,6 @@ def component_schemas(document: Mapping[str, Any]) -> dict[str, Any]:
         for name, schema in definitions.items():
             result[COMPONENT_PREFIXES[1] + _escape(name)] = schema
     return result
-
-
-def _escape(name: str) -> str:
-    return name.replace("~", "~0").replace("/", "~1")
 
 
 def _refs_in(node: Any) -> Iterator[str]:

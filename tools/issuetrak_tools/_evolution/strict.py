@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from issuetrak_tools._pointer import escape as _escape
+
 from .refs import ref_name, resolve_pointer
 
 __all__ = [
@@ -96,10 +98,6 @@ def _type_matches(declared: str, value: Any) -> bool:
     if declared == "number" and observed == "integer":
         return True
     return declared == "integer" and isinstance(value, float) and value.is_integer()
-
-
-def _escape(part: str) -> str:
-    return part.replace("~", "~0").replace("/", "~1")
 
 
 class StrictValidator:

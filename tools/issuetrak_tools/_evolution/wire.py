@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .model import WIRE, Change
-from .refs import resolve_pointer
+from .refs import ref_name, resolve_pointer
 from .rules import BOTH, REQUEST, RESPONSE, fixed_breaking
 from .schemas import SchemaComparer, component_schemas, schema_usage
 
@@ -380,7 +380,7 @@ class _WireDiff:
         users_new = schema_usage(self.new, operation_roots(self.new))
         for ref in sorted(set(old_components) & set(new_components)):
             direction = frozenset(usage_old.get(ref, set()) | usage_new.get(ref, set())) or BOTH
-            name = ref.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+            name = ref_name(ref)
             start = len(self.changes)
             self.schemas.compare(old_components[ref], new_components[ref], name, direction)
             users = tuple(
