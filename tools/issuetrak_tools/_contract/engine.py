@@ -428,6 +428,27 @@ class Engine:
     def _curl(self, response: httpx.Response) -> str:
         return curl_of(response.request, self.target.secrets)
 
+    def _failure(
+        self,
+        ref: OperationRef,
+        response: Any,
+        check: str,
+        title: str,
+        message: str,
+        curl: str | None = None,
+    ) -> FailureRecord:
+        """A deviation of ``ref`` that ``response`` shows: its status and trace id, and the curl
+        line that repeats it (``response``'s request's unless given)."""
+        return FailureRecord(
+            operation=ref.label,
+            check=check,
+            title=title,
+            message=message,
+            status_code=response.status_code,
+            trace_id=trace_id_of(response.content),
+            curl=self._curl(response) if curl is None else curl,
+        )
+
     # -- step kinds -----------------------------------------------------------------------------
 
     def _positive(self, step: Step) -> list[FailureRecord]:
@@ -464,16 +485,15 @@ class Engine:
         self.recorder.ran_check("auth_required")
         if response.status_code != 401:
             records.append(
-                FailureRecord(
-                    operation=ref.label,
-                    check="auth_required",
-                    title="A request without the token was not refused with 401",
-                    message=(
+                self._failure(
+                    ref,
+                    response,
+                    "auth_required",
+                    "A request without the token was not refused with 401",
+                    (
                         f"{ref.label} sent without X-Api-Key answered {response.status_code}; "
                         "Issuetrak answers 401 with an empty body"
                     ),
-                    status_code=response.status_code,
-                    trace_id=trace_id_of(response.content),
                     curl=_case_curl(case, self.target),
                 )
             )
@@ -496,13 +516,12 @@ class Engine:
                 problem = "answered 404 without an ApiResponse body"
         if problem:
             records.append(
-                FailureRecord(
-                    operation=ref.label,
-                    check="not_found_status",
-                    title="A record that does not exist is not answered 404 with an ApiResponse",
-                    message=f"{ref.label} with {ref.params[0]}={MISSING_IID} (no such record) {problem}",
-                    status_code=response.status_code,
-                    trace_id=trace_id_of(response.content),
+                self._failure(
+                    ref,
+                    response,
+                    "not_found_status",
+                    "A record that does not exist is not answered 404 with an ApiResponse",
+                    f"{ref.label} with {ref.params[0]}={MISSING_IID} (no such record) {problem}",
                     curl=_case_curl(case, self.target),
                 )
             )
@@ -571,14 +590,12 @@ class Engine:
             self.recorder.ran_check(probe.check_unmatched)
             if response.status_code != 200:
                 records.append(
-                    FailureRecord(
-                        operation=ref.label,
-                        check=probe.check_missing,
-                        title="A valid search was not answered 200",
-                        message=f"{probe.description}: answered {response.status_code}",
-                        status_code=response.status_code,
-                        trace_id=trace_id_of(response.content),
-                        curl=self._curl(response),
+                    self._failure(
+                        ref,
+                        response,
+                        probe.check_missing,
+                        "A valid search was not answered 200",
+                        f"{probe.description}: answered {response.status_code}",
                     )
                 )
                 continue
@@ -587,17 +604,7 @@ class Engine:
             except ValueError:
                 answer = None
             for check, title, message in judge_probe(probe, shape, answer):
-                records.append(
-                    FailureRecord(
-                        operation=ref.label,
-                        check=check,
-                        title=title,
-                        message=message,
-                        status_code=response.status_code,
-                        trace_id=trace_id_of(response.content),
-                        curl=self._curl(response),
-                    )
-                )
+                records.append(self._failure(ref, response, check, title, message))
         return records
 
     def _sort(self, step: Step) -> list[FailureRecord]:
@@ -638,28 +645,24 @@ class Engine:
             values = answer.get("values") if isinstance(answer, Mapping) else None
             if response.status_code != 200 or not isinstance(values, list):
                 records.append(
-                    FailureRecord(
-                        operation=ref.label,
-                        check="sort_order",
-                        title="A documented sort was not answered 200",
-                        message=f"sortField {field_name} {direction}: answered {response.status_code}",
-                        status_code=response.status_code,
-                        trace_id=trace_id_of(response.content),
-                        curl=self._curl(response),
+                    self._failure(
+                        ref,
+                        response,
+                        "sort_order",
+                        "A documented sort was not answered 200",
+                        f"sortField {field_name} {direction}: answered {response.status_code}",
                     )
                 )
                 continue
             problem = sort_violation(values, field_name, descending)
             if problem:
                 records.append(
-                    FailureRecord(
-                        operation=ref.label,
-                        check="sort_order",
-                        title="Results are not in the requested order",
-                        message=problem,
-                        status_code=200,
-                        trace_id=trace_id_of(response.content),
-                        curl=self._curl(response),
+                    self._failure(
+                        ref,
+                        response,
+                        "sort_order",
+                        "Results are not in the requested order",
+                        problem,
                     )
                 )
         return records
