@@ -191,25 +191,22 @@ def add_links(
     operations = _operations_by_id(result)
     rules = read_exceptions(exceptions) if exceptions is not None and exceptions.is_file() else {}
     source_name = exceptions.name if exceptions is not None else "links"
-    drops: set[tuple[str, str]] = set()
-    for entry in rules.get("drop", []):
+
+    def skipped(rule: str, entry: Mapping[str, Any]) -> bool:
+        """Whether ``entry`` names an operation this document lacks (noted in the report)."""
         missing = [op for op in (entry["from"], entry["to"]) if op not in operations]
         if missing:
             report.notes.append(
-                f"{source_name}: drop {entry['from']} -> {entry['to']} skipped: "
+                f"{source_name}: {rule} {entry['from']} -> {entry['to']} skipped: "
                 f"{', '.join(missing)} not in this document"
             )
-            continue
-        drops.add((entry["from"], entry["to"]))
+        return bool(missing)
+
+    drops = {(e["from"], e["to"]) for e in rules.get("drop", []) if not skipped("drop", e)}
     kept = [link for link in links if (link.source, link.target) not in drops]
     report.dropped = len(links) - len(kept)
     for entry in rules.get("add", []):
-        missing = [op for op in (entry["from"], entry["to"]) if op not in operations]
-        if missing:
-            report.notes.append(
-                f"{source_name}: add {entry['from']} -> {entry['to']} skipped: "
-                f"{', '.join(missing)} not in this document"
-            )
+        if skipped("add", entry):
             continue
         status = str(entry.get("status") or _success_status(operations[entry["from"]][2]) or "")
         if not status:

@@ -162,24 +162,16 @@ def open_run_target(options: Options, label: str) -> tuple[Target, RateLimits | 
         max_requests = LIVE_MAX_REQUESTS if live else 0
     if max_requests < 0:
         raise ValueError(f"--max-requests {max_requests}: must be 0 (no limit) or more")
-    if live:
-        if not options.token:
-            raise ValueError("a live site needs a token: ISSUETRAK_TOKEN (or --token)")
-        target = open_target(
-            site=options.site,
-            token=options.token,
-            policy=policy,
-            rate_limits=limits,
-            max_requests=max_requests,
-        )
-    else:
-        target = open_target(
-            app=options.app,
-            token=options.token,
-            policy=policy,
-            rate_limits=None,
-            max_requests=max_requests,
-        )
+    if live and not options.token:
+        raise ValueError("a live site needs a token: ISSUETRAK_TOKEN (or --token)")
+    target = open_target(
+        site=options.site,  # None unless live
+        app=None if live else options.app,
+        token=options.token,
+        policy=policy,
+        rate_limits=limits,  # None unless live
+        max_requests=max_requests,
+    )
     return target, limits, max_requests
 
 
