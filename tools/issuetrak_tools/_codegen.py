@@ -571,14 +571,22 @@ print(json.dumps(failed))
 """
 
 
+def importing_from(folder: Path) -> dict[str, str]:
+    """The environment for a fresh interpreter that imports packages from ``folder`` first:
+    this one's, ``folder`` put before its ``PYTHONPATH`` (never an empty entry, which would put
+    the working directory on the path)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(folder), env.get("PYTHONPATH", "")) if p)
+    return env
+
+
 def import_failures(folder: Path, package: str) -> list[tuple[str, str]]:
     """(module, error) for every module of ``package`` (found in ``folder``) that does not import.
 
     Each module is imported in a fresh interpreter, as a user's program would import it, so a
     package that generated with warnings cannot be reported as done while parts of it fail.
     """
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(folder), env.get("PYTHONPATH", "")) if p)
+    env = importing_from(folder)
     env["PYTHONDONTWRITEBYTECODE"] = "1"  # leave no __pycache__ in the package being checked
     done = subprocess.run(
         [sys.executable, "-c", _IMPORT_EVERY_MODULE, package],

@@ -19,7 +19,6 @@ import argparse
 import dataclasses
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -310,8 +309,7 @@ def _report_check(new: Path, target: Path) -> int:
 def _write_typed_views(workdir: Path, ident: str) -> None:
     """Write the label package's typed views, rendered in a fresh interpreter that imports the
     new package from ``workdir`` (this one may hold modules of the previous package)."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(workdir), env.get("PYTHONPATH", "")])
+    env = _codegen.importing_from(workdir)
     package = f"issuetrak_client.{ident}"
     target = workdir / "issuetrak_client" / ident / _codegen.TYPED_VIEWS_MODULE
     done = subprocess.run(
