@@ -105,20 +105,24 @@ def test_mock_with_an_unknown_label_is_one_line(tmp_path: Path) -> None:
     assert_one_line(result, 2, "issuetrak-mock:", "'nope'", LABEL)
 
 
+# a drift run against a label the project does not pin
+DRIFT_UNKNOWN_LABEL = [
+    "drift",
+    "--site",
+    "https://yoursite.issuetrak.com",
+    "--token",
+    "t",
+    "--spec-label",
+    "nope",
+]
+
+
 @pytest.mark.parametrize(
     "argv",
     [
         ["regen", "--label", "nope"],
         ["spec-diff", "nope", LABEL],
-        [
-            "drift",
-            "--site",
-            "https://yoursite.issuetrak.com",
-            "--token",
-            "t",
-            "--spec-label",
-            "nope",
-        ],
+        DRIFT_UNKNOWN_LABEL,
         ["contract", "--spec-label", "nope"],
     ],
     ids=["regen", "spec-diff", "drift", "contract"],
@@ -252,17 +256,7 @@ def test_drift_setup_failure_removes_the_earlier_report(tmp_path: Path) -> None:
     out.mkdir(parents=True)
     for name in ("drift-report.md", "drift.json", "overrides.proposed.json"):
         (out / name).write_text("no drift (an earlier run)\n", encoding="utf-8")
-    result = run(
-        script("issuetrak"),
-        "drift",
-        "--site",
-        "https://yoursite.issuetrak.com",
-        "--token",
-        "t",
-        "--spec-label",
-        "nope",
-        cwd=tmp_path,
-    )
+    result = run(script("issuetrak"), *DRIFT_UNKNOWN_LABEL, cwd=tmp_path)
     assert_one_line(result, 2, "'nope'")
     assert list(out.iterdir()) == []
 
