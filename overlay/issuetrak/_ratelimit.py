@@ -48,6 +48,7 @@ import hashlib
 import hmac
 import math
 import os
+import re
 import struct
 import tempfile
 import threading
@@ -55,10 +56,11 @@ import time
 from array import array
 from bisect import bisect_left, bisect_right, insort
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -72,6 +74,9 @@ __all__ = [
     "Window",
     "last_grant",
     "last_refusal",
+    "parse_period",
+    "parse_quota",
+    "parse_reset",
     "shared_limiter",
 ]
 
@@ -205,6 +210,55 @@ def _describe(window: Window) -> str:
 
 
 _PAUSE = "a pause the site asked for (Retry-After)"
+
+_PERIOD = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([smhd])\s*", re.IGNORECASE)
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_QUOTA = re.compile(r"maximum admitted\s+(\d+)\s+per\s+(\d+(?:\.\d+)?\s*[smhd])\b", re.I)
+
+
+def parse_period(text: str | None) -> float | None:
+    """``"1m"`` -> 60.0 (AspNetCoreRateLimit's periods: s, m, h, d); ``None`` if unreadable."""
+    match = _PERIOD.fullmatch(text or "")
+    if match is None:
+        return None
+    seconds = float(match.group(1)) * _UNITS[match.group(2).lower()]
+    return seconds if 0 < seconds < math.inf else None
+
+
+def _parse_count(text: str | None) -> int | None:
+    try:
+        return int((text or "").strip())
+    except ValueError:
+        return None
+
+
+def parse_reset(text: str | None, wall_now: float) -> float | None:
+    """Seconds from ``wall_now`` (epoch seconds) to an ISO 8601 time such as
+    ``2026-12-07T14:31:00.0000000Z`` (no zone: UTC); ``None`` if unreadable."""
+    if not text:
+        return None
+    value = text.strip()
+    head, dot, fraction = value.partition(".")
+    if dot:  # .NET writes 7 fractional digits; Python reads at most 6
+        digits = len(fraction) - len(fraction.lstrip("0123456789"))
+        value = f"{head}.{fraction[: min(digits, 6)]}{fraction[digits:]}"
+    try:
+        when = datetime.fromisoformat(value.replace("z", "Z"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.timestamp() - wall_now
+
+
+def parse_quota(body: str | None) -> tuple[int, float] | None:
+    """(limit, period) from a quota 429 body such as ``API calls quota exceeded! maximum
+    admitted 100 per 1m.``; ``None`` when it names no quota."""
+    match = _QUOTA.search(body or "")
+    if match is None:
+        return None
+    period = parse_period(match.group(2))
+    return None if period is None else (int(match.group(1)), period)
 
 
 class RateLimiter:
@@ -458,8 +512,88 @@ class RateLimiter:
         did not count it, and a log that did would make later requests wait for a window the
         site does not see as full (once, ten minutes for the 100/600 s window)."""
         with self._lock:
-            pause = self.limits.default_pause if retry_after is None else retry_after
+            # a Retry-After of 0 (or none) is no reason to hammer the site: the default pause
+            pause = retry_after if retry_after else self.limits.default_pause
             self._paused_until = max(self._paused_until, now + pause)
+
+    # -- what the site says about its own count ------------------------------------------------
+
+    def observe(
+        self, period: float, remaining: int, reset_in: float, now: float, is_write: bool
+    ) -> Window | None:
+        """The site says its window of ``period`` seconds has ``remaining`` requests left until
+        it resets in ``reset_in`` seconds (``X-Rate-Limit-*`` headers, or a quota 429 body with
+        ``remaining=0``): other processes or machines on the same token spent the rest.
+
+        Lowers this limiter's view of the configured window with that period to the site's
+        remaining count (never raises it: a site that counts less changes nothing) by logging
+        the requests it cannot see, timed to leave the window when the site's resets. A period
+        no configured window has, with nothing remaining, pauses every request until the reset.
+        Returns the window lowered (or ``None``)."""
+        found = self._window_for(period, is_write)
+        reset_in = min(reset_in, period)
+        if reset_in <= 0:
+            return None
+        with self._lock:
+            if found is None:
+                if remaining <= 0:
+                    self._paused_until = max(self._paused_until, now + reset_in)
+                return None
+            window, log = found
+            if self._pending:
+                self._apply_settled()
+            span = window.period + self.limits.margin
+            times = log.times
+            seen = len(times) - bisect_right(times, now - span)  # in the window, or promised
+            missing = window.limit - max(remaining, 0) - seen
+            at = now + reset_in - span  # leaves the window when the site's resets
+            for _ in range(max(missing, 0)):
+                insort(times, at)
+            return window
+
+    def _window_for(self, period: float, is_write: bool) -> tuple[Window, _Log] | None:
+        """The configured window of ``period`` seconds (a writes window for a write, when
+        there is one of that period) and its log."""
+        candidates = [
+            (w, self._writes if w.writes_only else self._all)
+            for w in self.limits.windows
+            if abs(w.period - period) < 1e-6 and (is_write or not w.writes_only)
+        ]
+        if not candidates:
+            return None
+        candidates.sort(key=lambda pair: not pair[0].writes_only)  # a write's own window first
+        return candidates[0]
+
+    def observe_headers(
+        self, headers: Mapping[str, str], now: float, wall_now: float, is_write: bool
+    ) -> Window | None:
+        """:meth:`observe` from a reply's AspNetCoreRateLimit headers (``X-Rate-Limit-Limit``:
+        the period, e.g. ``1m``; ``-Remaining``: a count; ``-Reset``: an ISO 8601 UTC time);
+        ``None`` when they are absent or unreadable."""
+        period = parse_period(headers.get("x-rate-limit-limit"))
+        remaining = _parse_count(headers.get("x-rate-limit-remaining"))
+        if period is None or remaining is None:
+            return None
+        reset_in = parse_reset(headers.get("x-rate-limit-reset"), wall_now)
+        return self.observe(
+            period, remaining, period if reset_in is None else reset_in, now, is_write
+        )
+
+    def observe_quota(
+        self, body: str, retry_after: float | None, now: float, is_write: bool
+    ) -> str | None:
+        """Read a quota 429 body (``... maximum admitted 100 per 1m.``): that window is full
+        until the site's Retry-After (or its period). Returns the window's description, or
+        ``None`` when the body names none."""
+        quota = parse_quota(body)
+        if quota is None:
+            return None
+        limit, period = quota
+        reset_in = retry_after if retry_after else period
+        window = self.observe(period, 0, reset_in, now, is_write)
+        if window is None:
+            return f"the site's {limit}/{period:g}s window"
+        return _describe(window)
 
     # -- blocking wrappers ---------------------------------------------------------------------
 
@@ -763,6 +897,12 @@ class ProcessSharedRateLimiter(RateLimiter):
     def _still_good(self, grant: float) -> bool:
         with self._shared():
             return super()._still_good(grant)
+
+    def observe(
+        self, period: float, remaining: int, reset_in: float, now: float, is_write: bool
+    ) -> Window | None:
+        with self._shared():
+            return super().observe(period, remaining, reset_in, now, is_write)
 
     def close(self) -> None:
         """Close the file (it is opened again when needed)."""

@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 import pytest
 from issuetrak import AsyncIssuetrak, Issuetrak, IssuetrakError
+from issuetrak._retry import MAX_RATE_LIMITED_RETRIES
 from issuetrak._transport import Runtime
 
 from .faultproxy import FaultProxy, Plans, served
@@ -38,7 +39,7 @@ PLANS = (
     (),
     ("reset-before",),
     ("503", "cut-body"),
-    ("429",) * 20,  # a storm: every method is retried until the deadline
+    ("429",) * MAX_RATE_LIMITED_RETRIES,  # a storm the per-call cap rides out, any method
     ("delay",),
     ("reset-after", "bad-json"),
     ("502-after",),

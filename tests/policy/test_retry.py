@@ -131,15 +131,17 @@ def test_a_429_is_retried_for_creates_too_as_the_site_asks(
     assert script.requests[0].content == script.requests[1].content
 
 
-def test_a_storm_of_429s_is_ridden_out_until_the_deadline_not_max_retries(
+def test_a_storm_of_429s_stops_at_the_per_call_cap_well_before_the_deadline(
     make_client, scripted, fake_time
 ) -> None:
+    from issuetrak._retry import MAX_RATE_LIMITED_RETRIES
+
     too_many = httpx.Response(429, headers={"Retry-After": "1"})
-    ok = httpx.Response(200, json={"traceId": "t"})
-    script = scripted(*[("GET", f"{API}/Users", too_many)] * 20, ("GET", f"{API}/Users", ok))
-    response = make_client(script, max_retries=3, deadline=60).request("GET", "/Users")
-    assert response.status_code == 200 and len(fake_time.sleeps) == 20
-    script.assert_done()
+    script = scripted(*[("GET", f"{API}/Users", too_many)] * (MAX_RATE_LIMITED_RETRIES + 1))
+    with pytest.raises(RateLimitError) as info:
+        make_client(script, max_retries=3, deadline=600).request("GET", "/Users")
+    assert info.value.attempts == MAX_RATE_LIMITED_RETRIES + 1 <= 10
+    script.assert_done()  # a further request would find no scripted answer
 
 
 def test_a_429_storm_longer_than_the_deadline_ends_in_a_rate_limit_error(
