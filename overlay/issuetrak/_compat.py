@@ -32,8 +32,9 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ._exceptions import APIConnectionError, APIStatusError, NotFoundError
+from ._exceptions import APIConnectionError, APIStatusError
 from ._versions import UnknownVersionError, Version, labels, resolve, version_of_package
+from .errors import OperationNotAvailableError
 
 if TYPE_CHECKING:
     from ._client import AsyncIssuetrak, Issuetrak
@@ -143,36 +144,6 @@ class VersionCheck:
                 "`issuetrak fetch-spec --site <site> --label <label>` and `issuetrak regen --label <label>`"
             )
         return "\n".join(lines)
-
-
-class OperationNotAvailableError(NotFoundError):
-    """The site has no such operation (an empty 404, or a 405): it likely runs another Issuetrak
-    version than the client's. A subclass of :class:`~issuetrak.NotFoundError`, also for 405.
-
-    Attributes (beside those of :class:`~issuetrak.APIStatusError`):
-        operation: the operation of the client's version the call matched
-            (``"GET /Causes/{iid}"``), or ``None`` when the client's document lacks it too.
-        version: the client's version label.
-        check: the last :class:`VersionCheck` of the client, if ``check_version()`` ran.
-    """
-
-    def __init__(
-        self,
-        *,
-        operation: str | None,
-        version: str,
-        check: VersionCheck | None,
-        explanation: str,
-        **fields: Any,
-    ) -> None:
-        self.operation = operation
-        self.version = version
-        self.check = check
-        self._explanation = explanation  # before the message is formatted: it says it
-        super().__init__(**fields)
-
-    def _format(self) -> str:
-        return f"{super()._format()}: {self._explanation}"
 
 
 # --- comparing documents ----------------------------------------------------------------------

@@ -510,6 +510,7 @@ class _Core:
         )
         if applied:
             message += f"; the site answered {response.status_code}, so it applied the request"
+            # (the error adds the advice to check before sending it again)
         return UndecodableResponseError(
             message,
             status_code=response.status_code,

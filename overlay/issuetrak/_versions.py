@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from ._exceptions import ConfigurationError
+from .errors import UnknownVersionError
 
 __all__ = [
     "INDEX_PACKAGE",
@@ -44,10 +44,6 @@ __all__ = [
 INDEX_PACKAGE = "issuetrak_client"
 DOCUMENT_FILE = "_document.json"
 _RESERVED = frozenset({"models", "types", "api", "client", "errors"})
-
-
-class UnknownVersionError(ConfigurationError):
-    """No generated package exists for the asked label (or none at all)."""
 
 
 def label_ident(label: str) -> str:
