@@ -200,6 +200,18 @@ class _Log:
         return index if index < len(times) and times[index] == at else -1
 
 
+@dataclass(slots=True)
+class _SiteBudget:
+    """What the site said is left of one of its windows, until its reset (clock time)."""
+
+    window: Window
+    left: int
+    until: float
+
+    def counts(self, is_write: bool) -> bool:
+        return is_write or not self.window.writes_only
+
+
 def _count(times: list[float], low: float, high: float) -> int:
     """Entries in the half-open interval (low, high]."""
     return bisect_right(times, high) - bisect_right(times, low)
@@ -284,6 +296,7 @@ class RateLimiter:
         # (the smallest limit, or enough that pruning may be due)
         self._crowded = min(self._all.room, 4097)
         self._paused_until = -math.inf
+        self._budgets: list[_SiteBudget] = []  # what the site said is left (observe())
         # settled moves not yet made (appended without the lock: deque's append is atomic)
         self._pending: deque[tuple[bool, float, float]] = deque()
         self.granted = 0
@@ -361,6 +374,8 @@ class RateLimiter:
                 self._apply_settled()
             if self._paused_until > now:
                 return None
+            if self._budgets and self._site_wait(is_write, now)[1] is not None:
+                return None
             times = self._all.times
             if (is_write or (times and (times[-1] > now or len(times) >= self._crowded))) and (
                 not self._has_room_now(is_write, now)
@@ -370,6 +385,8 @@ class RateLimiter:
             if is_write:
                 self._writes.times.append(now)
             self.granted += 1
+            if self._budgets:
+                self._spend_site(is_write, now)
         return now
 
     def _has_room_now(self, is_write: bool, now: float) -> bool:
@@ -399,11 +416,15 @@ class RateLimiter:
         self._writes.prune(now)
         start = max(now, self._paused_until)
         reason = _PAUSE if start > now else ""
+        if self._budgets:
+            start, spent = self._site_wait(is_write, start)
+            if spent is not None:
+                reason = f"{_describe(spent)} (spent until its reset, the site says)"
         logs = (self._all, self._writes) if is_write else (self._all,)
         if all(self._fits(log, start) for log in logs):
             return start, reason
         # After every grant, each window's count only falls as t grows, so the tails of the
-        # two logs taken in turn fit both.
+        # two logs taken in turn fit both (a budget the site reported only ends, never starts).
         granted = start
         for log in logs:
             granted, window = self._tail(log, granted)
@@ -428,12 +449,18 @@ class RateLimiter:
         """:meth:`reserve`, raising :class:`SlotUnavailable` (naming the window) instead of
         returning ``None``."""
         with self._lock:
-            if self._paused_until <= now and self._has_room_now(is_write, now):
+            if (
+                self._paused_until <= now
+                and (not self._budgets or self._site_wait(is_write, now)[1] is None)
+                and self._has_room_now(is_write, now)
+            ):
                 # the common case: fewer grants logged than the smallest limit, none later
                 self._all.times.append(now)
                 if is_write:
                     self._writes.times.append(now)
                 self.granted += 1
+                if self._budgets:
+                    self._spend_site(is_write, now)
                 return 0.0
             granted, reason = self._plan(is_write, now)
             wait = granted - now
@@ -448,6 +475,8 @@ class RateLimiter:
             if is_write:
                 insort(self._writes.times, sent)
             self.granted += 1
+            if self._budgets:
+                self._spend_site(is_write, sent)
             if wait > 0:
                 self.waited += 1
             return wait
@@ -525,44 +554,50 @@ class RateLimiter:
         it resets in ``reset_in`` seconds (``X-Rate-Limit-*`` headers, or a quota 429 body with
         ``remaining=0``): other processes or machines on the same token spent the rest.
 
-        Lowers this limiter's view of the configured window with that period to the site's
-        remaining count (never raises it: a site that counts less changes nothing) by logging
-        the requests it cannot see, timed to leave the window when the site's resets. A period
-        no configured window has, with nothing remaining, pauses every request until the reset.
-        Returns the window lowered (or ``None``)."""
+        Until that reset, this limiter grants at most ``remaining`` more requests that count in
+        that window (then none until the reset), on top of its own windows: the site's word can
+        lower what the configured limits allow, never raise it, and it binds only that window
+        until its reset (a longer window is not stalled by it). Returns the configured window of
+        that period, or ``None`` when there is none (the site's word then binds all requests)."""
         found = self._window_for(period, is_write)
         reset_in = min(reset_in, period)
         if reset_in <= 0:
             return None
+        window = found if found is not None else Window(max(remaining, 1), period)
         with self._lock:
-            if found is None:
-                if remaining <= 0:
-                    self._paused_until = max(self._paused_until, now + reset_in)
-                return None
-            window, log = found
-            if self._pending:
-                self._apply_settled()
-            span = window.period + self.limits.margin
-            times = log.times
-            seen = len(times) - bisect_right(times, now - span)  # in the window, or promised
-            missing = window.limit - max(remaining, 0) - seen
-            at = now + reset_in - span  # leaves the window when the site's resets
-            for _ in range(max(missing, 0)):
-                insort(times, at)
-            return window
+            budgets = [b for b in self._budgets if b.until > now and b.window != window]
+            budgets.append(_SiteBudget(window, max(remaining, 0), now + reset_in))
+            self._budgets = budgets
+        return found
 
-    def _window_for(self, period: float, is_write: bool) -> tuple[Window, _Log] | None:
+    def _site_wait(self, is_write: bool, t: float) -> tuple[float, Window | None]:
+        """The earliest time >= ``t`` at which every budget the site reported that this request
+        counts in has room, and the budget's window that set it (the caller holds the lock)."""
+        binding = None
+        moved = True
+        while moved:
+            moved = False
+            for budget in self._budgets:
+                if budget.counts(is_write) and budget.left <= 0 and t < budget.until:
+                    t, binding, moved = budget.until, budget.window, True
+        return t, binding
+
+    def _spend_site(self, is_write: bool, t: float) -> None:
+        """A grant at ``t`` uses one request of each reported budget it counts in."""
+        for budget in self._budgets:
+            if budget.counts(is_write) and t < budget.until:
+                budget.left -= 1
+
+    def _window_for(self, period: float, is_write: bool) -> Window | None:
         """The configured window of ``period`` seconds (a writes window for a write, when
-        there is one of that period) and its log."""
+        there is one of that period)."""
         candidates = [
-            (w, self._writes if w.writes_only else self._all)
+            w
             for w in self.limits.windows
             if abs(w.period - period) < 1e-6 and (is_write or not w.writes_only)
         ]
-        if not candidates:
-            return None
-        candidates.sort(key=lambda pair: not pair[0].writes_only)  # a write's own window first
-        return candidates[0]
+        candidates.sort(key=lambda w: not w.writes_only)  # a write's own window first
+        return candidates[0] if candidates else None
 
     def observe_headers(
         self, headers: Mapping[str, str], now: float, wall_now: float, is_write: bool
