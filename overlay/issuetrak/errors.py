@@ -168,7 +168,8 @@ def _safe_response(response: Any) -> Any:
         request = None
     safe_request = _safe_request(request)
     if safe_request is request and not (
-        contains_secret(content) or contains_secret(str(response.headers.raw))
+        contains_secret(content)
+        or any(contains_secret(f"{k}: {v}") for k, v in response.headers.items())
     ):
         return response
     return httpx.Response(
