@@ -27,7 +27,14 @@ from issuetrak.errors import (
 from .conftest import SITE, WALL_EPOCH, FakeTime
 
 API = "/api/v2"
-USER = {"traceId": "t", "values": {"iid": 1, "userName": "ada"}}
+STAMP = "2026-01-01T00:00:00Z"
+CAUSE = {  # a complete record: a partial one would log (once per process) what it lacks
+    "traceId": "t",
+    "values": {
+        **{"iid": 1, "id": 1, "name": "c", "displayOrder": 1, "createdByUserIid": 1},
+        **{"createdDate": STAMP, "modifiedByUserIid": 1, "modifiedDate": STAMP},
+    },
+}
 
 
 class Counting:
@@ -159,8 +166,8 @@ NOT_JSON = {
 @pytest.mark.parametrize("case", sorted(NOT_JSON))
 async def test_a_read_answered_2xx_not_json_is_retried(fake_time, mode, case) -> None:
     kind, body = NOT_JSON[case]
-    site = Counting(httpx.Response(200, headers={"Content-Type": kind}, content=body), USER_OK)
-    outcome = await _run(_client(site, fake_time, mode), "users.get", 1)
+    site = Counting(httpx.Response(200, headers={"Content-Type": kind}, content=body), CAUSE_OK)
+    outcome = await _run(_client(site, fake_time, mode), "causes.get", 1)
     assert not isinstance(outcome, Exception), outcome
     assert outcome.iid == 1 and len(site.requests) == 2
 
@@ -173,7 +180,7 @@ async def test_a_read_always_answered_2xx_not_json_ends_undecodable_not_applied(
 ) -> None:
     kind, body = NOT_JSON[case]
     site = Counting(httpx.Response(200, headers={"Content-Type": kind}, content=body))
-    outcome = await _run(_client(site, fake_time, mode, max_retries=2), "users.get", 1)
+    outcome = await _run(_client(site, fake_time, mode, max_retries=2), "causes.get", 1)
     assert isinstance(outcome, UndecodableResponseError), outcome
     assert not outcome.may_have_been_applied and len(site.requests) == 3
 
@@ -192,8 +199,8 @@ async def test_a_create_answered_2xx_not_json_is_flagged_applied_and_sent_once(
     assert len(site.requests) == 1
 
 
-def USER_OK(request: httpx.Request) -> httpx.Response:
-    return httpx.Response(200, json=USER)
+def CAUSE_OK(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, json=CAUSE)
 
 
 # -- what the site says of its own count ------------------------------------------------------
@@ -355,7 +362,7 @@ def test_an_echoed_token_is_in_no_field_of_the_error(fake_time, caplog, shape, e
         caplog.clear()
         with caplog.at_level(logging.DEBUG), _client(site, fake_time, token=ECHOED) as client:
             try:
-                client.users.get(1)
+                client.causes.get(1)
             except IssuetrakError as error:
                 shown = _shown(error)
             else:
