@@ -33,7 +33,7 @@ __all__ = [
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "INITIAL_RETRY_DELAY",
-    "MAX_RATE_LIMITED_RETRIES",
+    "MAX_ATTEMPTS",
     "MAX_RETRY_AFTER",
     "MAX_RETRY_DELAY",
     "RETRYABLE_STATUSES",
@@ -61,10 +61,10 @@ DEFAULT_DEADLINE = 120.0
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 """Per attempt; each attempt's timeouts are further capped by what is left of the deadline."""
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
-MAX_RATE_LIMITED_RETRIES = 6
-"""Retries after a 429 within one call, on top of ``max_retries`` (which counts every other
-failure): under a storm of 429s one call sends at most ``1 + 6`` requests, and with the default
-``max_retries`` never more than 10 whatever the mix. ``max_retries=0`` turns these off too."""
+MAX_ATTEMPTS = 10
+"""Requests one call sends at most, whatever ``max_retries`` says: every 429 counts against
+``max_retries`` like any failure, and this cap holds even for a larger ``max_retries``, so a storm
+of 429s never becomes a storm of requests."""
 
 
 class RequestKind(enum.Enum):

@@ -47,7 +47,7 @@ from ._facade_errors import UndecodableResponseError
 from ._logging import logger
 from ._ratelimit import RateLimiter, SlotUnavailable, last_grant, last_refusal
 from ._retry import (
-    MAX_RATE_LIMITED_RETRIES,
+    MAX_ATTEMPTS,
     RETRYABLE_STATUSES,
     RequestKind,
     RetryPolicy,
@@ -96,8 +96,7 @@ class _Call:
     started: float = 0.0
     deadline_at: float = math.inf
     attempt: int = 0
-    counted_failures: int = 0  # failures that count against max_retries (not 429s)
-    rate_limited: int = 0
+    counted_failures: int = 0  # failures that count against max_retries (429s included)
     grant: float | None = None  # the rate-limit slot of the current attempt
     longest_timeout: float = math.inf  # of the request's timeouts (None: no timeout: inf)
     extra: dict[str, Any] = field(default_factory=dict)
@@ -354,14 +353,13 @@ class _Core:
     def _after_429(self, call: _Call, response: httpx.Response) -> float | None:
         """A 429 means the site refused the request before doing anything, so every method is
         retried, creates included, as the site says (Retry-After) but never at once (see
-        :func:`~issuetrak._retry.rate_limited_delay`), at most ``MAX_RATE_LIMITED_RETRIES``
-        times per call. The limiter slot the refused request used stays used: whatever the site
+        :func:`~issuetrak._retry.rate_limited_delay`); it counts against ``max_retries`` (and
+        :data:`~issuetrak._retry.MAX_ATTEMPTS`) like any failure. The limiter slot the refused request used stays used: whatever the site
         says it counted, a storm of 429s must not turn into a storm of requests."""
         retry_after = parse_retry_after(
             response.headers.get("retry-after"), now=self.runtime.wall_clock()
         )
         call.extra["retry_after"] = retry_after  # for RateLimitError, if this is the last
-        call.rate_limited += 1
         if self.limiter is not None:
             self.limiter.on_rate_limited(retry_after, self.runtime.clock())
             quota = self.limiter.observe_quota(
@@ -376,18 +374,11 @@ class _Core:
             )
         if retry_after is not None and retry_after > call.policy.max_retry_after:
             return self._too_long(call, retry_after)
-        cap = min(call.policy.max_retries, 1) * MAX_RATE_LIMITED_RETRIES
-        if call.rate_limited > cap:
-            logger.debug(
-                "giving up on %s %s after 429: %d attempt(s), %d of them refused with 429",
-                call.request.method,
-                call.path,
-                call.attempt,
-                call.rate_limited,
-            )
+        call.counted_failures += 1
+        if self._exhausted(call, "429"):
             return None
         wait = rate_limited_delay(
-            call.rate_limited, retry_after, call.policy, self.runtime.random()
+            call.counted_failures, retry_after, call.policy, self.runtime.random()
         )
         return self._wait_or_none(call, wait, "429", "Retry-After or backoff")
 
@@ -403,15 +394,7 @@ class _Core:
         return None
 
     def _backoff_or_none(self, call: _Call, retry_after: float | None, cause: str) -> float | None:
-        if call.counted_failures > call.policy.max_retries:
-            logger.debug(
-                "giving up on %s %s after %s: %d attempt(s), max_retries=%d",
-                call.request.method,
-                call.path,
-                cause,
-                call.attempt,
-                call.policy.max_retries,
-            )
+        if self._exhausted(call, cause):
             return None
         if retry_after is not None:
             wait, why = retry_after, "Retry-After"
@@ -419,6 +402,20 @@ class _Core:
             number = max(call.counted_failures, 1)
             wait, why = backoff_delay(number, call.policy, self.runtime.random()), "backoff"
         return self._wait_or_none(call, wait, cause, why)
+
+    def _exhausted(self, call: _Call, cause: str) -> bool:
+        """Whether ``call`` has used up ``max_retries`` (or :data:`MAX_ATTEMPTS`)."""
+        if call.counted_failures <= call.policy.max_retries and call.attempt < MAX_ATTEMPTS:
+            return False
+        logger.debug(
+            "giving up on %s %s after %s: %d attempt(s), max_retries=%d",
+            call.request.method,
+            call.path,
+            cause,
+            call.attempt,
+            call.policy.max_retries,
+        )
+        return True
 
     def _wait_or_none(self, call: _Call, wait: float, cause: str, why: str) -> float | None:
         """``wait``, or ``None`` when waiting it would pass the deadline."""

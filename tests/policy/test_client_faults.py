@@ -16,7 +16,7 @@ import httpx
 import pytest
 from issuetrak import AsyncIssuetrak, Issuetrak, RateLimiter, RateLimits, Window
 from issuetrak._ratelimit import parse_period, parse_quota, parse_reset
-from issuetrak._retry import INITIAL_RETRY_DELAY, MAX_RATE_LIMITED_RETRIES
+from issuetrak._retry import DEFAULT_MAX_RETRIES, INITIAL_RETRY_DELAY
 from issuetrak.errors import (
     APITimeoutError,
     IssuetrakError,
@@ -98,7 +98,7 @@ async def test_a_429_storm_never_retries_at_once_and_stops_at_the_cap(
     client = _client(site, fake_time, mode, deadline=deadline)
     outcome = await _run(client, "request", "GET", "/Users/1")
     assert isinstance(outcome, RateLimitError), outcome
-    assert len(site.requests) == MAX_RATE_LIMITED_RETRIES + 1 <= 10
+    assert len(site.requests) == DEFAULT_MAX_RETRIES + 1 <= 10
     assert min(fake_time.sleeps) >= INITIAL_RETRY_DELAY / 2  # never "at once"
     assert fake_time.sleeps == sorted(fake_time.sleeps)  # backing off
 
