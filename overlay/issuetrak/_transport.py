@@ -535,6 +535,11 @@ _MIN_ATTEMPT_TIMEOUT = 0.001
 _DEADLINE_PASSED = "the call's deadline passed while the body was arriving"
 
 
+def _streaming(response: httpx.Response) -> bool:
+    """Whether the body still has to arrive (not one held in memory, as a mock's is)."""
+    return not response.is_stream_consumed and type(response.stream) is not httpx.ByteStream
+
+
 class _DeadlineStream(httpx.SyncByteStream):
     """A body that stops at the call's deadline by the clock, however slowly it trickles in
     (httpx's read timeout bounds each read, not the body)."""
@@ -626,7 +631,7 @@ class RetryTransport(httpx.BaseTransport):
             attempt_request = core.prepare(call)
             try:
                 response = self._send(attempt_request)
-                if call.deadline_at != math.inf and not response.is_stream_consumed:
+                if call.deadline_at != math.inf and _streaming(response):
                     response.stream = _DeadlineStream(
                         response.stream, call.deadline_at, core.runtime.clock, attempt_request
                     )
@@ -712,7 +717,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             attempt_request = core.prepare(call)
             try:
                 response = await self._send(attempt_request)
-                if call.deadline_at != math.inf and not response.is_stream_consumed:
+                if call.deadline_at != math.inf and _streaming(response):
                     response.stream = _AsyncDeadlineStream(
                         response.stream, call.deadline_at, core.runtime.clock, attempt_request
                     )
