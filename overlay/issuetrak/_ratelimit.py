@@ -17,8 +17,13 @@ sent: the same token is used elsewhere (another process, a script, an integratio
 administrator lowered the limits. :meth:`RateLimiter.on_rate_limited` then pauses every request
 on the budget until the site's Retry-After (or ``RateLimits.default_pause``): that is what the
 site said, and it is re-read by every waiter when it wakes (a grant that falls inside a pause set
-after it was made is given up and reserved again after the pause). The limits themselves are
+after it was made is given up and reserved again after the pause). The configured limits are
 never lowered: a transiently reduced limit is what once turned one 429 into a ten-minute stall.
+
+The site's own count. A site that sends AspNetCoreRateLimit's ``X-Rate-Limit-*`` headers (or a
+quota 429 body) says how much of one window is left until its reset, counting every process and
+machine on the token: :meth:`RateLimiter.observe` grants at most that many more requests in that
+window until the reset (never more than the configured windows allow), binding only that window.
 
 No stalls. Every wait is exactly what the windows (and a pause the site asked for) require, and
 no more: :meth:`RateLimiter.reserve` returns the earliest time at which every window has room.
@@ -537,9 +542,9 @@ class RateLimiter:
     def on_rate_limited(self, retry_after: float | None, now: float) -> None:
         """Record a 429: pause everything on this budget until the site's Retry-After.
 
-        The refused request's own slot is given back by the caller (:meth:`release`): the site
-        did not count it, and a log that did would make later requests wait for a window the
-        site does not see as full (once, ten minutes for the 100/600 s window)."""
+        A ``retry_after`` of 0 or ``None`` pauses ``RateLimits.default_pause``: never "at once".
+        The refused request keeps its slot: a storm of 429s must not become a storm of
+        requests."""
         with self._lock:
             # a Retry-After of 0 (or none) is no reason to hammer the site: the default pause
             pause = retry_after if retry_after else self.limits.default_pause
