@@ -134,7 +134,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     if session.config.getoption("issuetrak_usage", None):
-        from issuetrak._usage import flush_all
+        from issuetrak.usage import flush_all
 
         flush_all()  # each xdist worker merges its own part under the file's lock
 

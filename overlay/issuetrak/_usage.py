@@ -33,8 +33,10 @@ from typing import Any
 __all__ = [
     "ENV",
     "FORMAT",
+    "UsageFileError",
     "UsageRecorder",
     "active_recorders",
+    "flush_all",
     "load_usage",
     "merge_usage",
     "recorder_for",
@@ -252,6 +254,12 @@ def recorder_for(path: str | os.PathLike[str] | None, label: str) -> UsageRecord
 def active_recorders() -> tuple[UsageRecorder, ...]:
     """Every recorder of this process."""
     return tuple(_recorders.values())
+
+
+def stop_all() -> None:
+    """Forget every recorder (clients still holding one keep noting into it, unwritten)."""
+    with _lock:
+        _recorders.clear()
 
 
 def flush_all() -> None:

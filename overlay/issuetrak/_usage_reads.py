@@ -82,7 +82,7 @@ def watch(label: str) -> None:
                 continue
             wire = wire_names(cls)
             _fields[cls] = {f: (schema, wire[f]) for f in field_names(cls)}
-            cls.__getattribute__ = _recording_getattribute  # type: ignore[method-assign]
+            cls.__getattribute__ = _recording_getattribute
 
 
 def unwatch() -> None:
