@@ -196,9 +196,14 @@ def load_usage(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def merge_into(path: Path, usage: Mapping[str, Any]) -> None:
-    """Read-merge-write ``path`` under an exclusive lock on ``path.lock``."""
+    """Read-merge-write ``path`` under an exclusive lock (a file in the temporary folder, named
+    after ``path``, so that the committed folder gets nothing but the usage file)."""
+    import hashlib
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _FileLock(path.with_name(path.name + ".lock")):
+    digest = hashlib.sha256(str(path).encode()).hexdigest()[:16]
+    with _FileLock(Path(tempfile.gettempdir()) / f"issuetrak-usage-{digest}.lock"):
         merged = dict(usage)
         if path.exists() and path.stat().st_size:
             merged = merge_usage(load_usage(path), usage)
