@@ -1,6 +1,6 @@
 """Usage files checked against documents (``issuetrak usage``, ``spec-diff --usage``, ``contract --usage``)."""
 
-from .check import UsageReport, change_pointer, check_usage, touches
+from .check import UsageReport, change_pointer, check_usage, touches, usage_marks
 from .walk import Finding, Walk, walk_usage
 
 __all__ = [
@@ -10,5 +10,6 @@ __all__ = [
     "change_pointer",
     "check_usage",
     "touches",
+    "usage_marks",
     "walk_usage",
 ]

@@ -19,7 +19,7 @@ from issuetrak_tools._pointer import escape
 
 from .walk import Finding, Walk, walk_usage
 
-__all__ = ["UsageReport", "change_pointer", "check_usage", "touches"]
+__all__ = ["UsageReport", "change_pointer", "check_usage", "touches", "usage_marks"]
 
 _OPERATION = re.compile(r"^([A-Z]+) (/\S*)(?: (.*))?$")
 _SEGMENT = re.compile(r"\.|(\[\])|(\{\})")
@@ -132,3 +132,40 @@ def check_usage(
                 report.compatible.append(change)
     report.breaks = sorted(breaks.values())
     return report
+
+
+def _squash(name: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", name.lower())
+
+
+def _touches_surface(change: Change, walk: Walk) -> bool:
+    """A change of the generated package (``issuetrak_client.models.Issue.subject``, or a
+    function of an operation's module) matched to what the usage touches by squashed names."""
+    parts = change.location.split(".")
+    if "models" in parts:
+        rest = parts[parts.index("models") + 1 :]
+        model, field_ = _squash(rest[0]) if rest else "", _squash(rest[1]) if len(rest) > 1 else ""
+        return any(
+            _squash(name) == model and (not field_ or not prop or _squash(prop) == field_)
+            for name, prop in walk.touched
+        )
+    return False
+
+
+def usage_marks(
+    changes: list[Change],
+    usage: Mapping[str, Any],
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+) -> dict[Change, bool]:
+    """For each change of a changelog: whether it touches what ``usage`` uses."""
+    before, after = walk_usage(usage, old), walk_usage(usage, new)
+    seen = Walk(
+        touched=before.touched | after.touched, operations=before.operations | after.operations
+    )
+    return {
+        change: touches(change, usage, seen)
+        if change.area == "wire"
+        else _touches_surface(change, seen)
+        for change in changes
+    }
