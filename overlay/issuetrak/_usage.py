@@ -252,8 +252,14 @@ def recorder_for(path: str | os.PathLike[str] | None, label: str) -> UsageRecord
         recorder.labels.add(label)
     from ._usage_reads import watch
 
-    watch(label)
+    watch(label, note_read)
     return recorder
+
+
+def note_read(schema: str, prop: str) -> None:
+    """A read of ``schema.prop`` on a returned model: noted by every recorder of the process."""
+    for recorder in tuple(_recorders.values()):
+        recorder.note_read(schema, prop)
 
 
 def active_recorders() -> tuple[UsageRecorder, ...]:

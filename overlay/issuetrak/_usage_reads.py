@@ -17,6 +17,7 @@ import inspect
 import re
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ["unwatch", "watch"]
@@ -24,6 +25,7 @@ __all__ = ["unwatch", "watch"]
 _OURS = ("issuetrak.", "issuetrak_client.", "attr.", "attrs.")
 _fields: dict[type, dict[str, tuple[str, str]]] = {}  # class -> attribute -> (schema, property)
 _watched: set[str] = set()
+_notes: list[Callable[[str, str], None]] = []  # where reads go (set by watch())
 _lock = threading.Lock()
 
 
@@ -55,21 +57,20 @@ def _recording_getattribute(self: Any, name: str) -> Any:
     if fields is not None and name in fields:
         caller = sys._getframe(1).f_globals.get("__name__", "")
         if not (caller + ".").startswith(_OURS) and caller not in ("issuetrak", "attr", "attrs"):
-            from ._usage import active_recorders
-
-            schema, prop = fields[name]
-            for recorder in active_recorders():
-                recorder.note_read(schema, prop)
+            for note in _notes:
+                note(*fields[name])
     return value
 
 
-def watch(label: str) -> None:
-    """Install the read hook on the generated models of ``label`` (once per label)."""
+def watch(label: str, note: Callable[[str, str], None]) -> None:
+    """Install the read hook on the generated models of ``label`` (once per label); each read
+    of a field is passed to ``note(schema, wire property)``."""
     from ._models import field_names, wire_names
     from ._versions import resolve
 
     package = resolve(label).package
     with _lock:
+        _notes[:] = [note]
         if package in _watched:
             return
         _watched.add(package)

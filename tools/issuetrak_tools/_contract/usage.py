@@ -11,18 +11,27 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from issuetrak_tools._usage import walk_usage
+from issuetrak_tools.spec import iter_operations
 
 __all__ = ["operation_patterns", "usage_operations"]
+
+_TEMPLATE = re.compile(r"\{[^}/]*\}")
+
+
+def _blank(label: str) -> str:
+    return _TEMPLATE.sub("{}", label).lower()
 
 
 def usage_operations(
     usage: Mapping[str, Any], document: Mapping[str, Any]
 ) -> tuple[list[str], list[str]]:
     """(the document's labels of the operations the usage calls, the usage's keys it lacks)."""
-    found = walk_usage({"operations": {k: {} for k in usage.get("operations", {})}}, document)
-    missing = sorted(f.item for f in found.findings)
-    return sorted(found.operations), missing
+    labels = {
+        _blank(f"{op.method} {op.path}"): f"{op.method} {op.path}"
+        for op in iter_operations(document)
+    }
+    found = {key: labels.get(_blank(key)) for key in usage.get("operations", {})}
+    return sorted(v for v in found.values() if v), sorted(k for k, v in found.items() if not v)
 
 
 def operation_patterns(labels: list[str]) -> list[str]:
