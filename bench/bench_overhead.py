@@ -119,12 +119,15 @@ def _recording(
     answer: Callable[[httpx.Request], httpx.Response], blocks: int, per_block: int
 ) -> list[tuple[str, float, float]]:
     """Usage recording off and on, side by side (the on side writes into a temporary folder)."""
+    import logging
     import tempfile
     import timeit
 
     from issuetrak import Issuetrak
     from issuetrak.usage import stop_recording
 
+    # the canned reply lacks most of User's required properties; each side logs that alike
+    logging.getLogger("issuetrak").setLevel(logging.ERROR)
     mock = httpx.MockTransport(answer)
     folder = tempfile.TemporaryDirectory()
     off = Issuetrak("https://bench.example", token=TOKEN, transport=mock, rate_limits=None)
