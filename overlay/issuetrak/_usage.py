@@ -117,8 +117,16 @@ class UsageRecorder:
         )
 
     def flush(self) -> None:
-        """Merge what was recorded into the file (under a lock: other processes may write too)."""
-        merge_into(self.path, self.snapshot())
+        """Merge what was recorded into the file (under a lock: other processes may write too).
+
+        A path that holds something other than a usage file is left as it is, with one warning.
+        """
+        from ._logging import logger
+
+        try:
+            merge_into(self.path, self.snapshot())
+        except UsageFileError as exc:
+            logger.warning("usage not recorded: %s", exc)
 
 
 def _plain(value: Any) -> Any:

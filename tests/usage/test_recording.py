@@ -134,3 +134,14 @@ def test_processes_recording_into_one_file_merge(tmp_path: Path) -> None:
     ]
     assert [run.wait(timeout=120) for run in runs] == [0, 0, 0]
     assert load_usage(path)["reads"] == {"User": ["displayName", "firstName", "lastName"]}
+
+
+def test_a_file_that_is_not_a_usage_file_is_never_overwritten(issuetrak_mock, tmp_path, caplog):  # type: ignore[no-untyped-def]
+    path = tmp_path / "notes.json"
+    path.write_text('{"mine": true}')
+    client = issuetrak_mock.sdk(record_usage=path)
+    client.users.get(1)
+    client.close()
+    stop_recording()
+    assert path.read_text() == '{"mine": true}'
+    assert "usage not recorded" in caplog.text
