@@ -107,7 +107,8 @@ def _parser() -> argparse.ArgumentParser:
         "--usage",
         default=None,
         metavar="FILE",
-        help="a usage file (issuetrak usage): check only the operations it names",
+        help="a usage file (issuetrak usage): check only the operations it names, and of their "
+        "answers the properties it reads",
     )
     parser.add_argument(
         "--max-requests",
@@ -171,6 +172,8 @@ def build_pytest_args(options: argparse.Namespace, suite: Path) -> list[str]:
     if options.max_requests is not None:
         args.append(f"--max-requests={options.max_requests}")
     args += [f"--operations={pattern}" for pattern in options.operations]
+    if getattr(options, "usage", None):
+        args.append(f"--usage={options.usage}")
     return args + list(options.pytest_args)
 
 
