@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from issuetrak_tools._pointer import refs_in, unescape
 from issuetrak_tools.spec import iter_operations
 
 __all__ = ["focus_document", "operation_patterns", "usage_operations"]
@@ -43,16 +44,10 @@ def operation_patterns(labels: list[str]) -> list[str]:
 
 
 def _refs(node: Any) -> Iterator[str]:
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Mapping):
-            ref = item.get("$ref")
-            if isinstance(ref, str) and ref.startswith(_COMPONENTS):
-                yield ref[len(_COMPONENTS) :].replace("~1", "/").replace("~0", "~")
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
+    """The component schemas ``node`` refers to, by name."""
+    for ref in refs_in(node):
+        if ref.startswith(_COMPONENTS):
+            yield unescape(ref[len(_COMPONENTS) :])
 
 
 def _closure(schemas: Mapping[str, Any], roots: Iterable[Any]) -> set[str]:

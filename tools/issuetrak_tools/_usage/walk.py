@@ -17,7 +17,7 @@ from typing import Any
 from issuetrak_tools._evolution.refs import normalize, ref_name
 from issuetrak_tools._evolution.schemas import COMPONENT_PREFIXES
 from issuetrak_tools._evolution.wire import OperationView, index_operations
-from issuetrak_tools._pointer import escape
+from issuetrak_tools._pointer import escape, unescape
 
 __all__ = ["Finding", "Walk", "walk_usage"]
 
@@ -63,8 +63,7 @@ def _follow(document: Mapping[str, Any], schema: Any, where: str) -> _Node:
         where, component = ref[1:], ref_name(ref) if ref.startswith(COMPONENT_PREFIXES) else ""
         target: Any = document
         for part in ref[2:].split("/"):
-            part = part.replace("~1", "/").replace("~0", "~")
-            target = target.get(part) if isinstance(target, Mapping) else None
+            target = target.get(unescape(part)) if isinstance(target, Mapping) else None
         node = normalize(target)
     return _Node(node, where, component)
 
