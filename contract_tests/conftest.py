@@ -107,6 +107,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="only operations whose 'METHOD /path' matches (repeatable), e.g. '^GET /Users'",
     )
     group.addoption(
+        "--usage",
+        default=None,
+        metavar="FILE",
+        help="a usage file (issuetrak usage): answers are checked for the properties it reads",
+    )
+    group.addoption(
         "--contract-seed",
         type=int,
         default=0,
@@ -197,6 +203,7 @@ def _options(config: pytest.Config, label: str) -> Options:
         seed=config.getoption("--contract-seed"),
         max_examples=config.getoption("--max-examples"),
         coverage_budget=config.getoption("--coverage-budget"),
+        usage=config.getoption("--usage"),
     )
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-__all__ = ["escape", "pointer", "split", "unescape", "value_at"]
+__all__ = ["escape", "pointer", "refs_in", "split", "unescape", "value_at"]
 
 
 def escape(part: str) -> str:
@@ -39,3 +39,17 @@ def value_at(document: Any, where: str, missing: Any = None) -> Any:
         else:
             return missing
     return node
+
+
+def refs_in(node: Any) -> Iterator[str]:
+    """Every ``$ref`` string anywhere inside ``node`` (not followed)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            ref = item.get("$ref")
+            if isinstance(ref, str):
+                yield ref
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)

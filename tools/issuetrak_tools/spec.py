@@ -53,6 +53,7 @@ __all__ = [
     "load_pin",
     "locate_document",
     "openapi3_problem",
+    "pinned_labels",
     "project_root",
     "read_patch",
     "require_openapi3",
@@ -174,6 +175,11 @@ class Pin:
                 f"{key} = {value}" if isinstance(value, int) else f"{key} = {json.dumps(value)}"
             )
         return "\n".join(lines) + "\n"
+
+
+def pinned_labels() -> tuple[str, ...]:
+    """Every label with a ``spec/<label>/pin.toml``, sorted."""
+    return tuple(sorted(p.parent.name for p in spec_dir().glob(f"*/{PIN_FILE}")))
 
 
 def load_pin(label: str | None = None) -> Pin:

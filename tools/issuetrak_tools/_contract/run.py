@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from issuetrak._ratelimit import RateLimits
+from issuetrak.usage import load_usage
 from issuetrak_tools._contract.classify import WritePolicy
 from issuetrak_tools._contract.credentials import redact
 from issuetrak_tools._contract.datetimes import tolerated_count
@@ -39,6 +40,7 @@ from issuetrak_tools._contract.runner import (
     state_machine,
 )
 from issuetrak_tools._contract.transport import RequestBudgetExhausted
+from issuetrak_tools._contract.usage import focus_document
 
 __all__ = [
     "LIVE_DEPTH_ROUNDS",
@@ -93,6 +95,7 @@ class Options:
     seed: int = 0
     max_examples: int | None = None
     coverage_budget: int | None = None
+    usage: str | None = None  # a usage file: answers checked for the properties it reads
 
     def __repr__(self) -> str:  # the token is never shown
         return f"Options(site={self.site!r}, label={self.label!r}, writes={self.allow_writes})"
@@ -186,6 +189,8 @@ def prepare(options: Options) -> Run:
 
     label = options.label or default_label()
     document, links = contract_document(label, document=options.document)
+    if options.usage:
+        document = focus_document(document, load_usage(options.usage))
     selected = selected_operations(document, options.operations)
     if options.site is None and options.app is None and options.app_factory is not None:
         app, app_token = options.app_factory()

@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "contract": ("contract", "check the mock or a live site against the pinned document"),
     "spec-diff": ("spec_diff", "changelog between two documents, breaking changes marked"),
     "drift": ("drift", "read-only crawl of a live site, reporting where it departs from the pin"),
+    "usage": ("usage", "show a recorded usage file, or check it against the next release"),
 }
 
 # command -> the extra of the issuetrak distribution that provides what it imports
@@ -33,6 +34,7 @@ EXTRAS: dict[str, str] = {
     "spec-diff": "tools",
     "drift": "tools",
     "contract": "contract",
+    "usage": "tools",
 }
 
 _HELP = ("-h", "--help")

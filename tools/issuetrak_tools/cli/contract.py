@@ -104,6 +104,13 @@ def _parser() -> argparse.ArgumentParser:
         help="only operations whose 'METHOD /path' matches (repeatable), e.g. '^GET /Users'",
     )
     parser.add_argument(
+        "--usage",
+        default=None,
+        metavar="FILE",
+        help="a usage file (issuetrak usage): check only the operations it names, and of their "
+        "answers the properties it reads",
+    )
+    parser.add_argument(
         "--max-requests",
         type=int,
         default=None,
@@ -165,6 +172,8 @@ def build_pytest_args(options: argparse.Namespace, suite: Path) -> list[str]:
     if options.max_requests is not None:
         args.append(f"--max-requests={options.max_requests}")
     args += [f"--operations={pattern}" for pattern in options.operations]
+    if getattr(options, "usage", None):
+        args.append(f"--usage={options.usage}")
     return args + list(options.pytest_args)
 
 
@@ -184,6 +193,29 @@ def map_exit_code(pytest_code: int, *, preflight_failed: bool = False) -> int:
     if pytest_code == EXIT_UNREACHABLE and preflight_failed:
         return EXIT_UNREACHABLE
     return EXIT_INTERNAL
+
+
+def _focus(options: argparse.Namespace) -> int:
+    """``--usage FILE``: select the operations it names (0), or say in one line why not (2)."""
+    from issuetrak.usage import UsageFileError, load_usage
+    from issuetrak_tools._contract.usage import operation_patterns, usage_operations
+
+    try:
+        usage = load_usage(options.usage)
+        labels, missing = usage_operations(usage, load_document(options.spec_label))
+    except (UsageFileError, SpecError) as exc:
+        return fail("issuetrak contract", exc, EXIT_USAGE)
+    if missing:
+        sys.stderr.write(
+            f"issuetrak contract: {options.usage} calls what the pinned document lacks "
+            f"({', '.join(missing)}); `issuetrak usage check` says more\n"
+        )
+        return EXIT_FAILURES
+    options.operations = [*options.operations, *operation_patterns(labels)]
+    sys.stdout.write(
+        f"focused run: the {len(labels)} operation(s) {options.usage} uses: {', '.join(labels)}\n"
+    )
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -225,6 +257,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ValueError as exc:
             sys.stderr.write(f"issuetrak contract: {exc}\n")
             return EXIT_USAGE
+    if options.usage:
+        code = _focus(options)
+        if code:
+            return code
     suite = Path(options.suite) if options.suite else suite_dir()
     if not (suite / "conftest.py").is_file():
         sys.stderr.write(f"issuetrak contract: no contract suite at {suite}\n")
