@@ -67,6 +67,7 @@ class Mutant:
     id: str  # module:operator:occurrence (stable while the module's text is)
     module: str
     line: int
+    column: int
     operator: str
     occurrence: int
     before: str
@@ -128,38 +129,65 @@ def _changed_text(original: str, mutated: str) -> tuple[str, str]:
 
 
 def list_mutants(package: Path, modules: Sequence[str]) -> list[Mutant]:
-    """Every mutant Cosmic Ray's operators make of ``modules``, in a stable order."""
+    """Every mutant Cosmic Ray's operators make of ``modules``, in a stable order (its text
+    change is filled in by :func:`describe`, for the sample only: it re-parses the module)."""
     from cosmic_ray.commands.init import init
-    from cosmic_ray.mutating import mutate_code
-    from cosmic_ray.plugins import get_operator
     from cosmic_ray.work_db import use_db
 
     with tempfile.TemporaryDirectory() as folder, use_db(Path(folder) / "session.sqlite") as db:
         init([package / name for name in modules], db, {})
         specs = [item.mutations[0] for item in db.work_items]
     specs.sort(key=lambda s: (s.module_path.name, s.operator_name, s.occurrence))
-    sources = {name: (package / name).read_text(encoding="utf-8") for name in modules}
-    mutants = []
-    for spec in specs:
-        name = spec.module_path.name
-        mutated = mutate_code(
-            sources[name], get_operator(spec.operator_name)(**spec.operator_args), spec.occurrence
+    return [
+        Mutant(
+            id=f"{spec.module_path.name}:{spec.operator_name}:{spec.occurrence}",
+            module=spec.module_path.name,
+            line=spec.start_pos[0],
+            column=spec.start_pos[1],
+            operator=spec.operator_name,
+            occurrence=spec.occurrence,
+            before="",
+            after="",
         )
-        if mutated is None:
-            continue
-        before, after = _changed_text(sources[name], mutated)
-        mutants.append(
-            Mutant(
-                id=f"{name}:{spec.operator_name}:{spec.occurrence}",
-                module=name,
-                line=spec.start_pos[0],
-                operator=spec.operator_name,
-                occurrence=spec.occurrence,
-                before=before,
-                after=after,
-            )
-        )
-    return mutants
+        for spec in specs
+    ]
+
+
+def annotation_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Where the type annotations of a module are, if it never evaluates them (PEP 563)."""
+    tree = ast.parse(source)
+    postponed = any(
+        isinstance(node, ast.ImportFrom)
+        and node.module == "__future__"
+        and any(alias.name == "annotations" for alias in node.names)
+        for node in tree.body
+    )
+    if not postponed:
+        return []
+    notes: list[ast.expr] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.arg | ast.AnnAssign) and node.annotation is not None:
+            notes.append(node.annotation)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.returns:
+            notes.append(node.returns)
+    return [
+        ((n.lineno, n.col_offset), (n.end_lineno or n.lineno, n.end_col_offset or 0)) for n in notes
+    ]
+
+
+def in_annotation(mutant: Mutant, spans: list[tuple[tuple[int, int], tuple[int, int]]]) -> bool:
+    """Whether ``mutant`` changes an annotation that is never evaluated: equivalent by construction."""
+    return any(start <= (mutant.line, mutant.column) < end for start, end in spans)
+
+
+def describe(mutant: Mutant, source: str) -> None:
+    """Fill in the lines ``mutant`` changes, before and after."""
+    from cosmic_ray.mutating import mutate_code
+    from cosmic_ray.plugins import get_operator
+
+    mutated = mutate_code(source, get_operator(mutant.operator)(), mutant.occurrence)
+    if mutated is not None:
+        mutant.before, mutant.after = _changed_text(source, mutated)
 
 
 def draw(mutants: list[Mutant], size: int, seed: int) -> list[Mutant]:
@@ -358,9 +386,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     size = QUICK_SAMPLE if options.quick else options.sample
 
     every = list_mutants(package, modules)
-    sample = draw(every, size, options.seed)
+    sources = {m: (package / m).read_text(encoding="utf-8") for m in modules}
+    spans = {m: annotation_spans(sources[m]) for m in modules}
+    behaviour = [m for m in every if not in_annotation(m, spans[m.module])]
+    sample = draw(behaviour, size, options.seed)
+    for mutant in sample:
+        describe(mutant, sources[mutant.module])
     print(
-        f"mutants: {len(every)} in {', '.join(modules)}; sample {len(sample)} (seed {options.seed})"
+        f"mutants: {len(every)} in {', '.join(modules)}, {len(every) - len(behaviour)} of them in "
+        f"annotations never evaluated (equivalent, left out); sample {len(sample)} of the "
+        f"{len(behaviour)} others (seed {options.seed})"
     )
     with tempfile.TemporaryDirectory(prefix="detection-") as scratch:
         workers: queue.Queue[tuple[Path, list[str]]] = queue.Queue()
@@ -383,7 +418,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         timeout = options.timeout or 3 * baseline + 60
         print(f"faithful run: passes, {baseline:.1f} s; timeout per mutant {timeout:.0f} s")
         reach = reached_lines(command, copy, 3 * timeout)
-        sources = {m: (package / m).read_text(encoding="utf-8") for m in modules}
         lock = threading.Lock()
 
         def one(mutant: Mutant) -> Mutant:
