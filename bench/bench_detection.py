@@ -186,8 +186,14 @@ def describe(mutant: Mutant, source: str) -> None:
     from cosmic_ray.plugins import get_operator
 
     mutated = mutate_code(source, get_operator(mutant.operator)(), mutant.occurrence)
-    if mutated is not None:
-        mutant.before, mutant.after = _changed_text(source, mutated)
+    if mutated is None:
+        mutant.outcome, mutant.detail = "error", "the mutation could not be applied"
+        return
+    mutant.before, mutant.after = _changed_text(source, mutated)
+    try:  # e.g. `*` of a keyword-only marker made `>>`: nothing to run, the mutant is void
+        compile(mutated, mutant.module, "exec")
+    except SyntaxError as exc:
+        mutant.outcome, mutant.detail = "error", f"does not compile: {exc.msg}"
 
 
 def draw(mutants: list[Mutant], size: int, seed: int) -> list[Mutant]:
@@ -355,6 +361,16 @@ def survivors(mutants: list[Mutant], triage: dict[str, dict[str, str]]) -> list[
     return sorted(out, key=lambda s: (s["where"].split(":")[0], int(s["where"].split(":")[1])))
 
 
+def survivor_table(kept: list[dict[str, Any]]) -> str:
+    """The survivors as a Markdown table (docs/benchmarks.md's triage table is made from it)."""
+    rows = ["| where | mutation | outcome | triage | note |", "|---|---|---|---|---|"]
+    for s in kept:
+        change = f"`{s['before']}` -> `{s['after']}`".replace("|", "\\|")
+        note = str(s["note"]).replace("|", "\\|")
+        rows.append(f"| {s['where']} | {change} | {s['outcome']} | {s['class']} | {note} |")
+    return "\n".join(rows) + "\n"
+
+
 # -- main -----------------------------------------------------------------------------------------
 
 
@@ -418,12 +434,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         timeout = options.timeout or 3 * baseline + 60
         print(f"faithful run: passes, {baseline:.1f} s; timeout per mutant {timeout:.0f} s")
         reach = reached_lines(command, copy, 3 * timeout)
+        reached = {name: sorted(lines) for name, lines in reach.items() if name in modules}
+        (out / "reach.json").write_text(json.dumps(reached) + "\n", encoding="utf-8")
+        print("lines reached: " + ", ".join(f"{n} {len(v)}" for n, v in sorted(reached.items())))
         lock = threading.Lock()
 
         def one(mutant: Mutant) -> Mutant:
             if mutant.id in done:
                 return done[mutant.id]
-            if not is_reached(mutant, sources[mutant.module], reach.get(mutant.module, set())):
+            if mutant.outcome == "error":
+                pass  # void: recorded as it is
+            elif not is_reached(mutant, sources[mutant.module], reach.get(mutant.module, set())):
                 mutant.outcome = "survived (not reached)"
             else:
                 copy, command = workers.get()
@@ -465,6 +486,7 @@ def report(finished: list[Mutant], baseline: float, triage_file: Path, out: Path
     if ran:
         mean = summary["mean_seconds_per_run_mutant"]
         print(f"cost: {mean} s per mutant run = {mean / baseline:.2f}x the faithful run")
+    (out / "survivors.md").write_text(survivor_table(kept), encoding="utf-8")
     untriaged = sum(1 for s in kept if s["class"] == "untriaged")
     print(f"survivors: {len(kept)} ({untriaged} untriaged) in {out / 'survivors.json'}")
     return 0
