@@ -1,7 +1,7 @@
 """How much of the mock's behaviour the contract suite checks: mutation testing of the mock.
 
     python bench/bench_detection.py --sample 300 --seed 1      # the benchmark (hours on 1 core)
-    python bench/bench_detection.py --quick                    # a smoke run of 4 mutants
+    python bench/bench_detection.py --quick                    # a smoke run: 4 mutants, all run
     python bench/bench_detection.py --resume ...               # go on with an interrupted run
 
 Cosmic Ray lists every mutant of the mock's behaviour modules (handlers with the paging code,
@@ -107,6 +107,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--out", default="reports/detection", help="output folder")
     parser.add_argument("--resume", action="store_true", help="keep results.jsonl's mutants")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rewrite the summary and survivors from --out's results.jsonl and the triage file",
+    )
     parser.add_argument("--triage", default=str(HERE / "triage.toml"), help=argparse.SUPPRESS)
     # the harness's own test mutates a small package under a small command instead of the mock
     parser.add_argument("--package", default=str(PACKAGE), help=argparse.SUPPRESS)
@@ -349,6 +354,7 @@ def survivors(mutants: list[Mutant], triage: dict[str, dict[str, str]]) -> list[
             out.append(
                 {
                     "where": f"{m.module}:{m.line}",
+                    "function": entry.get("function", ""),
                     "operator": m.operator,
                     "before": m.before,
                     "after": m.after,
@@ -363,11 +369,13 @@ def survivors(mutants: list[Mutant], triage: dict[str, dict[str, str]]) -> list[
 
 def survivor_table(kept: list[dict[str, Any]]) -> str:
     """The survivors as a Markdown table (docs/benchmarks.md's triage table is made from it)."""
-    rows = ["| where | mutation | outcome | triage | note |", "|---|---|---|---|---|"]
+    rows = ["| where | in | mutation | outcome | triage | note |", "|---|---|---|---|---|---|"]
     for s in kept:
         change = f"`{s['before']}` -> `{s['after']}`".replace("|", "\\|")
         note = str(s["note"]).replace("|", "\\|")
-        rows.append(f"| {s['where']} | {change} | {s['outcome']} | {s['class']} | {note} |")
+        rows.append(
+            f"| {s['where']} | `{s['function']}` | {change} | {s['outcome']} | {s['class']} | {note} |"
+        )
     return "\n".join(rows) + "\n"
 
 
@@ -394,6 +402,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bench_detection: no {', '.join(missing)} in {package}", file=sys.stderr)
         return 2
     out = Path(options.out)
+    if options.report_only:
+        return report_only(out, package, Path(options.triage))
     out.mkdir(parents=True, exist_ok=True)
     results = out / "results.jsonl"
     done = _finished(results) if options.resume else {}
@@ -433,10 +443,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         timeout = options.timeout or 3 * baseline + 60
         print(f"faithful run: passes, {baseline:.1f} s; timeout per mutant {timeout:.0f} s")
-        reach = reached_lines(command, copy, 3 * timeout)
-        reached = {name: sorted(lines) for name, lines in reach.items() if name in modules}
-        (out / "reach.json").write_text(json.dumps(reached) + "\n", encoding="utf-8")
-        print("lines reached: " + ", ".join(f"{n} {len(v)}" for n, v in sorted(reached.items())))
+        reach: dict[str, set[int]] | None = None  # --quick runs its few mutants whatever they are
+        if not options.quick:
+            reach = reached_lines(command, copy, 3 * timeout)
+            reached = {name: sorted(lines) for name, lines in reach.items() if name in modules}
+            (out / "reach.json").write_text(json.dumps(reached) + "\n", encoding="utf-8")
+            print(
+                "lines reached: " + ", ".join(f"{n} {len(v)}" for n, v in sorted(reached.items()))
+            )
         lock = threading.Lock()
 
         def one(mutant: Mutant) -> Mutant:
@@ -444,7 +458,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return done[mutant.id]
             if mutant.outcome == "error":
                 pass  # void: recorded as it is
-            elif not is_reached(mutant, sources[mutant.module], reach.get(mutant.module, set())):
+            elif reach is not None and not is_reached(
+                mutant, sources[mutant.module], reach.get(mutant.module, set())
+            ):
                 mutant.outcome = "survived (not reached)"
             else:
                 copy, command = workers.get()
@@ -464,10 +480,36 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         with ThreadPoolExecutor(options.jobs) as pool:
             finished = list(pool.map(one, sample))
-    return report(finished, baseline, Path(options.triage), out)
+    return report(finished, baseline, Path(options.triage), out, package)
 
 
-def report(finished: list[Mutant], baseline: float, triage_file: Path, out: Path) -> int:
+def enclosing_function(path: Path, line: int) -> str:
+    """The innermost function (or class) around ``line``, to group survivors by what they break."""
+    best: tuple[int, str] = (0, "<module>")
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if (
+            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            and node.lineno <= line <= (node.end_lineno or 0)
+            and node.lineno > best[0]
+        ):
+            best = (node.lineno, node.name)
+    return best[1]
+
+
+def report_only(out: Path, package: Path, triage_file: Path) -> int:
+    """The report again from ``results.jsonl`` (after the triage file changed), without a run."""
+    finished = list(_finished(out / "results.jsonl").values())
+    if not finished:
+        print(f"bench_detection: no results in {out / 'results.jsonl'}", file=sys.stderr)
+        return 2
+    summary_file = out / "summary.json"
+    known = json.loads(summary_file.read_text()) if summary_file.is_file() else {}
+    return report(finished, known.get("faithful_run_seconds", 0.0), triage_file, out, package)
+
+
+def report(
+    finished: list[Mutant], baseline: float, triage_file: Path, out: Path, package: Path = PACKAGE
+) -> int:
     """Print and write the score, the counts and the survivors."""
     triage = load_triage(triage_file)
     summary = summarise(finished, triage)
@@ -475,6 +517,9 @@ def report(finished: list[Mutant], baseline: float, triage_file: Path, out: Path
     summary["faithful_run_seconds"] = round(baseline, 1)
     summary["mean_seconds_per_run_mutant"] = round(sum(ran) / len(ran), 1) if ran else None
     kept = survivors(finished, triage)
+    for survivor in kept:
+        module, line = survivor["where"].split(":")
+        survivor["function"] = enclosing_function(package / module, int(line))
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     (out / "survivors.json").write_text(json.dumps(kept, indent=2) + "\n", encoding="utf-8")
     print(
@@ -483,7 +528,7 @@ def report(finished: list[Mutant], baseline: float, triage_file: Path, out: Path
         f"({summary['survived_not_reached']} not reached), equivalent {summary['equivalent']}, "
         f"error {summary['error']}"
     )
-    if ran:
+    if ran and baseline:
         mean = summary["mean_seconds_per_run_mutant"]
         print(f"cost: {mean} s per mutant run = {mean / baseline:.2f}x the faithful run")
     (out / "survivors.md").write_text(survivor_table(kept), encoding="utf-8")
