@@ -44,6 +44,7 @@ import tempfile
 import threading
 import time
 import tomllib
+import warnings
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -196,7 +197,9 @@ def describe(mutant: Mutant, source: str) -> None:
         return
     mutant.before, mutant.after = _changed_text(source, mutated)
     try:  # e.g. `*` of a keyword-only marker made `>>`: nothing to run, the mutant is void
-        compile(mutated, mutant.module, "exec")
+        with warnings.catch_warnings():  # `x is 1` compiles, with a warning nobody needs here
+            warnings.simplefilter("ignore", SyntaxWarning)
+            compile(mutated, mutant.module, "exec")
     except SyntaxError as exc:
         mutant.outcome, mutant.detail = "error", f"does not compile: {exc.msg}"
 
@@ -360,6 +363,7 @@ def survivors(mutants: list[Mutant], triage: dict[str, dict[str, str]]) -> list[
                     "after": m.after,
                     "outcome": m.outcome,
                     "class": entry.get("class", "untriaged"),
+                    "invariant": entry.get("invariant", ""),
                     "note": entry.get("note", ""),
                     "id": m.id,
                 }
@@ -373,6 +377,8 @@ def survivor_table(kept: list[dict[str, Any]]) -> str:
     for s in kept:
         change = f"`{s['before']}` -> `{s['after']}`".replace("|", "\\|")
         note = str(s["note"]).replace("|", "\\|")
+        if s["invariant"]:
+            note = f"**{s['invariant']}**: {note}"
         rows.append(
             f"| {s['where']} | `{s['function']}` | {change} | {s['outcome']} | {s['class']} | {note} |"
         )
@@ -443,6 +449,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         timeout = options.timeout or 3 * baseline + 60
         print(f"faithful run: passes, {baseline:.1f} s; timeout per mutant {timeout:.0f} s")
+        run = {"faithful_run_seconds": round(baseline, 1), "timeout_seconds": round(timeout)}
+        run |= {"seed": options.seed, "sample": len(sample), "mutants": len(every)}
+        run |= {"in_annotations": len(every) - len(behaviour), "command": command[1:]}
+        (out / "run.json").write_text(json.dumps(run, indent=2) + "\n", encoding="utf-8")
         reach: dict[str, set[int]] | None = None  # --quick runs its few mutants whatever they are
         if not options.quick:
             reach = reached_lines(command, copy, 3 * timeout)
@@ -502,8 +512,8 @@ def report_only(out: Path, package: Path, triage_file: Path) -> int:
     if not finished:
         print(f"bench_detection: no results in {out / 'results.jsonl'}", file=sys.stderr)
         return 2
-    summary_file = out / "summary.json"
-    known = json.loads(summary_file.read_text()) if summary_file.is_file() else {}
+    run_file = out / "run.json"  # written once the faithful run passed
+    known = json.loads(run_file.read_text()) if run_file.is_file() else {}
     return report(finished, known.get("faithful_run_seconds", 0.0), triage_file, out, package)
 
 
