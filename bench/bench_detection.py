@@ -3,6 +3,7 @@
     python bench/bench_detection.py --sample 300 --seed 1      # the benchmark (hours on 1 core)
     python bench/bench_detection.py --quick                    # a smoke run: 4 mutants, all run
     python bench/bench_detection.py --resume ...               # go on with an interrupted run
+                                                               # (keeps its results and reach.json)
 
 Cosmic Ray lists every mutant of the mock's behaviour modules (handlers with the paging code,
 search, criteria, issues, validation); a seeded sample of them is run, one at a time, against the
@@ -454,10 +455,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         run |= {"in_annotations": len(every) - len(behaviour), "command": command[1:]}
         (out / "run.json").write_text(json.dumps(run, indent=2) + "\n", encoding="utf-8")
         reach: dict[str, set[int]] | None = None  # --quick runs its few mutants whatever they are
-        if not options.quick:
+        kept_reach = out / "reach.json"
+        if options.resume and not options.quick and kept_reach.is_file():  # same source, same run
+            reach = {k: set(v) for k, v in json.loads(kept_reach.read_text()).items()}
+        elif not options.quick:
             reach = reached_lines(command, copy, 3 * timeout)
+        if reach is not None:
             reached = {name: sorted(lines) for name, lines in reach.items() if name in modules}
-            (out / "reach.json").write_text(json.dumps(reached) + "\n", encoding="utf-8")
+            kept_reach.write_text(json.dumps(reached) + "\n", encoding="utf-8")
             print(
                 "lines reached: " + ", ".join(f"{n} {len(v)}" for n, v in sorted(reached.items()))
             )
