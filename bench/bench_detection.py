@@ -39,6 +39,7 @@ import queue
 import random
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -249,7 +250,7 @@ def run_command(
         try:
             code: int | None = process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, 9)  # the command and the pytest process it started
+            os.killpg(process.pid, signal.SIGKILL)  # the command and the pytest process it started
             process.wait()
             code = None
         output.seek(0)
