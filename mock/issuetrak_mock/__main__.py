@@ -14,7 +14,7 @@ from typing import Any
 
 from issuetrak import ConfigurationError
 
-from .body import MAX_BODY_BYTES
+from .body import MAX_BODY_BYTES, READ_TIMEOUT
 
 __all__ = ["main"]
 
@@ -43,12 +43,24 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-rate-limit", action="store_true", help="turn the server-side rate limits off"
     )
+    parser.add_argument(
+        "--no-rate-limit-headers",
+        action="store_true",
+        help="leave out the X-Rate-Limit-Limit, -Remaining and -Reset headers",
+    )
     parser.add_argument("--latency-ms", type=float, default=0, help="delay added to every request")
     parser.add_argument(
         "--max-body-bytes",
         type=int,
         default=MAX_BODY_BYTES,
         help=f"largest request body accepted; larger ones get 413 (default: {MAX_BODY_BYTES})",
+    )
+    parser.add_argument(
+        "--read-timeout",
+        type=float,
+        default=READ_TIMEOUT,
+        help="seconds a request's head, and then its body, may take to arrive; "
+        f"408 after that (default: {READ_TIMEOUT:g})",
     )
     parser.add_argument(
         "--frozen-clock",
@@ -71,6 +83,8 @@ def _app(args: argparse.Namespace) -> Any:
         latency_ms=args.latency_ms,
         issues=args.issues,
         max_body_bytes=args.max_body_bytes,
+        rate_limit_headers=not args.no_rate_limit_headers,
+        body_timeout=args.read_timeout,
     )
 
 
@@ -83,11 +97,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    if not args.read_timeout > 0:  # also refuses nan
+        print(f"{_PROG}: --read-timeout must be a positive number of seconds", file=sys.stderr)
+        return 2
     try:
         from .server import listening_socket, uvicorn_server
 
         app = _app(args)
-        server = uvicorn_server(app)
+        server = uvicorn_server(app, head_timeout=args.read_timeout)
     except ModuleNotFoundError as exc:
         if exc.name is None or exc.name.split(".")[0] in (
             "issuetrak",
@@ -117,10 +134,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for role, token in app.state.tokens.items():
         print(f"  X-Api-Key for {role:9}: {token}", flush=True)
     print(f"  expired token      : {app.state.expired_token}", flush=True)
-    print(
-        f"  rate limits        : {'off' if args.no_rate_limit else 'Issuetrak defaults'}",
-        flush=True,
-    )
+    limits = "off" if args.no_rate_limit else "Issuetrak defaults"
+    if not args.no_rate_limit and args.no_rate_limit_headers:
+        limits += " (no X-Rate-Limit headers)"
+    print(f"  rate limits        : {limits}", flush=True)
     server.run(sockets=[sock])
     return 0
 
