@@ -241,11 +241,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = [sys.executable, "-m", "pytest", *build_pytest_args(options, suite)]
     completed = subprocess.run(command, env=env, cwd=os.getcwd(), check=False)
     marker = report_dir / PREFLIGHT_MARKER
-    code = map_exit_code(completed.returncode, preflight_failed=marker.is_file())
-    if marker.is_file():  # the suite's preflight said why the site cannot be checked
-        sys.stderr.write(f"issuetrak contract: {marker.read_text(encoding='utf-8').strip()}\n")
-    # the suite printed where report.md, summary.json and junit.xml are (once, at its end)
-    return code
+    # the suite printed what stopped it, if anything, and where report.md, summary.json and
+    # junit.xml are: once each, so nothing is repeated here
+    return map_exit_code(completed.returncode, preflight_failed=marker.is_file())
 
 
 if __name__ == "__main__":
