@@ -8,6 +8,7 @@ generated package is one line on stderr (exit 2), not a traceback.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -70,6 +71,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _bad_option(args: argparse.Namespace) -> str | None:
+    """What is wrong with the options argparse let through, in one line (or ``None``)."""
+    if args.issues < 0 or args.max_body_bytes < 0:
+        return "--issues and --max-body-bytes must not be negative"
+    if not 0 <= args.port <= 65535:
+        return f"--port {args.port}: must be 0-65535 (0 picks a free port)"
+    if not 0 <= args.latency_ms < math.inf:  # also refuses nan
+        return f"--latency-ms {args.latency_ms:g}: must be a finite number, 0 or more"
+    if not 0 < args.read_timeout < math.inf:
+        return f"--read-timeout {args.read_timeout:g}: must be a finite number of seconds above 0"
+    return None
+
+
 def _app(args: argparse.Namespace) -> Any:
     from .app import create_app
     from .clock import SystemClock
@@ -91,14 +105,9 @@ def _app(args: argparse.Namespace) -> Any:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``issuetrak-mock`` console script."""
     args = _parser().parse_args(argv)
-    if args.issues < 0 or args.latency_ms < 0 or args.max_body_bytes < 0:
-        print(
-            f"{_PROG}: --issues, --latency-ms and --max-body-bytes must not be negative",
-            file=sys.stderr,
-        )
-        return 2
-    if not args.read_timeout > 0:  # also refuses nan
-        print(f"{_PROG}: --read-timeout must be a positive number of seconds", file=sys.stderr)
+    problem = _bad_option(args)
+    if problem is not None:
+        print(f"{_PROG}: {problem}", file=sys.stderr)
         return 2
     try:
         from .server import listening_socket, uvicorn_server

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -156,8 +157,10 @@ def create_app(
     """
     if max_body_bytes < 0:
         raise ValueError(f"max_body_bytes must not be negative, got {max_body_bytes}")
-    if body_timeout <= 0:
-        raise ValueError(f"body_timeout must be positive, got {body_timeout}")
+    if not 0 < body_timeout < math.inf:
+        raise ValueError(f"body_timeout must be a finite number above 0, got {body_timeout}")
+    if not latency_ms < math.inf:  # a negative latency is none; an endless one a hang
+        raise ValueError(f"latency_ms must be finite, got {latency_ms}")
     if document is None:
         # the document the generated package of that label was built from (a build product)
         from issuetrak._versions import resolve

@@ -204,6 +204,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if options.allow_destructive and not options.allow_writes:
         sys.stderr.write("issuetrak contract: --allow-destructive needs --allow-writes\n")
         return EXIT_USAGE
+    if options.max_examples is not None and options.max_examples < 1:
+        sys.stderr.write(
+            f"issuetrak contract: --max-examples {options.max_examples}: must be 1 or more\n"
+        )
+        return EXIT_USAGE
+    if options.coverage_budget is not None and options.coverage_budget < 0:
+        sys.stderr.write(
+            f"issuetrak contract: --coverage-budget {options.coverage_budget}: must be 0 or more\n"
+        )
+        return EXIT_USAGE
     if options.max_requests is not None and options.max_requests < 0:
         sys.stderr.write(
             f"issuetrak contract: --max-requests {options.max_requests}: must be 0 (no limit) or more\n"
