@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import math
@@ -18,7 +19,8 @@ from starlette.types import Receive, Scope, Send
 
 from .body import MAX_BODY_BYTES, READ_TIMEOUT, BodyTooLarge, read_body
 from .clock import Clock, FrozenClock, utc_clock, window_clock
-from .handlers import Call, dispatch, permission_problem
+from .handlers import Call, check_bounds, dispatch, permission_problem
+from .large import collector_paused, give_back_memory
 from .ratelimit import DEFAULT_RATE_LIMITS, RateLimit, SlidingWindowLimiter
 from .responses import (
     ApiError,
@@ -215,7 +217,13 @@ def create_app(
             route.request_schema and not route.content_type
         ):
             # ASP.NET binds [FromBody] parameters as required: an empty body is refused
-            body = parse_json(raw, required=True, codec=json_charset(content_type))
+            body = parse_json(
+                raw,
+                required=True,
+                codec=json_charset(content_type),
+                share_lock=len(raw) > INLINE_BODY_BYTES,
+            )
+            check_bounds(route, body)
             if route.request_schema:
                 validate_body(site.index, route.request_schema, body)
             elif route.request_inline is not None:
@@ -241,8 +249,11 @@ def create_app(
     def respond(request: Request, admitted: _Admitted, raw: bytes) -> Response:
         """Parse and validate without the lock, then read or change the site holding it."""
 
+        large = len(raw) > INLINE_BODY_BYTES
+
         def work() -> tuple[int, Any]:
-            call = prepare(request, admitted, raw)
+            with collector_paused() if large else contextlib.nullcontext():
+                call = prepare(request, admitted, raw)
             with site.lock:
                 return dispatch(site, call)
 
@@ -250,6 +261,9 @@ def create_app(
             return answer(admitted, work)
         except Exception:
             return _unexpected(request, admitted.trace)
+        finally:
+            if large:  # the parsed body is freed by now
+                give_back_memory()
 
     def admit_locked(request: Request) -> Response | _Admitted:
         with site.lock:
