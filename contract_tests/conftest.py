@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import nullcontext
@@ -163,8 +164,25 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[STATE] = {"started": time.monotonic(), "secrets": Secrets()}
 
 
-def _exit(message: str, code: int) -> None:
-    pytest.exit(f"issuetrak contract: {message}", returncode=code)
+def _abort(config: pytest.Config, message: str, code: int) -> None:
+    """End the run before any test: ``message`` once, on one line, and ``code`` as the exit status.
+
+    This is the one place a run that cannot start says why (``issuetrak contract`` adds nothing):
+    ``pytest.exit`` from here would print it twice more ("Exit: ..." and "! ... !").
+    """
+    sys.stderr.write(f"issuetrak contract: {message}\n")
+    sys.stderr.flush()
+    _state(config)["abort"] = code
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection(session: pytest.Session) -> bool | None:
+    return True if "abort" in _state(session.config) else None  # True: nothing to collect
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> bool | None:
+    return True if "abort" in _state(session.config) else None
 
 
 def _write(config: pytest.Config, line: str) -> None:
@@ -218,7 +236,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         state["secrets"] = Secrets({*state["secrets"], options.token} - {""})
         run = prepare(options)
     except (SpecError, UnknownVersionError, ValueError) as exc:
-        _exit(str(exc), EXIT_USAGE)
+        _abort(config, str(exc), EXIT_USAGE)
+        return
     except (PreflightError, RequestBudgetExhausted) as exc:
         message = (
             f"--max-requests {options.max_requests} leaves nothing after the preflight"
@@ -228,7 +247,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         report_dir = Path(config.getoption("--report-dir"))
         report_dir.mkdir(parents=True, exist_ok=True)
         (report_dir / PREFLIGHT_MARKER).write_text(f"{message}\n", encoding="utf-8")
-        _exit(message, EXIT_UNREACHABLE)
+        _abort(config, message, EXIT_UNREACHABLE)
+        return
     state["secrets"] = Secrets({*state["secrets"], *run.target.secrets} - {""})
     run.recorder.secrets = state["secrets"]
     state.update(
@@ -441,6 +461,9 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = _state(session.config)
+    if "abort" in state:
+        session.exitstatus = state["abort"]  # what pytest returns, read after this hook
+        return
     run: Run | None = state.get("run")
     if run is None or "report_dir" in state:
         return

@@ -143,6 +143,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "issuetrak_mock(**options): options for the issuetrak_mock fixture (seed, issues, users, clock, "
+        "rate_limit_headers=False, "
         "latency_ms, rate_limits='default' or a list of RateLimit)",
     )
 

@@ -4,7 +4,8 @@ The Makefile's targets are thin wrappers over these, so ``issuetrak <command>`` 
 ``python -m issuetrak_tools <command>``) does the same on a machine without make. Each command
 module has ``main(argv) -> int``. A command whose extra is not installed says which one to
 install, in one line, instead of a traceback (its ``--help`` still answers, with exit 0). A
-pin, label or generated package that cannot be used is one line too, whichever command meets it.
+pin, label or generated package that cannot be used is one line too, whichever command meets it,
+and so is a file or folder a command cannot read or write (exit 2).
 """
 
 from __future__ import annotations
@@ -90,5 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"{exc.code}\n")
         return 1
     except known_errors() as exc:  # a command that let a pin or label problem through
+        return fail(f"issuetrak {name}", exc)
+    except OSError as exc:  # a folder or file it cannot use (--output-dir under a file, ...)
         return fail(f"issuetrak {name}", exc)
     return result

@@ -236,6 +236,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if options.allow_destructive and not options.allow_writes:
         sys.stderr.write("issuetrak contract: --allow-destructive needs --allow-writes\n")
         return EXIT_USAGE
+    if options.max_examples is not None and options.max_examples < 1:
+        sys.stderr.write(
+            f"issuetrak contract: --max-examples {options.max_examples}: must be 1 or more\n"
+        )
+        return EXIT_USAGE
+    if options.coverage_budget is not None and options.coverage_budget < 0:
+        sys.stderr.write(
+            f"issuetrak contract: --coverage-budget {options.coverage_budget}: must be 0 or more\n"
+        )
+        return EXIT_USAGE
     if options.max_requests is not None and options.max_requests < 0:
         sys.stderr.write(
             f"issuetrak contract: --max-requests {options.max_requests}: must be 0 (no limit) or more\n"
@@ -277,11 +287,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = [sys.executable, "-m", "pytest", *build_pytest_args(options, suite)]
     completed = subprocess.run(command, env=env, cwd=os.getcwd(), check=False)
     marker = report_dir / PREFLIGHT_MARKER
-    code = map_exit_code(completed.returncode, preflight_failed=marker.is_file())
-    if marker.is_file():  # the suite's preflight said why the site cannot be checked
-        sys.stderr.write(f"issuetrak contract: {marker.read_text(encoding='utf-8').strip()}\n")
-    # the suite printed where report.md, summary.json and junit.xml are (once, at its end)
-    return code
+    # the suite printed what stopped it, if anything, and where report.md, summary.json and
+    # junit.xml are: once each, so nothing is repeated here
+    return map_exit_code(completed.returncode, preflight_failed=marker.is_file())
 
 
 if __name__ == "__main__":
