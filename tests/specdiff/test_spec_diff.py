@@ -91,6 +91,13 @@ EXPECTED: set[Key] = {
     ("wire", "property-became-required", "IssueTask.note", "", False),
     ("wire", "property-removed", "Cause.displayOrder", "", True),
     ("surface", "field-removed", "issuetrak_client.models.Cause.display_order", "", True),
+    (
+        "surface",
+        "field-became-non-nullable",
+        "issuetrak_client.models.Cause.modified_date",
+        "str(date-time) | None -> str(date-time)",
+        False,
+    ),
     # what breaks code written against the generated package
     ("surface", "field-type-changed", "issuetrak_client.models.Cause.name", "str -> int", True),
     (
@@ -558,14 +565,44 @@ def require_query_parameter(old: Doc, new: Doc) -> None:
 
 
 RULE_CASES: list[tuple[Callable[[Doc, Doc], None], set[Key]]] = [
-    (widen_response_integer, {("wire", "format-widened", "Widget.iid", "int32 -> int64", True)}),
+    (
+        widen_response_integer,
+        {
+            ("wire", "format-widened", "Widget.iid", "int32 -> int64", True),
+            (
+                "surface",
+                "field-format-changed",
+                "issuetrak_client.models.Widget.iid",
+                "int(int32) -> int(int64)",
+                False,
+            ),
+        },
+    ),
     (
         widen_query_integer,
-        {("wire", "format-widened", "GET /Widgets query:PageSize", "int32 -> int64", False)},
+        {
+            ("wire", "format-widened", "GET /Widgets query:PageSize", "int32 -> int64", False),
+            (
+                "surface",
+                "argument-format-changed",
+                "issuetrak_client.api.default.get_widgets(page_size=)",
+                "int(int32) -> int(int64)",
+                False,
+            ),
+        },
     ),
     (
         nullable_response_property,
-        {("wire", "became-nullable", "Widget.name", "false -> true", True)},
+        {
+            ("wire", "became-nullable", "Widget.name", "false -> true", True),
+            (
+                "surface",
+                "field-became-nullable",
+                "issuetrak_client.models.Widget.name",
+                "str -> str | None",
+                True,
+            ),
+        },
     ),
     (
         nullable_request_property,
@@ -632,7 +669,16 @@ RULE_CASES: list[tuple[Callable[[Doc, Doc], None], set[Key]]] = [
     ),
     (
         drop_query_enum_value,
-        {("wire", "enum-value-removed", "GET /Widgets query:PageSize", "10", True)},
+        {
+            ("wire", "enum-value-removed", "GET /Widgets query:PageSize", "10", True),
+            (
+                "surface",
+                "enum-member-removed",
+                "issuetrak_client.api.default.get_widgets(page_size=)",
+                "10",
+                True,
+            ),
+        },
     ),
     (
         require_query_parameter,
