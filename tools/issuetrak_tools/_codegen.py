@@ -580,26 +580,47 @@ def importing_from(folder: Path) -> dict[str, str]:
     return env
 
 
-def import_failures(folder: Path, package: str) -> list[tuple[str, str]]:
-    """(module, error) for every module of ``package`` (found in ``folder``) that does not import.
+class ImportCheck:
+    """Every module of ``package`` (found in ``folder``) imported in a fresh interpreter, as a
+    user's program would import it, so a package that generated with warnings cannot be reported
+    as done while parts of it fail.
 
-    Each module is imported in a fresh interpreter, as a user's program would import it, so a
-    package that generated with warnings cannot be reported as done while parts of it fail.
+    It starts at once and runs in the background (regen renders the typed views meanwhile);
+    :meth:`failures` waits for it. The modules' bytecode is written beside them as any first
+    import does, so the next interpreter that imports the package (the typed views, then the
+    user's program) does not compile them again; ``__pycache__`` is no part of the package's
+    content (``tree_digest`` and the wheel leave it out).
     """
-    env = importing_from(folder)
-    env["PYTHONDONTWRITEBYTECODE"] = "1"  # leave no __pycache__ in the package being checked
-    done = subprocess.run(
-        [sys.executable, "-c", _IMPORT_EVERY_MODULE, package],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-        cwd=folder,
-    )
-    if done.returncode != 0:
-        tail = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
-        return [(package, tail)]
-    return [(str(name), str(error)) for name, error in json.loads(done.stdout)]
+
+    def __init__(self, folder: Path, package: str) -> None:
+        self.package = package
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", _IMPORT_EVERY_MODULE, package],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=importing_from(folder),
+            cwd=folder,
+        )
+
+    def failures(self) -> list[tuple[str, str]]:
+        """(module, error) for every module that does not import; waits for the check."""
+        stdout, stderr = self._process.communicate()
+        if self._process.returncode != 0:
+            tail = (stderr.strip().splitlines() or [f"exit status {self._process.returncode}"])[-1]
+            return [(self.package, tail)]
+        return [(str(name), str(error)) for name, error in json.loads(stdout)]
+
+    def stop(self) -> None:
+        """End the check early (the package is not going to be written anyway)."""
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.communicate()
+
+
+def import_failures(folder: Path, package: str) -> list[tuple[str, str]]:
+    """(module, error) for every module of ``package`` that does not import (see :class:`ImportCheck`)."""
+    return ImportCheck(folder, package).failures()
 
 
 @dataclass

@@ -348,15 +348,27 @@ def _build(
     _codegen.write_derived(outcome.package, document_text)
     if not standalone:
         (home / "__init__.py").write_text("", encoding="utf-8")  # lets the label package import
-    failures = _codegen.import_failures(workdir, name if standalone else f"{home.name}.{ident}")
+    # the import check runs beside the typed views; a module that does not import is the
+    # verdict even when the typed views failed too (they failed because of it)
+    check = _codegen.ImportCheck(workdir, name if standalone else f"{home.name}.{ident}")
+    views_error: RegenError | None = None
+    try:
+        if not standalone:
+            _write_typed_views(workdir, ident)
+    except RegenError as exc:
+        views_error = exc
+    except BaseException:
+        check.stop()
+        raise
+    failures = check.failures()
     if failures:
         raise RegenError(
             f"{source.name}: {len(failures)} generated module(s) listed above do not import; "
             f"the package was not written. To fix it, {source.fix_hint}",
             [f"module {module} does not import: {error}" for module, error in failures],
         )
-    if not standalone:
-        _write_typed_views(workdir, ident)
+    if views_error is not None:
+        raise views_error
     return outcome
 
 
