@@ -330,11 +330,28 @@ def _build(
     source: Source, args: argparse.Namespace, config: Path, workdir: Path
 ) -> _codegen.Outcome:
     """Generate, check, stamp and complete the package in ``workdir`` (``outcome.package``)."""
+    home = workdir if args.output is not None else workdir / "issuetrak_client"
+    home.mkdir(parents=True, exist_ok=True)
+    # the import check's interpreter starts now and loads what every package imports meanwhile
+    check = _codegen.ImportCheck.start(workdir)
+    try:
+        return _complete(source, args, config, workdir, check)
+    finally:
+        check.stop()
+
+
+def _complete(
+    source: Source,
+    args: argparse.Namespace,
+    config: Path,
+    workdir: Path,
+    check: _codegen.ImportCheck,
+) -> _codegen.Outcome:
+    """:func:`_build`'s work, with the import check's interpreter already started."""
     standalone = args.output is not None
     ident = label_ident(source.stamp.label)
     name = args.output.resolve().name if standalone else ident
     home = workdir if standalone else workdir / "issuetrak_client"
-    home.mkdir(parents=True, exist_ok=True)
     outcome = _generate(source, config, home, name, args.verbose)
     for line in _warning_lines(outcome):
         sys.stderr.write(line + "\n")
@@ -350,16 +367,13 @@ def _build(
         (home / "__init__.py").write_text("", encoding="utf-8")  # lets the label package import
     # the import check runs beside the typed views; a module that does not import is the
     # verdict even when the typed views failed too (they failed because of it)
-    check = _codegen.ImportCheck(workdir, name if standalone else f"{home.name}.{ident}")
+    check.check(name if standalone else f"{home.name}.{ident}")
     views_error: RegenError | None = None
     try:
         if not standalone:
             _write_typed_views(workdir, ident)
     except RegenError as exc:
         views_error = exc
-    except BaseException:
-        check.stop()
-        raise
     failures = check.failures()
     if failures:
         raise RegenError(
