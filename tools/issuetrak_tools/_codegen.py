@@ -599,8 +599,8 @@ class ImportCheck:
 
     The interpreter starts at once (:meth:`start`, before the generator runs) and imports what
     every generated package depends on (:data:`GENERATED_DEPENDENCIES`) while it waits; then
-    :meth:`check` names the package (found in ``folder``) and the check proper runs in the
-    background (regen renders the typed views meanwhile); :meth:`failures` waits for it. The
+    :meth:`check` names the package (found in ``folder``) and :meth:`failures` waits for the
+    verdict. The
     modules' bytecode is written beside them as any first import does, so the next interpreter
     that imports the package (the typed views, then the user's program) does not compile them
     again; ``__pycache__`` is no part of the package's content (``tree_digest`` and the wheel

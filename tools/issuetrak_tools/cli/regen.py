@@ -365,15 +365,7 @@ def _complete(
     _codegen.write_derived(outcome.package, document_text)
     if not standalone:
         (home / "__init__.py").write_text("", encoding="utf-8")  # lets the label package import
-    # the import check runs beside the typed views; a module that does not import is the
-    # verdict even when the typed views failed too (they failed because of it)
     check.check(name if standalone else f"{home.name}.{ident}")
-    views_error: RegenError | None = None
-    try:
-        if not standalone:
-            _write_typed_views(workdir, ident)
-    except RegenError as exc:
-        views_error = exc
     failures = check.failures()
     if failures:
         raise RegenError(
@@ -381,8 +373,8 @@ def _complete(
             f"the package was not written. To fix it, {source.fix_hint}",
             [f"module {module} does not import: {error}" for module, error in failures],
         )
-    if views_error is not None:
-        raise views_error
+    if not standalone:
+        _write_typed_views(workdir, ident)  # imports the package the check has just compiled
     return outcome
 
 
