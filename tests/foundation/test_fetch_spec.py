@@ -392,7 +392,7 @@ def test_a_first_pin_of_another_api_does_not_inherit_the_default_labels_override
     code, out, _ = fetch(capsys, "--from", str(source), "--label", "parcels")
     assert code == 0
     (line,) = [line for line in out.splitlines() if "overrides" in line]
-    assert "none carried: this document is not the API 'base''s 1 override(s)" in line
+    assert "none carried: this document is not the API that the 1 override(s) of 'base'" in line
     assert "--overrides-from base carries them anyway" in line and "vanished" not in out
     assert json.loads((project.spec / "parcels" / "overrides.json").read_text()) == []
     assert not (project.spec / "parcels" / fetch_spec.UNAPPLIED_FILE).exists()

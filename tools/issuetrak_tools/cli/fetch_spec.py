@@ -463,8 +463,8 @@ def carry(
             return Carry(
                 overrides="[]\n",
                 lines=[
-                    f"overrides: none carried: this document is not the API {source.name}'s "
-                    f"{len(operations)} override(s) were written for ({why}); it starts with no "
+                    f"overrides: none carried: this document is not the API that the "
+                    f"{len(operations)} override(s) of {source.name} were written for ({why}); it starts with no "
                     f"overrides (--overrides-from {source.label or source.path} carries them anyway)"
                 ],
             )
