@@ -551,22 +551,10 @@ def tree_digest(root: Path) -> dict[str, str]:
     return result
 
 
-# What every generated package imports from outside itself: imported while the generator still
-# runs, so the check proper pays only for the package's own modules.
-GENERATED_DEPENDENCIES = ("httpx", "attrs", "dateutil.parser")
-
 _IMPORT_EVERY_MODULE = """
 import importlib, json, pkgutil, sys, traceback
-for name in sys.argv[1:]:
-    try:
-        importlib.import_module(name)
-    except BaseException:
-        pass  # the package's own import reports it
-root = sys.stdin.readline().strip()
-if not root:
-    raise SystemExit(0)  # the package was never generated: nothing to check
 failed = []
-importlib.invalidate_caches()  # the package appeared after this interpreter started
+root = sys.argv[1]
 try:
     package = importlib.import_module(root)
 except BaseException as exc:
@@ -592,70 +580,26 @@ def importing_from(folder: Path) -> dict[str, str]:
     return env
 
 
-class ImportCheck:
-    """Every module of a generated package imported in a fresh interpreter, as a user's program
-    would import it, so a package that generated with warnings cannot be reported as done while
-    parts of it fail.
-
-    The interpreter starts at once (:meth:`start`, before the generator runs) and imports what
-    every generated package depends on (:data:`GENERATED_DEPENDENCIES`) while it waits; then
-    :meth:`check` names the package (found in ``folder``) and :meth:`failures` waits for the
-    verdict. The
-    modules' bytecode is written beside them as any first import does, so the next interpreter
-    that imports the package (the typed views, then the user's program) does not compile them
-    again; ``__pycache__`` is no part of the package's content (``tree_digest`` and the wheel
-    leave it out).
-    """
-
-    def __init__(self, folder: Path) -> None:
-        self.package = ""
-        self._ended = False
-        self._process = subprocess.Popen(
-            [sys.executable, "-c", _IMPORT_EVERY_MODULE, *GENERATED_DEPENDENCIES],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=importing_from(folder),
-            cwd=folder,
-        )
-
-    @classmethod
-    def start(cls, folder: Path) -> ImportCheck:
-        """An interpreter that imports packages from ``folder``, warming up until :meth:`check`."""
-        return cls(folder)
-
-    def check(self, package: str) -> None:
-        """Import every module of ``package`` (a dotted name under the folder), in the background."""
-        self.package = package
-        assert self._process.stdin is not None
-        self._process.stdin.write(package + "\n")  # communicate() closes it
-        self._process.stdin.flush()
-
-    def failures(self) -> list[tuple[str, str]]:
-        """(module, error) for every module that does not import; waits for the check."""
-        stdout, stderr = self._process.communicate()
-        self._ended = True
-        if self._process.returncode != 0:
-            tail = (stderr.strip().splitlines() or [f"exit status {self._process.returncode}"])[-1]
-            return [(self.package, tail)]
-        return [(str(name), str(error)) for name, error in json.loads(stdout)]
-
-    def stop(self) -> None:
-        """End the interpreter if it still runs (there is nothing, or nothing more, to check)."""
-        if self._ended:
-            return
-        if self._process.poll() is None:
-            self._process.kill()
-        self._process.communicate()
-        self._ended = True
-
-
 def import_failures(folder: Path, package: str) -> list[tuple[str, str]]:
-    """(module, error) for every module of ``package`` that does not import (see :class:`ImportCheck`)."""
-    check = ImportCheck.start(folder)
-    check.check(package)
-    return check.failures()
+    """(module, error) for every module of ``package`` (found in ``folder``) that does not import.
+
+    Each module is imported in a fresh interpreter, as a user's program would import it, so a
+    package that generated with warnings cannot be reported as done while parts of it fail.
+    """
+    env = importing_from(folder)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # leave no __pycache__ in the package being checked
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORT_EVERY_MODULE, package],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        cwd=folder,
+    )
+    if done.returncode != 0:
+        tail = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+        return [(package, tail)]
+    return [(str(name), str(error)) for name, error in json.loads(done.stdout)]
 
 
 @dataclass

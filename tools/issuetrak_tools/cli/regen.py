@@ -330,28 +330,11 @@ def _build(
     source: Source, args: argparse.Namespace, config: Path, workdir: Path
 ) -> _codegen.Outcome:
     """Generate, check, stamp and complete the package in ``workdir`` (``outcome.package``)."""
-    home = workdir if args.output is not None else workdir / "issuetrak_client"
-    home.mkdir(parents=True, exist_ok=True)
-    # the import check's interpreter starts now and loads what every package imports meanwhile
-    check = _codegen.ImportCheck.start(workdir)
-    try:
-        return _complete(source, args, config, workdir, check)
-    finally:
-        check.stop()
-
-
-def _complete(
-    source: Source,
-    args: argparse.Namespace,
-    config: Path,
-    workdir: Path,
-    check: _codegen.ImportCheck,
-) -> _codegen.Outcome:
-    """:func:`_build`'s work, with the import check's interpreter already started."""
     standalone = args.output is not None
     ident = label_ident(source.stamp.label)
     name = args.output.resolve().name if standalone else ident
     home = workdir if standalone else workdir / "issuetrak_client"
+    home.mkdir(parents=True, exist_ok=True)
     outcome = _generate(source, config, home, name, args.verbose)
     for line in _warning_lines(outcome):
         sys.stderr.write(line + "\n")
@@ -365,8 +348,7 @@ def _complete(
     _codegen.write_derived(outcome.package, document_text)
     if not standalone:
         (home / "__init__.py").write_text("", encoding="utf-8")  # lets the label package import
-    check.check(name if standalone else f"{home.name}.{ident}")
-    failures = check.failures()
+    failures = _codegen.import_failures(workdir, name if standalone else f"{home.name}.{ident}")
     if failures:
         raise RegenError(
             f"{source.name}: {len(failures)} generated module(s) listed above do not import; "
@@ -374,7 +356,7 @@ def _complete(
             [f"module {module} does not import: {error}" for module, error in failures],
         )
     if not standalone:
-        _write_typed_views(workdir, ident)  # imports the package the check has just compiled
+        _write_typed_views(workdir, ident)
     return outcome
 
 
