@@ -33,7 +33,7 @@ from .responses import (
 )
 from .routing import Route
 from .seed import seed_site
-from .served_document import DOCUMENT_PATHS, document_response
+from .served_document import DOCUMENT_PATHS, document_response, require_servable
 from .site import Actor, MockSite
 from .validation import json_charset, parse_json, validate_body
 
@@ -170,6 +170,7 @@ def create_app(
         document = resolve(spec_label).document()
     doc = document
     site = MockSite(doc, clock=clock or FrozenClock(), seed=seed)
+    require_servable(doc, site=site)  # another vendor's document: one line, not a seeding crash
     seed_site(site, issues=issues, users=users)
     site.touch()
     limits = DEFAULT_RATE_LIMITS if isinstance(rate_limits, _Default) else rate_limits

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from issuetrak._exceptions import ConfigurationError
 from issuetrak._versions import resolve
+from issuetrak_mock.served_document import require_servable
 from issuetrak_tools._contract.preflight import (
     EXIT_CLEAN,
     EXIT_FAILURES,
@@ -278,7 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:  # an unknown label or a missing, tampered document: one line, before pytest starts
         load_document(options.spec_label)
         if not options.site:  # the embedded mock serves the generated package's copy
-            resolve(options.spec_label or default_label()).document()
+            require_servable(resolve(options.spec_label or default_label()).document())
     except (SpecError, ConfigurationError) as exc:
         return fail("issuetrak contract", exc, EXIT_USAGE)
     env = dict(os.environ)
