@@ -50,7 +50,12 @@ def test_breadth_first_every_operation_positive_before_probes_before_depth(
     # lists and searches come first: their answers give the iids of the gets after them
     first_with_param = next(i for i, s in enumerate(plan.steps) if "{" in s.operation)
     assert all("{" not in s.operation for s in plan.steps[:first_with_param])
-    assert {s.kind for s in plan.tier_steps(Tier.ERRORS)} == {"auth", "not_found"}
+    assert {s.kind for s in plan.tier_steps(Tier.ERRORS)} == {
+        "auth",
+        "invalid_token",
+        "not_found",
+        "burst",
+    }
     assert len([s for s in plan.steps if s.kind == "auth"]) == plan_module.LIVE_AUTH_SAMPLE
 
 
