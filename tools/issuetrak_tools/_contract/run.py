@@ -64,6 +64,8 @@ TOLERANCES = {
     "ValidationProblemDetails (the framework's answer to malformed input)",
     "unsupported_media_type_415": "a request sent without a JSON body may be answered 415 "
     "with an ASP.NET ProblemDetails (the framework's answer before binding)",
+    "empty_nullable_query": "an empty value for an optional nullable query parameter "
+    "(PageNumber=) accepted: ASP.NET binds it as null and the document promises no 400 for it",
     "paging_list_changed": "a list whose itemTotal changed during a paging walk (a site in use) "
     "was walked again before anything was reported",
     "document:open_request_bodies": "request bodies may carry members their schema does not "

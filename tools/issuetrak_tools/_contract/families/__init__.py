@@ -10,6 +10,7 @@ from issuetrak_tools._contract.families import (  # noqa: F401
     depth,
     identity,
     not_found,
+    operators,
     paging,
     positive,
     rate_limit,

@@ -1,7 +1,7 @@
 """Ordering: a documented sort field honours both directions.
 
-One list or search per collection sorted descending (an ignored or reversed sort shows there);
-ascending is the second opinion (in-process in this tier, live after the first depth round).
+Every sortable list and search sorted descending (an ignored or reversed sort shows there);
+ascending, once per collection, is the second opinion (in-process in this tier, live after the first depth round).
 """
 
 from __future__ import annotations
@@ -32,18 +32,22 @@ if TYPE_CHECKING:
     invariant="a list or search sorted by a documented sort field is in that order, both directions",
 )
 def sort(ctx: PlanContext) -> list[Step]:
-    sorts: dict[str, str] = {}
+    sortable: list[str] = []
+    primary: dict[str, str] = {}
     for label in ctx.paged:
         ref = ctx.conventions.operations[label]
         shape = search_shape(ctx.document, ctx.spec(ref))
         if shape.sort_fields and shape.directions:
+            sortable.append(label)
             key = ref.store or label
-            if key not in sorts or ref.kind == "search":
-                sorts[key] = label
-    chosen = [label for label in ctx.paged if label in sorts.values()]
+            if key not in primary or ref.kind == "search":
+                primary[key] = label
     later = {"tier": Tier.DEPTH, "round": 1} if ctx.live else {}
-    return [ctx.step(sort, "sort", label, 1) for label in chosen] + [
-        ctx.step(sort, "sort_asc", label, 1, **later) for label in chosen
+    ascending = [label for label in sortable if label in primary.values()]
+    # descending for every sortable list and search (a list may sort while its search does not);
+    # ascending, the second opinion, once per collection
+    return [ctx.step(sort, "sort", label, 1) for label in sortable] + [
+        ctx.step(sort, "sort_asc", label, 1, **later) for label in ascending
     ]
 
 
