@@ -399,7 +399,13 @@ def _request_budget(request: pytest.FixtureRequest) -> Iterator[None]:
     if run is not None and run.target.requests.exhausted:
         exhausted = RequestBudgetExhausted(run.target.requests.limit)
         step = _step_of(request.node)
-        record_skip(run, _tier_of(request.node), step.id if step else request.node.name, exhausted)
+        record_skip(
+            run,
+            _tier_of(request.node),
+            step.id if step else request.node.name,
+            exhausted,
+            step.family if step else "",
+        )
         pytest.skip(str(exhausted))
     yield
 
@@ -419,7 +425,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             run: Run | None = state.get("run")
             if run is not None:
                 step = _step_of(item)
-                record_skip(run, _tier_of(item), step.id if step else item.name, found)
+                record_skip(
+                    run,
+                    _tier_of(item),
+                    step.id if step else item.name,
+                    found,
+                    step.family if step else "",
+                )
     redact_test_report(report, state.get("secrets", ()))
 
 

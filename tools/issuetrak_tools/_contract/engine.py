@@ -35,6 +35,7 @@ from issuetrak_tools._contract.runner import (
     send_case,
     validate_case,
 )
+from issuetrak_tools._contract.transport import RequestBudgetExhausted
 from schemathesis import Case, GenerationMode
 from schemathesis.core.failures import FailureGroup
 
@@ -203,8 +204,15 @@ class Engine:
         """Run ``step``; raise :class:`StepFailed` when it found deviations."""
         from issuetrak_tools._contract.families import handler_for
 
-        _family, handler = handler_for(step.kind)
-        records = handler(self, step)
+        family, handler = handler_for(step.kind)
+        try:
+            records = handler(self, step)
+        except RequestBudgetExhausted:
+            raise  # cut, not carried out
+        except Exception:
+            self.recorder.family_ran(family.name)
+            raise
+        self.recorder.family_ran(family.name)
         for record in records:
             self.recorder.add_failure(record)
         if records:

@@ -166,8 +166,13 @@ class Plan:
 def _what(tier: Tier, steps: Sequence[Step]) -> str:
     kinds: dict[str, int] = {}
     for step in steps:
-        kinds[step.kind] = kinds.get(step.kind, 0) + 1
+        kind = step.kind.split(" ", 1)[0]  # "operator Contains" counts as an operator probe
+        kinds[kind] = kinds.get(kind, 0) + 1
     names = {
+        "invalid_token": "with a made-up token (401)",
+        "burst": "limiter burst (429 with Retry-After)",
+        "identity": "read by iid against its list",
+        "operator": "match type(s) probed",
         "positive": "operation(s) once each",
         "discover": "collection(s) listed for iids",
         "auth": "without the token (401)",

@@ -258,10 +258,10 @@ def _problem_json_counter(recorder: Recorder) -> Callable[..., None]:
 SKIPS = (RequestBudgetExhausted, RateLimited, Unchecked)
 
 
-def record_skip(run: Run, tier: str, step_id: str, error: BaseException) -> None:
-    """What a skipped step means for the report."""
+def record_skip(run: Run, tier: str, step_id: str, error: BaseException, family: str = "") -> None:
+    """What a skipped step (of the check ``family``, if a planned step) means for the report."""
     if isinstance(error, RequestBudgetExhausted):
-        run.recorder.left_unchecked(tier, step_id)
+        run.recorder.left_unchecked(tier, step_id, family)
     elif isinstance(error, RateLimited):
         run.recorder.was_rate_limited(str(error))
 
@@ -315,20 +315,21 @@ def execute(run: Run, *, on_step: Callable[[Step | None, str], None] | None = No
 
 
 def _attempt(run: Run, step: Step | None, tier: str, name: str, action: Callable[[], None]) -> str:
+    family = step.family if step is not None else ""
     if run.target.requests.exhausted:
-        record_skip(run, tier, name, RequestBudgetExhausted(run.target.requests.limit))
+        record_skip(run, tier, name, RequestBudgetExhausted(run.target.requests.limit), family)
         return "skipped"
     try:
         action()
     except SKIPS as error:
-        record_skip(run, tier, name, error)
+        record_skip(run, tier, name, error, family)
         return "skipped"
     except (StepFailed, AssertionError):
         return "failed"
     except (Exception, BaseExceptionGroup) as error:  # a state machine's failures come wrapped
         found = unwrap_skip(error)
         if found is not None:
-            record_skip(run, tier, name, found)
+            record_skip(run, tier, name, found, family)
             return "skipped"
         if _is_failure_group(error):
             return "failed"

@@ -22,7 +22,8 @@ from issuetrak_tools._contract.families.registry import (
     PlanContext,
     family,
     handler_for,
+    markdown_table,
     registered,
 )
 
-__all__ = ["Family", "PlanContext", "family", "handler_for", "registered"]
+__all__ = ["Family", "PlanContext", "family", "handler_for", "markdown_table", "registered"]

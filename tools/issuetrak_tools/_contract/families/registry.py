@@ -31,7 +31,7 @@ from issuetrak_tools._contract.entities import Conventions, OperationRef
 if TYPE_CHECKING:
     from issuetrak_tools._contract.plan import Step, Tier
 
-__all__ = ["Family", "PlanContext", "family", "handler_for", "registered"]
+__all__ = ["Family", "PlanContext", "family", "handler_for", "markdown_table", "registered"]
 
 Handler = Callable[[Any, "Step"], list[Any]]  # (engine, step) -> failure records
 Planner = Callable[["PlanContext"], list["Step"]]
@@ -108,6 +108,22 @@ def handler_for(kind: str) -> tuple[Family, Handler]:
         return _HANDLERS[kind]
     except KeyError:
         raise KeyError(f"no registered check family handles steps of kind {kind!r}") from None
+
+
+def markdown_table() -> str:
+    """The docs' table of check families, generated from the registry (docs/contract.md)."""
+    modes = {"read": "every run", "writes": "--allow-writes", "destructive": "--allow-destructive"}
+    lines = [
+        "| family | tier | priority | runs in | checks | invariant |",
+        "|---|---|---|---|---|---|",
+    ]
+    for found in registered():
+        checks = ", ".join(f"`{name}`" for name in found.checks)
+        lines.append(
+            f"| `{found.name}` | {found.tier.value}. {found.tier.title} | {found.priority} | "
+            f"{modes[found.modes]} | {checks} | {found.invariant} |"
+        )
+    return "\n".join(lines)
 
 
 @dataclass
