@@ -769,6 +769,44 @@ def put_drops_display_order(app: App, ctx: Mapping[str, Any]) -> App:
     return Middleware(app, before=before, after=after)
 
 
+_MEMBERSHIPS = re.compile(r"^/[^/]+/\d+/memberships/[^/]+$", re.IGNORECASE)
+
+
+def _answer_without_acting(method: str, status: int, token: str) -> Callable[[Exchange], None]:
+    """Answer a valid membership change with success, without making it (the rest: the site)."""
+
+    def valid(ex: Exchange) -> bool:
+        body = ex.json()
+        return (
+            ex.header("x-api-key") == token
+            and isinstance(body, list)
+            and bool(body)
+            and all(
+                isinstance(item, dict)
+                and all(isinstance(v, int) and not isinstance(v, bool) for v in item.values())
+                for item in body
+            )
+        )
+
+    def before(ex: Exchange) -> None:
+        if ex.method == method and _MEMBERSHIPS.match(ex.path) and valid(ex):
+            ex.status, ex.response_headers, ex.response_body = _json_answer(
+                status, {"traceId": "0HMGDP8E63BDF:00000001"}
+            )
+
+    return before
+
+
+def membership_add_ignored(app: App, ctx: Mapping[str, Any]) -> App:
+    """Adding a membership answers 201 and adds nothing."""
+    return Middleware(app, before=_answer_without_acting("POST", 201, str(ctx["token"])))
+
+
+def membership_remove_ignored(app: App, ctx: Mapping[str, Any]) -> App:
+    """Removing a membership answers 200 and keeps it."""
+    return Middleware(app, before=_answer_without_acting("DELETE", 200, str(ctx["token"])))
+
+
 def list_sort_ignored(app: App, ctx: Mapping[str, Any]) -> App:
     """GET lists ignore SortField and SortDirection (searches sort)."""
 
@@ -789,6 +827,7 @@ class Deviation:
     writes: bool = False  # only a run with --allow-writes can see it
     operations: tuple[str, ...] = ()  # --operations of a focused run that shows it
     depth: int = 0  # depth rounds the focused run needs (generated cases)
+    destructive: bool = False  # only a run with --allow-destructive as well can see it
 
 
 def _d(
@@ -798,9 +837,19 @@ def _d(
     *,
     writes: bool = False,
     depth: int = 0,
+    destructive: bool = False,
 ) -> Deviation:
     doc = (wrap.__doc__ or wrap.__name__.replace("_", " ")).strip().splitlines()[0]
-    return Deviation(wrap.__name__, doc, frozenset(checks), wrap, writes, operations, depth)
+    return Deviation(
+        wrap.__name__,
+        doc,
+        frozenset(checks),
+        wrap,
+        writes or destructive,
+        operations,
+        depth,
+        destructive,
+    )
 
 
 CAUSES = ("^(GET|POST|PUT) /Causes",)
@@ -808,6 +857,10 @@ LIST = ("^GET /Causes$",)
 ITEM = (r"^GET /Causes/\{iid\}$",)
 SEARCH = ("^POST /Causes/Search$",)
 CREATE = ("^POST /Causes$",)
+MEMBERSHIPS = (
+    "^GET /Groups$",
+    "^(GET|POST|DELETE) /Users",
+)
 DEVIATIONS: tuple[Deviation, ...] = (
     _d(status_202_for_get, {"status_code_conformance"}, ITEM),
     _d(missing_required_field, {"response_schema_conformance"}, LIST),
@@ -854,6 +907,8 @@ DEVIATIONS: tuple[Deviation, ...] = (
     _d(no_trace_id_on_404, {"trace_id_present", "not_found_status", "error_body_shape"}, ITEM),
     _d(put_drops_display_order, {"write_persisted"}, (*CREATE, "^PUT /Causes/"), writes=True),
     _d(list_sort_ignored, {"sort_order"}, LIST),
+    _d(membership_add_ignored, {"membership_persisted"}, MEMBERSHIPS, writes=True),
+    _d(membership_remove_ignored, {"membership_persisted"}, MEMBERSHIPS, destructive=True),
 )
 BY_NAME = {deviation.name: deviation for deviation in DEVIATIONS}
 

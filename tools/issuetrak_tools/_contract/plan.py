@@ -63,7 +63,7 @@ class Tier(enum.IntEnum):
         return {
             Tier.POSITIVE: "positive cases",
             Tier.ERRORS: "error paths",
-            Tier.READS: "reads agree",
+            Tier.READS: "records agree",
             Tier.PAGING: "paging",
             Tier.SEARCH: "search and sort",
             Tier.STATEFUL: "linked sequences",
@@ -172,6 +172,7 @@ def _what(tier: Tier, steps: Sequence[Step]) -> str:
         "invalid_token": "with a made-up token (401)",
         "burst": "limiter burst (429 with Retry-After)",
         "identity": "read by iid against its list",
+        "membership": "membership(s) added and read back",
         "operator": "match type(s) probed",
         "positive": "operation(s) once each",
         "discover": "collection(s) listed for iids",

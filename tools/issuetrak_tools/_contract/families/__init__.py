@@ -9,6 +9,7 @@ from issuetrak_tools._contract.families import (  # noqa: F401
     auth,
     depth,
     identity,
+    membership,
     not_found,
     operators,
     paging,
