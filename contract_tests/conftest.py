@@ -28,9 +28,16 @@ from typing import Any
 
 import pytest
 from issuetrak._versions import UnknownVersionError
-from issuetrak_tools._contract import session as session_registry
+from issuetrak_tools._contract import active_run as session_registry
 from issuetrak_tools._contract.credentials import Secrets, redact_test_report
-from issuetrak_tools._contract.engine import Engine
+from issuetrak_tools._contract.lifecycle import (
+    Options,
+    Run,
+    finish,
+    prepare,
+    record_skip,
+    unwrap_skip,
+)
 from issuetrak_tools._contract.plan import Step, Tier
 from issuetrak_tools._contract.preflight import (
     EXIT_UNREACHABLE,
@@ -39,15 +46,9 @@ from issuetrak_tools._contract.preflight import (
     PreflightError,
 )
 from issuetrak_tools._contract.report import Recorder
-from issuetrak_tools._contract.run import (
-    Options,
-    Run,
-    finish,
-    prepare,
-    record_skip,
-    unwrap_skip,
-)
-from issuetrak_tools._contract.runner import RunSettings, Target
+from issuetrak_tools._contract.schema import RunSettings
+from issuetrak_tools._contract.steps import Engine
+from issuetrak_tools._contract.target import Target
 from issuetrak_tools._contract.transport import RequestBudgetExhausted
 from issuetrak_tools.spec import SpecError, default_label
 

@@ -104,9 +104,14 @@ def test_the_same_seed_gives_the_same_plan_and_another_seed_another_depth_order(
 
 
 def test_nothing_in_planning_reads_the_clock_or_the_date() -> None:
-    from issuetrak_tools._contract import engine
+    from issuetrak_tools._contract import families, steps
 
-    for module in (plan_module, engine):
+    modules = [
+        plan_module,
+        steps,
+        *(__import__(f.planner.__module__, fromlist=["_"]) for f in families.registered()),
+    ]
+    for module in modules:
         source = inspect.getsource(module)
         assert "datetime.date.today" not in source and "date.today(" not in source
         assert "time.time(" not in source

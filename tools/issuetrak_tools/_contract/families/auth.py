@@ -17,8 +17,8 @@ from issuetrak_tools._contract.families.registry import PlanContext, family
 from issuetrak_tools._contract.plan import LIVE_AUTH_SAMPLE, Step, Tier
 
 if TYPE_CHECKING:
-    from issuetrak_tools._contract.engine import Engine
     from issuetrak_tools._contract.report import FailureRecord
+    from issuetrak_tools._contract.steps import Engine
 
 INVALID_TOKEN_CHECK = "invalid_token_refused"
 

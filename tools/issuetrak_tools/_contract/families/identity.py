@@ -11,15 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from issuetrak_tools._contract.engine import Unchecked, concrete, json_or_none
 from issuetrak_tools._contract.families.registry import PlanContext, family
 from issuetrak_tools._contract.persistence import same_value
 from issuetrak_tools._contract.plan import Step, Tier
+from issuetrak_tools._contract.steps import Unchecked, concrete, json_or_none
 
 if TYPE_CHECKING:
-    from issuetrak_tools._contract.engine import Engine
     from issuetrak_tools._contract.entities import OperationRef
     from issuetrak_tools._contract.report import FailureRecord
+    from issuetrak_tools._contract.steps import Engine
 
 CHECK = "get_matches_list"
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from issuetrak_tools._contract.checks import api_response_is_valid
-from issuetrak_tools._contract.engine import MISSING_IID
 from issuetrak_tools._contract.families.registry import PlanContext, family
 from issuetrak_tools._contract.plan import Step, Tier
+from issuetrak_tools._contract.steps import MISSING_IID
 
 if TYPE_CHECKING:
-    from issuetrak_tools._contract.engine import Engine
     from issuetrak_tools._contract.report import FailureRecord
+    from issuetrak_tools._contract.steps import Engine
 
 
 @family(

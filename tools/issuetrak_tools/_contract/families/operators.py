@@ -16,21 +16,21 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from issuetrak_tools._contract.engine import (
+from issuetrak_tools._contract.families.registry import PlanContext, family
+from issuetrak_tools._contract.plan import Step, Tier
+from issuetrak_tools._contract.search import unmatched_items
+from issuetrak_tools._contract.semantics import NAME_FIELDS, identity, search_shape
+from issuetrak_tools._contract.steps import (
     POSITIVE_PAGE_SIZE,
     Unchecked,
     concrete,
     json_or_none,
 )
-from issuetrak_tools._contract.families.registry import PlanContext, family
-from issuetrak_tools._contract.plan import Step, Tier
-from issuetrak_tools._contract.search import unmatched_items
-from issuetrak_tools._contract.semantics import NAME_FIELDS, identity, search_shape
 
 if TYPE_CHECKING:
-    from issuetrak_tools._contract.engine import Engine
     from issuetrak_tools._contract.report import FailureRecord
     from issuetrak_tools._contract.semantics import SearchShape
+    from issuetrak_tools._contract.steps import Engine
 
 STRING_OPERATORS = ("Contains", "StartsWith", "EndsWith", "HasValue", "IsBlank")
 NUMBER_OPERATORS = (

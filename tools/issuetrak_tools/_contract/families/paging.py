@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from issuetrak_tools._contract.engine import PAGING_PAGE_SIZE, concrete
 from issuetrak_tools._contract.families.registry import PlanContext, family
 from issuetrak_tools._contract.paging import FetchedPage, PagedOperation, WalkResult, walk
 from issuetrak_tools._contract.plan import Step, Tier
 from issuetrak_tools._contract.report import trace_id_of
+from issuetrak_tools._contract.steps import PAGING_PAGE_SIZE, concrete
 
 if TYPE_CHECKING:
-    from issuetrak_tools._contract.engine import Engine
     from issuetrak_tools._contract.report import FailureRecord
+    from issuetrak_tools._contract.steps import Engine
 
 
 @family(

@@ -13,8 +13,8 @@ from issuetrak_tools._contract.families.registry import PlanContext, family
 from issuetrak_tools._contract.plan import Step, Tier
 
 if TYPE_CHECKING:
-    from issuetrak_tools._contract.engine import Engine
     from issuetrak_tools._contract.report import FailureRecord
+    from issuetrak_tools._contract.steps import Engine
 
 
 @family(

@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 from issuetrak._ratelimit import RateLimits
-from issuetrak_tools._contract.engine import Unchecked, concrete
 from issuetrak_tools._contract.families.registry import PlanContext, family
 from issuetrak_tools._contract.guard import RETRY_AFTER_CHECK
 from issuetrak_tools._contract.plan import Step, Tier
+from issuetrak_tools._contract.steps import Unchecked, concrete
 
 if TYPE_CHECKING:
-    from issuetrak_tools._contract.engine import Engine
     from issuetrak_tools._contract.report import FailureRecord
+    from issuetrak_tools._contract.steps import Engine
 
 DEFAULT_BURST = 21  # Issuetrak's (AspNetCoreRateLimit's) default 20 per second, and one more
 
@@ -84,7 +84,10 @@ def _send_burst(engine: Engine, url: str, query: dict[str, Any] | None, size: in
     sent = 0
     for _ in range(size):
         request = httpx.Request("GET", url, params=query, headers=dict(target.headers))
-        response = target.guard.handle_request(request)  # past the limiter and the retry loop
+        try:  # past the limiter and the retry loop
+            response = target.guard.handle_request(request)
+        except httpx.TransportError:
+            break  # the site dropped a connection: what was sent so far is what it says
         response.read()
         response.close()
         sent += 1

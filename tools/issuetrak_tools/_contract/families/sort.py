@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from issuetrak_tools._contract.engine import Unchecked, concrete
 from issuetrak_tools._contract.families.registry import PlanContext, family
 from issuetrak_tools._contract.plan import Step, Tier
 from issuetrak_tools._contract.semantics import (
@@ -18,10 +17,11 @@ from issuetrak_tools._contract.semantics import (
     sort_choice,
     sort_violation,
 )
+from issuetrak_tools._contract.steps import Unchecked, concrete
 
 if TYPE_CHECKING:
-    from issuetrak_tools._contract.engine import Engine
     from issuetrak_tools._contract.report import FailureRecord
+    from issuetrak_tools._contract.steps import Engine
 
 
 @family(

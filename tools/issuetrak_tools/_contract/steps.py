@@ -7,7 +7,7 @@ site can answer with success: ``GET /Causes/{iid}`` with an iid ``GET /Causes`` 
 of a record the run created.
 
 A step raises :class:`StepFailed` (an ``AssertionError``) naming its deviations, which are also in
-the recorder; :class:`~.runner.RateLimited` and :class:`~.transport.RequestBudgetExhausted` leave
+the recorder; :class:`~.target.RateLimited` and :class:`~.transport.RequestBudgetExhausted` leave
 it unchecked; :class:`Unchecked` says why a step had nothing to send.
 """
 
@@ -25,16 +25,12 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from issuetrak._retry import is_write
 from issuetrak_tools._contract import persistence
+from issuetrak_tools._contract.cases import send_case, validate_case
 from issuetrak_tools._contract.entities import Conventions, OperationRef
 from issuetrak_tools._contract.paging import FetchedPage
 from issuetrak_tools._contract.plan import Step
 from issuetrak_tools._contract.report import FailureRecord, Recorder, curl_of, trace_id_of
-from issuetrak_tools._contract.runner import (
-    RateLimited,
-    Target,
-    send_case,
-    validate_case,
-)
+from issuetrak_tools._contract.target import RateLimited, Target
 from issuetrak_tools._contract.transport import RequestBudgetExhausted
 from schemathesis import Case, GenerationMode
 from schemathesis.core.failures import FailureGroup
@@ -406,10 +402,10 @@ class Engine:
             method, url, headers=headers, params=params, json=json
         )
         if response.status_code == 429:
-            from issuetrak_tools._contract.runner import _windows
+            from issuetrak_tools._contract.target import windows_of
 
             raise RateLimited(
-                f"{method} {path}", response.headers.get("retry-after"), _windows(self.target)
+                f"{method} {path}", response.headers.get("retry-after"), windows_of(self.target)
             )
         return response
 

@@ -17,27 +17,20 @@ from pathlib import Path
 from typing import Any
 
 from issuetrak._ratelimit import RateLimits
+from issuetrak_tools._contract.cases import state_machine
 from issuetrak_tools._contract.classify import WritePolicy
 from issuetrak_tools._contract.credentials import redact
 from issuetrak_tools._contract.datetimes import tolerated_count
 from issuetrak_tools._contract.document import contract_document, selected_operations
-from issuetrak_tools._contract.engine import Engine, StepFailed, Unchecked
 from issuetrak_tools._contract.entities import Conventions
 from issuetrak_tools._contract.links import LinkReport
 from issuetrak_tools._contract.plan import Plan, Step, Tier, build_plan
 from issuetrak_tools._contract.preflight import preflight
 from issuetrak_tools._contract.ratelimits import describe_windows, parse_rate_limits
 from issuetrak_tools._contract.report import Recorder, render_markdown
-from issuetrak_tools._contract.runner import (
-    CoverageBudget,
-    RateLimited,
-    RunSettings,
-    Target,
-    build_schema,
-    filter_document,
-    open_target,
-    state_machine,
-)
+from issuetrak_tools._contract.schema import RunSettings, build_schema, filter_document
+from issuetrak_tools._contract.steps import Engine, StepFailed, Unchecked
+from issuetrak_tools._contract.target import CoverageBudget, RateLimited, Target, open_target
 from issuetrak_tools._contract.transport import RequestBudgetExhausted
 
 __all__ = [
