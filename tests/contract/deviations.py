@@ -192,6 +192,33 @@ def _json_answer(status: int, data: Any) -> tuple[int, Headers, bytes]:
     )
 
 
+def _dropping_criteria(drop: Callable[[dict[str, Any]], bool]) -> Callable[[Exchange], None]:
+    """A ``before`` that removes the search criteria ``drop`` picks, before the site sees them."""
+
+    def before(ex: Exchange) -> None:
+        if _is_search(ex):
+            body = ex.json()
+            scope = _criteria_scope(body)
+            if scope is not None:
+                for key, criterion in _criteria(body).items():
+                    if drop(criterion):
+                        scope.pop(key, None)
+                ex.set_json(body)
+
+    return before
+
+
+def _keep_results(ex: Exchange, keep: Callable[[dict[str, Any]], bool]) -> None:
+    """Leave only the results ``keep`` accepts in a search answer, itemTotal adjusted."""
+    data = ex.response_json()
+    kept = [r for r in data.get("values", []) if keep(r)]
+    paging = data.get("pagingInformation")
+    if isinstance(paging, dict) and isinstance(paging.get("itemTotal"), int):
+        paging["itemTotal"] -= len(data.get("values", [])) - len(kept)
+    data["values"] = kept
+    ex.set_response_json(data)
+
+
 # -- the deviations ----------------------------------------------------------------------------
 
 
@@ -412,16 +439,7 @@ def page_number_ignored_past_one(app: App, ctx: Mapping[str, Any]) -> App:
 
 
 def search_ignores_criteria(app: App, ctx: Mapping[str, Any]) -> App:
-    def before(ex: Exchange) -> None:
-        if _is_search(ex):
-            body = ex.json()
-            scope = _criteria_scope(body)
-            if scope is not None:
-                for key in list(_criteria(body)):
-                    scope.pop(key, None)
-                ex.set_json(body)
-
-    return Middleware(app, before=before)
+    return Middleware(app, before=_dropping_criteria(lambda criterion: True))
 
 
 def search_case_sensitive(app: App, ctx: Mapping[str, Any]) -> App:
@@ -439,18 +457,12 @@ def search_case_sensitive(app: App, ctx: Mapping[str, Any]) -> App:
         }
         if not strings:
             return
-        data = ex.response_json()
-        kept = [
-            r
-            for r in data.get("values", [])
-            if all(not isinstance(r.get(n), str) or r.get(n) in vals for n, vals in strings.items())
-        ]
-        removed = len(data.get("values", [])) - len(kept)
-        data["values"] = kept
-        paging = data.get("pagingInformation")
-        if isinstance(paging, dict) and isinstance(paging.get("itemTotal"), int):
-            paging["itemTotal"] -= removed
-        ex.set_response_json(data)
+        _keep_results(
+            ex,
+            lambda r: all(
+                not isinstance(r.get(n), str) or r.get(n) in vals for n, vals in strings.items()
+            ),
+        )
 
     return Middleware(app, after=after)
 
@@ -662,18 +674,9 @@ def list_ignores_page_size(app: App, ctx: Mapping[str, Any]) -> App:
 
 def search_ignores_ends_with(app: App, ctx: Mapping[str, Any]) -> App:
     """Search criteria of type EndsWith are dropped (one operator never implemented)."""
-
-    def before(ex: Exchange) -> None:
-        if _is_search(ex):
-            body = ex.json()
-            scope = _criteria_scope(body)
-            if scope is not None:
-                for key, criterion in _criteria(body).items():
-                    if criterion.get("type") == "EndsWith":
-                        scope.pop(key, None)
-                ex.set_json(body)
-
-    return Middleware(app, before=before)
+    return Middleware(
+        app, before=_dropping_criteria(lambda criterion: criterion.get("type") == "EndsWith")
+    )
 
 
 def search_range_exclusive(app: App, ctx: Mapping[str, Any]) -> App:
@@ -689,17 +692,9 @@ def search_range_exclusive(app: App, ctx: Mapping[str, Any]) -> App:
         }
         if not ranges:
             return
-        data = ex.response_json()
-        kept = [
-            r
-            for r in data.get("values", [])
-            if all(r.get(n) not in (low, high) for n, (low, high) in ranges.items())
-        ]
-        paging = data.get("pagingInformation")
-        if isinstance(paging, dict) and isinstance(paging.get("itemTotal"), int):
-            paging["itemTotal"] -= len(data.get("values", [])) - len(kept)
-        data["values"] = kept
-        ex.set_response_json(data)
+        _keep_results(
+            ex, lambda r: all(r.get(n) not in (low, high) for n, (low, high) in ranges.items())
+        )
 
     return Middleware(app, after=after)
 
