@@ -117,6 +117,9 @@ def test_caught_on_ten_of_ten_seeds(tmp_path: Path, name: str) -> None:
             )
         caught += bool(result.failing_checks & deviation.checks)
     assert caught == 10
+    # the report says which families ran (and, had the budget cut any, which it cut)
+    assert "## Check families" in result.report
+    assert "- `auth`: ran" in result.report and "- `rate_limit`: ran" in result.report
 
 
 def test_an_empty_nullable_page_number_is_not_a_negative_case_the_document_judges(
