@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from issuetrak_tools._contract.classify import WritePolicy, operation_kind
-from issuetrak_tools._contract.document import load_contract_document, selected_operations
+from issuetrak_tools._contract.document import selected_operations
 from issuetrak_tools._contract.entities import Conventions
 from issuetrak_tools._contract.families import handler_for, markdown_table, registered
 from issuetrak_tools._contract.plan import build_plan
@@ -19,16 +19,6 @@ from . import deviations
 from .live import mock_site, run_live
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def document() -> dict[str, Any]:
-    return load_contract_document()
-
-
-@pytest.fixture(scope="module")
-def conventions(document: dict[str, Any]) -> Conventions:
-    return Conventions(document)
 
 
 def test_every_operation_has_a_kind_and_the_document_has_every_kind(

@@ -6,23 +6,12 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-import pytest
 from issuetrak._ratelimit import RateLimits
 from issuetrak_tools._contract import plan as plan_module
 from issuetrak_tools._contract.classify import WritePolicy
-from issuetrak_tools._contract.document import load_contract_document, selected_operations
+from issuetrak_tools._contract.document import selected_operations
 from issuetrak_tools._contract.entities import Conventions
 from issuetrak_tools._contract.plan import Plan, Tier, build_plan
-
-
-@pytest.fixture(scope="module")
-def document() -> dict[str, Any]:
-    return load_contract_document()
-
-
-@pytest.fixture(scope="module")
-def conventions(document: dict[str, Any]) -> Conventions:
-    return Conventions(document)
 
 
 def _plan(document: dict[str, Any], conventions: Conventions, **options: Any) -> Plan:
