@@ -29,9 +29,16 @@ from typing import Any
 
 import pytest
 from issuetrak._versions import UnknownVersionError
-from issuetrak_tools._contract import session as session_registry
+from issuetrak_tools._contract import active_run as session_registry
 from issuetrak_tools._contract.credentials import Secrets, redact_test_report
-from issuetrak_tools._contract.engine import Engine
+from issuetrak_tools._contract.lifecycle import (
+    Options,
+    Run,
+    finish,
+    prepare,
+    record_skip,
+    unwrap_skip,
+)
 from issuetrak_tools._contract.plan import Step, Tier
 from issuetrak_tools._contract.preflight import (
     EXIT_UNREACHABLE,
@@ -40,15 +47,9 @@ from issuetrak_tools._contract.preflight import (
     PreflightError,
 )
 from issuetrak_tools._contract.report import Recorder
-from issuetrak_tools._contract.run import (
-    Options,
-    Run,
-    finish,
-    prepare,
-    record_skip,
-    unwrap_skip,
-)
-from issuetrak_tools._contract.runner import RunSettings, Target
+from issuetrak_tools._contract.schema import RunSettings
+from issuetrak_tools._contract.steps import Engine
+from issuetrak_tools._contract.target import Target
 from issuetrak_tools._contract.transport import RequestBudgetExhausted
 from issuetrak_tools.spec import SpecError, default_label
 
@@ -426,7 +427,13 @@ def _request_budget(request: pytest.FixtureRequest) -> Iterator[None]:
     if run is not None and run.target.requests.exhausted:
         exhausted = RequestBudgetExhausted(run.target.requests.limit)
         step = _step_of(request.node)
-        record_skip(run, _tier_of(request.node), step.id if step else request.node.name, exhausted)
+        record_skip(
+            run,
+            _tier_of(request.node),
+            step.id if step else request.node.name,
+            exhausted,
+            step.family if step else "",
+        )
         pytest.skip(str(exhausted))
     yield
 
@@ -446,7 +453,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             run: Run | None = state.get("run")
             if run is not None:
                 step = _step_of(item)
-                record_skip(run, _tier_of(item), step.id if step else item.name, found)
+                record_skip(
+                    run,
+                    _tier_of(item),
+                    step.id if step else item.name,
+                    found,
+                    step.family if step else "",
+                )
     redact_test_report(report, state.get("secrets", ()))
 
 

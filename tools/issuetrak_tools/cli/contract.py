@@ -38,8 +38,8 @@ from issuetrak_tools._contract.preflight import (
     PREFLIGHT_MARKER,
 )
 from issuetrak_tools._contract.ratelimits import parse_rate_limits
-from issuetrak_tools._contract.runner import site_base_url
-from issuetrak_tools._contract.suite import REPORT_FILES, suite_dir
+from issuetrak_tools._contract.suite_location import REPORT_FILES, suite_dir
+from issuetrak_tools._contract.target import site_base_url
 from issuetrak_tools.cli._errors import fail
 from issuetrak_tools.spec import SpecError, default_label, load_document
 
