@@ -25,18 +25,28 @@ from __future__ import annotations
 import argparse
 import contextlib
 import inspect
+import types
+import typing
 import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from issuetrak._catalog import OpSpec
 from issuetrak._models import field_classes, field_is_list, field_names, resolve_model
 from issuetrak._options import OPTION_NAMES
 from issuetrak._resources import ENTITIES, Entity
 from issuetrak_tools import _describe
-from issuetrak_tools._shapes import FILTER_VALUE, OPTION_TYPES, Param, Shape, shape
+from issuetrak_tools._shapes import (
+    FILTER_VALUE,
+    OPTION_TYPES,
+    Param,
+    Shape,
+    annotation_type,
+    shape,
+)
 
 __all__ = ["NamespaceProblem", "main", "render"]
 
@@ -124,14 +134,30 @@ def _item_type(cls: type, imports: _Imports) -> str:
     return f"builtins.list[{name}]" if field_is_list(cls, "values") else name
 
 
+def _answer_members(spec: OpSpec) -> list[Any]:
+    """The members of the generated function's ``Response[...]`` (a union flattened)."""
+    returned = typing.get_args(inspect.signature(spec.module.sync_detailed).return_annotation)
+    if not returned:
+        return []
+    answer = returned[0]
+    if typing.get_origin(answer) in (typing.Union, types.UnionType):
+        return list(typing.get_args(answer))
+    return [answer]
+
+
 def _result(spec: OpSpec, imports: _Imports) -> tuple[str, bool]:
     """(what the plain call returns, whether it is paged) for one operation."""
     if spec.paged_by_query or spec.paged_by_body:
         item = _item_type(spec.success[0], imports) if spec.success else "Any"
         return item.removeprefix("builtins.list[").removesuffix("]"), True
     if spec.success:
-        shown = [c for c in spec.success if not (c is int and float in spec.success)]
-        return " | ".join(dict.fromkeys(_item_type(c, imports) for c in shown)), False
+        shown: list[str] = []
+        for member in _answer_members(spec):
+            if isinstance(member, type) and member in spec.success:
+                shown.append(_item_type(member, imports))
+            elif typing.get_origin(member) is list or member is type(None):
+                shown.append(annotation_type(member, imports.name, inputs=False))
+        return " | ".join(dict.fromkeys(shown)) or "Any", False
     if spec.declares_api_response:
         return imports.name(resolve_model("ApiResponse", imports.package)), False
     return "None", False
@@ -195,7 +221,9 @@ def _doc(spec: OpSpec, imports: _Imports, variant: _Variant, fields: tuple[Param
 
 
 def _check_names(spec: OpSpec, found: Shape) -> None:
-    clash = OPTION_NAMES.intersection(found.names())
+    # a body field or criterion named like an option stays reachable through ``body``; a path
+    # or query parameter would not be
+    clash = OPTION_NAMES.intersection(p.name for p in (*found.path, *found.keywords))
     if clash:  # the facade could not tell the option from the operation's own argument
         raise NamespaceProblem(
             spec.tag, spec.name, f"{', '.join(sorted(clash))} is both an argument and an option"
