@@ -25,10 +25,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import inspect
-import types
-import typing
 import re
 import sys
+import types
+import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
