@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from issuetrak._versions import label_ident
 from issuetrak_tools import _codegen, spec
 from issuetrak_tools.cli import regen
 
@@ -806,3 +807,34 @@ def test_an_operation_namespaces_cannot_take_is_refused_at_its_place_and_nothing
     )
     assert "nothing was written" in lines[-1] and "generated" not in lines[-1]
     assert not output.parent.exists()
+
+
+_IMPORT_NAMESPACES = """
+import importlib, pkgutil, sys
+root = importlib.import_module(sys.argv[1] + ".namespaces")
+names = [m.name for m in pkgutil.iter_modules(root.__path__)]
+classes = 0
+for name in names:
+    module = importlib.import_module(f"{root.__name__}.{name}")
+    classes += sum(1 for n in module.__all__ if callable(getattr(module, n)))
+print(len(names), classes)
+"""
+
+
+@pytest.mark.skipif(not REALWORLD.is_dir(), reason=f"no real-world documents at {REALWORLD}")
+@pytest.mark.parametrize("document", sorted(REALWORLD.glob("*.json")), ids=lambda d: d.stem)
+def test_realworld_document_regenerates_through_the_default_path_with_namespaces(
+    document: Path, project: Project
+) -> None:
+    env = {"ISSUETRAK_PROJECT_ROOT": str(project.root)}
+    result = run_cli("regen", "--from", str(document), env=env)
+    if result.returncode != 0 and "--allow-warnings" in result.stderr:
+        result = run_cli("regen", "--from", str(document), "--allow-warnings", env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    ident = label_ident(document.stem)
+    generated = project.root / "generated"
+    code = _IMPORT_NAMESPACES.replace("sys.argv[1]", repr(f"issuetrak_client.{ident}"))
+    imported = python_in(generated, code)
+    assert imported.returncode == 0, imported.stderr[-3000:]
+    tags, classes = map(int, imported.stdout.split())
+    assert tags > 0 and classes == 4 * tags

@@ -560,6 +560,7 @@ def _class_lines(
         lines.append("")
     for alias, target in sorted(same.items()):
         lines.append(f"    {alias} = {target}")
+        lines.append(f'    """The same method as ``{target}``, under its other name."""')
     return lines
 
 
