@@ -169,12 +169,8 @@ class AsyncIssues(_IssuesMixin, AsyncNamespace, Generic[IssueT, AttachmentsT]):
     def patch(
         self, iid: int, operations: Sequence[Any] | None = None, **options: Any
     ) -> IssuePatch[Awaitable[IssueT]] | Awaitable[IssueT]:
-        """Start a PATCH of issue ``iid``: ``.replace(...)``, ``.add_note(...)``, ... then ``.send()``.
-
-        With ``operations`` (a list of ``{"op", "path", "value"}`` dicts or ``PatchIssue`` models)
-        the request is sent at once, unvalidated, as the document's raw operation. Per-call
-        options (``timeout=``, ...) go to ``send()``, or here with ``operations``.
-        """
+        """:meth:`SyncIssues.patch` on the async client: ``await ....send()``, or await the call
+        with ``operations``."""
         result: Any = self._patch(iid, operations, options)
         return result  # type: ignore[no-any-return]
 
@@ -186,10 +182,6 @@ class AsyncIssues(_IssuesMixin, AsyncNamespace, Generic[IssueT, AttachmentsT]):
         private: bool = False,
         **options: Unpack[RequestOptions],
     ) -> Awaitable[AttachmentsT]:
-        """Upload one or more files to issue ``iid`` in one multipart request.
-
-        ``files``: paths, open binary files, or ``(name, bytes_or_file[, mime])`` tuples.
-        Returns the created attachments.
-        """
+        """:meth:`SyncIssues.upload_attachments` on the async client: await the call."""
         result: Awaitable[AttachmentsT] = self._upload(iid, files, private, dict(options))
         return result

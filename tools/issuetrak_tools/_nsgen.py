@@ -564,6 +564,21 @@ def _class_lines(
     return lines
 
 
+def _module_head(summary: str) -> list[str]:
+    """The opening lines of a generated module: its docstring, and no lint or format."""
+    return [
+        f'"""{summary}',
+        "",
+        "Written by ``issuetrak regen`` (``issuetrak_tools._nsgen``) from this package; do not edit.",
+        '"""',
+        "",
+        "# fmt: off",
+        "# ruff: noqa",
+        "from __future__ import annotations",
+        "",
+    ]
+
+
 def render_tag(package: str, tag: str) -> str:
     """The text of ``namespaces/<tag>.py`` for the generated ``package`` (importable by name)."""
     imports = _Imports(package)
@@ -603,15 +618,7 @@ def render_tag(package: str, tag: str) -> str:
             f"from {entity.async_.__module__} import {entity.async_.__name__} as _AsyncBase",
         ]
     head = [
-        f'"""``client.{tag}``: the operations of the document\'s ``{tag}`` tag as real methods.',
-        "",
-        "Written by ``issuetrak regen`` (``issuetrak_tools._nsgen``) from this package; do not edit.",
-        '"""',
-        "",
-        "# fmt: off",
-        "# ruff: noqa",
-        "from __future__ import annotations",
-        "",
+        *_module_head(f"``client.{tag}``: the operations of the document's ``{tag}`` tag."),
         "import builtins",
         "import datetime",
         "from collections.abc import Coroutine, Mapping, Sequence",
@@ -652,15 +659,7 @@ def render_index(package: str) -> str:
     """The text of ``namespaces/__init__.py``: the containers of the tag namespaces."""
     tags = _describe.tags(package)
     lines = [
-        '"""The client\'s namespaces for this package\'s document, one module per tag.',
-        "",
-        "Written by ``issuetrak regen`` (``issuetrak_tools._nsgen``) from this package; do not edit.",
-        '"""',
-        "",
-        "# fmt: off",
-        "# ruff: noqa",
-        "from __future__ import annotations",
-        "",
+        *_module_head("The client's namespaces for this package's document, one module per tag."),
         "from typing import TYPE_CHECKING",
         "",
         "from issuetrak._namespace import Namespaces as _Container",
