@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import inspect
 import re
 import sys
@@ -741,7 +742,16 @@ def main(argv: list[str] | None = None) -> int:
     args.folder.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         (args.folder / name).write_text(text, encoding="utf-8")
-    return 0
+    for name in sorted(files):  # as a user's program would: every module imports
+        module = f"{args.package}.namespaces" + ("" if name == "__init__.py" else f".{name[:-3]}")
+        try:
+            importlib.import_module(module)
+        except Exception as exc:
+            tag = "*" if name == "__init__.py" else name[:-3]
+            problems.append(f"{FAILURE_PREFIX}{tag}.*: {module} does not import: {exc}")
+    for line in problems:
+        print(line, file=sys.stderr)
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

@@ -315,7 +315,7 @@ def _write_namespaces(source: Source, workdir: Path, package: str, folder: Path)
         capture_output=True,
         text=True,
         check=False,
-        env=_codegen.importing_from(workdir),
+        env={**_codegen.importing_from(workdir), "PYTHONDONTWRITEBYTECODE": "1"},
     )
     if done.returncode == 0:
         return
@@ -374,7 +374,6 @@ def _build(
     if not standalone:
         (home / "__init__.py").write_text("", encoding="utf-8")  # lets the label package import
     package = name if standalone else f"{home.name}.{ident}"
-    _write_namespaces(source, workdir, package, outcome.package / _codegen.NAMESPACES_PACKAGE)
     failures = _codegen.import_failures(workdir, package)
     if failures:
         raise RegenError(
@@ -382,6 +381,9 @@ def _build(
             f"the package was not written. To fix it, {source.fix_hint}",
             [f"module {module} does not import: {error}" for module, error in failures],
         )
+    # after the import check: the namespaces are described from the importable package (and
+    # import themselves before they are written)
+    _write_namespaces(source, workdir, package, outcome.package / _codegen.NAMESPACES_PACKAGE)
     return outcome
 
 
