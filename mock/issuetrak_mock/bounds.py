@@ -67,7 +67,7 @@ class Limits:
     answer is ``400`` with an ``ApiResponse`` that names it."""
 
     #: operations in one PATCH body
-    patch_operations: int = 1000
+    patch_operations: int = 200
     #: items in any array of a search body (the ``values`` of one criteria)
     criteria_values: int = 1000
     #: criteria in one search body

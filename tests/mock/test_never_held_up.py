@@ -95,7 +95,7 @@ def test_a_patch_over_the_operation_limit_is_400_and_changes_nothing() -> None:
 def test_a_large_search_is_worked_off_the_event_loop_while_other_requests_are_served(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # 40 criteria of 1,000 values (within the limits, over 64 KiB) take the site a while to
+    # 40 criteria of 1,000 values (within the limits, over 4 KiB) take the site a while to
     # validate: if that ran on the event loop, no other request could be answered meanwhile
     app = new_app(issues=5)
     token = app.state.tokens["admin"]
