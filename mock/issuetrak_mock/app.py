@@ -18,8 +18,8 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from .body import MAX_BODY_BYTES, READ_TIMEOUT, BodyTooLarge, read_body
+from .bounds import DEFAULT_LIMITS, Limits, OverLimit, check_limits
 from .clock import Clock, FrozenClock, utc_clock, window_clock
-from .bounds import Limits, OverLimit, check_limits
 from .handlers import Call, dispatch, permission_problem
 from .large import collector_paused, give_back_memory
 from .ratelimit import DEFAULT_RATE_LIMITS, RateLimit, SlidingWindowLimiter
@@ -121,7 +121,7 @@ def create_app(
     max_body_bytes: int = MAX_BODY_BYTES,
     rate_limit_headers: bool = True,
     body_timeout: float = READ_TIMEOUT,
-    limits: Limits = Limits(),
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Starlette:
     """A Starlette app simulating one Issuetrak site at ``/api/v2``.
 

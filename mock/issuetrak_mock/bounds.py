@@ -23,7 +23,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-__all__ = ["Limits", "OverLimit", "check_limits"]
+__all__ = ["DEFAULT_LIMITS", "Limits", "OverLimit", "check_limits"]
 
 # what the scan stops at: strings (skipped whole, so brackets and commas inside them do not
 # count) and structure; found with str.find, which runs at memory speed (a regular expression
@@ -77,6 +77,10 @@ class Limits:
         for name in ("patch_operations", "criteria_values", "criteria"):
             if getattr(self, name) < 1:
                 raise ValueError(f"Limits.{name} must be at least 1, got {getattr(self, name)}")
+
+
+#: The limits a site gets unless ``create_app(limits=...)`` says otherwise.
+DEFAULT_LIMITS = Limits()
 
 
 class OverLimit(ValueError):
