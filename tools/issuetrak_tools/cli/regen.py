@@ -5,7 +5,8 @@ form to a temporary folder, run the pinned openapi-python-client with the projec
 config (``issuetrak_tools/generator.yaml``) into another temporary folder, check that one module
 per operation came out and that the generator had nothing to warn about, stamp the package with
 the pin, add what is derived from the document (the document itself, the issue PATCH table, the
-client's namespaces as real classes), then swap it into place by renames. A failed run leaves the previous
+client's namespaces as real classes; the last two with the import check in one fresh interpreter,
+``issuetrak_tools._finish``, started while the generator runs), then swap it into place by renames. A failed run leaves the previous
 package untouched; the packages of other labels are never touched. Building the default label
 (``spec/default``) also rewrites the ``issuetrak_client`` index that names it.
 
