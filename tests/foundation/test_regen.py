@@ -843,3 +843,30 @@ def test_realworld_document_regenerates_through_the_default_path_with_namespaces
     assert imported.returncode == 0, imported.stderr[-3000:]
     tags, classes = map(int, imported.stdout.split())
     assert tags > 0 and classes == 4 * tags
+
+
+def test_a_regen_that_stops_before_the_package_is_ready_leaves_its_finisher_idle(
+    tmp_path: Path,
+) -> None:
+    # the finishing interpreter starts with the generator; a run that fails before telling it
+    # to go must end it without anything written into the package folder
+    package_dir = tmp_path / "pkg"
+    package_dir.mkdir()
+    (package_dir / "__init__.py").write_text("", encoding="utf-8")
+    with _codegen.Finisher(tmp_path, "pkg", package_dir) as finisher:
+        pass
+    assert finisher._proc.returncode is not None
+    assert sorted(p.name for p in package_dir.iterdir()) == ["__init__.py"]
+
+
+def test_the_finisher_reports_a_module_that_does_not_import(tmp_path: Path) -> None:
+    package_dir = tmp_path / "pkg"
+    package_dir.mkdir()
+    (package_dir / "__init__.py").write_text("", encoding="utf-8")
+    (package_dir / "broken.py").write_text("import no_such_module_anywhere\n", encoding="utf-8")
+    (package_dir / _codegen.DOCUMENT_FILE).write_text('{"paths": {}}', encoding="utf-8")
+    with _codegen.Finisher(tmp_path, "pkg", package_dir) as finisher:
+        done = finisher.finish()
+    assert [module for module, _ in done.import_failures] == ["pkg.broken"]
+    assert "no_such_module_anywhere" in done.import_failures[0][1]
+    assert not (package_dir / _codegen.NAMESPACES_PACKAGE).exists()

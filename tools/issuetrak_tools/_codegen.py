@@ -439,13 +439,22 @@ def stamp_package(package: Path, stamp: Stamp) -> None:
     )
 
 
-def write_derived(package: Path, document_text: str) -> None:
-    """What the runtime, the mock and the contract suite read of the document, as build products
-    inside the package: the document it was generated from and the issue PATCH table."""
+def write_document(package: Path, document_text: str) -> None:
+    """The document the package was generated from, as a build product inside it (what the
+    runtime, the mock and the contract suite read)."""
+    (package / DOCUMENT_FILE).write_text(document_text, encoding="utf-8")
+
+
+def write_patch_rules(package: Path) -> None:
+    """The issue PATCH table of the package's ``_document.json`` as ``_patch_rules.py``.
+
+    Written by the finishing interpreter (:mod:`issuetrak_tools._finish`), which has the
+    runtime loaded anyway, so regen's own process never imports it.
+    """
     from issuetrak._patch import document_patch_rules, rule_rows
 
-    (package / DOCUMENT_FILE).write_text(document_text, encoding="utf-8")
-    rows = rule_rows(document_patch_rules(json.loads(document_text)))
+    document = json.loads((package / DOCUMENT_FILE).read_text(encoding="utf-8"))
+    rows = rule_rows(document_patch_rules(document))
     lines = [
         '"""The issue PATCH paths the document lists (extracted by `issuetrak regen`).',
         "",
@@ -551,26 +560,6 @@ def tree_digest(root: Path) -> dict[str, str]:
     return result
 
 
-_IMPORT_EVERY_MODULE = """
-import importlib, json, pkgutil, sys, traceback
-failed = []
-root = sys.argv[1]
-try:
-    package = importlib.import_module(root)
-except BaseException as exc:
-    failed.append([root, traceback.format_exception_only(type(exc), exc)[-1].strip()])
-else:
-    def fail(name):
-        failed.append([name, "cannot be listed"])
-    for info in pkgutil.walk_packages(package.__path__, root + ".", onerror=fail):
-        try:
-            importlib.import_module(info.name)
-        except BaseException as exc:
-            failed.append([info.name, traceback.format_exception_only(type(exc), exc)[-1].strip()])
-print(json.dumps(failed))
-"""
-
-
 def importing_from(folder: Path) -> dict[str, str]:
     """The environment for a fresh interpreter that imports packages from ``folder`` first:
     this one's, ``folder`` put before its ``PYTHONPATH`` (never an empty entry, which would put
@@ -580,26 +569,55 @@ def importing_from(folder: Path) -> dict[str, str]:
     return env
 
 
-def import_failures(folder: Path, package: str) -> list[tuple[str, str]]:
-    """(module, error) for every module of ``package`` (found in ``folder``) that does not import.
+@dataclass
+class Finished:
+    """What the finishing interpreter (:mod:`issuetrak_tools._finish`) reported."""
 
-    Each module is imported in a fresh interpreter, as a user's program would import it, so a
-    package that generated with warnings cannot be reported as done while parts of it fail.
+    import_failures: list[tuple[str, str]]  # (module, error) for each module that does not import
+    returncode: int
+    stderr: str  # the namespace generator's problem lines, one each
+
+
+class Finisher:
+    """The fresh interpreter that checks that every module of the new package imports and then
+    writes its namespaces (:mod:`issuetrak_tools._finish`).
+
+    Started before the generator runs, so loading the runtime and the namespace generator
+    overlaps the generator's work; it touches nothing until :meth:`finish` says go. Use it as a
+    context manager: leaving without :meth:`finish` stops it.
     """
-    env = importing_from(folder)
-    env["PYTHONDONTWRITEBYTECODE"] = "1"  # leave no __pycache__ in the package being checked
-    done = subprocess.run(
-        [sys.executable, "-c", _IMPORT_EVERY_MODULE, package],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-        cwd=folder,
-    )
-    if done.returncode != 0:
-        tail = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
-        return [(package, tail)]
-    return [(str(name), str(error)) for name, error in json.loads(done.stdout)]
+
+    def __init__(self, folder: Path, package: str, package_dir: Path) -> None:
+        env = importing_from(folder)
+        env["PYTHONDONTWRITEBYTECODE"] = "1"  # leave no __pycache__ in the package being checked
+        self.package = package
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "issuetrak_tools._finish", package, str(package_dir)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=folder,
+        )
+
+    def __enter__(self) -> Finisher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._proc.returncode is None:
+            self._proc.kill()
+            self._proc.communicate()
+
+    def finish(self) -> Finished:
+        """Let it run on the package (generated, stamped, its document written) and wait."""
+        out, err = self._proc.communicate("go\n")
+        first = out.splitlines()[0] if out.strip() else ""
+        if not first.startswith("["):
+            tail = (err.strip().splitlines() or [f"exit status {self._proc.returncode}"])[-1]
+            return Finished([(self.package, tail)], self._proc.returncode, err)
+        failures = [(str(name), str(error)) for name, error in json.loads(first)]
+        return Finished(failures, self._proc.returncode, err)
 
 
 @dataclass

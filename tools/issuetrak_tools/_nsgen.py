@@ -11,8 +11,8 @@ that hands the operation's :class:`~issuetrak._catalog.OpSpec` to the runtime's 
 ``namespaces/__init__.py`` holds the containers the client reaches them through.
 
 Tags with hand-written helpers are those of :data:`issuetrak._resources.ENTITIES`: their classes
-derive from the named base classes. ``issuetrak regen`` runs this module in a fresh interpreter
-that imports the new package::
+derive from the named base classes. ``issuetrak regen`` runs :func:`main` in a fresh interpreter
+that imports the new package (:mod:`issuetrak_tools._finish`, after the import check); alone::
 
     python -m issuetrak_tools._nsgen PACKAGE FOLDER
 

@@ -5,7 +5,8 @@ form to a temporary folder, run the pinned openapi-python-client with the projec
 config (``issuetrak_tools/generator.yaml``) into another temporary folder, check that one module
 per operation came out and that the generator had nothing to warn about, stamp the package with
 the pin, add what is derived from the document (the document itself, the issue PATCH table, the
-client's namespaces as real classes), then swap it into place by renames. A failed run leaves the previous
+client's namespaces as real classes; the last two with the import check in one fresh interpreter,
+``issuetrak_tools._finish``, started while the generator runs), then swap it into place by renames. A failed run leaves the previous
 package untouched; the packages of other labels are never touched. Building the default label
 (``spec/default``) also rewrites the ``issuetrak_client`` index that names it.
 
@@ -20,7 +21,6 @@ import dataclasses
 import hashlib
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -306,27 +306,17 @@ def _report_check(new: Path, target: Path) -> int:
     return 1
 
 
-def _write_namespaces(source: Source, workdir: Path, package: str, folder: Path) -> None:
-    """Write the package's namespaces (``issuetrak_tools._nsgen``), rendered in a fresh
-    interpreter that imports the new package from ``workdir`` (this one may hold modules of the
-    previous package). An operation it cannot describe is refused at its place in the document."""
-    done = subprocess.run(
-        [sys.executable, "-m", "issuetrak_tools._nsgen", package, str(folder)],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**_codegen.importing_from(workdir), "PYTHONDONTWRITEBYTECODE": "1"},
-    )
-    if done.returncode == 0:
-        return
+def _namespace_failure(source: Source, done: _codegen.Finished) -> RegenError:
+    """The error for namespaces that cannot be written (``issuetrak_tools._nsgen``): an
+    operation it cannot describe is refused at its place in the document."""
     places = _namespace_places(source.document, done.stderr)
     if not places:
-        tail = done.stderr.strip() or done.stdout.strip() or f"status {done.returncode}"
-        raise RegenError(
+        tail = done.stderr.strip() or f"status {done.returncode}"
+        return RegenError(
             f"{source.name}: the client namespaces cannot be written ({tail.splitlines()[-1]}); "
             "nothing was written"
         )
-    raise RegenError(
+    return RegenError(
         f"{source.name}: {len(places)} operation(s) listed above cannot become namespace methods "
         f"(first at {places[0].split(':')[0]}); nothing was written. To fix it, {source.fix_hint}",
         places,
@@ -360,30 +350,32 @@ def _build(
     name = args.output.resolve().name if standalone else ident
     home = workdir if standalone else workdir / "issuetrak_client"
     home.mkdir(parents=True, exist_ok=True)
-    outcome = _generate(source, config, home, name, args.verbose)
-    for line in _warning_lines(outcome):
-        sys.stderr.write(line + "\n")
-    _check_acceptable(source, outcome, args.allow_warnings)
-    assert outcome.package is not None
-    document_text = _codegen.canonical_json(source.document)
-    stamp = dataclasses.replace(
-        source.stamp, document_sha256=hashlib.sha256(document_text.encode()).hexdigest()
-    )
-    _codegen.stamp_package(outcome.package, stamp)
-    _codegen.write_derived(outcome.package, document_text)
-    if not standalone:
-        (home / "__init__.py").write_text("", encoding="utf-8")  # lets the label package import
     package = name if standalone else f"{home.name}.{ident}"
-    failures = _codegen.import_failures(workdir, package)
-    if failures:
-        raise RegenError(
-            f"{source.name}: {len(failures)} generated module(s) listed above do not import; "
-            f"the package was not written. To fix it, {source.fix_hint}",
-            [f"module {module} does not import: {error}" for module, error in failures],
+    with _codegen.Finisher(workdir, package, home / name) as finisher:
+        outcome = _generate(source, config, home, name, args.verbose)
+        for line in _warning_lines(outcome):
+            sys.stderr.write(line + "\n")
+        _check_acceptable(source, outcome, args.allow_warnings)
+        assert outcome.package is not None
+        document_text = _codegen.canonical_json(source.document)
+        stamp = dataclasses.replace(
+            source.stamp, document_sha256=hashlib.sha256(document_text.encode()).hexdigest()
         )
-    # after the import check: the namespaces are described from the importable package (and
-    # import themselves before they are written)
-    _write_namespaces(source, workdir, package, outcome.package / _codegen.NAMESPACES_PACKAGE)
+        _codegen.stamp_package(outcome.package, stamp)
+        _codegen.write_document(outcome.package, document_text)
+        if not standalone:
+            (home / "__init__.py").write_text("", encoding="utf-8")  # lets the label package import
+        # the PATCH table, the import check, then the namespaces (described from the importable
+        # package, and importing themselves before they are written)
+        done = finisher.finish()
+    if done.import_failures:
+        raise RegenError(
+            f"{source.name}: {len(done.import_failures)} generated module(s) listed above do not "
+            f"import; the package was not written. To fix it, {source.fix_hint}",
+            [f"module {module} does not import: {error}" for module, error in done.import_failures],
+        )
+    if done.returncode != 0:
+        raise _namespace_failure(source, done)
     return outcome
 
 
