@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from issuetrak._versions import UnknownVersionError
+from issuetrak.versions import UnknownVersionError
 from issuetrak_tools._contract import session as session_registry
 from issuetrak_tools._contract.credentials import Secrets, redact_test_report
 from issuetrak_tools._contract.engine import Engine

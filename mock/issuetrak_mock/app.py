@@ -100,7 +100,7 @@ def create_app(
         raise ValueError(f"max_body_bytes must not be negative, got {max_body_bytes}")
     if document is None:
         # the document the generated package of that label was built from (a build product)
-        from issuetrak._versions import resolve
+        from issuetrak.versions import resolve
 
         document = resolve(spec_label).document()
     doc = document

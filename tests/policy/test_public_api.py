@@ -66,9 +66,14 @@ def test_issue_names_are_importable() -> None:
 PUBLIC_MODULES = (
     "issuetrak",
     "issuetrak.auth",
+    "issuetrak.config",
+    "issuetrak.conventions",
     "issuetrak.errors",
     "issuetrak.filters",
     "issuetrak.permissions",
+    "issuetrak.ratelimit",
+    "issuetrak.transport",
+    "issuetrak.versions",
 )
 
 

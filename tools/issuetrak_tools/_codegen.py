@@ -442,7 +442,7 @@ def stamp_package(package: Path, stamp: Stamp) -> None:
 def write_derived(package: Path, document_text: str) -> None:
     """What the runtime, the mock and the contract suite read of the document, as build products
     inside the package: the document it was generated from and the issue PATCH table."""
-    from issuetrak._patch import document_patch_rules, rule_rows
+    from issuetrak.conventions import document_patch_rules, rule_rows
 
     (package / DOCUMENT_FILE).write_text(document_text, encoding="utf-8")
     rows = rule_rows(document_patch_rules(json.loads(document_text)))

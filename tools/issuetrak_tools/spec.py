@@ -121,7 +121,7 @@ def default_label() -> str:
 
 
 def _generated_default() -> str | None:
-    from issuetrak._versions import UnknownVersionError, default_version
+    from issuetrak.versions import UnknownVersionError, default_version
 
     try:
         return default_version().label
@@ -131,7 +131,7 @@ def _generated_default() -> str | None:
 
 def _generated_document(label: str) -> dict[str, Any] | None:
     """The patched document of ``label``'s generated package, if there is one."""
-    from issuetrak._versions import UnknownVersionError, resolve
+    from issuetrak.versions import UnknownVersionError, resolve
 
     try:
         return resolve(label).document()

@@ -31,8 +31,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from issuetrak._ratelimit import RateLimiter, RateLimits
-from issuetrak._retry import is_write
+from issuetrak.conventions import is_write
+from issuetrak.ratelimit import RateLimiter, RateLimits
 from issuetrak_tools._contract.classify import WritePolicy
 from issuetrak_tools._contract.entities import Conventions, OperationRef
 from issuetrak_tools._contract.paging import paged_operations

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from issuetrak._ratelimit import RateLimits
+from issuetrak.ratelimit import RateLimits
 from issuetrak_tools._contract.classify import WritePolicy
 from issuetrak_tools._contract.credentials import redact
 from issuetrak_tools._contract.datetimes import tolerated_count

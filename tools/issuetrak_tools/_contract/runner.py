@@ -21,10 +21,10 @@ from typing import Any
 import httpx
 import requests
 import schemathesis
-from issuetrak._config import resolve_base_url
-from issuetrak._exceptions import ConfigurationError
-from issuetrak._ratelimit import RateLimits
-from issuetrak._retry import RetryPolicy
+from issuetrak import RetryPolicy
+from issuetrak.config import resolve_base_url
+from issuetrak.errors import ConfigurationError
+from issuetrak.ratelimit import RateLimits
 from issuetrak_mock.transport import SyncASGITransport
 from issuetrak_tools._contract.checks import ISSUETRAK_CHECKS, applies
 from issuetrak_tools._contract.classify import WritePolicy, classify

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
-from issuetrak._exceptions import APIConnectionError, APIStatusError, AuthenticationError
+from issuetrak.errors import APIConnectionError, APIStatusError, AuthenticationError
 from issuetrak_tools._pointer import escape as _escape
 
 from .refs import resolve_pointer

@@ -26,8 +26,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from issuetrak._exceptions import ConfigurationError
-from issuetrak._versions import resolve
+from issuetrak.errors import ConfigurationError
+from issuetrak.versions import resolve
 from issuetrak_tools._contract.preflight import (
     EXIT_CLEAN,
     EXIT_FAILURES,
