@@ -41,7 +41,14 @@ ALLOWED: dict[str, set[str]] = {
     "issuetrak_tools": {"issuetrak_tools", "issuetrak_mock", "issuetrak", "issuetrak_client"},
     "contract_tests": {"issuetrak_tools", "issuetrak_mock", "issuetrak", "issuetrak_client"},
     # read for private imports and cycles; its ratios replay the tests' own scenarios
-    "bench": {"bench", "tests", "issuetrak_tools", "issuetrak_mock", "issuetrak", "issuetrak_client"},
+    "bench": {
+        "bench",
+        "tests",
+        "issuetrak_tools",
+        "issuetrak_mock",
+        "issuetrak",
+        "issuetrak_client",
+    },
 }
 # The one module outside the runtime still allowed private runtime names: regen's stub writer
 # describes the facade's own machinery (namespaces, signatures), which has no public form; it is
