@@ -35,6 +35,7 @@ from ._paging import DEFAULT_PAGE_SIZE
 from ._raw import remember_trace
 from ._reading import reading
 from ._transport import EXTENSION
+from .conventions.bodies import trace_id, trace_id_in
 
 __all__ = [
     "Bound",
@@ -263,16 +264,11 @@ def reply_body(response: Any) -> Any:
 
 
 def trace_id_of_reply(response: Any) -> str | None:
+    """The ``traceId`` of a reply, from the body the transport decoded (or decoding it now)."""
     body = reply_body(response)
     if body is _NOT_DECODED:
-        from ._exceptions import extract_trace_id
-
-        try:
-            return extract_trace_id(response.json()) if response.content else None
-        except ValueError:
-            return None
-    trace = body.get("traceId") if isinstance(body, dict) else None
-    return trace if isinstance(trace, str) and trace else None
+        return trace_id_in(response.content)
+    return trace_id(body)
 
 
 def decode(client: Any, spec: OpSpec, response: Any) -> Any:

@@ -56,6 +56,7 @@ from ._retry import (
     parse_retry_after,
     request_kind,
 )
+from .conventions.bodies import is_json_content_type
 
 __all__ = ["EXTENSION", "AsyncRetryTransport", "RetryTransport", "Runtime"]
 
@@ -262,7 +263,7 @@ class _Core:
         for the facade, which parses it anyway (a download stays streamable)."""
         if call.decode_json or not 200 <= response.status_code < 300:
             return True
-        return "json" in response.headers.get("content-type", "")
+        return is_json_content_type(response.headers.get("content-type"))
 
     def retry_wait_for_error(self, call: _Call, exc: Exception) -> float | None:
         """Seconds to wait before retrying after ``exc``, or ``None`` to give up."""
@@ -289,10 +290,8 @@ class _Core:
         content = response.content
         if not content.strip():
             return None
-        if "json" not in response.headers.get("content-type", "") and content.lstrip()[:1] not in (
-            b"{",
-            b"[",
-        ):
+        announced = is_json_content_type(response.headers.get("content-type"))
+        if not announced and content.lstrip()[:1] not in (b"{", b"["):
             return None  # not meant to be JSON; the generated parser decides
         try:
             call.extra["json"] = json.loads(content)

@@ -36,7 +36,6 @@ Example::
 
 from __future__ import annotations
 
-from ._compat import OperationNotAvailableError
 from ._exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -59,6 +58,7 @@ from ._facade_errors import (
     UnknownFieldError,
     UsageError,
 )
+from ._missing_route import OperationNotAvailableError
 from ._versions import UnknownVersionError
 from .permissions import PermissionConflictError
 

@@ -13,7 +13,7 @@ Each pinned label has its own generated package; a client is bound to one
 
 from __future__ import annotations
 
-from ._compat import VersionCheck
+from ._site_version import VersionCheck
 from ._versions import (
     UnknownVersionError,
     Version,

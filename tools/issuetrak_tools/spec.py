@@ -31,12 +31,13 @@ import hashlib
 import json
 import os
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jsonpatch
+from issuetrak.conventions import HTTP_METHODS, Operation, iter_operations
 
 __all__ = [
     "HTTP_METHODS",
@@ -60,7 +61,6 @@ __all__ = [
     "spec_dir",
 ]
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 DEFAULT_LABEL_FILE = "default"
 PIN_FILE = "pin.toml"
 OVERRIDES_FILE = "overrides.json"
@@ -338,24 +338,3 @@ def load_document(label: str | None = None, *, patched: bool = True) -> dict[str
     where = (str(spec_dir()), os.environ.get("ISSUETRAK_SPEC", ""))
     result: dict[str, Any] = json.loads(_load_cached(label, patched, where))
     return result
-
-
-@dataclass(frozen=True)
-class Operation:
-    """One operation of a document, as the rest of the project sees it."""
-
-    method: str  # upper case
-    path: str
-    operation_id: str
-    tags: tuple[str, ...]
-    spec: Mapping[str, Any] = field(compare=False, repr=False)
-
-
-def iter_operations(document: Mapping[str, Any]) -> Iterator[Operation]:
-    """Every operation of ``document`` in document order."""
-    for path, item in document.get("paths", {}).items():
-        for method, op in item.items():
-            if method in HTTP_METHODS and isinstance(op, dict):
-                yield Operation(
-                    method.upper(), path, op.get("operationId", ""), tuple(op.get("tags", ())), op
-                )

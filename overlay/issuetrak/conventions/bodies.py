@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,10 +28,21 @@ def trace_id(body: Any) -> str | None:
     return None
 
 
-def trace_id_in(content: bytes | str | None) -> str | None:
-    """The ``traceId`` of an undecoded JSON body; ``None`` for an empty or non-JSON body."""
+_TRACE = re.compile(rb'"traceId"\s*:\s*"([^"\\]{1,200})"')
+
+
+def trace_id_in(content: bytes | str | None, *, prefix: int | None = None) -> str | None:
+    """The ``traceId`` of an undecoded JSON body; ``None`` for an empty or non-JSON body.
+
+    With ``prefix``, only the body's first ``prefix`` bytes are searched and nothing is decoded
+    (Issuetrak writes ``traceId`` first): cheap enough for a log line about a large page.
+    """
     if not content:
         return None
+    if prefix is not None:
+        raw = content.encode() if isinstance(content, str) else content
+        match = _TRACE.search(raw[:prefix])
+        return match.group(1).decode("utf-8", "replace") if match else None
     try:
         return trace_id(json.loads(content))
     except (ValueError, UnicodeDecodeError):

@@ -118,15 +118,17 @@ def deref_node(document: Mapping[str, Any], node: Any) -> Any:
     return node
 
 
-def ref_name(schema: Mapping[str, Any] | str) -> str | None:
+def ref_name(schema: object) -> str | None:
     """The component name a reference names: ``"#/components/schemas/Cause"`` -> ``"Cause"``.
 
     A schema may be given instead of the reference: its ``$ref``, or the one reference of a
     one-item ``allOf`` (how generators write a reference with a description). ``None`` when the
-    schema refers to nothing.
+    schema refers to nothing (or is not a schema at all).
     """
     if isinstance(schema, str):
         return unescape(schema.rsplit("/", 1)[-1])
+    if not isinstance(schema, Mapping):
+        return None
     ref = schema.get("$ref")
     if isinstance(ref, str):
         return ref_name(ref)

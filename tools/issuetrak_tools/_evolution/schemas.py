@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from issuetrak_tools._pointer import escape as _escape
+from issuetrak.conventions import escape as _escape
 
 from .model import WIRE, Change
 from .refs import deref, normalize, ref_name, schema_type
