@@ -289,6 +289,15 @@ def _sorted(
     return sorted(records, key=lambda r: _sort_key(getter(r)), reverse=descending)
 
 
+def _paging_information(number: int, size: int, total: int) -> dict[str, int]:
+    """Issuetrak's ``pagingInformation`` of page ``number`` of ``size`` among ``total`` records."""
+    return {
+        "page": number,
+        "itemTotal": total,
+        "pageCount": math.ceil(total / size) if total else 0,
+    }
+
+
 def _envelope(
     site: MockSite,
     call: Call,
@@ -312,11 +321,7 @@ def _envelope(
     shape = call.route.values_schema or store.entity
     out: dict[str, Any] = {"values": [site.output(shape, store.records[k]) for k in keys]}
     if "pagingInformation" in site.index.properties(call.route.response_schema or ""):
-        out["pagingInformation"] = {
-            "page": number,
-            "itemTotal": total,
-            "pageCount": math.ceil(total / size) if total else 0,
-        }
+        out["pagingInformation"] = _paging_information(number, size, total)
     return out
 
 
@@ -552,11 +557,7 @@ def _org_memberships(
         page = records[(number - 1) * size : number * size]
         return 200, {
             "values": page,
-            "pagingInformation": {
-                "page": number,
-                "itemTotal": len(records),
-                "pageCount": math.ceil(len(records) / size) if records else 0,
-            },
+            "pagingInformation": _paging_information(number, size, len(records)),
         }
     items = list(call.body or [])
     for item in items:
