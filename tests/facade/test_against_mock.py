@@ -126,3 +126,27 @@ def test_search_with_keyword_criteria_against_the_site(site: FacadeClient) -> No
     found = list(site.users.search(last_name=contains(target.last_name), page_size=3))
     assert target.iid in {u.iid for u in found}
     assert all(target.last_name in u.last_name for u in found)
+
+
+def test_a_plain_keyword_value_searches_for_that_value(site: FacadeClient) -> None:
+    target = next(iter(site.users.list()))
+    found = site.users.search(first_name=target.first_name).to_list()
+    assert found and {u.first_name for u in found} == {target.first_name}
+    assert target.iid in {u.iid for u in found}
+
+
+def test_a_plain_value_a_criteria_kind_cannot_take_names_the_criteria_to_use(
+    site: FacadeClient,
+) -> None:
+    from issuetrak.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"is_active: a plain value 'yes' .*IsTrue"):
+        site.users.search(is_active="yes").to_list()
+
+
+def test_sort_field_takes_snake_case_like_every_other_keyword(site: FacadeClient) -> None:
+    snake = [u.iid for u in site.users.list(sort_field="last_name", sort_direction="Desc")]
+    wire = [u.iid for u in site.users.list(sort_field="LastName", sort_direction="Desc")]
+    assert snake == wire and len(snake) > 1
+    searched = site.users.search(is_active=True, sort_field="last_name").to_list()
+    assert [u.last_name for u in searched] == sorted(u.last_name for u in searched)
