@@ -424,9 +424,11 @@ def handle_create(site: MockSite, call: Call) -> tuple[int, Any]:
 
 def handle_update(site: MockSite, call: Call) -> tuple[int, Any]:
     store = site.store(call.route.store or "")
-    key, _ = _lookup(site, store, call, call.route.params[-1])
+    key, before = _lookup(site, store, call, call.route.params[-1])
     _check_refs(site, call.body)
     body = dict(call.body or {})
+    if store.entity == "User":
+        _follow_name(before, body)
     # as on the site's user screen, nobody can lock themselves out
     own = store.entity == "User" and key == call.actor.user_iid
     demoting = body.get("isActive") is False or (
@@ -440,6 +442,17 @@ def handle_update(site: MockSite, call: Call) -> tuple[int, Any]:
     return call.route.response_status, {
         "values": site.output(call.route.values_schema or store.entity, rec)
     }
+
+
+def _follow_name(before: Mapping[str, Any], body: dict[str, Any]) -> None:
+    """A user's display name that was their first and last name stays so when either changes
+    (unless the update sets another one): a renamed user is not listed under the old name."""
+    old = f"{before.get('firstName') or ''} {before.get('lastName') or ''}".strip()
+    if (before.get("displayName") or "") != old or body.get("displayName", old) != old:
+        return
+    first = body.get("firstName", before.get("firstName")) or ""
+    last = body.get("lastName", before.get("lastName")) or ""
+    body["displayName"] = f"{first} {last}".strip()
 
 
 def handle_patch(site: MockSite, call: Call) -> tuple[int, Any]:

@@ -133,7 +133,7 @@ def _pinned_source(label: str | None) -> Source:
     if installed and wanted and installed != wanted:
         raise RegenError(
             f"the pin of {pin.label!r} was generated with {pin.generator} but {_codegen.GENERATOR_DIST} "
-            f"{installed} is installed; install the pinned tools (pip install -e '.[dev]') so the output is reproducible"
+            f"{installed} is installed; install the pinned tools ({_codegen.pinned_tools_install()}) so the output is reproducible"
         )
     overrides = spec_dir() / pin.label / "overrides.json"
     return Source(
