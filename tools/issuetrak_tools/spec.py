@@ -48,6 +48,7 @@ __all__ = [
     "SpecNotFound",
     "apply_overrides",
     "default_label",
+    "default_label_help",
     "iter_operations",
     "load_document",
     "load_overrides",
@@ -118,6 +119,20 @@ def default_label() -> str:
         if generated is not None and not path.parent.is_dir():
             return generated
         raise SpecError(f"{path}: cannot read the default spec label ({exc})") from exc
+
+
+def default_label_help() -> str:
+    """What a ``--spec-label`` option falls back to, in words for its ``--help``: the label
+    itself and where it comes from (a wheel install has no ``spec/`` folder to name)."""
+    try:
+        label = default_label()
+    except SpecError:
+        return "the project's default label"
+    if os.environ.get("ISSUETRAK_SPEC_LABEL"):
+        return f"$ISSUETRAK_SPEC_LABEL, now {label}"
+    if (spec_dir() / DEFAULT_LABEL_FILE).is_file():
+        return f"the project's default label, now {label}"
+    return f"the version the installed client was generated for, {label}"
 
 
 def _generated_default() -> str | None:
