@@ -61,7 +61,7 @@ def test_the_readme_says_how_to_install_before_the_package_is_published() -> Non
     install = (REPO / "README.md").read_text(encoding="utf-8").split("## Install", 1)[1]
     install = install.split("\n## ", 1)[0]
     assert "not published" in install  # so `pip install issuetrak` failing is no surprise
-    assert "make wheel" in install and "pip install \"dist/issuetrak-" in install
+    assert "make wheel" in install and 'pip install "dist/issuetrak-' in install
 
 
 def test_the_readme_says_how_long_the_tests_take() -> None:
