@@ -44,6 +44,7 @@ class PatchRule:
 
     @property
     def nullable(self) -> bool:
+        """Whether the documented type admits null (``int?``, ``DateTime?``)."""
         return self.value_type.endswith("?")
 
     @property
@@ -53,6 +54,7 @@ class PatchRule:
         return re.sub(r"(?<!^)(?=[A-Z][a-z])|(?<=[a-z])(?=[A-Z0-9])", "_", head).lower()
 
     def matches(self, path: str) -> bool:
+        """Whether a PATCH ``path`` is this rule's, any case; ``{index}`` takes a number >= 1."""
         want = self.path.lower().split("/")
         got = path.lower().split("/")
         if len(want) != len(got):
