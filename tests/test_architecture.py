@@ -366,3 +366,31 @@ def test_every_tooling_module_is_declared_by_the_tools_extra(
 def test_an_undeclared_import_is_reported(imports: list[Import]) -> None:
     fake = [*imports, Import("issuetrak._client", "yaml", 1)]
     assert any(line.startswith("yaml ") for line in _undeclared(fake, {"issuetrak._client"}, ""))
+
+
+# The contract checks judge a site by the document; the mock is one of the sites they judge, so
+# they may share Issuetrak's conventions with it (issuetrak.conventions) but never its code.
+ORACLE = (
+    "issuetrak_tools._contract.checks",
+    "issuetrak_tools._contract.semantics",
+    "issuetrak_tools._contract.search",
+    "issuetrak_tools._contract.paging",
+)
+
+
+def test_the_contract_checks_reach_no_mock_code(imports: list[Import], modules: set[str]) -> None:
+    edges: dict[str, set[str]] = {}
+    for item in imports:
+        target = item.target
+        while target and target not in modules:
+            target = target.rpartition(".")[0]
+        if target:
+            edges.setdefault(item.source, set()).add(target)
+    reached, todo = set(ORACLE), list(ORACLE)
+    while todo:
+        for nxt in edges.get(todo.pop(), ()):
+            if nxt not in reached:
+                reached.add(nxt)
+                todo.append(nxt)
+    assert set(ORACLE) <= modules
+    assert sorted(m for m in reached if _top(m) == "issuetrak_mock") == []
