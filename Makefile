@@ -50,8 +50,8 @@ bench:
 	$(PY) bench/run.py $(ARGS)
 
 lint:
-	$(PY) -m ruff check overlay mock tools contract_tests tests bench hatch_build.py .ci
-	$(PY) -m ruff format --check overlay mock tools contract_tests tests bench hatch_build.py .ci
+	$(PY) -m ruff check overlay mock tools contract_tests tests bench examples hatch_build.py .ci
+	$(PY) -m ruff format --check overlay mock tools contract_tests tests bench examples hatch_build.py .ci
 	$(PY) -m mypy -p issuetrak -p issuetrak_mock
 
 mock:

@@ -11,7 +11,8 @@ through a counting proxy (ASGI middleware that counts every request that reaches
    the run's own.
 2. **Catch rate.** Every named deviation of the harness (``tests/contract/deviations.py``: the
    mock behind a middleware that breaks one rule) under a default read-only run and a default run
-   with writes, against the faithful mock under the same runs: the share caught (a check that
+   with writes (with deletes as well for a deviation only a delete shows), against the faithful
+   mock under the same runs: the share caught (a check that
    owns the rule reports it), and the false positives on the faithful mock. ``--quick`` runs each
    deviation focused on the operations that show it, instead of the whole document.
 
@@ -64,11 +65,15 @@ def catch_rate(quick: bool) -> None:
     for writes in (False, True):
         mode = "with writes" if writes else "read-only"
         with mock_site() as (app, token):
-            faithful = _run(app, token, allow_writes=writes)
+            faithful = _run(app, token, allow_writes=writes, allow_destructive=writes)
         caught, missed, seen_only_with_writes = 0, [], 0
         started = time.perf_counter()
         for deviation in deviations.DEVIATIONS:
-            options: dict[str, Any] = {"allow_writes": writes}
+            # a deviation only a delete can show gets --allow-destructive too in the writes run
+            options: dict[str, Any] = {
+                "allow_writes": writes,
+                "allow_destructive": writes and deviation.destructive,
+            }
             if quick:
                 options.update(
                     operations=list(deviation.operations),

@@ -20,15 +20,12 @@ from typing import Any
 
 import httpx
 import uvicorn
+from issuetrak_tools._contract.cases import collect_failures
 from issuetrak_tools._contract.classify import WritePolicy
 from issuetrak_tools._contract.document import load_contract_document
 from issuetrak_tools._contract.report import Recorder
-from issuetrak_tools._contract.runner import (
-    RunSettings,
-    build_schema,
-    collect_failures,
-    open_target,
-)
+from issuetrak_tools._contract.schema import RunSettings, build_schema
+from issuetrak_tools._contract.target import open_target
 from schemathesis import GenerationMode
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,6 +9,11 @@ policy, ...) so that the machine's load hits all sides alike:
    does not compete with the client for the GIL) answers every request with a small
    Issuetrak-like JSON body on 127.0.0.1 (target <= 1.05x).
 
+3. usage recording (``record_usage=``, see docs/usage.md), in process on ``httpx.MockTransport``:
+   a facade call (``client.users.get(1)`` and three of its properties read) with recording off
+   and with recording on (target <= 1.10x); and what recording off adds to each request, a single
+   ``is None`` check, timed beside the request it is part of (target <= 1.01x).
+
 Printed: total time per side, and the figure held to the targets: in blocks of 200 turns, the
 ratio of each side's median request time to bare httpx's, and the median of those ratios over
 the blocks (steady from run to run where the ratio of totals swings with bursts of load from
@@ -110,6 +115,54 @@ def _compare(
     return {name: statistics.median(values) for name, values in ratios.items()}
 
 
+def _recording(
+    answer: Callable[[httpx.Request], httpx.Response], blocks: int, per_block: int
+) -> list[tuple[str, float, float]]:
+    """Usage recording off and on, side by side (the on side writes into a temporary folder)."""
+    import logging
+    import tempfile
+    import timeit
+
+    from issuetrak import Issuetrak
+    from issuetrak.usage import stop_recording
+
+    # the canned reply lacks most of User's required properties; each side logs that alike
+    logging.getLogger("issuetrak").setLevel(logging.ERROR)
+    mock = httpx.MockTransport(answer)
+    folder = tempfile.TemporaryDirectory()
+    off = Issuetrak("https://bench.example", token=TOKEN, transport=mock, rate_limits=None)
+    on = Issuetrak(
+        "https://bench.example",
+        token=TOKEN,
+        transport=mock,
+        rate_limits=None,
+        record_usage=f"{folder.name}/usage.json",
+    )
+
+    def call(client: Issuetrak) -> httpx.Response:
+        user = client.users.get(1)
+        read = (user.first_name, user.display_name, user.email)
+        return httpx.Response(200 if read[0] == "Jo" else 500)
+
+    sends: dict[str, Callable[[], httpx.Response]] = {
+        "facade call, recording off": functools.partial(call, off),
+        "facade call, recording on": functools.partial(call, on),
+    }
+    ratios = _compare("usage recording (httpx.MockTransport)", sends, blocks, per_block)
+    # recording off adds one check per request: timed against one whole call of the off side
+    check = min(timeit.repeat(lambda: off._usage is not None, number=10_000, repeat=5)) / 10_000
+    whole = min(timeit.repeat(functools.partial(call, off), number=200, repeat=5)) / 200
+    print(f"  recording-off check {check * 1e9:.0f} ns of a {whole * 1e6:.0f} us call")
+    off.close()
+    on.close()
+    stop_recording()
+    folder.cleanup()
+    return [
+        ("usage: recording off (one check) / the call without it", whole / (whole - check), 1.01),
+        *((f"usage: {name} / recording off", r, 1.10) for name, r in ratios.items()),
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer blocks (same GETs)")
@@ -175,11 +228,12 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.terminate()
         server.join(5)
+    results += _recording(answer, blocks, per_block)
     print()
     for name, ratio, target in results:
         verdict = "ok" if ratio <= target else "ABOVE TARGET"
         print(
-            f"ratio {name} / bare httpx: median over blocks {ratio:.3f}x "
+            f"ratio {name}{'' if ' / ' in name else ' / bare httpx'}: median over blocks {ratio:.3f}x "
             f"(target <= {target:.2f}x): {verdict}"
         )
     return 0

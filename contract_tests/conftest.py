@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import nullcontext
@@ -28,9 +29,16 @@ from typing import Any
 
 import pytest
 from issuetrak.versions import UnknownVersionError
-from issuetrak_tools._contract import session as session_registry
+from issuetrak_tools._contract import active_run as session_registry
 from issuetrak_tools._contract.credentials import Secrets, redact_test_report
-from issuetrak_tools._contract.engine import Engine
+from issuetrak_tools._contract.lifecycle import (
+    Options,
+    Run,
+    finish,
+    prepare,
+    record_skip,
+    unwrap_skip,
+)
 from issuetrak_tools._contract.plan import Step, Tier
 from issuetrak_tools._contract.preflight import (
     EXIT_UNREACHABLE,
@@ -39,15 +47,9 @@ from issuetrak_tools._contract.preflight import (
     PreflightError,
 )
 from issuetrak_tools._contract.report import Recorder
-from issuetrak_tools._contract.run import (
-    Options,
-    Run,
-    finish,
-    prepare,
-    record_skip,
-    unwrap_skip,
-)
-from issuetrak_tools._contract.runner import RunSettings, Target
+from issuetrak_tools._contract.schema import RunSettings
+from issuetrak_tools._contract.steps import Engine
+from issuetrak_tools._contract.target import Target
 from issuetrak_tools._contract.transport import RequestBudgetExhausted
 from issuetrak_tools.spec import SpecError, default_label
 
@@ -107,6 +109,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="only operations whose 'METHOD /path' matches (repeatable), e.g. '^GET /Users'",
     )
     group.addoption(
+        "--usage",
+        default=None,
+        metavar="FILE",
+        help="a usage file (issuetrak usage): answers are checked for the properties it reads",
+    )
+    group.addoption(
         "--contract-seed",
         type=int,
         default=0,
@@ -157,8 +165,25 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[STATE] = {"started": time.monotonic(), "secrets": Secrets()}
 
 
-def _exit(message: str, code: int) -> None:
-    pytest.exit(f"issuetrak contract: {message}", returncode=code)
+def _abort(config: pytest.Config, message: str, code: int) -> None:
+    """End the run before any test: ``message`` once, on one line, and ``code`` as the exit status.
+
+    This is the one place a run that cannot start says why (``issuetrak contract`` adds nothing):
+    ``pytest.exit`` from here would print it twice more ("Exit: ..." and "! ... !").
+    """
+    sys.stderr.write(f"issuetrak contract: {message}\n")
+    sys.stderr.flush()
+    _state(config)["abort"] = code
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection(session: pytest.Session) -> bool | None:
+    return True if "abort" in _state(session.config) else None  # True: nothing to collect
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> bool | None:
+    return True if "abort" in _state(session.config) else None
 
 
 def _write(config: pytest.Config, line: str) -> None:
@@ -197,6 +222,7 @@ def _options(config: pytest.Config, label: str) -> Options:
         seed=config.getoption("--contract-seed"),
         max_examples=config.getoption("--max-examples"),
         coverage_budget=config.getoption("--coverage-budget"),
+        usage=config.getoption("--usage"),
     )
 
 
@@ -211,7 +237,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         state["secrets"] = Secrets({*state["secrets"], options.token} - {""})
         run = prepare(options)
     except (SpecError, UnknownVersionError, ValueError) as exc:
-        _exit(str(exc), EXIT_USAGE)
+        _abort(config, str(exc), EXIT_USAGE)
+        return
     except (PreflightError, RequestBudgetExhausted) as exc:
         message = (
             f"--max-requests {options.max_requests} leaves nothing after the preflight"
@@ -221,7 +248,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         report_dir = Path(config.getoption("--report-dir"))
         report_dir.mkdir(parents=True, exist_ok=True)
         (report_dir / PREFLIGHT_MARKER).write_text(f"{message}\n", encoding="utf-8")
-        _exit(message, EXIT_UNREACHABLE)
+        _abort(config, message, EXIT_UNREACHABLE)
+        return
     state["secrets"] = Secrets({*state["secrets"], *run.target.secrets} - {""})
     run.recorder.secrets = state["secrets"]
     state.update(
@@ -399,7 +427,13 @@ def _request_budget(request: pytest.FixtureRequest) -> Iterator[None]:
     if run is not None and run.target.requests.exhausted:
         exhausted = RequestBudgetExhausted(run.target.requests.limit)
         step = _step_of(request.node)
-        record_skip(run, _tier_of(request.node), step.id if step else request.node.name, exhausted)
+        record_skip(
+            run,
+            _tier_of(request.node),
+            step.id if step else request.node.name,
+            exhausted,
+            step.family if step else "",
+        )
         pytest.skip(str(exhausted))
     yield
 
@@ -419,7 +453,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             run: Run | None = state.get("run")
             if run is not None:
                 step = _step_of(item)
-                record_skip(run, _tier_of(item), step.id if step else item.name, found)
+                record_skip(
+                    run,
+                    _tier_of(item),
+                    step.id if step else item.name,
+                    found,
+                    step.family if step else "",
+                )
     redact_test_report(report, state.get("secrets", ()))
 
 
@@ -434,6 +474,9 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = _state(session.config)
+    if "abort" in state:
+        session.exitstatus = state["abort"]  # what pytest returns, read after this hook
+        return
     run: Run | None = state.get("run")
     if run is None or "report_dir" in state:
         return

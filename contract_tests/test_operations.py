@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from issuetrak_tools._contract.active_run import current
+from issuetrak_tools._contract.cases import check_case
 from issuetrak_tools._contract.report import Recorder
-from issuetrak_tools._contract.runner import Target, check_case
-from issuetrak_tools._contract.session import current
+from issuetrak_tools._contract.target import Target
 
 schema = current()["schema"]
 

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import pytest
-from issuetrak_tools._contract.engine import Engine
+from issuetrak_tools._contract.active_run import current
 from issuetrak_tools._contract.plan import Step
-from issuetrak_tools._contract.session import current
+from issuetrak_tools._contract.steps import Engine
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

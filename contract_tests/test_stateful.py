@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from issuetrak_tools._contract.run import run_stateful
+from issuetrak_tools._contract.lifecycle import run_stateful
 
 
 def test_linked_operations_conform(contract_state: dict[str, Any]) -> None:

@@ -8,13 +8,14 @@ generated package is one line on stderr (exit 2), not a traceback.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from issuetrak import ConfigurationError
 
-from .body import MAX_BODY_BYTES
+from .body import MAX_BODY_BYTES, READ_TIMEOUT
 
 __all__ = ["main"]
 
@@ -43,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-rate-limit", action="store_true", help="turn the server-side rate limits off"
     )
+    parser.add_argument(
+        "--no-rate-limit-headers",
+        action="store_true",
+        help="leave out the X-Rate-Limit-Limit, -Remaining and -Reset headers",
+    )
     parser.add_argument("--latency-ms", type=float, default=0, help="delay added to every request")
     parser.add_argument(
         "--max-body-bytes",
@@ -51,11 +57,31 @@ def _parser() -> argparse.ArgumentParser:
         help=f"largest request body accepted; larger ones get 413 (default: {MAX_BODY_BYTES})",
     )
     parser.add_argument(
+        "--read-timeout",
+        type=float,
+        default=READ_TIMEOUT,
+        help="seconds a request's head, and then its body, may take to arrive; "
+        f"408 after that (default: {READ_TIMEOUT:g})",
+    )
+    parser.add_argument(
         "--frozen-clock",
         action="store_true",
         help="pin the clock at 2024-03-15T08:30:00 instead of wall time",
     )
     return parser
+
+
+def _bad_option(args: argparse.Namespace) -> str | None:
+    """What is wrong with the options argparse let through, in one line (or ``None``)."""
+    if args.issues < 0 or args.max_body_bytes < 0:
+        return "--issues and --max-body-bytes must not be negative"
+    if not 0 <= args.port <= 65535:
+        return f"--port {args.port}: must be 0-65535 (0 picks a free port)"
+    if not 0 <= args.latency_ms < math.inf:  # also refuses nan
+        return f"--latency-ms {args.latency_ms:g}: must be a finite number, 0 or more"
+    if not 0 < args.read_timeout < math.inf:
+        return f"--read-timeout {args.read_timeout:g}: must be a finite number of seconds above 0"
+    return None
 
 
 def _app(args: argparse.Namespace) -> Any:
@@ -71,23 +97,23 @@ def _app(args: argparse.Namespace) -> Any:
         latency_ms=args.latency_ms,
         issues=args.issues,
         max_body_bytes=args.max_body_bytes,
+        rate_limit_headers=not args.no_rate_limit_headers,
+        body_timeout=args.read_timeout,
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``issuetrak-mock`` console script."""
     args = _parser().parse_args(argv)
-    if args.issues < 0 or args.latency_ms < 0 or args.max_body_bytes < 0:
-        print(
-            f"{_PROG}: --issues, --latency-ms and --max-body-bytes must not be negative",
-            file=sys.stderr,
-        )
+    problem = _bad_option(args)
+    if problem is not None:
+        print(f"{_PROG}: {problem}", file=sys.stderr)
         return 2
     try:
         from .server import listening_socket, uvicorn_server
 
         app = _app(args)
-        server = uvicorn_server(app)
+        server = uvicorn_server(app, head_timeout=args.read_timeout)
     except ModuleNotFoundError as exc:
         if exc.name is None or exc.name.split(".")[0] in (
             "issuetrak",
@@ -117,21 +143,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     for role, token in app.state.tokens.items():
         print(f"  X-Api-Key for {role:9}: {token}", flush=True)
     print(f"  expired token      : {app.state.expired_token}", flush=True)
-    print(f"  rate limits        : {_limits_line(args.no_rate_limit)}", flush=True)
+    print(
+        f"  rate limits        : {_limits_line(args.no_rate_limit, args.no_rate_limit_headers)}",
+        flush=True,
+    )
     server.run(sockets=[sock])
     return 0
 
 
-def _limits_line(off: bool) -> str:
+def _limits_line(off: bool, no_headers: bool = False) -> str:
     """The banner's rate-limit line: what a client will meet, and how to turn it off."""
     if off:
         return "off"
+    headers = " (no X-Rate-Limit headers)" if no_headers else ""
     windows = ", ".join(
         f"{w.limit}{' writes' if w.writes_only else ''}/{_period(w.seconds)}"
         for w in _default_limits()
     )
     return (
-        f"Issuetrak defaults ({windows}); past them a 429 asks a client to wait up to minutes. "
+        f"Issuetrak defaults ({windows}){headers}; past them a 429 asks a client to wait up to minutes. "
         "Restart with --no-rate-limit to develop without them"
     )
 

@@ -7,10 +7,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # importable without the [mock] extra: the CLI reads the default from here
     from starlette.requests import Request
 
-__all__ = ["MAX_BODY_BYTES", "BodyTooLarge", "read_body"]
+__all__ = ["MAX_BODY_BYTES", "READ_TIMEOUT", "BodyTooLarge", "read_body"]
 
 #: The default largest request body: 4 MiB, classic ASP.NET's ``maxRequestLength``.
 MAX_BODY_BYTES = 4 * 1024 * 1024
+
+#: Seconds a request's head, and then its body, may take to arrive (Kestrel's default
+#: ``RequestHeadersTimeout``); a client that takes longer, or a body that never ends, gets 408.
+READ_TIMEOUT = 30.0
 
 
 class BodyTooLarge(ValueError):

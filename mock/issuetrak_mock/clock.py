@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-__all__ = ["Clock", "FrozenClock", "SystemClock", "window_clock"]
+__all__ = ["Clock", "FrozenClock", "SystemClock", "utc_clock", "window_clock"]
 
 
 class Clock(Protocol):
@@ -36,6 +36,10 @@ class SystemClock:
 
     def monotonic(self) -> float:
         return time.monotonic()
+
+    def utcnow(self) -> dt.datetime:
+        """UTC now (aware), for what a site writes in UTC (``X-Rate-Limit-Reset``)."""
+        return dt.datetime.now(dt.UTC)
 
 
 class FrozenClock:
@@ -83,3 +87,14 @@ def window_clock(clock: Clock | None) -> Callable[[], float]:
     if callable(monotonic):
         return monotonic  # type: ignore[no-any-return]
     return lambda: clock.now().timestamp()
+
+
+def utc_clock(clock: Clock | None) -> Callable[[], dt.datetime]:
+    """UTC now for ``clock``: its ``utcnow()`` if it has one (:class:`SystemClock`), else its
+    ``now()`` read as UTC (a :class:`FrozenClock` stands for a site whose local time is UTC, so a
+    test that moves it moves the rate limit headers' reset times too)."""
+    utcnow = getattr(clock, "utcnow", None)
+    if callable(utcnow):
+        return utcnow  # type: ignore[no-any-return]
+    source: Clock = clock if clock is not None else SystemClock()
+    return lambda: source.now().replace(tzinfo=dt.UTC)

@@ -52,6 +52,7 @@ class MockServer:
     base_url: str = BASE_URL
     tokens: dict[str, str] = field(default_factory=dict)
     transport: SyncASGITransport | None = None
+    usage: str | None = None  # --issuetrak-usage: the SDK clients record into this usage file
     _clients: list[Any] = field(default_factory=list)
 
     @property
@@ -97,6 +98,7 @@ class MockServer:
 
         options.setdefault("rate_limits", None)
         options.setdefault("max_retries", 0)
+        options.setdefault("record_usage", self.usage)
         # the fixture's transport is shared by every client it made, and closed by the fixture
         client = Issuetrak(self.base_url, token=self.tokens[role], _inner=self.transport, **options)
         self._clients.append(client)
@@ -108,6 +110,7 @@ class MockServer:
 
         options.setdefault("rate_limits", None)
         options.setdefault("max_retries", 0)
+        options.setdefault("record_usage", self.usage)
         return AsyncIssuetrak(
             self.base_url, token=self.tokens[role], transport=self.async_transport, **options
         )
@@ -119,10 +122,28 @@ class MockServer:
             self.transport.close()
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("issuetrak").addoption(
+        "--issuetrak-usage",
+        metavar="PATH",
+        default=None,
+        help="record what the SDK clients of the issuetrak_mock fixture use into this usage file "
+        "(merged with what is there; safe under pytest-xdist)",
+    )
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if session.config.getoption("issuetrak_usage", None):
+        from issuetrak.usage import flush_all
+
+        flush_all()  # each xdist worker merges its own part under the file's lock
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "issuetrak_mock(**options): options for the issuetrak_mock fixture (seed, issues, users, clock, "
+        "rate_limit_headers=False, "
         "latency_ms, rate_limits='default' or a list of RateLimit)",
     )
 
@@ -151,6 +172,7 @@ def issuetrak_mock(request: pytest.FixtureRequest) -> Iterator[MockServer]:
         options["rate_limits"] = DEFAULT_RATE_LIMITS
     app = create_app(**options)
     server = MockServer(app=app, tokens=dict(app.state.tokens), transport=SyncASGITransport(app))
+    server.usage = request.config.getoption("issuetrak_usage", None)
     try:
         yield server
     finally:

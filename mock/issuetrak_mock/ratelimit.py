@@ -1,7 +1,15 @@
-"""Server-side rate limiting as an Issuetrak site does it: several sliding windows per token."""
+"""Server-side rate limiting as an Issuetrak site does it: several sliding windows per token.
+
+Issuetrak keeps its limits with AspNetCoreRateLimit, so the answers look like that library's:
+an admitted request carries ``X-Rate-Limit-Limit`` (a window's period, ``1s``, ``1m``, ``12h``),
+``X-Rate-Limit-Remaining`` and ``X-Rate-Limit-Reset`` (ISO 8601, UTC, seven fractional digits as
+.NET writes them), and a refused one is ``429`` with ``Retry-After`` and a text body
+``API calls quota exceeded! maximum admitted 100 per 1m.`` (the library's default message).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import deque
 from collections.abc import Iterable
@@ -9,7 +17,14 @@ from dataclasses import dataclass
 
 from issuetrak.conventions import is_write
 
-__all__ = ["DEFAULT_RATE_LIMITS", "RateLimit", "SlidingWindowLimiter"]
+__all__ = [
+    "DEFAULT_RATE_LIMITS",
+    "RateLimit",
+    "SlidingWindowLimiter",
+    "Verdict",
+    "format_period",
+    "format_reset",
+]
 
 
 @dataclass(frozen=True)
@@ -41,6 +56,54 @@ DEFAULT_RATE_LIMITS: tuple[RateLimit, ...] = (
     RateLimit(1000, 43200),
 )
 
+_UNITS = (("d", 86400), ("h", 3600), ("m", 60))
+
+
+def format_period(seconds: float) -> str:
+    """A period as AspNetCoreRateLimit writes it: ``1s``, ``1m``, ``10m``, ``12h``, ``7d``."""
+    for unit, size in _UNITS:
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
+def format_reset(when: dt.datetime) -> str:
+    """``2026-12-07T14:31:00.0000000Z``: UTC with .NET's seven fractional digits."""
+    return f"{when:%Y-%m-%dT%H:%M:%S}.{when.microsecond:06d}0Z"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the limiter decided for one request, and what the site tells the client about it.
+
+    ``rule`` is the window that refused the request (the one with the longest wait), or, for an
+    admitted one, the most constrained window it was counted in (fewest requests left; on a tie
+    the one that resets last); ``reset_in`` is when that window frees a slot, in seconds.
+    """
+
+    admitted: bool
+    rule: RateLimit
+    remaining: int
+    reset_in: float
+
+    def retry_after(self) -> str:
+        """``Retry-After`` is whole seconds, rounded up, at least 1."""
+        return str(max(1, math.ceil(self.reset_in)))
+
+    def quota_message(self) -> str:
+        """AspNetCoreRateLimit's default ``QuotaExceededMessage`` for the refusing window."""
+        period = format_period(self.rule.seconds)
+        return f"API calls quota exceeded! maximum admitted {self.rule.limit} per {period}."
+
+    def headers(self, wall_now: dt.datetime) -> dict[str, str]:
+        """The ``X-Rate-Limit-*`` headers of an admitted answer, ``wall_now`` being UTC now."""
+        reset = wall_now + dt.timedelta(seconds=self.reset_in)
+        return {
+            "X-Rate-Limit-Limit": format_period(self.rule.seconds),
+            "X-Rate-Limit-Remaining": str(self.remaining),
+            "X-Rate-Limit-Reset": format_reset(reset),
+        }
+
 
 class SlidingWindowLimiter:
     """Exact sliding windows: a log of admitted request times per (token, window).
@@ -52,11 +115,11 @@ class SlidingWindowLimiter:
         self.limits = tuple(limits)
         self._logs: dict[tuple[str, int], deque[float]] = {}
 
-    def check(self, key: str, method: str, path: str, now: float) -> float | None:
-        """Admit and record the request (``None``), or return the seconds to wait."""
+    def check(self, key: str, method: str, path: str, now: float) -> Verdict | None:
+        """Admit and record the request, or refuse it; ``None`` when no window counts it."""
         write = is_write(method, path)
-        wait = 0.0
-        applicable: list[deque[float]] = []
+        counted: list[tuple[RateLimit, deque[float]]] = []
+        refused: Verdict | None = None
         for number, limit in enumerate(self.limits):
             if limit.writes_only and not write:
                 continue
@@ -65,18 +128,22 @@ class SlidingWindowLimiter:
             while log and log[0] <= horizon:
                 log.popleft()
             if len(log) >= limit.limit:
-                wait = max(wait, log[0] + limit.seconds - now)
-            applicable.append(log)
-        if wait > 0:
-            return wait
-        for log in applicable:
+                wait = log[0] + limit.seconds - now
+                if refused is None or wait > refused.reset_in:
+                    refused = Verdict(False, limit, 0, wait)
+            counted.append((limit, log))
+        if refused is not None:
+            return refused
+        tightest: Verdict | None = None
+        for limit, log in counted:
             log.append(now)
-        return None
-
-    @staticmethod
-    def retry_after(wait: float) -> str:
-        """``Retry-After`` is whole seconds, rounded up, at least 1."""
-        return str(max(1, math.ceil(wait)))
+            verdict = Verdict(True, limit, limit.limit - len(log), log[0] + limit.seconds - now)
+            if tightest is None or (verdict.remaining, -verdict.reset_in) < (
+                tightest.remaining,
+                -tightest.reset_in,
+            ):
+                tightest = verdict
+        return tightest
 
     def reset(self) -> None:
         self._logs.clear()

@@ -16,15 +16,18 @@ __all__ = [
     "json_response",
     "problem",
     "problem_details",
+    "text",
 ]
 
 PROBLEM_TYPE = "https://tools.ietf.org/html/rfc9110#section-15.5.1"
 _STATUS_TYPES = {
+    408: "https://tools.ietf.org/html/rfc9110#section-15.5.9",
     413: "https://tools.ietf.org/html/rfc9110#section-15.5.14",
     415: "https://tools.ietf.org/html/rfc9110#section-15.5.16",
     500: "https://tools.ietf.org/html/rfc9110#section-15.6.1",
 }
 _STATUS_TITLES = {
+    408: "Request Timeout",
     413: "Payload Too Large",
     415: "Unsupported Media Type",
     500: "An error occurred while processing your request.",
@@ -89,8 +92,10 @@ def problem_details(trace_id: str, errors: Mapping[str, list[str]]) -> Response:
     )
 
 
-def problem(trace_id: str, status: int, detail: str | None = None) -> Response:
-    """The RFC 9457 ProblemDetails ASP.NET answers a status with (413, 415, 500)."""
+def problem(
+    trace_id: str, status: int, detail: str | None = None, headers: Mapping[str, str] | None = None
+) -> Response:
+    """The RFC 9457 ProblemDetails ASP.NET answers a status with (408, 413, 415, 500)."""
     body: dict[str, Any] = {
         "type": _STATUS_TYPES.get(status, PROBLEM_TYPE),
         "title": _STATUS_TITLES.get(status, "Bad Request"),
@@ -100,7 +105,20 @@ def problem(trace_id: str, status: int, detail: str | None = None) -> Response:
         body["detail"] = detail
     body["traceId"] = trace_id
     return Response(
-        dumps(body), status_code=status, media_type="application/problem+json; charset=utf-8"
+        dumps(body),
+        status_code=status,
+        media_type="application/problem+json; charset=utf-8",
+        headers=dict(headers or {}),
+    )
+
+
+def text(status: int, body: str, headers: Mapping[str, str] | None = None) -> Response:
+    """A ``text/plain`` answer (a rate limiter's quota message)."""
+    return Response(
+        body.encode(),
+        status_code=status,
+        media_type="text/plain; charset=utf-8",
+        headers=dict(headers or {}),
     )
 
 

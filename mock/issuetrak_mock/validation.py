@@ -129,7 +129,17 @@ def _integer(digits: str) -> int | float:
     return int(digits) if len(digits) <= _MAX_INT_DIGITS else float(digits)
 
 
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # a Python call per object: the C decoder otherwise holds the interpreter lock from the first
+    # byte to the last (half a second for 4 MB), and a worker thread parsing a large body would
+    # stall the event loop all that time; here other threads may run at every object
+    return dict(pairs)
+
+
 _DECODER = json.JSONDecoder(parse_constant=_refuse_literal, parse_int=_integer)
+_SHARING_DECODER = json.JSONDecoder(
+    parse_constant=_refuse_literal, parse_int=_integer, object_pairs_hook=_object
+)
 
 
 def json_charset(content_type: str) -> str:
@@ -150,8 +160,13 @@ def json_charset(content_type: str) -> str:
     return codec
 
 
-def parse_json(raw: bytes, *, required: bool, codec: str = "utf-8-sig") -> Any:
+def parse_json(
+    raw: bytes, *, required: bool, codec: str = "utf-8-sig", share_lock: bool = False
+) -> Any:
     """Decode a JSON body or raise the ProblemDetails an ASP.NET site gives for it.
+
+    ``share_lock``: let other threads run while it is decoded (a large body, decoded in a
+    worker thread, a little slower).
 
     What System.Text.Json refuses is refused, so that nothing the mock could not send back
     is ever stored: ``NaN`` and ``Infinity`` (not JSON), nesting deeper than :data:`MAX_DEPTH`,
@@ -170,7 +185,7 @@ def parse_json(raw: bytes, *, required: bool, codec: str = "utf-8-sig") -> Any:
             raise ApiError(400, problems={"": [_BODY_REQUIRED]})
         return None
     try:
-        body = _DECODER.decode(text)
+        body = (_SHARING_DECODER if share_lock else _DECODER).decode(text)
     except json.JSONDecodeError as exc:
         found = repr(text[exc.pos : exc.pos + 1]) if exc.pos < len(text) else "end of input"
         raise _malformed(

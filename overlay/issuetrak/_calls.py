@@ -35,6 +35,7 @@ from ._paging import DEFAULT_PAGE_SIZE
 from ._raw import remember_trace
 from ._reading import reading
 from ._transport import EXTENSION
+from ._usage import note_call
 from .conventions.bodies import trace_id, trace_id_in
 
 __all__ = [
@@ -230,6 +231,8 @@ def _status_error(spec: OpSpec, response: Any) -> Exception:
 def request_for(client: Any, spec: OpSpec, kwargs: dict[str, Any], options: CallOptions) -> Any:
     """The ``httpx.Request`` of one call of ``spec`` (not sent)."""
     parts = spec.module._get_kwargs(**kwargs)
+    if client._usage is not None:  # recording what the integration uses (off: this check only)
+        note_call(client._usage, spec, kwargs, parts)
     extensions: dict[str, Any] = {EXTENSION: {**options.extensions, "decode_json": True}}
     headers = parts.get("headers")
     if options.headers:

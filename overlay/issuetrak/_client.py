@@ -10,6 +10,7 @@ Issuetrak version (``version=``, default: the label the build used) using that `
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Literal, Self
@@ -27,6 +28,7 @@ from ._resources import AsyncResources, SyncResources
 from ._retry import DEFAULT_DEADLINE, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, RetryPolicy
 from ._site_version import AsyncSiteVersion, SyncSiteVersion
 from ._transport import EXTENSION, AsyncRetryTransport, RetryTransport, Runtime
+from ._usage import note_raw, recorder_for
 from ._version import __version__
 from ._versions import Version, resolve
 from .conventions.bodies import is_json_content_type, trace_id_in
@@ -51,6 +53,7 @@ _OPTION_NAMES = frozenset(
         "headers",
         "version",
         "strict",
+        "record_usage",
     }
 )
 
@@ -92,6 +95,7 @@ class _BaseClient:
         headers: Mapping[str, str] | None = None,
         version: str | Version | None = None,
         strict: bool = False,
+        record_usage: str | os.PathLike[str] | None = None,
         _runtime: Runtime | None = None,
     ) -> None:
         setup_logging()
@@ -110,6 +114,8 @@ class _BaseClient:
         if not isinstance(strict, bool):
             raise ConfigurationError(f"strict must be True or False, got {strict!r}")
         self._strict = strict
+        self._record_usage = record_usage
+        self._usage = recorder_for(record_usage, self._version.label)  # None: not recording
 
     def _make_limiter(self, rate_limits: RateLimitsArg) -> RateLimiter | None:
         if rate_limits is None or rate_limits is False:
@@ -137,6 +143,7 @@ class _BaseClient:
             "headers": self._headers,
             "version": self._version,
             "strict": self._strict,
+            "record_usage": self._record_usage,
         }
 
     def _changed_options(self, changes: dict[str, Any]) -> dict[str, Any]:
@@ -309,6 +316,9 @@ class Issuetrak(SyncResources, SyncSiteVersion, _BaseClient):
         strict: parse replies strictly: an enum value the document does not list, a required
             property left out or a value of the wrong type raises ``UnexpectedResponseError``
             instead of being kept and logged (see "Tolerant reading" in the docs).
+        record_usage: record what this code uses of the API (operations, parameter and filter
+            names, fields sent and read; never values) into this usage file; default
+            ``$ISSUETRAK_USAGE``, else off (see "Contracts of your integration" in the docs).
 
     Example::
 
@@ -330,6 +340,7 @@ class Issuetrak(SyncResources, SyncSiteVersion, _BaseClient):
         headers: Mapping[str, str] | None = None,
         version: str | Version | None = None,
         strict: bool = False,
+        record_usage: str | os.PathLike[str] | None = None,
         _runtime: Runtime | None = None,
         _inner: httpx.BaseTransport | None = None,
     ) -> None:
@@ -345,6 +356,7 @@ class Issuetrak(SyncResources, SyncSiteVersion, _BaseClient):
             headers=headers,
             version=version,
             strict=strict,
+            record_usage=record_usage,
             _runtime=_runtime,
         )
         owns = _inner is None
@@ -397,14 +409,18 @@ class Issuetrak(SyncResources, SyncSiteVersion, _BaseClient):
             timeout=httpx.USE_CLIENT_DEFAULT if timeout is False else resolve_timeout(timeout),
             extensions=self._request_extensions(max_retries, deadline),
         )
+        if self._usage is not None:
+            note_raw(self._usage, self._version.package, request, self._base_url.path)
         try:
             return self._http.send(request)
         except httpx.HTTPError as exc:  # a success body the transport left unread, cut short
             raise connection_error(exc) from exc
 
     def close(self) -> None:
-        """Close the connection pool (when this client owns it)."""
+        """Close the connection pool (when this client owns it); write the usage file if recording."""
         self._http.close()
+        if self._usage is not None:
+            self._usage.flush()
 
     def __enter__(self) -> Self:
         return self
@@ -438,6 +454,7 @@ class AsyncIssuetrak(AsyncResources, AsyncSiteVersion, _BaseClient):
         headers: Mapping[str, str] | None = None,
         version: str | Version | None = None,
         strict: bool = False,
+        record_usage: str | os.PathLike[str] | None = None,
         _runtime: Runtime | None = None,
         _inner: httpx.AsyncBaseTransport | None = None,
     ) -> None:
@@ -453,6 +470,7 @@ class AsyncIssuetrak(AsyncResources, AsyncSiteVersion, _BaseClient):
             headers=headers,
             version=version,
             strict=strict,
+            record_usage=record_usage,
             _runtime=_runtime,
         )
         owns = _inner is None
@@ -501,6 +519,8 @@ class AsyncIssuetrak(AsyncResources, AsyncSiteVersion, _BaseClient):
             timeout=httpx.USE_CLIENT_DEFAULT if timeout is False else resolve_timeout(timeout),
             extensions=self._request_extensions(max_retries, deadline),
         )
+        if self._usage is not None:
+            note_raw(self._usage, self._version.package, request, self._base_url.path)
         try:
             return await self._http.send(request)
         except httpx.HTTPError as exc:  # a success body the transport left unread, cut short
@@ -509,6 +529,8 @@ class AsyncIssuetrak(AsyncResources, AsyncSiteVersion, _BaseClient):
     async def aclose(self) -> None:
         """Close the connection pool (when this client owns it)."""
         await self._http.aclose()
+        if self._usage is not None:
+            self._usage.flush()
 
     async def __aenter__(self) -> Self:
         return self

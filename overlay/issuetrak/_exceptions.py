@@ -1,6 +1,7 @@
-"""Typed errors and the one function that maps an HTTP response to them.
+"""The one function that maps an HTTP response to a typed error, and its helpers.
 
-The tree::
+The classes live in :mod:`issuetrak.errors` (re-exported here for the package's own imports).
+The HTTP part of the tree::
 
     IssuetrakError
     ├── ConfigurationError          (also a ValueError: bad base URL, missing token, ...)
@@ -28,20 +29,34 @@ answer): such a request is never retried, and its message says to check before r
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from http import HTTPStatus
 from typing import Any
 
 import httpx
 
 from ._retry import parse_retry_after
-from ._secrets import REDACTED, contains_secret, redact, redact_value
+from ._secrets import REDACTED, SECRET_HEADERS, redact_headers
 from .conventions.bodies import trace_id as extract_trace_id
+from .errors import (
+    MAY_HAVE_BEEN_APPLIED,
+    UNAUTHORIZED_HINT,
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    InternalServerError,
+    IssuetrakError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+)
 
 __all__ = [
     "MAY_HAVE_BEEN_APPLIED",
     "REDACTED",
     "SECRET_HEADERS",
+    "UNAUTHORIZED_HINT",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
@@ -60,211 +75,7 @@ __all__ = [
     "relative_path",
 ]
 
-MAY_HAVE_BEEN_APPLIED = "the site may have applied it; check before retrying"
-# Headers that carry a credential; they are replaced by REDACTED wherever a request is kept.
-SECRET_HEADERS = frozenset(
-    {"x-api-key", "authorization", "x-issuetrak-api-authorization", "cookie", "proxy-authorization"}
-)
-UNAUTHORIZED_HINT = "token missing, expired or revoked (check the token or ISSUETRAK_TOKEN)"
 _MAX_TEXT_MESSAGE = 200
-
-
-def _restore(cls: type[IssuetrakError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
-    error = cls.__new__(cls)
-    Exception.__init__(error, *args)
-    error.__dict__.update(state)
-    return error
-
-
-class IssuetrakError(Exception):
-    """Base class of every error this package raises on purpose."""
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # keyword-only constructors cannot be re-run from self.args: restore the fields instead
-        state = dict(self.__dict__)
-        for name in ("response", "request"):
-            if state.get(name) is not None:
-                state[name] = _picklable(state[name])
-        return (_restore, (type(self), self.args, state))
-
-
-def _picklable(message: Any) -> Any:
-    """A copy of an httpx request or response without what does not pickle (the network
-    stream in its extensions), or ``None``."""
-    if isinstance(message, httpx.Response):
-        try:
-            request = _picklable(message.request)
-        except RuntimeError:  # a response made without a request
-            request = None
-        try:
-            return httpx.Response(
-                message.status_code,
-                headers=message.headers,
-                content=message.content,
-                request=request,
-            )
-        except httpx.ResponseNotRead:
-            return None
-    if isinstance(message, httpx.Request):
-        try:
-            content = message.content
-        except httpx.RequestNotRead:
-            content = b""
-        return httpx.Request(message.method, message.url, headers=message.headers, content=content)
-    return None
-
-
-class ConfigurationError(IssuetrakError, ValueError):
-    """The client was configured with a value it cannot work with (raised at construction)."""
-
-
-class APIConnectionError(IssuetrakError):
-    """No complete HTTP response was received: DNS, refused connection, TLS, a connection reset
-    or a body cut short, ...
-
-    ``may_have_been_applied``: the request (a create, PATCH or upload) may have reached the site
-    before the connection was lost; it was not retried. ``request``: the request (no credential).
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        method: str = "",
-        url: str = "",
-        attempts: int = 1,
-        may_have_been_applied: bool = False,
-        request: httpx.Request | None = None,
-    ) -> None:
-        message = redact(message)
-        super().__init__(message)
-        self.message = message
-        self.method = method
-        self.url = redact(url)
-        self.attempts = attempts
-        self.may_have_been_applied = may_have_been_applied
-        self.request = request
-        self.response: httpx.Response | None = None
-
-
-class APITimeoutError(APIConnectionError):
-    """A per-attempt timeout or the total deadline across attempts ran out."""
-
-
-class APIStatusError(IssuetrakError):
-    """The final response had a non-2xx status.
-
-    Attributes:
-        status_code: the HTTP status.
-        trace_id: the ``traceId`` of the body, when there is one.
-        messages: ``information[].message`` of an ApiResponse body, or the ValidationProblemDetails
-            ``errors`` flattened as ``"field: message"``; empty when the body says nothing.
-        body: the decoded JSON body, the text when it is not JSON, or ``None`` when empty.
-        method, url: of the request (``path`` is the URL path relative to the API base).
-        attempts: how many times the request was sent, retries included.
-        headers: the response headers. ``request_headers``: the request's, credentials redacted.
-        request_id: a server request id header when present (``Request-Id``/``X-Request-Id``).
-        may_have_been_applied: a create, PATCH or upload answered 5xx: the site may have done
-            it (it was not retried).
-        response, request: the ``httpx`` reply and request (a credential the site echoed back
-            in the body is redacted in this copy).
-    """
-
-    def __init__(
-        self,
-        *,
-        status_code: int,
-        method: str,
-        url: str,
-        path: str,
-        trace_id: str | None,
-        messages: list[str],
-        body: Any,
-        attempts: int,
-        headers: Mapping[str, str],
-        request_headers: Mapping[str, str],
-        request_id: str | None = None,
-        may_have_been_applied: bool = False,
-        response: httpx.Response | None = None,
-        request: httpx.Request | None = None,
-    ) -> None:
-        self.status_code = status_code
-        self.method = method
-        self.url = redact(url)
-        self.path = redact(path)
-        self.trace_id = trace_id
-        self.messages = [redact(m) for m in messages]
-        self.body = redact_value(body)
-        self.attempts = attempts
-        self.headers = {k: redact(v) for k, v in headers.items()}
-        self.request_headers = dict(request_headers)
-        self.request_id = request_id
-        self.may_have_been_applied = may_have_been_applied
-        self.response = response
-        self.request = request
-        super().__init__(self._format())
-
-    def _format(self) -> str:
-        try:
-            reason = HTTPStatus(self.status_code).phrase
-        except ValueError:
-            reason = "Unknown Status"
-        text = f"{self.status_code} {reason} on {self.method} {self.path}"
-        detail = "; ".join(self.messages)
-        if not detail and self.status_code == 401:
-            detail = UNAUTHORIZED_HINT
-        if detail:
-            text += f": {detail}"
-        if self.trace_id:
-            text += f" (trace {self.trace_id})"
-        if self.may_have_been_applied:
-            text += f"; {MAY_HAVE_BEEN_APPLIED}"
-        return text
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({str(self)!r})"
-
-
-class BadRequestError(APIStatusError):
-    """400: the request was malformed or failed validation; ``messages`` says why."""
-
-
-class AuthenticationError(APIStatusError):
-    """401: the token is missing, expired or revoked (Issuetrak sends no body)."""
-
-
-class PermissionDeniedError(APIStatusError):
-    """403: the token's user may not do this."""
-
-
-class NotFoundError(APIStatusError):
-    """404: no such entity (or the token's user cannot see it)."""
-
-
-class RateLimitError(APIStatusError):
-    """429: a server rate-limit window was full. ``retry_after`` is the server's hint in seconds
-    (from ``Retry-After``, seconds or an HTTP date), or ``None`` when it gave none."""
-
-    def __init__(self, *, retry_after: float | None = None, **fields: Any) -> None:
-        self.retry_after = retry_after  # before the message is formatted: it mentions it
-        super().__init__(**fields)
-
-    def _format(self) -> str:
-        if self.messages:
-            return super()._format()
-        hint = "rate limit exceeded" + (
-            f"; the server asks to retry after {self.retry_after:g} s"
-            if self.retry_after is not None
-            else ""
-        )
-        text = f"{self.status_code} Too Many Requests on {self.method} {self.path}: {hint}"
-        return text + (f" (trace {self.trace_id})" if self.trace_id else "")
-
-
-class InternalServerError(APIStatusError):
-    """A 5xx status."""
-
-
 _BY_STATUS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,
@@ -272,24 +83,6 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
     404: NotFoundError,
     429: RateLimitError,
 }
-
-
-def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """A copy of ``headers`` with every credential header replaced by ``[REDACTED]``."""
-    return {k: (REDACTED if k.lower() in SECRET_HEADERS else redact(v)) for k, v in headers.items()}
-
-
-def _redacted_response(response: httpx.Response) -> httpx.Response:
-    """``response`` itself, or a copy without the credentials it echoes."""
-    if not (contains_secret(response.content) or contains_secret(str(response.headers))):
-        return response
-    return httpx.Response(
-        response.status_code,
-        headers=redact_headers(response.headers),
-        content=redact(response.content.decode("utf-8", "replace")).encode(),
-        request=response.request,
-        extensions={k: v for k, v in response.extensions.items() if k == "issuetrak"},
-    )
 
 
 def relative_path(url: httpx.URL, api_base_path: str) -> str:
@@ -384,7 +177,7 @@ def make_status_error(
         request_headers=redact_headers(sent_headers),
         request_id=response.headers.get("request-id") or response.headers.get("x-request-id"),
         may_have_been_applied=bool(meta.get("may_have_been_applied")),
-        response=_redacted_response(response),
+        response=response,
         request=request,
         **extra,
     )

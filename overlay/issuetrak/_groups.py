@@ -1,4 +1,9 @@
-"""``client.groups``: create/update check group permissions, or normalise them with ``normalize=True``."""
+"""``client.groups``: create/update check group permissions, or normalise them with ``normalize=True``.
+
+The generated ``issuetrak_client.<label>.namespaces.groups`` classes derive from
+:class:`SyncGroups`/:class:`AsyncGroups` and give ``create`` and ``update`` the ``normalize``
+keyword (see :data:`issuetrak._resources.ENTITIES`).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,10 @@ from typing import Any
 
 import attrs
 
-from ._calls import bind
+from ._calls import Bound
+from ._catalog import OpSpec
 from ._models import field_classes
 from ._namespace import AsyncNamespace, SyncNamespace, _Namespace
-from ._options import pop_options
 from .permissions import normalize_permissions
 
 __all__ = ["AsyncGroups", "SyncGroups"]
@@ -30,14 +35,14 @@ def _with_permissions(body: Any, normalize: bool) -> Any:
 class _GroupsMixin(_Namespace):
     _update_options = frozenset({"normalize"})
 
-    def create(self, *args: Any, normalize: bool = False, **fields: Any) -> Any:
-        """Create a group. Its permissions are checked against :data:`issuetrak.permissions.RULES`
-        (a conflict raises) unless ``normalize=True``, which resolves them toward greater access."""
-        spec = self._spec("create")
-        options = pop_options(fields)
-        bound = bind(spec, args, fields)
+    def _prepare_call(self, spec: OpSpec, bound: Bound, flags: dict[str, Any]) -> None:
+        # the generated create (and only the methods regen gave the flag) pass ``normalize``
+        if "normalize" not in flags or "body" not in bound.kwargs:
+            super()._prepare_call(spec, bound, flags)
+            return
+        normalize = bool(flags.pop("normalize"))
+        super()._prepare_call(spec, bound, flags)
         bound.kwargs["body"] = _with_permissions(bound.kwargs["body"], normalize)
-        return self._call(spec, bound.kwargs, options)
 
     def _precheck_update(self, changes: dict[str, Any], flags: dict[str, Any]) -> None:
         if "permissions" in changes and not flags.get("normalize"):

@@ -3,7 +3,9 @@
 Everything is logged on ``logging.getLogger("issuetrak")``: one INFO line per request that got a
 response (method, path, status, elapsed, attempt, trace id), DEBUG lines for every retry and
 rate-limit decision. Nothing logged ever contains a credential: lines are built from the method,
-the URL path (no query string, no headers) and numbers.
+the URL path (no query string, no headers) and numbers, and a :class:`RedactingFilter` on this
+logger and on httpx's and httpcore's removes any credential a site echoed back (httpcore's DEBUG
+lines print response headers) from every record, whoever configured logging.
 
 ``ISSUETRAK_LOG=debug`` or ``ISSUETRAK_LOG=info`` attaches a stderr handler at that level the
 first time a client is created (unless the logger already has a handler), so a user can see the
@@ -19,15 +21,19 @@ import os
 import sys
 import warnings
 
-__all__ = ["LOG_ENV", "logger", "setup_logging"]
+__all__ = ["HTTP_LOGGERS", "LOG_ENV", "RedactingFilter", "logger", "setup_logging"]
 
 LOG_ENV = "ISSUETRAK_LOG"
 logger = logging.getLogger("issuetrak")
 
 
-class _Redacting(logging.Filter):
-    """Every record of the ``issuetrak`` logger leaves with registered credentials redacted
-    (a value the site echoed back could hold one; see :mod:`issuetrak._secrets`)."""
+class RedactingFilter(logging.Filter):
+    """Removes every registered credential (in any form the site may echo it, see
+    :mod:`issuetrak._secrets`) from a record's message and exception text.
+
+    Installed on the ``issuetrak``, ``httpx`` and ``httpcore`` loggers (httpcore's DEBUG lines
+    print response headers, which may echo the token). A handler of your own that collects
+    records from other loggers can take one too: ``handler.addFilter(RedactingFilter())``."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         from ._secrets import contains_secret, redact
@@ -35,10 +41,30 @@ class _Redacting(logging.Filter):
         message = record.getMessage()
         if contains_secret(message):
             record.msg, record.args = redact(message), None
+        if record.exc_info and not record.exc_text:
+            text = logging.Formatter().formatException(record.exc_info)
+            if contains_secret(text):
+                record.exc_text = redact(text)
+        elif record.exc_text and contains_secret(record.exc_text):
+            record.exc_text = redact(record.exc_text)
         return True
 
 
-logger.addFilter(_Redacting())
+HTTP_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
+"""The loggers of the HTTP stack under the SDK. A logger's filter sees only the records logged
+on that logger (not those of its children), hence every module's logger by name."""
+
+_FILTER = RedactingFilter()
+for _name in ("issuetrak", *HTTP_LOGGERS):
+    logging.getLogger(_name).addFilter(_FILTER)
 
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO}
 _configured = False
@@ -64,5 +90,6 @@ def setup_logging(value: str | None = None) -> None:
     logger.setLevel(level)
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)
+        handler.addFilter(_FILTER)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         logger.addHandler(handler)

@@ -16,42 +16,13 @@ from typing import Any
 
 import httpx
 
-from ._exceptions import APIStatusError, NotFoundError
+from ._exceptions import APIStatusError
 from ._site_version import VersionCheck
 from ._versions import Version, version_of_package
 from .conventions.documents import HTTP_METHODS
+from .errors import OperationNotAvailableError
 
 __all__ = ["OperationNotAvailableError", "documented_operation", "status_error"]
-
-
-class OperationNotAvailableError(NotFoundError):
-    """The site has no such operation (an empty 404, or a 405): it likely runs another Issuetrak
-    version than the client's. A subclass of :class:`~issuetrak.NotFoundError`, also for 405.
-
-    Attributes (beside those of :class:`~issuetrak.APIStatusError`):
-        operation: the operation of the client's version the call matched
-            (``"GET /Causes/{iid}"``), or ``None`` when the client's document lacks it too.
-        version: the client's version label.
-        check: the last :class:`VersionCheck` of the client, if ``check_version()`` ran.
-    """
-
-    def __init__(
-        self,
-        *,
-        operation: str | None,
-        version: str,
-        check: VersionCheck | None,
-        explanation: str,
-        **fields: Any,
-    ) -> None:
-        self.operation = operation
-        self.version = version
-        self.check = check
-        self._explanation = explanation  # before the message is formatted: it says it
-        super().__init__(**fields)
-
-    def _format(self) -> str:
-        return f"{super()._format()}: {self._explanation}"
 
 
 @functools.cache

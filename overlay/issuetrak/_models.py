@@ -13,6 +13,7 @@ import functools
 import importlib
 import inspect
 import re
+import sys
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -147,7 +148,11 @@ def package_of(cls: type) -> str | None:
     """``issuetrak_client.cloud_2026_07`` for a class defined under its ``models`` package."""
     module = getattr(cls, "__module__", "")
     head, sep, _ = module.partition(".models.")
-    return head if sep and head.startswith(_INDEX) else None
+    if not sep:
+        return None
+    # a label's package, or a standalone one (``regen --output``): stamped with its pin
+    stamped = hasattr(sys.modules.get(head), "SPEC_SHA256")
+    return head if head.startswith(_INDEX) or stamped else None
 
 
 def resolve_model(name: str, package: str | None = None) -> type:

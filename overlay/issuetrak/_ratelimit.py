@@ -17,8 +17,13 @@ sent: the same token is used elsewhere (another process, a script, an integratio
 administrator lowered the limits. :meth:`RateLimiter.on_rate_limited` then pauses every request
 on the budget until the site's Retry-After (or ``RateLimits.default_pause``): that is what the
 site said, and it is re-read by every waiter when it wakes (a grant that falls inside a pause set
-after it was made is given up and reserved again after the pause). The limits themselves are
+after it was made is given up and reserved again after the pause). The configured limits are
 never lowered: a transiently reduced limit is what once turned one 429 into a ten-minute stall.
+
+The site's own count. A site that sends AspNetCoreRateLimit's ``X-Rate-Limit-*`` headers (or a
+quota 429 body) says how much of one window is left until its reset, counting every process and
+machine on the token: :meth:`RateLimiter.observe` grants at most that many more requests in that
+window until the reset (never more than the configured windows allow), binding only that window.
 
 No stalls. Every wait is exactly what the windows (and a pause the site asked for) require, and
 no more: :meth:`RateLimiter.reserve` returns the earliest time at which every window has room.
@@ -48,6 +53,7 @@ import hashlib
 import hmac
 import math
 import os
+import re
 import struct
 import tempfile
 import threading
@@ -55,10 +61,11 @@ import time
 from array import array
 from bisect import bisect_left, bisect_right, insort
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .conventions.urls import origin
@@ -73,6 +80,9 @@ __all__ = [
     "Window",
     "last_grant",
     "last_refusal",
+    "parse_period",
+    "parse_quota",
+    "parse_reset",
     "shared_limiter",
 ]
 
@@ -196,6 +206,18 @@ class _Log:
         return index if index < len(times) and times[index] == at else -1
 
 
+@dataclass(slots=True)
+class _SiteBudget:
+    """What the site said is left of one of its windows, until its reset (clock time)."""
+
+    window: Window
+    left: int
+    until: float
+
+    def counts(self, is_write: bool) -> bool:
+        return is_write or not self.window.writes_only
+
+
 def _count(times: list[float], low: float, high: float) -> int:
     """Entries in the half-open interval (low, high]."""
     return bisect_right(times, high) - bisect_right(times, low)
@@ -206,6 +228,55 @@ def _describe(window: Window) -> str:
 
 
 _PAUSE = "a pause the site asked for (Retry-After)"
+
+_PERIOD = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([smhd])\s*", re.IGNORECASE)
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_QUOTA = re.compile(r"maximum admitted\s+(\d+)\s+per\s+(\d+(?:\.\d+)?\s*[smhd])\b", re.I)
+
+
+def parse_period(text: str | None) -> float | None:
+    """``"1m"`` -> 60.0 (AspNetCoreRateLimit's periods: s, m, h, d); ``None`` if unreadable."""
+    match = _PERIOD.fullmatch(text or "")
+    if match is None:
+        return None
+    seconds = float(match.group(1)) * _UNITS[match.group(2).lower()]
+    return seconds if 0 < seconds < math.inf else None
+
+
+def _parse_count(text: str | None) -> int | None:
+    try:
+        return int((text or "").strip())
+    except ValueError:
+        return None
+
+
+def parse_reset(text: str | None, wall_now: float) -> float | None:
+    """Seconds from ``wall_now`` (epoch seconds) to an ISO 8601 time such as
+    ``2026-12-07T14:31:00.0000000Z`` (no zone: UTC); ``None`` if unreadable."""
+    if not text:
+        return None
+    value = text.strip()
+    head, dot, fraction = value.partition(".")
+    if dot:  # .NET writes 7 fractional digits; Python reads at most 6
+        digits = len(fraction) - len(fraction.lstrip("0123456789"))
+        value = f"{head}.{fraction[: min(digits, 6)]}{fraction[digits:]}"
+    try:
+        when = datetime.fromisoformat(value.replace("z", "Z"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.timestamp() - wall_now
+
+
+def parse_quota(body: str | None) -> tuple[int, float] | None:
+    """(limit, period) from a quota 429 body such as ``API calls quota exceeded! maximum
+    admitted 100 per 1m.``; ``None`` when it names no quota."""
+    match = _QUOTA.search(body or "")
+    if match is None:
+        return None
+    period = parse_period(match.group(2))
+    return None if period is None else (int(match.group(1)), period)
 
 
 class RateLimiter:
@@ -231,6 +302,7 @@ class RateLimiter:
         # (the smallest limit, or enough that pruning may be due)
         self._crowded = min(self._all.room, 4097)
         self._paused_until = -math.inf
+        self._budgets: list[_SiteBudget] = []  # what the site said is left (observe())
         # settled moves not yet made (appended without the lock: deque's append is atomic)
         self._pending: deque[tuple[bool, float, float]] = deque()
         self.granted = 0
@@ -308,6 +380,8 @@ class RateLimiter:
                 self._apply_settled()
             if self._paused_until > now:
                 return None
+            if self._budgets and self._site_wait(is_write, now)[1] is not None:
+                return None
             times = self._all.times
             if (is_write or (times and (times[-1] > now or len(times) >= self._crowded))) and (
                 not self._has_room_now(is_write, now)
@@ -317,6 +391,8 @@ class RateLimiter:
             if is_write:
                 self._writes.times.append(now)
             self.granted += 1
+            if self._budgets:
+                self._spend_site(is_write, now)
         return now
 
     def _has_room_now(self, is_write: bool, now: float) -> bool:
@@ -346,11 +422,15 @@ class RateLimiter:
         self._writes.prune(now)
         start = max(now, self._paused_until)
         reason = _PAUSE if start > now else ""
+        if self._budgets:
+            start, spent = self._site_wait(is_write, start)
+            if spent is not None:
+                reason = f"{_describe(spent)} (spent until its reset, the site says)"
         logs = (self._all, self._writes) if is_write else (self._all,)
         if all(self._fits(log, start) for log in logs):
             return start, reason
         # After every grant, each window's count only falls as t grows, so the tails of the
-        # two logs taken in turn fit both.
+        # two logs taken in turn fit both (a budget the site reported only ends, never starts).
         granted = start
         for log in logs:
             granted, window = self._tail(log, granted)
@@ -375,12 +455,18 @@ class RateLimiter:
         """:meth:`reserve`, raising :class:`SlotUnavailable` (naming the window) instead of
         returning ``None``."""
         with self._lock:
-            if self._paused_until <= now and self._has_room_now(is_write, now):
+            if (
+                self._paused_until <= now
+                and (not self._budgets or self._site_wait(is_write, now)[1] is None)
+                and self._has_room_now(is_write, now)
+            ):
                 # the common case: fewer grants logged than the smallest limit, none later
                 self._all.times.append(now)
                 if is_write:
                     self._writes.times.append(now)
                 self.granted += 1
+                if self._budgets:
+                    self._spend_site(is_write, now)
                 return 0.0
             granted, reason = self._plan(is_write, now)
             wait = granted - now
@@ -395,6 +481,8 @@ class RateLimiter:
             if is_write:
                 insort(self._writes.times, sent)
             self.granted += 1
+            if self._budgets:
+                self._spend_site(is_write, sent)
             if wait > 0:
                 self.waited += 1
             return wait
@@ -455,12 +543,98 @@ class RateLimiter:
     def on_rate_limited(self, retry_after: float | None, now: float) -> None:
         """Record a 429: pause everything on this budget until the site's Retry-After.
 
-        The refused request's own slot is given back by the caller (:meth:`release`): the site
-        did not count it, and a log that did would make later requests wait for a window the
-        site does not see as full (once, ten minutes for the 100/600 s window)."""
+        A ``retry_after`` of 0 or ``None`` pauses ``RateLimits.default_pause``: never "at once".
+        The refused request keeps its slot: a storm of 429s must not become a storm of
+        requests."""
         with self._lock:
-            pause = self.limits.default_pause if retry_after is None else retry_after
+            # a Retry-After of 0 (or none) is no reason to hammer the site: the default pause
+            pause = retry_after if retry_after else self.limits.default_pause
             self._paused_until = max(self._paused_until, now + pause)
+
+    # -- what the site says about its own count ------------------------------------------------
+
+    def observe(
+        self, period: float, remaining: int, reset_in: float, now: float, is_write: bool
+    ) -> Window | None:
+        """The site says its window of ``period`` seconds has ``remaining`` requests left until
+        it resets in ``reset_in`` seconds (``X-Rate-Limit-*`` headers, or a quota 429 body with
+        ``remaining=0``): other processes or machines on the same token spent the rest.
+
+        Until that reset, this limiter grants at most ``remaining`` more requests that count in
+        that window (then none until the reset), on top of its own windows: the site's word can
+        lower what the configured limits allow, never raise it, and it binds only that window
+        until its reset (a longer window is not stalled by it). Returns the configured window of
+        that period, or ``None`` when there is none (the site's word then binds all requests)."""
+        found = self._window_for(period, is_write)
+        reset_in = min(reset_in, period)
+        if reset_in <= 0:
+            return None
+        window = found if found is not None else Window(max(remaining, 1), period)
+        with self._lock:
+            budgets = [b for b in self._budgets if b.until > now and b.window != window]
+            budgets.append(_SiteBudget(window, max(remaining, 0), now + reset_in))
+            self._budgets = budgets
+        return found
+
+    def _site_wait(self, is_write: bool, t: float) -> tuple[float, Window | None]:
+        """The earliest time >= ``t`` at which every budget the site reported that this request
+        counts in has room, and the budget's window that set it (the caller holds the lock)."""
+        binding = None
+        moved = True
+        while moved:
+            moved = False
+            for budget in self._budgets:
+                if budget.counts(is_write) and budget.left <= 0 and t < budget.until:
+                    t, binding, moved = budget.until, budget.window, True
+        return t, binding
+
+    def _spend_site(self, is_write: bool, t: float) -> None:
+        """A grant at ``t`` uses one request of each reported budget it counts in."""
+        for budget in self._budgets:
+            if budget.counts(is_write) and t < budget.until:
+                budget.left -= 1
+
+    def _window_for(self, period: float, is_write: bool) -> Window | None:
+        """The configured window of ``period`` seconds (a writes window for a write, when
+        there is one of that period)."""
+        candidates = [
+            w
+            for w in self.limits.windows
+            if abs(w.period - period) < 1e-6 and (is_write or not w.writes_only)
+        ]
+        candidates.sort(key=lambda w: not w.writes_only)  # a write's own window first
+        return candidates[0] if candidates else None
+
+    def observe_headers(
+        self, headers: Mapping[str, str], now: float, wall_now: float, is_write: bool
+    ) -> Window | None:
+        """:meth:`observe` from a reply's AspNetCoreRateLimit headers (``X-Rate-Limit-Limit``:
+        the period, e.g. ``1m``; ``-Remaining``: a count; ``-Reset``: an ISO 8601 UTC time);
+        ``None`` when they are absent or unreadable."""
+        period = parse_period(headers.get("x-rate-limit-limit"))
+        remaining = _parse_count(headers.get("x-rate-limit-remaining"))
+        if period is None or remaining is None:
+            return None
+        reset_in = parse_reset(headers.get("x-rate-limit-reset"), wall_now)
+        return self.observe(
+            period, remaining, period if reset_in is None else reset_in, now, is_write
+        )
+
+    def observe_quota(
+        self, body: str, retry_after: float | None, now: float, is_write: bool
+    ) -> str | None:
+        """Read a quota 429 body (``... maximum admitted 100 per 1m.``): that window is full
+        until the site's Retry-After (or its period). Returns the window's description, or
+        ``None`` when the body names none."""
+        quota = parse_quota(body)
+        if quota is None:
+            return None
+        limit, period = quota
+        reset_in = retry_after if retry_after else period
+        window = self.observe(period, 0, reset_in, now, is_write)
+        if window is None:
+            return f"the site's {limit}/{period:g}s window"
+        return _describe(window)
 
     # -- blocking wrappers ---------------------------------------------------------------------
 
@@ -752,6 +926,12 @@ class ProcessSharedRateLimiter(RateLimiter):
     def _still_good(self, grant: float) -> bool:
         with self._shared():
             return super()._still_good(grant)
+
+    def observe(
+        self, period: float, remaining: int, reset_in: float, now: float, is_write: bool
+    ) -> Window | None:
+        with self._shared():
+            return super().observe(period, remaining, reset_in, now, is_write)
 
     def close(self) -> None:
         """Close the file (it is opened again when needed)."""

@@ -20,6 +20,8 @@ from typing import Any, Generic, TypeVar
 
 import httpx
 
+from . import _usage
+
 __all__ = ["RawResponse", "trace_id_of"]
 
 T = TypeVar("T")
@@ -40,6 +42,8 @@ class RawResponse(Generic[T]):
         self._parse = parse
         self._parsed: Any = self._UNPARSED
         self._trace_id = trace_id
+        if _usage.recording():  # the raw body is in the caller's hands: all of it counts as read
+            _usage.note_raw_response(http_response)
 
     @property
     def status_code(self) -> int:

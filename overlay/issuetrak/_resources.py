@@ -1,28 +1,63 @@
-"""The client mixins that turn ``client.<tag>`` into a namespace of the client's generated package.
+"""``client.<tag>``: the client mixins, and the table of namespaces with entity-specific helpers.
 
-:class:`SyncResources` and :class:`AsyncResources` are mixins for the client classes: each tag
-package of the bound version's ``api`` becomes a namespace (:mod:`issuetrak._namespace`); the tags
-with entity-specific helpers (``groups``, ``issues``) get their own namespace classes. Nothing
-is imported until a namespace is first looked up, so ``import issuetrak`` stays cheap.
+The namespaces are real classes that ``issuetrak regen`` writes into the label's package
+(``issuetrak_client.<label>.namespaces``, one module per document tag); a client reaches them
+through that package's ``Namespaces`` (or ``AsyncNamespaces``) container, made on first use for
+the client's version. Type checkers and editors see the default label's container as a base
+class of :class:`SyncResources`/:class:`AsyncResources`, so ``client.users.get`` goes to the
+generated method.
+
+:data:`ENTITIES` is the one place that says which tags get hand-written helpers: regen derives
+the tag's generated classes from the named base classes, hands them the operations they need
+and adds the keyword flags to the named methods.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+import importlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from . import _catalog
 from ._groups import AsyncGroups, SyncGroups
 from ._issues import AsyncIssues, SyncIssues
 from ._namespace import AsyncNamespace, SyncNamespace, did_you_mean
 
-__all__ = ["AsyncRawResources", "AsyncResources", "SyncRawResources", "SyncResources"]
+__all__ = ["ENTITIES", "AsyncResources", "Entity", "SyncResources"]
 
-# Namespaces with entity-specific helpers, by tag.
-_SYNC_SPECIAL: dict[str, type[SyncNamespace]] = {"groups": SyncGroups, "issues": SyncIssues}
-_ASYNC_SPECIAL: dict[str, type[AsyncNamespace]] = {"groups": AsyncGroups, "issues": AsyncIssues}
 
-if TYPE_CHECKING:  # typed views of the default label's namespaces (written by regen)
-    # (they also declare ``with_raw_response``, typed per namespace and method)
+@dataclass(frozen=True)
+class Entity:
+    """Hand-written helpers of one tag's namespace, as regen reads them.
+
+    ``operations``: class attribute -> ``"tag.method"`` (a friendly name such as ``patch`` or an
+    operation name) that the base class calls; the base classes are generic in the results of
+    these operations, in this order. ``flags``: keyword flags (``bool``, default ``False``) that
+    the generated methods of these names accept and pass on. Methods the base class defines
+    itself are not generated. A document whose tag lacks one of the operations gets a plain
+    namespace for that tag.
+    """
+
+    sync: type[SyncNamespace]
+    async_: type[AsyncNamespace]
+    operations: dict[str, str] = field(default_factory=dict)
+    flags: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+ENTITIES: dict[str, Entity] = {
+    "issues": Entity(
+        SyncIssues,
+        AsyncIssues,
+        operations={
+            "_patch_op": "issues.patch",
+            "_upload_op": "issue_attachments.upload_issue_attachment",
+        },
+    ),
+    "groups": Entity(
+        SyncGroups, AsyncGroups, flags={"create": ("normalize",), "update": ("normalize",)}
+    ),
+}
+
+if TYPE_CHECKING:  # the default label's generated containers (written by regen)
     from issuetrak_client import AsyncNamespaces as _TypedAsync
     from issuetrak_client import Namespaces as _TypedSync
 else:
@@ -30,106 +65,47 @@ else:
 
 
 class _ResourcesBase:
-    """Shared ``__getattr__`` of the client mixins."""
+    """``client.<tag>`` and ``client.with_raw_response``, from the generated container of the
+    client's version."""
 
-    def _namespace_for(self, tag: str) -> Any:
-        raise NotImplementedError
+    _container_name = "Namespaces"
+
+    def _container(self) -> Any:
+        made = self.__dict__.get("_issuetrak_namespaces")
+        if made is None or made._client is not self:  # copies must not share namespaces
+            package = self.__dict__["_version"].package
+            module = importlib.import_module(f"{package}.namespaces")
+            made = self.__dict__["_issuetrak_namespaces"] = getattr(module, self._container_name)(
+                self
+            )
+        return made
 
     def _tags(self) -> tuple[str, ...]:
-        return (
-            _catalog.tags(self.__dict__["_version"].package) if "_version" in self.__dict__ else ()
-        )
+        if "_version" not in self.__dict__:
+            return ()
+        tags: tuple[str, ...] = self._container().TAGS
+        return tags
 
     if not TYPE_CHECKING:  # hidden from type checkers: a misspelt namespace must be an error
 
         def __getattr__(self, name: str) -> Any:
-            return self._namespace(name)
-
-    def _namespace(self, name: str) -> Any:
-        # Only reached for attributes the client does not have itself.
-        if name.startswith("_") or name not in self._tags():
+            # only reached for attributes the client does not have itself
+            if not name.startswith("_") and "_version" in self.__dict__:
+                container = self._container()
+                if name in container.TAGS or name == "with_raw_response":
+                    return getattr(container, name)
             hint = "" if name.startswith("_") else did_you_mean(name, self._tags())
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}{hint}")
-        cache = self.__dict__.setdefault("_issuetrak_namespaces", {})
-        namespace = cache.get(name)
-        if namespace is None or namespace._client is not self:  # copies must not share namespaces
-            namespace = self._namespace_for(name)
-            cache[name] = namespace
-        return namespace
 
     def __dir__(self) -> list[str]:
-        return sorted({*super().__dir__(), *self._tags()})
-
-
-class _RawBase:
-    """``client.with_raw_response``: the client's namespaces, each method returning a
-    :class:`~issuetrak.RawResponse` (see :mod:`issuetrak._raw`)."""
-
-    _special: ClassVar[dict[str, Any]] = {}
-    _plain: Any = None
-
-    def __init__(self, client: Any) -> None:
-        self._client = client
-
-    def __repr__(self) -> str:
-        return f"<with_raw_response of {self._client!r}>"
-
-    def _tags(self) -> tuple[str, ...]:
-        return tuple(_catalog.tags(self._client._version.package))
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_") or name not in self._tags():
-            hint = "" if name.startswith("_") else did_you_mean(name, self._tags())
-            raise AttributeError(f"with_raw_response has no namespace {name!r}{hint}")
-        namespace = self._special.get(name, self._plain)(self._client, name, raw=True)
-        self.__dict__[name] = namespace
-        return namespace
-
-    def __dir__(self) -> list[str]:
-        return sorted({*super().__dir__(), *self._tags()})
-
-
-class SyncRawResources(_RawBase):
-    _special = _SYNC_SPECIAL
-    _plain = SyncNamespace
-
-
-class AsyncRawResources(_RawBase):
-    _special = _ASYNC_SPECIAL
-    _plain = AsyncNamespace
+        return sorted({*super().__dir__(), *self._tags(), "with_raw_response"})
 
 
 class SyncResources(_ResourcesBase, _TypedSync):
-    """Mixin: ``client.<tag>`` namespaces with blocking methods. Needs ``self._api``."""
-
-    def _namespace_for(self, tag: str) -> SyncNamespace:
-        return _SYNC_SPECIAL.get(tag, SyncNamespace)(self, tag)
-
-    if not TYPE_CHECKING:  # type checkers read the typed view's with_raw_response
-
-        @property
-        def with_raw_response(self) -> SyncRawResources:
-            """The same namespaces, each method returning a :class:`~issuetrak.RawResponse`:
-            ``client.with_raw_response.users.get(1).headers``."""
-            raw = self.__dict__.get("_issuetrak_raw")
-            if raw is None:
-                raw = self.__dict__["_issuetrak_raw"] = SyncRawResources(self)
-            return raw
+    """Mixin: ``client.<tag>`` namespaces with blocking methods."""
 
 
 class AsyncResources(_ResourcesBase, _TypedAsync):
-    """Mixin: ``client.<tag>`` namespaces with coroutine methods. Needs ``self._api``."""
+    """Mixin: ``client.<tag>`` namespaces with coroutine methods."""
 
-    def _namespace_for(self, tag: str) -> AsyncNamespace:
-        return _ASYNC_SPECIAL.get(tag, AsyncNamespace)(self, tag)
-
-    if not TYPE_CHECKING:  # type checkers read the typed view's with_raw_response
-
-        @property
-        def with_raw_response(self) -> AsyncRawResources:
-            """The same namespaces, each method a coroutine giving a
-            :class:`~issuetrak.RawResponse`: ``(await client.with_raw_response.users.get(1))``."""
-            raw = self.__dict__.get("_issuetrak_raw")
-            if raw is None:
-                raw = self.__dict__["_issuetrak_raw"] = AsyncRawResources(self)
-            return raw
+    _container_name = "AsyncNamespaces"

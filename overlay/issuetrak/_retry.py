@@ -35,6 +35,7 @@ __all__ = [
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "INITIAL_RETRY_DELAY",
+    "MAX_ATTEMPTS",
     "MAX_RETRY_AFTER",
     "MAX_RETRY_DELAY",
     "RETRYABLE_STATUSES",
@@ -45,6 +46,7 @@ __all__ = [
     "is_write",
     "never_sent",
     "parse_retry_after",
+    "rate_limited_delay",
     "request_kind",
 ]
 
@@ -61,6 +63,10 @@ DEFAULT_DEADLINE = 120.0
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 """Per attempt; each attempt's timeouts are further capped by what is left of the deadline."""
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+MAX_ATTEMPTS = 10
+"""Requests one call sends at most, whatever ``max_retries`` says: every 429 counts against
+``max_retries`` like any failure, and this cap holds even for a larger ``max_retries``, so a storm
+of 429s never becomes a storm of requests."""
 
 
 class RequestKind(enum.Enum):
@@ -134,6 +140,22 @@ def backoff_delay(retry_number: int, policy: RetryPolicy, random: float) -> floa
     """
     ceiling = min(policy.max_delay, policy.initial_delay * 2.0 ** (retry_number - 1))
     return float(ceiling * random)
+
+
+def rate_limited_delay(
+    retry_number: int, retry_after: float | None, policy: RetryPolicy, random: float
+) -> float:
+    """Seconds to wait before retry ``retry_number`` (1 for the first) after a 429.
+
+    A positive ``Retry-After`` is what the site asked for. One of 0, absent, negative, unparsable
+    or in the past (``retry_after`` ``None`` or 0) never means "at once": exponential backoff
+    with *equal* jitter, uniform in [c/2, c) for the ceiling c of :func:`backoff_delay`, so
+    never less than half of ``initial_delay``.
+    """
+    if retry_after:
+        return retry_after
+    ceiling = min(policy.max_delay, policy.initial_delay * 2.0 ** (retry_number - 1))
+    return float(ceiling * (0.5 + 0.5 * random))
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:

@@ -1,10 +1,18 @@
 """The credentials this process uses, so that no error or log line ever shows one.
 
 Headers that carry a credential are redacted by name wherever a request is kept
-(:func:`issuetrak._exceptions.redact_headers`). A site may also echo a credential back in a body
-(an error page that lists the request headers, say); the auth objects therefore register their
-secret here, and every error field and log line is passed through :func:`redact`, which replaces
-each registered secret by ``[REDACTED]``.
+(:func:`redact_headers`). A site may also echo a credential back anywhere:
+an error page that lists the request headers, a ``traceId`` or ``Request-Id`` that repeats it, a
+body in UTF-16. The auth objects therefore register their secret here, and every error field and
+log line is passed through :func:`redact` (text) or :func:`redact_bytes` (a body), which replace
+each registered secret by ``[REDACTED]`` in every form an echo is likely to take:
+
+* as it is, or in another letter case;
+* URL-encoded (``%XX``, ``+`` for a space), JSON-escaped (``\\/``, ``\\uXXXX``), HTML-escaped;
+* base64 (standard or URL-safe, padded or not, alone or inside a longer base64 text such as a
+  ``Basic`` credential), hexadecimal;
+* in a body: encoded in UTF-8, UTF-16 or UTF-32 (either byte order), the replacement encoded
+  the same way so that the body still decodes.
 
 Only secrets of at least :data:`MIN_SECRET_LENGTH` characters are registered: a shorter one
 (a test token such as ``"t"``) would redact ordinary words. Real Issuetrak tokens are far longer.
@@ -12,16 +20,90 @@ Only secrets of at least :data:`MIN_SECRET_LENGTH` characters are registered: a 
 
 from __future__ import annotations
 
+import base64
+import html
+import json
+import re
 import threading
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote, quote_plus
 
-__all__ = ["MIN_SECRET_LENGTH", "REDACTED", "contains_secret", "redact", "redact_value", "remember"]
+__all__ = [
+    "MIN_SECRET_LENGTH",
+    "REDACTED",
+    "SECRET_HEADERS",
+    "contains_secret",
+    "echo_forms",
+    "redact",
+    "redact_bytes",
+    "redact_headers",
+    "redact_value",
+    "remember",
+]
 
 REDACTED = "[REDACTED]"
+SECRET_HEADERS = frozenset(
+    {"x-api-key", "authorization", "x-issuetrak-api-authorization", "cookie", "proxy-authorization"}
+)
+"""Headers that carry a credential: replaced by ``[REDACTED]`` wherever a request is kept."""
 MIN_SECRET_LENGTH = 8
+_BODY_ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
 
 _secrets: tuple[str, ...] = ()
+_text: re.Pattern[str] | None = None
+_bytes: tuple[tuple[re.Pattern[bytes], bytes], ...] = ()
 _lock = threading.Lock()
+
+
+def _base64_forms(raw: bytes) -> set[str]:
+    """Base64 text that holds ``raw`` at any of the three byte alignments: the characters that
+    depend on ``raw`` alone, so they appear whatever surrounds it."""
+    forms: set[str] = set()
+    for offset in range(3):
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            text = encode(b"\0" * offset + raw).decode()
+            if offset == 0:
+                forms.add(text)
+                forms.add(text.rstrip("="))
+            end = 4 * ((offset + len(raw)) // 3)
+            start = 4 if offset else 0
+            if end - start >= MIN_SECRET_LENGTH:
+                forms.add(text[start:end])
+    return forms
+
+
+def echo_forms(secret: str) -> set[str]:
+    """Every text form of ``secret`` that :func:`redact` replaces (see the module docstring)."""
+    raw = secret.encode()
+    forms = {
+        secret,
+        quote(secret, safe=""),
+        quote_plus(secret, safe=""),
+        json.dumps(secret)[1:-1],
+        json.dumps(secret)[1:-1].replace("/", "\\/"),
+        "".join(f"\\u{ord(c):04x}" for c in secret),
+        html.escape(secret),
+        raw.hex(),
+        *_base64_forms(raw),
+    }
+    return {form for form in forms if len(form) >= MIN_SECRET_LENGTH}
+
+
+def _compile(secrets: tuple[str, ...]) -> None:
+    global _text, _bytes
+    forms = sorted({f for s in secrets for f in echo_forms(s)}, key=len, reverse=True)
+    alternatives = "|".join(re.escape(form) for form in forms)
+    _text = re.compile(alternatives, re.IGNORECASE)
+    _bytes = tuple(
+        (
+            re.compile(
+                b"|".join(re.escape(form.encode(encoding)) for form in forms), re.IGNORECASE
+            ),
+            REDACTED.encode(encoding),
+        )
+        for encoding in _BODY_ENCODINGS
+    )
 
 
 def remember(secret: str) -> None:
@@ -32,27 +114,49 @@ def remember(secret: str) -> None:
     with _lock:
         if secret not in _secrets:
             # longest first, so that a secret containing another is replaced whole
-            _secrets = tuple(sorted((*_secrets, secret), key=len, reverse=True))
+            secrets = tuple(sorted((*_secrets, secret), key=len, reverse=True))
+            _compile(secrets)
+            _secrets = secrets
 
 
 def contains_secret(data: str | bytes) -> bool:
-    """Whether ``data`` holds a registered credential."""
-    if isinstance(data, bytes):
-        return any(secret.encode() in data for secret in _secrets)
-    return any(secret in data for secret in _secrets)
+    """Whether ``data`` holds a registered credential in any form :func:`redact` knows."""
+    if _text is None:
+        return False
+    if isinstance(data, bytes | bytearray):
+        return any(pattern.search(data) for pattern, _ in _bytes)
+    return _text.search(data) is not None
 
 
 def redact(text: str) -> str:
     """``text`` with every registered credential replaced by ``[REDACTED]``."""
-    for secret in _secrets:
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    return text
+    if _text is None or not text:
+        return text
+    return _text.sub(REDACTED, text)
+
+
+def redact_bytes(data: bytes) -> bytes:
+    """A body with every registered credential replaced, in whichever of UTF-8, UTF-16 and
+    UTF-32 it is encoded (the replacement in the same encoding)."""
+    if _text is None or not data:
+        return data
+    for pattern, replacement in _bytes:
+        data = pattern.sub(replacement, data)
+    return data
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """A copy of ``headers`` with every credential header replaced by ``[REDACTED]`` and every
+    echoed credential redacted from the others."""
+    return {
+        redact(k): (REDACTED if k.lower() in SECRET_HEADERS else redact(v))
+        for k, v in headers.items()
+    }
 
 
 def redact_value(value: Any) -> Any:
     """A decoded JSON value (or text) with every registered credential redacted, recursively."""
-    if not _secrets:
+    if _text is None:
         return value
     if isinstance(value, str):
         return redact(value)

@@ -28,7 +28,7 @@ import json
 import math
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -47,6 +47,7 @@ from ._facade_errors import UndecodableResponseError
 from ._logging import logger
 from ._ratelimit import RateLimiter, SlotUnavailable, last_grant, last_refusal
 from ._retry import (
+    MAX_ATTEMPTS,
     RETRYABLE_STATUSES,
     RequestKind,
     RetryPolicy,
@@ -54,6 +55,7 @@ from ._retry import (
     is_write,
     never_sent,
     parse_retry_after,
+    rate_limited_delay,
     request_kind,
 )
 from .conventions.bodies import is_json_content_type
@@ -95,8 +97,7 @@ class _Call:
     started: float = 0.0
     deadline_at: float = math.inf
     attempt: int = 0
-    counted_failures: int = 0  # failures that count against max_retries (429s may not)
-    rate_limited: int = 0
+    counted_failures: int = 0  # failures that count against max_retries (429s included)
     grant: float | None = None  # the rate-limit slot of the current attempt
     longest_timeout: float = math.inf  # of the request's timeouts (None: no timeout: inf)
     extra: dict[str, Any] = field(default_factory=dict)
@@ -138,7 +139,6 @@ class _Core:
         self.try_grant: Callable[[bool], float | None] | None = (
             limiter.try_grant if plain else None  # type: ignore[union-attr]
         )
-        self.plain_limiter = limiter if plain else None
         self._settle: Callable[[bool, float, float], float] | None = (
             limiter.settle if plain else None  # type: ignore[union-attr]
         )
@@ -161,11 +161,26 @@ class _Core:
             "on_wait": partial(self.note_limiter_wait, call),
         }
 
-    def answered(self, call: _Call) -> None:
+    def answered(self, call: _Call, response: httpx.Response) -> None:
         """The site answered this attempt: it counted the request by now, so the limiter's
-        entry for it settles here (see :meth:`RateLimiter.settle`)."""
+        entry for it settles here (see :meth:`RateLimiter.settle`), and what the site says of
+        its own count (``X-Rate-Limit-*`` headers) lowers the limiter's view."""
         if self._settle is not None and call.grant is not None:
             call.grant = self._settle(call.write, call.grant, self.runtime.clock())
+        limiter = self.limiter
+        if limiter is not None and "x-rate-limit-remaining" in response.headers:
+            runtime = self.runtime
+            window = limiter.observe_headers(
+                response.headers, runtime.clock(), runtime.wall_clock(), call.write
+            )
+            if window is not None:
+                logger.debug(
+                    "%s %s: the site has %s request(s) left in its %s window",
+                    call.request.method,
+                    call.path,
+                    response.headers.get("x-rate-limit-remaining"),
+                    response.headers.get("x-rate-limit-limit"),
+                )
 
     def start(self, request: httpx.Request) -> _Call:
         overrides = request.extensions.get(EXTENSION)
@@ -283,16 +298,14 @@ class _Core:
         return self._backoff_or_none(call, None, name)
 
     def check_body(self, call: _Call, response: httpx.Response) -> Exception | None:
-        """Decode a 2xx JSON body for the facade (once; kept in the response's extensions);
-        the decoding error if it is not JSON at all (a body cut short by a proxy, say)."""
+        """Decode a 2xx body for the facade (once; kept in the response's extensions): every
+        operation of the document answers JSON, so anything else (an HTML login or proxy page,
+        plain text, JSON cut short) is the error returned here."""
         if not call.decode_json or not 200 <= response.status_code < 300:
             return None
         content = response.content
         if not content.strip():
             return None
-        announced = is_json_content_type(response.headers.get("content-type"))
-        if not announced and content.lstrip()[:1] not in (b"{", b"["):
-            return None  # not meant to be JSON; the generated parser decides
         try:
             call.extra["json"] = json.loads(content)
         except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
@@ -308,7 +321,7 @@ class _Core:
             return self._after_429(call, response)
         undecodable = self.check_body(call, response)
         if undecodable is not None:
-            if call.kind is RequestKind.UNSAFE:
+            if call.kind is RequestKind.UNSAFE:  # the site did the work: never send it again
                 raise self.undecodable(call, response, undecodable)
             call.counted_failures += 1
             wait = self._backoff_or_none(call, None, "an undecodable body")
@@ -340,30 +353,35 @@ class _Core:
 
     def _after_429(self, call: _Call, response: httpx.Response) -> float | None:
         """A 429 means the site refused the request before doing anything, so every method is
-        retried, creates included, as the site says (Retry-After) and until the deadline; with
-        no deadline, at most ``max_retries`` times."""
+        retried, creates included, as the site says (Retry-After) but never at once (see
+        :func:`~issuetrak._retry.rate_limited_delay`); it counts against ``max_retries`` (and
+        :data:`~issuetrak._retry.MAX_ATTEMPTS`) like any failure. The limiter slot the refused request used stays used: whatever the site
+        says it counted, a storm of 429s must not turn into a storm of requests."""
         retry_after = parse_retry_after(
             response.headers.get("retry-after"), now=self.runtime.wall_clock()
         )
         call.extra["retry_after"] = retry_after  # for RateLimitError, if this is the last
-        call.rate_limited += 1
         if self.limiter is not None:
             self.limiter.on_rate_limited(retry_after, self.runtime.clock())
-            if self.plain_limiter is not None and call.grant is not None:
-                # the site refused it without counting it: neither does the limiter's log
-                self.plain_limiter.release(call.write, call.grant)
-                call.grant = None
+            quota = self.limiter.observe_quota(
+                response.text, retry_after, self.runtime.clock(), call.write
+            )
             logger.debug(
-                "429 on %s %s: every request on this budget pauses %s s",
+                "429 on %s %s: every request on this budget pauses %s s%s",
                 call.request.method,
                 call.path,
-                "the default" if retry_after is None else f"{retry_after:g}",
+                "the default" if not retry_after else f"{retry_after:g}",
+                f" ({quota} is full, the site says)" if quota else "",
             )
         if retry_after is not None and retry_after > call.policy.max_retry_after:
             return self._too_long(call, retry_after)
-        if call.policy.max_retries == 0 or not math.isfinite(call.deadline_at):
-            call.counted_failures += 1
-        return self._backoff_or_none(call, retry_after, "429")
+        call.counted_failures += 1
+        if self._exhausted(call, "429"):
+            return None
+        wait = rate_limited_delay(
+            call.counted_failures, retry_after, call.policy, self.runtime.random()
+        )
+        return self._wait_or_none(call, wait, "429", "Retry-After or backoff")
 
     def _too_long(self, call: _Call, retry_after: float) -> float | None:
         """Give up: the site asks for a longer pause than ``max_retry_after``."""
@@ -377,27 +395,36 @@ class _Core:
         return None
 
     def _backoff_or_none(self, call: _Call, retry_after: float | None, cause: str) -> float | None:
-        method, path, attempt = call.request.method, call.path, call.attempt
-        if call.counted_failures > call.policy.max_retries:
-            logger.debug(
-                "giving up on %s %s after %s: %d attempt(s), max_retries=%d",
-                method,
-                path,
-                cause,
-                attempt,
-                call.policy.max_retries,
-            )
+        if self._exhausted(call, cause):
             return None
         if retry_after is not None:
             wait, why = retry_after, "Retry-After"
         else:
-            number = max(call.counted_failures, call.rate_limited, 1)
+            number = max(call.counted_failures, 1)
             wait, why = backoff_delay(number, call.policy, self.runtime.random()), "backoff"
+        return self._wait_or_none(call, wait, cause, why)
+
+    def _exhausted(self, call: _Call, cause: str) -> bool:
+        """Whether ``call`` has used up ``max_retries`` (or :data:`MAX_ATTEMPTS`)."""
+        if call.counted_failures <= call.policy.max_retries and call.attempt < MAX_ATTEMPTS:
+            return False
+        logger.debug(
+            "giving up on %s %s after %s: %d attempt(s), max_retries=%d",
+            call.request.method,
+            call.path,
+            cause,
+            call.attempt,
+            call.policy.max_retries,
+        )
+        return True
+
+    def _wait_or_none(self, call: _Call, wait: float, cause: str, why: str) -> float | None:
+        """``wait``, or ``None`` when waiting it would pass the deadline."""
         if self.runtime.clock() + wait >= call.deadline_at:
             logger.debug(
                 "giving up on %s %s after %s: waiting %.3f s would pass the %g s deadline",
-                method,
-                path,
+                call.request.method,
+                call.path,
                 cause,
                 wait,
                 call.policy.deadline,
@@ -405,10 +432,10 @@ class _Core:
             return None
         logger.debug(
             "retrying %s %s after %s: attempt %d failed, waiting %.3f s (%s)",
-            method,
-            path,
+            call.request.method,
+            call.path,
             cause,
-            attempt,
+            call.attempt,
             wait,
             why,
         )
@@ -472,14 +499,16 @@ class _Core:
     def undecodable(
         self, call: _Call, response: httpx.Response, exc: Exception
     ) -> UndecodableResponseError:
-        applied = call.kind is RequestKind.UNSAFE
+        applied = call.write  # a 2xx: the site did it (a PUT or DELETE may have been retried)
         self.finish(call, call.request, response)
+        kind = response.headers.get("content-type", "").partition(";")[0].strip() or "no type"
         message = (
-            f"the reply's body is not JSON ({type(exc).__name__}: {exc}) "
-            f"after {call.attempt} attempt(s)"
+            f"the reply's body ({kind}) is not the JSON the document says "
+            f"({type(exc).__name__}: {exc}) after {call.attempt} attempt(s)"
         )
         if applied:
             message += f"; the site answered {response.status_code}, so it applied the request"
+            # (the error adds the advice to check before sending it again)
         return UndecodableResponseError(
             message,
             status_code=response.status_code,
@@ -504,6 +533,47 @@ class _Core:
 
 
 _MIN_ATTEMPT_TIMEOUT = 0.001
+_DEADLINE_PASSED = "the call's deadline passed while the body was arriving"
+
+
+def _streaming(response: httpx.Response) -> bool:
+    """Whether the body still has to arrive (not one held in memory, as a mock's is)."""
+    return not response.is_stream_consumed and type(response.stream) is not httpx.ByteStream
+
+
+class _DeadlineStream(httpx.SyncByteStream):
+    """A body that stops at the call's deadline by the clock, however slowly it trickles in
+    (httpx's read timeout bounds each read, not the body)."""
+
+    def __init__(self, inner: Any, deadline_at: float, clock: Callable[[], float], request: Any):
+        self.inner, self.deadline_at, self.clock, self.request = inner, deadline_at, clock, request
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.inner:
+            if self.clock() > self.deadline_at:
+                raise httpx.ReadTimeout(_DEADLINE_PASSED, request=self.request)
+            yield chunk
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class _AsyncDeadlineStream(httpx.AsyncByteStream):
+    """The async twin of :class:`_DeadlineStream`."""
+
+    def __init__(self, inner: Any, deadline_at: float, clock: Callable[[], float], request: Any):
+        self.inner, self.deadline_at, self.clock, self.request = inner, deadline_at, clock, request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self.inner:
+            if self.clock() > self.deadline_at:
+                raise httpx.ReadTimeout(_DEADLINE_PASSED, request=self.request)
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
 _READ_ERRORS = (httpx.TransportError, httpx.DecodingError)
 
 
@@ -562,7 +632,11 @@ class RetryTransport(httpx.BaseTransport):
             attempt_request = core.prepare(call)
             try:
                 response = self._send(attempt_request)
-                core.answered(call)
+                if call.deadline_at != math.inf and _streaming(response):
+                    response.stream = _DeadlineStream(
+                        response.stream, call.deadline_at, core.runtime.clock, attempt_request
+                    )
+                core.answered(call, response)
                 if not response.is_stream_consumed and core.must_read(call, response):
                     try:
                         response.read()
@@ -644,7 +718,11 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             attempt_request = core.prepare(call)
             try:
                 response = await self._send(attempt_request)
-                core.answered(call)
+                if call.deadline_at != math.inf and _streaming(response):
+                    response.stream = _AsyncDeadlineStream(
+                        response.stream, call.deadline_at, core.runtime.clock, attempt_request
+                    )
+                core.answered(call, response)
                 if not response.is_stream_consumed and core.must_read(call, response):
                     try:
                         await response.aread()

@@ -9,7 +9,7 @@ import point ``issuetrak_client``::
         _pin.py                            where its document came from (label, sha256s, generator)
         _document.json                     the document it was generated from (overrides applied)
         _patch_rules.py                    the documented issue PATCH paths, extracted at regen time
-        _namespaces.py                     typed views of the facade's namespaces
+        namespaces/                        the client namespaces, one module per tag
 
 ``<ident>`` is the label as a Python identifier (``cloud-2026.07`` -> ``cloud_2026_07``). Labels are
 found by listing the folders, so a package built later (``make regen LABEL=x``) is found without
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from ._exceptions import ConfigurationError
+from .errors import UnknownVersionError
 
 __all__ = [
     "INDEX_PACKAGE",
@@ -44,10 +44,6 @@ __all__ = [
 INDEX_PACKAGE = "issuetrak_client"
 DOCUMENT_FILE = "_document.json"
 _RESERVED = frozenset({"models", "types", "api", "client", "errors"})
-
-
-class UnknownVersionError(ConfigurationError):
-    """No generated package exists for the asked label (or none at all)."""
 
 
 def label_ident(label: str) -> str:

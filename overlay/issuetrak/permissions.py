@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ._facade_errors import UsageError
+from .errors import PermissionConflictError, UsageError
 
 __all__ = [
     "EDITOR",
@@ -43,16 +43,6 @@ __all__ = [
     "check_permissions",
     "normalize_permissions",
 ]
-
-
-class PermissionConflictError(UsageError):
-    """A permission set breaks a rule; ``client.groups.create(..., normalize=True)`` resolves it."""
-
-    def __init__(self, rule: Rule, detail: str) -> None:
-        self.rule = rule
-        super().__init__(
-            f"permission rule {rule.name!r}: {detail}. Pass normalize=True to resolve it ({rule.resolution})."
-        )
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,7 @@ class Middleware:
             scope,
             headers=headers,
             query_string=urlencode(exchange.query).encode("latin-1"),
+            path=scope["path"][: len("/api/v2")] + exchange.path,
         )
         sent = False
 
@@ -189,6 +190,33 @@ def _json_answer(status: int, data: Any) -> tuple[int, Headers, bytes]:
         [(b"content-type", b"application/json; charset=utf-8")],
         json.dumps(data).encode(),
     )
+
+
+def _dropping_criteria(drop: Callable[[dict[str, Any]], bool]) -> Callable[[Exchange], None]:
+    """A ``before`` that removes the search criteria ``drop`` picks, before the site sees them."""
+
+    def before(ex: Exchange) -> None:
+        if _is_search(ex):
+            body = ex.json()
+            scope = _criteria_scope(body)
+            if scope is not None:
+                for key, criterion in _criteria(body).items():
+                    if drop(criterion):
+                        scope.pop(key, None)
+                ex.set_json(body)
+
+    return before
+
+
+def _keep_results(ex: Exchange, keep: Callable[[dict[str, Any]], bool]) -> None:
+    """Leave only the results ``keep`` accepts in a search answer, itemTotal adjusted."""
+    data = ex.response_json()
+    kept = [r for r in data.get("values", []) if keep(r)]
+    paging = data.get("pagingInformation")
+    if isinstance(paging, dict) and isinstance(paging.get("itemTotal"), int):
+        paging["itemTotal"] -= len(data.get("values", [])) - len(kept)
+    data["values"] = kept
+    ex.set_response_json(data)
 
 
 # -- the deviations ----------------------------------------------------------------------------
@@ -411,16 +439,7 @@ def page_number_ignored_past_one(app: App, ctx: Mapping[str, Any]) -> App:
 
 
 def search_ignores_criteria(app: App, ctx: Mapping[str, Any]) -> App:
-    def before(ex: Exchange) -> None:
-        if _is_search(ex):
-            body = ex.json()
-            scope = _criteria_scope(body)
-            if scope is not None:
-                for key in list(_criteria(body)):
-                    scope.pop(key, None)
-                ex.set_json(body)
-
-    return Middleware(app, before=before)
+    return Middleware(app, before=_dropping_criteria(lambda criterion: True))
 
 
 def search_case_sensitive(app: App, ctx: Mapping[str, Any]) -> App:
@@ -438,18 +457,12 @@ def search_case_sensitive(app: App, ctx: Mapping[str, Any]) -> App:
         }
         if not strings:
             return
-        data = ex.response_json()
-        kept = [
-            r
-            for r in data.get("values", [])
-            if all(not isinstance(r.get(n), str) or r.get(n) in vals for n, vals in strings.items())
-        ]
-        removed = len(data.get("values", [])) - len(kept)
-        data["values"] = kept
-        paging = data.get("pagingInformation")
-        if isinstance(paging, dict) and isinstance(paging.get("itemTotal"), int):
-            paging["itemTotal"] -= removed
-        ex.set_response_json(data)
+        _keep_results(
+            ex,
+            lambda r: all(
+                not isinstance(r.get(n), str) or r.get(n) in vals for n, vals in strings.items()
+            ),
+        )
 
     return Middleware(app, after=after)
 
@@ -619,6 +632,187 @@ def json_refused_as_unsupported(app: App, ctx: Mapping[str, Any]) -> App:
     return Middleware(app, before=before)
 
 
+# -- deviations derived from the invariants of each family -------------------------------------
+
+
+def get_returns_another_record(app: App, ctx: Mapping[str, Any]) -> App:
+    """Get by iid answers the next record, not the one asked for (an index off by one)."""
+
+    def before(ex: Exchange) -> None:
+        if ex.method == "GET" and _ITEM.match(ex.path):
+            segment, iid = ex.path.strip("/").split("/")
+            iids = sorted(ctx["iids_of"](ex.path))
+            if int(iid) in iids and len(iids) > 1:
+                ex.path = f"/{segment}/{iids[(iids.index(int(iid)) + 1) % len(iids)]}"
+
+    return Middleware(app, before=before)
+
+
+def number_as_string_by_id(app: App, ctx: Mapping[str, Any]) -> App:
+    """Get by iid serves whole-number fields as strings (lists serve them as numbers)."""
+
+    def edit(record: dict[str, Any]) -> None:
+        for name, value in list(record.items()):
+            if name != "iid" and isinstance(value, int) and not isinstance(value, bool):
+                record[name] = str(value)
+
+    after = _edit_records(edit)
+    return Middleware(
+        app, after=lambda ex: after(ex) if ex.method == "GET" and _ITEM.match(ex.path) else None
+    )
+
+
+def list_ignores_page_size(app: App, ctx: Mapping[str, Any]) -> App:
+    """GET lists serve the site's default page size whatever PageSize asks."""
+
+    def before(ex: Exchange) -> None:
+        if ex.method == "GET" and "PageSize" in ex.query:
+            ex.query.pop("PageSize")
+
+    return Middleware(app, before=before)
+
+
+def search_ignores_ends_with(app: App, ctx: Mapping[str, Any]) -> App:
+    """Search criteria of type EndsWith are dropped (one operator never implemented)."""
+    return Middleware(
+        app, before=_dropping_criteria(lambda criterion: criterion.get("type") == "EndsWith")
+    )
+
+
+def search_range_exclusive(app: App, ctx: Mapping[str, Any]) -> App:
+    """RangeInclusive excludes its bounds (a < where <= was meant)."""
+
+    def after(ex: Exchange) -> None:
+        if not _is_search(ex) or ex.status != 200:
+            return
+        ranges = {
+            name: c.get("values") or []
+            for name, c in _criteria(ex.json()).items()
+            if c.get("type") == "RangeInclusive" and len(c.get("values") or []) == 2
+        }
+        if not ranges:
+            return
+        _keep_results(
+            ex, lambda r: all(r.get(n) not in (low, high) for n, (low, high) in ranges.items())
+        )
+
+    return Middleware(app, after=after)
+
+
+def accepts_any_token(app: App, ctx: Mapping[str, Any]) -> App:
+    """Any non-empty X-Api-Key is taken as the admin's (the key is never looked up)."""
+
+    def before(ex: Exchange) -> None:
+        if ex.header("x-api-key"):
+            ex.headers = [(k, v) for k, v in ex.headers if k.lower() != b"x-api-key"]
+            ex.headers.append((b"x-api-key", str(ctx["token"]).encode()))
+
+    return Middleware(app, before=before)
+
+
+def limiter_without_retry_after(app: App, ctx: Mapping[str, Any]) -> App:
+    """The site's limiter (20 requests per second) answers 429 without Retry-After."""
+    import time
+
+    sent: list[float] = []
+
+    def before(ex: Exchange) -> None:
+        now = time.monotonic()
+        sent[:] = [t for t in sent if now - t < 1.0]
+        if len(sent) >= 20:
+            ex.status, ex.response_headers, ex.response_body = 429, [], b""
+            return
+        sent.append(now)
+
+    return Middleware(app, before=before)
+
+
+def no_trace_id_on_404(app: App, ctx: Mapping[str, Any]) -> App:
+    """404 answers carry no traceId (the not-found filter builds its own body)."""
+
+    def after(ex: Exchange) -> None:
+        data = ex.response_json()
+        if ex.status == 404 and isinstance(data, dict) and "traceId" in data:
+            data.pop("traceId")
+            ex.set_response_json(data)
+
+    return Middleware(app, after=after)
+
+
+def put_drops_display_order(app: App, ctx: Mapping[str, Any]) -> App:
+    """PUT stores every field but ``displayOrder`` (and answers as if it had)."""
+
+    def before(ex: Exchange) -> None:
+        body = ex.json()
+        if (
+            ex.method == "PUT"
+            and _ITEM.match(ex.path)
+            and isinstance(body, dict)
+            and ("displayOrder" in body)
+        ):
+            ex.query["__sent"] = json.dumps(body["displayOrder"])
+            body.pop("displayOrder")
+            ex.set_json(body)
+
+    def after(ex: Exchange) -> None:
+        if "__sent" in ex.query and ex.status in (200, 201):
+            data = ex.response_json()
+            if isinstance(data, dict) and isinstance(data.get("values"), dict):
+                data["values"]["displayOrder"] = json.loads(ex.query["__sent"])
+                ex.set_response_json(data)
+
+    return Middleware(app, before=before, after=after)
+
+
+_MEMBERSHIPS = re.compile(r"^/[^/]+/\d+/memberships/[^/]+$", re.IGNORECASE)
+
+
+def _answer_without_acting(method: str, status: int, token: str) -> Callable[[Exchange], None]:
+    """Answer a valid membership change with success, without making it (the rest: the site)."""
+
+    def valid(ex: Exchange) -> bool:
+        body = ex.json()
+        return (
+            ex.header("x-api-key") == token
+            and isinstance(body, list)
+            and bool(body)
+            and all(
+                isinstance(item, dict)
+                and all(isinstance(v, int) and not isinstance(v, bool) for v in item.values())
+                for item in body
+            )
+        )
+
+    def before(ex: Exchange) -> None:
+        if ex.method == method and _MEMBERSHIPS.match(ex.path) and valid(ex):
+            ex.status, ex.response_headers, ex.response_body = _json_answer(
+                status, {"traceId": "0HMGDP8E63BDF:00000001"}
+            )
+
+    return before
+
+
+def membership_add_ignored(app: App, ctx: Mapping[str, Any]) -> App:
+    """Adding a membership answers 201 and adds nothing."""
+    return Middleware(app, before=_answer_without_acting("POST", 201, str(ctx["token"])))
+
+
+def membership_remove_ignored(app: App, ctx: Mapping[str, Any]) -> App:
+    """Removing a membership answers 200 and keeps it."""
+    return Middleware(app, before=_answer_without_acting("DELETE", 200, str(ctx["token"])))
+
+
+def list_sort_ignored(app: App, ctx: Mapping[str, Any]) -> App:
+    """GET lists ignore SortField and SortDirection (searches sort)."""
+
+    def before(ex: Exchange) -> None:
+        if ex.method == "GET":
+            ex.query.pop("SortField", None)
+            ex.query.pop("SortDirection", None)
+
+    return Middleware(app, before=before)
+
+
 @dataclass(frozen=True)
 class Deviation:
     name: str
@@ -628,6 +822,7 @@ class Deviation:
     writes: bool = False  # only a run with --allow-writes can see it
     operations: tuple[str, ...] = ()  # --operations of a focused run that shows it
     depth: int = 0  # depth rounds the focused run needs (generated cases)
+    destructive: bool = False  # only a run with --allow-destructive as well can see it
 
 
 def _d(
@@ -637,9 +832,19 @@ def _d(
     *,
     writes: bool = False,
     depth: int = 0,
+    destructive: bool = False,
 ) -> Deviation:
     doc = (wrap.__doc__ or wrap.__name__.replace("_", " ")).strip().splitlines()[0]
-    return Deviation(wrap.__name__, doc, frozenset(checks), wrap, writes, operations, depth)
+    return Deviation(
+        wrap.__name__,
+        doc,
+        frozenset(checks),
+        wrap,
+        writes or destructive,
+        operations,
+        depth,
+        destructive,
+    )
 
 
 CAUSES = ("^(GET|POST|PUT) /Causes",)
@@ -647,6 +852,10 @@ LIST = ("^GET /Causes$",)
 ITEM = (r"^GET /Causes/\{iid\}$",)
 SEARCH = ("^POST /Causes/Search$",)
 CREATE = ("^POST /Causes$",)
+MEMBERSHIPS = (
+    "^GET /Groups$",
+    "^(GET|POST|DELETE) /Users",
+)
 DEVIATIONS: tuple[Deviation, ...] = (
     _d(status_202_for_get, {"status_code_conformance"}, ITEM),
     _d(missing_required_field, {"response_schema_conformance"}, LIST),
@@ -678,6 +887,23 @@ DEVIATIONS: tuple[Deviation, ...] = (
     _d(put_not_stored, {"write_persisted"}, (*CREATE, "^PUT /Causes/"), writes=True),
     _d(create_drops_a_field, {"write_persisted"}, CREATE, writes=True),
     _d(create_answers_200, {"status_code_conformance"}, CREATE, writes=True),
+    # derived from the families' invariants
+    _d(get_returns_another_record, {"get_matches_list"}, (*LIST, *ITEM)),
+    _d(
+        number_as_string_by_id,
+        {"get_matches_list", "response_schema_conformance"},
+        (*LIST, *ITEM),
+    ),
+    _d(list_ignores_page_size, {"paging_envelope", "paging_page_size"}, LIST),
+    _d(search_ignores_ends_with, {"search_matches_filter"}, SEARCH),
+    _d(search_range_exclusive, {"search_no_missing_results"}, SEARCH),
+    _d(accepts_any_token, {"invalid_token_refused"}, LIST),
+    _d(limiter_without_retry_after, {"retry_after_on_429"}, LIST),
+    _d(no_trace_id_on_404, {"trace_id_present", "not_found_status", "error_body_shape"}, ITEM),
+    _d(put_drops_display_order, {"write_persisted"}, (*CREATE, "^PUT /Causes/"), writes=True),
+    _d(list_sort_ignored, {"sort_order"}, LIST),
+    _d(membership_add_ignored, {"membership_persisted"}, MEMBERSHIPS, writes=True),
+    _d(membership_remove_ignored, {"membership_persisted"}, MEMBERSHIPS, destructive=True),
 )
 BY_NAME = {deviation.name: deviation for deviation in DEVIATIONS}
 
@@ -712,8 +938,13 @@ def site_context(app: Any) -> dict[str, Any]:
         records = list(store.records.values())
         return records[(page - 1) * size : page * size]
 
+    def iids_of(path: str) -> list[int]:
+        store = store_of(path)
+        return [k for k in store.records if isinstance(k, int)] if store is not None else []
+
     return {
         "token": token,
+        "iids_of": iids_of,
         "record_of": record_of,
         "restore": restore,
         "site_records": site_records,

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from issuetrak_tools._contract.lifecycle import Options, execute, finish, prepare
 from issuetrak_tools._contract.report import Recorder
-from issuetrak_tools._contract.run import Options, execute, finish, prepare
 
 from .recording_server import Recording, serve
 

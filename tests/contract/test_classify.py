@@ -9,7 +9,7 @@ from issuetrak_tools._contract.classify import (
     classify,
     classify_document,
 )
-from issuetrak_tools._contract.runner import filter_document
+from issuetrak_tools._contract.schema import filter_document
 from issuetrak_tools.spec import load_document
 
 

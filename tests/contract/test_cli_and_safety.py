@@ -85,10 +85,15 @@ def test_live_run_with_writes_allowed_still_sends_no_delete(tmp_path: Path) -> N
 
 
 @pytest.mark.network
-def test_unreachable_site_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unreachable_site_exits_3_and_says_why_once(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
     code = main([f"--site=http://127.0.0.1:{free_port()}", "--token=t", f"--report-dir={tmp_path}"])
     assert code == 3
-    assert "cannot reach" in capsys.readouterr().err
+    err = capfd.readouterr().err  # the suite's process writes it: captured at the descriptor
+    assert err.count("cannot reach") == 1
+    (line,) = [line for line in err.splitlines() if "cannot reach" in line]
+    assert line.startswith("issuetrak contract: cannot reach")
 
 
 @pytest.mark.network
@@ -112,15 +117,16 @@ def test_pytest_run_against_an_unreachable_site_exits_3_with_a_marker(tmp_path: 
     )
     assert result.returncode == 3
     assert "cannot reach" in (tmp_path / "preflight-failed.txt").read_text()
+    assert (result.stdout + result.stderr).count("cannot reach") == 1
 
 
 @pytest.mark.network
-def test_refused_token_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_refused_token_exits_3(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     app = issuetrak_mock.create_app(seed=0, rate_limits=None, issues=10)
     with serve(app) as (url, recording):
         code = main([f"--site={url}", "--token=not-a-token", f"--report-dir={tmp_path}"])
     assert code == 3
-    assert "refused the token" in capsys.readouterr().err
+    assert capfd.readouterr().err.count("refused the token") == 1
     assert len(recording.requests) == 1  # one preflight, one request
 
 

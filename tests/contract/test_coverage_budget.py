@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from issuetrak_tools._contract.runner import CoverageBudget
+from issuetrak_tools._contract.target import CoverageBudget
 
 
 def _case(label: str, phase: str, mode: str) -> Any:

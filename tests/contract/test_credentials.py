@@ -3,7 +3,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from issuetrak_tools._contract.runner import credentials_for
+from issuetrak_tools._contract.target import credentials_for
 from schemathesis.core.parameters import ParameterLocation
 
 TOKEN = {"X-Api-Key": "secret"}
@@ -28,8 +28,8 @@ def test_the_state_machine_sends_credentials_as_single_cases_do() -> None:
     # the link-driven phase once sent the token with every case, so a case generated without the
     # key header (a negative one) became a valid request and was reported as accepted
     import schemathesis
+    from issuetrak_tools._contract.cases import state_machine
     from issuetrak_tools._contract.document import load_contract_document
-    from issuetrak_tools._contract.runner import state_machine
 
     schema = schemathesis.openapi.from_dict(load_contract_document())
     target = SimpleNamespace(base_url="http://mock/api/v2", session=None, headers=TOKEN, checks=[])

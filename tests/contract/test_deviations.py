@@ -47,6 +47,7 @@ def test_each_deviation_is_reported_by_its_check(
             max_requests=0,
             max_examples=deviation.depth,
             allow_writes=deviation.writes,
+            allow_destructive=deviation.destructive,
         )
     assert result.failing_checks & deviation.checks, (
         f"{deviation.name} ({deviation.description}) was reported by {sorted(result.failing_checks)}, "

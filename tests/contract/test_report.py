@@ -76,7 +76,8 @@ def test_curl_reproductions_show_the_body_sent_and_hide_only_the_token() -> None
     import issuetrak_mock
     from issuetrak_tools._contract.document import load_contract_document
     from issuetrak_tools._contract.report import curl_of
-    from issuetrak_tools._contract.runner import RunSettings, build_schema, open_target
+    from issuetrak_tools._contract.schema import RunSettings, build_schema
+    from issuetrak_tools._contract.target import open_target
 
     app = issuetrak_mock.create_app(seed=0, rate_limits=None, issues=5)
     token = app.state.tokens["admin"]

@@ -6,23 +6,12 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-import pytest
 from issuetrak._ratelimit import RateLimits
 from issuetrak_tools._contract import plan as plan_module
 from issuetrak_tools._contract.classify import WritePolicy
-from issuetrak_tools._contract.document import load_contract_document, selected_operations
+from issuetrak_tools._contract.document import selected_operations
 from issuetrak_tools._contract.entities import Conventions
 from issuetrak_tools._contract.plan import Plan, Tier, build_plan
-
-
-@pytest.fixture(scope="module")
-def document() -> dict[str, Any]:
-    return load_contract_document()
-
-
-@pytest.fixture(scope="module")
-def conventions(document: dict[str, Any]) -> Conventions:
-    return Conventions(document)
 
 
 def _plan(document: dict[str, Any], conventions: Conventions, **options: Any) -> Plan:
@@ -50,7 +39,12 @@ def test_breadth_first_every_operation_positive_before_probes_before_depth(
     # lists and searches come first: their answers give the iids of the gets after them
     first_with_param = next(i for i, s in enumerate(plan.steps) if "{" in s.operation)
     assert all("{" not in s.operation for s in plan.steps[:first_with_param])
-    assert {s.kind for s in plan.tier_steps(Tier.ERRORS)} == {"auth", "not_found"}
+    assert {s.kind for s in plan.tier_steps(Tier.ERRORS)} == {
+        "auth",
+        "invalid_token",
+        "not_found",
+        "burst",
+    }
     assert len([s for s in plan.steps if s.kind == "auth"]) == plan_module.LIVE_AUTH_SAMPLE
 
 
@@ -99,9 +93,14 @@ def test_the_same_seed_gives_the_same_plan_and_another_seed_another_depth_order(
 
 
 def test_nothing_in_planning_reads_the_clock_or_the_date() -> None:
-    from issuetrak_tools._contract import engine
+    from issuetrak_tools._contract import families, steps
 
-    for module in (plan_module, engine):
+    modules = [
+        plan_module,
+        steps,
+        *(__import__(f.planner.__module__, fromlist=["_"]) for f in families.registered()),
+    ]
+    for module in modules:
         source = inspect.getsource(module)
         assert "datetime.date.today" not in source and "date.today(" not in source
         assert "time.time(" not in source

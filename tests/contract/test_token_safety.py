@@ -21,7 +21,7 @@ from issuetrak_tools._contract.credentials import (
 )
 from issuetrak_tools._contract.guard import SiteGuard
 from issuetrak_tools._contract.report import FailureRecord
-from issuetrak_tools._contract.runner import open_target
+from issuetrak_tools._contract.target import open_target
 from issuetrak_tools._contract.transport import make_session
 
 from . import deviations

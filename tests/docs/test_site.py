@@ -40,6 +40,35 @@ def test_the_site_builds_strictly(tmp_path: Path) -> None:
         assert f'id="{name}"' in reference, name
     for page in ("filters", "errors", "auth", "mock"):
         assert (site / "reference" / page / "index.html").is_file()
+    assert_the_reference_lists_every_export_and_namespace_method(site / "reference")
+
+
+def _ids(page: Path) -> set[str]:
+    return set(re.findall(r'id="([^"]+)"', page.read_text(encoding="utf-8")))
+
+
+def assert_the_reference_lists_every_export_and_namespace_method(reference: Path) -> None:
+    import importlib
+
+    import issuetrak
+    from issuetrak._versions import default_version
+
+    documented = set().union(*(_ids(page) for page in reference.rglob("index.html")))
+    exported = {name for name in issuetrak.__all__ if not name.startswith("__")}
+    shown = {name for name in exported if f"issuetrak.{name}" in documented}
+    shown |= {name for name in exported if f"issuetrak.errors.{name}" in documented}
+    shown |= {name for name in exported if f"issuetrak.auth.{name}" in documented}
+    assert shown == exported
+    # a class listed whole, not its helpers
+    assert not {i for i in documented if i.startswith("issuetrak.RateLimiter.")}
+    package = f"{default_version().package}.namespaces"
+    namespaces = importlib.import_module(package)
+    for tag in namespaces.TAGS:
+        module = importlib.import_module(f"{package}.{tag}")
+        cls = next(c for c in vars(module).values() if getattr(c, "_tag", None) == tag)
+        methods = {n for n in dir(cls) if not n.startswith("_") and callable(getattr(cls, n))}
+        prefix = f"{package}.{tag}.{cls.__name__}."
+        assert {f"{prefix}{n}" for n in methods} <= documented, tag
 
 
 def _nav_pages(entries: object) -> list[str]:

@@ -152,7 +152,7 @@ def test_namespace_and_client_reprs_name_what_they_hold(client: FacadeClient) ->
         f"Issuetrak(base_url='https://site.example/api/v2', version={client.version.label!r})"
     )
     text = repr(client.users)
-    assert text.startswith("<SyncNamespace users: ")
+    assert text.startswith("<Users users: ")
     assert "search" in text and "update" in text
 
 

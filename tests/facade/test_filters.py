@@ -22,7 +22,7 @@ DOC = load_document()
 # Entities whose search filter the issue asks for, plus a few plain ones.
 def _search_bodies() -> list[str]:
     """The body model of every search operation in the generated package."""
-    from issuetrak import _catalog
+    from issuetrak_tools import _describe as _catalog
 
     names = set()
     for tag in _catalog.tags():

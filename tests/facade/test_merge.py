@@ -6,9 +6,9 @@ from typing import Any
 
 import httpx
 import pytest
-from issuetrak import _catalog
 from issuetrak._facade_errors import RecordNotFoundError, UnknownFieldError
 from issuetrak._models import snake
+from issuetrak_tools import _describe as _catalog
 from issuetrak_tools.spec import iter_operations, load_document
 
 from .conftest import (

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import ast
 import asyncio
 import copy
 import importlib
+import inspect
 import io
 import json
 import re
@@ -12,9 +14,9 @@ from typing import Any
 
 import httpx
 import pytest
-from issuetrak import _catalog
 from issuetrak._models import snake
 from issuetrak._versions import default_version
+from issuetrak_tools import _describe as _catalog
 from issuetrak_tools.spec import iter_operations
 
 from .conftest import BASE, AsyncFacadeClient, FacadeClient, sample, success_response
@@ -199,7 +201,9 @@ def test_importing_issuetrak_imports_no_generated_model_or_operation_module() ->
     assert out.stdout.strip() == "0"
 
 
-def test_first_use_of_a_namespace_imports_only_that_operation(doc: dict[str, Any]) -> None:
+def test_first_use_of_a_namespace_imports_only_the_operations_of_its_tag(
+    doc: dict[str, Any],
+) -> None:
     code = (
         "import sys, httpx, issuetrak\n"
         "c = issuetrak.Issuetrak('https://s.example', token='t', transport=httpx.MockTransport(lambda r: None), rate_limits=None)\n"
@@ -208,7 +212,9 @@ def test_first_use_of_a_namespace_imports_only_that_operation(doc: dict[str, Any
         "print(ops)\n"
     )
     out = _run(code)
-    assert out.stdout.strip() == f"['{PKG}.api.users.get_user']"
+    imported = ast.literal_eval(out.stdout.strip())
+    assert f"{PKG}.api.users.get_user" in imported
+    assert all(name.startswith(f"{PKG}.api.users.") for name in imported), imported
 
 
 def test_methods_carry_their_facade_name_and_the_operations_documentation(
@@ -217,10 +223,13 @@ def test_methods_carry_their_facade_name_and_the_operations_documentation(
     get_users = importlib.import_module(f"{PKG}.api.users.get_users")
 
     method = client.users.list
-    assert method.__qualname__ == "users.list"
+    assert method.__qualname__ == "Users.list"
+    assert client.users.get_users == method  # the operation's own name is the same method
+    assert inspect.getsourcefile(method) == inspect.getsourcefile(type(client.users))
     generated = get_users.sync_detailed.__doc__ or ""
-    summary = generated.split("Raises:")[0].rstrip()
-    assert method.__doc__ is not None and method.__doc__.startswith(summary)
+    summary = " ".join(generated.split("Args:")[0].split())
+    assert method.__doc__ is not None
+    assert " ".join(method.__doc__.split()).startswith(summary)
     # what the facade returns and raises, not the generated function's Response[...]
     assert "SyncPager of User across pages" in method.__doc__
     assert "Response[" not in method.__doc__
@@ -229,7 +238,7 @@ def test_methods_carry_their_facade_name_and_the_operations_documentation(
 
 def test_a_merge_update_is_named_update_and_documents_itself(client: FacadeClient) -> None:
     method = client.users.update
-    assert (method.__name__, method.__qualname__) == ("update", "users.update")
+    assert (method.__name__, method.__qualname__) == ("update", "Users.update")
     assert method.__doc__ is not None and "Merge-update" in method.__doc__
     assert "update_user" in method.__doc__
 

@@ -1,39 +1,50 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import subprocess
 import sys
-import typing
 from pathlib import Path
 
 import pytest
-from issuetrak import _catalog
-from issuetrak._namespace import SyncNamespace
 from issuetrak._versions import default_version
-from issuetrak_tools import _stubgen
+from issuetrak_tools import _describe as _catalog
+from issuetrak_tools import _nsgen
 
 from .conftest import BASE, FacadeClient
 
 PACKAGE = default_version().package
-_namespaces = importlib.import_module(f"{PACKAGE}._namespaces")
+_namespaces = importlib.import_module(f"{PACKAGE}.namespaces")
 
 
-def test_the_typed_namespaces_match_the_generated_package() -> None:
+def test_the_generated_namespaces_match_the_generated_package() -> None:
     # regen writes them; they fall behind only if the package was edited or regen changed
-    assert Path(_namespaces.__file__).read_text(encoding="utf-8") == _stubgen.render(PACKAGE)
+    folder = Path(_namespaces.__file__).parent
+    on_disk = {p.name: p.read_text(encoding="utf-8") for p in folder.glob("*.py")}
+    assert on_disk == _nsgen.render(PACKAGE)
 
 
-def _protocol_methods(cls: type) -> set[str]:
-    return {n for n in vars(cls) if not n.startswith("_") and callable(getattr(cls, n))}
+def _methods(cls: type) -> set[str]:
+    return {n for n in dir(cls) if not n.startswith("_") and callable(getattr(cls, n))}
 
 
 @pytest.mark.parametrize("tag", _catalog.tags())
-def test_every_method_of_a_namespace_is_in_its_typed_view(tag: str) -> None:
+def test_every_operation_is_a_real_method_of_all_four_classes_of_its_namespace(tag: str) -> None:
+    module = importlib.import_module(f"{PACKAGE}.namespaces.{tag}")
+    name = _nsgen.camel(tag)
+    variants = [getattr(module, f"{prefix}{name}") for prefix in ("", "Async", "Raw", "AsyncRaw")]
+    expected = {*_catalog.operation_names(tag), *_catalog.friendly_names(tag)}
+    for cls in variants:
+        assert expected <= _methods(cls), cls.__name__
+        for method in _methods(cls):  # defined in a source file, not made at run time
+            assert inspect.getsourcefile(getattr(cls, method)) is not None
+
+
+def test_client_namespaces_are_the_generated_classes() -> None:
     client = FacadeClient(BASE, token="t")
-    runtime = set(SyncNamespace(client, tag)._method_names())
-    for views in (_namespaces.Namespaces, _namespaces.AsyncNamespaces):
-        typed = typing.get_type_hints(views, localns=vars(_namespaces))[tag]
-        assert runtime <= _protocol_methods(typed), views.__name__
+    users = importlib.import_module(f"{PACKAGE}.namespaces.users")
+    assert type(client.users) is users.Users
+    assert type(client.with_raw_response.users) is users.RawUsers
 
 
 USE = """

@@ -169,9 +169,9 @@ def test_default_labels_overrides_are_carried_over_when_they_apply(
     assert not (project.spec / "next" / fetch_spec.UNAPPLIED_FILE).exists()
 
 
-def test_one_override_that_no_longer_applies_is_listed_and_the_rest_are_carried(
-    project: Project, capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def _pin_base_with_four_overrides(project: Project, tmp_path: Path) -> tuple[list[Any], Path]:
+    """A base label with its document here and four overrides, and a next release where one
+    override's operation is gone and another's target holds something else."""
     old = small_document()
     old_body = document_bytes(old)
     base = project.pin("base", old_body)
@@ -204,11 +204,20 @@ def test_one_override_that_no_longer_applies_is_listed_and_the_rest_are_carried(
     new["components"]["schemas"]["Thing"]["properties"]["id"]["format"] = "int64"
     source = tmp_path / "new.json"
     source.write_bytes(document_bytes(new))
+    return patch, source
+
+
+def test_one_override_that_no_longer_applies_is_listed_and_the_rest_are_carried(
+    project: Project, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    patch, source = _pin_base_with_four_overrides(project, tmp_path)
     code, out, err = fetch(capsys, "--from", str(source), "--label", "next")
     assert code == 0, err
     lines = out.splitlines()
     assert any(
-        "4 override(s) from" in line and "2 kept, 1 changed, 1 vanished" in line for line in lines
+        "4 override(s) from" in line
+        and "2 kept, 1 changed (needing a decision, not carried), 1 vanished" in line
+        for line in lines
     ), out
     vanished = [
         line
@@ -219,17 +228,61 @@ def test_one_override_that_no_longer_applies_is_listed_and_the_rest_are_carried(
     assert "its reason: sites rate-limit single things too" in vanished[0]
     changed = [line for line in lines if "override #3 add" in line and " changed: " in line]
     assert len(changed) == 1 and '"int64"' in changed[0], out
+    assert "needs a decision, not carried" in changed[0] and "--carry-changed" in changed[0]
     carried = json.loads((project.spec / "next" / "overrides.json").read_text(encoding="utf-8"))
-    assert carried == [patch[0], patch[2], patch[3]]  # in order, reasons included
+    assert carried == [patch[0], patch[2]]  # in order, reasons included
     unapplied = json.loads(
         (project.spec / "next" / fetch_spec.UNAPPLIED_FILE).read_text(encoding="utf-8")
     )
     assert [(e["status"], e["operation"]) for e in unapplied["operations"]] == [
-        ("vanished", patch[1])
+        ("vanished", patch[1]),
+        ("changed", patch[3]),
     ]
     assert unapplied["operations"][0]["advice"].startswith("drop it")
-    # what was carried applies: the new pin loads with its overrides
-    assert spec.load_document("next")["paths"]["/Things"]["get"]["responses"]["429"]
+    # what was carried applies, and the vendor's new value is left as it is
+    document = spec.load_document("next")
+    assert document["paths"]["/Things"]["get"]["responses"]["429"]
+    assert document["components"]["schemas"]["Thing"]["properties"]["id"]["format"] == "int64"
+
+
+def test_carry_changed_carries_an_override_whose_target_the_vendor_changed(
+    project: Project, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    patch, source = _pin_base_with_four_overrides(project, tmp_path)
+    code, out, err = fetch(capsys, "--from", str(source), "--label", "next", "--carry-changed")
+    assert code == 0, err
+    assert "2 kept, 1 changed, 1 vanished" in out and "carried as asked" in out
+    carried = json.loads((project.spec / "next" / "overrides.json").read_text(encoding="utf-8"))
+    assert carried == [patch[0], patch[2], patch[3]]
+    document = spec.load_document("next")
+    assert document["components"]["schemas"]["Thing"]["properties"]["id"]["format"] == "int32"
+
+
+def test_a_replace_whose_target_the_vendor_changed_is_held_back_not_carried(
+    project: Project, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    old = small_document()
+    base = project.pin("base", document_bytes(old))
+    (base / "openapi.json").write_bytes(document_bytes(old))
+    where = "/components/schemas/Thing/properties/id"
+    fix = {"op": "replace", "path": where, "value": {"type": "string"}, "reason": "ids are text"}
+    (base / "overrides.json").write_text(json.dumps([fix]), encoding="utf-8")
+    new = small_document()
+    new["components"]["schemas"]["Thing"]["properties"]["id"] = {
+        "type": "number",
+        "format": "int64",
+    }
+    source = tmp_path / "new.json"
+    source.write_bytes(document_bytes(new))
+    code, out, err = fetch(capsys, "--from", str(source), "--label", "next")
+    assert code == 0, err
+    (line,) = [line for line in out.splitlines() if f"override #0 replace {where} changed:" in line]
+    assert '"format": "int64"' in line and "needs a decision" in line
+    assert json.loads((project.spec / "next" / "overrides.json").read_text()) == []
+    assert spec.load_document("next")["components"]["schemas"]["Thing"]["properties"]["id"] == {
+        "type": "number",
+        "format": "int64",
+    }
 
 
 def test_re_pinning_a_label_re_applies_its_own_overrides(
@@ -272,8 +325,82 @@ def test_overrides_from_another_label_and_an_unknown_one(
     assert_one_line_failure(
         *fetch(capsys, "--from", str(source), "--label", "n2", "--overrides-from", "nope")[::2],
         "--overrides-from 'nope': no such label",
+        "and no such file",
     )
     assert not (project.spec / "n2").exists()
+
+
+def _default_label_with_its_document(project: Project, overrides: list[Any]) -> None:
+    body = document_bytes(small_document())
+    base = project.pin("base", body)
+    (base / "openapi.json").write_bytes(body)
+    (base / "overrides.json").write_text(json.dumps(overrides), encoding="utf-8")
+
+
+def other_vendors_document() -> dict[str, Any]:
+    """Another API altogether: its own title and paths (a Things override has nothing to hold on to)."""
+    document = small_document()
+    document["info"]["title"] = "Parcels"
+    document["paths"] = {"/Parcels": document["paths"].pop("/Things")}
+    return document
+
+
+def test_overrides_from_none_starts_the_label_with_no_overrides(
+    project: Project, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    _default_label_with_its_document(project, [RATE_LIMIT_429])
+    source = tmp_path / "doc.json"
+    source.write_bytes(document_bytes(small_document()))
+    code, out, _ = fetch(capsys, "--from", str(source), "--label", "n1", "--overrides-from", "none")
+    assert code == 0 and "overrides: none (--overrides-from none)" in out
+    assert json.loads((project.spec / "n1" / "overrides.json").read_text()) == []
+    assert "429" not in spec.load_document("n1")["paths"]["/Things"]["get"]["responses"]
+
+
+def test_overrides_from_a_patch_file(
+    project: Project, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    patch = tmp_path / "ours.json"
+    patch.write_text(json.dumps([RATE_LIMIT_429]), encoding="utf-8")
+    source = tmp_path / "doc.json"
+    source.write_bytes(document_bytes(small_document()))
+    code, out, _ = fetch(
+        capsys, "--from", str(source), "--label", "n1", "--overrides-from", str(patch)
+    )
+    assert code == 0 and f"1 override(s) from {patch}: 1 kept" in out
+    assert spec.load_document("n1")["paths"]["/Things"]["get"]["responses"]["429"]
+    unreasoned = tmp_path / "bad.json"
+    unreasoned.write_text(json.dumps([{"op": "remove", "path": "/info"}]), encoding="utf-8")
+    assert_one_line_failure(
+        *fetch(capsys, "--from", str(source), "--label", "n2", "--overrides-from", str(unreasoned))[
+            ::2
+        ],
+        "has no 'reason'",
+    )
+    assert not (project.spec / "n2").exists()
+
+
+@pytest.mark.parametrize("old_document_here", [True, False])
+def test_a_first_pin_of_another_api_does_not_inherit_the_default_labels_overrides(
+    project: Project, capsys: pytest.CaptureFixture[str], tmp_path: Path, old_document_here: bool
+) -> None:
+    _default_label_with_its_document(project, [RATE_LIMIT_429])
+    if not old_document_here:  # then only the overrides' targets tell the APIs apart
+        (project.spec / "base" / "openapi.json").unlink()
+    source = tmp_path / "parcels.json"
+    source.write_bytes(document_bytes(other_vendors_document()))
+    code, out, _ = fetch(capsys, "--from", str(source), "--label", "parcels")
+    assert code == 0
+    (line,) = [line for line in out.splitlines() if "overrides" in line]
+    assert "none carried: this document is not the API that the 1 override(s) of 'base'" in line
+    assert "--overrides-from base carries them anyway" in line and "vanished" not in out
+    assert json.loads((project.spec / "parcels" / "overrides.json").read_text()) == []
+    assert not (project.spec / "parcels" / fetch_spec.UNAPPLIED_FILE).exists()
+    # asked for explicitly, they are carried (and reported) like any other
+    code, out, _ = fetch(
+        capsys, "--from", str(source), "--label", "parcels2", "--overrides-from", "base"
+    )
+    assert code == 0 and "1 vanished" in out
 
 
 def test_refetching_a_label_replaces_document_and_pin_together(
@@ -288,6 +415,7 @@ def test_refetching_a_label_replaces_document_and_pin_together(
     code, out, _ = fetch(capsys, "--site", server.url, "--label", "things-1")
     assert code == 0 and f"replacing sha256 {old_sha[:12]}" in out
     assert read_pin(project, "things-1")["info_version"] == "2.0"
+    assert read_pin(project, "things-1")["document_version"] == "2.0"
     assert sorted(snapshot(project.spec / "things-1")) == ["openapi.json", "pin.toml"]
 
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from issuetrak._versions import label_ident
 from issuetrak_tools import _codegen, spec
 from issuetrak_tools.cli import regen
 
@@ -694,3 +695,170 @@ def test_a_model_named_like_a_typing_name_is_what_the_models_package_gives(
         "Any",
         "issuetrak_client.models.thing",
     ]
+
+
+# --- every shape of success answer, through every path regen writes by -------------------------
+
+
+def _answers_document() -> dict[str, object]:
+    """One operation per shape a success answer may have, in a document of our own."""
+
+    def ref(name: str) -> dict[str, str]:
+        return {"$ref": f"#/components/schemas/{name}"}
+
+    def get(op_id: str, schema: dict[str, object] | None) -> dict[str, object]:
+        answer: dict[str, object] = {"description": "OK"}
+        if schema is not None:
+            answer["content"] = {"application/json": {"schema": schema}}
+        status = "200" if schema is not None else "204"
+        return {"get": {"operationId": op_id, "tags": ["Answers"], "responses": {status: answer}}}
+
+    document = small_document(
+        **{
+            "/Color": get("GetColor", ref("Color")),
+            "/Level": get("GetLevel", ref("Level")),
+            "/Count": get("GetCount", {"type": "integer"}),
+            "/Ratio": get("GetRatio", {"type": "number"}),
+            "/Flag": get("GetFlag", {"type": "boolean"}),
+            "/Names": get("GetNames", {"type": "array", "items": {"type": "string"}}),
+            "/Colors": get("GetColors", {"type": "array", "items": ref("Color")}),
+            "/Maybe": get("GetMaybe", ref("MaybeThing")),
+            "/Either": get("GetEither", {"oneOf": [ref("Thing"), ref("Other")]}),
+            "/Nothing": get("GetNothing", None),
+        }
+    )
+    document["components"] = {
+        "schemas": {
+            "Color": {"type": "string", "enum": ["red", "blue"]},
+            "Level": {"type": "integer", "enum": [1, 2, 3]},
+            "Thing": {"type": "object", "properties": {"id": {"type": "integer"}}},
+            "Other": {"type": "object", "properties": {"name": {"type": "string"}}},
+            "MaybeThing": {
+                "type": "object",
+                "nullable": True,
+                "properties": {"id": {"type": "integer"}},
+            },
+        }
+    }
+    return document
+
+
+# what each operation answers on the wire, and what the namespace method gives back
+_ANSWERS = {
+    "/Color": ("red", "get_color", "Color:red"),
+    "/Level": (2, "get_level", "Level:2"),
+    "/Count": (3, "get_count", "int:3"),
+    "/Ratio": (1, "get_ratio", "int:1"),  # a JSON number may be written without a fraction
+    "/Flag": (True, "get_flag", "bool:True"),
+    "/Names": (["a", "b"], "get_names", "list:['a', 'b']"),
+    "/Colors": (["blue"], "get_colors", "list:[<Color.BLUE: 'blue'>]"),
+    "/Maybe": (None, "get_maybe", "NoneType:None"),
+    "/Either": ({"id": 4}, "get_either", "Thing:4"),
+    "/Nothing": (None, "get_nothing", "NoneType:None"),
+}
+
+_CALL_EVERY_ANSWER = """
+import json, httpx, issuetrak
+answers = json.loads({answers!r})
+def handler(request):
+    body = answers["/" + request.url.path.rsplit("/", 1)[-1]]
+    if request.url.path.endswith("/Nothing"):
+        return httpx.Response(204)
+    return httpx.Response(200, content=json.dumps(body[0]).encode(),
+                          headers={{"content-type": "application/json"}})
+client = issuetrak.Issuetrak("https://site.example/api", token="t", rate_limits=None,
+                             transport=httpx.MockTransport(handler))
+for path, (_, method, _) in answers.items():
+    value = getattr(client.answers, method)()
+    shown = value.id if type(value).__name__ == "Thing" else getattr(value, "value", value)
+    print(path, f"{{type(value).__name__}}:{{shown}}")
+"""
+
+
+@pytest.mark.parametrize("path", ["default", "label", "output"])
+def test_every_shape_of_success_answer_regenerates_with_namespaces_through_every_path(
+    project: Project, tmp_path: Path, path: str
+) -> None:
+    body = json.dumps(_answers_document()).encode()
+    folder = project.pin("answers-1", body)
+    (folder / "openapi.json").write_bytes(body)
+    env = {"ISSUETRAK_PROJECT_ROOT": str(project.root)}
+    args = {"default": [], "label": ["--label", "answers-1"], "output": []}[path]
+    output = tmp_path / "standalone" / "answers"
+    if path == "output":
+        args = ["--output", str(output)]
+    result = run_cli("regen", *args, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "10 of 10 operations" in result.stdout
+    if path == "output":
+        check = python_in(
+            output.parent,
+            "from answers.namespaces.answers import Answers as A\n"
+            "print(sorted(n for n in vars(A) if n.startswith('get_')))",
+        )
+        assert check.returncode == 0, check.stderr
+        assert check.stdout.strip() == str(sorted(m for _, m, _ in _ANSWERS.values()))
+        return
+    generated = project.root / "generated"
+    assert (generated / "issuetrak_client" / "answers_1" / "namespaces" / "answers.py").is_file()
+    answers = json.dumps(_ANSWERS)
+    called = python_in(generated, _CALL_EVERY_ANSWER.format(answers=answers))
+    assert called.returncode == 0, called.stderr
+    got = dict(line.split(" ", 1) for line in called.stdout.strip().splitlines())
+    assert got == {path_: shown for path_, (_, _, shown) in _ANSWERS.items()}
+
+
+def test_an_operation_namespaces_cannot_take_is_refused_at_its_place_and_nothing_is_written(
+    tmp_path: Path,
+) -> None:
+    document = small_document()
+    document["paths"]["/Things"]["get"]["parameters"] = [
+        {"name": "timeout", "in": "query", "schema": {"type": "integer"}}
+    ]
+    output = tmp_path / "out" / "things"
+    result = run_cli(
+        "regen", "--from", str(write(tmp_path / "things.json", document)), "--output", str(output)
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == ("regen: /paths/~1Things/get: timeout is both an argument and an option"), (
+        result.stderr
+    )
+    assert "nothing was written" in lines[-1] and "generated" not in lines[-1]
+    assert not output.parent.exists()
+
+
+_IMPORT_NAMESPACES = """
+import importlib, pkgutil, sys
+root = importlib.import_module(sys.argv[1] + ".namespaces")
+names = [m.name for m in pkgutil.iter_modules(root.__path__)]
+classes = 0
+for name in names:
+    module = importlib.import_module(f"{root.__name__}.{name}")
+    classes += sum(1 for n in module.__all__ if callable(getattr(module, n)))
+print(len(names), classes)
+"""
+
+
+@pytest.mark.skipif(not REALWORLD.is_dir(), reason=f"no real-world documents at {REALWORLD}")
+@pytest.mark.parametrize("document", sorted(REALWORLD.glob("*.json")), ids=lambda d: d.stem)
+def test_realworld_document_regenerates_through_the_default_path_with_namespaces(
+    document: Path, project: Project
+) -> None:
+    env = {"ISSUETRAK_PROJECT_ROOT": str(project.root)}
+    result = run_cli("regen", "--from", str(document), env=env)
+    if result.returncode != 0 and "--allow-warnings" in result.stderr:
+        result = run_cli("regen", "--from", str(document), "--allow-warnings", env=env)
+    generated = project.root / "generated"
+    if result.returncode != 0 and "cannot be generated" in result.stderr:
+        # the generator itself refuses it: the places are named and nothing is written
+        assert "regen: generator error at /" in result.stderr
+        assert not generated.exists()
+        return
+    assert result.returncode == 0, result.stderr[-3000:]
+    ident = label_ident(document.stem)
+    code = _IMPORT_NAMESPACES.replace("sys.argv[1]", repr(f"issuetrak_client.{ident}"))
+    imported = python_in(generated, code)
+    assert imported.returncode == 0, imported.stderr[-3000:]
+    tags, classes = map(int, imported.stdout.split())
+    assert tags > 0 and classes == 4 * tags

@@ -143,3 +143,13 @@ def test_same_label_in_another_project_root_is_not_answered_from_cache(
     body = document_bytes(small_document())
     (project.pin(label, body) / "openapi.json").write_bytes(body)
     assert spec.load_document(label)["info"]["title"] == "Things" != real_title
+
+
+def test_a_pin_written_with_the_old_release_key_still_reads(project: Project) -> None:
+    folder = project.pin("old", b"{}")
+    text = (folder / "pin.toml").read_text(encoding="utf-8")
+    assert 'document_version = ""' in text and "issuetrak_release" not in text
+    (folder / "pin.toml").write_text(
+        text.replace('document_version = ""', 'issuetrak_release = "7.4.1"'), encoding="utf-8"
+    )
+    assert spec.load_pin("old").document_version == "7.4.1"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import re
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +16,7 @@ import httpx
 import jsonschema
 import pytest
 from issuetrak_mock import FrozenClock, create_app
+from issuetrak_mock.server import listening_socket, uvicorn_server
 from issuetrak_mock.transport import SyncASGITransport
 from issuetrak_tools.spec import load_document
 
@@ -31,6 +35,26 @@ def client(app: Any, role: str | None = "admin", token: str | None = None) -> ht
     elif role is not None:
         headers["X-Api-Key"] = app.state.tokens[role]
     return httpx.Client(transport=SyncASGITransport(app), base_url=BASE, headers=headers)
+
+
+@contextlib.contextmanager
+def serve(app: Any, **server_options: Any) -> Iterator[tuple[Any, int]]:
+    """``app`` served as ``issuetrak-mock`` serves it (our socket, uvicorn) in a thread, on a free
+    loopback port: yields the uvicorn server and the port."""
+    sock = listening_socket("127.0.0.1", 0)
+    server = uvicorn_server(app, log_level="error", **server_options)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert server.started
+    try:
+        yield server, sock.getsockname()[1]
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
 
 
 def new_app(**options: Any) -> Any:

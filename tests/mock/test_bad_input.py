@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -17,10 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from issuetrak_mock import FrozenClock, create_app
 from issuetrak_mock import app as app_module
-from issuetrak_mock.server import listening_socket, uvicorn_server
 from issuetrak_mock.validation import MAX_DEPTH
 
-from .conftest import client, document
+from .conftest import client, document, serve
 
 SMALL_LIMIT = 64 * 1024
 JSON = {"Content-Type": "application/json"}
@@ -308,48 +305,35 @@ def test_the_body_limit_is_configurable_and_must_not_be_negative() -> None:
 
 @pytest.mark.network
 def test_a_slow_oversize_body_blocks_no_other_request(app: Any) -> None:
-    sock = listening_socket("127.0.0.1", 0)
-    server = uvicorn_server(app, log_level="error")
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    port = sock.getsockname()[1]
     token = app.state.tokens["admin"]
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as slow:
-            slow.sendall(
-                b"POST /api/v2/Causes HTTP/1.1\r\nHost: mock\r\nContent-Type: application/json\r\n"
-                + f"X-Api-Key: {token}\r\nTransfer-Encoding: chunked\r\n\r\n".encode()
-                + b"1000\r\n"
-                + b" " * 0x1000
-                + b"\r\n"
-            )
-            # the first upload is half sent and stays so: another client is served meanwhile
-            other = httpx.get(
-                f"http://127.0.0.1:{port}/api/v2/Issues/1",
-                headers={"X-Api-Key": token},
-                timeout=10,
-            )
-            assert other.status_code == 200
-            chunk = b"1000\r\n" + b" " * 0x1000 + b"\r\n"
-            answer = b""
-            try:
-                for _ in range(SMALL_LIMIT // 0x1000 + 8):
-                    slow.sendall(chunk)
-            except OSError:
-                pass  # the server may close once it has answered
-            while b"\r\n\r\n" not in answer:
-                got = slow.recv(65536)
-                if not got:
-                    break
-                answer += got
-            assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serve(app) as (_, port), socket.create_connection(("127.0.0.1", port), timeout=10) as slow:
+        slow.sendall(
+            b"POST /api/v2/Causes HTTP/1.1\r\nHost: mock\r\nContent-Type: application/json\r\n"
+            + f"X-Api-Key: {token}\r\nTransfer-Encoding: chunked\r\n\r\n".encode()
+            + b"1000\r\n"
+            + b" " * 0x1000
+            + b"\r\n"
+        )
+        # the first upload is half sent and stays so: another client is served meanwhile
+        other = httpx.get(
+            f"http://127.0.0.1:{port}/api/v2/Issues/1",
+            headers={"X-Api-Key": token},
+            timeout=10,
+        )
+        assert other.status_code == 200
+        chunk = b"1000\r\n" + b" " * 0x1000 + b"\r\n"
+        answer = b""
+        try:
+            for _ in range(SMALL_LIMIT // 0x1000 + 8):
+                slow.sendall(chunk)
+        except OSError:
+            pass  # the server may close once it has answered
+        while b"\r\n\r\n" not in answer:
+            got = slow.recv(65536)
+            if not got:
+                break
+            answer += got
+        assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
 
 
 # -- an error in the mock itself is still answered in JSON -------------------------------------

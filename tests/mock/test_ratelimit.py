@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from issuetrak_mock import DEFAULT_RATE_LIMITS, FrozenClock, RateLimit, SystemClock
 from issuetrak_mock import clock as clock_module
 from issuetrak_mock.clock import window_clock
+from issuetrak_mock.ratelimit import format_period
 
 from .conftest import client, new_app
 
@@ -164,3 +166,130 @@ def test_a_frozen_clock_never_moves_its_monotonic_time_back() -> None:
     assert clock.monotonic() == 1.25
     clock.set("2024-03-15T08:00:02")
     assert clock.monotonic() == 3.25
+
+
+# -- what the site tells the client: AspNetCoreRateLimit's headers and quota message ----------
+
+
+class _UtcClock(FrozenClock):
+    """A frozen site clock that also knows UTC now, as :class:`SystemClock` does."""
+
+    def utcnow(self) -> dt.datetime:
+        return dt.datetime(2026, 12, 7, 14, 30, tzinfo=dt.UTC) + dt.timedelta(
+            seconds=self.monotonic()
+        )
+
+
+def test_an_admitted_answer_names_the_most_constrained_window_its_remaining_count_and_reset() -> (
+    None
+):
+    clock = _UtcClock()
+    with client(_limited(clock, [RateLimit(3, 60), RateLimit(10, 3600)])) as c:
+        first = c.get("/Issues/1")
+        assert first.headers["X-Rate-Limit-Limit"] == "1m"
+        assert first.headers["X-Rate-Limit-Remaining"] == "2"
+        assert first.headers["X-Rate-Limit-Reset"] == "2026-12-07T14:31:00.0000000Z"
+        clock.advance(15.5)
+        c.get("/Issues/1")
+        third = c.get("/Issues/1")
+        assert third.headers["X-Rate-Limit-Remaining"] == "0"
+        # the window frees a slot when the first request leaves it, a minute after it came
+        assert third.headers["X-Rate-Limit-Reset"] == "2026-12-07T14:31:00.0000000Z"
+
+
+def test_a_refused_request_gets_the_quota_message_as_text_and_retry_after() -> None:
+    clock = FrozenClock()
+    with client(_limited(clock)) as c:
+        for _ in range(20):
+            c.get("/Issues/1")
+        refused = c.get("/Issues/1")
+    assert refused.status_code == 429
+    assert refused.headers["content-type"].startswith("text/plain")
+    assert refused.text == "API calls quota exceeded! maximum admitted 20 per 1s."
+    assert refused.headers["Retry-After"] == "1"
+    assert "X-Rate-Limit-Remaining" not in refused.headers  # the library sends none on a 429
+
+
+def test_the_quota_message_names_the_window_with_the_longest_wait() -> None:
+    clock = FrozenClock()
+    with client(_limited(clock)) as c:
+        for _ in range(100):
+            c.get("/Issues/1")
+            clock.advance(0.1)
+        refused = c.get("/Issues/1")
+    assert refused.text == "API calls quota exceeded! maximum admitted 100 per 10m."
+
+
+def test_writes_are_shown_against_the_write_window_when_it_is_the_tightest() -> None:
+    with client(_limited(FrozenClock())) as c:
+        created = c.post("/Causes", json={"name": "c"})
+        read = c.get("/Causes/1")
+    assert (created.headers["X-Rate-Limit-Limit"], created.headers["X-Rate-Limit-Remaining"]) == (
+        "1s",
+        "4",
+    )
+    assert (read.headers["X-Rate-Limit-Limit"], read.headers["X-Rate-Limit-Remaining"]) == (
+        "1s",
+        "18",
+    )
+
+
+def test_every_counted_answer_carries_the_headers_and_an_uncounted_one_none() -> None:
+    app = _limited(FrozenClock())
+    with client(app, "end_user") as end_user, client(app, token="not-a-token") as stranger:
+        forbidden = end_user.get("/Departments")
+        refused = stranger.get("/Issues/1")
+    assert forbidden.status_code == 403 and forbidden.headers["X-Rate-Limit-Remaining"] == "19"
+    assert refused.status_code == 401 and "X-Rate-Limit-Limit" not in refused.headers
+
+
+def test_the_headers_can_be_turned_off_and_the_limits_still_apply() -> None:
+    app = new_app(
+        clock=FrozenClock(), issues=3, rate_limits=[RateLimit(1, 60)], rate_limit_headers=False
+    )
+    with client(app) as c:
+        admitted = c.get("/Issues/1")
+        refused = c.get("/Issues/1")
+    assert not [name for name in admitted.headers if name.lower().startswith("x-rate-limit")]
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "60"
+    assert refused.text == "API calls quota exceeded! maximum admitted 1 per 1m."
+
+
+def test_a_system_clock_writes_the_reset_in_utc() -> None:
+    app = new_app(clock=SystemClock(), issues=3, rate_limits=[RateLimit(5, 3600)])
+    before = dt.datetime.now(dt.UTC)
+    with client(app) as c:
+        reset = c.get("/Issues/1").headers["X-Rate-Limit-Reset"]
+    after = dt.datetime.now(dt.UTC)
+    assert reset.endswith("Z")
+    when = dt.datetime.fromisoformat(reset[:26] + "+00:00")  # Python reads six digits
+    assert before + dt.timedelta(hours=1) - dt.timedelta(seconds=1) <= when
+    assert when <= after + dt.timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (1, "1s"),
+        (60, "1m"),
+        (600, "10m"),
+        (3600, "1h"),
+        (43200, "12h"),
+        (86400, "1d"),
+        (90, "90s"),
+        (0.5, "0.5s"),
+    ],
+)
+def test_periods_are_written_as_aspnetcoreratelimit_writes_them(seconds: float, text: str) -> None:
+    assert format_period(seconds) == text
+
+
+@pytest.mark.issuetrak_mock(rate_limits="default")
+def test_the_fixture_sends_the_headers_when_its_site_has_limits(issuetrak_mock: Any) -> None:
+    assert issuetrak_mock.client().get("/Issues/1").headers["X-Rate-Limit-Limit"] == "1s"
+
+
+@pytest.mark.issuetrak_mock(rate_limits="default", rate_limit_headers=False)
+def test_the_fixture_leaves_them_out_when_asked(issuetrak_mock: Any) -> None:
+    answer = issuetrak_mock.client().get("/Issues/1")
+    assert answer.status_code == 200 and "X-Rate-Limit-Limit" not in answer.headers

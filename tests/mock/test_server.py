@@ -7,8 +7,6 @@ and the connections uvicorn accepts from it, have Nagle's algorithm off.
 from __future__ import annotations
 
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,9 +14,9 @@ import httpx
 import pytest
 from issuetrak_mock import __main__ as cli
 from issuetrak_mock import server as server_module
-from issuetrak_mock.server import listening_socket, uvicorn_server
+from issuetrak_mock.server import listening_socket
 
-from .conftest import new_app
+from .conftest import new_app, serve
 
 
 def _nodelay(sock: Any) -> bool:
@@ -43,22 +41,8 @@ def test_a_taken_port_is_an_oserror_and_the_socket_is_closed() -> None:
 @pytest.fixture
 def served() -> Iterator[tuple[Any, str]]:
     """The app served as the CLI serves it: our socket handed to uvicorn, in a thread."""
-    app = new_app(issues=3)
-    sock = listening_socket("127.0.0.1", 0)
-    server = uvicorn_server(app, log_level="error")
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert server.started
-    port = sock.getsockname()[1]
-    try:
+    with serve(new_app(issues=3)) as (server, port):
         yield server, f"http://127.0.0.1:{port}/api/v2"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 @pytest.mark.network

@@ -90,7 +90,13 @@ def test_the_wheel_and_sdist_carry_the_generated_client_and_no_vendor_document(
     wheel = zipfile.ZipFile(next(tmp_path.glob("issuetrak-*.whl")))
     names = set(wheel.namelist())
     package = f"issuetrak_client/{IDENT}"
-    for member in ("_document.json", "_pin.py", "_patch_rules.py", "_namespaces.py", "client.py"):
+    for member in (
+        "_document.json",
+        "_pin.py",
+        "_patch_rules.py",
+        "namespaces/__init__.py",
+        "client.py",
+    ):
         assert f"{package}/{member}" in names, member
     assert "issuetrak_client/__init__.py" in names
     assert "issuetrak_tools/contract_tests/conftest.py" in names

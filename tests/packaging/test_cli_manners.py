@@ -307,3 +307,48 @@ def test_the_fixture_without_the_mock_extra_fails_in_one_line_and_other_tests_ru
     message = [line for line in out.splitlines() if "needs the [mock] extra" in line]
     assert message and "pip install 'issuetrak[mock]'" in message[0], out
     assert "Traceback" not in out
+
+
+# --- bad option values and unusable folders: one line, never a traceback or a hang ------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["--port", "70000"], "--port 70000"),
+        (["--port", "-1"], "--port -1"),
+        (["--latency-ms", "inf"], "--latency-ms inf"),  # would delay every answer for ever
+        (["--latency-ms", "nan"], "--latency-ms nan"),
+        (["--read-timeout", "0"], "--read-timeout 0"),
+        (["--read-timeout", "inf"], "--read-timeout inf"),
+        (["--issues", "-3"], "--issues"),
+    ],
+)
+def test_mock_refuses_a_bad_option_value_in_one_line(
+    argv: list[str], needle: str, tmp_path: Path
+) -> None:
+    result = run(script("issuetrak-mock"), *argv, cwd=tmp_path)
+    assert_one_line(result, 2, "issuetrak-mock:", needle)
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["contract", "--max-examples", "-5"], "--max-examples -5"),
+        (["contract", "--coverage-budget", "-1"], "--coverage-budget -1"),
+        (["contract", "--report-dir", "{file}/reports"], "Not a directory"),
+        (
+            ["drift", "--site", "http://127.0.0.1:9", "--token", "t", "--output-dir", "{file}/d"],
+            "Not a directory",
+        ),
+    ],
+    ids=["max-examples", "coverage-budget", "contract-report-dir", "drift-output-dir"],
+)
+def test_tools_refuse_a_bad_option_value_or_folder_in_one_line(
+    argv: list[str], needle: str, tmp_path: Path
+) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder\n")
+    argv = [arg.replace("{file}", str(a_file)) for arg in argv]
+    result = run(script("issuetrak"), *argv, cwd=tmp_path)
+    assert_one_line(result, 2, f"issuetrak {argv[0]}:", needle)

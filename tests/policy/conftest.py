@@ -73,6 +73,16 @@ class Script:
 _tokens = itertools.count()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_limiter_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A limiter is shared per (site, token, limits) in the process, and keeps what a site reported
+    # (a spent window) until its reset; a loopback port a finished test used can come back in the
+    # next one, which must not inherit that budget.
+    import issuetrak._ratelimit
+
+    monkeypatch.setattr(issuetrak._ratelimit, "_registry", {})
+
+
 @pytest.fixture
 def fake_time() -> FakeTime:
     return FakeTime()

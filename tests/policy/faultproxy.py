@@ -15,6 +15,15 @@ then answers it itself, forwards it, or breaks the connection:
 ``delay``          forward, then hold the answer past the client's read timeout
 ``cut-body``       forward, send the head and half the body, close (a body cut short)
 ``bad-json``       forward, answer with a complete framing but half the JSON (undecodable)
+``429-zero``       answer 429 with ``Retry-After: 0`` (nothing forwarded)
+``html-before``    answer 200 with an HTML login page, as a captive proxy does (nothing forwarded)
+``html-after``     forward (the site does the work), answer 200 with an HTML page
+``trickle``        forward, send the head, then the body one byte per ``trickle`` seconds
+``echo-token``     answer 500 echoing the request's ``X-Api-Key`` everywhere (see
+                   :func:`echo_shapes`: trace id, ``Request-Id``, body encodings)
+``limits-spent``   forward, relay the answer with AspNetCoreRateLimit headers saying the
+                   site's 1 m window has 0 requests left for 30 s
+``quota-429``      answer 429 ``Retry-After: 1`` with a quota body for the 1 m window
 =================  =========================================================================
 
 Nothing here knows the SDK: it is the network misbehaving.
@@ -25,12 +34,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import socket
 import struct
 import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -45,7 +56,36 @@ FAULTS = (
     "delay",
     "cut-body",
     "bad-json",
+    "429-zero",
+    "html-before",
+    "html-after",
+    "trickle",
+    "echo-token",
+    "limits-spent",
+    "quota-429",
 )
+LOGIN_PAGE = b"<!DOCTYPE html><html><body><form action='/login'>Sign in</form></body></html>"
+QUOTA_BODY = b"API calls quota exceeded! maximum admitted 100 per 1m."
+
+
+def echo_shapes(token: str) -> list[str]:
+    """How sites echo a credential: plain, URL-encoded, base64 (alone and inside a Basic
+    credential), hex, HTML-escaped, upper case (and, in :func:`_echo`, JSON-escaped)."""
+    import base64
+    import html
+    from urllib.parse import quote
+
+    raw = token.encode()
+    return [
+        token,
+        quote(token, safe=""),
+        base64.b64encode(raw).decode(),
+        base64.urlsafe_b64encode(raw).decode().rstrip("="),
+        base64.b64encode(b"user:" + raw).decode(),
+        raw.hex(),
+        html.escape(token),
+        token.upper(),
+    ]
 
 
 @dataclass
@@ -73,7 +113,16 @@ class Plans:
 class FaultProxy:
     """An asyncio proxy in its own thread: ``with FaultProxy(upstream, plans) as url: ...``."""
 
-    def __init__(self, upstream: str, plans: Plans, *, delay: float, retry_after: str = "0.02"):
+    def __init__(
+        self,
+        upstream: str,
+        plans: Plans,
+        *,
+        delay: float,
+        retry_after: str = "0.02",
+        trickle: float = 0.05,
+    ):
+        self.trickle = trickle
         self.upstream = upstream
         self.plans = plans
         self.delay = delay
@@ -159,6 +208,17 @@ class FaultProxy:
         if step == "reset-before":
             _reset(writer)
             return False
+        if step == "429-zero":
+            writer.write(_head(429, {"Retry-After": "0"}, b""))
+        elif step == "quota-429":
+            writer.write(_head(429, {"Retry-After": "1", "Content-Type": "text/plain"}, QUOTA_BODY))
+        elif step == "html-before":
+            writer.write(_head(200, {"Content-Type": "text/html"}, LOGIN_PAGE))
+        elif step == "echo-token":
+            writer.write(_echo(dict(headers).get("X-Api-Key", "")))
+        if step in ("429-zero", "quota-429", "html-before", "echo-token"):
+            await writer.drain()
+            return True
         answer = await self._forward(method, target, headers, body)
         content = answer.content
         kept = {"Content-Type": answer.headers.get("content-type", "application/json")}
@@ -176,6 +236,27 @@ class FaultProxy:
             await writer.drain()
             writer.close()
             return False
+        elif step == "html-after":
+            writer.write(_head(200, {"Content-Type": "text/html"}, LOGIN_PAGE))
+        elif step == "trickle":
+            writer.write(_head(answer.status_code, kept, content)[: -len(content) or None])
+            for byte in range(len(content)):
+                if writer.is_closing():
+                    return False
+                writer.write(content[byte : byte + 1])
+                try:
+                    await writer.drain()
+                except ConnectionError:
+                    return False
+                await asyncio.sleep(self.trickle)
+        elif step == "limits-spent":
+            reset = datetime.now(UTC) + timedelta(seconds=30)
+            spent = {
+                "X-Rate-Limit-Limit": "1m",
+                "X-Rate-Limit-Remaining": "0",
+                "X-Rate-Limit-Reset": reset.strftime("%Y-%m-%dT%H:%M:%S.0000000Z"),
+            }
+            writer.write(_head(answer.status_code, {**kept, **spent}, content))
         elif step == "bad-json" and len(content) > 2:
             writer.write(_head(answer.status_code, kept, content[: len(content) // 2]))
         else:
@@ -188,6 +269,28 @@ def _head(status: int, headers: dict[str, str], body: bytes) -> bytes:
     lines = [f"HTTP/1.1 {status} X", f"Content-Length: {len(body)}"]
     lines += [f"{k}: {v}" for k, v in headers.items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def _echo(token: str) -> bytes:
+    """A 500 that echoes ``token`` in every shape: trace id, Request-Id, a header, a UTF-16
+    body."""
+    shapes = echo_shapes(token)
+    escaped = "".join(f"\\u{ord(c):04x}" for c in token)  # JSON that decodes to the token
+    body = (
+        json.dumps(
+            {"traceId": token, "information": [{"message": f"bad key {s}"} for s in shapes]}
+        )[:-1]
+        + f', "detail": "{escaped}"}}'
+    )
+    return _head(
+        500,
+        {
+            "Request-Id": token,
+            "X-Echo": shapes[1],
+            "Content-Type": "application/json; charset=utf-16",
+        },
+        body.encode("utf-16"),
+    )
 
 
 def _reset(writer: asyncio.StreamWriter) -> None:

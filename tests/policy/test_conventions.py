@@ -99,6 +99,15 @@ def test_a_ref_name_comes_from_a_reference_or_a_schema_that_wraps_one() -> None:
     assert conventions.ref_name({"type": "string"}) is None
 
 
+def test_every_reference_inside_a_node_is_listed_without_being_followed() -> None:
+    node = {
+        "allOf": [{"$ref": "#/components/schemas/A"}, {"properties": {"b": {"$ref": "#/B"}}}],
+        "items": [{"$ref": "#/C"}, {"$ref": 3}],
+    }
+    assert sorted(conventions.refs_in(node)) == ["#/B", "#/C", "#/components/schemas/A"]
+    assert list(conventions.refs_in({"type": "string"})) == []
+
+
 def test_operations_come_in_document_order_with_shared_parameters_first() -> None:
     document = {
         "paths": {

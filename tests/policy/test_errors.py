@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import importlib
+import pickle
 from typing import Any
 
 import httpx
@@ -301,3 +302,39 @@ def test_a_log_line_with_an_echoed_token_is_redacted(make_client, scripted, capl
     with caplog.at_level(logging.INFO, logger="issuetrak"):
         logging.getLogger("issuetrak").warning("site said %s", f"key {ECHO_TOKEN}")
     assert ECHO_TOKEN not in caplog.text and "key [REDACTED]" in caplog.text
+
+
+def test_every_error_is_defined_once_and_shows_its_public_path() -> None:
+    import inspect
+    import traceback
+
+    import issuetrak
+    from issuetrak import _exceptions, _facade_errors, errors
+
+    classes = [getattr(errors, name) for name in errors.__all__]
+    assert all(inspect.isclass(c) and issubclass(c, Exception) for c in classes)
+    assert {c.__module__ for c in classes} == {"issuetrak.errors"}
+    # the package's old homes still hand out the very same classes
+    for module in (_exceptions, _facade_errors, issuetrak):
+        for name in getattr(module, "__all__", ()):
+            value = getattr(module, name)
+            if inspect.isclass(value) and issubclass(value, Exception):
+                assert value is getattr(errors, name), name
+    try:
+        raise errors.NotFoundError(
+            status_code=404,
+            method="GET",
+            url="https://s.example/api/v2/Users/9",
+            path="/Users/9",
+            trace_id=None,
+            messages=[],
+            body=None,
+            attempts=1,
+            headers={},
+            request_headers={},
+        )
+    except errors.NotFoundError as error:
+        shown = "".join(traceback.format_exception(error))
+        pickled = pickle.dumps(error)
+    assert "issuetrak.errors.NotFoundError: 404 Not Found on GET /Users/9" in shown
+    assert b"issuetrak.errors" in pickled and b"_exceptions" not in pickled

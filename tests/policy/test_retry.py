@@ -131,14 +131,27 @@ def test_a_429_is_retried_for_creates_too_as_the_site_asks(
     assert script.requests[0].content == script.requests[1].content
 
 
-def test_a_storm_of_429s_is_ridden_out_until_the_deadline_not_max_retries(
+def test_a_storm_of_429s_counts_against_max_retries_well_before_the_deadline(
     make_client, scripted, fake_time
 ) -> None:
     too_many = httpx.Response(429, headers={"Retry-After": "1"})
-    ok = httpx.Response(200, json={"traceId": "t"})
-    script = scripted(*[("GET", f"{API}/Users", too_many)] * 20, ("GET", f"{API}/Users", ok))
-    response = make_client(script, max_retries=3, deadline=60).request("GET", "/Users")
-    assert response.status_code == 200 and len(fake_time.sleeps) == 20
+    script = scripted(*[("GET", f"{API}/Users", too_many)] * 4)
+    with pytest.raises(RateLimitError) as info:
+        make_client(script, max_retries=3, deadline=600).request("GET", "/Users")
+    assert info.value.attempts == 4
+    script.assert_done()  # a further request would find no scripted answer
+
+
+def test_no_call_sends_more_than_max_attempts_whatever_max_retries(
+    make_client, scripted, fake_time
+) -> None:
+    from issuetrak._retry import MAX_ATTEMPTS
+
+    too_many = httpx.Response(429, headers={"Retry-After": "0"})
+    script = scripted(*[("GET", f"{API}/Users", too_many)] * MAX_ATTEMPTS)
+    with pytest.raises(RateLimitError) as info:
+        make_client(script, max_retries=50, deadline=None).request("GET", "/Users")
+    assert info.value.attempts == MAX_ATTEMPTS == 10
     script.assert_done()
 
 

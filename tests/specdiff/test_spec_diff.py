@@ -91,6 +91,13 @@ EXPECTED: set[Key] = {
     ("wire", "property-became-required", "IssueTask.note", "", False),
     ("wire", "property-removed", "Cause.displayOrder", "", True),
     ("surface", "field-removed", "issuetrak_client.models.Cause.display_order", "", True),
+    (
+        "surface",
+        "field-became-non-nullable",
+        "issuetrak_client.models.Cause.modified_date",
+        "str(date-time) | None -> str(date-time)",
+        False,
+    ),
     # what breaks code written against the generated package
     ("surface", "field-type-changed", "issuetrak_client.models.Cause.name", "str -> int", True),
     (
@@ -558,14 +565,44 @@ def require_query_parameter(old: Doc, new: Doc) -> None:
 
 
 RULE_CASES: list[tuple[Callable[[Doc, Doc], None], set[Key]]] = [
-    (widen_response_integer, {("wire", "format-widened", "Widget.iid", "int32 -> int64", True)}),
+    (
+        widen_response_integer,
+        {
+            ("wire", "format-widened", "Widget.iid", "int32 -> int64", True),
+            (
+                "surface",
+                "field-format-changed",
+                "issuetrak_client.models.Widget.iid",
+                "int(int32) -> int(int64)",
+                False,
+            ),
+        },
+    ),
     (
         widen_query_integer,
-        {("wire", "format-widened", "GET /Widgets query:PageSize", "int32 -> int64", False)},
+        {
+            ("wire", "format-widened", "GET /Widgets query:PageSize", "int32 -> int64", False),
+            (
+                "surface",
+                "argument-format-changed",
+                "issuetrak_client.api.default.get_widgets(page_size=)",
+                "int(int32) -> int(int64)",
+                False,
+            ),
+        },
     ),
     (
         nullable_response_property,
-        {("wire", "became-nullable", "Widget.name", "false -> true", True)},
+        {
+            ("wire", "became-nullable", "Widget.name", "false -> true", True),
+            (
+                "surface",
+                "field-became-nullable",
+                "issuetrak_client.models.Widget.name",
+                "str -> str | None",
+                True,
+            ),
+        },
     ),
     (
         nullable_request_property,
@@ -632,7 +669,16 @@ RULE_CASES: list[tuple[Callable[[Doc, Doc], None], set[Key]]] = [
     ),
     (
         drop_query_enum_value,
-        {("wire", "enum-value-removed", "GET /Widgets query:PageSize", "10", True)},
+        {
+            ("wire", "enum-value-removed", "GET /Widgets query:PageSize", "10", True),
+            (
+                "surface",
+                "enum-member-removed",
+                "issuetrak_client.api.default.get_widgets(page_size=)",
+                "10",
+                True,
+            ),
+        },
     ),
     (
         require_query_parameter,
@@ -722,3 +768,215 @@ def test_python_surface_names_what_breaks_code_written_against_the_package() -> 
 def test_the_rule_table_of_the_upgrading_page_is_the_code() -> None:
     page = Path(__file__).resolve().parents[2] / "docs" / "upgrading.md"
     assert rules_markdown() in page.read_text(encoding="utf-8")
+
+
+# --- the Python-package view agrees with the wire view on types, enums and models -----------------
+
+
+def things_document() -> Doc:
+    """A small document: Thing with an int32 id, a referenced enum, an inline enum and an address."""
+    thing = {"$ref": "#/components/schemas/Thing"}
+    ok = {"200": {"description": "ok", "content": {"application/json": {"schema": thing}}}}
+    return {
+        "openapi": "3.0.1",
+        "info": {"title": "things", "version": "1"},
+        "paths": {"/Things/{iid}": {"get": {"operationId": "GetThing", "responses": ok}}},
+        "components": {
+            "schemas": {
+                "Thing": {
+                    "type": "object",
+                    "required": ["iid"],
+                    "properties": {
+                        "iid": {"type": "integer", "format": "int32"},
+                        "name": {"type": "string"},
+                        "colour": {"$ref": "#/components/schemas/Colour"},
+                        "status": {"type": "string", "enum": ["Open", "Closed"]},
+                        "address": {"$ref": "#/components/schemas/Address"},
+                    },
+                },
+                "Colour": {"type": "string", "enum": ["Red", "Green"]},
+                "Address": {"type": "object", "properties": {"city": {"type": "string"}}},
+            }
+        },
+    }
+
+
+def _thing(document: Doc) -> dict[str, Any]:
+    props: dict[str, Any] = document["components"]["schemas"]["Thing"]["properties"]
+    return props
+
+
+def inline_the_enum_ref(document: Doc) -> None:
+    _thing(document)["colour"] = copy.deepcopy(document["components"]["schemas"]["Colour"])
+
+
+def inline_the_object_ref(document: Doc) -> None:
+    _thing(document)["address"] = copy.deepcopy(document["components"]["schemas"]["Address"])
+
+
+def rename_the_object_keeping_its_shape(document: Doc) -> None:
+    schemas = document["components"]["schemas"]
+    schemas["Location"] = schemas.pop("Address")
+    _thing(document)["address"] = {"$ref": "#/components/schemas/Location"}
+
+
+def widen_the_id(document: Doc) -> None:
+    _thing(document)["iid"]["format"] = "int64"
+
+
+def name_becomes_an_integer(document: Doc) -> None:
+    _thing(document)["name"] = {"type": "integer"}
+
+
+def add_a_status(document: Doc) -> None:
+    _thing(document)["status"]["enum"].append("Parked")
+
+
+def drop_a_status(document: Doc) -> None:
+    _thing(document)["status"]["enum"].remove("Closed")
+
+
+def name_becomes_nullable(document: Doc) -> None:
+    _thing(document)["name"]["nullable"] = True
+
+
+Surfaced = set[tuple[str, str, str]]
+THING = "issuetrak_client.models.Thing"
+
+SHAPE_CASES: list[tuple[Callable[[Doc], None], Surfaced]] = [
+    # the same schema, written inline: no type, enum or field change (the generator's inline
+    # enum class for it is one more importable name)
+    (inline_the_enum_ref, {("model-added", "issuetrak_client.models.ThingColour", "")}),
+    (inline_the_object_ref, set()),
+    (
+        rename_the_object_keeping_its_shape,
+        {
+            ("model-removed", "issuetrak_client.models.Address", ""),
+            ("model-added", "issuetrak_client.models.Location", ""),
+        },
+    ),
+    (widen_the_id, {("field-format-changed", f"{THING}.iid", "int(int32) -> int(int64)")}),
+    (name_becomes_an_integer, {("field-type-changed", f"{THING}.name", "str -> int")}),
+    (add_a_status, {("enum-member-added", "issuetrak_client.models.ThingStatus", "Parked")}),
+    (drop_a_status, {("enum-member-removed", "issuetrak_client.models.ThingStatus", "Closed")}),
+    (name_becomes_nullable, {("field-became-nullable", f"{THING}.name", "str -> str | None")}),
+]
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"), SHAPE_CASES, ids=[edit.__name__ for edit, _ in SHAPE_CASES]
+)
+def test_the_package_view_reports_what_a_position_holds_not_how_it_is_written(
+    edit: Callable[[Doc], None], expected: Surfaced
+) -> None:
+    old, new = things_document(), things_document()
+    edit(new)
+    changes = diff_documents(old, new).changes
+    assert {(c.kind, c.location, c.detail) for c in changes if c.area == "surface"} == expected
+    # the wire view sees a change exactly where the package view sees one in a type or an enum
+    wire = {c.location for c in changes if c.area == "wire" and c.kind != "reference-changed"}
+    typed = {c for c in expected if not c[0].startswith("model-")}
+    assert bool(wire) == bool(typed), wire
+
+
+# edits to the pinned document that each change types, formats, nullability or enum members of
+# component schemas; the views must agree on every place they touch
+TYPED_KINDS = ("type-changed", "format-", "became-nullable", "became-non-nullable", "enum-")
+
+
+def _enum_refs(document: Doc) -> list[tuple[str, str, str]]:
+    """(schema, property, enum component) for every property that refers to an enum component."""
+    schemas = document["components"]["schemas"]
+    found = []
+    for name, schema in schemas.items():
+        for prop, sub in (schema.get("properties") or {}).items():
+            target = str(sub.get("$ref", "")).rsplit("/", 1)[-1]
+            if target in schemas and "enum" in schemas[target]:
+                found.append((name, prop, target))
+    return found
+
+
+def _properties(document: Doc, kind: str, fmt: str | None = None) -> list[tuple[str, str]]:
+    return [
+        (name, prop)
+        for name, schema in document["components"]["schemas"].items()
+        for prop, sub in (schema.get("properties") or {}).items()
+        if sub.get("type") == kind and sub.get("format") == fmt and "enum" not in sub
+    ]
+
+
+def derived_pairs() -> list[tuple[str, Doc, Doc]]:
+    """Next versions of the pinned document, each with one kind of edit in many places."""
+    pairs = []
+    base = load_document()
+    schemas = base["components"]["schemas"]
+    inlined = copy.deepcopy(base)
+    for name, prop, target in _enum_refs(base):
+        inlined["components"]["schemas"][name]["properties"][prop] = copy.deepcopy(schemas[target])
+    pairs.append(("enum refs inlined", base, inlined))
+    grown = copy.deepcopy(inlined)
+    for name, prop, _ in _enum_refs(base)[:15]:
+        grown["components"]["schemas"][name]["properties"][prop]["enum"].append("Added")
+    pairs.append(("members added to inline enums", inlined, grown))
+    widened = copy.deepcopy(base)
+    for name, prop in _properties(base, "integer", "int32")[:66]:
+        widened["components"]["schemas"][name]["properties"][prop]["format"] = "int64"
+    pairs.append(("int32 -> int64", base, widened))
+    retyped = copy.deepcopy(base)
+    for name, prop in _properties(base, "string")[:20]:
+        target = retyped["components"]["schemas"][name]["properties"][prop]
+        target["type"], target["nullable"] = "integer", not target.get("nullable", False)
+    pairs.append(("string -> integer, nullability flipped", base, retyped))
+    return pairs
+
+
+def _wire_place(change: Change) -> str:
+    return change.location.split("[", 1)[0]  # list items are their property's
+
+
+def _surface_place(change: Change, classes: dict[str, str]) -> str:
+    location = change.location.removeprefix("issuetrak_client.models.")
+    if "." not in location:  # an enum class: the property that holds it inline, or the component
+        return classes.get(location, location)
+    owner, field_name = location.split(".", 1)
+    return f"{classes.get(owner, owner)}.{field_name}"
+
+
+@pytest.mark.parametrize("pair", range(4))
+def test_both_views_agree_on_derived_versions_of_the_pinned_document(pair: int) -> None:
+    from issuetrak_tools._evolution.surface import class_name, python_identifier
+
+    _, old, new = derived_pairs()[pair]
+    changes = diff_documents(old, new).changes
+    wire = {
+        _wire_place(c)
+        for c in changes
+        if c.area == "wire" and c.kind.startswith(TYPED_KINDS) and "." in c.location
+    }
+    wire_enums = {c.location for c in changes if c.area == "wire" and c.kind.startswith("enum-")}
+    # surface names back to schema names: classes by their generator names, fields likewise
+    classes: dict[str, str] = {}
+    for document in (old, new):
+        for name, schema in document["components"]["schemas"].items():
+            for model in (class_name(name), class_name(f"{name}_type_0")):  # nullable: Type0
+                classes[model] = name
+                for prop in schema.get("properties") or {}:
+                    classes[class_name(f"{model}{class_name(prop)}")] = f"{name}.{prop}"
+    fields = {
+        f"{name}.{python_identifier(prop)}": f"{name}.{prop}"
+        for document in (old, new)
+        for name, schema in document["components"]["schemas"].items()
+        for prop in schema.get("properties") or {}
+    }
+    surface = {
+        fields.get(place, place)
+        for c in changes
+        if c.area == "surface" and c.kind.startswith(("field-", "enum-member"))
+        for place in [_surface_place(c, classes)]
+    }
+    assert surface == wire | wire_enums
+    assert not [c for c in changes if c.kind.startswith("model-removed")]
+    if pair == 0:  # the same schemas written inline: nothing that breaks, in either view
+        assert (surface, [c.key() for c in changes if c.breaking]) == (set(), [])
+    else:
+        assert len(surface) >= 15, surface

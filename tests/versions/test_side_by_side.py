@@ -115,10 +115,12 @@ def two_labels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def test_each_label_has_its_own_typed_views(two_labels: Path) -> None:
+def test_each_label_has_its_own_namespaces(two_labels: Path) -> None:
     index = two_labels / "generated" / "issuetrak_client"
-    assert "widgets" not in (index / "things_v1" / "_namespaces.py").read_text(encoding="utf-8")
-    assert "widgets" in (index / "things_v2" / "_namespaces.py").read_text(encoding="utf-8")
+    assert not (index / "things_v1" / "namespaces" / "widgets.py").exists()
+    assert "class Widgets(" in (index / "things_v2" / "namespaces" / "widgets.py").read_text(
+        encoding="utf-8"
+    )
 
 
 def _site(label: str) -> httpx.MockTransport:

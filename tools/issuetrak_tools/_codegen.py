@@ -436,7 +436,7 @@ _STAMP_IMPORT = (
 
 DOCUMENT_FILE = "_document.json"
 PATCH_RULES_MODULE = "_patch_rules.py"
-TYPED_VIEWS_MODULE = "_namespaces.py"
+NAMESPACES_PACKAGE = "namespaces"  # the client namespaces, one module per tag (_nsgen)
 
 
 def stamp_package(package: Path, stamp: Stamp) -> None:
@@ -471,7 +471,7 @@ def write_derived(package: Path, document_text: str) -> None:
 
 def write_index(index: Path, label: str, ident: str) -> None:
     """The ``issuetrak_client`` package around the label packages: which label is the default,
-    and the default label's models, types and typed views under short names."""
+    and the default label's models, types and namespaces under short names."""
     index.mkdir(parents=True, exist_ok=True)
     quoted = json.dumps(label)
     (index / "__init__.py").write_text(
@@ -488,8 +488,8 @@ DEFAULT_LABEL = {quoted}
 DEFAULT_PACKAGE = "{ident}"
 
 if TYPE_CHECKING:
-    from .{ident}._namespaces import AsyncNamespaces as AsyncNamespaces
-    from .{ident}._namespaces import Namespaces as Namespaces
+    from .{ident}.namespaces import AsyncNamespaces as AsyncNamespaces
+    from .{ident}.namespaces import Namespaces as Namespaces
 ''',
         encoding="utf-8",
     )

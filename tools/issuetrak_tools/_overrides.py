@@ -6,7 +6,9 @@ on the result of the ones before it. Each operation ends up as one :class:`Carri
 
 ``kept``        applies, and its target is what it was in the old document: carried over as is.
 ``changed``     applies, but the vendor changed the place it corrects (or an ``add`` would now
-                replace something the new document has): carried over, listed for review.
+                replace something the new document has): it needs a decision, so it is held
+                back (listed with the others not carried) unless ``carry_changed`` asks to carry
+                it; either way it is listed.
 ``redundant``   the new document already says what the operation would make it say (the vendor
                 fixed it): not carried; listed, so nothing disappears unseen.
 ``vanished``    its target (or its parent) is gone from the new document: not carried; listed
@@ -40,8 +42,9 @@ __all__ = [
     "render_unapplied",
 ]
 
-CARRIED = ("kept", "changed")
+CARRIED = ("kept", "changed")  # "changed" only when asked (carry_changed)
 NOT_CARRIED = ("redundant", "vanished", "failed")
+STATUSES = ("kept", "changed", "redundant", "vanished", "failed")
 _MISSING: Any = object()
 
 
@@ -55,10 +58,7 @@ class Carried:
     why: str = ""
     advice: str = ""  # keep | drop | rewrite, with what to check
     proposed: dict[str, Any] | None = None  # a rewrite that applies to the new document
-
-    @property
-    def carried(self) -> bool:
-        return self.status in CARRIED
+    carried: bool = False  # in the new label's overrides file
 
     def line(self) -> str:
         """One line: which operation, what happened, why, what to do."""
@@ -79,6 +79,18 @@ class Carried:
         if self.proposed is not None:
             entry["proposed"] = self.proposed
         return entry
+
+
+def _changed(index: int, op: dict[str, Any], why: str, carry: bool) -> Carried:
+    """A ``changed`` entry: carried when asked, else held back for a decision."""
+    if carry:
+        advice = "carried as asked (--carry-changed); rewrite or drop it if the correction no longer holds"
+    else:
+        advice = (
+            "needs a decision, not carried: keep it (move it into overrides.json, or pin again with "
+            "--carry-changed) if the correction still holds; rewrite or drop it if not"
+        )
+    return Carried(index, op, "changed", why, advice, carried=carry)
 
 
 @dataclass
@@ -103,8 +115,13 @@ class CarryReport:
         return [item for item in self.items if item.status != "kept"]
 
     def summary(self) -> str:
-        counts = {s: sum(i.status == s for i in self.items) for s in (*CARRIED, *NOT_CARRIED)}
-        shown = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+        counts = {s: sum(i.status == s for i in self.items) for s in STATUSES}
+        held = sum(i.status == "changed" and not i.carried for i in self.items)
+        shown = ", ".join(
+            f"{n} {s}" + (" (needing a decision, not carried)" if s == "changed" and held else "")
+            for s, n in counts.items()
+            if n
+        )
         return f"{len(self.items)} override(s) from {self.source}: {shown or 'none'}"
 
 
@@ -175,13 +192,16 @@ def _judge(
     old_doc: Any,
     new_doc: Any,
     old_raw: Mapping[str, Any] | None,
+    carry_changed: bool = False,
 ) -> tuple[Carried, Any]:
     """What becomes of ``op`` on ``new_doc`` (the new document patched by the ops before it)."""
     body = {k: v for k, v in op.items() if k != "reason"}
     kind, path = str(body.get("op")), str(body.get("path", ""))
     before_new = _value_at(new_doc, path)
     before_old = _value_at(old_doc, path) if old_raw is not None else _MISSING
-    patched, error = _applies(new_doc, body)
+    # an operation held back for a decision must leave the document as it was: try it on a copy
+    held = not carry_changed and _may_change(kind, new_doc, path, before_new, before_old, old_raw)
+    patched, error = _applies(new_doc, body, in_place=not held)
     if error is not None:
         moved = _moved(body, old_raw, new_doc)
         if moved is not None and _applies(new_doc, moved, in_place=False)[1] is None:
@@ -219,25 +239,46 @@ def _judge(
             "redundant",
             "the new document already has this value there",
             "drop: nothing to correct any more",
-        ), patched
-    replaces = isinstance(_value_at(new_doc, _parent(path)), Mapping)  # into a list, it inserts
-    if kind == "add" and before_new is not _MISSING and replaces:
-        return Carried(
-            index,
-            op,
-            "changed",
-            f"the new document already has {path}; this add replaces {_short(before_new)}",
-            "keep it if the whole value should be ours; rewrite it to add below that place if not",
-        ), patched
-    if old_raw is not None and kind in ("add", "replace", "remove") and before_old != before_new:
-        return Carried(
-            index,
-            op,
-            "changed",
-            f"the new document has {_short(before_new)} there, the old one had {_short(before_old)}",
-            "keep it if the correction still holds (it was carried over); rewrite or drop it if not",
-        ), patched
-    return Carried(index, op, "kept"), patched
+        ), new_doc if held else patched
+    if _replaces(kind, new_doc, path, before_new):
+        why = f"the new document already has {path}; this add replaces {_short(before_new)}"
+        return _changed(index, op, why, carry_changed), patched if carry_changed else new_doc
+    if _vendor_changed(kind, before_new, before_old, old_raw):
+        why = (
+            f"the new document has {_short(before_new)} there, the old one had {_short(before_old)}"
+        )
+        return _changed(index, op, why, carry_changed), patched if carry_changed else new_doc
+    return Carried(index, op, "kept", carried=True), patched
+
+
+def _replaces(kind: str, new_doc: Any, path: str, before_new: Any) -> bool:
+    """An ``add`` onto a member the new document already has (into a list, an add inserts)."""
+    return (
+        kind == "add"
+        and before_new is not _MISSING
+        and isinstance(_value_at(new_doc, _parent(path)), Mapping)
+    )
+
+
+def _vendor_changed(
+    kind: str, before_new: Any, before_old: Any, old_raw: Mapping[str, Any] | None
+) -> bool:
+    """The vendor changed the place the operation corrects (known only with the old document)."""
+    return old_raw is not None and kind in ("add", "replace", "remove") and before_old != before_new
+
+
+def _may_change(
+    kind: str,
+    new_doc: Any,
+    path: str,
+    before_new: Any,
+    before_old: Any,
+    old_raw: Mapping[str, Any] | None,
+) -> bool:
+    """Whether the operation would be judged ``changed`` if it applies (decided before applying)."""
+    return _replaces(kind, new_doc, path, before_new) or _vendor_changed(
+        kind, before_new, before_old, old_raw
+    )
 
 
 def carry_overrides(
@@ -246,17 +287,20 @@ def carry_overrides(
     old_document: Mapping[str, Any] | None = None,
     *,
     source: str = "overrides",
+    carry_changed: bool = False,
 ) -> CarryReport:
     """Re-apply ``operations`` to ``document`` one by one; what applies is kept, the rest listed.
 
     ``old_document`` is the raw document the operations were written for; with it, an operation
-    whose target the vendor changed is told apart from one that applies as before.
+    whose target the vendor changed is told apart from one that applies as before. A ``changed``
+    operation needs a person's decision: it is carried only with ``carry_changed``, and the
+    operations after it are judged on the document without it.
     """
     report = CarryReport(source)
     new_doc: Any = copy.deepcopy(dict(document))
     old_doc: Any = copy.deepcopy(dict(old_document)) if old_document is not None else None
     for index, op in enumerate(operations):
-        item, new_doc = _judge(index, dict(op), old_doc, new_doc, old_document)
+        item, new_doc = _judge(index, dict(op), old_doc, new_doc, old_document, carry_changed)
         report.items.append(item)
         if old_doc is not None:
             body = {k: v for k, v in op.items() if k != "reason"}

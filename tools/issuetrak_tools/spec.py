@@ -55,6 +55,7 @@ __all__ = [
     "load_pin",
     "locate_document",
     "openapi3_problem",
+    "pinned_labels",
     "project_root",
     "read_patch",
     "require_openapi3",
@@ -164,18 +165,20 @@ class Pin:
     source: str
     captured: str
     generator: str
-    issuetrak_release: str = ""
+    # the release the document states for itself (an info extension such as x-release, else a
+    # dotted info.version); pins written before it had this name call it issuetrak_release
+    document_version: str = ""
     openapi_version: str = ""
     info_version: str = ""
     directory: Path = field(default=Path("."), compare=False)
 
     def to_toml(self) -> str:
         lines = [
-            "# One pinned Issuetrak API v2 document; the document itself is never committed.",
+            "# One pinned OpenAPI document; the document itself is never committed.",
         ]
         for key in (
             "label",
-            "issuetrak_release",
+            "document_version",
             "sha256",
             "size",
             "source",
@@ -189,6 +192,11 @@ class Pin:
                 f"{key} = {value}" if isinstance(value, int) else f"{key} = {json.dumps(value)}"
             )
         return "\n".join(lines) + "\n"
+
+
+def pinned_labels() -> tuple[str, ...]:
+    """Every label with a ``spec/<label>/pin.toml``, sorted."""
+    return tuple(sorted(p.parent.name for p in spec_dir().glob(f"*/{PIN_FILE}")))
 
 
 def load_pin(label: str | None = None) -> Pin:
@@ -209,8 +217,15 @@ def load_pin(label: str | None = None) -> Pin:
     ]
     if missing:
         raise SpecError(f"{path}: missing keys {', '.join(missing)}")
+    for old, new in _RENAMED_PIN_KEYS.items():
+        if old in raw:
+            raw.setdefault(new, raw.pop(old))
     known_keys = {f for f in Pin.__dataclass_fields__ if f != "directory"}
     return Pin(**{k: v for k, v in raw.items() if k in known_keys}, directory=directory)
+
+
+# pin.toml keys that were renamed: old name -> new name (old pins keep reading)
+_RENAMED_PIN_KEYS = {"issuetrak_release": "document_version"}
 
 
 def sha256_file(path: Path) -> str:

@@ -5,7 +5,7 @@ the document's schemas say:
 
 * request kinds: :func:`is_search`, :func:`is_write` (searches are POSTs that change nothing);
 * documents: :func:`iter_operations`, JSON pointers (:func:`pointer`, :func:`value_at`), local
-  ``$ref`` (:func:`resolve_ref`, :func:`deref_node`, :func:`ref_name`);
+  ``$ref`` (:func:`resolve_ref`, :func:`deref_node`, :func:`ref_name`, :func:`refs_in`);
 * filters: how many values each match type takes (:func:`arity`, :func:`describe_arity`);
 * the issue PATCH table the document publishes in prose (:func:`parse_patch_table`,
   :class:`PatchRule`);
@@ -32,6 +32,7 @@ from .documents import (
     iter_operations,
     pointer,
     ref_name,
+    refs_in,
     resolve_ref,
     split_pointer,
     unescape,
@@ -70,6 +71,7 @@ __all__ = [
     "patch_table_text",
     "pointer",
     "ref_name",
+    "refs_in",
     "resolve_ref",
     "rule_rows",
     "rules_from_rows",

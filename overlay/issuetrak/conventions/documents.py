@@ -14,6 +14,7 @@ __all__ = [
     "iter_operations",
     "pointer",
     "ref_name",
+    "refs_in",
     "resolve_ref",
     "split_pointer",
     "unescape",
@@ -116,6 +117,20 @@ def deref_node(document: Mapping[str, Any], node: Any) -> Any:
         if target is not None:
             return target
     return node
+
+
+def refs_in(node: Any) -> Iterator[str]:
+    """Every ``$ref`` string anywhere inside ``node`` (not followed)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            ref = item.get("$ref")
+            if isinstance(ref, str):
+                yield ref
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 def ref_name(schema: object) -> str | None:

@@ -3,8 +3,9 @@
 - :mod:`.document`, :mod:`.entities`, :mod:`.links` - the contract: pinned document, documented
   corrections, the document's conventions and the OpenAPI links derived from them per label
 - :mod:`.classify` - read / create / modify / destructive, and what a run may send
-- :mod:`.plan`, :mod:`.engine`, :mod:`.run` - a run planned breadth first within its request
-  budget, carried out step by step, from options to reports
+- :mod:`.plan`, :mod:`.families`, :mod:`.steps`, :mod:`.lifecycle` - a run planned as the loop
+  over the registered check families within its request budget, its steps carried out one by
+  one, the run from options to reports
 - :mod:`.checks`, :mod:`.datetimes` - Issuetrak's own response rules, the date-time tolerance
 - :mod:`.paging`, :mod:`.search`, :mod:`.semantics`, :mod:`.persistence` - invariants that need
   several requests: pages, searches and sorts, writes read back
@@ -12,9 +13,10 @@
   SDK's retry loop and rate limiter; the exact request budget; what every request and answer must
   respect (token to the site only, no redirect followed, 429 with Retry-After); the site's windows
 - :mod:`.credentials` - the token, kept out of every output
-- :mod:`.runner` - targets, the schemathesis schema, sending and checking cases, the state machine
-- :mod:`.preflight`, :mod:`.report`, :mod:`.session`, :mod:`.suite` - reachability, reports, the
-  active run, where the suite is
+- :mod:`.target`, :mod:`.schema`, :mod:`.cases` - where requests go; the schemathesis schema of a
+  run; sending and checking cases, the state machine
+- :mod:`.preflight`, :mod:`.report`, :mod:`.active_run`, :mod:`.suite_location` - reachability,
+  reports, the active run, where the suite is
 
 Needs the ``contract`` extra (schemathesis, hypothesis, pytest).
 """

@@ -16,9 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from issuetrak_tools._contract.entities import OperationRef
 from issuetrak_tools.spec import iter_operations
 
-__all__ = ["OperationKind", "WritePolicy", "classify", "classify_document"]
+__all__ = ["OperationKind", "WritePolicy", "classify", "classify_document", "operation_kind"]
 
 
 class OperationKind(enum.Enum):
@@ -80,3 +81,34 @@ class WritePolicy:
 def classify_document(document: Mapping[str, Any]) -> dict[tuple[str, str], OperationKind]:
     """``{(METHOD, path): kind}`` for every operation of ``document``."""
     return {(op.method, op.path): classify(op.method, op.path) for op in iter_operations(document)}
+
+
+def operation_kind(ref: OperationRef) -> str:
+    """The finer kind of one operation, by Issuetrak's conventions (for the check families).
+
+    ``get`` (by iid), ``list``, ``search``, ``create``, ``update`` (PUT), ``patch``, ``delete``,
+    ``membership_list``/``membership_add``/``membership_replace``/``membership_remove``,
+    ``subcollection`` (a read below a record: ``GET /Organizations/{iid}/Contracts``),
+    ``settings`` (a read of one configuration document: ``GET /System/Settings``,
+    ``GET /Issues/Udfs``), or ``other`` (an action: ``POST /Issues/Close/Duplicate``).
+    """
+    if ref.kind == "membership":
+        return {
+            "GET": "membership_list",
+            "POST": "membership_add",
+            "PUT": "membership_replace",
+            "DELETE": "membership_remove",
+        }.get(ref.method, "other")
+    if ref.kind in ("get", "list", "search", "create", "update", "patch", "delete"):
+        if ref.kind in ("list", "get") and ref.path.count("{") >= 1 and _below_record(ref.path):
+            return "subcollection"
+        return ref.kind
+    if ref.method == "GET":
+        return "subcollection" if "{" in ref.path else "settings"
+    return "other"
+
+
+def _below_record(path: str) -> bool:
+    """Whether ``path`` continues after a path parameter (``/Xs/{iid}/Ys``)."""
+    parts = [p for p in path.split("/") if p]
+    return any(p.startswith("{") for p in parts[:-1])

@@ -300,7 +300,7 @@ def add_unsupported_media_type_tolerance(document: dict[str, Any]) -> int:
 
 def link_exceptions_path(label: str) -> Path:
     """``contract_tests/links/<label>.json``: the label's exceptions to the derived links."""
-    from issuetrak_tools._contract.suite import suite_dir
+    from issuetrak_tools._contract.suite_location import suite_dir
 
     return suite_dir() / "links" / f"{label}.json"
 

@@ -127,7 +127,8 @@ class SiteGuard(httpx.BaseTransport):
                 message=(
                     f"{request.method} {request.url.path} answered 429 with "
                     f"{'Retry-After ' + repr(value) if value else 'no Retry-After header'}; "
-                    "clients cannot tell how long to wait (the document says 429 carries it)"
+                    "clients cannot tell how long to wait (ASP.NET sites such as Issuetrak limit "
+                    "requests with AspNetCoreRateLimit, which sends Retry-After with every 429)"
                 ),
                 status_code=429,
                 trace_id=trace_id_of(response.content),

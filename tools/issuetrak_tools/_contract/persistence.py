@@ -141,3 +141,25 @@ def mismatches(
         if not _equal(field.kind, value, read_back):
             found.append(Mismatch(field.name, value, read_back))
     return found, compared
+
+
+def same_value(left: Any, right: Any) -> bool:
+    """Whether two answers' values of one field are the same, whatever their field type.
+
+    Numbers by value (``true`` is not ``1``), date-times as instants (an offset or a fraction
+    of a second more or less is the same instant), objects and arrays element by element; a value
+    of another JSON type (``"5"`` against ``5``) is different.
+    """
+    if isinstance(left, Mapping) and isinstance(right, Mapping):
+        shared = set(left) & set(right)
+        return all(same_value(left[key], right[key]) for key in shared)
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(map(same_value, left, right))
+    if isinstance(left, bool) or isinstance(right, bool):
+        return left is right
+    if isinstance(left, int | float) and isinstance(right, int | float):
+        return float(left) == float(right)
+    if isinstance(left, str) and isinstance(right, str) and left != right:
+        instants = _instant(left), _instant(right)
+        return None not in instants and instants[0] == instants[1]
+    return bool(left == right)

@@ -26,17 +26,13 @@ from __future__ import annotations
 
 import enum
 import math
-import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from issuetrak.conventions import is_write
 from issuetrak.ratelimit import RateLimiter, RateLimits
 from issuetrak_tools._contract.classify import WritePolicy
 from issuetrak_tools._contract.entities import Conventions, OperationRef
-from issuetrak_tools._contract.paging import paged_operations
-from issuetrak_tools._contract.semantics import search_shape
 
 __all__ = [
     "LIVE_AUTH_SAMPLE",
@@ -56,16 +52,18 @@ ASSUMED_RESPONSE_SECONDS = 0.3
 class Tier(enum.IntEnum):
     POSITIVE = 1
     ERRORS = 2
-    PAGING = 3
-    SEARCH = 4
-    STATEFUL = 5
-    DEPTH = 6
+    READS = 3
+    PAGING = 4
+    SEARCH = 5
+    STATEFUL = 6
+    DEPTH = 7
 
     @property
     def title(self) -> str:
         return {
             Tier.POSITIVE: "positive cases",
             Tier.ERRORS: "error paths",
+            Tier.READS: "records agree",
             Tier.PAGING: "paging",
             Tier.SEARCH: "search and sort",
             Tier.STATEFUL: "linked sequences",
@@ -83,6 +81,7 @@ class Step:
     estimate: int  # requests it is expected to send
     round: int = 0  # depth round (1, 2, ...)
     writes: int = 0  # of which writes
+    family: str = ""  # the registered check family that planned it
 
     @property
     def id(self) -> str:
@@ -167,8 +166,14 @@ class Plan:
 def _what(tier: Tier, steps: Sequence[Step]) -> str:
     kinds: dict[str, int] = {}
     for step in steps:
-        kinds[step.kind] = kinds.get(step.kind, 0) + 1
+        kind = step.kind.split(" ", 1)[0]  # "operator Contains" counts as an operator probe
+        kinds[kind] = kinds.get(kind, 0) + 1
     names = {
+        "invalid_token": "with a made-up token (401)",
+        "burst": "limiter burst (429 with Retry-After)",
+        "identity": "read by iid against its list",
+        "membership": "membership(s) added and read back",
+        "operator": "match type(s) probed",
         "positive": "operation(s) once each",
         "discover": "collection(s) listed for iids",
         "auth": "without the token (401)",
@@ -214,11 +219,6 @@ def expected_duration(
 # -- building the plan ----------------------------------------------------------------------------
 
 
-def _secured(document: Mapping[str, Any], operation: Mapping[str, Any]) -> bool:
-    security = operation.get("security", document.get("security", []))
-    return any(isinstance(s, Mapping) and s for s in security or [])
-
-
 def _positive_rank(ref: OperationRef) -> int:
     """Reads that list records first (their answers give the iids), then reads by iid, creates,
     other posts, updates; deletes last (of what the run created)."""
@@ -248,10 +248,15 @@ def build_plan(
 ) -> Plan:
     """The ordered steps of a run over the ``selected`` operations the ``policy`` allows.
 
+    The plan is the loop over the registered check families (:mod:`.families`): each plans its
+    steps, and the steps run by tier, then depth round, then the family's priority. Every step
+    names its operation (``Step.operation``), so a plan can be filtered by operation afterwards.
     ``auth_sample`` is how many operations are probed without the token (``None``: live
     :data:`LIVE_AUTH_SAMPLE`, every secured operation in-process); ``depth_rounds`` is how many
     generated cases each operation gets in the depth tier (live only).
     """
+    from issuetrak_tools._contract.families import PlanContext, registered
+
     chosen = [
         ref
         for label in sorted(set(selected))
@@ -259,118 +264,22 @@ def build_plan(
     ]
     order = {label: index for index, label in enumerate(conventions.operations)}
     chosen.sort(key=lambda r: (_positive_rank(r), order.get(r.label, 0)))
-    rng = random.Random(seed)
+    ctx = PlanContext(
+        document,
+        conventions,
+        chosen,
+        policy,
+        live,
+        seed=seed,
+        depth_rounds=depth_rounds,
+        auth_sample=auth_sample,
+    )
+    families = registered()
     steps: list[Step] = []
-    notes: list[str] = []
-
-    # 1. positive cases (with discovery of the iids they need)
-    listed = {ref.store for ref in chosen if not ref.params and ref.kind in ("list", "search")}
-    discovered: set[str] = set()
-    for ref in chosen:
-        for param in ref.params:
-            owner = conventions.owner(ref.path, param)
-            if owner is None or owner.store in listed or owner.store in discovered:
-                continue
-            source = owner.operations.get("list") or owner.operations.get("search")
-            if (
-                source is not None
-                and not source.params
-                and policy.allows(source.method, source.path)
-            ):
-                steps.append(Step(Tier.POSITIVE, "discover", source.label, 1))
-                discovered.add(owner.store)
-        writes = int(is_write(ref.method, ref.path))
-        extra = 0
-        collection = conventions.collection_of(ref)
-        if (
-            writes
-            and ref.kind in ("create", "update")
-            and collection
-            and "get" in collection.operations
-        ):
-            extra = 1  # the read-back of write_persisted
-        if ref.method == "DELETE" and collection and "create" not in collection.operations:
-            notes.append(f"{ref.label}: nothing the run creates can be deleted; it is not sent")
-            continue
-        steps.append(Step(Tier.POSITIVE, "positive", ref.label, 1 + extra, writes=writes))
-
-    # 2. error paths
-    secured = [
-        ref for ref in chosen if ref.method == "GET" and _secured(document, _spec(document, ref))
-    ]
-    sample = len(secured) if auth_sample is None and not live else (auth_sample or LIVE_AUTH_SAMPLE)
-    without_params = [r for r in secured if not r.params]
-    pool = without_params if len(without_params) >= min(sample, len(secured)) else secured
-    picked = sorted(rng.sample(pool, min(sample, len(pool))), key=lambda r: order.get(r.label, 0))
-    steps += [Step(Tier.ERRORS, "auth", ref.label, 1) for ref in picked]
-    for ref in chosen:
-        if ref.kind == "get" and ref.method == "GET" and len(ref.params) == 1:
-            parts = [p for p in ref.path.split("/") if p]
-            if len(parts) == 2:
-                steps.append(Step(Tier.ERRORS, "not_found", ref.label, 1))
-
-    # 3. paging
-    labels = {ref.label for ref in chosen}
-    paged = [op.label for op in paged_operations(document) if op.label in labels]
-    # 3. paging: one walk per collection first (its search, else its list: the same records)
-    primary: dict[str, str] = {}
-    for label in paged:
-        ref = conventions.operations[label]
-        key = ref.store or label
-        if key not in primary or ref.kind == "search":
-            primary[key] = label
-    first_walks = [label for label in paged if label in primary.values()]
-    other_walks = [label for label in paged if label not in primary.values()]
-    # page 1 usually comes with the positive case; then page 2, the last and the one after it
-    steps += [Step(Tier.PAGING, "paging", label, 2) for label in first_walks]
-
-    # 4. search semantics, then one sort per collection, descending (a sort ignored or applied
-    # in reverse shows there); ascending comes with the second opinions below
-    sorts: dict[str, str] = {}
-    for label in paged:
-        ref = conventions.operations[label]
-        shape = search_shape(document, _spec(document, ref))
-        if ref.kind == "search" and shape.judged:
-            steps.append(Step(Tier.SEARCH, "search", label, 2))
-        if shape.sort_fields and shape.directions:
-            key = ref.store or label
-            if key not in sorts or ref.kind == "search":
-                sorts[key] = label
-    sorted_ops = [label for label in paged if label in sorts.values()]
-    steps += [Step(Tier.SEARCH, "sort", label, 1) for label in sorted_ops]
-
-    # second opinions: the other walk of each collection, the ascending sorts. In process (no
-    # budget) they join their tiers; live they follow the depth tier's first round
-    second = [Step(Tier.PAGING, "paging", label, 2) for label in other_walks] + [
-        Step(Tier.SEARCH, "sort_asc", label, 1) for label in sorted_ops
-    ]
-    if not live:
-        steps += second
-        steps.sort(key=lambda step: step.tier)  # stable: each tier keeps its order
-
-    # 6. depth (live only; in-process the schemathesis sweep goes deeper): round 1 negative
-    # cases, then the second opinions, then further rounds
-    if live:
-        shuffled = [ref for ref in chosen if ref.method != "DELETE"]
-        rng.shuffle(shuffled)
-        for round_number in range(1, max(depth_rounds, 1) + 1):
-            if round_number <= depth_rounds:
-                steps += [
-                    Step(
-                        Tier.DEPTH,
-                        "depth",
-                        ref.label,
-                        1,
-                        round=round_number,
-                        writes=int(is_write(ref.method, ref.path)),
-                    )
-                    for ref in shuffled
-                ]
-            if round_number == 1:
-                steps += [
-                    Step(Tier.DEPTH, step.kind, step.operation, step.estimate, round=1)
-                    for step in second
-                ]
+    for family in families:
+        steps += family.plan(ctx)
+    priority = {family.name: family.priority for family in families}
+    steps.sort(key=lambda step: (step.tier, step.round, priority.get(step.family, 0)))
     stateful = policy.allow_writes and stateful_estimate > 0
     return Plan(
         steps=steps,
@@ -378,7 +287,7 @@ def build_plan(
         live=live,
         stateful=stateful,
         stateful_estimate=stateful_estimate if stateful else 0,
-        notes=notes,
+        notes=ctx.notes,
     )
 
 

@@ -73,6 +73,8 @@ class Recorder:
     checks: set[str] = field(default_factory=set)
     failures: dict[tuple[str, str, str], FailureRecord] = field(default_factory=dict)
     unchecked: dict[str, list[str]] = field(default_factory=dict)  # tier -> step ids
+    # check family -> {"ran": steps carried out, "cut": steps the request budget left out}
+    families: dict[str, dict[str, int]] = field(default_factory=dict)
     rate_limited: list[str] = field(default_factory=list)
     tolerances: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -102,9 +104,24 @@ class Recorder:
         with self._lock:
             self.tolerances[name] = self.tolerances.get(name, 0) + times
 
-    def left_unchecked(self, tier: str, step: str) -> None:
+    def left_unchecked(self, tier: str, step: str, family: str = "") -> None:
         with self._lock:
             self.unchecked.setdefault(tier, []).append(step)
+            if family:
+                counts = self.families.setdefault(family, {"ran": 0, "cut": 0})
+                counts["cut"] += 1
+
+    def family_ran(self, family: str) -> None:
+        """A step of ``family`` was carried out (whatever it found)."""
+        with self._lock:
+            counts = self.families.setdefault(family, {"ran": 0, "cut": 0})
+            counts["ran"] += 1
+
+    def families_by_outcome(self) -> tuple[list[str], list[str]]:
+        """(families that ran at least one step, families the budget cut entirely)."""
+        ran = sorted(name for name, c in self.families.items() if c["ran"])
+        cut = sorted(name for name, c in self.families.items() if not c["ran"] and c["cut"])
+        return ran, cut
 
     def was_rate_limited(self, message: str) -> None:
         with self._lock:
@@ -139,6 +156,7 @@ class Recorder:
             "checks": sorted(self.checks),
             "failures": [record.__dict__ for record in self.failures.values()],
             "unchecked": {tier: list(steps) for tier, steps in sorted(self.unchecked.items())},
+            "families": {name: dict(counts) for name, counts in sorted(self.families.items())},
             "rate_limited": list(self.rate_limited),
             "tolerances": dict(sorted(self.tolerances.items())),
             "notes": list(self.notes),
@@ -206,6 +224,13 @@ def render_markdown(
         f"- **Checks run:** {', '.join(f'`{c}`' for c in sorted(recorder.checks)) or 'none'}",
         "",
     ]
+    if recorder.families:
+        lines += ["## Check families", ""]
+        for name, counts in recorder.families.items():  # in the order they first ran
+            cut = f", {counts['cut']} cut by the request budget" if counts["cut"] else ""
+            state = "ran" if counts["ran"] else "cut by the request budget"
+            lines.append(f"- `{name}`: {state} ({counts['ran']} step(s) carried out{cut})")
+        lines.append("")
     if recorder.rate_limited:
         lines += ["## Rate limited", ""]
         lines += [f"- {message}" for message in recorder.rate_limited]

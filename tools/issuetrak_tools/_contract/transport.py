@@ -8,7 +8,7 @@ run is exactly as polite as the SDK, and the suite counts what it sent and how l
 held it back (:class:`RunStats`).
 
 The token is *not* added here: each case is sent with it as an explicit header (see
-:func:`~issuetrak_tools._contract.runner.credentials_for`), so that a probe can leave it out on
+:func:`~issuetrak_tools._contract.target.credentials_for`), so that a probe can leave it out on
 purpose. The ``requests`` session never follows a redirect (:class:`NoRedirectSession`), and
 :class:`CountingTransport` holds the run's exact request budget.
 """

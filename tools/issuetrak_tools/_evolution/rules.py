@@ -141,6 +141,11 @@ FIXED_RULES: dict[str, FixedRule] = {
     "argument-type-changed": FixedRule(
         True, "values of the old type are refused or sent wrongly; type checkers flag the calls"
     ),
+    "argument-format-changed": FixedRule(
+        False, "same Python type; only the range or form the server takes changed (int32 -> int64)"
+    ),
+    "argument-became-nullable": FixedRule(False, "None is accepted as well"),
+    "argument-became-non-nullable": FixedRule(True, "calls passing None are refused"),
     "model-added": FixedRule(False, "new import"),
     "model-removed": FixedRule(True, "imports of that class fail"),
     "field-added": FixedRule(False, "new optional attribute"),
@@ -154,6 +159,13 @@ FIXED_RULES: dict[str, FixedRule] = {
     ),
     "field-type-changed": FixedRule(
         True, "code passing or reading the old Python type breaks (str -> int, date -> datetime)"
+    ),
+    "field-format-changed": FixedRule(
+        False, "same Python type; only the range or form of the values changed (int32 -> int64)"
+    ),
+    "field-became-nullable": FixedRule(True, "code reading it may now meet None"),
+    "field-became-non-nullable": FixedRule(
+        False, "None is no longer sent or received; code handling it still works"
     ),
     "enum-member-added": FixedRule(
         True, "code handling every member (match, if chains, assert_never) misses the new one"

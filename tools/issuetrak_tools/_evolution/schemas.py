@@ -11,10 +11,11 @@ and the pair of references is remembered, so a cycle through renamed schemas end
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from issuetrak.conventions import escape as _escape
+from issuetrak.conventions import refs_in
 
 from .model import WIRE, Change
 from .refs import deref, normalize, ref_name, schema_type
@@ -42,19 +43,6 @@ def component_schemas(document: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _refs_in(node: Any) -> Iterator[str]:
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Mapping):
-            ref = item.get("$ref")
-            if isinstance(ref, str):
-                yield ref
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-
-
 def schema_usage(
     document: Mapping[str, Any], roots: Mapping[str, list[Any]]
 ) -> dict[str, set[str]]:
@@ -65,7 +53,7 @@ def schema_usage(
     components = component_schemas(document)
     usage: dict[str, set[str]] = {}
     for direction, schemas in roots.items():
-        stack = [ref for schema in schemas for ref in _refs_in(schema)]
+        stack = [ref for schema in schemas for ref in refs_in(schema)]
         seen: set[str] = set()
         while stack:
             ref = stack.pop()
@@ -73,7 +61,7 @@ def schema_usage(
                 continue
             seen.add(ref)
             usage.setdefault(ref, set()).add(direction)
-            stack.extend(_refs_in(components[ref]))
+            stack.extend(refs_in(components[ref]))
     return usage
 
 

@@ -6,11 +6,16 @@ a writable temp folder, and works on any document, including ones the generator 
 The naming functions below follow ``openapi_python_client.strings`` (0.29): one module per
 operation (``operationId`` in snake case, else ``<method>_<path>``) under ``api/<tag>/``, keyword
 arguments named after parameters in snake case plus ``body``; one class per component schema that
-is an object or an enum (PascalCase), attributes in snake case. A test checks the derivation
-against the generated package in ``generated/``. Inline schemas the generator turns into extra
-classes from inline schemas (``UploadIssueAttachmentBody``) are not derived: their changes show in
-the wire diff, and ``spec-diff --surface generated`` (:mod:`issuetrak_tools._evolution.generated`) runs
-the real generator when the exact surface matters.
+is an object or an enum (PascalCase), attributes in snake case, plus the enum class the generator
+makes of an inline enum in a model's property (``<Model><Property>``, ``...Item`` for an array's
+items). A test checks the derivation against the generated package in ``generated/``. Other
+classes the generator makes from inline schemas (``UploadIssueAttachmentBody``) are not derived:
+their changes show at the argument or field that holds them, and ``spec-diff --surface generated``
+(:mod:`issuetrak_tools._evolution.generated`) runs the real generator when the exact surface matters.
+
+Types are compared by shape (:func:`~issuetrak_tools._evolution.pytypes.schema_shape`), so the
+package view and the wire view agree: a ``$ref`` inlined into the same schema is no change, a
+format or nullability change is one, and an enum's members are compared wherever it sits.
 """
 
 from __future__ import annotations
@@ -23,8 +28,8 @@ from keyword import iskeyword
 from typing import Any
 
 from .model import SURFACE, Change
-from .pytypes import INLINE, schema_type
-from .refs import deref
+from .pytypes import INLINE, enum_values, schema_shape, schema_type
+from .refs import deref, normalize
 from .rules import fixed_breaking
 from .schemas import component_schemas
 from .wire import index_operations
@@ -86,13 +91,29 @@ class Surface:
 
     ``types`` holds the Python type of each argument (``"<module>(<argument>=)"``) and field
     (``"<class>.<field>"``) in :mod:`issuetrak_tools._evolution.pytypes` form; ``enums`` the
-    values of each enum class.
+    values of each enum class. Derived from a document, ``shapes`` and ``expanded`` hold each
+    position's shape (referenced models by name, and spelled out) and ``values`` the members of
+    the enum it holds; a surface read from a package has only the types.
     """
 
     functions: dict[str, dict[str, bool]] = field(default_factory=dict)
     models: dict[str, dict[str, bool]] = field(default_factory=dict)
     types: dict[str, str] = field(default_factory=dict)
     enums: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    shapes: dict[str, str] = field(default_factory=dict)
+    expanded: dict[str, str] = field(default_factory=dict)
+    values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def hold(
+        self, position: str, schema: Any, document: Mapping[str, Any], inline: str | None = None
+    ) -> None:
+        """Record the type, shape and enum members of what ``position`` holds."""
+        self.types[position] = schema_type(schema, document, class_name, inline=inline)
+        self.shapes[position] = schema_shape(schema, document)
+        self.expanded[position] = schema_shape(schema, document, expand=True)
+        values = enum_values(schema, document)
+        if values is not None:
+            self.values[position] = values
 
 
 def _operation_module(method: str, path: str, operation: Mapping[str, Any]) -> str:
@@ -121,10 +142,6 @@ def _body_schema(document: Mapping[str, Any], body: Any) -> Any:
 def derive_surface(document: Mapping[str, Any]) -> Surface:
     """The surface of the package the generator would make from ``document``."""
     surface = Surface()
-
-    def typed(schema: Any) -> str:
-        return schema_type(schema, document, class_name)
-
     for op in index_operations(document).values():
         tags = op.operation.get("tags") or ["default"]
         tag = python_identifier(str(tags[0]), prefix="tag")
@@ -133,31 +150,58 @@ def derive_surface(document: Mapping[str, Any]) -> Surface:
         for param in op.parameters.values():
             name = python_identifier(str(param.get("name", "")))
             arguments[name] = param.get("in") == "path" or param.get("required") is True
-            surface.types[f"{module}({name}=)"] = typed(param.get("schema"))
+            surface.hold(f"{module}({name}=)", param.get("schema"), document)
         if "requestBody" in op.operation:
             body = op.operation["requestBody"]
             arguments["body"] = isinstance(body, Mapping) and body.get("required") is True
-            surface.types[f"{module}(body=)"] = typed(_body_schema(document, body))
+            surface.hold(f"{module}(body=)", _body_schema(document, body), document)
         surface.functions[module] = arguments
     for ref, schema in component_schemas(document).items():
-        resolved = deref(document, schema if isinstance(schema, Mapping) else {})
-        raw_name = ref.rsplit("/", 1)[-1]
-        if resolved.get("nullable") is True and (
-            "properties" in resolved or resolved.get("type") == "object"
-        ):
-            # a nullable object becomes `Name | None`; the generator names the object part Type0
-            raw_name = f"{raw_name}_type_0"
-        name = f"{PACKAGE}.models.{class_name(raw_name)}"
-        if "enum" in resolved:
-            surface.models[name] = {}
-            surface.enums[name] = tuple(sorted(str(v) for v in resolved["enum"]))
-        elif resolved.get("type") == "object" or "properties" in resolved:
-            properties = resolved.get("properties") or {}
-            required = set(resolved.get("required") or ())
-            surface.models[name] = {python_identifier(str(p)): p in required for p in properties}
-            for prop, sub in properties.items():
-                surface.types[f"{name}.{python_identifier(str(prop))}"] = typed(sub)
+        _derive_model(surface, document, ref.rsplit("/", 1)[-1], schema)
     return surface
+
+
+def _derive_model(
+    surface: Surface, document: Mapping[str, Any], raw_name: str, schema: Any
+) -> None:
+    """The class of one component schema, and the enum classes of its inline enum properties."""
+    resolved = deref(document, schema if isinstance(schema, Mapping) else {})
+    if resolved.get("nullable") is True and (
+        "properties" in resolved or resolved.get("type") == "object"
+    ):
+        # a nullable object becomes `Name | None`; the generator names the object part Type0
+        raw_name = f"{raw_name}_type_0"
+    short = class_name(raw_name)
+    name = f"{PACKAGE}.models.{short}"
+    if "enum" in resolved:
+        surface.models[name] = {}
+        surface.enums[name] = tuple(sorted(str(v) for v in resolved["enum"]))
+        return
+    if resolved.get("type") != "object" and "properties" not in resolved:
+        return
+    properties = resolved.get("properties") or {}
+    required = set(resolved.get("required") or ())
+    surface.models[name] = {python_identifier(str(p)): p in required for p in properties}
+    for prop, sub in properties.items():
+        inline = class_name(f"{short}{class_name(str(prop))}")
+        surface.hold(f"{name}.{python_identifier(str(prop))}", sub, document, inline)
+        _derive_inline_enum(surface, sub, f"{PACKAGE}.models.{inline}")
+
+
+def _derive_inline_enum(surface: Surface, schema: Any, name: str) -> None:
+    """The enum class the generator makes of an inline enum (or an array of one) in a property."""
+    plain = normalize(schema)
+    if isinstance(plain.get("$ref"), str):
+        return
+    if plain.get("type") == "array" and "enum" not in plain:
+        items = normalize(plain.get("items"))
+        if "enum" in items and not isinstance(items.get("$ref"), str):
+            surface.models[f"{name}Item"] = {}
+            surface.enums[f"{name}Item"] = tuple(sorted(str(v) for v in items["enum"]))
+        return
+    if isinstance(plain.get("enum"), list):
+        surface.models[name] = {}
+        surface.enums[name] = tuple(sorted(str(v) for v in plain["enum"]))
 
 
 def _diff_members(
@@ -166,7 +210,7 @@ def _diff_members(
     owner: str,
     before: dict[str, bool],
     after: dict[str, bool],
-    types: tuple[Mapping[str, str], Mapping[str, str]],
+    sides: tuple[Surface, Surface],
 ) -> None:
     def at(member: str) -> str:
         return f"{owner}({member}=)" if kind == "argument" else f"{owner}.{member}"
@@ -186,14 +230,97 @@ def _diff_members(
         if before[member] != after[member]:
             became = "required" if after[member] else "optional"
             add(f"{kind}-became-{became}", member, f"{kind} {member} became {became}")
-        old_type, new_type = types[0].get(at(member)), types[1].get(at(member))
-        if old_type and new_type and old_type != new_type and INLINE not in (old_type, new_type):
+        type_change = _type_change(at(member), *sides)
+        nullable = _nullable_change(type_change)
+        if nullable is not None:
+            add(
+                f"{kind}-became-{nullable}",
+                member,
+                f"{kind} {member} "
+                + ("may now be None" if nullable == "nullable" else "is never None now"),
+                f"{type_change[0]} -> {type_change[1]}" if type_change else "",
+            )
+        elif type_change is not None and _same_python_type(type_change, at(member), sides):
+            add(
+                f"{kind}-format-changed",
+                member,
+                f"{kind} {member} holds {type_change[1]} (was {type_change[0]})",
+                f"{type_change[0]} -> {type_change[1]}",
+            )
+        elif type_change is not None:
             add(
                 f"{kind}-type-changed",
                 member,
-                f"{kind} {member} is now {new_type} (was {old_type})",
-                f"{old_type} -> {new_type}",
+                f"{kind} {member} is now {type_change[1]} (was {type_change[0]})",
+                f"{type_change[0]} -> {type_change[1]}",
             )
+        for change, value in _member_changes(at(member), *sides):
+            add(
+                change, member, f"{kind} {member}: member {value!r} {change.rsplit('-')[-1]}", value
+            )
+
+
+def _type_change(position: str, old: Surface, new: Surface) -> tuple[str, str] | None:
+    """(was, is) when what ``position`` holds changed; None when it holds the same values."""
+    old_type, new_type = old.types.get(position), new.types.get(position)
+    if not old_type or not new_type:
+        return None
+    if position in old.shapes and position in new.shapes:
+        old_shape, new_shape = old.shapes[position], new.shapes[position]
+        if old_shape == new_shape or old.expanded[position] == new.expanded[position]:
+            return None  # same values, whatever the classes are called ($ref inlined)
+        if old_shape.startswith("{") and new_shape.startswith("{"):
+            # an inline class on both sides: its fields' changes are the wire view's (and, by
+            # name, --surface generated's); only its nullability is this position's
+            was, now = old_shape.endswith(" | None"), new_shape.endswith(" | None")
+            if was == now:
+                return None
+            return (old_type, f"{old_type} | None") if now else (f"{old_type} | None", old_type)
+        if old_type == new_type or INLINE in (old_type, new_type):
+            return old_shape, new_shape  # int32 -> int64, nullable: the shapes say what changed
+        return old_type, new_type
+    if old_type != new_type and INLINE not in (old_type, new_type):
+        return old_type, new_type
+    return None
+
+
+def _same_python_type(change: tuple[str, str], position: str, sides: tuple[Surface, ...]) -> bool:
+    """Whether a change keeps the Python type and differs only in formats (int32 -> int64)."""
+    old, new = sides
+    if old.types.get(position) != new.types.get(position):
+        return False
+    return re.sub(r"\([^()]*\)", "", change[0]) == re.sub(r"\([^()]*\)", "", change[1])
+
+
+def _nullable_change(change: tuple[str, str] | None) -> str | None:
+    """``"nullable"``/``"non-nullable"`` when a type change is only that, else None."""
+    if change is None:
+        return None
+    was, now = change
+    if now == f"{was} | None":
+        return "nullable"
+    if was == f"{now} | None":
+        return "non-nullable"
+    return None
+
+
+_CLASS_NAMES = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _member_changes(position: str, old: Surface, new: Surface) -> list[tuple[str, str]]:
+    """Enum members added or removed at ``position``, unless one enum class shared by both
+    sides holds them (then they are reported once, on the class)."""
+    before, after = old.values.get(position), new.values.get(position)
+    if before is None or after is None or before == after:
+        return []
+    if old.types.get(position) == new.types.get(position):
+        both = old.enums.keys() & new.enums.keys()
+        named = _CLASS_NAMES.findall(old.types.get(position, ""))
+        if any(f"{PACKAGE}.models.{name}" in both for name in named):
+            return []
+    return [("enum-member-added", v) for v in sorted(set(after) - set(before))] + [
+        ("enum-member-removed", v) for v in sorted(set(before) - set(after))
+    ]
 
 
 def _diff_enums(changes: list[Change], old: Surface, new: Surface) -> None:
@@ -224,7 +351,6 @@ def diff_surface(old: Surface, new: Surface) -> list[Change]:
     """Functions, arguments, models, fields and enum members added or removed; arguments and
     fields that became required or optional or changed their Python type."""
     changes: list[Change] = []
-    types = (old.types, new.types)
     for group, kind, member in (
         (old.functions, "function", "argument"),
         (old.models, "model", "field"),
@@ -247,6 +373,6 @@ def diff_surface(old: Surface, new: Surface) -> list[Change]:
                 )
             )
         for name in sorted(set(group) & set(after_group)):
-            _diff_members(changes, member, name, group[name], after_group[name], types)
+            _diff_members(changes, member, name, group[name], after_group[name], (old, new))
     _diff_enums(changes, old, new)
     return changes

@@ -4,7 +4,8 @@ The Makefile's targets are thin wrappers over these, so ``issuetrak <command>`` 
 ``python -m issuetrak_tools <command>``) does the same on a machine without make. Each command
 module has ``main(argv) -> int``. A command whose extra is not installed says which one to
 install, in one line, instead of a traceback (its ``--help`` still answers, with exit 0). A
-pin, label or generated package that cannot be used is one line too, whichever command meets it.
+pin, label or generated package that cannot be used is one line too, whichever command meets it,
+and so is a file or folder a command cannot read or write (exit 2).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "contract": ("contract", "check the mock or a live site against the pinned document"),
     "spec-diff": ("spec_diff", "changelog between two documents, breaking changes marked"),
     "drift": ("drift", "read-only crawl of a live site, reporting where it departs from the pin"),
+    "usage": ("usage", "show a recorded usage file, or check it against the next release"),
 }
 
 # command -> the extra of the issuetrak distribution that provides what it imports
@@ -33,6 +35,7 @@ EXTRAS: dict[str, str] = {
     "spec-diff": "tools",
     "drift": "tools",
     "contract": "contract",
+    "usage": "tools",
 }
 
 _HELP = ("-h", "--help")
@@ -88,5 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"{exc.code}\n")
         return 1
     except known_errors() as exc:  # a command that let a pin or label problem through
+        return fail(f"issuetrak {name}", exc)
+    except OSError as exc:  # a folder or file it cannot use (--output-dir under a file, ...)
         return fail(f"issuetrak {name}", exc)
     return result

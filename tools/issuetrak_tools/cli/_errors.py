@@ -7,8 +7,8 @@ import sys
 __all__ = ["fail", "known_errors", "one_line"]
 
 
-def one_line(exc: BaseException) -> str:
-    """The exception's message on one line: hint lines (indented in some messages) are joined."""
+def one_line(exc: object) -> str:
+    """The exception's (or text's) message on one line: hint lines (indented in some) are joined."""
     parts = [line.strip() for line in str(exc).splitlines() if line.strip()]
     return " ".join(parts) or type(exc).__name__
 

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from issuetrak.errors import ConfigurationError
 from issuetrak.versions import resolve
+from issuetrak_mock.served_document import require_servable
 from issuetrak_tools._contract.preflight import (
     EXIT_CLEAN,
     EXIT_FAILURES,
@@ -37,8 +38,8 @@ from issuetrak_tools._contract.preflight import (
     PREFLIGHT_MARKER,
 )
 from issuetrak_tools._contract.ratelimits import parse_rate_limits
-from issuetrak_tools._contract.runner import site_base_url
-from issuetrak_tools._contract.suite import REPORT_FILES, suite_dir
+from issuetrak_tools._contract.suite_location import REPORT_FILES, suite_dir
+from issuetrak_tools._contract.target import site_base_url
 from issuetrak_tools.cli._errors import fail
 from issuetrak_tools.spec import SpecError, default_label, default_label_help, load_document
 
@@ -106,6 +107,13 @@ def _parser() -> argparse.ArgumentParser:
         help="only operations whose 'METHOD /path' matches (repeatable), e.g. '^GET /Users'",
     )
     parser.add_argument(
+        "--usage",
+        default=None,
+        metavar="FILE",
+        help="a usage file (issuetrak usage): check only the operations it names, and of their "
+        "answers the properties it reads",
+    )
+    parser.add_argument(
         "--max-requests",
         type=int,
         default=None,
@@ -167,6 +175,8 @@ def build_pytest_args(options: argparse.Namespace, suite: Path) -> list[str]:
     if options.max_requests is not None:
         args.append(f"--max-requests={options.max_requests}")
     args += [f"--operations={pattern}" for pattern in options.operations]
+    if getattr(options, "usage", None):
+        args.append(f"--usage={options.usage}")
     return args + list(options.pytest_args)
 
 
@@ -188,6 +198,29 @@ def map_exit_code(pytest_code: int, *, preflight_failed: bool = False) -> int:
     return EXIT_INTERNAL
 
 
+def _focus(options: argparse.Namespace) -> int:
+    """``--usage FILE``: select the operations it names (0), or say in one line why not (2)."""
+    from issuetrak.usage import UsageFileError, load_usage
+    from issuetrak_tools._contract.usage import operation_patterns, usage_operations
+
+    try:
+        usage = load_usage(options.usage)
+        labels, missing = usage_operations(usage, load_document(options.spec_label))
+    except (UsageFileError, SpecError) as exc:
+        return fail("issuetrak contract", exc, EXIT_USAGE)
+    if missing:
+        sys.stderr.write(
+            f"issuetrak contract: {options.usage} calls what the pinned document lacks "
+            f"({', '.join(missing)}); `issuetrak usage check` says more\n"
+        )
+        return EXIT_FAILURES
+    options.operations = [*options.operations, *operation_patterns(labels)]
+    sys.stdout.write(
+        f"focused run: the {len(labels)} operation(s) {options.usage} uses: {', '.join(labels)}\n"
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         options = _parser().parse_args(list(argv) if argv is not None else None)
@@ -205,6 +238,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         (report_dir / name).unlink(missing_ok=True)
     if options.allow_destructive and not options.allow_writes:
         sys.stderr.write("issuetrak contract: --allow-destructive needs --allow-writes\n")
+        return EXIT_USAGE
+    if options.max_examples is not None and options.max_examples < 1:
+        sys.stderr.write(
+            f"issuetrak contract: --max-examples {options.max_examples}: must be 1 or more\n"
+        )
+        return EXIT_USAGE
+    if options.coverage_budget is not None and options.coverage_budget < 0:
+        sys.stderr.write(
+            f"issuetrak contract: --coverage-budget {options.coverage_budget}: must be 0 or more\n"
+        )
         return EXIT_USAGE
     if options.max_requests is not None and options.max_requests < 0:
         sys.stderr.write(
@@ -227,6 +270,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ValueError as exc:
             sys.stderr.write(f"issuetrak contract: {exc}\n")
             return EXIT_USAGE
+    if options.usage:
+        code = _focus(options)
+        if code:
+            return code
     suite = Path(options.suite) if options.suite else suite_dir()
     if not (suite / "conftest.py").is_file():
         sys.stderr.write(f"issuetrak contract: no contract suite at {suite}\n")
@@ -234,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:  # an unknown label or a missing, tampered document: one line, before pytest starts
         load_document(options.spec_label)
         if not options.site:  # the embedded mock serves the generated package's copy
-            resolve(options.spec_label or default_label()).document()
+            require_servable(resolve(options.spec_label or default_label()).document())
     except (SpecError, ConfigurationError) as exc:
         return fail("issuetrak contract", exc, EXIT_USAGE)
     env = dict(os.environ)
@@ -243,11 +290,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = [sys.executable, "-m", "pytest", *build_pytest_args(options, suite)]
     completed = subprocess.run(command, env=env, cwd=os.getcwd(), check=False)
     marker = report_dir / PREFLIGHT_MARKER
-    code = map_exit_code(completed.returncode, preflight_failed=marker.is_file())
-    if marker.is_file():  # the suite's preflight said why the site cannot be checked
-        sys.stderr.write(f"issuetrak contract: {marker.read_text(encoding='utf-8').strip()}\n")
-    # the suite printed where report.md, summary.json and junit.xml are (once, at its end)
-    return code
+    # the suite printed what stopped it, if anything, and where report.md, summary.json and
+    # junit.xml are: once each, so nothing is repeated here
+    return map_exit_code(completed.returncode, preflight_failed=marker.is_file())
 
 
 if __name__ == "__main__":

@@ -5,8 +5,16 @@ item per list) through the SDK client, so the site's rate limits are respected. 
 ``--output-dir``: ``drift-report.md`` for people, ``drift.json`` for tools, and
 ``overrides.proposed.json``: JSON Patch operations, each with a reason, in the format of
 ``spec/<label>/overrides.json``, that would make the pinned document match what was observed.
-Exit status: 0, or 1 with ``--fail-on-drift`` when something was found, or 2 when the crawl
-could not run.
+Exit status, as ``issuetrak contract``'s:
+
+    0  the site was crawled (drift or not, without --fail-on-drift)
+    1  --fail-on-drift and something was found
+    2  usage error (bad option, unknown spec label, document not found, malformed URL)
+    3  the site could not be checked: unreachable, the token refused, no request answered, or the
+       crawl stopped early (a timeout, a rate-limit wait past the deadline); the reports then
+       hold what was seen
+
+A nightly ``issuetrak drift --fail-on-drift`` against a site that is down is red, not green.
 """
 
 from __future__ import annotations
@@ -25,10 +33,16 @@ from issuetrak import (
     RateLimits,
     Window,
 )
-from issuetrak_tools._evolution.drift import DriftAborted, Exchange, crawl
+from issuetrak_tools._contract.preflight import (
+    EXIT_CLEAN,
+    EXIT_FAILURES,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+)
+from issuetrak_tools._evolution.drift import CrawlResult, DriftAborted, Exchange, crawl
 from issuetrak_tools._evolution.drift_report import build_report, report_json, report_markdown
 from issuetrak_tools._evolution.proposal import render_overrides
-from issuetrak_tools.cli._errors import one_line
+from issuetrak_tools.cli._errors import fail, one_line
 from issuetrak_tools.spec import SpecError, default_label, default_label_help, load_document
 
 __all__ = ["REPORT_FILES", "main", "run"]
@@ -95,28 +109,35 @@ def _progress(exchange: Exchange) -> None:
     sys.stderr.flush()
 
 
+def _unchecked(result: CrawlResult) -> str | None:
+    """Why the crawl did not check the site, or ``None`` when it did."""
+    if result.stopped:
+        return f"the crawl stopped early: {one_line(result.stopped)}"
+    if not result.exchanges:
+        return "no request was answered"
+    return None
+
+
 def run(argv: Sequence[str], *, client_options: Mapping[str, Any] | None = None) -> int:
     """:func:`main` with extra keyword arguments for :class:`issuetrak.Issuetrak` (tests pass a transport)."""
+    prog = "issuetrak drift"
     args = _parser().parse_args(list(argv))
     if args.max_pages < 1 or not 1 <= args.page_size <= 100:
-        sys.stderr.write(
-            "issuetrak drift: --max-pages must be >= 1 and --page-size between 1 and 100\n"
-        )
-        return 2
+        sys.stderr.write(f"{prog}: --max-pages must be >= 1 and --page-size between 1 and 100\n")
+        return EXIT_USAGE
     out = Path(args.output_dir)
-    for (
-        name
-    ) in REPORT_FILES:  # a run that fails must not leave an earlier run's report looking current
+    # a run that fails must not leave an earlier run's report looking current
+    for name in REPORT_FILES:
         (out / name).unlink(missing_ok=True)
     try:
         label = args.spec_label or default_label()
         document = load_document(label)
-    except (SpecError, ConfigurationError) as exc:
-        sys.stderr.write(f"issuetrak drift: {one_line(exc)}\n")
-        return 2
-    try:
         options: dict[str, Any] = {"rate_limits": _crawl_limits(), **(client_options or {})}
-        with Issuetrak(args.site, args.token, **options) as client:
+        client = Issuetrak(args.site, args.token, **options)
+    except (SpecError, ConfigurationError) as exc:  # incl. a malformed --site or no token
+        return fail(prog, exc, EXIT_USAGE)
+    try:
+        with client:
             result = crawl(
                 client,
                 document,
@@ -124,22 +145,24 @@ def run(argv: Sequence[str], *, client_options: Mapping[str, Any] | None = None)
                 page_size=args.page_size,
                 progress=None if args.quiet else _progress,
             )
-    except (DriftAborted, IssuetrakError) as exc:
-        sys.stderr.write(f"issuetrak drift: {one_line(exc)}\n")
-        return 2
+    except (DriftAborted, IssuetrakError) as exc:  # the token refused: nothing can be seen
+        return fail(prog, exc, EXIT_UNREACHABLE)
     report = build_report(document, result, site=args.site, label=label)
     out.mkdir(parents=True, exist_ok=True)
     markdown, data, proposed = REPORT_FILES
     (out / markdown).write_text(report_markdown(report), encoding="utf-8")
     (out / data).write_text(report_json(report), encoding="utf-8")
     (out / proposed).write_text(render_overrides(report.proposal), encoding="utf-8")
-    if result.stopped:
-        sys.stderr.write(f"issuetrak drift: stopped early: {result.stopped}\n")
-    sys.stderr.write(
-        f"issuetrak drift: {len(result.exchanges)} requests, {len(report.findings)} finding(s), "
-        f"{len(report.proposal)} proposed override(s); reports in {out}/\n"
+    counts = (
+        f"{len(result.exchanges)} requests, {len(report.findings)} finding(s), "
+        f"{len(report.proposal)} proposed override(s); reports in {out}/"
     )
-    return 1 if args.fail_on_drift and report.has_drift else 0
+    why = _unchecked(result)
+    if why is not None:
+        sys.stderr.write(f"{prog}: could not check {args.site}: {why} ({counts})\n")
+        return EXIT_UNREACHABLE
+    sys.stderr.write(f"{prog}: {counts}\n")
+    return EXIT_FAILURES if args.fail_on_drift and report.has_drift else EXIT_CLEAN
 
 
 def main(argv: Sequence[str]) -> int:

@@ -30,7 +30,12 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from issuetrak.conventions import is_loopback, origin
 from issuetrak_tools import _codegen
-from issuetrak_tools._overrides import carry_overrides, render_patch, render_unapplied
+from issuetrak_tools._overrides import (
+    CarryReport,
+    carry_overrides,
+    render_patch,
+    render_unapplied,
+)
 from issuetrak_tools.cli._errors import one_line
 from issuetrak_tools.spec import (
     DEFAULT_LABEL_FILE,
@@ -42,9 +47,9 @@ from issuetrak_tools.spec import (
     default_label,
     iter_operations,
     load_document,
-    load_overrides,
     openapi3_problem,
     project_root,
+    read_patch,
     spec_dir,
 )
 
@@ -307,8 +312,9 @@ def default_label_for(source: str) -> str:
     return f"{name}-{today().isoformat()}"
 
 
-def release_of(document: Mapping[str, Any]) -> str:
-    """The Issuetrak release the document states, if it states one."""
+def document_version_of(document: Mapping[str, Any]) -> str:
+    """The release the document states for itself (``info``'s ``x-release``-like extension, else
+    ``info.version`` when it is a dotted number), or ``""``."""
     info = document.get("info") or {}
     for key in ("x-issuetrak-release", "x-release", "x-product-version"):
         if isinstance(info.get(key), str | int | float):
@@ -328,7 +334,7 @@ def make_pin(label: str, body: bytes, document: Mapping[str, Any], source: str) 
         generator=f"{_codegen.GENERATOR_DIST}=={version}"
         if version
         else f"{_codegen.GENERATOR_DIST} (not installed)",
-        issuetrak_release=release_of(document),
+        document_version=document_version_of(document),
         openapi_version=str(document.get("openapi", "")),
         info_version=str((document.get("info") or {}).get("version", "")),
     )
@@ -344,41 +350,125 @@ class Carry:
     lines: list[str] = field(default_factory=list)
 
 
-def carry_source(label: str, requested: str | None) -> str | None:
-    """Whose overrides a new pin of ``label`` starts from: ``--overrides-from``, else the label's
-    own (re-pinning it), else the default label's; None when there is nothing to carry."""
+NO_OVERRIDES = "none"  # --overrides-from none: start the label with no overrides
+
+
+@dataclass(frozen=True)
+class CarrySource:
+    """Where a new pin's overrides come from: a label's (``label``) or a patch file (``path``).
+
+    ``chosen``: named with ``--overrides-from`` (carried whatever the document), as opposed to
+    the default (the current label's, carried only to a document of the same API).
+    """
+
+    path: Path
+    label: str | None = None
+    chosen: bool = False
+
+    @property
+    def name(self) -> str:
+        return repr(self.label) if self.label is not None else str(self.path)
+
+
+def carry_source(label: str, requested: str | None) -> CarrySource | None:
+    """Whose overrides a new pin of ``label`` starts from: ``--overrides-from`` (a label, a patch
+    file, or ``none``), else the label's own (re-pinning it), else the default label's; None when
+    there is nothing to carry."""
+    if requested == NO_OVERRIDES:
+        return None
     if requested is not None:
-        if (
-            not (spec_dir() / requested / PIN_FILE).is_file()
-            and not (spec_dir() / requested / OVERRIDES_FILE).is_file()
-        ):
-            raise FetchError(f"--overrides-from {requested!r}: no such label under {spec_dir()}")
-        return requested
+        return _requested_source(requested)
     if (spec_dir() / label / OVERRIDES_FILE).is_file():
-        return label
+        return CarrySource(spec_dir() / label / OVERRIDES_FILE, label, chosen=True)
     try:
         current = default_label()
     except SpecError:
         return None
-    return current if (spec_dir() / current / OVERRIDES_FILE).is_file() else None
+    path = spec_dir() / current / OVERRIDES_FILE
+    return CarrySource(path, current) if path.is_file() else None
 
 
-def carry(document: Mapping[str, Any], label: str, source: str | None) -> Carry:
+def _requested_source(requested: str) -> CarrySource:
+    as_label = spec_dir() / requested
+    if LABEL_RE.match(requested) and (
+        (as_label / PIN_FILE).is_file() or (as_label / OVERRIDES_FILE).is_file()
+    ):
+        return CarrySource(as_label / OVERRIDES_FILE, requested, chosen=True)
+    path = Path(requested)
+    if path.is_file():
+        return CarrySource(path, chosen=True)
+    raise FetchError(
+        f"--overrides-from {requested!r}: no such label under {spec_dir()} and no such file "
+        f"(give a label, an RFC 6902 patch file, or {NO_OVERRIDES!r} to start with no overrides)"
+    )
+
+
+def _raw_document(source: CarrySource) -> dict[str, Any] | None:
+    """The document ``source``'s overrides were written for, when it is a label whose document is here."""
+    if source.label is None:
+        return None
+    try:
+        return load_document(source.label, patched=False)
+    except SpecError:
+        return None
+
+
+def _title(document: Mapping[str, Any] | None) -> str:
+    info = (document or {}).get("info")
+    return (
+        " ".join(str(info.get("title") or "").split()).lower() if isinstance(info, Mapping) else ""
+    )
+
+
+def other_api(
+    document: Mapping[str, Any], old: Mapping[str, Any] | None, report: CarryReport
+) -> str | None:
+    """Why ``document`` is taken for another API than the one the overrides were written for
+    (another ``info.title``, or most of the overrides' targets missing), or None."""
+    new_title, old_title = _title(document), _title(old)
+    if new_title and old_title and new_title != old_title:
+        return f"its title {new_title!r} is not {old_title!r}"
+    missing = sum(item.status == "vanished" for item in report.items)
+    if report.items and missing * 2 > len(report.items):
+        return f"{missing} of their {len(report.items)} targets are not in it"
+    return None
+
+
+def carry(
+    document: Mapping[str, Any],
+    label: str,
+    source: CarrySource | None,
+    *,
+    carry_changed: bool = False,
+) -> Carry:
     """Re-apply ``source``'s overrides to ``document`` one by one (see :mod:`issuetrak_tools._overrides`)."""
     if source is None:
         return Carry()
-    path = spec_dir() / source / OVERRIDES_FILE
-    operations = load_overrides(source)
     try:
-        old = load_document(source, patched=False)
-        unknown_old = ""
-    except SpecError:
-        old = None
-        unknown_old = (
-            f"; the document of {source!r} is not here, so a target the vendor changed "
-            "cannot be told apart from one that applies as before"
-        )
-    report = carry_overrides(operations, document, old, source=str(path))
+        operations = read_patch(source.path) if source.path.is_file() else []
+    except SpecError as exc:
+        raise FetchError(f"--overrides-from {exc}") from exc
+    old = _raw_document(source)
+    report = carry_overrides(
+        operations, document, old, source=str(source.path), carry_changed=carry_changed
+    )
+    if not source.chosen:
+        why = other_api(document, old, report)
+        if why is not None:
+            return Carry(
+                overrides="[]\n",
+                lines=[
+                    f"overrides: none carried: this document is not the API that the "
+                    f"{len(operations)} override(s) of {source.name} were written for ({why}); it starts with no "
+                    f"overrides (--overrides-from {source.label or source.path} carries them anyway)"
+                ],
+            )
+    unknown_old = (
+        f"; the document of {source.name} is not here, so a target the vendor changed "
+        "cannot be told apart from one that applies as before"
+        if old is None and operations
+        else ""
+    )
     lines = [f"overrides: {report.summary()}{unknown_old}"]
     lines += [item.line() for item in report.to_review]
     unapplied = render_unapplied(report) if report.unapplied else None
@@ -499,9 +589,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--overrides-from",
-        metavar="LABEL",
-        help="carry this label's overrides over, one operation at a time (default: the label's "
-        "own when re-pinning it, else spec/default's)",
+        metavar="LABEL|FILE|none",
+        help="carry this label's overrides (or this RFC 6902 patch file's) over, one operation at "
+        "a time; 'none' starts with no overrides (default: the label's own when re-pinning it, "
+        "else spec/default's when the document is the same API)",
+    )
+    parser.add_argument(
+        "--carry-changed",
+        action="store_true",
+        help="also carry overrides whose target the vendor changed (default: listed and held "
+        "back for a decision)",
     )
     parser.add_argument(
         "--timeout", type=float, default=20.0, metavar="SECONDS", help="per request (default: 20)"
@@ -529,7 +626,14 @@ def run(args: argparse.Namespace) -> int:
     carried = (
         Carry()
         if old_sha == pin.sha256 and args.overrides_from is None
-        else carry(document, label, carry_source(label, args.overrides_from))
+        else Carry("[]\n", lines=["overrides: none (--overrides-from none)"])
+        if args.overrides_from == NO_OVERRIDES
+        else carry(
+            document,
+            label,
+            carry_source(label, args.overrides_from),
+            carry_changed=args.carry_changed,
+        )
     )
     directory = store(label, body, pin, carried.overrides, carried.unapplied)
     if args.set_default:

@@ -5,7 +5,7 @@ form to a temporary folder, run the pinned openapi-python-client with the projec
 config (``issuetrak_tools/generator.yaml``) into another temporary folder, check that one module
 per operation came out and that the generator had nothing to warn about, stamp the package with
 the pin, add what is derived from the document (the document itself, the issue PATCH table, the
-typed views of the facade), then swap it into place by renames. A failed run leaves the previous
+client's namespaces as real classes), then swap it into place by renames. A failed run leaves the previous
 package untouched; the packages of other labels are never touched. Building the default label
 (``spec/default``) also rewrites the ``issuetrak_client`` index that names it.
 
@@ -306,24 +306,49 @@ def _report_check(new: Path, target: Path) -> int:
     return 1
 
 
-def _write_typed_views(workdir: Path, ident: str) -> None:
-    """Write the label package's typed views, rendered in a fresh interpreter that imports the
-    new package from ``workdir`` (this one may hold modules of the previous package)."""
-    env = _codegen.importing_from(workdir)
-    package = f"issuetrak_client.{ident}"
-    target = workdir / "issuetrak_client" / ident / _codegen.TYPED_VIEWS_MODULE
+def _write_namespaces(source: Source, workdir: Path, package: str, folder: Path) -> None:
+    """Write the package's namespaces (``issuetrak_tools._nsgen``), rendered in a fresh
+    interpreter that imports the new package from ``workdir`` (this one may hold modules of the
+    previous package). An operation it cannot describe is refused at its place in the document."""
     done = subprocess.run(
-        [sys.executable, "-m", "issuetrak_tools._stubgen", package, str(target)],
+        [sys.executable, "-m", "issuetrak_tools._nsgen", package, str(folder)],
         capture_output=True,
         text=True,
         check=False,
-        env=env,
+        env={**_codegen.importing_from(workdir), "PYTHONDONTWRITEBYTECODE": "1"},
     )
-    if done.returncode != 0:
+    if done.returncode == 0:
+        return
+    places = _namespace_places(source.document, done.stderr)
+    if not places:
+        tail = done.stderr.strip() or done.stdout.strip() or f"status {done.returncode}"
         raise RegenError(
-            "the package was generated, but its typed views could not be written:\n"
-            + (done.stderr.strip() or done.stdout.strip())
+            f"{source.name}: the client namespaces cannot be written ({tail.splitlines()[-1]}); "
+            "nothing was written"
         )
+    raise RegenError(
+        f"{source.name}: {len(places)} operation(s) listed above cannot become namespace methods "
+        f"(first at {places[0].split(':')[0]}); nothing was written. To fix it, {source.fix_hint}",
+        places,
+    )
+
+
+def _namespace_places(document: dict[str, Any], report: str) -> list[str]:
+    """``/paths/~1users/get: problem`` for each ``operation TAG.NAME: problem`` line."""
+    from issuetrak.conventions import pointer
+    from issuetrak_tools._nsgen import FAILURE_PREFIX
+
+    where = {key: ops[0] for key, ops in _codegen.expected_modules(document).items()}
+    places: list[str] = []
+    for line in report.splitlines():
+        if not line.startswith(FAILURE_PREFIX):
+            continue
+        qualname, _, problem = line.removeprefix(FAILURE_PREFIX).partition(": ")
+        tag, _, name = qualname.partition(".")
+        op = where.get((tag, name)) or next((o for (t, _n), o in where.items() if t == tag), None)
+        at = pointer("paths", op.path, op.method.lower()) if op is not None else f"tag {tag}"
+        places.append(f"{at}: {problem}")
+    return places
 
 
 def _build(
@@ -348,15 +373,17 @@ def _build(
     _codegen.write_derived(outcome.package, document_text)
     if not standalone:
         (home / "__init__.py").write_text("", encoding="utf-8")  # lets the label package import
-    failures = _codegen.import_failures(workdir, name if standalone else f"{home.name}.{ident}")
+    package = name if standalone else f"{home.name}.{ident}"
+    failures = _codegen.import_failures(workdir, package)
     if failures:
         raise RegenError(
             f"{source.name}: {len(failures)} generated module(s) listed above do not import; "
             f"the package was not written. To fix it, {source.fix_hint}",
             [f"module {module} does not import: {error}" for module, error in failures],
         )
-    if not standalone:
-        _write_typed_views(workdir, ident)
+    # after the import check: the namespaces are described from the importable package (and
+    # import themselves before they are written)
+    _write_namespaces(source, workdir, package, outcome.package / _codegen.NAMESPACES_PACKAGE)
     return outcome
 
 

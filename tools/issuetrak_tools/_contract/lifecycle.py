@@ -17,28 +17,23 @@ from pathlib import Path
 from typing import Any
 
 from issuetrak.ratelimit import RateLimits
+from issuetrak.usage import load_usage
+from issuetrak_tools._contract.cases import state_machine
 from issuetrak_tools._contract.classify import WritePolicy
 from issuetrak_tools._contract.credentials import redact
 from issuetrak_tools._contract.datetimes import tolerated_count
 from issuetrak_tools._contract.document import contract_document, selected_operations
-from issuetrak_tools._contract.engine import Engine, StepFailed, Unchecked
 from issuetrak_tools._contract.entities import Conventions
 from issuetrak_tools._contract.links import LinkReport
 from issuetrak_tools._contract.plan import Plan, Step, Tier, build_plan
 from issuetrak_tools._contract.preflight import preflight
 from issuetrak_tools._contract.ratelimits import describe_windows, parse_rate_limits
 from issuetrak_tools._contract.report import Recorder, render_markdown
-from issuetrak_tools._contract.runner import (
-    CoverageBudget,
-    RateLimited,
-    RunSettings,
-    Target,
-    build_schema,
-    filter_document,
-    open_target,
-    state_machine,
-)
+from issuetrak_tools._contract.schema import RunSettings, build_schema, filter_document
+from issuetrak_tools._contract.steps import Engine, StepFailed, Unchecked
+from issuetrak_tools._contract.target import CoverageBudget, RateLimited, Target, open_target
 from issuetrak_tools._contract.transport import RequestBudgetExhausted
+from issuetrak_tools._contract.usage import focus_document
 
 __all__ = [
     "LIVE_DEPTH_ROUNDS",
@@ -64,6 +59,8 @@ TOLERANCES = {
     "ValidationProblemDetails (the framework's answer to malformed input)",
     "unsupported_media_type_415": "a request sent without a JSON body may be answered 415 "
     "with an ASP.NET ProblemDetails (the framework's answer before binding)",
+    "empty_nullable_query": "an empty value for an optional nullable query parameter "
+    "(PageNumber=) accepted: ASP.NET binds it as null and the document promises no 400 for it",
     "paging_list_changed": "a list whose itemTotal changed during a paging walk (a site in use) "
     "was walked again before anything was reported",
     "document:open_request_bodies": "request bodies may carry members their schema does not "
@@ -93,6 +90,7 @@ class Options:
     seed: int = 0
     max_examples: int | None = None
     coverage_budget: int | None = None
+    usage: str | None = None  # a usage file: answers checked for the properties it reads
 
     def __repr__(self) -> str:  # the token is never shown
         return f"Options(site={self.site!r}, label={self.label!r}, writes={self.allow_writes})"
@@ -186,6 +184,8 @@ def prepare(options: Options) -> Run:
 
     label = options.label or default_label()
     document, links = contract_document(label, document=options.document)
+    if options.usage:
+        document = focus_document(document, load_usage(options.usage))
     selected = selected_operations(document, options.operations)
     if options.site is None and options.app is None and options.app_factory is not None:
         app, app_token = options.app_factory()
@@ -256,10 +256,10 @@ def _problem_json_counter(recorder: Recorder) -> Callable[..., None]:
 SKIPS = (RequestBudgetExhausted, RateLimited, Unchecked)
 
 
-def record_skip(run: Run, tier: str, step_id: str, error: BaseException) -> None:
-    """What a skipped step means for the report."""
+def record_skip(run: Run, tier: str, step_id: str, error: BaseException, family: str = "") -> None:
+    """What a skipped step (of the check ``family``, if a planned step) means for the report."""
     if isinstance(error, RequestBudgetExhausted):
-        run.recorder.left_unchecked(tier, step_id)
+        run.recorder.left_unchecked(tier, step_id, family)
     elif isinstance(error, RateLimited):
         run.recorder.was_rate_limited(str(error))
 
@@ -313,20 +313,21 @@ def execute(run: Run, *, on_step: Callable[[Step | None, str], None] | None = No
 
 
 def _attempt(run: Run, step: Step | None, tier: str, name: str, action: Callable[[], None]) -> str:
+    family = step.family if step is not None else ""
     if run.target.requests.exhausted:
-        record_skip(run, tier, name, RequestBudgetExhausted(run.target.requests.limit))
+        record_skip(run, tier, name, RequestBudgetExhausted(run.target.requests.limit), family)
         return "skipped"
     try:
         action()
     except SKIPS as error:
-        record_skip(run, tier, name, error)
+        record_skip(run, tier, name, error, family)
         return "skipped"
     except (StepFailed, AssertionError):
         return "failed"
     except (Exception, BaseExceptionGroup) as error:  # a state machine's failures come wrapped
         found = unwrap_skip(error)
         if found is not None:
-            record_skip(run, tier, name, found)
+            record_skip(run, tier, name, found, family)
             return "skipped"
         if _is_failure_group(error):
             return "failed"

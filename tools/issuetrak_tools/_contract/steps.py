@@ -7,7 +7,7 @@ site can answer with success: ``GET /Causes/{iid}`` with an iid ``GET /Causes`` 
 of a record the run created.
 
 A step raises :class:`StepFailed` (an ``AssertionError``) naming its deviations, which are also in
-the recorder; :class:`~.runner.RateLimited` and :class:`~.transport.RequestBudgetExhausted` leave
+the recorder; :class:`~.target.RateLimited` and :class:`~.transport.RequestBudgetExhausted` leave
 it unchecked; :class:`Unchecked` says why a step had nothing to send.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,26 +25,13 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from issuetrak.conventions import is_write
 from issuetrak_tools._contract import persistence
-from issuetrak_tools._contract.checks import api_response_is_valid
+from issuetrak_tools._contract.cases import send_case, validate_case
 from issuetrak_tools._contract.entities import Conventions, OperationRef
-from issuetrak_tools._contract.paging import FetchedPage, PagedOperation, WalkResult, walk
+from issuetrak_tools._contract.paging import FetchedPage
 from issuetrak_tools._contract.plan import Step
 from issuetrak_tools._contract.report import FailureRecord, Recorder, curl_of, trace_id_of
-from issuetrak_tools._contract.runner import (
-    RateLimited,
-    Target,
-    send_case,
-    validate_case,
-)
-from issuetrak_tools._contract.semantics import (
-    SORT_PAGE_SIZE,
-    case_probe,
-    judge_probe,
-    multi_criteria_probe,
-    search_shape,
-    sort_choice,
-    sort_violation,
-)
+from issuetrak_tools._contract.target import RateLimited, Target
+from issuetrak_tools._contract.transport import RequestBudgetExhausted
 from schemathesis import Case, GenerationMode
 from schemathesis.core.failures import FailureGroup
 
@@ -203,17 +190,6 @@ class Engine:
         # records this run writes carry it, so a sandbox can tell them apart from one night to
         # the next (names that must be unique stay unique)
         self.stamp = secrets.token_hex(3)
-        self._handlers: dict[str, Callable[[Step], list[FailureRecord]]] = {
-            "positive": self._positive,
-            "discover": self._discover,
-            "auth": self._auth,
-            "not_found": self._not_found,
-            "paging": self._paging,
-            "search": self._search,
-            "sort": self._sort,
-            "sort_asc": self._sort,
-            "depth": self._depth,
-        }
 
     def __repr__(self) -> str:
         return f"Engine({self.target!r})"
@@ -222,7 +198,17 @@ class Engine:
 
     def execute(self, step: Step) -> None:
         """Run ``step``; raise :class:`StepFailed` when it found deviations."""
-        records = self._handlers[step.kind](step)
+        from issuetrak_tools._contract.families import handler_for
+
+        family, handler = handler_for(step.kind)
+        try:
+            records = handler(self, step)
+        except RequestBudgetExhausted:
+            raise  # cut, not carried out
+        except Exception:
+            self.recorder.family_ran(family.name)
+            raise
+        self.recorder.family_ran(family.name)
         for record in records:
             self.recorder.add_failure(record)
         if records:
@@ -244,16 +230,16 @@ class Engine:
 
     # -- building cases -------------------------------------------------------------------------
 
-    def _ref(self, step: Step) -> OperationRef:
+    def ref(self, step: Step) -> OperationRef:
         ref = self.conventions.operation(step.operation)
         if ref is None:
             raise Unchecked(f"{step.operation} is not in the document")
         return ref
 
-    def _operation(self, ref: OperationRef) -> Any:
+    def operation(self, ref: OperationRef) -> Any:
         return self.schema[ref.path][ref.method]
 
-    def _path_params(self, ref: OperationRef) -> dict[str, Any]:
+    def path_params(self, ref: OperationRef) -> dict[str, Any]:
         values: dict[str, Any] = {}
         writes = is_write(ref.method, ref.path)
         for param in ref.params:
@@ -270,7 +256,7 @@ class Engine:
             values[param] = 1 if value is None else value
         return values
 
-    def _paging_pins(self, ref: OperationRef, size: int) -> tuple[dict[str, Any] | None, Any]:
+    def paging_pins(self, ref: OperationRef, size: int) -> tuple[dict[str, Any] | None, Any]:
         """(query, body) that ask for page 1 of ``size`` where the operation pages."""
         spec = self.document["paths"][ref.path][ref.method.lower()]
         names = {str(p.get("name", "")).lower(): p.get("name") for p in spec.get("parameters", [])}
@@ -289,7 +275,7 @@ class Engine:
                 body = {"pageNumber": 1, "pageSize": size}
         return query, body
 
-    def _case(
+    def case(
         self,
         ref: OperationRef,
         step: Step,
@@ -299,15 +285,13 @@ class Engine:
         path_parameters: Mapping[str, Any] | None = None,
         simplest: bool = False,
     ) -> AnyCase:
-        operation = self._operation(ref)
+        operation = self.operation(ref)
         kwargs: dict[str, Any] = {"generation_mode": mode}
         if pin:
-            params = (
-                dict(path_parameters) if path_parameters is not None else self._path_params(ref)
-            )
+            params = dict(path_parameters) if path_parameters is not None else self.path_params(ref)
             if params:
                 kwargs["path_parameters"] = params
-            query, body = self._paging_pins(ref, PAGING_PAGE_SIZE)
+            query, body = self.paging_pins(ref, PAGING_PAGE_SIZE)
             if query:
                 kwargs["query"] = query
             if body is not None:
@@ -320,8 +304,8 @@ class Engine:
         )
         if case is not None and pin and is_write(ref.method, ref.path):
             if step.kind == "positive" and ref.kind in ("create", "update"):
-                self._complete_body(case, ref)
-            self._fill_references(case)
+                self.complete_body(case, ref)
+            self.fill_references(case)
         if case is None and mode is GenerationMode.NEGATIVE:
             case = draw_case(
                 operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
@@ -331,7 +315,7 @@ class Engine:
             raise Unchecked(f"{ref.label}: no {mode.value} case could be generated")
         return case
 
-    def _send(
+    def send(
         self, case: AnyCase, ref: OperationRef, *, headers: Mapping[str, str] | None = None
     ) -> tuple[Any, list[FailureRecord]]:
         """Send and check ``case``; learn from a success. Returns (response, deviations)."""
@@ -351,7 +335,7 @@ class Engine:
             self.recorder.sink = None
         return response, list(records)
 
-    def _complete_body(self, case: AnyCase, ref: OperationRef) -> None:
+    def complete_body(self, case: AnyCase, ref: OperationRef) -> None:
         """Give a create or update a value for every scalar field its schema has.
 
         ``write_persisted`` compares what was sent with what reading the record gives back, so the
@@ -370,7 +354,7 @@ class Engine:
                 body[name] = value
         case.body = body
 
-    def _fill_references(self, case: AnyCase) -> None:
+    def fill_references(self, case: AnyCase) -> None:
         """Point a write's ``fooIid`` fields at records the run has seen, so the site can accept it."""
         body = case.body
         if not isinstance(body, dict):
@@ -383,9 +367,9 @@ class Engine:
             if isinstance(known, int):
                 body[name] = known
 
-    def _remember_first_page(self, ref: OperationRef, case: AnyCase, response: Any) -> None:
+    def remember_first_page(self, ref: OperationRef, case: AnyCase, response: Any) -> None:
         """Keep a paged read's answer when it is exactly page 1 at the walk's size."""
-        query, body = self._paging_pins(ref, PAGING_PAGE_SIZE)
+        query, body = self.paging_pins(ref, PAGING_PAGE_SIZE)
         plain_query = dict(case.query or {}) == (query or {})
         plain_body = (body is None and not isinstance(case.body, dict)) or case.body == body
         if not (plain_query and plain_body) or (query is None and body is None):
@@ -397,13 +381,13 @@ class Engine:
         self.knowledge.first_pages[ref.label] = FetchedPage(
             response.status_code,
             parsed,
-            _case_curl(case, self.target),
+            case_curl(case, self.target),
             trace_id_of(response.content),
         )
 
     # -- raw requests (probes) ------------------------------------------------------------------
 
-    def _request(
+    def request(
         self,
         method: str,
         path: str,
@@ -418,17 +402,21 @@ class Engine:
             method, url, headers=headers, params=params, json=json
         )
         if response.status_code == 429:
-            from issuetrak_tools._contract.runner import _windows
+            from issuetrak_tools._contract.target import windows_of
 
             raise RateLimited(
-                f"{method} {path}", response.headers.get("retry-after"), _windows(self.target)
+                f"{method} {path}", response.headers.get("retry-after"), windows_of(self.target)
             )
         return response
 
-    def _curl(self, response: httpx.Response) -> str:
+    def case_curl(self, case: AnyCase) -> str:
+        """The curl line that repeats ``case`` (token filtered)."""
+        return case_curl(case, self.target)
+
+    def curl(self, response: httpx.Response) -> str:
         return curl_of(response.request, self.target.secrets)
 
-    def _failure(
+    def failure(
         self,
         ref: OperationRef,
         response: Any,
@@ -446,238 +434,30 @@ class Engine:
             message=message,
             status_code=response.status_code,
             trace_id=trace_id_of(response.content),
-            curl=self._curl(response) if curl is None else curl,
+            curl=self.curl(response) if curl is None else curl,
         )
 
-    # -- step kinds -----------------------------------------------------------------------------
+    # -- reads the families share ----------------------------------------------------------------
 
-    def _positive(self, step: Step) -> list[FailureRecord]:
-        ref = self._ref(step)
-        read = not is_write(ref.method, ref.path)
-        case = self._case(ref, step, simplest=read)
-        response, records = self._send(case, ref)
-        if read:
-            self._remember_first_page(ref, case, response)
-        if (
-            ref.kind in ("create", "update")
-            and 200 <= response.status_code < 300
-            and is_write(ref.method, ref.path)
-        ):
-            records += self._read_back(ref, case, response)
-        return records
-
-    def _discover(self, step: Step) -> list[FailureRecord]:
-        ref = self._ref(step)
-        path = _concrete(ref.path, self._path_params(ref))
-        query, body = self._paging_pins(ref, 100)
-        response = self._request(ref.method, path, params=query, json=body)
-        if response.status_code == 200:
-            with contextlib.suppress(ValueError):
-                self.knowledge.learn(ref, response.json())
-        return []
-
-    def _auth(self, step: Step) -> list[FailureRecord]:
-        ref = self._ref(step)
-        case = self._case(ref, step, simplest=True)
-        if case.headers:
-            case.headers = {k: v for k, v in case.headers.items() if k.lower() != "x-api-key"}
-        response, records = self._send(case, ref, headers={})
-        self.recorder.ran_check("auth_required")
-        if response.status_code != 401:
-            records.append(
-                self._failure(
-                    ref,
-                    response,
-                    "auth_required",
-                    "A request without the token was not refused with 401",
-                    (
-                        f"{ref.label} sent without X-Api-Key answered {response.status_code}; "
-                        "Issuetrak answers 401 with an empty body"
-                    ),
-                    curl=_case_curl(case, self.target),
-                )
-            )
-        return records
-
-    def _not_found(self, step: Step) -> list[FailureRecord]:
-        ref = self._ref(step)
-        case = self._case(ref, step, path_parameters={ref.params[0]: MISSING_IID}, simplest=True)
-        response, records = self._send(case, ref)
-        self.recorder.ran_check("not_found_status")
-        problem = None
-        if response.status_code != 404:
-            problem = f"answered {response.status_code}"
-        else:
-            try:
-                body = response.json()
-            except ValueError:
-                body = None
-            if not api_response_is_valid(case, body):
-                problem = "answered 404 without an ApiResponse body"
-        if problem:
-            records.append(
-                self._failure(
-                    ref,
-                    response,
-                    "not_found_status",
-                    "A record that does not exist is not answered 404 with an ApiResponse",
-                    f"{ref.label} with {ref.params[0]}={MISSING_IID} (no such record) {problem}",
-                    curl=_case_curl(case, self.target),
-                )
-            )
-        return records
-
-    def _paging(self, step: Step) -> list[FailureRecord]:
-        ref = self._ref(step)
-        path = _concrete(ref.path, self._path_params(ref))
-        operation = PagedOperation(ref.method, ref.path, in_body=ref.method == "POST")
-
-        def fetch(page: int, size: int) -> FetchedPage:
-            cached = self.knowledge.first_pages.pop(ref.label, None) if page == 1 else None
-            if cached is not None and size == PAGING_PAGE_SIZE:
-                return cached
-            if operation.in_body:
-                response = self._request(
-                    ref.method, path, json={"pageNumber": page, "pageSize": size}
-                )
-            else:
-                response = self._request(
-                    ref.method, path, params={"PageNumber": page, "PageSize": size}
-                )
-            try:
-                body = response.json()
-            except ValueError:
-                body = None
-            if response.status_code == 200:
-                self.knowledge.learn(ref, body)
-            return FetchedPage(
-                response.status_code, body, self._curl(response), trace_id_of(response.content)
-            )
-
-        result = WalkResult()
-        try:
-            walk(fetch, ref.label, page_size=PAGING_PAGE_SIZE, result=result)
-        finally:
-            for name in result.checks:
-                self.recorder.ran_check(name)
-            if result.restarted:
-                self.recorder.tolerated("paging_list_changed", result.restarted)
-        return result.records
-
-    def _items(self, ref: OperationRef) -> list[Any]:
-        if ref.label in self.knowledge.items:
-            return self.knowledge.items[ref.label]
-        path = _concrete(ref.path, self._path_params(ref))
-        query, body = self._paging_pins(ref, POSITIVE_PAGE_SIZE)
-        response = self._request(ref.method, path, params=query, json=body)
+    def list_records(self, ref: OperationRef, size: int) -> list[Any]:
+        """Page 1 of ``ref`` (a list or search) at ``size``, learnt; the records it listed."""
+        path = concrete(ref.path, self.path_params(ref))
+        query, body = self.paging_pins(ref, size)
+        response = self.request(ref.method, path, params=query, json=body)
         if response.status_code == 200:
             with contextlib.suppress(ValueError):
                 self.knowledge.learn(ref, response.json())
         return self.knowledge.items.get(ref.label, [])
 
-    def _search(self, step: Step) -> list[FailureRecord]:
-        ref = self._ref(step)
-        shape = search_shape(self.document, self.document["paths"][ref.path]["post"])
-        items = self._items(ref)
-        path = _concrete(ref.path, self._path_params(ref))
-        records: list[FailureRecord] = []
-        probes = [p for p in (case_probe(items, shape), multi_criteria_probe(items, shape)) if p]
-        if not probes:
-            raise Unchecked(f"{ref.label}: too few records with searchable values to probe")
-        for probe in probes:
-            response = self._request("POST", path, json=probe.body)
-            self.recorder.ran_check(probe.check_missing)
-            self.recorder.ran_check(probe.check_unmatched)
-            if response.status_code != 200:
-                records.append(
-                    self._failure(
-                        ref,
-                        response,
-                        probe.check_missing,
-                        "A valid search was not answered 200",
-                        f"{probe.description}: answered {response.status_code}",
-                    )
-                )
-                continue
-            try:
-                answer = response.json()
-            except ValueError:
-                answer = None
-            for check, title, message in judge_probe(probe, shape, answer):
-                records.append(self._failure(ref, response, check, title, message))
-        return records
-
-    def _sort(self, step: Step) -> list[FailureRecord]:
-        ref = self._ref(step)
-        spec = self.document["paths"][ref.path][ref.method.lower()]
-        shape = search_shape(self.document, spec)
-        items = self._items(ref)
-        field_name = sort_choice(items, shape)
-        if field_name is None or shape.directions is None:
-            raise Unchecked(f"{ref.label}: no sort field whose values can be ordered on page 1")
-        path = _concrete(ref.path, self._path_params(ref))
-        records: list[FailureRecord] = []
-        self.recorder.ran_check("sort_order")
-        ascending, descending_name = shape.directions
-        # "sort" asks descending (an ignored or reversed sort shows there), "sort_asc" ascending
-        wanted = [(ascending, False)] if step.kind == "sort_asc" else [(descending_name, True)]
-        for direction, descending in wanted:
-            if ref.method == "POST":
-                body = shape.body({}, page_size=SORT_PAGE_SIZE)
-                body.update(sortField=field_name, sortDirection=direction)
-                response = self._request("POST", path, json=body)
-            else:
-                names = {
-                    str(p.get("name", "")).lower(): str(p.get("name"))
-                    for p in spec.get("parameters", [])
-                }
-                query = {
-                    names.get("sortfield", "SortField"): field_name,
-                    names.get("sortdirection", "SortDirection"): direction,
-                    names.get("pagenumber", "PageNumber"): 1,
-                    names.get("pagesize", "PageSize"): SORT_PAGE_SIZE,
-                }
-                response = self._request("GET", path, params=query)
-            try:
-                answer = response.json()
-            except ValueError:
-                answer = None
-            values = answer.get("values") if isinstance(answer, Mapping) else None
-            if response.status_code != 200 or not isinstance(values, list):
-                records.append(
-                    self._failure(
-                        ref,
-                        response,
-                        "sort_order",
-                        "A documented sort was not answered 200",
-                        f"sortField {field_name} {direction}: answered {response.status_code}",
-                    )
-                )
-                continue
-            problem = sort_violation(values, field_name, descending)
-            if problem:
-                records.append(
-                    self._failure(
-                        ref,
-                        response,
-                        "sort_order",
-                        "Results are not in the requested order",
-                        problem,
-                    )
-                )
-        return records
-
-    def _depth(self, step: Step) -> list[FailureRecord]:
-        ref = self._ref(step)
-        negative = step.round % 2 == 1
-        mode = GenerationMode.NEGATIVE if negative else GenerationMode.POSITIVE
-        case = self._case(ref, step, mode, pin=not negative)
-        _response, records = self._send(case, ref)
-        return records
+    def items(self, ref: OperationRef) -> list[Any]:
+        """The records ``ref`` listed so far (page 1 of it, fetched now if none yet)."""
+        if ref.label in self.knowledge.items:
+            return self.knowledge.items[ref.label]
+        return self.list_records(ref, POSITIVE_PAGE_SIZE)
 
     # -- write persistence ----------------------------------------------------------------------
 
-    def _read_back(self, ref: OperationRef, case: AnyCase, response: Any) -> list[FailureRecord]:
+    def read_back(self, ref: OperationRef, case: AnyCase, response: Any) -> list[FailureRecord]:
         collection = self.conventions.collection_of(ref)
         get = collection.operations.get("get") if collection else None
         if collection is None or get is None or not ref.request_schema:
@@ -693,17 +473,17 @@ class Engine:
         if iid is None:
             return []
         records: list[FailureRecord] = []
-        if self._in_schema(get):
+        if self.in_schema(get):
             # the read-back is the get's positive case as well: its answer is checked in full
-            get_case = self._operation(get).Case(path_parameters={get.params[0]: iid})
-            checked, records = self._send(get_case, get)
+            get_case = self.operation(get).Case(path_parameters={get.params[0]: iid})
+            checked, records = self.send(get_case, get)
             status, content = checked.status_code, checked.content
-            read_body: Any = _json_or_none(content)
-            curl = _case_curl(get_case, self.target)
+            read_body: Any = json_or_none(content)
+            curl = case_curl(get_case, self.target)
         else:
-            read = self._request("GET", _concrete(get.path, {get.params[0]: iid}))
-            status, content, read_body = read.status_code, read.content, _json_or_none(read.content)
-            curl = self._curl(read)
+            read = self.request("GET", concrete(get.path, {get.params[0]: iid}))
+            status, content, read_body = read.status_code, read.content, json_or_none(read.content)
+            curl = self.curl(read)
         self.recorder.ran_check(persistence.CHECK)
         if not 200 <= status < 300:
             return [
@@ -741,13 +521,13 @@ class Engine:
             ),
         ]
 
-    def _in_schema(self, ref: OperationRef) -> bool:
+    def in_schema(self, ref: OperationRef) -> bool:
         """Whether the run's schema has ``ref`` (selected, and allowed by the write policy)."""
         paths = self.schema.raw_schema.get("paths", {})
         return ref.method.lower() in paths.get(ref.path, {})
 
 
-def _json_or_none(content: bytes) -> Any:
+def json_or_none(content: bytes) -> Any:
     import json
 
     try:
@@ -788,13 +568,13 @@ def _plain_value(schema: Mapping[str, Any], number: int, stamp: str) -> Any:
     return None
 
 
-def _concrete(path: str, params: Mapping[str, Any]) -> str:
+def concrete(path: str, params: Mapping[str, Any]) -> str:
     for name, value in params.items():
         path = path.replace("{" + name + "}", str(value))
     return path
 
 
-def _case_curl(case: AnyCase, target: Target) -> str:
+def case_curl(case: AnyCase, target: Target) -> str:
     from issuetrak_tools._contract.credentials import redact
 
     try:

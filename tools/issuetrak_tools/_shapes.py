@@ -1,8 +1,6 @@
-"""The facade signature of each operation, read from the generated package.
+"""The facade signature of each operation, read from the generated package at regen time.
 
-One description serves two readers: ``help(client.users.create)`` at run time (an
-``inspect.Signature`` with the annotations as text) and the typed views that ``issuetrak regen``
-writes for type checkers (``issuetrak_tools._stubgen``). Both say the same thing:
+:mod:`issuetrak_tools._nsgen` writes it into the generated namespace methods:
 
 * path parameters, positional (``iid``);
 * ``body``, a model, a mapping in wire names, a ``Where`` for searches (optional when its fields
@@ -19,7 +17,6 @@ from __future__ import annotations
 
 import ast
 import datetime as _dt
-import functools
 import inspect
 import types
 import typing
@@ -28,10 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import _catalog
-from ._models import field_names, package_of, required_fields, resolve_model
+from issuetrak.codegen import OpSpec, field_names, required_fields, resolve_model
 
-__all__ = ["FILTER_VALUE", "OPTION_TYPES", "Param", "Shape", "shape", "signature_of"]
+__all__ = ["FILTER_VALUE", "OPTION_TYPES", "Param", "Shape", "shape"]
 
 PAGING = ("page_number", "page_size")
 SORTING = ("sort_field", "sort_direction")
@@ -44,6 +40,11 @@ OPTION_TYPES: dict[str, str] = {
 FILTER_VALUE = "FilterValue"  # issuetrak.filters.FilterValue: what a criteria keyword takes
 
 Namer = Callable[[type], str]
+
+
+def _package_of(cls: type) -> str:
+    """The generated package that defines ``cls`` (a label's, or a standalone one)."""
+    return cls.__module__.partition(".models.")[0]
 
 
 def _plain_name(cls: type) -> str:
@@ -152,7 +153,7 @@ def field_type(cls: type, field: str, namer: Namer = _plain_name, *, inputs: boo
         if f.name == field:
             annotation = f.type if isinstance(f.type, str) else repr(f.type)
             node = ast.parse(annotation, mode="eval").body
-            text = _text_type(node, package_of(cls), namer, inputs)
+            text = _text_type(node, _package_of(cls), namer, inputs)
             return " | ".join(p for p in text.split(" | ") if p) or "Any"
     raise KeyError(field)
 
@@ -199,7 +200,7 @@ def _optional(text: str) -> str:
     return text if "None" in text.split(" | ") else f"{text} | None"
 
 
-def _body_type(spec: _catalog.OpSpec, namer: Namer) -> str:
+def _body_type(spec: OpSpec, namer: Namer) -> str:
     assert spec.body_cls is not None
     body = namer(spec.body_cls)
     if spec.body_is_list:
@@ -209,9 +210,9 @@ def _body_type(spec: _catalog.OpSpec, namer: Namer) -> str:
     return f"{body} | Mapping[str, Any]"
 
 
-def _search_parts(spec: _catalog.OpSpec, namer: Namer) -> tuple[list[Param], list[str]]:
+def _search_parts(spec: OpSpec, namer: Namer) -> tuple[list[Param], list[str]]:
     """A search body's own fields (sorting, options) and the criteria keywords."""
-    from ._filter_rules import criteria_fields, field_model
+    from issuetrak.codegen import criteria_fields, field_model
 
     cls = spec.body_cls
     assert cls is not None
@@ -226,7 +227,7 @@ def _search_parts(spec: _catalog.OpSpec, namer: Namer) -> tuple[list[Param], lis
 
 
 def shape(
-    spec: _catalog.OpSpec,
+    spec: OpSpec,
     namer: Namer = _plain_name,
     *,
     merge: bool = False,
@@ -265,53 +266,3 @@ def shape(
                 for name in field_names(cls)
             ]
     return Shape(path, body, tuple(keywords), tuple(fields), tuple(criteria), extra)
-
-
-# -- help() -------------------------------------------------------------------------------------
-
-
-@functools.cache
-def _signature(
-    package: str, tag: str, name: str, merge: bool, flags: tuple[str, ...]
-) -> inspect.Signature:
-    found = shape(_catalog.load(tag, name, package), merge=merge, flags=flags)
-    positional = inspect.Parameter.POSITIONAL_OR_KEYWORD
-    keyword = inspect.Parameter.KEYWORD_ONLY
-    params = [
-        inspect.Parameter(
-            p.name,
-            inspect.Parameter.POSITIONAL_ONLY if merge else positional,
-            annotation=p.annotation,
-        )
-        for p in found.path
-    ]
-    if found.body is not None:
-        kind = keyword if merge else positional
-        params.append(
-            inspect.Parameter("body", kind, default=None, annotation=found.body.annotation)
-        )
-    for p in (*found.keywords, *found.fields, *found.flags):
-        default = inspect.Parameter.empty if p.required else None
-        annotation = p.annotation if p.required else _optional(p.annotation)
-        params.append(inspect.Parameter(p.name, keyword, default=default, annotation=annotation))
-    for name in found.criteria:
-        params.append(inspect.Parameter(name, keyword, default=None, annotation=FILTER_VALUE))
-    for name, text in OPTION_TYPES.items():
-        params.append(inspect.Parameter(name, keyword, default=None, annotation=text))
-    # a required field is only required when no body is given: help() shows it as optional
-    params = [
-        p.replace(default=None) if p.kind is keyword and p.default is inspect.Parameter.empty else p
-        for p in params
-    ]
-    return inspect.Signature(params, return_annotation=inspect.Signature.empty)
-
-
-def signature_of(
-    spec: _catalog.OpSpec, *, merge: bool = False, extra: frozenset[str] | tuple[str, ...] = ()
-) -> inspect.Signature | None:
-    """The ``inspect.Signature`` that ``help()`` shows for a facade method (``None`` if the
-    operation cannot be described, which never stops the method from working)."""
-    try:
-        return _signature(spec.package, spec.tag, spec.name, merge, tuple(sorted(extra)))
-    except (KeyError, ValueError, TypeError, AttributeError, SyntaxError):
-        return None

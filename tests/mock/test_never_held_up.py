@@ -1,0 +1,132 @@
+"""No request holds the site up, and no client holds a connection for ever: large bodies are
+parsed off the event loop, a PATCH is bounded, request heads and bodies have deadlines, and an
+ambiguous token is refused. Over a real socket where that is what a client meets."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from typing import Any
+
+import httpx
+import pytest
+from issuetrak_mock import app as app_module
+from issuetrak_mock.handlers import MAX_PATCH_OPERATIONS
+
+from .conftest import client, new_app, serve
+
+pytestmark = pytest.mark.network
+
+
+def _read_all(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection."""
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data
+
+
+def test_a_body_that_never_ends_is_answered_408_and_its_connection_closed() -> None:
+    app = new_app(issues=1, body_timeout=0.3)
+    token = app.state.tokens["admin"]
+    with serve(app) as (_, port), socket.create_connection(("127.0.0.1", port), timeout=20) as s:
+        s.sendall(
+            b"POST /api/v2/Causes HTTP/1.1\r\nHost: mock\r\nContent-Type: application/json\r\n"
+            + f'X-Api-Key: {token}\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{{"na\r\n'.encode()
+        )
+        answer = _read_all(s)  # returns only because the server closes the connection
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408")
+    assert json.loads(body)["title"] == "Request Timeout"
+    assert b"connection: close" in head.lower()
+    assert app.state.site.stores["causes:cause"].records  # seeded ones; nothing new was stored
+
+
+def test_a_request_head_that_never_ends_is_answered_408_and_closed() -> None:
+    app = new_app(issues=1)
+    with serve(app, head_timeout=0.3) as (_, port):
+        with socket.create_connection(("127.0.0.1", port), timeout=20) as trickle:
+            trickle.sendall(b"GET /api/v2/Issues/1 HTTP/1.1\r\nHost: mo")
+            assert _read_all(trickle).startswith(b"HTTP/1.1 408 Request Timeout")
+        with socket.create_connection(("127.0.0.1", port), timeout=20) as silent:
+            assert _read_all(silent).startswith(b"HTTP/1.1 408")  # opened, never spoke
+        # a client that keeps to the deadline is served as before, on a kept-alive connection
+        with httpx.Client(headers={"X-Api-Key": app.state.tokens["admin"]}) as c:
+            for _ in range(2):
+                assert c.get(f"http://127.0.0.1:{port}/api/v2/Issues/1").status_code == 200
+
+
+def test_a_repeated_api_key_is_400_with_an_api_response_whatever_the_values() -> None:
+    app = new_app(issues=1)
+    admin, agent = app.state.tokens["admin"], app.state.tokens["agent"]
+    with serve(app) as (_, port), httpx.Client() as c:
+        for values in ((admin, agent), (admin, admin)):
+            answer = c.get(
+                f"http://127.0.0.1:{port}/api/v2/Issues/1",
+                headers=[("X-Api-Key", values[0]), ("X-Api-Key", values[1])],
+            )
+            assert answer.status_code == 400
+            (problem,) = answer.json()["information"]
+            assert problem["type"] == "Validation" and "X-Api-Key" in problem["message"]
+            assert answer.json()["traceId"]
+
+
+def test_a_patch_over_the_operation_limit_is_400_and_changes_nothing() -> None:
+    app = new_app(issues=1)
+    ops = [
+        {"op": "Replace", "path": "/Subject", "value": f"s{n}"}
+        for n in range(MAX_PATCH_OPERATIONS + 1)
+    ]
+    with client(app) as c:
+        before = c.get("/Issues/1").json()["values"]["subject"]
+        refused = c.patch("/Issues/1", json=ops)
+        assert refused.status_code == 400
+        assert f"at most {MAX_PATCH_OPERATIONS:,} operations" in refused.text
+        assert c.get("/Issues/1").json()["values"]["subject"] == before
+        assert c.patch("/Issues/1", json=ops[:MAX_PATCH_OPERATIONS]).status_code == 200
+        assert c.get("/Issues/1").json()["values"]["subject"] == f"s{MAX_PATCH_OPERATIONS - 1}"
+
+
+def test_a_large_search_is_worked_off_the_event_loop_while_other_requests_are_served(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a MatchAny of 100,000 values takes the site a while to validate: if that ran on the event
+    # loop, no other request could be answered between its start and its end
+    app = new_app(issues=5)
+    token = app.state.tokens["admin"]
+    body = {"filter": {"issueNumber": {"type": "MatchAny", "values": list(range(100_000))}}}
+    validating, validated = threading.Event(), threading.Event()
+    original = app_module.validate_body
+
+    def watched(index: Any, key: str, value: Any, *rest: Any) -> None:
+        large = isinstance(value, dict) and "filter" in value
+        if large:
+            validating.set()
+        try:
+            original(index, key, value, *rest)
+        finally:
+            if large:
+                validated.set()
+
+    monkeypatch.setattr(app_module, "validate_body", watched)
+    big: list[httpx.Response] = []
+    with serve(app) as (_, port):
+        base = f"http://127.0.0.1:{port}/api/v2"
+        worker = threading.Thread(
+            target=lambda: big.append(
+                httpx.post(
+                    f"{base}/Issues/Search", json=body, headers={"X-Api-Key": token}, timeout=300
+                )
+            )
+        )
+        worker.start()
+        answered_meanwhile = 0
+        with httpx.Client(base_url=base, headers={"X-Api-Key": token}, timeout=300) as c:
+            assert validating.wait(timeout=300)
+            while not validated.is_set():
+                assert c.get("/Issues/1").status_code == 200
+                answered_meanwhile += not validated.is_set()
+        worker.join()
+    assert big[0].status_code == 200 and [i["issueNumber"] for i in big[0].json()["values"]]
+    assert answered_meanwhile >= 1

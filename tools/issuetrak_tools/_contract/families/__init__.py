@@ -1,0 +1,30 @@
+"""The check families of the contract run: one module each, registered by :func:`.registry.family`.
+
+Importing this package registers the built-in families; :func:`registered` lists them in plan
+order. See :mod:`.registry` for what a family is and how to add one.
+"""
+
+# the built-in families register themselves on import (order does not matter: the plan sorts)
+from issuetrak_tools._contract.families import (  # noqa: F401
+    auth,
+    depth,
+    identity,
+    membership,
+    not_found,
+    operators,
+    paging,
+    positive,
+    rate_limit,
+    search,
+    sort,
+)
+from issuetrak_tools._contract.families.registry import (
+    Family,
+    PlanContext,
+    family,
+    handler_for,
+    markdown_table,
+    registered,
+)
+
+__all__ = ["Family", "PlanContext", "family", "handler_for", "markdown_table", "registered"]
