@@ -16,10 +16,18 @@ from typing import Any
 from issuetrak import ConfigurationError
 
 from .body import MAX_BODY_BYTES, READ_TIMEOUT
+from .bounds import DEFAULT_LIMITS, Limits
 
 __all__ = ["main"]
 
 _PROG = "issuetrak-mock"
+
+# (option, Limits field, what it limits)
+_LIMIT_OPTIONS = (
+    ("--max-patch-operations", "patch_operations", "operations in one PATCH"),
+    ("--max-criteria-values", "criteria_values", "values in one search criteria"),
+    ("--max-criteria", "criteria", "criteria in one search"),
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,6 +71,15 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds a request's head, and then its body, may take to arrive; "
         f"408 after that (default: {READ_TIMEOUT:g})",
     )
+    for flag, field, what in _LIMIT_OPTIONS:
+        default = getattr(DEFAULT_LIMITS, field)
+        parser.add_argument(
+            flag,
+            type=int,
+            dest=field,
+            default=default,
+            help=f"{what}; more get 400 (default: {default})",
+        )
     parser.add_argument(
         "--frozen-clock",
         action="store_true",
@@ -81,6 +98,9 @@ def _bad_option(args: argparse.Namespace) -> str | None:
         return f"--latency-ms {args.latency_ms:g}: must be a finite number, 0 or more"
     if not 0 < args.read_timeout < math.inf:
         return f"--read-timeout {args.read_timeout:g}: must be a finite number of seconds above 0"
+    for flag, field, _ in _LIMIT_OPTIONS:
+        if getattr(args, field) < 1:
+            return f"{flag} {getattr(args, field)}: must be at least 1"
     return None
 
 
@@ -99,6 +119,7 @@ def _app(args: argparse.Namespace) -> Any:
         max_body_bytes=args.max_body_bytes,
         rate_limit_headers=not args.no_rate_limit_headers,
         body_timeout=args.read_timeout,
+        limits=Limits(**{field: getattr(args, field) for _, field, _ in _LIMIT_OPTIONS}),
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]
@@ -161,12 +161,18 @@ def json_charset(content_type: str) -> str:
 
 
 def parse_json(
-    raw: bytes, *, required: bool, codec: str = "utf-8-sig", share_lock: bool = False
+    raw: bytes,
+    *,
+    required: bool,
+    codec: str = "utf-8-sig",
+    share_lock: bool = False,
+    screen: Callable[[str], None] | None = None,
 ) -> Any:
     """Decode a JSON body or raise the ProblemDetails an ASP.NET site gives for it.
 
     ``share_lock``: let other threads run while it is decoded (a large body, decoded in a
-    worker thread, a little slower).
+    worker thread, a little slower). ``screen``: called with the body's text before it is
+    parsed (to refuse, by raising, a body whose objects are not worth building).
 
     What System.Text.Json refuses is refused, so that nothing the mock could not send back
     is ever stored: ``NaN`` and ``Infinity`` (not JSON), nesting deeper than :data:`MAX_DEPTH`,
@@ -184,6 +190,8 @@ def parse_json(
         if required:
             raise ApiError(400, problems={"": [_BODY_REQUIRED]})
         return None
+    if screen is not None:
+        screen(text)
     try:
         body = (_SHARING_DECODER if share_lock else _DECODER).decode(text)
     except json.JSONDecodeError as exc:

@@ -12,11 +12,15 @@ from typing import Any
 import httpx
 import pytest
 from issuetrak_mock import app as app_module
+from issuetrak_mock import validation
+from issuetrak_mock.bounds import Limits
 from issuetrak_mock.handlers import MAX_PATCH_OPERATIONS
 
 from .conftest import client, new_app, serve
 
 pytestmark = pytest.mark.network
+
+LIMITS = Limits()
 
 
 def _read_all(sock: socket.socket) -> bytes:
@@ -91,23 +95,24 @@ def test_a_patch_over_the_operation_limit_is_400_and_changes_nothing() -> None:
 def test_a_large_search_is_worked_off_the_event_loop_while_other_requests_are_served(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # a MatchAny of 100,000 values takes the site a while to validate: if that ran on the event
-    # loop, no other request could be answered between its start and its end
+    # 40 criteria of 1,000 values (within the limits, over 4 KiB) take the site a while to
+    # validate: if that ran on the event loop, no other request could be answered meanwhile
     app = new_app(issues=5)
     token = app.state.tokens["admin"]
-    body = {"filter": {"issueNumber": {"type": "MatchAny", "values": list(range(100_000))}}}
-    validating, validated = threading.Event(), threading.Event()
+    values = list(range(LIMITS.criteria_values))
+    body = {
+        "nestedFilters": [
+            {"issueNumber": {"type": "MatchAny", "values": values}} for _ in range(40)
+        ]
+    }
+    validating, answered = threading.Event(), threading.Event()
     original = app_module.validate_body
 
     def watched(index: Any, key: str, value: Any, *rest: Any) -> None:
-        large = isinstance(value, dict) and "filter" in value
-        if large:
-            validating.set()
-        try:
-            original(index, key, value, *rest)
-        finally:
-            if large:
-                validated.set()
+        if isinstance(value, dict) and "nestedFilters" in value:
+            validating.set()  # and held here until a GET was answered meanwhile
+            assert answered.wait(timeout=60)
+        original(index, key, value, *rest)
 
     monkeypatch.setattr(app_module, "validate_body", watched)
     big: list[httpx.Response] = []
@@ -121,12 +126,75 @@ def test_a_large_search_is_worked_off_the_event_loop_while_other_requests_are_se
             )
         )
         worker.start()
-        answered_meanwhile = 0
         with httpx.Client(base_url=base, headers={"X-Api-Key": token}, timeout=300) as c:
             assert validating.wait(timeout=300)
-            while not validated.is_set():
-                assert c.get("/Issues/1").status_code == 200
-                answered_meanwhile += not validated.is_set()
+            assert c.get("/Issues/1").status_code == 200
+            answered.set()
         worker.join()
     assert big[0].status_code == 200 and [i["issueNumber"] for i in big[0].json()["values"]]
-    assert answered_meanwhile >= 1
+
+
+def _large(path: str, body: Any) -> tuple[str, bytes]:
+    return path, json.dumps(body, separators=(",", ":")).encode()
+
+
+@pytest.mark.parametrize(
+    ("path", "raw", "message"),
+    [
+        pytest.param(
+            *_large(
+                "/Issues/Search",
+                {"filter": {"issueNumber": {"type": "MatchAny", "values": list(range(480_000))}}},
+            ),
+            f"A criteria may hold at most {LIMITS.criteria_values:,} values; "
+            "'$.filter.issueNumber.values' has more.",
+            id="matchany-480000",
+        ),
+        pytest.param(
+            *_large(
+                "/Issues/1",
+                [{"op": "Replace", "path": "/Subject", "value": f"s{n}"} for n in range(78_000)],
+            ),
+            f"A PATCH body may hold at most {LIMITS.patch_operations:,} operations; "
+            "this one has more.",
+            id="patch-78000",
+        ),
+    ],
+)
+def test_a_4_mb_body_over_a_limit_is_refused_before_it_is_parsed_and_gets_are_served(
+    monkeypatch: pytest.MonkeyPatch, path: str, raw: bytes, message: str
+) -> None:
+    app = new_app(issues=5)
+    token = app.state.tokens["admin"]
+    parsed: list[int] = []
+    decoder = validation._SHARING_DECODER
+
+    class Counting:
+        def decode(self, text: str) -> Any:
+            parsed.append(len(text))
+            return decoder.decode(text)
+
+    monkeypatch.setattr(validation, "_SHARING_DECODER", Counting())
+    subject = app.state.site.stores["issues:issue"].records[1]["subject"]
+    answers: list[httpx.Response] = []
+    with serve(app) as (_, port):
+        base = f"http://127.0.0.1:{port}/api/v2"
+        method = "PATCH" if path == "/Issues/1" else "POST"
+        headers = {"X-Api-Key": token, "Content-Type": "application/json"}
+        worker = threading.Thread(
+            target=lambda: answers.append(
+                httpx.request(method, base + path, content=raw, headers=headers, timeout=300)
+            )
+        )
+        worker.start()
+        with httpx.Client(base_url=base, headers={"X-Api-Key": token}, timeout=300) as c:
+            served = [c.get("/Issues/1").status_code for _ in range(3)]
+            worker.join()
+            after = c.get("/Issues/1").json()["values"]["subject"]
+    assert served == [200, 200, 200]
+    (refused,) = answers
+    assert refused.status_code == 400
+    (problem,) = refused.json()["information"]
+    assert problem == {"type": "Validation", "message": message}
+    assert parsed == []  # refused from its text: no object graph was built
+    assert after == subject  # nothing applied

@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 import pytest
 from issuetrak_mock import create_app
-from issuetrak_mock.__main__ import main
+from issuetrak_mock.__main__ import _app, _parser, main
+from issuetrak_mock.transport import SyncASGITransport
 
 
 @pytest.mark.network
@@ -71,6 +72,30 @@ def test_the_console_script_serves_on_loopback_and_prints_url_and_tokens() -> No
 def test_the_console_script_refuses_negative_sizes(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--issues", "-1"]) == 2
     assert "must not be negative" in capsys.readouterr().err
+
+
+def test_the_console_script_refuses_a_limit_below_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--max-criteria-values", "0"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "issuetrak-mock: --max-criteria-values 0: must be at least 1"
+    )
+
+
+def test_the_console_script_limits_reach_the_site() -> None:
+    args = _parser().parse_args(["--issues", "3", "--max-criteria-values", "2"])
+    app = _app(args)
+    with httpx.Client(
+        transport=SyncASGITransport(app),
+        base_url="http://mock/api/v2",
+        headers={"X-Api-Key": app.state.tokens["admin"]},
+    ) as c:
+        criteria = {"issueNumber": {"type": "MatchAny", "values": [1, 2, 3]}}
+        refused = c.post("/Issues/Search", json={"filter": criteria})
+        criteria["issueNumber"]["values"] = [1, 2]
+        accepted = c.post("/Issues/Search", json={"filter": criteria})
+    assert refused.status_code == 400
+    assert "at most 2 values" in refused.json()["information"][0]["message"]
+    assert accepted.status_code == 200
 
 
 def test_the_package_registers_the_console_script_and_the_pytest_plugin() -> None:
