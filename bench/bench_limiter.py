@@ -55,8 +55,8 @@ from dataclasses import dataclass, field
 
 import httpx
 from issuetrak import AsyncIssuetrak, Issuetrak, RateLimits
-from issuetrak._ratelimit import DEFAULT_MARGIN, DEFAULT_WINDOWS, Window
-from issuetrak._transport import Runtime
+from issuetrak.ratelimit import DEFAULT_MARGIN, DEFAULT_WINDOWS, Window
+from issuetrak.transport import Runtime
 
 TARGET = 1.15
 """Makespan / theoretical minimum. The client's default margin (0.1 s on every window) costs up

@@ -251,7 +251,7 @@ def _prism_binary() -> tuple[Path | None, str]:
 @contextmanager
 def _prism(binary: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """Prism mocking the default label's patched document (a temporary file) on 127.0.0.1."""
-    from issuetrak._versions import resolve
+    from issuetrak.versions import resolve
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "openapi.json"

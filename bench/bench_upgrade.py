@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from issuetrak._versions import resolve
+from issuetrak.versions import resolve
 from issuetrak_tools.spec import load_document, locate_document, project_root
 
 BASE = "cloud-2026.07"

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from issuetrak._versions import UnknownVersionError
+from issuetrak.versions import UnknownVersionError
 from issuetrak_tools._contract import active_run as session_registry
 from issuetrak_tools._contract.credentials import Secrets, redact_test_report
 from issuetrak_tools._contract.lifecycle import (

@@ -32,6 +32,7 @@ SOURCES = {
     "issuetrak_mock": REPO / "mock" / "issuetrak_mock",
     "issuetrak_tools": REPO / "tools" / "issuetrak_tools",
     "contract_tests": REPO / "contract_tests",
+    "bench": REPO / "bench",
 }
 PROJECT = {*SOURCES, "issuetrak_client", "tests", "bench"}
 ALLOWED: dict[str, set[str]] = {
@@ -39,7 +40,20 @@ ALLOWED: dict[str, set[str]] = {
     "issuetrak_mock": {"issuetrak_mock", "issuetrak", "issuetrak_client"},
     "issuetrak_tools": {"issuetrak_tools", "issuetrak_mock", "issuetrak", "issuetrak_client"},
     "contract_tests": {"issuetrak_tools", "issuetrak_mock", "issuetrak", "issuetrak_client"},
+    # read for private imports and cycles; its ratios replay the tests' own scenarios
+    "bench": {
+        "bench",
+        "tests",
+        "issuetrak_tools",
+        "issuetrak_mock",
+        "issuetrak",
+        "issuetrak_client",
+    },
 }
+# Tests (tests/) are not read for private imports: a unit test may test a private unit directly.
+# The generated namespaces and regen's code that writes them use issuetrak.facade and
+# issuetrak.codegen, so no module outside the runtime is exempt.
+GENERATED = REPO / "generated" / "issuetrak_client"
 
 
 @dataclass(frozen=True)
@@ -127,6 +141,67 @@ def test_imports_go_one_way(imports: list[Import]) -> None:
     assert wrong == []
 
 
+def _private_runtime_name(target: str) -> bool:
+    """``issuetrak._retry`` (or a name in it): a module of the runtime that is not public."""
+    parts = target.split(".")
+    return parts[0] == "issuetrak" and any(
+        p.startswith("_") and not (p.startswith("__") and p.endswith("__")) for p in parts[1:]
+    )
+
+
+def test_nothing_outside_the_runtime_imports_a_private_runtime_name(
+    imports: list[Import],
+) -> None:
+    private = [
+        f"{i.source}:{i.line} imports {i.target}"
+        for i in imports
+        if _top(i.source) != "issuetrak" and _private_runtime_name(i.target)
+    ]
+    assert private == []
+
+
+def test_the_private_import_rule_sees_private_modules_and_names() -> None:
+    assert _private_runtime_name("issuetrak._retry")
+    assert _private_runtime_name("issuetrak._ratelimit._origin")
+    assert _private_runtime_name("issuetrak.conventions._x")
+    assert not _private_runtime_name("issuetrak.conventions.is_write")
+    assert not _private_runtime_name("issuetrak.__version__")
+    assert not _private_runtime_name("issuetrak_mock._x")
+
+
+def _absolute_imports(path: Path) -> Iterator[tuple[str, int]]:
+    """``(module or module.name, line)`` of every absolute import in ``path``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in _walk(tree):
+        if isinstance(node, ast.Import):
+            yield from ((alias.name, node.lineno) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            yield node.module, node.lineno
+            yield from ((f"{node.module}.{alias.name}", node.lineno) for alias in node.names)
+
+
+def test_generated_namespaces_import_no_private_runtime_name() -> None:
+    """What regen writes builds on :mod:`issuetrak.facade`, not on the runtime's internals."""
+    files = sorted(GENERATED.glob("*/namespaces/*.py"))
+    assert files, "no generated namespaces: run regen first"
+    private = [
+        f"{path.relative_to(REPO)}:{line} imports {target}"
+        for path in files
+        for target, line in _absolute_imports(path)
+        if _private_runtime_name(target)
+    ]
+    assert private == []
+
+
+def test_the_facade_surface_holds_every_entity_base() -> None:
+    """A generated class for a tag with hand-written helpers imports its base from the facade."""
+    from issuetrak import codegen, facade
+
+    for entity in codegen.ENTITIES.values():
+        assert getattr(facade, entity.sync.__name__) is entity.sync
+        assert getattr(facade, entity.async_.__name__) is entity.async_
+
+
 def test_the_checker_sees_function_level_imports_and_skips_type_checking_blocks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -194,11 +269,25 @@ def _module_edges(imports: list[Import], modules: set[str], package: str) -> dic
     return edges
 
 
-@pytest.mark.parametrize("package", ["issuetrak", "issuetrak_mock"])
-def test_the_shipped_runtime_packages_have_no_import_cycles(
+# Known circle, to be untangled: the contract families register themselves on import and the
+# plan and the step engine look them up at call time (function-level imports), while the
+# families build the plan's Step and use the engine's helpers. Only a circle through this
+# package is tolerated; any other circle fails.
+CIRCLE_THROUGH_REGISTRY = "issuetrak_tools._contract.families"
+
+
+@pytest.mark.parametrize("package", sorted(SOURCES))
+def test_no_package_imports_itself_in_a_circle(
     imports: list[Import], modules: set[str], package: str
 ) -> None:
-    assert _cycles(_module_edges(imports, modules, package)) == []
+    cycles = _cycles(_module_edges(imports, modules, package))
+    assert [c for c in cycles if CIRCLE_THROUGH_REGISTRY not in c] == []
+
+
+def test_the_tolerated_circle_still_exists(imports: list[Import], modules: set[str]) -> None:
+    """Once the families stop importing the plan and the engine, drop the tolerance."""
+    cycles = _cycles(_module_edges(imports, modules, "issuetrak_tools"))
+    assert any(CIRCLE_THROUGH_REGISTRY in c for c in cycles)
 
 
 def test_the_cycle_finder_finds_a_cycle() -> None:
@@ -311,3 +400,31 @@ def test_every_tooling_module_is_declared_by_the_tools_extra(
 def test_an_undeclared_import_is_reported(imports: list[Import]) -> None:
     fake = [*imports, Import("issuetrak._client", "yaml", 1)]
     assert any(line.startswith("yaml ") for line in _undeclared(fake, {"issuetrak._client"}, ""))
+
+
+# The contract checks judge a site by the document; the mock is one of the sites they judge, so
+# they may share Issuetrak's conventions with it (issuetrak.conventions) but never its code.
+ORACLE = (
+    "issuetrak_tools._contract.checks",
+    "issuetrak_tools._contract.semantics",
+    "issuetrak_tools._contract.search",
+    "issuetrak_tools._contract.paging",
+)
+
+
+def test_the_contract_checks_reach_no_mock_code(imports: list[Import], modules: set[str]) -> None:
+    edges: dict[str, set[str]] = {}
+    for item in imports:
+        target = item.target
+        while target and target not in modules:
+            target = target.rpartition(".")[0]
+        if target:
+            edges.setdefault(item.source, set()).add(target)
+    reached, todo = set(ORACLE), list(ORACLE)
+    while todo:
+        for nxt in edges.get(todo.pop(), ()):
+            if nxt not in reached:
+                reached.add(nxt)
+                todo.append(nxt)
+    assert set(ORACLE) <= modules
+    assert sorted(m for m in reached if _top(m) == "issuetrak_mock") == []

@@ -76,3 +76,20 @@ def test_a_command_whose_extra_is_missing_names_the_extra(
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "needs the [tools] extra" in err and "pip install 'issuetrak[tools]'" in err
+
+
+@pytest.mark.parametrize("command", ["contract", "drift"])
+def test_spec_label_help_names_the_default_label_not_a_checkout_path(
+    command: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from issuetrak.versions import default_version
+
+    monkeypatch.delenv("ISSUETRAK_SPEC_LABEL", raising=False)
+    monkeypatch.setenv("ISSUETRAK_PROJECT_ROOT", str(tmp_path))  # as a wheel install: no spec/
+    assert main([command, "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "spec/default" not in text
+    assert f"the installed client was generated for, {default_version().label}" in text

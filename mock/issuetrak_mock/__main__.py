@@ -164,12 +164,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     for role, token in app.state.tokens.items():
         print(f"  X-Api-Key for {role:9}: {token}", flush=True)
     print(f"  expired token      : {app.state.expired_token}", flush=True)
-    limits = "off" if args.no_rate_limit else "Issuetrak defaults"
-    if not args.no_rate_limit and args.no_rate_limit_headers:
-        limits += " (no X-Rate-Limit headers)"
-    print(f"  rate limits        : {limits}", flush=True)
+    print(
+        f"  rate limits        : {_limits_line(args.no_rate_limit, args.no_rate_limit_headers)}",
+        flush=True,
+    )
     server.run(sockets=[sock])
     return 0
+
+
+def _limits_line(off: bool, no_headers: bool = False) -> str:
+    """The banner's rate-limit line: what a client will meet, and how to turn it off."""
+    if off:
+        return "off"
+    headers = " (no X-Rate-Limit headers)" if no_headers else ""
+    windows = ", ".join(
+        f"{w.limit}{' writes' if w.writes_only else ''}/{_period(w.seconds)}"
+        for w in _default_limits()
+    )
+    return (
+        f"Issuetrak defaults ({windows}){headers}; past them a 429 asks a client to wait up to minutes. "
+        "Restart with --no-rate-limit to develop without them"
+    )
+
+
+def _default_limits() -> Sequence[Any]:
+    from .ratelimit import DEFAULT_RATE_LIMITS  # imported late like the rest of the server
+
+    return DEFAULT_RATE_LIMITS
+
+
+def _period(seconds: float) -> str:
+    for unit, size in (("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = int(seconds // size)
+            return unit if count == 1 else f"{count} {unit}"
+    return "s" if seconds == 1 else f"{seconds:g} s"
 
 
 if __name__ == "__main__":

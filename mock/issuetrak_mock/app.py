@@ -172,7 +172,7 @@ def create_app(
         raise ValueError(f"latency_ms must be finite, got {latency_ms}")
     if document is None:
         # the document the generated package of that label was built from (a build product)
-        from issuetrak._versions import resolve
+        from issuetrak.versions import resolve
 
         document = resolve(spec_label).document()
     doc = document

@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from issuetrak._filter_rules import arity, describe_arity
+from issuetrak.conventions import arity, describe_arity
 
 from .schemas import SchemaIndex, parse_datetime, ref_name
 
@@ -238,7 +238,7 @@ def date_window(kind: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
 
 
 def _check_arity(field: str, kind: str, values: list[Any]) -> None:
-    # the client's table (issuetrak._filter_rules.ARITY), so the mock refuses what the SDK refuses
+    # the client's table (issuetrak.conventions.ARITY), so the mock refuses what the SDK refuses
     low, high = arity(kind)
     if len(values) < low or (high is not None and len(values) > high):
         raise FilterError(

@@ -303,6 +303,15 @@ def _sorted(
     return sorted(records, key=lambda r: _sort_key(getter(r)), reverse=descending)
 
 
+def _paging_information(number: int, size: int, total: int) -> dict[str, int]:
+    """Issuetrak's ``pagingInformation`` of page ``number`` of ``size`` among ``total`` records."""
+    return {
+        "page": number,
+        "itemTotal": total,
+        "pageCount": math.ceil(total / size) if total else 0,
+    }
+
+
 def _envelope(
     site: MockSite,
     call: Call,
@@ -326,11 +335,7 @@ def _envelope(
     shape = call.route.values_schema or store.entity
     out: dict[str, Any] = {"values": [site.output(shape, store.records[k]) for k in keys]}
     if "pagingInformation" in site.index.properties(call.route.response_schema or ""):
-        out["pagingInformation"] = {
-            "page": number,
-            "itemTotal": total,
-            "pageCount": math.ceil(total / size) if total else 0,
-        }
+        out["pagingInformation"] = _paging_information(number, size, total)
     return out
 
 
@@ -433,9 +438,11 @@ def handle_create(site: MockSite, call: Call) -> tuple[int, Any]:
 
 def handle_update(site: MockSite, call: Call) -> tuple[int, Any]:
     store = site.store(call.route.store or "")
-    key, _ = _lookup(site, store, call, call.route.params[-1])
+    key, before = _lookup(site, store, call, call.route.params[-1])
     _check_refs(site, call.body)
     body = dict(call.body or {})
+    if store.entity == "User":
+        _follow_name(before, body)
     # as on the site's user screen, nobody can lock themselves out
     own = store.entity == "User" and key == call.actor.user_iid
     demoting = body.get("isActive") is False or (
@@ -449,6 +456,17 @@ def handle_update(site: MockSite, call: Call) -> tuple[int, Any]:
     return call.route.response_status, {
         "values": site.output(call.route.values_schema or store.entity, rec)
     }
+
+
+def _follow_name(before: Mapping[str, Any], body: dict[str, Any]) -> None:
+    """A user's display name that was their first and last name stays so when either changes
+    (unless the update sets another one): a renamed user is not listed under the old name."""
+    old = f"{before.get('firstName') or ''} {before.get('lastName') or ''}".strip()
+    if (before.get("displayName") or "") != old or body.get("displayName", old) != old:
+        return
+    first = body.get("firstName", before.get("firstName")) or ""
+    last = body.get("lastName", before.get("lastName")) or ""
+    body["displayName"] = f"{first} {last}".strip()
 
 
 def handle_patch(site: MockSite, call: Call) -> tuple[int, Any]:
@@ -567,11 +585,7 @@ def _org_memberships(
         page = records[(number - 1) * size : number * size]
         return 200, {
             "values": page,
-            "pagingInformation": {
-                "page": number,
-                "itemTotal": len(records),
-                "pageCount": math.ceil(len(records) / size) if records else 0,
-            },
+            "pagingInformation": _paging_information(number, size, len(records)),
         }
     items = list(call.body or [])
     for item in items:

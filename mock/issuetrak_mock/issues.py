@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from issuetrak._patch import PatchRule, parse_patch_table, patch_table_text
+from issuetrak.conventions import PatchRule, parse_patch_table, patch_table_text
 
 from .schemas import format_datetime, parse_datetime, ref_name
 from .site import Actor, MissingReference, MockSite, Store

@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from issuetrak._retry import is_write
+from issuetrak.conventions import is_write
 
 __all__ = [
     "DEFAULT_RATE_LIMITS",
@@ -31,7 +31,7 @@ __all__ = [
 class RateLimit:
     """At most ``limit`` requests per ``seconds``; ``writes_only`` counts writes only.
 
-    A write is what the client's limiter counts as one (:func:`issuetrak._retry.is_write`: POST,
+    A write is what the client's limiter counts as one (:func:`issuetrak.conventions.is_write`: POST,
     PUT, DELETE and PATCH, except POST searches), so the SDK and the mock agree on every budget.
     """
 

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from issuetrak.conventions import iter_operations
+
 from .schemas import SchemaIndex, ref_name
 
 __all__ = ["Match", "Route", "RouteTable", "build_routes"]
@@ -192,28 +194,10 @@ class RouteTable:
         return self._allowed.get(path.lower().rstrip("/"), ())
 
 
-@dataclass(frozen=True)
-class _Op:
-    method: str
-    path: str
-    operation_id: str
-    spec: Mapping[str, Any]
-
-
-_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-
-
-def _operations(document: Mapping[str, Any]) -> Iterable[_Op]:
-    for path, item in document.get("paths", {}).items():
-        for method, op in item.items():
-            if method in _HTTP_METHODS and isinstance(op, Mapping):
-                yield _Op(method.upper(), path, str(op.get("operationId", "")), op)
-
-
 def build_routes(document: Mapping[str, Any], index: SchemaIndex) -> RouteTable:
     """Classify every operation of ``document``."""
     routes: list[Route] = []
-    for op in _operations(document):
+    for op in iter_operations(document):
         request_name = request_inline = ctype = None
         body = op.spec.get("requestBody")
         if isinstance(body, Mapping):

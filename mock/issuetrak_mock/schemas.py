@@ -14,22 +14,12 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]
+from issuetrak.conventions import ref_name
 from jsonschema import Draft7Validator, FormatChecker
 
 __all__ = ["SchemaIndex", "format_datetime", "parse_datetime", "ref_name"]
 
 REF_PREFIX = "#/components/schemas/"
-
-
-def ref_name(schema: Mapping[str, Any]) -> str | None:
-    """The component name a schema points at (``$ref`` directly or a one-item ``allOf``)."""
-    ref = schema.get("$ref")
-    if isinstance(ref, str) and ref.startswith(REF_PREFIX):
-        return ref[len(REF_PREFIX) :]
-    all_of = schema.get("allOf")
-    if isinstance(all_of, list) and len(all_of) == 1 and isinstance(all_of[0], Mapping):
-        return ref_name(all_of[0])
-    return None
 
 
 def format_datetime(value: dt.datetime) -> str:

@@ -198,7 +198,12 @@ def _seed_udf_definitions(site: MockSite, schema: str) -> None:
 def _user(
     site: MockSite, n: int, org: int, *, admin: bool, agent: bool, dept: int | None
 ) -> dict[str, Any] | None:
-    first, last = _FIRST[n % len(_FIRST)], _LAST[(n * 7) % len(_LAST)]
+    # every seeded user has a name of their own: the last name shifts once per round of first
+    # names, and past every pairing a round number is added
+    first = _FIRST[n % len(_FIRST)]
+    last = _LAST[(n * 7 + n // len(_FIRST)) % len(_LAST)]
+    if n >= len(_FIRST) * len(_LAST):
+        last = f"{last} {n // (len(_FIRST) * len(_LAST)) + 1}"
     payload = {
         "id": f"{first.lower()}.{last.lower()}{n}",
         "firstName": first,

@@ -16,7 +16,6 @@ from ._version import __version__
 
 if _typing.TYPE_CHECKING:  # the names below are imported on first use; see __getattr__
     from ._client import AsyncIssuetrak, Issuetrak
-    from ._compat import OperationNotAvailableError, VersionCheck
     from ._exceptions import (
         APIConnectionError,
         APIStatusError,
@@ -30,6 +29,7 @@ if _typing.TYPE_CHECKING:  # the names below are imported on first use; see __ge
         PermissionDeniedError,
         RateLimitError,
     )
+    from ._missing_route import OperationNotAvailableError
     from ._options import RequestOptions
     from ._paging import AsyncPager, Page, SyncPager
     from ._patch import IssuePatch
@@ -50,6 +50,7 @@ if _typing.TYPE_CHECKING:  # the names below are imported on first use; see __ge
         MAX_RETRY_DELAY,
         RetryPolicy,
     )
+    from ._site_version import VersionCheck
     from ._transport import AsyncRetryTransport, RetryTransport
     from .auth import ApiTokenAuth, HmacAuth
 
@@ -58,8 +59,8 @@ if _typing.TYPE_CHECKING:  # the names below are imported on first use; see __ge
 _LAZY: dict[str, str] = {
     "AsyncIssuetrak": "._client",
     "Issuetrak": "._client",
-    "OperationNotAvailableError": "._compat",
-    "VersionCheck": "._compat",
+    "OperationNotAvailableError": "._missing_route",
+    "VersionCheck": "._site_version",
     "APIConnectionError": "._exceptions",
     "APIStatusError": "._exceptions",
     "APITimeoutError": "._exceptions",

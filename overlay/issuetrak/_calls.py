@@ -36,6 +36,7 @@ from ._raw import remember_trace
 from ._reading import reading
 from ._transport import EXTENSION
 from ._usage import note_call
+from .conventions.bodies import trace_id, trace_id_in
 
 __all__ = [
     "Bound",
@@ -112,6 +113,17 @@ def _is_filter_part(value: Any) -> bool:
     return isinstance(value, Criterion | Entity | Where)
 
 
+def _names_criteria(cls: type, fields: dict[str, Any]) -> bool:
+    """Whether search keywords hold criteria: a filter value, or a criteria field given a plain
+    value (``search(first_name="Ada")``) or an option given by its snake_case value."""
+    from ._filter_rules import criteria_fields, field_model
+
+    if any(_is_filter_part(v) for v in fields.values()):
+        return True
+    inner = field_model(cls, "filter_") if "filter_" in field_names(cls) else cls
+    return bool(set(fields) & {*criteria_fields(inner), "sort_field"})
+
+
 def _criteria_keywords(cls: type, fields: dict[str, Any]) -> Any:
     """``search(first_name=contains("a"), sort_field="LastName")``: the criteria go through
     :func:`issuetrak.filters.where`, the rest (sorting, include options) onto the body."""
@@ -143,7 +155,7 @@ def _build_body(spec: OpSpec, body: Any, fields: dict[str, Any]) -> Any:
             )
         if not fields and not spec.body_required and not spec.paged_by_body:
             return _MISSING
-        if spec.paged_by_body and any(_is_filter_part(v) for v in fields.values()):
+        if spec.paged_by_body and _names_criteria(cls, fields):
             return _criteria_keywords(cls, fields)  # search(first_name=contains("a"), ...)
         return model_from_fields(cls, fields, where)
     build = getattr(body, "build", None)
@@ -266,16 +278,11 @@ def reply_body(response: Any) -> Any:
 
 
 def trace_id_of_reply(response: Any) -> str | None:
+    """The ``traceId`` of a reply, from the body the transport decoded (or decoding it now)."""
     body = reply_body(response)
     if body is _NOT_DECODED:
-        from ._exceptions import extract_trace_id
-
-        try:
-            return extract_trace_id(response.json()) if response.content else None
-        except ValueError:
-            return None
-    trace = body.get("traceId") if isinstance(body, dict) else None
-    return trace if isinstance(trace, str) and trace else None
+        return trace_id_in(response.content)
+    return trace_id(body)
 
 
 def decode(client: Any, spec: OpSpec, response: Any) -> Any:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Literal, Self
@@ -19,24 +18,25 @@ from typing import Any, Literal, Self
 import httpx
 
 from ._auth import ApiTokenAuth
-from ._compat import AsyncCompat, SyncCompat, status_error
 from ._config import resolve_base_url, resolve_timeout, resolve_token
 from ._exceptions import ConfigurationError, connection_error, make_status_error, relative_path
 from ._logging import logger, setup_logging
+from ._missing_route import status_error
 from ._ratelimit import RateLimiter, RateLimits, shared_limiter
 from ._reading import ReadPolicy, tolerant_policy
 from ._resources import AsyncResources, SyncResources
 from ._retry import DEFAULT_DEADLINE, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, RetryPolicy
+from ._site_version import AsyncSiteVersion, SyncSiteVersion
 from ._transport import EXTENSION, AsyncRetryTransport, RetryTransport, Runtime
 from ._usage import note_raw, recorder_for
 from ._version import __version__
 from ._versions import Version, resolve
+from .conventions.bodies import is_json_content_type, trace_id_in
 
 __all__ = ["AsyncIssuetrak", "Issuetrak"]
 
 RateLimitsArg = RateLimits | RateLimiter | Literal[False] | None
 _DEFAULT_LIMITS = RateLimits()
-_TRACE = re.compile(rb'"traceId"\s*:\s*"([^"\\]{1,200})"')
 _TRACE_SCAN = 2048  # Issuetrak writes traceId first; never scan a whole large page for it
 _PLACEHOLDER_TOKEN = "[sent by issuetrak.auth.ApiTokenAuth]"  # the generated client never sees it
 _USER_AGENT = f"issuetrak-python/{__version__}"
@@ -67,12 +67,11 @@ def _trace_id(response: httpx.Response) -> str | None:
         content = response.content
     except httpx.ResponseNotRead:
         return None
-    match = _TRACE.search(content[:_TRACE_SCAN])
-    return match.group(1).decode("utf-8", "replace") if match else None
+    return trace_id_in(content, prefix=_TRACE_SCAN)
 
 
 def _is_json(response: httpx.Response) -> bool:
-    return "json" in response.headers.get("content-type", "")
+    return is_json_content_type(response.headers.get("content-type"))
 
 
 class _BaseClient:
@@ -297,7 +296,7 @@ class _BaseClient:
         )
 
 
-class Issuetrak(SyncResources, SyncCompat, _BaseClient):
+class Issuetrak(SyncResources, SyncSiteVersion, _BaseClient):
     """Synchronous Issuetrak API v2 client.
 
     Args:
@@ -435,7 +434,7 @@ class Issuetrak(SyncResources, SyncCompat, _BaseClient):
         self.close()
 
 
-class AsyncIssuetrak(AsyncResources, AsyncCompat, _BaseClient):
+class AsyncIssuetrak(AsyncResources, AsyncSiteVersion, _BaseClient):
     """Asynchronous Issuetrak API v2 client; the same arguments as :class:`Issuetrak`.
 
     A sync and an async client for the same site and token share one rate-limit budget.

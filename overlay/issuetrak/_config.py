@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import os
 import re
@@ -10,12 +9,12 @@ import re
 import httpx
 
 from ._exceptions import ConfigurationError
+from .conventions.urls import is_loopback
 
 __all__ = [
     "API_PATH",
     "BASE_URL_ENV",
     "TOKEN_ENV",
-    "is_loopback",
     "resolve_base_url",
     "resolve_timeout",
     "resolve_token",
@@ -27,22 +26,6 @@ API_PATH = "/api/v2"
 _OTHER_VERSION = re.compile(r"/api/v(\d+)$", re.IGNORECASE)
 # URL.raw_host: a DNS name (IDNs in punycode), IPv4, or IPv6 without its brackets
 _HOST = re.compile(r"[A-Za-z0-9_.-]+|[0-9A-Fa-f:.]+")
-
-
-def is_loopback(host: str) -> bool:
-    """``localhost`` itself, or a literal loopback address (127.0.0.0/8, ::1).
-
-    Other names (``x.localhost`` included) are resolved through DNS here, which may answer with
-    any address, so they do not count: plain http goes only where no lookup can redirect it.
-    The one check of the SDK, the contract runner and fetch-spec.
-    """
-    host = host.strip("[]").lower()
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
-    except ValueError:
-        return False
 
 
 def resolve_base_url(base_url: str | None, *, allow_insecure_http: bool = False) -> httpx.URL:

@@ -35,6 +35,7 @@ import httpx
 
 from ._retry import parse_retry_after
 from ._secrets import REDACTED, SECRET_HEADERS, redact_headers
+from .conventions.bodies import trace_id as extract_trace_id
 from .errors import (
     MAY_HAVE_BEEN_APPLIED,
     UNAUTHORIZED_HINT,
@@ -91,15 +92,6 @@ def relative_path(url: httpx.URL, api_base_path: str) -> str:
     if base and path.lower().startswith(base.lower()):
         path = path[len(base) :] or "/"
     return path
-
-
-def extract_trace_id(body: Any) -> str | None:
-    """The ``traceId`` of a decoded Issuetrak body (ApiResponse, problem details, page envelope)."""
-    if isinstance(body, dict):
-        trace = body.get("traceId")
-        if isinstance(trace, str) and trace:
-            return trace
-    return None
 
 
 def _messages(body: Any) -> list[str]:

@@ -4,7 +4,7 @@
   ``IntMatchType``, ... ``CollectionMatchType``) referenced by each criteria model's ``type``
   field: whatever the pinned document lists, nothing copied here.
 * How many values each match type takes is the one piece of knowledge the enums do not carry (the
-  document states it in prose, in each enum's description table). It is kept in :data:`ARITY`
+  document states it in prose, in each enum's description table). It is kept in :data:`issuetrak.conventions.ARITY`
   by match-type name; a test reads the document's tables and checks this mapping against them, so
   a re-pinned document that changes an arity fails the build instead of the request.
 """
@@ -16,58 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._models import field_classes, field_names, field_type_names
+from .conventions.match_types import ARITY, arity, describe_arity
 
 __all__ = ["ARITY", "CriteriaShape", "arity", "describe_arity", "shape"]
-
-_NONE = (0, 0)
-_ONE = (1, 1)
-_TWO = (2, 2)
-_SOME = (1, None)
-
-ARITY: dict[str, tuple[int, int | None]] = {
-    "MatchAny": _SOME,
-    "Contains": _ONE,
-    "StartsWith": _ONE,
-    "EndsWith": _ONE,
-    "LessThan": _ONE,
-    "GreaterThan": _ONE,
-    "LessThanOrEqual": _ONE,
-    "GreaterThanOrEqual": _ONE,
-    "On": _ONE,
-    "After": _ONE,
-    "Before": _ONE,
-    "RangeInclusive": _TWO,
-    "CustomRange": _TWO,
-    "IsTrue": _NONE,
-    "IsFalse": _NONE,
-    "IsBlank": _NONE,
-    "IsEmpty": _NONE,
-    "HasValue": _NONE,
-    **{
-        f"{when}{unit}": _NONE
-        for when in ("This", "Last", "Next")
-        for unit in ("Week", "Month", "Year")
-    },
-    "Today": _NONE,
-    "Yesterday": _NONE,
-    "Tomorrow": _NONE,
-}
-
-
-def arity(match_type: str) -> tuple[int, int | None]:
-    """(min, max) number of values; a match type this table does not know accepts any number."""
-    return ARITY.get(match_type, (0, None))
-
-
-def describe_arity(bounds: tuple[int, int | None]) -> str:
-    low, high = bounds
-    if high == 0:
-        return "no values"
-    if low == high:
-        return f"exactly {low} value{'s' if low != 1 else ''}"
-    if high is None:
-        return f"at least {low} value{'s' if low != 1 else ''}"
-    return f"{low} to {high} values"
 
 
 @dataclass(frozen=True)

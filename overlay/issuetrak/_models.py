@@ -284,7 +284,8 @@ def _usage(message: str) -> Exception:
 
 
 def coerce_enum(enum_cls: type, value: Any, where: str) -> Any:
-    """``"LastName"`` -> ``UserSortOptions.LASTNAME``; a clear error lists the allowed values."""
+    """``"last_name"`` or ``"LastName"`` -> ``UserSortOptions.LASTNAME``: the wire value, any
+    case, or its snake_case spelling (like every other keyword); a clear error lists the values."""
     if isinstance(value, enum_cls):
         return value
     members = [m.value for m in enum_cls.__members__.values()]  # type: ignore[attr-defined]
@@ -293,6 +294,12 @@ def coerce_enum(enum_cls: type, value: Any, where: str) -> Any:
             isinstance(value, str) and member.value.lower() == value.lower()
         ):
             return member
+    if isinstance(value, str) and "_" in value:
+        # snake_case: last_name -> LastName; only when exactly one value is spelled so
+        squashed = value.replace("_", "").lower()
+        found = [m for m in enum_cls.__members__.values() if str(m.value).lower() == squashed]  # type: ignore[attr-defined]
+        if len(found) == 1:
+            return found[0]
     raise _usage(f"{where}: {value!r} is not one of {', '.join(members)}")
 
 

@@ -2,7 +2,8 @@
 
 The document gives the allowed paths of ``PATCH /Issues/{iid}`` as a table (path, operations,
 value type, whether the value may be emptied, whether several values are allowed) in the
-operation's description. ``issuetrak regen`` extracts it with :func:`parse_patch_table` into
+operation's description. ``issuetrak regen`` extracts it with
+:func:`issuetrak.conventions.parse_patch_table` into
 each generated package (``_patch_rules.py``), which is where :func:`issue_patch_rules` reads it:
 no docstring is parsed at run time (so ``python -OO`` changes nothing) and nothing is copied
 into this module. The mock reads the same table through the same parser.
@@ -15,119 +16,19 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import functools
-import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, Unpack
 
 from ._facade_errors import InvalidPatchError, UsageError
 from ._models import to_wire
+from .conventions.patch_table import INDEX, PatchRule, rules_from_rows
 
 if TYPE_CHECKING:
     from ._options import RequestOptions
 
 R = TypeVar("R")
 
-__all__ = [
-    "IssuePatch",
-    "PatchRule",
-    "document_patch_rules",
-    "issue_patch_rules",
-    "parse_patch_table",
-    "patch_table_text",
-    "rule_rows",
-    "rules_from_rows",
-]
-
-# | `/Path` | `Op, Op` | `Type` | `True|False` | `True|False` |
-_ROW = re.compile(
-    r"^\s*\|\s*`(?P<path>/[^`]+)`\s*\|\s*`(?P<ops>[^`]+)`\s*\|\s*`(?P<type>[^`]+)`\s*\|"
-    r"\s*`(?P<empty>True|False)`\s*\|\s*`(?P<multi>True|False)`\s*\|\s*$"
-)
-_INDEX = "{index}"
-
-
-@dataclass(frozen=True)
-class PatchRule:
-    """One documented PATCH path."""
-
-    path: str  # e.g. "/Subject" or "/UserDefined/Text/{index}"
-    ops: frozenset[str]
-    value_type: str  # as documented: string, int?, bool, DateTime?, double?, ...
-    allows_empty: bool
-    allows_multiple: bool
-
-    @property
-    def nullable(self) -> bool:
-        return self.value_type.endswith("?")
-
-    @property
-    def name(self) -> str:
-        """``/AssignedToUser`` -> ``assigned_to_user``."""
-        head = self.path.strip("/").split("/")[0]
-        return re.sub(r"(?<!^)(?=[A-Z][a-z])|(?<=[a-z])(?=[A-Z0-9])", "_", head).lower()
-
-    def matches(self, path: str) -> bool:
-        want = self.path.lower().split("/")
-        got = path.lower().split("/")
-        if len(want) != len(got):
-            return False
-        return all(
-            w == g or (w == _INDEX and g.isdigit() and int(g) > 0)
-            for w, g in zip(want, got, strict=True)
-        )
-
-
-def parse_patch_table(text: str) -> tuple[PatchRule, ...]:
-    """Rows of the documented path table; a path listed twice (the table repeats in the request
-    body's description) is kept once."""
-    rules: dict[str, PatchRule] = {}
-    for line in text.splitlines():
-        m = _ROW.match(line)
-        if m and m["path"] not in rules:
-            rules[m["path"]] = PatchRule(
-                path=m["path"],
-                ops=frozenset(o.strip() for o in m["ops"].split(",")),
-                value_type=m["type"].strip(),
-                allows_empty=m["empty"] == "True",
-                allows_multiple=m["multi"] == "True",
-            )
-    return tuple(rules.values())
-
-
-def patch_table_text(operation: Mapping[str, Any]) -> str:
-    """The descriptions of a PATCH operation that may hold the table: its own, its request
-    body's and its request body schemas' (Issuetrak repeats the table in the last)."""
-    body = operation.get("requestBody") or {}
-    parts: list[Any] = [operation, body]
-    for media in (body.get("content") or {}).values():
-        if isinstance(media, Mapping):
-            parts.append(media.get("schema") or {})
-    return "\n".join(str(p.get("description", "")) for p in parts if isinstance(p, Mapping))
-
-
-def document_patch_rules(document: Mapping[str, Any]) -> tuple[PatchRule, ...]:
-    """The issue PATCH table of a whole document (empty when it publishes none)."""
-    operation = document.get("paths", {}).get("/Issues/{iid}", {}).get("patch") or {}
-    return parse_patch_table(patch_table_text(operation))
-
-
-def rules_from_rows(
-    rows: Iterable[tuple[str, Iterable[str], str, bool, bool]],
-) -> tuple[PatchRule, ...]:
-    """Rules from the rows regen wrote (path, operations, value type, allows empty, multiple)."""
-    return tuple(
-        PatchRule(path, frozenset(ops), value_type, bool(empty), bool(multi))
-        for path, ops, value_type, empty, multi in rows
-    )
-
-
-def rule_rows(rules: Iterable[PatchRule]) -> list[tuple[str, tuple[str, ...], str, bool, bool]]:
-    """The inverse of :func:`rules_from_rows`: what regen writes into ``_patch_rules.py``."""
-    return [
-        (r.path, tuple(sorted(r.ops)), r.value_type, r.allows_empty, r.allows_multiple)
-        for r in rules
-    ]
+__all__ = ["IssuePatch", "issue_patch_rules"]
 
 
 @functools.cache
@@ -210,9 +111,9 @@ class IssuePatch(Generic[R]):
             return field
         wanted = field.replace("_", "").lower()
         for rule in self._rules:
-            if _INDEX not in rule.path and rule.path.strip("/").lower() == wanted:
+            if INDEX not in rule.path and rule.path.strip("/").lower() == wanted:
                 return rule.path
-        names = sorted(r.name for r in self._rules if _INDEX not in r.path)
+        names = sorted(r.name for r in self._rules if INDEX not in r.path)
         close = difflib.get_close_matches(field.lower(), names, n=1)
         raise InvalidPatchError(
             f"{field!r} is not a documented PATCH path of issues"
@@ -276,7 +177,7 @@ class IssuePatch(Generic[R]):
         wanted = kind.replace("_", "").lower()
         for rule in self._rules:
             parts = rule.path.strip("/").split("/")
-            if _INDEX in rule.path and len(parts) == 3 and parts[1].lower() == wanted:
+            if INDEX in rule.path and len(parts) == 3 and parts[1].lower() == wanted:
                 return f"/{parts[0]}/{parts[1]}/{udf_iid}"
         kinds = sorted(r.path.split("/")[2] for r in self._rules if r.path.count("/") == 3)
         raise InvalidPatchError(f"no UDF kind {kind!r}; kinds: {', '.join(kinds)}")

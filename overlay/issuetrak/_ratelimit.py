@@ -67,7 +67,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+
+from .conventions.urls import origin
 
 __all__ = [
     "DEFAULT_MARGIN",
@@ -756,18 +757,6 @@ def token_fingerprint(token: str) -> str:
     return hmac.new(_SALT, token.encode(), hashlib.sha256).hexdigest()
 
 
-def _origin(site: str) -> str:
-    """``https://Example.com:443/api/v2`` -> ``https://example.com``: a budget is per site, so
-    callers may pass the site, the API base or any URL under it."""
-    parts = urlsplit(site.strip())
-    if not parts.scheme or not parts.hostname:
-        return site.strip().rstrip("/").lower()
-    default_port = {"http": 80, "https": 443}.get(parts.scheme.lower())
-    port = "" if parts.port in (None, default_port) else f":{parts.port}"
-    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-    return f"{parts.scheme.lower()}://{host}{port}"
-
-
 def shared_limiter(
     site: str, token: str, limits: RateLimits, *, clock: Callable[[], float] | None = None
 ) -> RateLimiter:
@@ -780,7 +769,7 @@ def shared_limiter(
     the same site draw from one budget. It lives as long as the process: a client created after
     another one was closed still waits for what that one spent.
     """
-    key = (_origin(site), token_fingerprint(token), limits)
+    key = (origin(site), token_fingerprint(token), limits)
     with _registry_lock:
         limiter = _registry.get(key)
         if limiter is None:
@@ -800,7 +789,7 @@ def shared_budget_path(site: str, token: str) -> Path:
     """The file that holds the cross-process budget of ``site`` + ``token``: named by a hash of
     both (the token cannot be read back), in ``$ISSUETRAK_RATE_LIMIT_DIR`` or a per-user folder
     of the temporary directory."""
-    name = hashlib.sha256(f"issuetrak-rate-limit\0{_origin(site)}\0{token}".encode()).hexdigest()
+    name = hashlib.sha256(f"issuetrak-rate-limit\0{origin(site)}\0{token}".encode()).hexdigest()
     folder = os.environ.get("ISSUETRAK_RATE_LIMIT_DIR")
     if not folder:
         user = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")

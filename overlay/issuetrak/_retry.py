@@ -28,6 +28,8 @@ from typing import Any
 
 import httpx
 
+from .conventions.requests import is_search, is_write
+
 __all__ = [
     "DEFAULT_DEADLINE",
     "DEFAULT_MAX_RETRIES",
@@ -110,20 +112,6 @@ class RetryPolicy:
         if unknown:
             raise TypeError(f"unknown retry option(s): {', '.join(sorted(unknown))}")
         return replace(self, **changes) if changes else self
-
-
-def is_search(path: str) -> bool:
-    """Whether ``path`` is an Issuetrak search endpoint (``.../Search``, any case)."""
-    return path.rstrip("/").lower().endswith("/search")
-
-
-def is_write(method: str, path: str) -> bool:
-    """Whether the request counts against the server's write window (POST/PUT/DELETE/PATCH,
-    except POST searches)."""
-    method = method.upper()
-    if method == "POST":
-        return not is_search(path)
-    return method in ("PUT", "DELETE", "PATCH")
 
 
 def request_kind(request: httpx.Request) -> RequestKind:

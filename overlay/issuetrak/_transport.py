@@ -58,6 +58,7 @@ from ._retry import (
     rate_limited_delay,
     request_kind,
 )
+from .conventions.bodies import is_json_content_type
 
 __all__ = ["EXTENSION", "AsyncRetryTransport", "RetryTransport", "Runtime"]
 
@@ -277,7 +278,7 @@ class _Core:
         for the facade, which parses it anyway (a download stays streamable)."""
         if call.decode_json or not 200 <= response.status_code < 300:
             return True
-        return "json" in response.headers.get("content-type", "")
+        return is_json_content_type(response.headers.get("content-type"))
 
     def retry_wait_for_error(self, call: _Call, exc: Exception) -> float | None:
         """Seconds to wait before retrying after ``exc``, or ``None`` to give up."""

@@ -54,7 +54,7 @@ from ._retry import is_write
 from ._secrets import contains_secret, redact, redact_bytes, redact_headers, redact_value
 
 if TYPE_CHECKING:
-    from ._compat import VersionCheck
+    from ._site_version import VersionCheck
     from .permissions import Rule
 
 __all__ = [

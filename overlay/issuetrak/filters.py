@@ -354,9 +354,26 @@ def _criteria(value: Any, cls: type, label: str) -> dict[str, Any]:
         return wire
     if isinstance(value, Where):
         return value._wire(cls, label)
+    if shape_.leaf:
+        return _leaf(_plain(value, shape_, label), shape_, label)
     raise UsageError(
         f"{label}: expected a criterion such as match_any({value!r}), got "
         f"{type(value).__name__} {value!r}"
+    )
+
+
+def _plain(value: Any, shape_: CriteriaShape, label: str) -> Criterion:
+    """A plain value as a criterion: ``first_name="Ada"`` is ``match_any("Ada")`` (a list: any of
+    them), ``is_active=True`` is ``is_true()``, where the field's criteria take those."""
+    allowed = shape_.allowed
+    if isinstance(value, bool) and {"IsTrue", "IsFalse"} <= set(allowed):
+        return is_true() if value else is_false()
+    if "MatchAny" in allowed and not isinstance(value, Mapping):
+        return match_any(*value) if isinstance(value, list | tuple | set) else match_any(value)
+    raise UsageError(
+        f"{label}: a plain value {value!r} would mean match_any(...), which {shape_.kind} "
+        f"criteria do not take; pass a criterion of issuetrak.filters for one of: "
+        f"{', '.join(allowed)}"
     )
 
 

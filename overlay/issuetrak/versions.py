@@ -13,7 +13,22 @@ Each pinned label has its own generated package; a client is bound to one
 
 from __future__ import annotations
 
-from ._compat import VersionCheck
-from ._versions import UnknownVersionError, Version, default_version, labels, resolve
+from ._site_version import VersionCheck
+from ._versions import (
+    UnknownVersionError,
+    Version,
+    default_version,
+    label_ident,
+    labels,
+    resolve,
+)
 
-__all__ = ["UnknownVersionError", "Version", "VersionCheck", "default_version", "labels", "resolve"]
+__all__ = [
+    "UnknownVersionError",
+    "Version",
+    "VersionCheck",
+    "default_version",
+    "label_ident",
+    "labels",
+    "resolve",
+]

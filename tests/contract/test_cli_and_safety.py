@@ -152,7 +152,9 @@ def test_usage_errors_exit_2_with_one_line(
         )
         == 2
     )
-    assert "refusing plain http:// to" in capsys.readouterr().err
+    refused = capsys.readouterr().err
+    assert "plain http:// would send the API token unencrypted" in refused
+    assert "https://" in refused and "allow_insecure_http" not in refused
     assert main([*site, "--rate-limits=20/1x"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1] == (

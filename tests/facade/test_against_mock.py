@@ -126,3 +126,47 @@ def test_search_with_keyword_criteria_against_the_site(site: FacadeClient) -> No
     found = list(site.users.search(last_name=contains(target.last_name), page_size=3))
     assert target.iid in {u.iid for u in found}
     assert all(target.last_name in u.last_name for u in found)
+
+
+def test_a_plain_keyword_value_searches_for_that_value(site: FacadeClient) -> None:
+    target = next(iter(site.users.list()))
+    found = site.users.search(first_name=target.first_name).to_list()
+    assert found and {u.first_name for u in found} == {target.first_name}
+    assert target.iid in {u.iid for u in found}
+
+
+def test_a_plain_value_a_criteria_kind_cannot_take_names_the_criteria_to_use(
+    site: FacadeClient,
+) -> None:
+    from issuetrak.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"is_active: a plain value 'yes' .*IsTrue"):
+        site.users.search(is_active="yes").to_list()
+
+
+def test_sort_field_takes_snake_case_like_every_other_keyword(site: FacadeClient) -> None:
+    snake = [u.iid for u in site.users.list(sort_field="last_name", sort_direction="Desc")]
+    wire = [u.iid for u in site.users.list(sort_field="LastName", sort_direction="Desc")]
+    assert snake == wire and len(snake) > 1
+    searched = site.users.search(is_active=True, sort_field="last_name").to_list()
+    assert [u.last_name for u in searched] == sorted(u.last_name for u in searched)
+
+
+def test_renaming_a_user_renames_their_display_name_unless_one_is_given(
+    site: FacadeClient,
+) -> None:
+    users = site.users.list().to_list()
+    renamed = site.users.update(users[1].iid, first_name="Augusta")
+    assert renamed.display_name == f"Augusta {users[1].last_name}"
+    assert site.users.get(users[1].iid).display_name == f"Augusta {users[1].last_name}"
+    chosen = site.users.update(users[2].iid, first_name="Kate", display_name="K. S.")
+    assert chosen.display_name == "K. S."
+
+
+def test_every_seeded_user_has_a_name_of_their_own() -> None:
+    app = mock.create_app(seed=0, rate_limits=None, users=60)
+    with FacadeClient(
+        BASE, token=app.state.tokens["admin"], transport=SyncASGITransport(app), rate_limits=None
+    ) as client:
+        names = [u.display_name for u in client.users.list()]
+    assert len(names) > 60 and len(set(names)) == len(names)

@@ -78,11 +78,13 @@ def test_combining_filters_of_an_entity_without_nested_filters_says_so() -> None
         either.to_dict("UserFilter")
 
 
-def test_a_plain_value_instead_of_a_criterion_shows_the_criterion_to_write() -> None:
-    with pytest.raises(
-        UsageError, match=r"first_name: expected a criterion such as match_any\('Susan'\)"
-    ):
-        f.where(first_name="Susan").to_dict("UserFilter")
+def test_a_plain_value_is_the_match_any_criterion_and_a_bool_is_true_or_false() -> None:
+    assert f.where(first_name="Susan", is_active=False).to_dict("UserFilter") == f.where(
+        first_name=f.match_any("Susan"), is_active=f.is_false()
+    ).to_dict("UserFilter")
+    assert f.where(first_name=["Ada", "Grace"]).to_dict("UserFilter") == f.where(
+        first_name=f.match_any("Ada", "Grace")
+    ).to_dict("UserFilter")
 
 
 def test_every_missing_required_field_is_named_at_once(client: FacadeClient) -> None:

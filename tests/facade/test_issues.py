@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 from issuetrak._facade_errors import InvalidPatchError, UsageError
-from issuetrak._patch import issue_patch_rules, parse_patch_table
+from issuetrak._patch import issue_patch_rules
+from issuetrak.conventions import parse_patch_table
 from issuetrak_tools.spec import load_document
 
 from .conftest import AsyncFacadeClient, FacadeClient, Recorder, sample, success_response

@@ -335,6 +335,25 @@ def test_missing_generator_is_reported_with_how_to_install_it(
     assert not output.exists()
 
 
+def test_outside_a_checkout_the_install_advice_is_the_tools_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from issuetrak_tools import _codegen
+
+    wheel = tmp_path / "lib" / "site-packages" / "issuetrak_tools" / "_codegen.py"
+    monkeypatch.setattr(_codegen, "__file__", str(wheel))
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "bin" / "python"))
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "openapi_python_client" else real_find_spec(name, *a),
+    )
+    assert regen.main(["--output", str(tmp_path / "issuetrak_client")]) == 1
+    err = capsys.readouterr().err
+    assert "pip install 'issuetrak[tools]'" in err and "-e '.[dev]'" not in err
+
+
 def test_pin_made_with_another_generator_version_is_refused(
     project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -43,7 +43,7 @@ def test_the_sixth_write_within_a_second_gets_429_while_reads_continue() -> None
 
 
 def test_searches_and_patches_are_counted_as_the_sdk_counts_them() -> None:
-    # one definition of "write" (issuetrak._retry.is_write) for the SDK's limiter and the mock:
+    # one definition of "write" (issuetrak.conventions.is_write) for the SDK's limiter and the mock:
     # POST searches are reads, PATCH is a write
     clock = FrozenClock("2024-03-15T08:30:00")
     app = _limited(clock)

@@ -59,7 +59,7 @@ def test_mock_command_exits_2_with_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(
-        "issuetrak._versions.resolve", lambda label: _Version(other_vendors_document())
+        "issuetrak.versions.resolve", lambda label: _Version(other_vendors_document())
     )
     assert mock_command.main(["--spec-label", "parcels", "--port", "0"]) == 2
     err = capsys.readouterr().err

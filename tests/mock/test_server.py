@@ -77,3 +77,22 @@ def test_the_console_script_serves_on_the_nodelay_socket(
     with served[0] as sock:
         assert sock.proto == socket.IPPROTO_TCP and _nodelay(sock)
         assert f":{sock.getsockname()[1]}/api/v2" in capsys.readouterr().out
+
+
+def test_the_banner_says_what_the_default_limits_are_and_how_to_turn_them_off(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class Idle:
+        def __init__(self, app: Any, **_: Any) -> None:
+            pass
+
+        def run(self, sockets: list[socket.socket]) -> None:
+            for sock in sockets:
+                sock.close()
+
+    monkeypatch.setattr(server_module, "uvicorn_server", Idle)
+    assert cli.main(["--port", "0", "--issues", "2"]) == 0
+    limits = next(line for line in capsys.readouterr().out.splitlines() if "rate limits" in line)
+    assert "100/10 min" in limits and "--no-rate-limit" in limits
+    assert cli.main(["--port", "0", "--issues", "2", "--no-rate-limit"]) == 0
+    assert "rate limits        : off" in capsys.readouterr().out

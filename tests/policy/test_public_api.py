@@ -66,9 +66,17 @@ def test_issue_names_are_importable() -> None:
 PUBLIC_MODULES = (
     "issuetrak",
     "issuetrak.auth",
+    "issuetrak.codegen",
+    "issuetrak.config",
+    "issuetrak.conventions",
     "issuetrak.errors",
+    "issuetrak.facade",
     "issuetrak.filters",
     "issuetrak.permissions",
+    "issuetrak.ratelimit",
+    "issuetrak.transport",
+    "issuetrak.usage",
+    "issuetrak.versions",
 )
 
 

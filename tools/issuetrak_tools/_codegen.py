@@ -57,8 +57,17 @@ def generator_command() -> list[str]:
         return [sys.executable, "-m", "openapi_python_client"]
     raise GeneratorMissing(
         f"{GENERATOR_DIST} is not installed for {sys.executable}; "
-        f"install the pinned development tools with: pip install -e '.[dev]'"
+        f"install the pinned tools with: {pinned_tools_install()}"
     )
+
+
+def pinned_tools_install() -> str:
+    """The command that installs the generator and formatter versions regen pins: the checkout's
+    own ``[dev]`` extra when running from one, else the ``[tools]`` extra of the installed wheel."""
+    repository = Path(__file__).resolve().parents[2]
+    if (repository / "pyproject.toml").is_file() and (repository / "overlay").is_dir():
+        return "pip install -e '.[dev]'"
+    return "pip install 'issuetrak[tools]'"
 
 
 def generator_env() -> dict[str, str]:
@@ -451,7 +460,7 @@ def write_patch_rules(package: Path) -> None:
     Written by the finishing interpreter (:mod:`issuetrak_tools._finish`), which has the
     runtime loaded anyway, so regen's own process never imports it.
     """
-    from issuetrak._patch import document_patch_rules, rule_rows
+    from issuetrak.conventions import document_patch_rules, rule_rows
 
     document = json.loads((package / DOCUMENT_FILE).read_text(encoding="utf-8"))
     rows = rule_rows(document_patch_rules(document))

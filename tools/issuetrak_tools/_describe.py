@@ -2,7 +2,7 @@
 
 ``<package>.api.<tag>.<operation>`` is the generator's layout: one package per document tag, one
 module per operation. :func:`load` imports one operation module and describes it as the
-:class:`issuetrak._catalog.OpSpec` that the generated namespace module declares for it
+:class:`issuetrak.facade.OpSpec` that the generated namespace module declares for it
 (:mod:`issuetrak_tools._nsgen`); :func:`friendly_names` gives the short method names. Every
 function takes the generated package to read; ``None`` means the default label's.
 """
@@ -15,15 +15,14 @@ import types
 import typing
 from typing import Any
 
-from issuetrak._catalog import OpSpec
-from issuetrak._models import is_generated_class
+from issuetrak.codegen import OpSpec, is_generated_class
 
 __all__ = ["OpSpec", "friendly_names", "load", "operation_names", "tags"]
 
 
 def _package(package: str | None) -> str:
     if package is None:
-        from issuetrak._versions import default_version
+        from issuetrak.versions import default_version
 
         return default_version().package
     return package

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from issuetrak_tools._pointer import escape, pointer, value_at
+from issuetrak.conventions import deref_node, escape, pointer, value_at
 from issuetrak_tools.spec import iter_operations
 
 if TYPE_CHECKING:
@@ -53,18 +53,6 @@ def show(value: Any, limit: int = SHOWN_CHARACTERS) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _resolve(document: Mapping[str, Any], node: Any) -> Any:
-    """Follow a local ``$ref`` (one level is all parameters use)."""
-    if (
-        isinstance(node, Mapping)
-        and isinstance(node.get("$ref"), str)
-        and node["$ref"].startswith("#/")
-    ):
-        target = value_at(document, node["$ref"][1:])
-        return node if target is None else target
-    return node
-
-
 def path_parameter_problems(document: Mapping[str, Any], path: str) -> list[str]:
     """Why the generator rejects the templating of ``path``: undeclared or unused path parameters."""
     item = document.get("paths", {}).get(path)
@@ -75,7 +63,7 @@ def path_parameter_problems(document: Mapping[str, Any], path: str) -> list[str]
     for op in iter_operations({"paths": {path: item}}):
         declared: list[str] = []
         for param in [*item.get("parameters", []), *op.spec.get("parameters", [])]:
-            param = _resolve(document, param)
+            param = deref_node(document, param)
             if isinstance(param, Mapping) and param.get("in") == "path":
                 declared.append(str(param.get("name")))
         for name in templated:

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from issuetrak_tools._pointer import pointer
+from issuetrak.conventions import pointer
 from issuetrak_tools.spec import HTTP_METHODS
 
 __all__ = ["JSON", "JSON_ALTERNATIVES", "MediaTypeNotes", "pointer", "prefer_json"]

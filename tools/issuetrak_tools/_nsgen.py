@@ -7,10 +7,10 @@ name (``list``, ``get``, ``search``, ``create``, ``update``, ``patch``; see
 :func:`issuetrak_tools._describe.friendly_names`). Each method has the operation's signature
 (path and query parameters; body fields as keywords typed by a ``TypedDict`` per body model; the
 per-call options), a docstring made from the operation's summary and description, and a body
-that hands the operation's :class:`~issuetrak._catalog.OpSpec` to the runtime's invocation core.
+that hands the operation's :class:`~issuetrak.facade.OpSpec` to the runtime's invocation core.
 ``namespaces/__init__.py`` holds the containers the client reaches them through.
 
-Tags with hand-written helpers are those of :data:`issuetrak._resources.ENTITIES`: their classes
+Tags with hand-written helpers are those of :data:`issuetrak.codegen.ENTITIES`: their classes
 derive from the named base classes. ``issuetrak regen`` runs :func:`main` in a fresh interpreter
 that imports the new package (:mod:`issuetrak_tools._finish`, after the import check); alone::
 
@@ -35,10 +35,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from issuetrak._catalog import OpSpec
-from issuetrak._models import field_classes, field_is_list, field_names, resolve_model
-from issuetrak._options import OPTION_NAMES
-from issuetrak._resources import ENTITIES, Entity
+from issuetrak.codegen import (
+    ENTITIES,
+    OPTION_NAMES,
+    Entity,
+    OpSpec,
+    field_classes,
+    field_is_list,
+    field_names,
+    resolve_model,
+)
 from issuetrak_tools import _describe
 from issuetrak_tools._shapes import (
     FILTER_VALUE,
@@ -411,7 +417,7 @@ def _reader(package: str, tag: str, aliases: dict[str, str]) -> OpSpec | None:
     if "search" in aliases:
         search = _describe.load(tag, aliases["search"], package)
         if search.paged_by_body and not search.path_params and search.body_cls is not None:
-            from issuetrak._filter_rules import criteria_fields
+            from issuetrak.codegen import criteria_fields
 
             if "iid" in criteria_fields(search.body_cls):
                 return search
@@ -606,17 +612,15 @@ def render_tag(package: str, tag: str) -> str:
         classes.extend(_class_lines(tag, variant, methods, same, imports, entity, entity_ops))
         classes.extend(["", ""])
     runtime = [
-        "from issuetrak._catalog import OpSpec",
-        "from issuetrak._namespace import NOT_GIVEN, AsyncNamespace, SyncNamespace",
-        "from issuetrak._namespace import given as _given, supplied as _supplied",
-        "from issuetrak._paging import AsyncPager, Page, SyncPager",
-        "from issuetrak._raw import RawResponse",
+        "from issuetrak.facade import NOT_GIVEN, AsyncNamespace, AsyncPager, OpSpec, Page",
+        "from issuetrak.facade import RawResponse, SyncNamespace, SyncPager",
+        "from issuetrak.facade import given as _given, supplied as _supplied",
         "from issuetrak.filters import FilterValue, Where",
     ]
     if entity is not None:
         runtime += [
-            f"from {entity.sync.__module__} import {entity.sync.__name__} as _SyncBase",
-            f"from {entity.async_.__module__} import {entity.async_.__name__} as _AsyncBase",
+            f"from issuetrak.facade import {entity.sync.__name__} as _SyncBase",
+            f"from issuetrak.facade import {entity.async_.__name__} as _AsyncBase",
         ]
     head = [
         *_module_head(f"``client.{tag}``: the operations of the document's ``{tag}`` tag."),
@@ -663,7 +667,7 @@ def render_index(package: str) -> str:
         *_module_head("The client's namespaces for this package's document, one module per tag."),
         "from typing import TYPE_CHECKING",
         "",
-        "from issuetrak._namespace import Namespaces as _Container",
+        "from issuetrak.facade import Namespaces as _Container",
         "",
         "if TYPE_CHECKING:",
     ]

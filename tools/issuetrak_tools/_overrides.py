@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jsonpatch
-from issuetrak_tools._pointer import pointer, split, value_at
+from issuetrak.conventions import pointer, value_at
+from issuetrak.conventions import split_pointer as split
 from issuetrak_tools.spec import HTTP_METHODS
 
 __all__ = [

@@ -25,8 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from issuetrak._catalog import OpSpec
-from issuetrak._models import field_names, required_fields, resolve_model
+from issuetrak.codegen import OpSpec, field_names, required_fields, resolve_model
 
 __all__ = ["FILTER_VALUE", "OPTION_TYPES", "Param", "Shape", "shape"]
 
@@ -213,7 +212,7 @@ def _body_type(spec: OpSpec, namer: Namer) -> str:
 
 def _search_parts(spec: OpSpec, namer: Namer) -> tuple[list[Param], list[str]]:
     """A search body's own fields (sorting, options) and the criteria keywords."""
-    from issuetrak._filter_rules import criteria_fields, field_model
+    from issuetrak.codegen import criteria_fields, field_model
 
     cls = spec.body_cls
     assert cls is not None

@@ -31,12 +31,13 @@ import hashlib
 import json
 import os
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jsonpatch
+from issuetrak.conventions import HTTP_METHODS, Operation, iter_operations
 
 __all__ = [
     "HTTP_METHODS",
@@ -47,6 +48,7 @@ __all__ = [
     "SpecNotFound",
     "apply_overrides",
     "default_label",
+    "default_label_help",
     "iter_operations",
     "load_document",
     "load_overrides",
@@ -61,7 +63,6 @@ __all__ = [
     "spec_dir",
 ]
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 DEFAULT_LABEL_FILE = "default"
 PIN_FILE = "pin.toml"
 OVERRIDES_FILE = "overrides.json"
@@ -121,8 +122,22 @@ def default_label() -> str:
         raise SpecError(f"{path}: cannot read the default spec label ({exc})") from exc
 
 
+def default_label_help() -> str:
+    """What a ``--spec-label`` option falls back to, in words for its ``--help``: the label
+    itself and where it comes from (a wheel install has no ``spec/`` folder to name)."""
+    try:
+        label = default_label()
+    except SpecError:
+        return "the project's default label"
+    if os.environ.get("ISSUETRAK_SPEC_LABEL"):
+        return f"$ISSUETRAK_SPEC_LABEL, now {label}"
+    if (spec_dir() / DEFAULT_LABEL_FILE).is_file():
+        return f"the project's default label, now {label}"
+    return f"the version the installed client was generated for, {label}"
+
+
 def _generated_default() -> str | None:
-    from issuetrak._versions import UnknownVersionError, default_version
+    from issuetrak.versions import UnknownVersionError, default_version
 
     try:
         return default_version().label
@@ -132,7 +147,7 @@ def _generated_default() -> str | None:
 
 def _generated_document(label: str) -> dict[str, Any] | None:
     """The patched document of ``label``'s generated package, if there is one."""
-    from issuetrak._versions import UnknownVersionError, resolve
+    from issuetrak.versions import UnknownVersionError, resolve
 
     try:
         return resolve(label).document()
@@ -353,24 +368,3 @@ def load_document(label: str | None = None, *, patched: bool = True) -> dict[str
     where = (str(spec_dir()), os.environ.get("ISSUETRAK_SPEC", ""))
     result: dict[str, Any] = json.loads(_load_cached(label, patched, where))
     return result
-
-
-@dataclass(frozen=True)
-class Operation:
-    """One operation of a document, as the rest of the project sees it."""
-
-    method: str  # upper case
-    path: str
-    operation_id: str
-    tags: tuple[str, ...]
-    spec: Mapping[str, Any] = field(compare=False, repr=False)
-
-
-def iter_operations(document: Mapping[str, Any]) -> Iterator[Operation]:
-    """Every operation of ``document`` in document order."""
-    for path, item in document.get("paths", {}).items():
-        for method, op in item.items():
-            if method in HTTP_METHODS and isinstance(op, dict):
-                yield Operation(
-                    method.upper(), path, op.get("operationId", ""), tuple(op.get("tags", ())), op
-                )

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import jsonschema_rs
+from issuetrak.conventions import is_json_content_type
 from issuetrak_tools._contract.datetimes import install_date_time_tolerance
 from issuetrak_tools._contract.search import unmatched_items
 from schemathesis import Case, CheckContext, Response
@@ -69,8 +70,7 @@ _VPD = jsonschema_rs.Draft4Validator(VALIDATION_PROBLEM_DETAILS)
 
 
 def _is_json(response: Response) -> bool:
-    content_type = ",".join(response.headers.get("content-type", []))
-    return "json" in content_type.lower()
+    return is_json_content_type(",".join(response.headers.get("content-type", [])))
 
 
 def _json_body(response: Response) -> Any:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from urllib.parse import urljoin
 
 import httpx
-from issuetrak._ratelimit import _origin
+from issuetrak.conventions import origin
 from issuetrak_tools._contract.credentials import REDACTED, TOKEN_HEADER
 from issuetrak_tools._contract.report import FailureRecord, trace_id_of
 
@@ -52,7 +52,7 @@ class SiteGuard(httpx.BaseTransport):
         api_prefix: str = "",
     ) -> None:
         self._inner = inner
-        self.origin = _origin(site)
+        self.origin = origin(site)
         self.observe: Observer = observe or (lambda record: None)
         self.label = label
         self.api_prefix = api_prefix.rstrip("/")
@@ -70,7 +70,7 @@ class SiteGuard(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.checks_run.add(TOKEN_ORIGIN_CHECK)
-        if _origin(str(request.url)) != self.origin and TOKEN_HEADER in request.headers:
+        if origin(str(request.url)) != self.origin and TOKEN_HEADER in request.headers:
             del request.headers[TOKEN_HEADER]
             self.observe(
                 FailureRecord(
@@ -96,7 +96,7 @@ class SiteGuard(httpx.BaseTransport):
             return
         self.checks_run.add(REDIRECT_CHECK)
         target = urljoin(str(request.url), location)
-        if _origin(target) == self.origin:
+        if origin(target) == self.origin:
             return
         self.observe(
             FailureRecord(
@@ -106,7 +106,7 @@ class SiteGuard(httpx.BaseTransport):
                 message=(
                     f"{request.method} {request.url.path} answered {response.status_code} with "
                     f"Location {target}; a client that follows it hands the API token to "
-                    f"{_origin(target)}. If the site moved, pass its new URL as --site."
+                    f"{origin(target)}. If the site moved, pass its new URL as --site."
                 ),
                 status_code=response.status_code,
                 curl=self._curl(request),

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from issuetrak._ratelimit import RateLimits
+from issuetrak.ratelimit import RateLimits
 from issuetrak.usage import load_usage
 from issuetrak_tools._contract.cases import state_machine
 from issuetrak_tools._contract.classify import WritePolicy

@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from issuetrak._ratelimit import RateLimiter, RateLimits
+from issuetrak.ratelimit import RateLimiter, RateLimits
 from issuetrak_tools._contract.classify import WritePolicy
 from issuetrak_tools._contract.entities import Conventions, OperationRef
 

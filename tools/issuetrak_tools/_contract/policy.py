@@ -20,9 +20,9 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from issuetrak._ratelimit import RateLimiter, RateLimits, shared_limiter
-from issuetrak._retry import RetryPolicy
-from issuetrak._transport import RetryTransport, Runtime
+from issuetrak import RetryPolicy
+from issuetrak.ratelimit import RateLimiter, RateLimits, shared_limiter
+from issuetrak.transport import RetryTransport, Runtime
 from issuetrak_tools._contract.transport import RunStats
 
 __all__ = ["LONG_WAIT", "RUN_RETRY", "MeasuredLimiter", "PoliteTransport", "make_limiter"]

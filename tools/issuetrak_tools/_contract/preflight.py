@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
-from issuetrak._exceptions import APIConnectionError, APITimeoutError
+from issuetrak.errors import APIConnectionError, APITimeoutError
 from issuetrak_tools._contract.report import trace_id_of
 
 __all__ = [

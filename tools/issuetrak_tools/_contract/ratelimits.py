@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from issuetrak._ratelimit import DEFAULT_WINDOWS, RateLimits, Window
+from issuetrak.ratelimit import DEFAULT_WINDOWS, RateLimits, Window
 
 __all__ = ["EDGE_MARGIN", "describe_windows", "parse_rate_limits"]
 

@@ -10,7 +10,6 @@ check, a curl reproduction (token redacted, body shown) and the server's trace i
 
 from __future__ import annotations
 
-import json
 import shlex
 import threading
 from collections.abc import Mapping
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from issuetrak.conventions import trace_id_in as trace_id_of
 from issuetrak_tools._contract.credentials import REDACTED, TOKEN_HEADER, redact
 
 __all__ = [
@@ -44,18 +44,6 @@ def curl_of(request: httpx.Request, secrets: tuple[str, ...] = ()) -> str:
     if request.content:
         parts += ["-d", request.content.decode("utf-8", "replace")]
     return redact(" ".join(shlex.quote(p) for p in parts), secrets)
-
-
-def trace_id_of(content: bytes | str | None) -> str | None:
-    """The ``traceId`` of a JSON body, if it has one."""
-    if not content:
-        return None
-    try:
-        body = json.loads(content)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    trace = body.get("traceId") if isinstance(body, Mapping) else None
-    return trace if isinstance(trace, str) and trace else None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from issuetrak._filter_rules import arity
+from issuetrak.conventions import arity
 
 __all__ = [
     "JUDGED_KINDS",

@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from issuetrak.conventions import ref_name
 from issuetrak_tools._contract.search import JUDGED_KINDS, criteria_kinds, unmatched_items
 
 __all__ = [
@@ -91,13 +92,8 @@ def _schemas(document: Mapping[str, Any]) -> Mapping[str, Any]:
     return schemas
 
 
-def _ref_name(schema: Any) -> str | None:
-    ref = schema.get("$ref") if isinstance(schema, Mapping) else None
-    return str(ref).rsplit("/", 1)[-1] if isinstance(ref, str) else None
-
-
 def _enum(document: Mapping[str, Any], schema: Any) -> tuple[str, ...]:
-    name = _ref_name(schema)
+    name = ref_name(schema)
     target = _schemas(document).get(name, {}) if name else schema
     values = target.get("enum", []) if isinstance(target, Mapping) else []
     return tuple(str(v) for v in values)
@@ -125,7 +121,7 @@ def search_shape(document: Mapping[str, Any], operation: Mapping[str, Any]) -> S
     kinds = criteria_kinds(document, operation)
     content: Mapping[str, Any] = operation.get("requestBody", {}).get("content", {})
     root = next(iter(content.values()), {}).get("schema", {})
-    name = _ref_name(root)
+    name = ref_name(root)
     props: Mapping[str, Any] = (
         _schemas(document).get(name, {}).get("properties", {}) if name else {}
     )
@@ -134,7 +130,7 @@ def search_shape(document: Mapping[str, Any], operation: Mapping[str, Any]) -> S
     nest = None
     if not any(kind in JUDGED_KINDS for kind in kinds.values()) and "filter" in kinds:
         inner = _schemas(document).get(kinds["filter"], {}).get("properties", {})
-        nested = {k: n for k, v in inner.items() if (n := _ref_name(v))}
+        nested = {k: n for k, v in inner.items() if (n := ref_name(v))}
         if any(kind in JUDGED_KINDS for kind in nested.values()):
             kinds, nest = nested, "filter"
     return SearchShape(kinds, nest, fields, directions)

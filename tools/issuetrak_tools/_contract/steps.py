@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
-from issuetrak._retry import is_write
+from issuetrak.conventions import is_write
 from issuetrak_tools._contract import persistence
 from issuetrak_tools._contract.cases import send_case, validate_case
 from issuetrak_tools._contract.entities import Conventions, OperationRef

@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import requests
-from issuetrak._config import resolve_base_url
-from issuetrak._exceptions import ConfigurationError
-from issuetrak._ratelimit import RateLimits
-from issuetrak._retry import RetryPolicy
+from issuetrak import RetryPolicy
+from issuetrak.config import resolve_base_url
+from issuetrak.conventions import is_loopback
+from issuetrak.errors import ConfigurationError
+from issuetrak.ratelimit import RateLimits
 from issuetrak_mock.transport import SyncASGITransport
 from issuetrak_tools._contract.checks import ISSUETRAK_CHECKS
 from issuetrak_tools._contract.classify import WritePolicy
@@ -117,7 +119,15 @@ def site_base_url(site: str) -> str:
     other than loopback: the token would cross the network in clear text (Issuetrak sites are
     HTTPS only).
     """
-    try:  # the SDK's own rules for a site URL (loopback-only plain http among them)
+    parts = urlsplit(site.strip())
+    if parts.scheme.lower() == "http" and parts.hostname and not is_loopback(parts.hostname):
+        # the SDK's error names its Python switch; the command has none, on purpose
+        raise ValueError(
+            f"--site {site!r}: plain http:// would send the API token unencrypted; use the "
+            "site's https:// URL (plain http is accepted only for a loopback address such as "
+            "127.0.0.1)"
+        )
+    try:  # the SDK's own rules for a site URL
         url = resolve_base_url(site)
     except ConfigurationError as exc:
         raise ValueError(f"--site {site!r}: {exc}") from None

@@ -25,8 +25,8 @@ import httpx
 import requests
 import requests.adapters
 import urllib3
-from issuetrak._exceptions import APIConnectionError, APITimeoutError
-from issuetrak._retry import is_write
+from issuetrak.conventions import is_write
+from issuetrak.errors import APIConnectionError, APITimeoutError
 from requests.structures import CaseInsensitiveDict
 from urllib3 import HTTPHeaderDict
 

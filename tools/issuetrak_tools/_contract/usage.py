@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from issuetrak_tools._pointer import refs_in, unescape
+from issuetrak.conventions import refs_in, unescape
 from issuetrak_tools.spec import iter_operations
 
 __all__ = ["focus_document", "operation_patterns", "usage_operations"]

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
-from issuetrak._exceptions import APIConnectionError, APIStatusError, AuthenticationError
-from issuetrak_tools._pointer import escape as _escape
+from issuetrak.conventions import escape as _escape
+from issuetrak.errors import APIConnectionError, APIStatusError, AuthenticationError
 
 from .refs import resolve_pointer
 from .strict import UNDOCUMENTED_STATUS, Finding, StrictValidator

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from issuetrak_tools._pointer import escape as _escape
+from issuetrak.conventions import escape as _escape
 
 from .refs import resolve_pointer
 from .strict import (

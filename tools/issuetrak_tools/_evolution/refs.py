@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from issuetrak_tools._pointer import unescape, value_at
+from issuetrak.conventions import ref_name
+from issuetrak.conventions import resolve_ref as resolve_pointer
 
 __all__ = [
     "deref",
@@ -24,18 +25,6 @@ __all__ = [
 
 _WRAPPERS = ("allOf", "oneOf", "anyOf")
 _MAX_REF_CHAIN = 64  # a chain of $ref to $ref longer than this is a cycle
-
-
-def resolve_pointer(document: Mapping[str, Any], ref: str) -> Any:
-    """The value a local ``$ref`` (``#/components/schemas/X``) points at, or ``None``."""
-    if not ref.startswith("#"):
-        return None
-    return value_at(document, ref[1:])
-
-
-def ref_name(ref: str) -> str:
-    """``#/components/schemas/Cause`` -> ``Cause``."""
-    return unescape(ref.rsplit("/", 1)[-1])
 
 
 def normalize(schema: Any) -> dict[str, Any]:

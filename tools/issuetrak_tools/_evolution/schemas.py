@@ -14,8 +14,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from issuetrak_tools._pointer import escape as _escape
-from issuetrak_tools._pointer import refs_in
+from issuetrak.conventions import escape as _escape
+from issuetrak.conventions import refs_in
 
 from .model import WIRE, Change
 from .refs import deref, normalize, ref_name, schema_type

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from issuetrak_tools._pointer import escape as _escape
+from issuetrak.conventions import escape as _escape
 
 from .refs import ref_name, resolve_pointer
 

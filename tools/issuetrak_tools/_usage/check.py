@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from issuetrak.conventions import escape
 from issuetrak_tools._evolution.model import Change
 from issuetrak_tools._evolution.wire import diff_wire
-from issuetrak_tools._pointer import escape
 
 from .walk import Finding, Walk, walk_usage
 

@@ -14,10 +14,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from issuetrak.conventions import escape, unescape
 from issuetrak_tools._evolution.refs import normalize, ref_name
 from issuetrak_tools._evolution.schemas import COMPONENT_PREFIXES
 from issuetrak_tools._evolution.wire import OperationView, index_operations
-from issuetrak_tools._pointer import escape, unescape
 
 __all__ = ["Finding", "Walk", "walk_usage"]
 
@@ -204,7 +204,7 @@ class _Walker:
                 self.fail(match.pointer, f"{key} filter {path} {operator}", "operator not accepted")
 
     def patch(self, key: str, view: OperationView, rows: list[str]) -> None:
-        from issuetrak._patch import document_patch_rules
+        from issuetrak.conventions import document_patch_rules
 
         rules = document_patch_rules(self.document)
         for row in rows:

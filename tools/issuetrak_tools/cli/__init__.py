@@ -52,7 +52,7 @@ def _usage() -> str:
 
 
 def _version() -> str:
-    from issuetrak._version import __version__
+    from issuetrak import __version__
 
     return f"issuetrak {__version__}\n"
 

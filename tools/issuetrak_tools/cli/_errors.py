@@ -25,7 +25,7 @@ def known_errors() -> tuple[type[BaseException], ...]:
     ``issuetrak_tools.spec`` needs the [tools]/[contract] extras, so it is looked up only when
     already imported: a ``SpecError`` can only come from a module that imported it.
     """
-    from issuetrak._exceptions import ConfigurationError
+    from issuetrak.errors import ConfigurationError
 
     found: list[type[BaseException]] = [ConfigurationError]
     spec = sys.modules.get("issuetrak_tools.spec")

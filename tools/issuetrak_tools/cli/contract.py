@@ -26,8 +26,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from issuetrak._exceptions import ConfigurationError
-from issuetrak._versions import resolve
+from issuetrak.errors import ConfigurationError
+from issuetrak.versions import resolve
 from issuetrak_mock.served_document import require_servable
 from issuetrak_tools._contract.preflight import (
     EXIT_CLEAN,
@@ -41,7 +41,7 @@ from issuetrak_tools._contract.ratelimits import parse_rate_limits
 from issuetrak_tools._contract.suite_location import REPORT_FILES, suite_dir
 from issuetrak_tools._contract.target import site_base_url
 from issuetrak_tools.cli._errors import fail
-from issuetrak_tools.spec import SpecError, default_label, load_document
+from issuetrak_tools.spec import SpecError, default_label, default_label_help, load_document
 
 __all__ = ["build_pytest_args", "main", "map_exit_code"]
 
@@ -73,7 +73,9 @@ def _parser() -> argparse.ArgumentParser:
         help="API v2 token; prefer the environment variable ISSUETRAK_TOKEN (a command line is visible to other users)",
     )
     parser.add_argument(
-        "--spec-label", default=None, help="pinned document label (default: spec/default)"
+        "--spec-label",
+        default=None,
+        help=f"pinned document label (default: {default_label_help()})",
     )
     parser.add_argument(
         "--allow-writes", action="store_true", help="live: also send creates and updates"

@@ -43,7 +43,7 @@ from issuetrak_tools._evolution.drift import CrawlResult, DriftAborted, Exchange
 from issuetrak_tools._evolution.drift_report import build_report, report_json, report_markdown
 from issuetrak_tools._evolution.proposal import render_overrides
 from issuetrak_tools.cli._errors import fail, one_line
-from issuetrak_tools.spec import SpecError, default_label, load_document
+from issuetrak_tools.spec import SpecError, default_label, default_label_help, load_document
 
 __all__ = ["REPORT_FILES", "main", "run"]
 
@@ -81,7 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--token", help="API v2 token (default: $ISSUETRAK_TOKEN)")
     parser.add_argument(
-        "--spec-label", help="pinned document to compare with (default: spec/default)"
+        "--spec-label",
+        help=f"pinned document to compare with (default: {default_label_help()})",
     )
     parser.add_argument(
         "--output-dir",

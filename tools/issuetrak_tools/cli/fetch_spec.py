@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-from issuetrak._config import is_loopback
+from issuetrak.conventions import is_loopback, origin
 from issuetrak_tools import _codegen
 from issuetrak_tools._overrides import (
     CarryReport,
@@ -137,18 +137,13 @@ def site_candidates(site: str) -> list[str]:
     return [base + location for location in SITE_LOCATIONS]
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    return parts.scheme, (parts.hostname or "").lower(), parts.port
-
-
 def fetch(client: httpx.Client, url: str, token: str | None) -> Answer:
     """GET ``url``, following redirects by hand so the token never leaves the original origin."""
-    origin = _origin(url)
+    home = origin(url)
     current = url
     for _ in range(MAX_REDIRECTS + 1):
         headers = {"Accept": "application/json"}
-        if token and _origin(current) == origin:
+        if token and origin(current) == home:
             headers["X-Api-Key"] = token
         try:
             with client.stream("GET", current, headers=headers) as response:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from issuetrak._versions import label_ident
+from issuetrak.versions import label_ident
 from issuetrak_tools import _codegen
 from issuetrak_tools._diagnostics import locate
 from issuetrak_tools._media import prefer_json
@@ -133,7 +133,7 @@ def _pinned_source(label: str | None) -> Source:
     if installed and wanted and installed != wanted:
         raise RegenError(
             f"the pin of {pin.label!r} was generated with {pin.generator} but {_codegen.GENERATOR_DIST} "
-            f"{installed} is installed; install the pinned tools (pip install -e '.[dev]') so the output is reproducible"
+            f"{installed} is installed; install the pinned tools ({_codegen.pinned_tools_install()}) so the output is reproducible"
         )
     overrides = spec_dir() / pin.label / "overrides.json"
     return Source(
@@ -325,8 +325,8 @@ def _namespace_failure(source: Source, done: _codegen.Finished) -> RegenError:
 
 def _namespace_places(document: dict[str, Any], report: str) -> list[str]:
     """``/paths/~1users/get: problem`` for each ``operation TAG.NAME: problem`` line."""
+    from issuetrak.conventions import pointer
     from issuetrak_tools._nsgen import FAILURE_PREFIX
-    from issuetrak_tools._pointer import pointer
 
     where = {key: ops[0] for key, ops in _codegen.expected_modules(document).items()}
     places: list[str] = []

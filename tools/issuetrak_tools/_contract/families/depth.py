@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from issuetrak._retry import is_write
+from issuetrak.conventions import is_write
 from issuetrak_tools._contract.families.registry import PlanContext, family
 from issuetrak_tools._contract.plan import Step, Tier
 from schemathesis import GenerationMode

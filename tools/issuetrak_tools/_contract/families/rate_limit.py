@@ -15,7 +15,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from issuetrak._ratelimit import RateLimits
+from issuetrak.ratelimit import RateLimits
 from issuetrak_tools._contract.families.registry import PlanContext, family
 from issuetrak_tools._contract.guard import RETRY_AFTER_CHECK
 from issuetrak_tools._contract.plan import Step, Tier

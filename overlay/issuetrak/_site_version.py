@@ -1,17 +1,11 @@
 """Does the site run the Issuetrak version the client was generated for?
 
 A client is bound to one pinned document (``Issuetrak(..., version="<label>")``); a self-hosted
-site may run another release. :meth:`SyncCompat.check_version` reads the document the site serves
-(the Swashbuckle locations under the API base) and compares it with the client's pin: the sha256
-first, then the operations (added, missing, and changed in what a call sends: parameters, request
-body, success statuses). The result, a :class:`VersionCheck`, also names the installed labels
-whose pin *is* the site's document, so the fix is one keyword away.
-
-A call to an operation the site does not have is told apart from a missing record: Issuetrak
-(ASP.NET) answers a record it cannot find with a 404 whose body is an ApiResponse, and a route it
-does not have with an empty 404 (or a 405 when only the method is unknown).
-:func:`status_error` turns the latter into :class:`OperationNotAvailableError`, which names the
-operation of the client's version and, once ``check_version()`` ran, what the site's document says.
+site may run another release. :meth:`SyncSiteVersion.check_version` reads the document the site
+serves (the Swashbuckle locations under the API base) and compares it with the client's pin: the
+sha256 first, then the operations (added, missing, and changed in what a call sends: parameters,
+request body, success statuses). The result, a :class:`VersionCheck`, also names the installed
+labels whose pin *is* the site's document, so the fix is one keyword away.
 
 Example::
 
@@ -22,33 +16,26 @@ Example::
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from ._exceptions import APIConnectionError, APIStatusError
-from ._versions import UnknownVersionError, Version, labels, resolve, version_of_package
-from .errors import OperationNotAvailableError
+from ._versions import UnknownVersionError, Version, labels, resolve
+from .conventions.documents import deref_node, iter_operations
 
 if TYPE_CHECKING:
     from ._client import AsyncIssuetrak, Issuetrak
 
 __all__ = [
     "DOCUMENT_LOCATIONS",
-    "AsyncCompat",
-    "OperationNotAvailableError",
-    "SyncCompat",
+    "AsyncSiteVersion",
+    "SyncSiteVersion",
     "VersionCheck",
     "build_check",
     "compare_documents",
-    "documented_operation",
-    "status_error",
 ]
 
 # Where Swashbuckle-based Issuetrak sites serve their document, relative to the API base (/api/v2).
@@ -58,13 +45,12 @@ DOCUMENT_LOCATIONS = (
     "/swagger.json",
     "/openapi.json",
 )
-_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 _SHOWN = 10  # operations listed per kind in the message
 
 
 @dataclass(frozen=True)
 class VersionCheck:
-    """What :meth:`SyncCompat.check_version` found.
+    """What :meth:`SyncSiteVersion.check_version` found.
 
     Attributes:
         label: the client's version (pinned label).
@@ -146,50 +132,23 @@ class VersionCheck:
         return "\n".join(lines)
 
 
-# --- comparing documents ----------------------------------------------------------------------
-
-
 def _operations(document: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    found: dict[str, Mapping[str, Any]] = {}
-    paths = document.get("paths")
-    for path, item in paths.items() if isinstance(paths, Mapping) else ():
-        if not isinstance(item, Mapping):
-            continue
-        for method in _METHODS:
-            operation = item.get(method)
-            if isinstance(operation, Mapping):
-                shared = item.get("parameters")
-                own = operation.get("parameters")
-                found[f"{method.upper()} {path}"] = {
-                    **operation,
-                    "parameters": [
-                        *(shared if isinstance(shared, list) else ()),
-                        *(own if isinstance(own, list) else ()),
-                    ],
-                }
-    return found
-
-
-def _resolve(document: Mapping[str, Any], node: Any) -> Any:
-    ref = node.get("$ref") if isinstance(node, Mapping) else None
-    if isinstance(ref, str) and ref.startswith("#/"):
-        target: Any = document
-        for part in ref[2:].split("/"):
-            part = part.replace("~1", "/").replace("~0", "~")
-            target = target.get(part) if isinstance(target, Mapping) else None
-        return target if target is not None else node
-    return node
+    """Operations by ``"METHOD /path"``, each with the path item's parameters merged in."""
+    return {
+        op.key: {**op.spec, "parameters": op.parameters(document)}
+        for op in iter_operations(document)
+    }
 
 
 def _shape(document: Mapping[str, Any], operation: Mapping[str, Any]) -> dict[str, Any]:
     """What a call of ``operation`` depends on: parameters, body, success statuses."""
     parameters = {}
     for raw in operation.get("parameters") or ():
-        param = _resolve(document, raw)
+        param = deref_node(document, raw)
         if isinstance(param, Mapping):
             key = f"{param.get('in')} parameter {param.get('name')!r}"
             parameters[key] = bool(param.get("required")) or param.get("in") == "path"
-    body = _resolve(document, operation.get("requestBody"))
+    body = deref_node(document, operation.get("requestBody"))
     responses = operation.get("responses")
     if not isinstance(responses, Mapping):
         responses = {}
@@ -273,9 +232,6 @@ def build_check(version: Version, body: bytes, url: str) -> VersionCheck:
     return VersionCheck(version.label, version.sha256, sha256, url, missing, new, changed, matching)
 
 
-# --- the client side --------------------------------------------------------------------------
-
-
 def _not_served(version: Version, tried: Iterable[str]) -> VersionCheck:
     return VersionCheck(
         version.label,
@@ -285,7 +241,7 @@ def _not_served(version: Version, tried: Iterable[str]) -> VersionCheck:
     )
 
 
-class SyncCompat:
+class SyncSiteVersion:
     """Mixin of :class:`~issuetrak.Issuetrak`: ``check_version()``."""
 
     _version: Version
@@ -309,14 +265,14 @@ class SyncCompat:
         return _keep_not_served(self)
 
 
-class AsyncCompat:
+class AsyncSiteVersion:
     """Mixin of :class:`~issuetrak.AsyncIssuetrak`: ``await check_version()``."""
 
     _version: Version
     _version_check: VersionCheck | None = None
 
     async def check_version(self) -> VersionCheck:
-        """Async form of :meth:`SyncCompat.check_version`."""
+        """Async form of :meth:`SyncSiteVersion.check_version`."""
         client: AsyncIssuetrak = self  # type: ignore[assignment]
         for location in DOCUMENT_LOCATIONS:
             try:
@@ -329,98 +285,19 @@ class AsyncCompat:
         return _keep_not_served(self)
 
 
-def _keep_if_known(compat: SyncCompat | AsyncCompat, response: Any) -> VersionCheck | None:
+def _keep_if_known(
+    holder: SyncSiteVersion | AsyncSiteVersion, response: Any
+) -> VersionCheck | None:
     """The check built from one location's answer, kept on the client, if it is a document."""
-    check = build_check(compat._version, response.content, str(response.url))
+    check = build_check(holder._version, response.content, str(response.url))
     if not check.known:
         return None
-    compat._version_check = check
+    holder._version_check = check
     return check
 
 
-def _keep_not_served(compat: SyncCompat | AsyncCompat) -> VersionCheck:
+def _keep_not_served(holder: SyncSiteVersion | AsyncSiteVersion) -> VersionCheck:
     """No location served a document: that is the check, kept on the client."""
-    check = _not_served(compat._version, DOCUMENT_LOCATIONS)
-    compat._version_check = check
+    check = _not_served(holder._version, DOCUMENT_LOCATIONS)
+    holder._version_check = check
     return check
-
-
-# --- telling a missing route from a missing record --------------------------------------------
-
-
-@functools.cache
-def _path_table(package: str) -> tuple[tuple[re.Pattern[str], str, frozenset[str]], ...]:
-    """(pattern, templated path, methods) of every path of a version's document."""
-    document = version_of_package(package).document()
-    table = []
-    for path, item in (document.get("paths") or {}).items():
-        if not isinstance(item, Mapping):
-            continue
-        pattern = re.escape(path)
-        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", pattern)
-        methods = frozenset(m.upper() for m in item if m in _METHODS)
-        table.append((re.compile(f"^{pattern}$", re.IGNORECASE), path, methods))
-    # literal segments before templated ones, as ASP.NET routes them
-    table.sort(key=lambda row: row[1].count("{"))
-    return tuple(table)
-
-
-def documented_operation(version: Version, method: str, path: str) -> str | None:
-    """``"GET /Causes/{iid}"`` when ``version``'s document has an operation for the call."""
-    for pattern, templated, methods in _path_table(version.package):
-        if pattern.match(path) and method.upper() in methods:
-            return f"{method.upper()} {templated}"
-    return None
-
-
-def _is_missing_route(response: httpx.Response) -> bool:
-    if response.status_code == 405:
-        return True
-    return response.status_code == 404 and not response.content.strip()
-
-
-def status_error(client: Any, response: httpx.Response, error: APIStatusError) -> APIStatusError:
-    """``error``, or an :class:`OperationNotAvailableError` when the site lacks the route."""
-    if not _is_missing_route(response):
-        return error
-    version: Version = client._version
-    check: VersionCheck | None = getattr(client, "_version_check", None)
-    operation = documented_operation(version, error.method, error.path)
-    if operation is None:
-        explanation = (
-            f"the site has no such route, and Issuetrak version {version.label!r} (the client's) "
-            "does not document it either"
-        )
-    else:
-        explanation = (
-            f"the site has no such operation, yet Issuetrak version {version.label!r} (the "
-            f"client's) documents {operation}; the site likely runs another Issuetrak version"
-        )
-        if check is not None and check.known and check.lacks(operation):
-            explanation += (
-                f": its document (sha256 {(check.site_sha256 or '')[:12]}...) lacks {operation}"
-            )
-            others = [label for label in check.matching_labels if label != version.label]
-            if others:
-                explanation += (
-                    f"; it is the one of {others[0]!r} (Issuetrak(..., version={others[0]!r}))"
-                )
-        elif check is None or not check.known:
-            explanation += " (client.check_version() compares the site's document with the pin)"
-    return OperationNotAvailableError(
-        operation=operation,
-        version=version.label,
-        check=check,
-        explanation=explanation,
-        status_code=error.status_code,
-        method=error.method,
-        url=error.url,
-        path=error.path,
-        trace_id=error.trace_id,
-        messages=error.messages,
-        body=error.body,
-        attempts=error.attempts,
-        headers=error.headers,
-        request_headers=error.request_headers,
-        request_id=error.request_id,
-    )

@@ -1,0 +1,11 @@
+"""The retrying, rate-limited httpx transports the clients send through, for use on their own.
+
+:class:`Runtime` holds where time comes from (clock, sleep, randomness); pass a fake one to run
+retries and rate-limit waits without really waiting.
+"""
+
+from __future__ import annotations
+
+from ._transport import AsyncRetryTransport, RetryTransport, Runtime
+
+__all__ = ["AsyncRetryTransport", "RetryTransport", "Runtime"]
