@@ -767,6 +767,52 @@ def put_drops_display_order(app: App, ctx: Mapping[str, Any]) -> App:
 _MEMBERSHIPS = re.compile(r"^/[^/]+/\d+/memberships/[^/]+$", re.IGNORECASE)
 
 
+def search_is_true_matches_nothing(app: App, ctx: Mapping[str, Any]) -> App:
+    """A boolean criterion IsTrue finds nothing (compared as a number above true)."""
+
+    def after(ex: Exchange) -> None:
+        flags = [c for c in _criteria(ex.json()).values() if c.get("type") == "IsTrue"]
+        if _is_search(ex) and ex.status == 200 and flags:
+            _keep_results(ex, lambda r: False)
+
+    return Middleware(app, after=after)
+
+
+def listed_type_form_not_found(app: App, ctx: Mapping[str, Any]) -> App:
+    """GET /IssueForms/IssueType/{iid} answers 404 for every issue type (a lookup inverted)."""
+
+    def before(ex: Exchange) -> None:
+        if ex.method == "GET" and ex.path.lower().startswith("/issueforms/issuetype/"):
+            ex.status, ex.response_headers, ex.response_body = _json_answer(
+                404, {"traceId": "t", "message": "Not found"}
+            )
+
+    return Middleware(app, before=before)
+
+
+def page_size_needs_page_number(app: App, ctx: Mapping[str, Any]) -> App:
+    """A GET list reads PageSize only when PageNumber is sent too (binding stops at a gap)."""
+
+    def before(ex: Exchange) -> None:
+        if ex.method == "GET" and "PageNumber" not in ex.query:
+            ex.query.pop("PageSize", None)
+
+    return Middleware(app, before=before)
+
+
+def search_or_as_and(app: App, ctx: Mapping[str, Any]) -> App:
+    """A filter's queryOperator Or is applied as And (the operator is never read)."""
+
+    def before(ex: Exchange) -> None:
+        body = ex.json()
+        scope = _criteria_scope(body)
+        if _is_search(ex) and scope is not None and scope.get("queryOperator") == "Or":
+            scope["queryOperator"] = "And"
+            ex.set_json(body)
+
+    return Middleware(app, before=before)
+
+
 def _answer_without_acting(method: str, status: int, token: str) -> Callable[[Exchange], None]:
     """Answer a valid membership change with success, without making it (the rest: the site)."""
 
@@ -904,6 +950,14 @@ DEVIATIONS: tuple[Deviation, ...] = (
     _d(list_sort_ignored, {"sort_order"}, LIST),
     _d(membership_add_ignored, {"membership_persisted"}, MEMBERSHIPS, writes=True),
     _d(membership_remove_ignored, {"membership_persisted"}, MEMBERSHIPS, destructive=True),
+    _d(page_size_needs_page_number, {"paging_parameter_alone"}, LIST),
+    _d(search_or_as_and, {"search_filter_composition"}, ("^POST /Issues/Search$",)),
+    _d(search_is_true_matches_nothing, {"search_no_missing_results"}, ("^POST /Classes/Search$",)),
+    _d(
+        listed_type_form_not_found,
+        {"listed_iid_found"},
+        ("^GET /IssueTypes$", r"^GET /IssueForms/IssueType/\{issueTypeIid\}$"),
+    ),
 )
 BY_NAME = {deviation.name: deviation for deviation in DEVIATIONS}
 

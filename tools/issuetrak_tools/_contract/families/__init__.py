@@ -7,12 +7,15 @@ order. See :mod:`.registry` for what a family is and how to add one.
 # the built-in families register themselves on import (order does not matter: the plan sorts)
 from issuetrak_tools._contract.families import (  # noqa: F401
     auth,
+    composition,
     depth,
     identity,
+    listed_iid,
     membership,
     not_found,
     operators,
     paging,
+    paging_alone,
     positive,
     rate_limit,
     search,
