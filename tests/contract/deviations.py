@@ -813,6 +813,34 @@ def search_or_as_and(app: App, ctx: Mapping[str, Any]) -> App:
     return Middleware(app, before=before)
 
 
+def relative_last_as_this(app: App, ctx: Mapping[str, Any]) -> App:
+    """Relative date types LastWeek/LastMonth/LastYear are applied as ThisWeek/... (off by one)."""
+
+    def before(ex: Exchange) -> None:
+        body = ex.json()
+        criteria = _criteria(body) if _is_search(ex) else {}
+        relative = [c for c in criteria.values() if str(c.get("type", "")).startswith("Last")]
+        for criterion in relative:
+            criterion["type"] = "This" + criterion["type"][4:]
+        if relative:
+            ex.set_json(body)
+
+    return Middleware(app, before=before)
+
+
+def iid_bound_as_int64(app: App, ctx: Mapping[str, Any]) -> App:
+    """An iid past Int32 is looked up (404) instead of refused (the route binds an Int64)."""
+
+    def before(ex: Exchange) -> None:
+        last = ex.path.rstrip("/").rsplit("/", 1)[-1]
+        if ex.method == "GET" and _ITEM.match(ex.path) and abs(int(last)) >= 2**31:
+            ex.status, ex.response_headers, ex.response_body = _json_answer(
+                404, {"traceId": "t", "message": "Not found"}
+            )
+
+    return Middleware(app, before=before)
+
+
 def _answer_without_acting(method: str, status: int, token: str) -> Callable[[Exchange], None]:
     """Answer a valid membership change with success, without making it (the rest: the site)."""
 
@@ -952,6 +980,8 @@ DEVIATIONS: tuple[Deviation, ...] = (
     _d(membership_remove_ignored, {"membership_persisted"}, MEMBERSHIPS, destructive=True),
     _d(page_size_needs_page_number, {"paging_parameter_alone"}, LIST),
     _d(search_or_as_and, {"search_filter_composition"}, ("^POST /Issues/Search$",)),
+    _d(relative_last_as_this, {"search_relative_dates"}, SEARCH),
+    _d(iid_bound_as_int64, {"int32_bounds"}, ITEM),
     _d(search_is_true_matches_nothing, {"search_no_missing_results"}, ("^POST /Classes/Search$",)),
     _d(
         listed_type_form_not_found,

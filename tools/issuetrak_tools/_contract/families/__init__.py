@@ -10,6 +10,7 @@ from issuetrak_tools._contract.families import (  # noqa: F401
     composition,
     depth,
     identity,
+    int32_bounds,
     listed_iid,
     membership,
     not_found,
@@ -18,6 +19,7 @@ from issuetrak_tools._contract.families import (  # noqa: F401
     paging_alone,
     positive,
     rate_limit,
+    relative_dates,
     search,
     sort,
 )
