@@ -841,6 +841,23 @@ def iid_bound_as_int64(app: App, ctx: Mapping[str, Any]) -> App:
     return Middleware(app, before=before)
 
 
+def nested_criteria_ignored(app: App, ctx: Mapping[str, Any]) -> App:
+    """Criteria on a nested object's field (priority: {name: ...}) are dropped unread."""
+
+    def before(ex: Exchange) -> None:
+        body = ex.json()
+        scope = _criteria_scope(body)
+        if not _is_search(ex) or scope is None:
+            return
+        nested = [k for k, v in scope.items() if isinstance(v, dict) and v and "type" not in v]
+        for key in nested:
+            scope.pop(key)
+        if nested:
+            ex.set_json(body)
+
+    return Middleware(app, before=before)
+
+
 def _answer_without_acting(method: str, status: int, token: str) -> Callable[[Exchange], None]:
     """Answer a valid membership change with success, without making it (the rest: the site)."""
 
@@ -982,6 +999,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
     _d(search_or_as_and, {"search_filter_composition"}, ("^POST /Issues/Search$",)),
     _d(relative_last_as_this, {"search_relative_dates"}, SEARCH),
     _d(iid_bound_as_int64, {"int32_bounds"}, ITEM),
+    _d(nested_criteria_ignored, {"search_nested_field"}, ("^POST /Issues/Search$",)),
     _d(search_is_true_matches_nothing, {"search_no_missing_results"}, ("^POST /Classes/Search$",)),
     _d(
         listed_type_form_not_found,

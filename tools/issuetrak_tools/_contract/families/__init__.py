@@ -13,6 +13,7 @@ from issuetrak_tools._contract.families import (  # noqa: F401
     int32_bounds,
     listed_iid,
     membership,
+    nested_fields,
     not_found,
     operators,
     paging,
