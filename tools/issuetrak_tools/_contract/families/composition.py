@@ -25,9 +25,10 @@ from issuetrak_tools._contract.families.registry import PlanContext, family
 from issuetrak_tools._contract.plan import Step, Tier
 from issuetrak_tools._contract.search import Criterion, matches
 from issuetrak_tools._contract.semantics import search_shape
-from issuetrak_tools._contract.steps import POSITIVE_PAGE_SIZE, Unchecked, concrete, json_or_none
+from issuetrak_tools._contract.steps import POSITIVE_PAGE_SIZE, Unchecked, concrete, page_of
 
 if TYPE_CHECKING:
+    from issuetrak_tools._contract.entities import OperationRef
     from issuetrak_tools._contract.report import FailureRecord
     from issuetrak_tools._contract.semantics import SearchShape
     from issuetrak_tools._contract.steps import Engine
@@ -64,15 +65,11 @@ def filter_holds(node: Mapping[str, Any], item: Mapping[str, Any]) -> bool | Non
     return not result if node.get("negateAll") else result
 
 
-def _composable(ctx: PlanContext | Engine, label: str) -> SearchShape | None:
-    ref = ctx.conventions.operations[label]
-    if ref.kind != "search" or ref.params:
-        return None
-    shape = search_shape(ctx.document, ctx.document["paths"][ref.path]["post"])
+def _composable(document: Mapping[str, Any], ref: OperationRef, shape: SearchShape) -> bool:
     if not shape.nest or shape.kinds.get("iid") != "IntCriteria":
-        return None
-    filter_schema = _filter_properties(ctx.document, ref.path)
-    return shape if all(key in filter_schema for key in LOGIC) else None
+        return False
+    filter_schema = _filter_properties(document, ref.path)
+    return all(key in filter_schema for key in LOGIC)
 
 
 def _filter_properties(document: Mapping[str, Any], path: str) -> Mapping[str, Any]:
@@ -94,7 +91,7 @@ def _filter_properties(document: Mapping[str, Any], path: str) -> Mapping[str, A
     "the complement",
 )
 def composition(ctx: PlanContext) -> list[Step]:
-    labels = [label for label in ctx.paged if _composable(ctx, label) is not None]
+    labels = [ref.label for ref, shape in ctx.searches() if _composable(ctx.document, ref, shape)]
     return [
         ctx.step(composition, kind, label, 2 if kind == "compose negateAll" else 1)
         for label in labels
@@ -131,21 +128,13 @@ def _probe(
 
 
 def _search(engine: Engine, path: str, shape: SearchShape, node: Mapping[str, Any]) -> Any:
-    response = engine.request("POST", path, json=shape.body(node, page_size=PAGE))
-    return response, json_or_none(response.content)
-
-
-def _total(answer: Any) -> int | None:
-    paging = answer.get("pagingInformation") if isinstance(answer, Mapping) else None
-    total = paging.get("itemTotal") if isinstance(paging, Mapping) else None
-    return total if isinstance(total, int) and not isinstance(total, bool) else None
+    return engine.request("POST", path, json=shape.body(node, page_size=PAGE))
 
 
 @composition.handles(*PROBES)
 def composition_holds(engine: Engine, step: Step) -> list[FailureRecord]:
     ref = engine.ref(step)
-    shape = _composable(engine, ref.label)
-    assert shape is not None
+    shape = search_shape(engine.document, engine.document["paths"][ref.path]["post"])
     records = [r for r in engine.items(ref) if isinstance(r, Mapping) and r.get("iid") is not None]
     if len({r["iid"] for r in records}) < 3:
         records = [
@@ -158,16 +147,16 @@ def composition_holds(engine: Engine, step: Step) -> list[FailureRecord]:
         raise Unchecked(f"{ref.label}: fewer than three known records to compose filters over")
     node, wanted = probe
     path = concrete(ref.path, {})
-    response, answer = _search(engine, path, shape, node)
+    response = _search(engine, path, shape, node)
     engine.recorder.ran_check(CHECK)
     problem = (
-        _problem(answer, node, wanted)
+        _problem(response.content, node, wanted)
         if response.status_code == 200
         else (f"answered {response.status_code}")
     )
     if problem is None and step.kind == "compose negateAll":
-        everything = _search(engine, path, shape, {})[1]
-        total, negated = _total(everything), _total(answer)
+        total = page_of(_search(engine, path, shape, {}).content)[1]
+        negated = page_of(response.content)[1]
         if total is not None and negated is not None and negated != total - 1:
             problem = (
                 f"itemTotal {negated}; the unfiltered search has {total}, one of them excluded"
@@ -186,15 +175,14 @@ def composition_holds(engine: Engine, step: Step) -> list[FailureRecord]:
     ]
 
 
-def _problem(answer: Any, node: Mapping[str, Any], wanted: set[Any]) -> str | None:
-    values = answer.get("values") if isinstance(answer, Mapping) else None
-    if not isinstance(values, list):
+def _problem(content: bytes, node: Mapping[str, Any], wanted: set[Any]) -> str | None:
+    values, total = page_of(content)
+    if values is None:
         return "answered no list of values"
     items = [v for v in values if isinstance(v, Mapping)]
     wrong = [i.get("iid") for i in items if filter_holds(node, i) is False]
     if wrong:
         return f"{len(wrong)} result(s) do not satisfy it, first iid {wrong[0]!r}"
-    total = _total(answer)
     missing = wanted - {i.get("iid") for i in items}
     if missing and total is not None and total <= len(items):
         return f"iid(s) {sorted(missing)!r} satisfy it but are not among the {total} result(s)"

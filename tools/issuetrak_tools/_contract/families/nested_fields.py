@@ -17,7 +17,7 @@ from issuetrak_tools._contract.families.registry import PlanContext, family
 from issuetrak_tools._contract.plan import Step, Tier
 from issuetrak_tools._contract.search import Criterion, matches
 from issuetrak_tools._contract.semantics import identity, search_shape
-from issuetrak_tools._contract.steps import Unchecked, concrete, json_or_none
+from issuetrak_tools._contract.steps import Unchecked, concrete, page_of
 
 if TYPE_CHECKING:
     from issuetrak_tools._contract.report import FailureRecord
@@ -54,15 +54,12 @@ def entity_fields(
     "returns only records whose nested field matches it, a known one included",
 )
 def nested_fields(ctx: PlanContext) -> list[Step]:
-    steps: list[Step] = []
-    for label in ctx.paged:
-        ref = ctx.conventions.operations[label]
-        if ref.kind != "search" or ref.params or ref.method != "POST":
-            continue
-        shape = search_shape(ctx.document, ctx.spec(ref))
-        for kind, sub_kind in SUB_KINDS.items():
-            if entity_fields(ctx.document, shape, sub_kind):
-                steps.append(ctx.step(nested_fields, kind, label, 1))
+    steps = [
+        ctx.step(nested_fields, kind, ref.label, 1)
+        for ref, shape in ctx.searches()
+        for kind, sub_kind in SUB_KINDS.items()
+        if entity_fields(ctx.document, shape, sub_kind)
+    ]
     if ctx.live:
         first = steps[0].operation if steps else None
         return [s for s in steps if s.operation == first]
@@ -93,8 +90,7 @@ def nested_field_matches(engine: Engine, step: Step) -> list[FailureRecord]:
     body = shape.body({name: {sub: {"type": "MatchAny", "values": [value]}}}, page_size=PAGE)
     response = engine.request("POST", concrete(ref.path, {}), json=body)
     engine.recorder.ran_check(CHECK)
-    answer = json_or_none(response.content)
-    values = answer.get("values") if isinstance(answer, Mapping) else None
+    values, total = page_of(response.content)
     what = f"{name}.{sub} MatchAny [{value!r}]"
     if response.status_code != 200 or not isinstance(values, list):
         return [_failure(engine, ref, response, f"{what}: answered {response.status_code}")]
@@ -106,8 +102,6 @@ def nested_field_matches(engine: Engine, step: Step) -> list[FailureRecord]:
         if matches(nested[sub], criterion) is False:
             problem = f"{what}: result {identity(result)} has {name}.{sub}={nested.get(sub)!r}"
             return [_failure(engine, ref, response, problem)]
-    paging = answer.get("pagingInformation") if isinstance(answer, Mapping) else None
-    total = paging.get("itemTotal") if isinstance(paging, Mapping) else None
     returned = {identity(v) for v in values}
     if isinstance(total, int) and total <= len(values) and identity(item) not in returned:
         problem = f"{what}: {identity(item)} has that value but is not among the {total} result(s)"

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from issuetrak_tools._contract.families.registry import PlanContext, family
 from issuetrak_tools._contract.plan import Step, Tier
 from issuetrak_tools._contract.semantics import identity, search_shape
-from issuetrak_tools._contract.steps import Unchecked, concrete, json_or_none
+from issuetrak_tools._contract.steps import Unchecked, concrete, page_of
 
 if TYPE_CHECKING:
     from issuetrak_tools._contract.report import FailureRecord
@@ -90,15 +90,11 @@ def _field(shape: SearchShape, items: Sequence[Any]) -> str | None:
 )
 def relative_dates(ctx: PlanContext) -> list[Step]:
     steps: list[Step] = []
-    for label in ctx.paged:
-        ref = ctx.conventions.operations[label]
-        if ref.kind != "search" or ref.params or ref.method != "POST":
-            continue
-        shape = search_shape(ctx.document, ctx.spec(ref))
+    for ref, shape in ctx.searches():
         kinds = {k for k in shape.kinds.values() if k in DATE_KINDS}
         count = max((len(relative_types(ctx.document, k)) for k in kinds), default=0)
         if count:
-            steps.append(ctx.step(relative_dates, "relative dates", label, count))
+            steps.append(ctx.step(relative_dates, "relative dates", ref.label, count))
     return steps[:1] if ctx.live else steps
 
 
@@ -114,18 +110,15 @@ def relative_windows(engine: Engine, step: Step) -> list[FailureRecord]:
     for match_type in relative_types(engine.document, shape.kinds[name]):
         body = shape.body({name: {"type": match_type}}, page_size=PAGE)
         response = engine.request("POST", concrete(ref.path, {}), json=body)
-        answer = json_or_none(response.content)
-        values = answer.get("values") if isinstance(answer, Mapping) else None
+        values, total = page_of(response.content)
         if response.status_code != 200 or not isinstance(values, list):
             return [
                 _failure(
                     engine, ref, response, f"{name} {match_type}: answered {response.status_code}"
                 )
             ]
-        paging = answer.get("pagingInformation") if isinstance(answer, Mapping) else None
-        total = paging.get("itemTotal") if isinstance(paging, Mapping) else None
         items = [v for v in values if isinstance(v, Mapping)]
-        answers[match_type] = (response, items, total if isinstance(total, int) else None)
+        answers[match_type] = (response, items, total)
     engine.recorder.ran_check(CHECK)
     today = _site_day(answers, name)
     if today is None:
