@@ -858,6 +858,22 @@ def nested_criteria_ignored(app: App, ctx: Mapping[str, Any]) -> App:
     return Middleware(app, before=before)
 
 
+def criteria_type_errors_swallowed(app: App, ctx: Mapping[str, Any]) -> App:
+    """A search whose criteria values do not bind answers an empty 200 instead of 400."""
+
+    def after(ex: Exchange) -> None:
+        data = ex.response_json()
+        errors = data.get("errors") if isinstance(data, dict) else None
+        bad_values = isinstance(errors, dict) and any(".values" in str(k) for k in errors)
+        if _is_search(ex) and ex.status == 400 and bad_values:
+            paging = {"page": 1, "itemTotal": 0, "pageCount": 0}
+            ex.status, ex.response_headers, ex.response_body = _json_answer(
+                200, {"traceId": "t", "values": [], "pagingInformation": paging}
+            )
+
+    return Middleware(app, after=after)
+
+
 def _answer_without_acting(method: str, status: int, token: str) -> Callable[[Exchange], None]:
     """Answer a valid membership change with success, without making it (the rest: the site)."""
 
@@ -1000,6 +1016,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
     _d(relative_last_as_this, {"search_relative_dates"}, SEARCH),
     _d(iid_bound_as_int64, {"int32_bounds"}, ITEM),
     _d(nested_criteria_ignored, {"search_nested_field"}, ("^POST /Issues/Search$",)),
+    _d(criteria_type_errors_swallowed, {"criteria_value_type_refused"}, SEARCH),
     _d(search_is_true_matches_nothing, {"search_no_missing_results"}, ("^POST /Classes/Search$",)),
     _d(
         listed_type_form_not_found,

@@ -1,6 +1,7 @@
 """Int32 bounds: a path integer the document types ``int32`` binds exactly the Int32 range.
 
-For every get by iid whose path parameter is ``integer``/``int32`` (live: the first), three
+For every get by iid whose path parameter is ``integer``/``int32`` (live: the first, after the
+depth tier's first round), three
 requests: ``2^31`` and ``-2^31-1`` do not fit an Int32, so ASP.NET's binder fails and an
 ``[ApiController]`` answers 400; ``-2^31`` fits, so it binds, and the answer is whatever the
 lookup gives (404 for an iid no record has), never 400 and never 5xx.
@@ -42,8 +43,10 @@ def _int32_path(spec: Mapping[str, Any], name: str) -> bool:
     "and -2^31 binds (never 400, never 5xx), as ASP.NET's Int32 binder does",
 )
 def int32_bounds(ctx: PlanContext) -> list[Step]:
+    # live, after the depth tier's first round: the error paths' share of the budget is fixed
+    later = {"tier": Tier.DEPTH, "round": 1} if ctx.live else {}
     steps = [
-        ctx.step(int32_bounds, "int32 bounds", ref.label, len(OUTSIDE) + len(INSIDE))
+        ctx.step(int32_bounds, "int32 bounds", ref.label, len(OUTSIDE) + len(INSIDE), **later)
         for ref in ctx.chosen
         if ref.kind == "get"
         and ref.method == "GET"
