@@ -767,6 +767,113 @@ def put_drops_display_order(app: App, ctx: Mapping[str, Any]) -> App:
 _MEMBERSHIPS = re.compile(r"^/[^/]+/\d+/memberships/[^/]+$", re.IGNORECASE)
 
 
+def search_is_true_matches_nothing(app: App, ctx: Mapping[str, Any]) -> App:
+    """A boolean criterion IsTrue finds nothing (compared as a number above true)."""
+
+    def after(ex: Exchange) -> None:
+        flags = [c for c in _criteria(ex.json()).values() if c.get("type") == "IsTrue"]
+        if _is_search(ex) and ex.status == 200 and flags:
+            _keep_results(ex, lambda r: False)
+
+    return Middleware(app, after=after)
+
+
+def listed_type_form_not_found(app: App, ctx: Mapping[str, Any]) -> App:
+    """GET /IssueForms/IssueType/{iid} answers 404 for every issue type (a lookup inverted)."""
+
+    def before(ex: Exchange) -> None:
+        if ex.method == "GET" and ex.path.lower().startswith("/issueforms/issuetype/"):
+            ex.status, ex.response_headers, ex.response_body = _json_answer(
+                404, {"traceId": "t", "message": "Not found"}
+            )
+
+    return Middleware(app, before=before)
+
+
+def page_size_needs_page_number(app: App, ctx: Mapping[str, Any]) -> App:
+    """A GET list reads PageSize only when PageNumber is sent too (binding stops at a gap)."""
+
+    def before(ex: Exchange) -> None:
+        if ex.method == "GET" and "PageNumber" not in ex.query:
+            ex.query.pop("PageSize", None)
+
+    return Middleware(app, before=before)
+
+
+def search_or_as_and(app: App, ctx: Mapping[str, Any]) -> App:
+    """A filter's queryOperator Or is applied as And (the operator is never read)."""
+
+    def before(ex: Exchange) -> None:
+        body = ex.json()
+        scope = _criteria_scope(body)
+        if _is_search(ex) and scope is not None and scope.get("queryOperator") == "Or":
+            scope["queryOperator"] = "And"
+            ex.set_json(body)
+
+    return Middleware(app, before=before)
+
+
+def relative_last_as_this(app: App, ctx: Mapping[str, Any]) -> App:
+    """Relative date types LastWeek/LastMonth/LastYear are applied as ThisWeek/... (off by one)."""
+
+    def before(ex: Exchange) -> None:
+        body = ex.json()
+        criteria = _criteria(body) if _is_search(ex) else {}
+        relative = [c for c in criteria.values() if str(c.get("type", "")).startswith("Last")]
+        for criterion in relative:
+            criterion["type"] = "This" + criterion["type"][4:]
+        if relative:
+            ex.set_json(body)
+
+    return Middleware(app, before=before)
+
+
+def iid_bound_as_int64(app: App, ctx: Mapping[str, Any]) -> App:
+    """An iid past Int32 is looked up (404) instead of refused (the route binds an Int64)."""
+
+    def before(ex: Exchange) -> None:
+        last = ex.path.rstrip("/").rsplit("/", 1)[-1]
+        if ex.method == "GET" and _ITEM.match(ex.path) and abs(int(last)) >= 2**31:
+            ex.status, ex.response_headers, ex.response_body = _json_answer(
+                404, {"traceId": "t", "message": "Not found"}
+            )
+
+    return Middleware(app, before=before)
+
+
+def nested_criteria_ignored(app: App, ctx: Mapping[str, Any]) -> App:
+    """Criteria on a nested object's field (priority: {name: ...}) are dropped unread."""
+
+    def before(ex: Exchange) -> None:
+        body = ex.json()
+        scope = _criteria_scope(body)
+        if not _is_search(ex) or scope is None:
+            return
+        nested = [k for k, v in scope.items() if isinstance(v, dict) and v and "type" not in v]
+        for key in nested:
+            scope.pop(key)
+        if nested:
+            ex.set_json(body)
+
+    return Middleware(app, before=before)
+
+
+def criteria_type_errors_swallowed(app: App, ctx: Mapping[str, Any]) -> App:
+    """A search whose criteria values do not bind answers an empty 200 instead of 400."""
+
+    def after(ex: Exchange) -> None:
+        data = ex.response_json()
+        errors = data.get("errors") if isinstance(data, dict) else None
+        bad_values = isinstance(errors, dict) and any(".values" in str(k) for k in errors)
+        if _is_search(ex) and ex.status == 400 and bad_values:
+            paging = {"page": 1, "itemTotal": 0, "pageCount": 0}
+            ex.status, ex.response_headers, ex.response_body = _json_answer(
+                200, {"traceId": "t", "values": [], "pagingInformation": paging}
+            )
+
+    return Middleware(app, after=after)
+
+
 def _answer_without_acting(method: str, status: int, token: str) -> Callable[[Exchange], None]:
     """Answer a valid membership change with success, without making it (the rest: the site)."""
 
@@ -904,6 +1011,18 @@ DEVIATIONS: tuple[Deviation, ...] = (
     _d(list_sort_ignored, {"sort_order"}, LIST),
     _d(membership_add_ignored, {"membership_persisted"}, MEMBERSHIPS, writes=True),
     _d(membership_remove_ignored, {"membership_persisted"}, MEMBERSHIPS, destructive=True),
+    _d(page_size_needs_page_number, {"paging_parameter_alone"}, LIST),
+    _d(search_or_as_and, {"search_filter_composition"}, ("^POST /Issues/Search$",)),
+    _d(relative_last_as_this, {"search_relative_dates"}, SEARCH),
+    _d(iid_bound_as_int64, {"int32_bounds"}, ITEM),
+    _d(nested_criteria_ignored, {"search_nested_field"}, ("^POST /Issues/Search$",)),
+    _d(criteria_type_errors_swallowed, {"criteria_value_type_refused"}, SEARCH),
+    _d(search_is_true_matches_nothing, {"search_no_missing_results"}, ("^POST /Classes/Search$",)),
+    _d(
+        listed_type_form_not_found,
+        {"listed_iid_found"},
+        ("^GET /IssueTypes$", r"^GET /IssueForms/IssueType/\{issueTypeIid\}$"),
+    ),
 )
 BY_NAME = {deviation.name: deviation for deviation in DEVIATIONS}
 

@@ -536,6 +536,18 @@ def json_or_none(content: bytes) -> Any:
         return None
 
 
+def page_of(content: bytes) -> tuple[list[Any] | None, int | None]:
+    """A paged answer's ``values`` (``None`` unless a list) and ``itemTotal`` (``None`` unless an
+    integer)."""
+    answer = json_or_none(content)
+    if not isinstance(answer, Mapping):
+        return None, None
+    values, paging = answer.get("values"), answer.get("pagingInformation")
+    total = paging.get("itemTotal") if isinstance(paging, Mapping) else None
+    whole = isinstance(total, int) and not isinstance(total, bool)
+    return (values if isinstance(values, list) else None), (total if whole else None)
+
+
 def _plain_value(schema: Mapping[str, Any], number: int, stamp: str) -> Any:
     """A valid, readable value for a scalar schema (``None`` for anything else)."""
     if schema.get("readOnly"):

@@ -7,14 +7,21 @@ order. See :mod:`.registry` for what a family is and how to add one.
 # the built-in families register themselves on import (order does not matter: the plan sorts)
 from issuetrak_tools._contract.families import (  # noqa: F401
     auth,
+    composition,
+    criteria_types,
     depth,
     identity,
+    int32_bounds,
+    listed_iid,
     membership,
+    nested_fields,
     not_found,
     operators,
     paging,
+    paging_alone,
     positive,
     rate_limit,
+    relative_dates,
     search,
     sort,
 )

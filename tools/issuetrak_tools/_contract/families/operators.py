@@ -1,8 +1,9 @@
 """Search operators: every documented match type does what its name says, on a field of its type.
 
 For each search, each match type of its judged criteria kinds (strings: ``Contains``,
-``StartsWith``, ``EndsWith``, ``IsBlank``, ``HasValue``; numbers: ``RangeInclusive``,
-``LessThan``, ``GreaterThan``, ``LessThanOrEqual``, ``GreaterThanOrEqual``) is sent alone, built
+``StartsWith``, ``EndsWith``, ``IsBlank``, ``HasValue``, ``MatchAny``; numbers:
+``RangeInclusive``, ``LessThan``, ``GreaterThan``, ``LessThanOrEqual``, ``GreaterThanOrEqual``;
+booleans: ``IsTrue``, ``IsFalse``) is sent alone, built
 from the site's own records (page 1 of the search) so that a known record matches and others do
 not: the results must all satisfy it (``search_matches_filter``: an operator ignored or applied as
 another shows there), string operators ignore case, and when every result fits on the page the
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from issuetrak_tools._contract.semantics import SearchShape
     from issuetrak_tools._contract.steps import Engine
 
-STRING_OPERATORS = ("Contains", "StartsWith", "EndsWith", "HasValue", "IsBlank")
+STRING_OPERATORS = ("Contains", "StartsWith", "EndsWith", "HasValue", "IsBlank", "MatchAny")
 NUMBER_OPERATORS = (
     "RangeInclusive",
     "LessThan",
@@ -40,6 +41,8 @@ NUMBER_OPERATORS = (
     "LessThanOrEqual",
     "GreaterThanOrEqual",
 )
+BOOLEAN_OPERATORS = ("IsTrue", "IsFalse")
+ALL_OPERATORS = tuple(dict.fromkeys((*STRING_OPERATORS, *NUMBER_OPERATORS, *BOOLEAN_OPERATORS)))
 NUMBER_KINDS = ("IntCriteria", "FloatCriteria")
 PAGE = 100
 UNMATCHED, MISSING = "search_matches_filter", "search_no_missing_results"
@@ -48,7 +51,8 @@ UNMATCHED, MISSING = "search_matches_filter", "search_no_missing_results"
 def _operators(shape: SearchShape) -> list[str]:
     kinds = set(shape.kinds.values())
     found = list(STRING_OPERATORS) if "StringCriteria" in kinds else []
-    return found + (list(NUMBER_OPERATORS) if kinds & set(NUMBER_KINDS) else [])
+    found += list(NUMBER_OPERATORS) if kinds & set(NUMBER_KINDS) else []
+    return found + (list(BOOLEAN_OPERATORS) if "BooleanCriteria" in kinds else [])
 
 
 @family(
@@ -73,7 +77,7 @@ def operators(ctx: PlanContext) -> list[Step]:
         ]
     steps: list[Step] = []
     turn = 0
-    for op in (*STRING_OPERATORS, *NUMBER_OPERATORS):
+    for op in ALL_OPERATORS:
         able = [label for label, ops in searches if op in ops]
         if able:
             steps.append(ctx.step(operators, f"operator {op}", able[turn % len(able)], 1))
@@ -84,6 +88,14 @@ def operators(ctx: PlanContext) -> list[Step]:
 def _probe(items: Sequence[Any], shape: SearchShape, op: str) -> tuple[dict[str, Any], str] | None:
     """(criteria, identity of a record that satisfies them) built from known records."""
     records = [i for i in items if isinstance(i, Mapping) and identity(i)]
+    if op in BOOLEAN_OPERATORS:
+        flags = sorted(n for n, k in shape.kinds.items() if k == "BooleanCriteria")
+        wanted = op == "IsTrue"
+        for name in flags:
+            item = next((r for r in records if r.get(name) is wanted), None)
+            if item is not None:
+                return {name: {"type": op}}, str(identity(item))
+        return None
     if op in STRING_OPERATORS:
         names = sorted(
             (n for n, k in shape.kinds.items() if k == "StringCriteria"),
@@ -106,7 +118,12 @@ def _string_probe(
                 continue
             if op == "HasValue":
                 return {name: {"type": op}}, str(identity(item))
-            part = {"Contains": value[1:-1], "StartsWith": value[:3], "EndsWith": value[-3:]}[op]
+            part = {
+                "Contains": value[1:-1],
+                "StartsWith": value[:3],
+                "EndsWith": value[-3:],
+                "MatchAny": value,
+            }[op]
             return {name: {"type": op, "values": [part.swapcase()]}}, str(identity(item))
     return None
 
@@ -194,6 +211,4 @@ def _operator_handler(engine: Engine, step: Step) -> list[FailureRecord]:
     return []
 
 
-operators.handles(*(f"operator {op}" for op in (*STRING_OPERATORS, *NUMBER_OPERATORS)))(
-    _operator_handler
-)
+operators.handles(*(f"operator {op}" for op in ALL_OPERATORS))(_operator_handler)

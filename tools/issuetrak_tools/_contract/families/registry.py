@@ -30,6 +30,7 @@ from issuetrak_tools._contract.entities import Conventions, OperationRef
 
 if TYPE_CHECKING:
     from issuetrak_tools._contract.plan import Step, Tier
+    from issuetrak_tools._contract.semantics import SearchShape
 
 __all__ = ["Family", "PlanContext", "family", "handler_for", "markdown_table", "registered"]
 
@@ -166,6 +167,18 @@ class PlanContext:
         from issuetrak_tools._contract.paging import paged_operations
 
         return [op.label for op in paged_operations(self.document) if op.label in self.labels]
+
+    def searches(self) -> list[tuple[OperationRef, SearchShape]]:
+        """The selected paged ``POST .../Search`` operations without path parameters, with the
+        shape of their bodies, in document order."""
+        from issuetrak_tools._contract.semantics import search_shape
+
+        found = []
+        for label in self.paged:
+            ref = self.conventions.operations[label]
+            if ref.kind == "search" and ref.method == "POST" and not ref.params:
+                found.append((ref, search_shape(self.document, self.spec(ref))))
+        return found
 
     def step(self, owner: Family, kind: str, operation: str, estimate: int, **extra: Any) -> Step:
         """A step of ``owner`` (in its tier unless ``tier=`` says otherwise)."""
