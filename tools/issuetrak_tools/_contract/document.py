@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from issuetrak.conventions import ref_name
 from issuetrak_tools.spec import HTTP_METHODS, iter_operations, load_document
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ def _refs(node: Any) -> set[str]:
         if isinstance(current, dict):
             ref = current.get("$ref")
             if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
-                found.add(ref.rsplit("/", 1)[-1])
+                found.add(ref_name(ref))
             stack.extend(current.values())
         elif isinstance(current, list):
             stack.extend(current)

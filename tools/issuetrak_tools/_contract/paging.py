@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from issuetrak.conventions import ref_name
 from issuetrak_tools._contract.report import FailureRecord
 from issuetrak_tools.spec import iter_operations
 
@@ -89,7 +90,7 @@ def _resolve(document: Mapping[str, Any], schema: Mapping[str, Any]) -> Mapping[
     schemas = document.get("components", {}).get("schemas", {})
     seen = 0
     while "$ref" in schema and seen < 20:
-        schema = schemas.get(str(schema["$ref"]).rsplit("/", 1)[-1], {})
+        schema = schemas.get(ref_name(str(schema["$ref"])), {})
         seen += 1
     return schema
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from issuetrak.conventions import arity
+from issuetrak.conventions import arity, ref_name
 
 __all__ = [
     "JUDGED_KINDS",
@@ -62,12 +62,12 @@ def criteria_kinds(document: Mapping[str, Any], operation: Mapping[str, Any]) ->
     schemas = document.get("components", {}).get("schemas", {})
     ref = schema.get("$ref", "")
     if ref.startswith("#/components/schemas/"):
-        schema = schemas.get(ref.rsplit("/", 1)[-1], {})
+        schema = schemas.get(ref_name(ref), {})
     kinds: dict[str, str] = {}
     for name, prop in schema.get("properties", {}).items():
         target = prop.get("$ref", "") if isinstance(prop, Mapping) else ""
         if target.startswith("#/components/schemas/"):
-            kinds[name] = target.rsplit("/", 1)[-1]
+            kinds[name] = ref_name(target)
     return kinds
 
 

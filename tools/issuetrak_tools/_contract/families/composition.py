@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from issuetrak.conventions import ref_name
 from issuetrak_tools._contract.families.registry import PlanContext, family
 from issuetrak_tools._contract.plan import Step, Tier
 from issuetrak_tools._contract.search import Criterion, matches
@@ -75,8 +76,8 @@ def _composable(document: Mapping[str, Any], ref: OperationRef, shape: SearchSha
 def _filter_properties(document: Mapping[str, Any], path: str) -> Mapping[str, Any]:
     schemas = document["components"]["schemas"]
     content = document["paths"][path]["post"]["requestBody"]["content"]
-    root = next(iter(content.values()))["schema"]["$ref"].rsplit("/", 1)[-1]
-    inner = schemas[root]["properties"]["filter"]["$ref"].rsplit("/", 1)[-1]
+    root = ref_name(next(iter(content.values()))["schema"]["$ref"])
+    inner = ref_name(schemas[root]["properties"]["filter"]["$ref"])
     properties: Mapping[str, Any] = schemas[inner].get("properties", {})
     return properties
 

@@ -17,6 +17,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from issuetrak.conventions import ref_name
 from issuetrak_tools._contract.families.registry import PlanContext, family
 from issuetrak_tools._contract.plan import Step, Tier
 from issuetrak_tools._contract.semantics import identity, search_shape
@@ -40,7 +41,7 @@ def relative_types(document: Mapping[str, Any], kind: str) -> list[str]:
     """The relative match types the criteria schema ``kind`` names (its ``type`` enum)."""
     schemas = document.get("components", {}).get("schemas", {})
     ref = schemas.get(kind, {}).get("properties", {}).get("type", {}).get("$ref", "")
-    enum = schemas.get(ref.rsplit("/", 1)[-1], {}).get("enum", [])
+    enum = schemas.get(ref_name(ref), {}).get("enum", [])
     known = {*DAYS, *(shift + unit for shift in SHIFTS for unit in UNITS)}
     return [name for name in enum if name in known]
 
