@@ -43,6 +43,23 @@ def test_sample_log_output_names_only_operations_the_document_has() -> None:
     assert wrong == []
 
 
+_ERROR_MESSAGE = re.compile(
+    r"(?:\d{3} [A-Z][A-Za-z ]+ on |[A-Z][A-Za-z]*Error: )" + _OPERATION.pattern[2:]
+)
+
+
+def test_sample_error_messages_name_only_operations_the_document_has() -> None:
+    """An error message quoted anywhere on a page (prose or block) names a real operation."""
+    document = resolve().document()
+    wrong = [
+        f"{page.relative_to(REPO)}: {method} {path}"
+        for page in pages()
+        for method, path in _ERROR_MESSAGE.findall(page.read_text(encoding="utf-8"))
+        if not _documented(method, path.split("?")[0], document)
+    ]
+    assert wrong == []
+
+
 @pytest.mark.parametrize("page", pages(), ids=lambda p: str(p.relative_to(REPO)))
 def test_no_example_imports_the_same_name_twice(page: object) -> None:
     for block in read_blocks(page):  # type: ignore[arg-type]
