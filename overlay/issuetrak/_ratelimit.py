@@ -213,6 +213,7 @@ class _SiteBudget:
     window: Window
     left: int
     until: float
+    basis: float | None = None  # the slot of the request whose answer said so (None: unknown)
 
     def counts(self, is_write: bool) -> bool:
         return is_write or not self.window.writes_only
@@ -554,7 +555,14 @@ class RateLimiter:
     # -- what the site says about its own count ------------------------------------------------
 
     def observe(
-        self, period: float, remaining: int, reset_in: float, now: float, is_write: bool
+        self,
+        period: float,
+        remaining: int,
+        reset_in: float,
+        now: float,
+        is_write: bool,
+        *,
+        sent: float | None = None,
     ) -> Window | None:
         """The site says its window of ``period`` seconds has ``remaining`` requests left until
         it resets in ``reset_in`` seconds (``X-Rate-Limit-*`` headers, or a quota 429 body with
@@ -564,15 +572,31 @@ class RateLimiter:
         that window (then none until the reset), on top of its own windows: the site's word can
         lower what the configured limits allow, never raise it, and it binds only that window
         until its reset (a longer window is not stalled by it). Returns the configured window of
-        that period, or ``None`` when there is none (the site's word then binds all requests)."""
-        found = self._window_for(period, is_write)
+        that period, or ``None`` when there is none (the site's word then binds all requests).
+
+        ``sent`` is the slot (:meth:`reserve`'s grant time) of the request whose answer said so.
+        The site counted that request, not those granted after it, which are still on their way
+        (or waiting for their slot): they take their share of ``remaining`` first. And an answer
+        read after the answer to a later request never raises what that one said."""
+        found = self._window_for(period, is_write, remaining)
         reset_in = min(reset_in, period)
         if reset_in <= 0:
             return None
         window = found if found is not None else Window(max(remaining, 1), period)
         with self._lock:
-            budgets = [b for b in self._budgets if b.until > now and b.window != window]
-            budgets.append(_SiteBudget(window, max(remaining, 0), now + reset_in))
+            left = max(remaining, 0)
+            if sent is not None:
+                times = self._writes.times if window.writes_only else self._all.times
+                left = max(left - (len(times) - bisect_right(times, sent)), 0)
+            budgets = [b for b in self._budgets if b.until > now]
+            for budget in budgets:
+                if budget.window == window:
+                    if sent is not None and budget.basis is not None and sent < budget.basis:
+                        budget.left = min(budget.left, left)  # older news: it may only lower
+                        return found
+                    budgets.remove(budget)
+                    break
+            budgets.append(_SiteBudget(window, left, now + reset_in, sent))
             self._budgets = budgets
         return found
 
@@ -594,19 +618,28 @@ class RateLimiter:
             if budget.counts(is_write) and t < budget.until:
                 budget.left -= 1
 
-    def _window_for(self, period: float, is_write: bool) -> Window | None:
+    def _window_for(self, period: float, is_write: bool, remaining: int) -> Window | None:
         """The configured window of ``period`` seconds (a writes window for a write, when
-        there is one of that period)."""
+        there is one of that period and it could have ``remaining`` requests left: one that
+        holds fewer is the all-requests window of that period)."""
         candidates = [
             w
             for w in self.limits.windows
-            if abs(w.period - period) < 1e-6 and (is_write or not w.writes_only)
+            if abs(w.period - period) < 1e-6
+            and (is_write or not w.writes_only)
+            and not (w.writes_only and remaining >= w.limit)
         ]
         candidates.sort(key=lambda w: not w.writes_only)  # a write's own window first
         return candidates[0] if candidates else None
 
     def observe_headers(
-        self, headers: Mapping[str, str], now: float, wall_now: float, is_write: bool
+        self,
+        headers: Mapping[str, str],
+        now: float,
+        wall_now: float,
+        is_write: bool,
+        *,
+        sent: float | None = None,
     ) -> Window | None:
         """:meth:`observe` from a reply's AspNetCoreRateLimit headers (``X-Rate-Limit-Limit``:
         the period, e.g. ``1m``; ``-Remaining``: a count; ``-Reset``: an ISO 8601 UTC time);
@@ -617,11 +650,17 @@ class RateLimiter:
             return None
         reset_in = parse_reset(headers.get("x-rate-limit-reset"), wall_now)
         return self.observe(
-            period, remaining, period if reset_in is None else reset_in, now, is_write
+            period, remaining, period if reset_in is None else reset_in, now, is_write, sent=sent
         )
 
     def observe_quota(
-        self, body: str, retry_after: float | None, now: float, is_write: bool
+        self,
+        body: str,
+        retry_after: float | None,
+        now: float,
+        is_write: bool,
+        *,
+        sent: float | None = None,
     ) -> str | None:
         """Read a quota 429 body (``... maximum admitted 100 per 1m.``): that window is full
         until the site's Retry-After (or its period). Returns the window's description, or
@@ -631,7 +670,7 @@ class RateLimiter:
             return None
         limit, period = quota
         reset_in = retry_after if retry_after else period
-        window = self.observe(period, 0, reset_in, now, is_write)
+        window = self.observe(period, 0, reset_in, now, is_write, sent=sent)
         if window is None:
             return f"the site's {limit}/{period:g}s window"
         return _describe(window)
@@ -928,10 +967,17 @@ class ProcessSharedRateLimiter(RateLimiter):
             return super()._still_good(grant)
 
     def observe(
-        self, period: float, remaining: int, reset_in: float, now: float, is_write: bool
+        self,
+        period: float,
+        remaining: int,
+        reset_in: float,
+        now: float,
+        is_write: bool,
+        *,
+        sent: float | None = None,
     ) -> Window | None:
-        with self._shared():
-            return super().observe(period, remaining, reset_in, now, is_write)
+        with self._shared():  # grants of every process after `sent` take their share first
+            return super().observe(period, remaining, reset_in, now, is_write, sent=sent)
 
     def close(self) -> None:
         """Close the file (it is opened again when needed)."""
