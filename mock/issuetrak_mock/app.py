@@ -93,6 +93,15 @@ class _Gate:
         return verdict.headers(self.utcnow()) if self.send_headers else {}
 
 
+def _body_key(route: Route) -> str | None:
+    """The key a route's request body is validated under (``None``: nothing to validate)."""
+    if route.request_schema:
+        return route.request_schema
+    if route.request_inline is not None:
+        return f"{route.operation_id}#body"
+    return None
+
+
 def _unexpected(request: Request, trace: str) -> Response:
     # a bug, not bad input: logged, and answered as ASP.NET answers an unhandled exception
     # (a JSON body, like every other answer)
@@ -234,10 +243,10 @@ def create_app(
                 )
             except OverLimit as exc:
                 raise ApiError(400, str(exc)) from None
-            if route.request_schema:
-                validate_body(site.index, route.request_schema, body)
-            elif route.request_inline is not None:
-                validate_body(site.index, f"{route.operation_id}#body", body, route.request_inline)
+            key = _body_key(route)
+            if key is not None:
+                inline = None if route.request_schema else route.request_inline
+                validate_body(site.index, key, body, inline)
         return Call(
             route, admitted.actor, admitted.params, request.query_params, body, raw, content_type
         )
@@ -314,8 +323,12 @@ def create_app(
                 return _with(problem(admitted.trace, 408, detail, _CLOSE), admitted.headers)
             except ClientDisconnect:
                 return empty(400)  # nobody is listening any more
+        # a large body, or the first of its kind (its validator is built meanwhile), is worked
+        # in a thread: either would hold up every other request, and their rate limit counts
+        key = _body_key(admitted.route)
+        cold = key is not None and not site.index.has_validator(key)
         return await off_the_loop(
-            lambda: respond(request, admitted, raw), large=len(raw) > INLINE_BODY_BYTES
+            lambda: respond(request, admitted, raw), large=cold or len(raw) > INLINE_BODY_BYTES
         )
 
     async def asgi(scope: Scope, receive: Receive, send: Send) -> None:

@@ -198,3 +198,43 @@ def test_a_4_mb_body_over_a_limit_is_refused_before_it_is_parsed_and_gets_are_se
     assert problem == {"type": "Validation", "message": message}
     assert parsed == []  # refused from its text: no object graph was built
     assert after == subject  # nothing applied
+
+
+def test_the_first_body_of_its_kind_is_validated_off_the_event_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The first body a schema checks builds that schema's validator (every component of the
+    # document): a small create would otherwise hold every other request, and the rate limit
+    # count of each, until it is built
+    app = new_app(issues=5)
+    token = app.state.tokens["admin"]
+    validating, answered = threading.Event(), threading.Event()
+    original = app_module.validate_body
+
+    def watched(index: Any, key: str, value: Any, *rest: Any) -> None:
+        if not validating.is_set():
+            validating.set()  # and held here until a GET was answered meanwhile
+            assert answered.wait(timeout=20)
+        original(index, key, value, *rest)
+
+    monkeypatch.setattr(app_module, "validate_body", watched)
+    created: list[httpx.Response] = []
+    with serve(app) as (_, port):
+        base = f"http://127.0.0.1:{port}/api/v2"
+        worker = threading.Thread(
+            target=lambda: created.append(
+                httpx.post(
+                    f"{base}/Priorities",
+                    json={"name": "p"},
+                    headers={"X-Api-Key": token},
+                    timeout=60,
+                )
+            )
+        )
+        worker.start()
+        with httpx.Client(base_url=base, headers={"X-Api-Key": token}, timeout=60) as c:
+            assert validating.wait(timeout=60)
+            assert c.get("/Issues/1").status_code == 200
+            answered.set()
+        worker.join()
+    assert created[0].status_code == 201
