@@ -24,6 +24,8 @@ The site's own count. A site that sends AspNetCoreRateLimit's ``X-Rate-Limit-*``
 quota 429 body) says how much of one window is left until its reset, counting every process and
 machine on the token: :meth:`RateLimiter.observe` grants at most that many more requests in that
 window until the reset (never more than the configured windows allow), binding only that window.
+Requests granted after the one whose answer said so use that count first; a waiter past it is
+reserved again after the reset, like a waiter inside a pause.
 
 No stalls. Every wait is exactly what the windows (and a pause the site asked for) require, and
 no more: :meth:`RateLimiter.reserve` returns the earliest time at which every window has room.
@@ -214,9 +216,14 @@ class _SiteBudget:
     left: int
     until: float
     basis: float | None = None  # the slot of the request whose answer said so (None: unknown)
+    cutoff: float = math.inf  # slots already granted later than this get no room before `until`
 
     def counts(self, is_write: bool) -> bool:
         return is_write or not self.window.writes_only
+
+    def refuses(self, is_write: bool, grant: float) -> bool:
+        """Whether a slot granted before the site said so falls where it has no room."""
+        return self.cutoff < grant < self.until and self.counts(is_write)
 
 
 def _count(times: list[float], low: float, high: float) -> int:
@@ -576,27 +583,33 @@ class RateLimiter:
 
         ``sent`` is the slot (:meth:`reserve`'s grant time) of the request whose answer said so.
         The site counted that request, not those granted after it, which are still on their way
-        (or waiting for their slot): they take their share of ``remaining`` first. And an answer
-        read after the answer to a later request never raises what that one said."""
+        (or waiting for their slot): they take their share of ``remaining`` first, and a waiter
+        beyond that share is reserved again after the reset when it wakes (a site that counted a
+        request later than it left has its window end later than this limiter's). An answer read
+        after the answer to a later request never raises what that one said."""
         found = self._window_for(period, is_write, remaining)
         reset_in = min(reset_in, period)
         if reset_in <= 0:
             return None
         window = found if found is not None else Window(max(remaining, 1), period)
         with self._lock:
-            left = max(remaining, 0)
+            left, cutoff = max(remaining, 0), math.inf
             if sent is not None:
                 times = self._writes.times if window.writes_only else self._all.times
-                left = max(left - (len(times) - bisect_right(times, sent)), 0)
+                first = bisect_right(times, sent)
+                if len(times) - first > left:  # more granted since than the site has room for
+                    cutoff = times[first + left - 1] if left else sent
+                left = max(left - (len(times) - first), 0)
             budgets = [b for b in self._budgets if b.until > now]
             for budget in budgets:
                 if budget.window == window:
                     if sent is not None and budget.basis is not None and sent < budget.basis:
                         budget.left = min(budget.left, left)  # older news: it may only lower
+                        budget.cutoff = min(budget.cutoff, cutoff)
                         return found
                     budgets.remove(budget)
                     break
-            budgets.append(_SiteBudget(window, left, now + reset_in, sent))
+            budgets.append(_SiteBudget(window, left, now + reset_in, sent, cutoff))
             self._budgets = budgets
         return found
 
@@ -677,9 +690,12 @@ class RateLimiter:
 
     # -- blocking wrappers ---------------------------------------------------------------------
 
-    def _still_good(self, grant: float) -> bool:
-        """A grant made before a pause that covers it must be reserved again after the pause."""
-        return grant >= self._paused_until
+    def _still_good(self, grant: float, is_write: bool) -> bool:
+        """A grant made before a pause that covers it must be reserved again after the pause,
+        and so must one the site has since said it has no room for (see :meth:`observe`)."""
+        if grant < self._paused_until:
+            return False
+        return not any(budget.refuses(is_write, grant) for budget in self._budgets)
 
     def acquire(
         self,
@@ -724,7 +740,7 @@ class RateLimiter:
                 except BaseException:
                     self.release(is_write, grant)
                     raise
-            if self._still_good(grant):
+            if self._still_good(grant, is_write):
                 _GRANT.set(grant)
                 return grant - began
             self.release(is_write, grant)
@@ -774,7 +790,7 @@ class RateLimiter:
                 except BaseException:
                     self.release(is_write, grant)
                     raise
-            if self._still_good(grant):
+            if self._still_good(grant, is_write):
                 _GRANT.set(grant)
                 return grant - began
             self.release(is_write, grant)
@@ -962,9 +978,9 @@ class ProcessSharedRateLimiter(RateLimiter):
         with self._shared():
             super().on_rate_limited(retry_after, now)
 
-    def _still_good(self, grant: float) -> bool:
+    def _still_good(self, grant: float, is_write: bool) -> bool:
         with self._shared():
-            return super()._still_good(grant)
+            return super()._still_good(grant, is_write)
 
     def observe(
         self,

@@ -95,3 +95,35 @@ def test_headers_of_an_answer_that_arrives_after_the_reset_hold_nothing() -> Non
     wall_now = 1_796_653_801.0  # 2026-12-07T14:30:01Z: half a second after that reset
     limiter.observe_headers(headers, 0.1, wall_now, False, sent=0.0)
     assert limiter.reserve(False, 0.1) == 0.0
+
+
+def test_a_waiter_whose_slot_the_site_says_it_has_no_room_for_waits_for_the_sites_reset() -> None:
+    # A, B and C went out at 0.00-0.02; D waits for A's slot to leave the 3/1 s window at 1.0.
+    # Meanwhile A's answer says the site counted A late: 2 left (for B and C), its window
+    # resets at 1.3. D's slot at 1.0 would be refused: D waits for the reset instead.
+    now = [0.0]
+    limiter = RateLimiter(RateLimits([Window(3, 1.0)], margin=0.0), clock=lambda: now[0])
+    _sent(limiter, [0.0, 0.01, 0.02])
+    now[0] = 0.03
+
+    def sleep(seconds: float) -> None:
+        if now[0] == 0.03:  # A's answer arrives while D sleeps
+            limiter.observe(1.0, 2, 1.0, 0.3, False, sent=0.0)
+        now[0] += seconds
+
+    assert limiter.acquire(False, sleep=sleep) == pytest.approx(1.3 - 0.03)
+    assert now[0] == pytest.approx(1.3)
+
+
+def test_a_waiter_the_site_has_room_for_keeps_its_slot() -> None:
+    now = [0.0]
+    limiter = RateLimiter(RateLimits([Window(3, 1.0)], margin=0.0), clock=lambda: now[0])
+    _sent(limiter, [0.0, 0.01, 0.02])
+    now[0] = 0.03
+
+    def sleep(seconds: float) -> None:
+        if now[0] == 0.03:  # the site counted A at once: its window resets at 1.0
+            limiter.observe(1.0, 2, 0.95, 0.05, False, sent=0.0)
+        now[0] += seconds
+
+    assert limiter.acquire(False, sleep=sleep) == pytest.approx(1.0 - 0.03)
