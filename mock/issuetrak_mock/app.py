@@ -190,7 +190,9 @@ def create_app(
     site.touch()
     windows = DEFAULT_RATE_LIMITS if isinstance(rate_limits, _Default) else rate_limits
     limiter = SlidingWindowLimiter(windows) if windows is not None else None
-    gate = _Gate(limiter, window_clock(clock), utc_clock(site.clock), rate_limit_headers)
+    # the reset a client reads is on the clock the windows follow: the machine's when no clock
+    # is given (the site's pinned "today" would put every reset in the past)
+    gate = _Gate(limiter, window_clock(clock), utc_clock(clock), rate_limit_headers)
     delay = max(0.0, latency_ms) / 1000.0
     prefix = API_PREFIX.lower()
 
