@@ -35,7 +35,7 @@ token. Printed per scenario: makespan against the theoretical minimum of the req
 admitted, 429s met, and stalls (a limiter wait longer than the windows and the site's pauses
 require: the longest 1 s window with its margin plus one Retry-After; target 0).
 
-    python bench/bench_limiter.py [--quick]
+    python bench/bench_limiter.py [--quick] [--no-rate-limit-headers] [--section N]
 """
 
 from __future__ import annotations
@@ -165,12 +165,29 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer requests")
     parser.add_argument(
-        "--worker", nargs=4, metavar=("URL", "TOKEN", "N", "SHARED"), help=argparse.SUPPRESS
+        "--no-rate-limit-headers",
+        action="store_true",
+        help="section 2 and 3: the mock leaves out its X-Rate-Limit-* headers",
+    )
+    parser.add_argument(
+        "--section",
+        type=int,
+        choices=(1, 2, 3),
+        action="append",
+        help="run only this section (repeatable; default: all)",
+    )
+    parser.add_argument(
+        "--worker",
+        nargs=5,
+        metavar=("URL", "TOKEN", "OTHER", "N", "SHARED"),
+        help=argparse.SUPPRESS,
     )
     args = parser.parse_args(argv)
     if args.worker:
-        url, token, count, shared = args.worker
-        return _worker(url, token, int(count), shared == "1")
+        url, token, other, count, shared = args.worker
+        return _worker(url, token, other, int(count), shared == "1")
+    _HEADERS[0] = not args.no_rate_limit_headers
+    sections = set(args.section or (1, 2, 3))
     n = 1500 if args.quick else 3000
     print(
         "default windows: "
@@ -179,18 +196,29 @@ def main(argv: list[str] | None = None) -> int:
             for w in DEFAULT_WINDOWS
         )
     )
-    print("\n1. fake clock, a fake server enforcing the windows (no real waiting)")
-    results = [
-        run("backlog", [0.0] * n, [i % 4 == 3 for i in range(n)]),
-        run("bursts", [45.0 * (i // 60) for i in range(n)], [i % 10 == 9 for i in range(n)]),
-        run("small", [0.0] * 95, [i % 4 == 3 for i in range(95)]),
-        run("writes", [0.0] * 60, [True] * 60),
-        run("mixed", [0.0] * 41, [i % 2 == 0 for i in range(41)]),
-    ]
-    print("\n2. the mock with its real windows, under uvicorn on 127.0.0.1, real time")
-    results.append(run_real_socket(quick=args.quick))
-    print("\n3. the margin, measured: async 8 at once with margins from none to 0.1 s")
-    measure_margins(quick=args.quick)
+    results = []
+    if 1 in sections:
+        print("\n1. fake clock, a fake server enforcing the windows (no real waiting)")
+        results += [
+            run("backlog", [0.0] * n, [i % 4 == 3 for i in range(n)]),
+            run("bursts", [45.0 * (i // 60) for i in range(n)], [i % 10 == 9 for i in range(n)]),
+            run("small", [0.0] * 95, [i % 4 == 3 for i in range(95)]),
+            run("writes", [0.0] * 60, [True] * 60),
+            run("mixed", [0.0] * 41, [i % 2 == 0 for i in range(41)]),
+        ]
+    headers = "with" if _HEADERS[0] else "without"
+    if 2 in sections:
+        print(
+            "\n2. the mock with its real windows, under uvicorn on 127.0.0.1, real time "
+            f"({headers} its X-Rate-Limit-* headers)"
+        )
+        results.append(run_real_socket(quick=args.quick))
+    if 3 in sections:
+        print(
+            "\n3. the margin, measured: async 8 at once with margins from none to 0.1 s "
+            f"({headers} the mock's X-Rate-Limit-* headers)"
+        )
+        measure_margins(quick=args.quick)
     return 0 if all(results) else 1
 
 
@@ -230,7 +258,8 @@ _SERVER = """
 import json, sys
 from issuetrak_mock import create_app
 from issuetrak_mock.server import listening_socket, uvicorn_server
-app = create_app(issues=5, users=5)  # Issuetrak's default windows, on the machine's clock
+# Issuetrak's default windows, on the machine's clock; the headers unless --no-rate-limit-headers
+app = create_app(issues=5, users=5, rate_limit_headers=sys.argv[1] == "1")
 sock = listening_socket("127.0.0.1", 0)  # as issuetrak-mock serves: TCP_NODELAY, no 40 ms stalls
 print(json.dumps([sock.getsockname()[1], app.state.tokens["admin"], app.state.tokens["agent"]]), flush=True)
 uvicorn_server(app, log_level="error").run(sockets=[sock])
@@ -243,7 +272,11 @@ def _served() -> Iterator[tuple[str, str, str]]:
     another user's token: a budget of its own)."""
     import json
 
-    proc = subprocess.Popen([sys.executable, "-c", _SERVER], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _SERVER, "1" if _HEADERS[0] else "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         port, token, other = json.loads(proc.stdout.readline())
@@ -295,6 +328,7 @@ async def _asend(client: AsyncIssuetrak, is_write: bool, label: str) -> tuple[fl
 
 
 _MARGIN: list[float | None] = [None]  # None: the default margin
+_HEADERS = [True]  # whether the mock sends its X-Rate-Limit-* headers
 
 
 def _options(token: str, across_processes: bool = False) -> dict[str, object]:
@@ -351,7 +385,7 @@ def _scenario(name: str, n: int) -> tuple[list[tuple[float, bool]], float, list[
             shared = "1" if "across_processes" in name else "0"
             procs = [
                 subprocess.Popen(
-                    [sys.executable, __file__, "--worker", url, token, str(n // 2), shared],
+                    [sys.executable, __file__, "--worker", url, token, other, str(n // 2), shared],
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,
@@ -363,8 +397,12 @@ def _scenario(name: str, n: int) -> tuple[list[tuple[float, bool]], float, list[
                 assert proc.stdout is not None
                 assert proc.stdout.readline().strip() == "ready"
             start = time.monotonic()
+            for proc in procs:  # both at once (communicate() would wait for the first to end)
+                assert proc.stdin is not None
+                proc.stdin.write("go\n")
+                proc.stdin.flush()
             for proc in procs:
-                out, err = proc.communicate("go\n", timeout=600)
+                out, err = proc.communicate(timeout=600)
                 for item in out.split():
                     t, w = item.split(",")
                     done.append((float(t), w == "1"))
@@ -379,9 +417,13 @@ def _scenario(name: str, n: int) -> tuple[list[tuple[float, bool]], float, list[
 _WORKER_429S = [0]  # 429s the worker processes of the last scenario met
 
 
-def _worker(url: str, token: str, n: int, shared: bool) -> int:
+def _worker(url: str, token: str, other: str, n: int, shared: bool) -> int:
     """One of the two processes: send its half, print completion times (CLOCK_MONOTONIC is
-    system-wide on Linux, so the parent can compare them) and its limiter's waits."""
+    system-wide on Linux, so the parent can compare them) and its limiter's waits. Warmed up
+    first, as the parent is by its round trips: a GET on another budget (``other``), so that
+    the first request's imports and connection are not counted as the limiter's."""
+    with Issuetrak(url, token=other, rate_limits=None) as warm:
+        warm.users.get(1)
     waits, met = _Waits(), _Counted429()
     logging.getLogger("issuetrak").addHandler(waits)
     logging.getLogger("issuetrak").addHandler(met)

@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import anyio
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
@@ -92,6 +91,15 @@ class _Gate:
         if not verdict.admitted:
             return text(429, verdict.quota_message(), {"Retry-After": verdict.retry_after()})
         return verdict.headers(self.utcnow()) if self.send_headers else {}
+
+
+def _body_key(route: Route) -> str | None:
+    """The key a route's request body is validated under (``None``: nothing to validate)."""
+    if route.request_schema:
+        return route.request_schema
+    if route.request_inline is not None:
+        return f"{route.operation_id}#body"
+    return None
 
 
 def _unexpected(request: Request, trace: str) -> Response:
@@ -182,7 +190,9 @@ def create_app(
     site.touch()
     windows = DEFAULT_RATE_LIMITS if isinstance(rate_limits, _Default) else rate_limits
     limiter = SlidingWindowLimiter(windows) if windows is not None else None
-    gate = _Gate(limiter, window_clock(clock), utc_clock(site.clock), rate_limit_headers)
+    # the reset a client reads is on the clock the windows follow: the machine's when no clock
+    # is given (the site's pinned "today" would put every reset in the past)
+    gate = _Gate(limiter, window_clock(clock), utc_clock(clock), rate_limit_headers)
     delay = max(0.0, latency_ms) / 1000.0
     prefix = API_PREFIX.lower()
 
@@ -235,10 +245,10 @@ def create_app(
                 )
             except OverLimit as exc:
                 raise ApiError(400, str(exc)) from None
-            if route.request_schema:
-                validate_body(site.index, route.request_schema, body)
-            elif route.request_inline is not None:
-                validate_body(site.index, f"{route.operation_id}#body", body, route.request_inline)
+            key = _body_key(route)
+            if key is not None:
+                inline = None if route.request_schema else route.request_inline
+                validate_body(site.index, key, body, inline)
         return Call(
             route, admitted.actor, admitted.params, request.query_params, body, raw, content_type
         )
@@ -292,7 +302,10 @@ def create_app(
                 return work()
             finally:
                 site.lock.release()
-        return await anyio.to_thread.run_sync(work)
+        # asyncio's own worker threads and timeout (the app runs on asyncio: see endpoint's
+        # sleep): anyio's would import its event-loop backend on the first body or the first
+        # busy lock, a 0.15 s stall of every request in flight at that moment
+        return await asyncio.to_thread(work)
 
     async def endpoint(request: Request) -> Response:
         if delay:
@@ -303,7 +316,7 @@ def create_app(
         raw = b""
         if admitted.route.content_type or admitted.route.request_schema:
             try:
-                with anyio.fail_after(body_timeout):
+                async with asyncio.timeout(body_timeout):
                     raw = await read_body(request, max_body_bytes)
             except BodyTooLarge as exc:  # the rest is never read: the connection is not reused
                 return _with(problem(admitted.trace, 413, str(exc), _CLOSE), admitted.headers)
@@ -312,8 +325,12 @@ def create_app(
                 return _with(problem(admitted.trace, 408, detail, _CLOSE), admitted.headers)
             except ClientDisconnect:
                 return empty(400)  # nobody is listening any more
+        # a large body, or the first of its kind (its validator is built meanwhile), is worked
+        # in a thread: either would hold up every other request, and their rate limit counts
+        key = _body_key(admitted.route)
+        cold = key is not None and not site.index.has_validator(key)
         return await off_the_loop(
-            lambda: respond(request, admitted, raw), large=len(raw) > INLINE_BODY_BYTES
+            lambda: respond(request, admitted, raw), large=cold or len(raw) > INLINE_BODY_BYTES
         )
 
     async def asgi(scope: Scope, receive: Receive, send: Send) -> None:

@@ -92,9 +92,11 @@ def window_clock(clock: Clock | None) -> Callable[[], float]:
 def utc_clock(clock: Clock | None) -> Callable[[], dt.datetime]:
     """UTC now for ``clock``: its ``utcnow()`` if it has one (:class:`SystemClock`), else its
     ``now()`` read as UTC (a :class:`FrozenClock` stands for a site whose local time is UTC, so a
-    test that moves it moves the rate limit headers' reset times too)."""
+    test that moves it moves the rate limit headers' reset times too); the machine's UTC time,
+    to the microsecond, without a clock (as :func:`window_clock` follows the machine's)."""
+    if clock is None:
+        return SystemClock().utcnow
     utcnow = getattr(clock, "utcnow", None)
     if callable(utcnow):
         return utcnow  # type: ignore[no-any-return]
-    source: Clock = clock if clock is not None else SystemClock()
-    return lambda: source.now().replace(tzinfo=dt.UTC)
+    return lambda: clock.now().replace(tzinfo=dt.UTC)

@@ -165,6 +165,11 @@ class SchemaIndex:
                     out["enum"] = [*out["enum"], None]
         return out
 
+    def has_validator(self, key: str) -> bool:
+        """Whether the validator for ``key`` is built (building the first one builds every
+        component's schema: tens of milliseconds)."""
+        return key in self._validators
+
     def validator(self, key: str, schema: Mapping[str, Any] | None = None) -> Draft7Validator:
         """A compiled request validator for a component name, or for ``schema`` cached under ``key``."""
         cached = self._validators.get(key)

@@ -24,6 +24,8 @@ The site's own count. A site that sends AspNetCoreRateLimit's ``X-Rate-Limit-*``
 quota 429 body) says how much of one window is left until its reset, counting every process and
 machine on the token: :meth:`RateLimiter.observe` grants at most that many more requests in that
 window until the reset (never more than the configured windows allow), binding only that window.
+Requests granted after the one whose answer said so use that count first; a waiter past it is
+reserved again after the reset, like a waiter inside a pause.
 
 No stalls. Every wait is exactly what the windows (and a pause the site asked for) require, and
 no more: :meth:`RateLimiter.reserve` returns the earliest time at which every window has room.
@@ -213,9 +215,15 @@ class _SiteBudget:
     window: Window
     left: int
     until: float
+    basis: float | None = None  # the slot of the request whose answer said so (None: unknown)
+    cutoff: float = math.inf  # slots already granted later than this get no room before `until`
 
     def counts(self, is_write: bool) -> bool:
         return is_write or not self.window.writes_only
+
+    def refuses(self, is_write: bool, grant: float) -> bool:
+        """Whether a slot granted before the site said so falls where it has no room."""
+        return self.cutoff < grant < self.until and self.counts(is_write)
 
 
 def _count(times: list[float], low: float, high: float) -> int:
@@ -554,7 +562,14 @@ class RateLimiter:
     # -- what the site says about its own count ------------------------------------------------
 
     def observe(
-        self, period: float, remaining: int, reset_in: float, now: float, is_write: bool
+        self,
+        period: float,
+        remaining: int,
+        reset_in: float,
+        now: float,
+        is_write: bool,
+        *,
+        sent: float | None = None,
     ) -> Window | None:
         """The site says its window of ``period`` seconds has ``remaining`` requests left until
         it resets in ``reset_in`` seconds (``X-Rate-Limit-*`` headers, or a quota 429 body with
@@ -564,15 +579,37 @@ class RateLimiter:
         that window (then none until the reset), on top of its own windows: the site's word can
         lower what the configured limits allow, never raise it, and it binds only that window
         until its reset (a longer window is not stalled by it). Returns the configured window of
-        that period, or ``None`` when there is none (the site's word then binds all requests)."""
-        found = self._window_for(period, is_write)
+        that period, or ``None`` when there is none (the site's word then binds all requests).
+
+        ``sent`` is the slot (:meth:`reserve`'s grant time) of the request whose answer said so.
+        The site counted that request, not those granted after it, which are still on their way
+        (or waiting for their slot): they take their share of ``remaining`` first, and a waiter
+        beyond that share is reserved again after the reset when it wakes (a site that counted a
+        request later than it left has its window end later than this limiter's). An answer read
+        after the answer to a later request never raises what that one said."""
+        found = self._window_for(period, is_write, remaining)
         reset_in = min(reset_in, period)
         if reset_in <= 0:
             return None
         window = found if found is not None else Window(max(remaining, 1), period)
         with self._lock:
-            budgets = [b for b in self._budgets if b.until > now and b.window != window]
-            budgets.append(_SiteBudget(window, max(remaining, 0), now + reset_in))
+            left, cutoff = max(remaining, 0), math.inf
+            if sent is not None:
+                times = self._writes.times if window.writes_only else self._all.times
+                first = bisect_right(times, sent)
+                if len(times) - first > left:  # more granted since than the site has room for
+                    cutoff = times[first + left - 1] if left else sent
+                left = max(left - (len(times) - first), 0)
+            budgets = [b for b in self._budgets if b.until > now]
+            for budget in budgets:
+                if budget.window == window:
+                    if sent is not None and budget.basis is not None and sent < budget.basis:
+                        budget.left = min(budget.left, left)  # older news: it may only lower
+                        budget.cutoff = min(budget.cutoff, cutoff)
+                        return found
+                    budgets.remove(budget)
+                    break
+            budgets.append(_SiteBudget(window, left, now + reset_in, sent, cutoff))
             self._budgets = budgets
         return found
 
@@ -594,19 +631,28 @@ class RateLimiter:
             if budget.counts(is_write) and t < budget.until:
                 budget.left -= 1
 
-    def _window_for(self, period: float, is_write: bool) -> Window | None:
+    def _window_for(self, period: float, is_write: bool, remaining: int) -> Window | None:
         """The configured window of ``period`` seconds (a writes window for a write, when
-        there is one of that period)."""
+        there is one of that period and it could have ``remaining`` requests left: one that
+        holds fewer is the all-requests window of that period)."""
         candidates = [
             w
             for w in self.limits.windows
-            if abs(w.period - period) < 1e-6 and (is_write or not w.writes_only)
+            if abs(w.period - period) < 1e-6
+            and (is_write or not w.writes_only)
+            and not (w.writes_only and remaining >= w.limit)
         ]
         candidates.sort(key=lambda w: not w.writes_only)  # a write's own window first
         return candidates[0] if candidates else None
 
     def observe_headers(
-        self, headers: Mapping[str, str], now: float, wall_now: float, is_write: bool
+        self,
+        headers: Mapping[str, str],
+        now: float,
+        wall_now: float,
+        is_write: bool,
+        *,
+        sent: float | None = None,
     ) -> Window | None:
         """:meth:`observe` from a reply's AspNetCoreRateLimit headers (``X-Rate-Limit-Limit``:
         the period, e.g. ``1m``; ``-Remaining``: a count; ``-Reset``: an ISO 8601 UTC time);
@@ -617,11 +663,17 @@ class RateLimiter:
             return None
         reset_in = parse_reset(headers.get("x-rate-limit-reset"), wall_now)
         return self.observe(
-            period, remaining, period if reset_in is None else reset_in, now, is_write
+            period, remaining, period if reset_in is None else reset_in, now, is_write, sent=sent
         )
 
     def observe_quota(
-        self, body: str, retry_after: float | None, now: float, is_write: bool
+        self,
+        body: str,
+        retry_after: float | None,
+        now: float,
+        is_write: bool,
+        *,
+        sent: float | None = None,
     ) -> str | None:
         """Read a quota 429 body (``... maximum admitted 100 per 1m.``): that window is full
         until the site's Retry-After (or its period). Returns the window's description, or
@@ -631,16 +683,19 @@ class RateLimiter:
             return None
         limit, period = quota
         reset_in = retry_after if retry_after else period
-        window = self.observe(period, 0, reset_in, now, is_write)
+        window = self.observe(period, 0, reset_in, now, is_write, sent=sent)
         if window is None:
             return f"the site's {limit}/{period:g}s window"
         return _describe(window)
 
     # -- blocking wrappers ---------------------------------------------------------------------
 
-    def _still_good(self, grant: float) -> bool:
-        """A grant made before a pause that covers it must be reserved again after the pause."""
-        return grant >= self._paused_until
+    def _still_good(self, grant: float, is_write: bool) -> bool:
+        """A grant made before a pause that covers it must be reserved again after the pause,
+        and so must one the site has since said it has no room for (see :meth:`observe`)."""
+        if grant < self._paused_until:
+            return False
+        return not any(budget.refuses(is_write, grant) for budget in self._budgets)
 
     def acquire(
         self,
@@ -685,7 +740,7 @@ class RateLimiter:
                 except BaseException:
                     self.release(is_write, grant)
                     raise
-            if self._still_good(grant):
+            if self._still_good(grant, is_write):
                 _GRANT.set(grant)
                 return grant - began
             self.release(is_write, grant)
@@ -735,7 +790,7 @@ class RateLimiter:
                 except BaseException:
                     self.release(is_write, grant)
                     raise
-            if self._still_good(grant):
+            if self._still_good(grant, is_write):
                 _GRANT.set(grant)
                 return grant - began
             self.release(is_write, grant)
@@ -923,15 +978,22 @@ class ProcessSharedRateLimiter(RateLimiter):
         with self._shared():
             super().on_rate_limited(retry_after, now)
 
-    def _still_good(self, grant: float) -> bool:
+    def _still_good(self, grant: float, is_write: bool) -> bool:
         with self._shared():
-            return super()._still_good(grant)
+            return super()._still_good(grant, is_write)
 
     def observe(
-        self, period: float, remaining: int, reset_in: float, now: float, is_write: bool
+        self,
+        period: float,
+        remaining: int,
+        reset_in: float,
+        now: float,
+        is_write: bool,
+        *,
+        sent: float | None = None,
     ) -> Window | None:
-        with self._shared():
-            return super().observe(period, remaining, reset_in, now, is_write)
+        with self._shared():  # grants of every process after `sent` take their share first
+            return super().observe(period, remaining, reset_in, now, is_write, sent=sent)
 
     def close(self) -> None:
         """Close the file (it is opened again when needed)."""

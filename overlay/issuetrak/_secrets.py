@@ -51,8 +51,13 @@ MIN_SECRET_LENGTH = 8
 _BODY_ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
 
 _secrets: tuple[str, ...] = ()
-_text: re.Pattern[str] | None = None
-_bytes: tuple[tuple[re.Pattern[bytes], bytes], ...] = ()
+_forms: tuple[str, ...] = ()  # every echo form of every secret, longest first
+_plain: tuple[str, ...] | None = None  # the forms in lower case; None: one is not ASCII
+_compiled: tuple[tuple[str, ...], re.Pattern[str], tuple[tuple[re.Pattern[bytes], bytes], ...]] = (
+    (),
+    re.compile("(?!)"),
+    (),
+)
 _lock = threading.Lock()
 
 
@@ -90,57 +95,77 @@ def echo_forms(secret: str) -> set[str]:
     return {form for form in forms if len(form) >= MIN_SECRET_LENGTH}
 
 
-def _compile(secrets: tuple[str, ...]) -> None:
-    global _text, _bytes
-    forms = sorted({f for s in secrets for f in echo_forms(s)}, key=len, reverse=True)
-    alternatives = "|".join(re.escape(form) for form in forms)
-    _text = re.compile(alternatives, re.IGNORECASE)
-    _bytes = tuple(
-        (
-            re.compile(
-                b"|".join(re.escape(form.encode(encoding)) for form in forms), re.IGNORECASE
-            ),
-            REDACTED.encode(encoding),
+def _patterns() -> tuple[re.Pattern[str], tuple[tuple[re.Pattern[bytes], bytes], ...]]:
+    """The text pattern and the body patterns of the registered forms, compiled the first time
+    they are needed after a secret was added: compiling takes tens of milliseconds per secret,
+    which a client's construction should not pay when nothing is ever echoed."""
+    global _compiled
+    forms, text, bodies = _compiled
+    if forms is _forms:
+        return text, bodies
+    with _lock:
+        forms = _forms
+        alternatives = "|".join(re.escape(form) for form in forms)
+        text = re.compile(alternatives, re.IGNORECASE)
+        bodies = tuple(
+            (
+                re.compile(
+                    b"|".join(re.escape(form.encode(encoding)) for form in forms), re.IGNORECASE
+                ),
+                REDACTED.encode(encoding),
+            )
+            for encoding in _BODY_ENCODINGS
         )
-        for encoding in _BODY_ENCODINGS
-    )
+        _compiled = (forms, text, bodies)  # one assignment: readers never see a mixed state
+    return text, bodies
 
 
 def remember(secret: str) -> None:
     """Register a credential (idempotent); it is redacted from errors and logs from now on."""
-    global _secrets
+    global _secrets, _forms, _plain
     if not isinstance(secret, str) or len(secret) < MIN_SECRET_LENGTH:
         return
     with _lock:
         if secret not in _secrets:
             # longest first, so that a secret containing another is replaced whole
             secrets = tuple(sorted((*_secrets, secret), key=len, reverse=True))
-            _compile(secrets)
+            forms = tuple(
+                sorted({f for s in secrets for f in echo_forms(s)}, key=len, reverse=True)
+            )
+            ascii_only = all(form.isascii() for form in forms)
+            _plain = tuple(form.lower() for form in forms) if ascii_only else None
+            _forms = forms
             _secrets = secrets
 
 
 def contains_secret(data: str | bytes) -> bool:
     """Whether ``data`` holds a registered credential in any form :func:`redact` knows."""
-    if _text is None:
+    if not _secrets:
         return False
     if isinstance(data, bytes | bytearray):
-        return any(pattern.search(data) for pattern, _ in _bytes)
-    return _text.search(data) is not None
+        return any(pattern.search(data) for pattern, _ in _patterns()[1])
+    plain = _plain
+    if plain is not None and data.isascii():
+        # ASCII text against ASCII forms: a case-insensitive match is a lower-case substring
+        # (no pattern to compile on the path every log record takes)
+        lowered = data.lower()
+        return any(form in lowered for form in plain)
+    return _patterns()[0].search(data) is not None
 
 
 def redact(text: str) -> str:
     """``text`` with every registered credential replaced by ``[REDACTED]``."""
-    if _text is None or not text:
+    if not text or not contains_secret(text):
         return text
-    return _text.sub(REDACTED, text)
+    return _patterns()[0].sub(REDACTED, text)
 
 
 def redact_bytes(data: bytes) -> bytes:
     """A body with every registered credential replaced, in whichever of UTF-8, UTF-16 and
     UTF-32 it is encoded (the replacement in the same encoding)."""
-    if _text is None or not data:
+    if not _secrets or not data:
         return data
-    for pattern, replacement in _bytes:
+    for pattern, replacement in _patterns()[1]:
         data = pattern.sub(replacement, data)
     return data
 
@@ -156,7 +181,7 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
 
 def redact_value(value: Any) -> Any:
     """A decoded JSON value (or text) with every registered credential redacted, recursively."""
-    if _text is None:
+    if not _secrets:
         return value
     if isinstance(value, str):
         return redact(value)

@@ -165,13 +165,14 @@ class _Core:
         """The site answered this attempt: it counted the request by now, so the limiter's
         entry for it settles here (see :meth:`RateLimiter.settle`), and what the site says of
         its own count (``X-Rate-Limit-*`` headers) lowers the limiter's view."""
-        if self._settle is not None and call.grant is not None:
-            call.grant = self._settle(call.write, call.grant, self.runtime.clock())
+        sent = call.grant
+        if self._settle is not None and sent is not None:
+            call.grant = self._settle(call.write, sent, self.runtime.clock())
         limiter = self.limiter
         if limiter is not None and "x-rate-limit-remaining" in response.headers:
             runtime = self.runtime
             window = limiter.observe_headers(
-                response.headers, runtime.clock(), runtime.wall_clock(), call.write
+                response.headers, runtime.clock(), runtime.wall_clock(), call.write, sent=sent
             )
             if window is not None:
                 logger.debug(
@@ -364,7 +365,7 @@ class _Core:
         if self.limiter is not None:
             self.limiter.on_rate_limited(retry_after, self.runtime.clock())
             quota = self.limiter.observe_quota(
-                response.text, retry_after, self.runtime.clock(), call.write
+                response.text, retry_after, self.runtime.clock(), call.write, sent=call.grant
             )
             logger.debug(
                 "429 on %s %s: every request on this budget pauses %s s%s",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -92,46 +93,64 @@ def test_a_patch_over_the_operation_limit_is_400_and_changes_nothing() -> None:
         assert c.get("/Issues/1").json()["values"]["subject"] == f"s{MAX_PATCH_OPERATIONS - 1}"
 
 
+def _posted_while_a_get_is_served(
+    monkeypatch: pytest.MonkeyPatch,
+    app: Any,
+    path: str,
+    body: Any,
+    held: Callable[[Any], bool],
+    hold_for: float = 60,
+) -> httpx.Response:
+    """POST ``body``; its validation, when ``held(body)``, waits until a GET sent meanwhile was
+    answered: that GET can only be answered if the validation is off the event loop."""
+    token = app.state.tokens["admin"]
+    validating, answered = threading.Event(), threading.Event()
+    original = app_module.validate_body
+
+    def watched(index: Any, key: str, value: Any, *rest: Any) -> None:
+        if not validating.is_set() and held(value):
+            validating.set()  # and held here until a GET was answered meanwhile
+            assert answered.wait(timeout=hold_for)
+        original(index, key, value, *rest)
+
+    monkeypatch.setattr(app_module, "validate_body", watched)
+    posted: list[httpx.Response] = []
+    with serve(app) as (_, port):
+        base = f"http://127.0.0.1:{port}/api/v2"
+        headers = {"X-Api-Key": token}
+        worker = threading.Thread(
+            target=lambda: posted.append(
+                httpx.post(f"{base}{path}", json=body, headers=headers, timeout=300)
+            )
+        )
+        worker.start()
+        with httpx.Client(base_url=base, headers=headers, timeout=300) as c:
+            assert validating.wait(timeout=300)
+            assert c.get("/Issues/1").status_code == 200
+            answered.set()
+        worker.join()
+    return posted[0]
+
+
 def test_a_large_search_is_worked_off_the_event_loop_while_other_requests_are_served(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # 40 criteria of 1,000 values (within the limits, over 4 KiB) take the site a while to
     # validate: if that ran on the event loop, no other request could be answered meanwhile
-    app = new_app(issues=5)
-    token = app.state.tokens["admin"]
     values = list(range(LIMITS.criteria_values))
     body = {
         "nestedFilters": [
             {"issueNumber": {"type": "MatchAny", "values": values}} for _ in range(40)
         ]
     }
-    validating, answered = threading.Event(), threading.Event()
-    original = app_module.validate_body
-
-    def watched(index: Any, key: str, value: Any, *rest: Any) -> None:
-        if isinstance(value, dict) and "nestedFilters" in value:
-            validating.set()  # and held here until a GET was answered meanwhile
-            assert answered.wait(timeout=60)
-        original(index, key, value, *rest)
-
-    monkeypatch.setattr(app_module, "validate_body", watched)
-    big: list[httpx.Response] = []
-    with serve(app) as (_, port):
-        base = f"http://127.0.0.1:{port}/api/v2"
-        worker = threading.Thread(
-            target=lambda: big.append(
-                httpx.post(
-                    f"{base}/Issues/Search", json=body, headers={"X-Api-Key": token}, timeout=300
-                )
-            )
-        )
-        worker.start()
-        with httpx.Client(base_url=base, headers={"X-Api-Key": token}, timeout=300) as c:
-            assert validating.wait(timeout=300)
-            assert c.get("/Issues/1").status_code == 200
-            answered.set()
-        worker.join()
-    assert big[0].status_code == 200 and [i["issueNumber"] for i in big[0].json()["values"]]
+    big = _posted_while_a_get_is_served(
+        monkeypatch,
+        new_app(issues=5),
+        "/Issues/Search",
+        body,
+        lambda value: isinstance(value, dict) and "nestedFilters" in value,
+    )
+    assert big.status_code == 200 and [i["issueNumber"] for i in big.json()["values"]]
 
 
 def _large(path: str, body: Any) -> tuple[str, bytes]:
@@ -198,3 +217,15 @@ def test_a_4_mb_body_over_a_limit_is_refused_before_it_is_parsed_and_gets_are_se
     assert problem == {"type": "Validation", "message": message}
     assert parsed == []  # refused from its text: no object graph was built
     assert after == subject  # nothing applied
+
+
+def test_the_first_body_of_its_kind_is_validated_off_the_event_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The first body a schema checks builds that schema's validator (every component of the
+    # document): a small create would otherwise hold every other request, and the rate limit
+    # count of each, until it is built
+    created = _posted_while_a_get_is_served(
+        monkeypatch, new_app(issues=5), "/Priorities", {"name": "p"}, lambda _: True, hold_for=20
+    )
+    assert created.status_code == 201

@@ -293,3 +293,18 @@ def test_the_fixture_sends_the_headers_when_its_site_has_limits(issuetrak_mock: 
 def test_the_fixture_leaves_them_out_when_asked(issuetrak_mock: Any) -> None:
     answer = issuetrak_mock.client().get("/Issues/1")
     assert answer.status_code == 200 and "X-Rate-Limit-Limit" not in answer.headers
+
+
+def test_without_a_clock_the_reset_is_on_the_machines_clock_like_the_windows() -> None:
+    # the windows follow the machine's time when no clock is given; the reset a client reads
+    # must too (the site's pinned "today" is for records, not for when a window frees a slot)
+    import time
+
+    app = new_app(issues=3, rate_limits=DEFAULT_RATE_LIMITS, clock=None)
+    with client(app) as c:
+        before = time.time()
+        answer = c.get("/Issues/1")
+        after = time.time()
+    text = answer.headers["X-Rate-Limit-Reset"]
+    reset = dt.datetime.strptime(text[:26] + "Z", "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+    assert before < reset.timestamp() <= after + 1.0
