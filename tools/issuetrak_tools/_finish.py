@@ -65,9 +65,12 @@ def _without_httpx_cli() -> None:
 def main(argv: list[str] | None = None) -> int:
     package, folder = sys.argv[1:] if argv is None else argv
     _without_httpx_cli()
-    # the runtime and the namespace generator load now, while regen's generator runs
+    # the runtime and the namespace generator load now, while regen's generator runs, and so do
+    # the runtime modules the namespaces will import
     from issuetrak_tools import _codegen, _nsgen
 
+    for name in _nsgen.RUNTIME_MODULES:
+        importlib.import_module(name)
     if sys.stdin.readline().strip() != "go":
         return 0
     sys.dont_write_bytecode = True  # leave no __pycache__ in the package being checked
