@@ -15,8 +15,8 @@ code does (a ``PYTHONDONTWRITEBYTECODE`` in the environment is dropped for them;
 first run of each fills the cache). Two ratios are printed: wall time, and CPU time
 (user + system of the command and every process it waited for). The target, regen <= 1.5x bare
 on both sizes, is for wall time on a quiet machine; on a loaded one wall time mostly measures the
-load, and the CPU ratio is the one that does not depend on it (regen's own work overlaps the
-generator's, so on a quiet machine its wall ratio is the lower of the two).
+load (regen's work after the generator runs on one core, which the load shares out), and the CPU
+ratio is the one that does not depend on it.
 
     python bench/bench_regen.py [--quick] [--repeats N] [--size small|large]
 """
