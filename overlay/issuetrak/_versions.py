@@ -22,11 +22,11 @@ import functools
 import importlib
 import importlib.util
 import json
-import re
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+from .conventions.labels import label_ident
 from .errors import UnknownVersionError
 
 __all__ = [
@@ -43,15 +43,6 @@ __all__ = [
 
 INDEX_PACKAGE = "issuetrak_client"
 DOCUMENT_FILE = "_document.json"
-_RESERVED = frozenset({"models", "types", "api", "client", "errors"})
-
-
-def label_ident(label: str) -> str:
-    """The module name of a label's package: ``cloud-2026.07`` -> ``cloud_2026_07``."""
-    ident = re.sub(r"\W+", "_", label.strip()).strip("_").lower() or "label"
-    if ident[0].isdigit() or ident in _RESERVED or ident.startswith("_"):
-        ident = f"v_{ident}"
-    return ident
 
 
 @dataclass(frozen=True)

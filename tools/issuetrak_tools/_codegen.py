@@ -10,7 +10,6 @@ how regen proves that every operation of the document came out.
 from __future__ import annotations
 
 import builtins
-import importlib.metadata
 import importlib.util
 import json
 import os
@@ -42,10 +41,30 @@ class GeneratorMissing(Exception):
 
 def generator_version() -> str | None:
     """The installed openapi-python-client version, or None."""
+    found = _dist_info_version()
+    if found is not None:
+        return found
+    import importlib.metadata  # only here: it takes longer to load than regen's own modules
+
     try:
         return importlib.metadata.version(GENERATOR_DIST)
     except importlib.metadata.PackageNotFoundError:
         return None
+
+
+def _dist_info_version() -> str | None:
+    """The version in the name of the one ``openapi_python_client-<version>.dist-info`` folder
+    beside the installed package (a wheel install's layout), else None."""
+    spec = importlib.util.find_spec("openapi_python_client")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    site = Path(next(iter(spec.submodule_search_locations))).parent
+    found = [
+        folder.name.removesuffix(".dist-info").partition("-")[2]
+        for folder in site.glob("openapi_python_client-*.dist-info")
+        if (folder / "METADATA").is_file()
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def generator_command() -> list[str]:
@@ -597,8 +616,9 @@ class Finisher:
     """
 
     def __init__(self, folder: Path, package: str, package_dir: Path) -> None:
+        # it writes no bytecode into the package it checks (it turns that off itself, so the
+        # runtime it loads first is cached as any import would cache it)
         env = importing_from(folder)
-        env["PYTHONDONTWRITEBYTECODE"] = "1"  # leave no __pycache__ in the package being checked
         self.package = package
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "issuetrak_tools._finish", package, str(package_dir)],

@@ -19,9 +19,8 @@ import json
 import pkgutil
 import sys
 import traceback
+import types
 from pathlib import Path
-
-from issuetrak_tools import _codegen, _nsgen
 
 __all__ = ["import_failures", "main"]
 
@@ -49,10 +48,32 @@ def import_failures(root: str) -> list[tuple[str, str]]:
     return failed
 
 
+def _without_httpx_cli() -> None:
+    """Keep httpx from loading its command line (click, rich and pygments, installed beside the
+    generator: a third of this interpreter's start-up); nothing here runs it."""
+    if "httpx" in sys.modules:
+        return
+    stub = types.ModuleType("httpx._main")
+
+    def main() -> None:
+        raise SystemExit("the httpx command line is not loaded in regen's checking interpreter")
+
+    stub.main = main  # type: ignore[attr-defined]
+    sys.modules.setdefault(stub.__name__, stub)
+
+
 def main(argv: list[str] | None = None) -> int:
     package, folder = sys.argv[1:] if argv is None else argv
+    _without_httpx_cli()
+    # the runtime and the namespace generator load now, while regen's generator runs, and so do
+    # the runtime modules the namespaces will import
+    from issuetrak_tools import _codegen, _nsgen
+
+    for name in _nsgen.RUNTIME_MODULES:
+        importlib.import_module(name)
     if sys.stdin.readline().strip() != "go":
         return 0
+    sys.dont_write_bytecode = True  # leave no __pycache__ in the package being checked
     importlib.invalidate_caches()  # the package appeared after this interpreter started
     package_dir = Path(folder)
     _codegen.write_patch_rules(package_dir)

@@ -58,6 +58,8 @@ from issuetrak_tools._shapes import (
 __all__ = ["NamespaceProblem", "main", "render"]
 
 _LINE = 100  # the project's line length, for wrapping imports as the import sorter does
+# the runtime modules the written namespaces import (see render_tag)
+RUNTIME_MODULES = ("issuetrak.facade", "issuetrak.filters")
 FAILURE_PREFIX = "operation "
 
 

@@ -116,8 +116,9 @@ def default_label() -> str:
     try:
         return path.read_text(encoding="utf-8").split()[0]
     except (OSError, IndexError) as exc:
-        generated = _generated_default()
-        if generated is not None and not path.parent.is_dir():
+        # only without a spec/ folder (a wheel install): asking the installed client loads it
+        generated = None if path.parent.is_dir() else _generated_default()
+        if generated is not None:
             return generated
         raise SpecError(f"{path}: cannot read the default spec label ({exc})") from exc
 

@@ -10,6 +10,7 @@ the document's schemas say:
 * the issue PATCH table the document publishes in prose (:func:`parse_patch_table`,
   :class:`PatchRule`);
 * URLs: :func:`origin`, :func:`is_loopback`;
+* labels: :func:`label_ident`, the module name of a pinned label's generated package;
 * bodies: :func:`is_json_content_type`, :func:`trace_id`, :func:`trace_id_in`.
 
 Example::
@@ -38,6 +39,7 @@ from .documents import (
     unescape,
     value_at,
 )
+from .labels import label_ident
 from .match_types import ARITY, arity, describe_arity
 from .patch_table import (
     PatchRule,
@@ -66,6 +68,7 @@ __all__ = [
     "is_search",
     "is_write",
     "iter_operations",
+    "label_ident",
     "origin",
     "parse_patch_table",
     "patch_table_text",

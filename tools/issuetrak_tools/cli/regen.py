@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from issuetrak.versions import label_ident
+from issuetrak.conventions import label_ident
 from issuetrak_tools import _codegen
 from issuetrak_tools._diagnostics import locate
 from issuetrak_tools._media import prefer_json
