@@ -29,8 +29,8 @@ from issuetrak_tools._contract.classify import WritePolicy
 from issuetrak_tools._contract.entities import Conventions, OperationRef
 
 if TYPE_CHECKING:
-    from issuetrak_tools._contract.plan import Step, Tier
     from issuetrak_tools._contract.semantics import SearchShape
+    from issuetrak_tools._contract.tiers import Step, Tier
 
 __all__ = ["Family", "PlanContext", "family", "handler_for", "markdown_table", "registered"]
 
@@ -96,15 +96,16 @@ def family(
 
 
 def registered() -> list[Family]:
-    """Every registered family, in plan order (tier, then priority)."""
-    from issuetrak_tools._contract import families  # noqa: F401  (registers the built-in ones)
+    """Every registered family, in plan order (tier, then priority).
 
+    The built-in families register when their package is imported: callers reach this function
+    through :mod:`issuetrak_tools._contract.families`, never through this module alone.
+    """
     return sorted(_FAMILIES.values(), key=lambda f: (f.tier, f.priority, f.name))
 
 
 def handler_for(kind: str) -> tuple[Family, Handler]:
     """The family and handler of a step kind."""
-    registered()
     try:
         return _HANDLERS[kind]
     except KeyError:
@@ -182,7 +183,7 @@ class PlanContext:
 
     def step(self, owner: Family, kind: str, operation: str, estimate: int, **extra: Any) -> Step:
         """A step of ``owner`` (in its tier unless ``tier=`` says otherwise)."""
-        from issuetrak_tools._contract.plan import Step
+        from issuetrak_tools._contract.tiers import Step
 
         extra.setdefault("tier", owner.tier)
         return Step(kind=kind, operation=operation, estimate=estimate, family=owner.name, **extra)
