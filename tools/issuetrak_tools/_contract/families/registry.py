@@ -105,11 +105,15 @@ def registered() -> list[Family]:
 
 
 def handler_for(kind: str) -> tuple[Family, Handler]:
-    """The family and handler of a step kind."""
-    try:
-        return _HANDLERS[kind]
-    except KeyError:
-        raise KeyError(f"no registered check family handles steps of kind {kind!r}") from None
+    """The family and handler of a step kind.
+
+    A kind may carry its argument after its first word (``patch Replace /Subject``, where the
+    arguments come from the document): a handler registered for the first word handles it.
+    """
+    found = _HANDLERS.get(kind) or _HANDLERS.get(kind.split(" ", 1)[0])
+    if found is None:
+        raise KeyError(f"no registered check family handles steps of kind {kind!r}")
+    return found
 
 
 def markdown_table() -> str:
