@@ -951,6 +951,43 @@ def patch_clears_description(app: App, ctx: Mapping[str, Any]) -> App:
     return Middleware(app, after=after)
 
 
+def create_requires_display_order(app: App, ctx: Mapping[str, Any]) -> App:
+    """POST /Causes refuses a body without displayOrder (an optional field validated as required)."""
+
+    def before(ex: Exchange) -> None:
+        body = ex.json()
+        mine = ex.header("x-api-key") == ctx["token"] and isinstance(body, dict)
+        if mine and ex.method == "POST" and ex.path.lower() == "/causes":
+            if body.get("displayOrder") is None:
+                problem = {
+                    "title": "One or more validation errors occurred.",
+                    "status": 400,
+                    "errors": {"displayOrder": ["The DisplayOrder field is required."]},
+                    "traceId": "0HMGDP8E63BDF:00000002",
+                }
+                ex.status, ex.response_headers, ex.response_body = _json_answer(400, problem)
+
+    return Middleware(app, before=before)
+
+
+def issue_create_leaves_class_empty(app: App, ctx: Mapping[str, Any]) -> App:
+    """An issue created without classIid gets no class (the site's default is never filled in)."""
+
+    def after(ex: Exchange) -> None:
+        body = ex.json()
+        if not (ex.method == "POST" and ex.path.lower() == "/issues/create" and ex.status < 300):
+            return
+        values = (ex.response_json() or {}).get("values")
+        iid = values.get("iid") if isinstance(values, dict) else None
+        if isinstance(body, dict) and body.get("classIid") is None and iid is not None:
+            record = ctx["record_of"](f"/issues/{iid}")
+            if isinstance(record, dict):
+                record["class"] = {"name": None, "id": 0, "iid": None}
+                ctx["restore"](f"/issues/{iid}", record)
+
+    return Middleware(app, after=after)
+
+
 @dataclass(frozen=True)
 class Deviation:
     name: str
@@ -1053,6 +1090,13 @@ DEVIATIONS: tuple[Deviation, ...] = (
         put_resets_created_date,
         {"write_changes_only_its_fields"},
         (*CREATE, "^PUT /Causes/"),
+        writes=True,
+    ),
+    _d(create_requires_display_order, {"create_with_required_fields_only"}, CREATE, writes=True),
+    _d(
+        issue_create_leaves_class_empty,
+        {"create_with_required_fields_only"},
+        ("^POST /Issues/Create$", r"^GET /Issues/\{iid\}$", "^GET /IssueTypes$"),
         writes=True,
     ),
     _d(

@@ -8,6 +8,7 @@ order. See :mod:`.registry` for what a family is and how to add one.
 from issuetrak_tools._contract.families import (  # noqa: F401
     auth,
     composition,
+    create_minimal,
     criteria_types,
     depth,
     identity,
