@@ -988,6 +988,36 @@ def issue_create_leaves_class_empty(app: App, ctx: Mapping[str, Any]) -> App:
     return Middleware(app, after=after)
 
 
+def create_truncates_long_name(app: App, ctx: Mapping[str, Any]) -> App:
+    """POST /Causes stores a name past its maxLength cut to the column's width (no 400)."""
+    from issuetrak_tools.spec import load_document
+
+    schema = load_document()["components"]["schemas"]["CreateCause"]["properties"]["name"]
+    width = int(schema["maxLength"])
+
+    def before(ex: Exchange) -> None:
+        body = ex.json()
+        if ex.method == "POST" and ex.path.lower() == "/causes" and isinstance(body, dict):
+            if isinstance(body.get("name"), str) and len(body["name"]) > width:
+                body["name"] = body["name"][:width]
+                ex.set_json(body)
+
+    return Middleware(app, before=before)
+
+
+def search_unknown_sort_direction_ascending(app: App, ctx: Mapping[str, Any]) -> App:
+    """A search's sortDirection outside its enum is read as ascending instead of refused."""
+
+    def before(ex: Exchange) -> None:
+        body = ex.json()
+        if _is_search(ex) and isinstance(body, dict) and "sortDirection" in body:
+            if body["sortDirection"] not in (None, "Asc", "Desc"):
+                body["sortDirection"] = "Asc"
+                ex.set_json(body)
+
+    return Middleware(app, before=before)
+
+
 @dataclass(frozen=True)
 class Deviation:
     name: str
@@ -1099,6 +1129,8 @@ DEVIATIONS: tuple[Deviation, ...] = (
         ("^POST /Issues/Create$", r"^GET /Issues/\{iid\}$", "^GET /IssueTypes$"),
         writes=True,
     ),
+    _d(create_truncates_long_name, {"invalid_body_refused"}, CREATE, writes=True),
+    _d(search_unknown_sort_direction_ascending, {"invalid_body_refused"}, SEARCH),
     _d(
         patch_clears_description,
         {"write_changes_only_its_fields"},

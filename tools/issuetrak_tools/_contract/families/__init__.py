@@ -15,6 +15,7 @@ from issuetrak_tools._contract.families import (  # noqa: F401
     int32_bounds,
     listed_iid,
     membership,
+    negative_bodies,
     nested_fields,
     not_found,
     operators,
