@@ -957,15 +957,15 @@ def create_requires_display_order(app: App, ctx: Mapping[str, Any]) -> App:
     def before(ex: Exchange) -> None:
         body = ex.json()
         mine = ex.header("x-api-key") == ctx["token"] and isinstance(body, dict)
-        if mine and ex.method == "POST" and ex.path.lower() == "/causes":
-            if body.get("displayOrder") is None:
-                problem = {
-                    "title": "One or more validation errors occurred.",
-                    "status": 400,
-                    "errors": {"displayOrder": ["The DisplayOrder field is required."]},
-                    "traceId": "0HMGDP8E63BDF:00000002",
-                }
-                ex.status, ex.response_headers, ex.response_body = _json_answer(400, problem)
+        without = mine and body.get("displayOrder") is None
+        if without and ex.method == "POST" and ex.path.lower() == "/causes":
+            problem = {
+                "title": "One or more validation errors occurred.",
+                "status": 400,
+                "errors": {"displayOrder": ["The DisplayOrder field is required."]},
+                "traceId": "0HMGDP8E63BDF:00000002",
+            }
+            ex.status, ex.response_headers, ex.response_body = _json_answer(400, problem)
 
     return Middleware(app, before=before)
 
@@ -997,10 +997,11 @@ def create_truncates_long_name(app: App, ctx: Mapping[str, Any]) -> App:
 
     def before(ex: Exchange) -> None:
         body = ex.json()
-        if ex.method == "POST" and ex.path.lower() == "/causes" and isinstance(body, dict):
-            if isinstance(body.get("name"), str) and len(body["name"]) > width:
-                body["name"] = body["name"][:width]
-                ex.set_json(body)
+        name = body.get("name") if isinstance(body, dict) else None
+        long_name = isinstance(name, str) and len(name) > width
+        if ex.method == "POST" and ex.path.lower() == "/causes" and long_name:
+            body["name"] = name[:width]
+            ex.set_json(body)
 
     return Middleware(app, before=before)
 
@@ -1010,12 +1011,51 @@ def search_unknown_sort_direction_ascending(app: App, ctx: Mapping[str, Any]) ->
 
     def before(ex: Exchange) -> None:
         body = ex.json()
-        if _is_search(ex) and isinstance(body, dict) and "sortDirection" in body:
-            if body["sortDirection"] not in (None, "Asc", "Desc"):
-                body["sortDirection"] = "Asc"
-                ex.set_json(body)
+        direction = body.get("sortDirection") if isinstance(body, dict) else None
+        if _is_search(ex) and direction not in (None, "Asc", "Desc"):
+            body["sortDirection"] = "Asc"
+            ex.set_json(body)
 
     return Middleware(app, before=before)
+
+
+def _as_admin(ctx: Mapping[str, Any], ex: Exchange) -> None:
+    """Let the end user's request through as the administrator's (a permission check missing)."""
+    if ex.header("x-api-key") == ctx["end_user_token"]:
+        ex.headers = [(k, v) for k, v in ex.headers if k.lower() != b"x-api-key"]
+        ex.headers.append((b"x-api-key", str(ctx["token"]).encode()))
+
+
+def departments_listed_to_end_users(app: App, ctx: Mapping[str, Any]) -> App:
+    """GET /Departments skips its permission check: an end user gets every department."""
+
+    def before(ex: Exchange) -> None:
+        if ex.method == "GET" and ex.path.lower() == "/departments":
+            _as_admin(ctx, ex)
+
+    return Middleware(app, before=before)
+
+
+def hidden_issue_readable_by_iid(app: App, ctx: Mapping[str, Any]) -> App:
+    """GET /Issues/{iid} skips the visibility filter the search applies: an end user reads any
+    issue by its iid."""
+
+    def before(ex: Exchange) -> None:
+        if ex.method == "GET" and re.fullmatch(r"/issues/\d+", ex.path.lower()):
+            _as_admin(ctx, ex)
+
+    return Middleware(app, before=before)
+
+
+def forbidden_as_401(app: App, ctx: Mapping[str, Any]) -> App:
+    """A request the user has no permission for answers 401 with an empty body (the default
+    challenge), not 403 with its ApiResponse."""
+
+    def after(ex: Exchange) -> None:
+        if ex.status == 403:
+            ex.status, ex.response_headers, ex.response_body = 401, [], b""
+
+    return Middleware(app, after=after)
 
 
 @dataclass(frozen=True)
@@ -1132,6 +1172,17 @@ DEVIATIONS: tuple[Deviation, ...] = (
     _d(create_truncates_long_name, {"invalid_body_refused"}, CREATE, writes=True),
     _d(search_unknown_sort_direction_ascending, {"invalid_body_refused"}, SEARCH),
     _d(
+        departments_listed_to_end_users,
+        {"restricted_user_refused_or_hidden"},
+        ("^GET /Departments$",),
+    ),
+    _d(
+        hidden_issue_readable_by_iid,
+        {"restricted_user_refused_or_hidden"},
+        ("^POST /Issues/Search$", r"^GET /Issues/\{iid\}$"),
+    ),
+    _d(forbidden_as_401, {"restricted_user_refused_or_hidden"}, LIST),
+    _d(
         patch_clears_description,
         {"write_changes_only_its_fields"},
         ("^(GET|POST|PATCH) /Issues", "^GET /(Users|Locations|Projects|Severities)$"),
@@ -1182,6 +1233,7 @@ def site_context(app: Any) -> dict[str, Any]:
 
     return {
         "token": token,
+        "end_user_token": app.state.tokens["end_user"],
         "iids_of": iids_of,
         "record_of": record_of,
         "restore": restore,

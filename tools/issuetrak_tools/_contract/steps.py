@@ -396,8 +396,13 @@ class Engine:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         token: bool = True,
+        restricted: bool = False,
     ) -> httpx.Response:
-        headers = dict(self.target.headers) if token else {}
+        """Send a probe; ``restricted``: with the restricted user's token instead of the run's."""
+        second = self.target.restricted_headers if restricted else None
+        if restricted and second is None:
+            raise Unchecked("the run has no restricted token")
+        headers = dict(second or self.target.headers) if token else {}
         url = self.target.base_url.rstrip("/") + path
         response = self.target.client.request(
             method, url, headers=headers, params=params, json=json

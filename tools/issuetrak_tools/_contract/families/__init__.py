@@ -24,6 +24,7 @@ from issuetrak_tools._contract.families import (  # noqa: F401
     positive,
     rate_limit,
     relative_dates,
+    restricted,
     search,
     sort,
     write_rest,
