@@ -1058,6 +1058,35 @@ def forbidden_as_401(app: App, ctx: Mapping[str, Any]) -> App:
     return Middleware(app, after=after)
 
 
+def _edit_created_udfs(edit: Callable[[dict[str, Any]], None]) -> Callable[[Exchange], None]:
+    """A ``before`` that rewrites the UDFs of an issue create before the site sees them."""
+
+    def before(ex: Exchange) -> None:
+        body = ex.json()
+        udfs = body.get("udfs") if isinstance(body, dict) else None
+        if ex.method == "POST" and ex.path.lower() == "/issues/create" and isinstance(udfs, dict):
+            edit(udfs)
+            ex.set_json(body)
+
+    return before
+
+
+def create_drops_date_udfs(app: App, ctx: Mapping[str, Any]) -> App:
+    """An issue create ignores its date UDFs (the binder reads them as another type)."""
+    return Middleware(app, before=_edit_created_udfs(lambda udfs: udfs.pop("date", None)))
+
+
+def multi_select_keeps_first(app: App, ctx: Mapping[str, Any]) -> App:
+    """A multi-select UDF sent with several options stores only the first."""
+
+    def edit(udfs: dict[str, Any]) -> None:
+        for item in udfs.get("multiSelectList") or []:
+            if isinstance(item, dict) and isinstance(item.get("values"), list):
+                item["values"] = item["values"][:1]
+
+    return Middleware(app, before=_edit_created_udfs(edit))
+
+
 @dataclass(frozen=True)
 class Deviation:
     name: str
@@ -1182,6 +1211,8 @@ DEVIATIONS: tuple[Deviation, ...] = (
         ("^POST /Issues/Search$", r"^GET /Issues/\{iid\}$"),
     ),
     _d(forbidden_as_401, {"restricted_user_refused_or_hidden"}, LIST),
+    _d(create_drops_date_udfs, {"udf_persisted"}, ("^(GET|POST) /Issues",), writes=True),
+    _d(multi_select_keeps_first, {"udf_persisted"}, ("^(GET|POST) /Issues",), writes=True),
     _d(
         patch_clears_description,
         {"write_changes_only_its_fields"},

@@ -27,6 +27,7 @@ from issuetrak_tools._contract.families import (  # noqa: F401
     restricted,
     search,
     sort,
+    udfs,
     write_rest,
 )
 from issuetrak_tools._contract.families.registry import (
