@@ -42,20 +42,7 @@ VALUE_NUMBER = 3  # plain values "contract 3 ...": apart from the positive creat
     modes="writes",
 )
 def create_minimal(ctx: PlanContext) -> list[Step]:
-    creates = [
-        ref
-        for ref in ctx.chosen
-        if ref.kind == "create"
-        and ref.method == "POST"
-        and not ref.params
-        and ref.request_schema
-        and (collection := ctx.conventions.collection_of(ref)) is not None
-        and "get" in collection.operations
-    ]
-    if ctx.live and len(creates) > LIVE_CREATES:
-        creates = sorted(
-            ctx.rng.sample(creates, LIVE_CREATES), key=lambda r: ctx.order.get(r.label, 0)
-        )
+    creates = ctx.live_sample(ctx.read_back_writes("create", "POST"), LIVE_CREATES)
     return [ctx.step(create_minimal, "create minimal", r.label, 2, writes=1) for r in creates]
 
 

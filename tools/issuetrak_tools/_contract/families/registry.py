@@ -186,6 +186,29 @@ class PlanContext:
                 found.append((ref, search_shape(self.document, self.spec(ref))))
         return found
 
+    def read_back_writes(self, kind: str, method: str) -> list[OperationRef]:
+        """The chosen ``kind`` operations sent with ``method`` whose record a GET by iid reads
+        back (creates: at the collection's root, no path parameter)."""
+        found = []
+        for ref in self.chosen:
+            collection = self.conventions.collection_of(ref)
+            if (
+                ref.kind == kind
+                and ref.method == method
+                and ref.request_schema
+                and not (kind == "create" and ref.params)
+                and collection is not None
+                and "get" in collection.operations
+            ):
+                found.append(ref)
+        return found
+
+    def live_sample(self, refs: list[OperationRef], size: int) -> list[OperationRef]:
+        """Live: ``size`` of ``refs`` (seeded), in document order; in process: all of them."""
+        if not self.live or len(refs) <= size:
+            return refs
+        return sorted(self.rng.sample(refs, size), key=lambda r: self.order.get(r.label, 0))
+
     def step(self, owner: Family, kind: str, operation: str, estimate: int, **extra: Any) -> Step:
         """A step of ``owner`` (in its tier unless ``tier=`` says otherwise)."""
         from issuetrak_tools._contract.tiers import Step

@@ -54,16 +54,7 @@ LIVE_PATCHES = 4  # PATCH paths probed on a live site
     modes="writes",
 )
 def write_rest(ctx: PlanContext) -> list[Step]:
-    puts = [
-        ref
-        for ref in ctx.chosen
-        if ref.kind == "update"
-        and ref.method == "PUT"
-        and (collection := ctx.conventions.collection_of(ref)) is not None
-        and "get" in collection.operations
-    ]
-    if ctx.live and len(puts) > LIVE_PUTS:
-        puts = sorted(ctx.rng.sample(puts, LIVE_PUTS), key=lambda r: ctx.order.get(r.label, 0))
+    puts = ctx.live_sample(ctx.read_back_writes("update", "PUT"), LIVE_PUTS)
     steps = [ctx.step(write_rest, "put rest", ref.label, 4, writes=2) for ref in puts]
     if PATCH in ctx.labels:
         probes = patch_probes(ctx)
@@ -154,23 +145,37 @@ def put_changes_only_its_field(engine: Engine, step: Step) -> list[FailureRecord
         return []  # write_persisted reports a record that cannot be read back
     problems = _changed_others(before, after, {changed})
     if not same_value(value, after.get(changed)):
-        problems.insert(
-            0, f"{changed} (the field written): sent {value!r}, read back {after.get(changed)!r}"
-        )
+        problems.insert(0, f"{changed} (the field written): {_sent(value, after.get(changed))}")
+    what = f"{ref.label} (iid {iid}) sent every field as {get.label} read it but {changed}"
+    return _report(
+        engine,
+        ref,
+        read,
+        "A PUT changed fields it did not change, or not the one it did",
+        f"{what}, answered {written.status_code}",
+        get,
+        problems,
+    )
+
+
+def _sent(value: Any, got: Any) -> str:
+    return f"sent {value!r}, read back {got!r}"
+
+
+def _report(
+    engine: Engine,
+    ref: OperationRef,
+    read: httpx.Response,
+    title: str,
+    what: str,
+    get: OperationRef,
+    problems: list[str],
+) -> list[FailureRecord]:
+    """The failure of a write whose read-back shows ``problems`` (none: no failure)."""
     if not problems:
         return []
-    return [
-        engine.failure(
-            ref,
-            read,
-            CHECK,
-            "A PUT changed fields it did not change, or not the one it did",
-            f"{ref.label} (iid {iid}) sent every field as {get.label} read it but {changed}, "
-            f"answered {written.status_code}; {get.label} then differs: "
-            + "; ".join(problems[:6])
-            + f" ({SITE_KEPT_NOTE})",
-        )
-    ]
+    message = f"{what}; {get.label} then differs: " + "; ".join(problems[:6])
+    return [engine.failure(ref, read, CHECK, title, f"{message} ({SITE_KEPT_NOTE})")]
 
 
 def _put_body(
@@ -278,23 +283,17 @@ def patch_changes_only_its_field(engine: Engine, step: Step) -> list[FailureReco
     read_schema = engine.conventions.read_properties("Issue").get(field or "", {})
     read_format = engine.conventions.index.resolve(read_schema).get("format")
     if field is not None and not _reads_as(value, after.get(field), read_format):
-        problems.insert(
-            0, f"{field} (the path patched): sent {value!r}, read back {after.get(field)!r}"
-        )
-    if not problems:
-        return []
-    return [
-        engine.failure(
-            ref,
-            read,
-            CHECK,
-            "A PATCH changed fields it did not name, or not the one it did",
-            f"{ref.label} (iid {iid}) with [{{op: {op}, path: {path}, value: {value!r}}}] "
-            f"answered {written.status_code}; {get.label} then differs: "
-            + "; ".join(problems[:6])
-            + f" ({SITE_KEPT_NOTE})",
-        )
-    ]
+        problems.insert(0, f"{field} (the path patched): {_sent(value, after.get(field))}")
+    what = f"{ref.label} (iid {iid}) with [{{op: {op}, path: {path}, value: {value!r}}}]"
+    return _report(
+        engine,
+        ref,
+        read,
+        "A PATCH changed fields it did not name, or not the one it did",
+        f"{what} answered {written.status_code}",
+        get,
+        problems,
+    )
 
 
 def _stamped_with(field: str) -> set[str]:
