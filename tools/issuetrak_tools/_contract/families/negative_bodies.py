@@ -99,8 +99,8 @@ def _probed(ctx: PlanContext, ref: OperationRef) -> bool:
 
 @family(
     "negative_bodies",
-    tier=Tier.DEPTH,
-    priority=0,
+    tier=Tier.ERRORS,
+    priority=50,
     checks=(CHECK,),
     invariant="a body breaking one constraint the request schema names (enum, pattern, "
     "min/maxLength, min/maxItems, minimum/maximum, required, type) is refused with 400, never "
@@ -113,8 +113,10 @@ def negative_bodies(ctx: PlanContext) -> list[Step]:
         if _probed(ctx, ref)
         for probe in probes_of(ctx.document, ctx.conventions, ref)
     ]
+    # live: a few, after the families that check answers positively (the depth tier's head)
+    live = {"tier": Tier.DEPTH} if ctx.live else {}
     if ctx.live and len(pairs) > LIVE_PROBES:
-        pairs = _spread(ctx, pairs)
+        pairs = _spread(pairs)
     return [
         ctx.step(
             negative_bodies,
@@ -122,23 +124,28 @@ def negative_bodies(ctx: PlanContext) -> list[Step]:
             ref.label,
             1,
             writes=int(ref.method != "POST" or ref.kind != "search"),
+            **live,
         )
         for ref, p in pairs
     ]
 
 
-def _spread(ctx: PlanContext, pairs: list[tuple[OperationRef, Probe]]) -> list[Any]:
-    """``LIVE_PROBES`` of ``pairs``, one kind of constraint after another (seeded)."""
+def _spread(pairs: list[tuple[OperationRef, Probe]]) -> list[tuple[OperationRef, Probe]]:
+    """``LIVE_PROBES`` of ``pairs``, one kind of constraint after another, each kind's probes
+    taken evenly over its operations (the same whatever the seed: the depth tier's set of steps
+    does not depend on it, only its order)."""
     by_kind: dict[str, list[tuple[OperationRef, Probe]]] = {}
     for pair in pairs:
         by_kind.setdefault(pair[1].constraint, []).append(pair)
-    for group in by_kind.values():
-        ctx.rng.shuffle(group)
+    share = -(-LIVE_PROBES // len(by_kind))
+    for kind, group in by_kind.items():
+        stride = max(1, len(group) // share)
+        by_kind[kind] = group[::stride]
     chosen: list[tuple[OperationRef, Probe]] = []
-    while len(chosen) < LIVE_PROBES:
+    while len(chosen) < LIVE_PROBES and any(by_kind.values()):
         for kind in sorted(by_kind):
             if by_kind[kind] and len(chosen) < LIVE_PROBES:
-                chosen.append(by_kind[kind].pop())
+                chosen.append(by_kind[kind].pop(0))
     return chosen
 
 
