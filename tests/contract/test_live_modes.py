@@ -38,13 +38,24 @@ MODES: dict[str, dict[str, Any]] = {
         "operations": ["^(POST|GET) /(Users|Groups)$", "Memberships", "/Priorities"],
     },
     "another seed": {"seed": 7, "max_requests": 120},
+    # a second token, of the mock's seeded end user (the restricted family)
+    "read-only, a restricted token too": {"max_requests": 0, "max_examples": 0, "restricted": True},
+    "writes and deletes, a restricted token too": {
+        "allow_writes": True,
+        "allow_destructive": True,
+        "max_requests": 0,
+        "max_examples": 0,
+        "restricted": True,
+    },
 }
 
 
 @pytest.mark.parametrize("mode", list(MODES))
 def test_the_faithful_mock_passes(tmp_path: Path, mode: str) -> None:
-    options = MODES[mode]
+    options = dict(MODES[mode])
     with mock_site() as (app, token):
+        if options.pop("restricted", False):
+            options["restricted_token"] = str(app.state.tokens["end_user"])
         result = run_live(app, token, tmp_path, **options)
     failures = [
         f"{r.operation}: {r.check}: {r.message[:300]}" for r in result.recorder.failures.values()
@@ -57,6 +68,8 @@ def test_the_faithful_mock_passes(tmp_path: Path, mode: str) -> None:
         assert result.requests_sent <= budget
     if not options.get("allow_writes"):
         assert "write_persisted" not in result.recorder.checks
+    if "restricted_token" in options:
+        assert "restricted_user_refused_or_hidden" in result.recorder.checks
 
 
 @pytest.mark.parametrize("limits", ["20/1s,5/1s:writes", "30/1s,10/1s:writes,200/10m"])

@@ -28,9 +28,17 @@ from issuetrak_tools._contract import persistence
 from issuetrak_tools._contract.cases import send_case, validate_case
 from issuetrak_tools._contract.entities import Conventions, OperationRef
 from issuetrak_tools._contract.paging import FetchedPage
-from issuetrak_tools._contract.plan import Step
+from issuetrak_tools._contract.probe import (
+    PAGING_PAGE_SIZE,
+    POSITIVE_PAGE_SIZE,
+    Unchecked,
+    concrete,
+    json_or_none,
+    plain_value,
+)
 from issuetrak_tools._contract.report import FailureRecord, Recorder, curl_of, trace_id_of
 from issuetrak_tools._contract.target import RateLimited, Target
+from issuetrak_tools._contract.tiers import Step
 from issuetrak_tools._contract.transport import RequestBudgetExhausted
 from schemathesis import Case, GenerationMode
 from schemathesis.core.failures import FailureGroup
@@ -38,9 +46,6 @@ from schemathesis.core.failures import FailureGroup
 __all__ = ["Engine", "Knowledge", "StepFailed", "Unchecked"]
 
 AnyCase = Case[Any]
-MISSING_IID = 2147483647  # int32's largest value: no Issuetrak record has it
-POSITIVE_PAGE_SIZE = 10
-PAGING_PAGE_SIZE = 2
 
 
 class StepFailed(AssertionError):
@@ -56,10 +61,6 @@ class StepFailed(AssertionError):
             if record.curl:
                 lines.append("    " + record.curl[:2000])
         super().__init__("\n".join(lines))
-
-
-class Unchecked(Exception):
-    """The step had nothing it could send (no record to act on, too few records to probe)."""
 
 
 @dataclass
@@ -349,7 +350,7 @@ class Engine:
         body = case.body if isinstance(case.body, dict) else {}
         number = 1 if ref.kind == "create" else 2
         for name, schema in index.properties(ref.request_schema).items():
-            value = _plain_value(index.resolve(schema), number, self.stamp)
+            value = plain_value(index.resolve(schema), number, self.stamp)
             if value is not None:
                 body[name] = value
         case.body = body
@@ -395,8 +396,13 @@ class Engine:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         token: bool = True,
+        restricted: bool = False,
     ) -> httpx.Response:
-        headers = dict(self.target.headers) if token else {}
+        """Send a probe; ``restricted``: with the restricted user's token instead of the run's."""
+        second = self.target.restricted_headers if restricted else None
+        if restricted and second is None:
+            raise Unchecked("the run has no restricted token")
+        headers = dict(second or self.target.headers) if token else {}
         url = self.target.base_url.rstrip("/") + path
         response = self.target.client.request(
             method, url, headers=headers, params=params, json=json
@@ -525,65 +531,6 @@ class Engine:
         """Whether the run's schema has ``ref`` (selected, and allowed by the write policy)."""
         paths = self.schema.raw_schema.get("paths", {})
         return ref.method.lower() in paths.get(ref.path, {})
-
-
-def json_or_none(content: bytes) -> Any:
-    import json
-
-    try:
-        return json.loads(content)
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
-def page_of(content: bytes) -> tuple[list[Any] | None, int | None]:
-    """A paged answer's ``values`` (``None`` unless a list) and ``itemTotal`` (``None`` unless an
-    integer)."""
-    answer = json_or_none(content)
-    if not isinstance(answer, Mapping):
-        return None, None
-    values, paging = answer.get("values"), answer.get("pagingInformation")
-    total = paging.get("itemTotal") if isinstance(paging, Mapping) else None
-    whole = isinstance(total, int) and not isinstance(total, bool)
-    return (values if isinstance(values, list) else None), (total if whole else None)
-
-
-def _plain_value(schema: Mapping[str, Any], number: int, stamp: str) -> Any:
-    """A valid, readable value for a scalar schema (``None`` for anything else)."""
-    if schema.get("readOnly"):
-        return None
-    enum = schema.get("enum")
-    if isinstance(enum, list) and enum:
-        return enum[number % len(enum)]
-    kind, fmt = schema.get("type"), schema.get("format")
-    if kind == "string":
-        if fmt == "date-time":
-            return f"2024-05-0{number}T10:20:30"
-        if fmt == "date":
-            return f"2024-05-0{number}"
-        if fmt == "uuid":
-            return f"00000000-0000-4000-8000-00000000000{number}"
-        if fmt == "email":
-            return f"contract{number}.{stamp}@example.com"
-        if fmt in ("uri", "url"):
-            return f"https://example.com/contract/{number}/{stamp}"
-        text = f"contract {number} {stamp}"
-        limit = schema.get("maxLength")
-        return text[: int(limit)] if isinstance(limit, int) and limit > 0 else text
-    if kind == "integer":
-        low = schema.get("minimum")
-        return max(number, int(low)) if isinstance(low, int | float) else number
-    if kind == "number":
-        return number + 0.5
-    if kind == "boolean":
-        return number == 1
-    return None
-
-
-def concrete(path: str, params: Mapping[str, Any]) -> str:
-    for name, value in params.items():
-        path = path.replace("{" + name + "}", str(value))
-    return path
 
 
 def case_curl(case: AnyCase, target: Target) -> str:

@@ -29,8 +29,8 @@ from issuetrak_tools._contract.classify import WritePolicy
 from issuetrak_tools._contract.entities import Conventions, OperationRef
 
 if TYPE_CHECKING:
-    from issuetrak_tools._contract.plan import Step, Tier
     from issuetrak_tools._contract.semantics import SearchShape
+    from issuetrak_tools._contract.tiers import Step, Tier
 
 __all__ = ["Family", "PlanContext", "family", "handler_for", "markdown_table", "registered"]
 
@@ -96,19 +96,24 @@ def family(
 
 
 def registered() -> list[Family]:
-    """Every registered family, in plan order (tier, then priority)."""
-    from issuetrak_tools._contract import families  # noqa: F401  (registers the built-in ones)
+    """Every registered family, in plan order (tier, then priority).
 
+    The built-in families register when their package is imported: callers reach this function
+    through :mod:`issuetrak_tools._contract.families`, never through this module alone.
+    """
     return sorted(_FAMILIES.values(), key=lambda f: (f.tier, f.priority, f.name))
 
 
 def handler_for(kind: str) -> tuple[Family, Handler]:
-    """The family and handler of a step kind."""
-    registered()
-    try:
-        return _HANDLERS[kind]
-    except KeyError:
-        raise KeyError(f"no registered check family handles steps of kind {kind!r}") from None
+    """The family and handler of a step kind.
+
+    A kind may carry its argument after its first word (``patch Replace /Subject``, where the
+    arguments come from the document): a handler registered for the first word handles it.
+    """
+    found = _HANDLERS.get(kind) or _HANDLERS.get(kind.split(" ", 1)[0])
+    if found is None:
+        raise KeyError(f"no registered check family handles steps of kind {kind!r}")
+    return found
 
 
 def markdown_table() -> str:
@@ -139,6 +144,7 @@ class PlanContext:
     seed: int = 0
     depth_rounds: int = 2
     auth_sample: int | None = None
+    restricted: bool = False  # the run has a second token, of a user with fewer permissions
     notes: list[str] = field(default_factory=list)
 
     @cached_property
@@ -180,9 +186,32 @@ class PlanContext:
                 found.append((ref, search_shape(self.document, self.spec(ref))))
         return found
 
+    def read_back_writes(self, kind: str, method: str) -> list[OperationRef]:
+        """The chosen ``kind`` operations sent with ``method`` whose record a GET by iid reads
+        back (creates: at the collection's root, no path parameter)."""
+        found = []
+        for ref in self.chosen:
+            collection = self.conventions.collection_of(ref)
+            if (
+                ref.kind == kind
+                and ref.method == method
+                and ref.request_schema
+                and not (kind == "create" and ref.params)
+                and collection is not None
+                and "get" in collection.operations
+            ):
+                found.append(ref)
+        return found
+
+    def live_sample(self, refs: list[OperationRef], size: int) -> list[OperationRef]:
+        """Live: ``size`` of ``refs`` (seeded), in document order; in process: all of them."""
+        if not self.live or len(refs) <= size:
+            return refs
+        return sorted(self.rng.sample(refs, size), key=lambda r: self.order.get(r.label, 0))
+
     def step(self, owner: Family, kind: str, operation: str, estimate: int, **extra: Any) -> Step:
         """A step of ``owner`` (in its tier unless ``tier=`` says otherwise)."""
-        from issuetrak_tools._contract.plan import Step
+        from issuetrak_tools._contract.tiers import Step
 
         extra.setdefault("tier", owner.tier)
         return Step(kind=kind, operation=operation, estimate=estimate, family=owner.name, **extra)
