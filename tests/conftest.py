@@ -52,3 +52,15 @@ def run_shared(tmp_path_factory: pytest.TempPathFactory) -> RunShared:
     base = tmp_path_factory.getbasetemp()
     # under xdist every worker has its own basetemp below one folder of this run
     return RunShared(base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with a test marked ``slow`` first, each module's tests kept together and in order.
+
+    xdist hands tests out in this order (``--dist loadgroup``: groups first, the largest first):
+    the long tests start while there is still short work to even out the workers' ends, instead
+    of one worker starting a two-minute test when the other has nothing left to do.
+    """
+    slow = {item.path for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: item.path not in slow)

@@ -130,6 +130,19 @@ def _build(shared: Any, root: Path, kind: str) -> Built:
     return Built(kind, label, root, **outputs)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests of one derived version run on one xdist worker (``--dist loadgroup``), one after
+    the other: the first builds the version, the others read it instead of waiting for the lock."""
+    here = Path(__file__).parent
+    for item in items:
+        params = getattr(item, "callspec", None)
+        if not item.path.is_relative_to(here):
+            continue
+        kind = params.params.get("built", params.params.get("kind")) if params else None
+        if kind in derive.VERSIONS:
+            item.add_marker(pytest.mark.xdist_group(f"version-{kind}"))
+
+
 @pytest.fixture(scope="session")
 def versions_project(run_shared: Any) -> Path:
     return _prepare_project(run_shared)
