@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -240,12 +241,6 @@ def regenerated(run_shared: Any) -> Path:
     return Path(run_shared.once("regen-a", lambda folder: str(_regen_to(folder))))
 
 
-@pytest.fixture(scope="session")
-def regenerated_again(run_shared: Any, regenerated: Path) -> Path:
-    """A second, independent ``issuetrak regen`` of the pinned document, once a test run."""
-    return Path(run_shared.once("regen-b", lambda folder: str(_regen_to(folder))))
-
-
 @dataclass(frozen=True)
 class Ran:
     """What one command printed and how it ended."""
@@ -323,6 +318,20 @@ def realworld_regen(run_shared: Any) -> Callable[[Path], RealworldRegen]:
         )
 
     return regenerated
+
+
+@pytest.fixture(scope="session")
+def checked_regenerated(run_shared: Any, regenerated: Path) -> Ran:
+    """``issuetrak regen --check`` against a copy of ``regenerated``, once a test run: a second,
+    independent regeneration compared file by file with the first."""
+
+    def check(folder: Path) -> dict[str, Any]:
+        copy = folder / "issuetrak_client"
+        shutil.copytree(regenerated, copy, ignore=shutil.ignore_patterns("__pycache__"))
+        result = run_cli("regen", "--check", "--output", str(copy))
+        return {"returncode": result.returncode, "stdout": result.stdout, "stderr": result.stderr}
+
+    return Ran(**run_shared.once("regen-check", check))
 
 
 def python_in(folder: Path, code: str) -> subprocess.CompletedProcess[str]:
