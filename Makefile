@@ -41,7 +41,7 @@ fetch-spec:
 		$(call opt,--from,$(SPEC_FROM)) $(call opt,--label,$(LABEL)) $(ARGS)
 
 test:
-	$(PY) -m pytest -n $(JOBS) tests examples $(ARGS)
+	$(PY) -m pytest -n $(JOBS) --dist loadgroup tests examples $(ARGS)
 
 contract:
 	$(PY) -m issuetrak_tools contract $(call opt,--site,$(SITE)) $(call opt,--spec-label,$(LABEL)) $(ARGS)

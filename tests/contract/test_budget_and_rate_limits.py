@@ -84,6 +84,7 @@ def test_a_429_without_retry_after_is_reported_and_still_waited_out() -> None:
     assert "no Retry-After header" in found[0].message
 
 
+@pytest.mark.slow
 @pytest.mark.network
 def test_a_site_that_keeps_answering_429_is_reported_as_rate_limiting_not_as_deviations(
     tmp_path: Path,

@@ -89,6 +89,7 @@ def test_the_docs_table_of_families_is_the_registry() -> None:
     assert found.group(1) == markdown_table(), "regenerate it from families.markdown_table()"
 
 
+@pytest.mark.slow
 @pytest.mark.network
 @pytest.mark.parametrize("name", ["accepts_any_token", "limiter_without_retry_after"])
 def test_caught_on_ten_of_ten_seeds(tmp_path: Path, name: str) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from .live import mock_site, run_live
 
-pytestmark = pytest.mark.network
+pytestmark = [pytest.mark.network, pytest.mark.slow]
 
 # the full default run (budget 400) is test_cli_and_safety's, through the command line
 MODES: dict[str, dict[str, Any]] = {

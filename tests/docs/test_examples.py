@@ -104,13 +104,18 @@ def _run_doctest(block: Block, namespace: dict[str, Any]) -> None:
 
 
 @pytest.fixture(scope="session")
-def pytest_examples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Every page's ``test_*`` examples, run by one pytest child process: block -> its outcome.
+def pytest_examples(run_shared: Any) -> dict[str, str]:
+    """Every page's ``test_*`` examples, run by one pytest child process once a test run (the
+    xdist workers share its outcome): block -> its outcome.
 
     The child loads the ``issuetrak_mock`` plugin, as the installed entry point does in a user's
     suite, and nothing else (so it starts quickly). Each block is a test module of its own.
     """
-    folder = tmp_path_factory.mktemp("pytest-examples")
+    outcomes: dict[str, str] = run_shared.once("pytest-examples", _run_pytest_examples)
+    return outcomes
+
+
+def _run_pytest_examples(folder: Path) -> dict[str, str]:
     files: dict[str, Block] = {}
     for page in pages():
         for block in read_blocks(page):

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml  # mkdocs's own dependency, here to read mkdocs.yml
 
 from .examples import REPO
@@ -17,6 +18,7 @@ from .examples import REPO
 DOCS = REPO / "docs"
 
 
+@pytest.mark.slow
 def test_the_site_builds_strictly(tmp_path: Path) -> None:
     site = tmp_path / "site"
     env = {k: v for k, v in os.environ.items() if k != "NO_MKDOCS_2_WARNING"}

@@ -196,7 +196,9 @@ def pyright_out(checked: Path) -> dict[str, list[str]]:
     }
 
 
+# the tests that read one checker's output run on one xdist worker, so the checker runs once
 @pytest.mark.slow
+@pytest.mark.xdist_group("mypy")
 def test_mypy_strict_sees_precise_types_through_the_client(mypy_out) -> None:
     lines = mypy_out["use.py"]
     assert not [ln for ln in lines if ": error:" in ln], lines
@@ -205,6 +207,7 @@ def test_mypy_strict_sees_precise_types_through_the_client(mypy_out) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("mypy")
 def test_mypy_strict_reports_every_mistake(mypy_out) -> None:
     lines = mypy_out["mistakes.py"]
     flagged = {int(ln.split(":")[1]) for ln in lines if ": error:" in ln}
@@ -212,6 +215,7 @@ def test_mypy_strict_reports_every_mistake(mypy_out) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("pyright")
 def test_pyright_strict_sees_precise_types_through_the_client(pyright_out) -> None:
     lines = pyright_out["use.py"]
     assert not [ln for ln in lines if " - error:" in ln], lines
@@ -220,6 +224,7 @@ def test_pyright_strict_sees_precise_types_through_the_client(pyright_out) -> No
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("pyright")
 def test_pyright_strict_reports_every_mistake(pyright_out) -> None:
     lines = pyright_out["mistakes.py"]
     flagged = {int(ln.split(":")[1]) for ln in lines if " - error:" in ln}

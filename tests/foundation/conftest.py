@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -234,14 +235,103 @@ def _regen_to(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def regenerated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``issuetrak regen`` of the pinned document into a folder of its own (never generated/)."""
-    return _regen_to(tmp_path_factory.mktemp("regen-a"))
+def regenerated(run_shared: Any) -> Path:
+    """``issuetrak regen`` of the pinned document into a folder of its own (never generated/),
+    once a test run."""
+    return Path(run_shared.once("regen-a", lambda folder: str(_regen_to(folder))))
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What one command printed and how it ended."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@dataclass(frozen=True)
+class RealworldRegen:
+    """``issuetrak regen --from DOCUMENT`` through the default path, in a project of its own
+    (``root``), and then with ``--allow-warnings`` when the first run's verdict offers it."""
+
+    document: Path
+    root: Path
+    first: Ran
+    wrote_after_first: bool  # whether anything was under generated/ after the first run
+    allowed: Ran | None
+    wrote_after_allowed: bool
+
+    @property
+    def generated(self) -> Path:
+        return self.root / "generated"
+
+    @property
+    def last(self) -> Ran:
+        return self.allowed or self.first
+
+
+def realworld_params() -> list[Any]:
+    """Each real-world document as a test parameter (its name as the id). The tests of one
+    document run on one xdist worker (``--dist loadgroup``), one after the other, so the second
+    reads the first one's regeneration instead of waiting for it."""
+    return [
+        pytest.param(path, id=path.stem, marks=pytest.mark.xdist_group(f"realworld-{path.stem}"))
+        for path in sorted(REALWORLD.glob("*.json"))
+    ]
+
+
+def _regen_realworld(document: Path, root: Path) -> dict[str, Any]:
+    (root / "spec").mkdir(parents=True)
+    (root / "spec" / "default").write_text("none-yet\n", encoding="utf-8")
+    env = {"ISSUETRAK_PROJECT_ROOT": str(root)}
+
+    def regen(*extra: str) -> dict[str, Any]:
+        result = run_cli("regen", "--from", str(document), *extra, env=env)
+        return {"returncode": result.returncode, "stdout": result.stdout, "stderr": result.stderr}
+
+    first = regen()
+    runs: dict[str, Any] = {"first": first, "wrote_after_first": (root / "generated").exists()}
+    runs["allowed"] = None
+    if first["returncode"] != 0 and "--allow-warnings" in first["stderr"]:
+        runs["allowed"] = regen("--allow-warnings")
+    runs["wrote_after_allowed"] = (root / "generated").exists()
+    return runs
 
 
 @pytest.fixture(scope="session")
-def regenerated_again(tmp_path_factory: pytest.TempPathFactory, regenerated: Path) -> Path:
-    return _regen_to(tmp_path_factory.mktemp("regen-b"))
+def realworld_regen(run_shared: Any) -> Callable[[Path], RealworldRegen]:
+    """``realworld_regen(document)``: each real-world document regenerated once a test run,
+    shared by every test and xdist worker that checks it (generation takes tens of seconds)."""
+
+    def regenerated(document: Path) -> RealworldRegen:
+        name = f"realworld-regen/{document.stem}"
+        runs = run_shared.once(name, lambda folder: _regen_realworld(document, folder / "project"))
+        allowed = runs["allowed"]
+        return RealworldRegen(
+            document=document,
+            root=run_shared.folder / name / "project",
+            first=Ran(**runs["first"]),
+            wrote_after_first=runs["wrote_after_first"],
+            allowed=Ran(**allowed) if allowed is not None else None,
+            wrote_after_allowed=runs["wrote_after_allowed"],
+        )
+
+    return regenerated
+
+
+@pytest.fixture(scope="session")
+def checked_regenerated(run_shared: Any, regenerated: Path) -> Ran:
+    """``issuetrak regen --check`` against a copy of ``regenerated``, once a test run: a second,
+    independent regeneration compared file by file with the first."""
+
+    def check(folder: Path) -> dict[str, Any]:
+        copy = folder / "issuetrak_client"
+        shutil.copytree(regenerated, copy, ignore=shutil.ignore_patterns("__pycache__"))
+        result = run_cli("regen", "--check", "--output", str(copy))
+        return {"returncode": result.returncode, "stdout": result.stdout, "stderr": result.stderr}
+
+    return Ran(**run_shared.once("regen-check", check))
 
 
 def python_in(folder: Path, code: str) -> subprocess.CompletedProcess[str]:

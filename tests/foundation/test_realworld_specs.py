@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from issuetrak._versions import label_ident
 from issuetrak_tools import spec
 
-from .conftest import REALWORLD, python_in, run_cli
+from .conftest import REALWORLD, RealworldRegen, python_in, realworld_params
 
 pytestmark = pytest.mark.slow
 
@@ -26,17 +28,22 @@ SWASHBUCKLE_MEDIA = ("aure-api", "voip-platform", "umbraco-management-api")
 
 
 def assert_importable(output: Path, document: Path, stdout: str) -> None:
+    """The label package at ``output`` (``generated/issuetrak_client/<ident>``) imports, is
+    stamped with the document's name, and has an endpoint module per operation written."""
     operations = len(list(spec.iter_operations(json.loads(document.read_bytes()))))
     written, total = map(int, re.search(r"(\d+) of (\d+) operations", stdout).groups())  # type: ignore[union-attr]
     assert total == operations
+    package = f"{output.parent.name}.{output.name}"
     code = (
         "import importlib, pkgutil, json\n"
-        "import issuetrak_client, issuetrak_client.api, issuetrak_client.models\n"
-        "names = [m.name for m in pkgutil.walk_packages(issuetrak_client.api.__path__, 'issuetrak_client.api.')]\n"
+        f"package = importlib.import_module({package!r})\n"
+        f"api = importlib.import_module({package + '.api'!r})\n"
+        f"importlib.import_module({package + '.models'!r})\n"
+        f"names = [m.name for m in pkgutil.walk_packages(api.__path__, {package + '.api.'!r})]\n"
         "modules = [importlib.import_module(n) for n in names]\n"
-        "print(json.dumps([issuetrak_client.SPEC_LABEL, sum(hasattr(m, 'sync_detailed') for m in modules)]))\n"
+        "print(json.dumps([package.SPEC_LABEL, sum(hasattr(m, 'sync_detailed') for m in modules)]))\n"
     )
-    result = python_in(output.parent, code)
+    result = python_in(output.parent.parent, code)
     assert result.returncode == 0, result.stderr[-2000:]
     label, endpoint_modules = json.loads(result.stdout)
     assert label == document.stem
@@ -78,12 +85,13 @@ def assert_one_line_per_problem(stderr: str, document_name: str) -> str:
 
 
 @pytest.mark.skipif(not DOCUMENTS, reason=f"no real-world documents at {REALWORLD}")
-@pytest.mark.parametrize("document", DOCUMENTS, ids=[d.stem for d in DOCUMENTS])
+@pytest.mark.parametrize("document", realworld_params())
 def test_realworld_document_generates_an_importable_package_or_is_refused_specifically(
-    document: Path, tmp_path: Path
+    document: Path, realworld_regen: Callable[[Path], RealworldRegen]
 ) -> None:
-    output = tmp_path / "issuetrak_client"
-    result = run_cli("regen", "--from", str(document), "--output", str(output))
+    regen = realworld_regen(document)
+    result = regen.first
+    output = regen.generated / "issuetrak_client" / label_ident(document.stem)
     if document.stem in SWASHBUCKLE_MEDIA:
         # text/json, application/*+json and text/plain beside application/json: accepted
         assert result.returncode == 0, result.stderr[-3000:]
@@ -102,11 +110,10 @@ def test_realworld_document_generates_an_importable_package_or_is_refused_specif
         return
 
     verdict = assert_one_line_per_problem(result.stderr, document.name)
-    assert not output.exists()
+    assert not regen.wrote_after_first
     if "--allow-warnings" in verdict:
         # the generator only warned: the documented escape hatch must then give a usable package
-        allowed = run_cli(
-            "regen", "--from", str(document), "--output", str(output), "--allow-warnings"
-        )
+        allowed = regen.allowed
+        assert allowed is not None
         assert allowed.returncode == 0, allowed.stderr
         assert_importable(output, document, allowed.stdout)

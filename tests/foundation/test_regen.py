@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,24 @@ from issuetrak._versions import label_ident
 from issuetrak_tools import _codegen, spec
 from issuetrak_tools.cli import regen
 
-from .conftest import REALWORLD, REPO, Project, python_in, run_cli, small_document, tree_hashes
+from .conftest import (
+    REALWORLD,
+    REPO,
+    Project,
+    Ran,
+    RealworldRegen,
+    python_in,
+    realworld_params,
+    run_cli,
+    small_document,
+    tree_hashes,
+)
 
 pytestmark = pytest.mark.slow
+
+# the tests that read the session's regenerations of the pinned document run on one xdist
+# worker, so each regeneration is made once and no worker waits for another's
+ON_THE_REGENERATED_WORKER = pytest.mark.xdist_group("regenerated")
 
 
 def generator_module_name(op: spec.Operation) -> tuple[str, str]:
@@ -34,14 +50,19 @@ def generator_module_name(op: spec.Operation) -> tuple[str, str]:
     return str(tag), str(PythonIdentifier(name, "field_"))
 
 
+@ON_THE_REGENERATED_WORKER
 def test_two_regenerations_give_byte_identical_trees(
-    regenerated: Path, regenerated_again: Path
+    regenerated: Path, checked_regenerated: Ran
 ) -> None:
-    first, second = tree_hashes(regenerated), tree_hashes(regenerated_again)
-    assert len(first) > 100
-    assert first == second
+    # the second regeneration is `regen --check`'s: it generates afresh in a folder of its own
+    # and compares the sha256 of every file with the first (that it tells a changed file from
+    # an unchanged one is the next test's)
+    assert len(tree_hashes(regenerated)) > 100
+    assert checked_regenerated.returncode == 0, checked_regenerated.stderr
+    assert "is up to date" in checked_regenerated.stdout
 
 
+@ON_THE_REGENERATED_WORKER
 def test_generated_package_is_stamped_with_the_pin(regenerated: Path) -> None:
     pin = spec.load_pin()
     result = python_in(
@@ -54,6 +75,7 @@ def test_generated_package_is_stamped_with_the_pin(regenerated: Path) -> None:
     assert Path(where).parent == regenerated
 
 
+@ON_THE_REGENERATED_WORKER
 def test_every_operation_of_the_pinned_document_has_an_importable_module(regenerated: Path) -> None:
     operations = list(spec.iter_operations(spec.load_document()))
     modules = {
@@ -96,12 +118,13 @@ def test_module_names_regen_expects_are_the_generators_own(tmp_path: Path) -> No
             assert _codegen.operation_module(op) == generator_module_name(op), (op.method, op.path)
 
 
+@ON_THE_REGENERATED_WORKER
 def test_regen_check_passes_on_a_fresh_tree_and_names_files_that_differ(
-    regenerated_again: Path, tmp_path: Path
+    regenerated: Path, checked_regenerated: Ran, tmp_path: Path
 ) -> None:
+    assert checked_regenerated.returncode == 0
     copy = tmp_path / "issuetrak_client"
-    shutil.copytree(regenerated_again, copy)
-    assert run_cli("regen", "--check", "--output", str(copy)).returncode == 0
+    shutil.copytree(regenerated, copy)
     (copy / "client.py").write_text("# edited by hand\n", encoding="utf-8")
     result = run_cli("regen", "--check", "--output", str(copy))
     assert result.returncode == 1
@@ -554,6 +577,7 @@ def test_regen_runs_on_a_clean_checkout_where_the_generated_package_is_missing(
 # --- the models package (spec/templates/models_init.py.jinja) -----------------------------------
 
 
+@ON_THE_REGENERATED_WORKER
 def test_models_package_imports_only_the_modules_of_the_names_used(regenerated: Path) -> None:
     code = (
         "import importlib, json, pkgutil, sys\n"
@@ -593,6 +617,7 @@ def test_models_package_imports_only_the_modules_of_the_names_used(regenerated: 
     assert seen["dir_has_user"]
 
 
+@ON_THE_REGENERATED_WORKER
 def test_type_checkers_still_see_every_model_name(regenerated: Path, tmp_path: Path) -> None:
     snippet = tmp_path / "uses_models.py"
     snippet.write_text(
@@ -841,19 +866,17 @@ print(len(names), classes)
 
 
 @pytest.mark.skipif(not REALWORLD.is_dir(), reason=f"no real-world documents at {REALWORLD}")
-@pytest.mark.parametrize("document", sorted(REALWORLD.glob("*.json")), ids=lambda d: d.stem)
+@pytest.mark.parametrize("document", realworld_params())
 def test_realworld_document_regenerates_through_the_default_path_with_namespaces(
-    document: Path, project: Project
+    document: Path, realworld_regen: Callable[[Path], RealworldRegen]
 ) -> None:
-    env = {"ISSUETRAK_PROJECT_ROOT": str(project.root)}
-    result = run_cli("regen", "--from", str(document), env=env)
-    if result.returncode != 0 and "--allow-warnings" in result.stderr:
-        result = run_cli("regen", "--from", str(document), "--allow-warnings", env=env)
-    generated = project.root / "generated"
+    runs = realworld_regen(document)  # regen --from DOCUMENT, then --allow-warnings if offered
+    result = runs.last
+    generated = runs.generated
     if result.returncode != 0 and "cannot be generated" in result.stderr:
         # the generator itself refuses it: the places are named and nothing is written
         assert "regen: generator error at /" in result.stderr
-        assert not generated.exists()
+        assert not runs.wrote_after_allowed
         return
     assert result.returncode == 0, result.stderr[-3000:]
     ident = label_ident(document.stem)

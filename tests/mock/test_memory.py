@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 
 from .conftest import client, new_app
 
@@ -70,6 +71,7 @@ def test_internal_structures_do_not_grow_with_the_number_of_requests() -> None:
         assert _cache_sizes(app) == before
 
 
+@pytest.mark.slow
 def test_requests_that_store_nothing_leave_allocated_memory_where_it_was() -> None:
     app = new_app(issues=40)
     grown: list[int] = []

@@ -11,7 +11,6 @@ so each version is built once per run and shared by every test and xdist worker 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import shutil
@@ -87,26 +86,10 @@ class Built:
         return data
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _shared_root(factory: pytest.TempPathFactory) -> Path:
-    base = factory.getbasetemp()
-    # under xdist every worker has its own basetemp below one folder of this run
-    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "versions-project"
-
-
-def _prepare_project(root: Path) -> None:
-    with _locked(root.parent / "versions-project.lock"):
+def _prepare_project(shared: Any) -> Path:
+    with shared.locked("versions-project") as root:
         if (root / "spec" / "default").is_file():
+            return root
             return
         folder = root / "spec" / BASE_LABEL
         folder.mkdir(parents=True)
@@ -115,53 +98,66 @@ def _prepare_project(root: Path) -> None:
         # the vendor document stays outside the repository: the temporary project links to it
         (folder / "openapi.json").symlink_to(spec.locate_document(BASE_LABEL))
         (root / "spec" / "default").write_text(f"{BASE_LABEL}\n", encoding="utf-8")
+        return root
 
 
-def _build(root: Path, kind: str) -> Built:
+def _pin_and_regen(root: Path, label: str, kind: str) -> dict[str, str]:
+    raw = spec.load_document(BASE_LABEL, patched=False)
+    incoming = root / "incoming" / f"{label}.json"
+    incoming.parent.mkdir(parents=True, exist_ok=True)
+    incoming.write_text(json.dumps(derive.VERSIONS[kind](raw), indent=2), encoding="utf-8")
+    fetched = run_cli(
+        "fetch-spec",
+        "--from",
+        str(incoming),
+        "--label",
+        label,
+        "--overrides-from",
+        BASE_LABEL,
+        root=root,
+    )
+    assert fetched.returncode == 0, fetched.stderr
+    built = run_cli("regen", "--label", label, root=root)
+    assert built.returncode == 0, built.stderr[-4000:]
+    return {"fetch_output": fetched.stdout, "regen_output": built.stdout + built.stderr}
+
+
+def _build(shared: Any, root: Path, kind: str) -> Built:
     label = f"next-{kind}"
-    done = root / "built" / f"{label}.json"
-    with _locked(root / "built" / f"{label}.lock"):
-        if done.is_file():
-            return Built(kind, label, root, **json.loads(done.read_text(encoding="utf-8")))
-        raw = spec.load_document(BASE_LABEL, patched=False)
-        incoming = root / "incoming" / f"{label}.json"
-        incoming.parent.mkdir(parents=True, exist_ok=True)
-        incoming.write_text(json.dumps(derive.VERSIONS[kind](raw), indent=2), encoding="utf-8")
-        fetched = run_cli(
-            "fetch-spec",
-            "--from",
-            str(incoming),
-            "--label",
-            label,
-            "--overrides-from",
-            BASE_LABEL,
-            root=root,
-        )
-        assert fetched.returncode == 0, fetched.stderr
-        built = run_cli("regen", "--label", label, root=root)
-        assert built.returncode == 0, built.stderr[-4000:]
-        outputs = {"fetch_output": fetched.stdout, "regen_output": built.stdout + built.stderr}
-        done.write_text(json.dumps(outputs), encoding="utf-8")
-        return Built(kind, label, root, **outputs)
+    outputs = shared.once(
+        f"{root.name}/built/{label}", lambda _folder: _pin_and_regen(root, label, kind)
+    )
+    return Built(kind, label, root, **outputs)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests of one derived version run on one xdist worker (``--dist loadgroup``), one after
+    the other: the first builds the version, the others read it instead of waiting for the lock."""
+    here = Path(__file__).parent
+    for item in items:
+        params = getattr(item, "callspec", None)
+        if not item.path.is_relative_to(here):
+            continue
+        kind = params.params.get("built", params.params.get("kind")) if params else None
+        if kind in derive.VERSIONS:
+            item.add_marker(pytest.mark.xdist_group(f"version-{kind}"))
 
 
 @pytest.fixture(scope="session")
-def versions_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = _shared_root(tmp_path_factory)
-    _prepare_project(root)
-    return root
+def versions_project(run_shared: Any) -> Path:
+    return _prepare_project(run_shared)
 
 
 @pytest.fixture(scope="session", params=sorted(derive.VERSIONS))
-def built(request: pytest.FixtureRequest, versions_project: Path) -> Built:
+def built(request: pytest.FixtureRequest, run_shared: Any, versions_project: Path) -> Built:
     """Each derived version, pinned and regenerated (once per run)."""
-    return _build(versions_project, str(request.param))
+    return _build(run_shared, versions_project, str(request.param))
 
 
 @pytest.fixture(scope="session")
-def build(versions_project: Path) -> Any:
+def build(run_shared: Any, versions_project: Path) -> Any:
     """``build(kind)``: one derived version, pinned and regenerated (once per run)."""
-    return lambda kind: _build(versions_project, kind)
+    return lambda kind: _build(run_shared, versions_project, kind)
 
 
 @contextlib.contextmanager

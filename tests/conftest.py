@@ -1,0 +1,66 @@
+"""Fixtures every test folder may use: work done once per test run and shared by the xdist workers."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+@dataclass(frozen=True)
+class RunShared:
+    """A folder of this test run that every xdist worker sees, and file locks in it.
+
+    Expensive results (a regenerated package, a derived project) are built under a lock by the
+    first worker that needs them and read from disk by the others, so each is built once a run.
+    """
+
+    folder: Path
+
+    @contextlib.contextmanager
+    def locked(self, name: str) -> Iterator[Path]:
+        """Hold the run-wide lock called ``name``; yields ``folder / name`` (created by the caller)."""
+        lock = self.folder / f"{name}.lock"
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        with lock.open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield self.folder / name
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def once(self, name: str, make: Callable[[Path], Any]) -> Any:
+        """``make(folder)``'s result (JSON), computed by the first worker that asks for ``name``
+        (in ``folder``, which it creates) and read back by every later caller."""
+        with self.locked(name) as folder:
+            done = folder.with_name(f"{folder.name}.json")
+            if not done.is_file():
+                folder.mkdir(parents=True, exist_ok=True)
+                done.write_text(json.dumps(make(folder)), encoding="utf-8")
+            return json.loads(done.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def run_shared(tmp_path_factory: pytest.TempPathFactory) -> RunShared:
+    base = tmp_path_factory.getbasetemp()
+    # under xdist every worker has its own basetemp below one folder of this run
+    return RunShared(base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with a test marked ``slow`` first, each module's tests kept together and in order.
+
+    xdist hands tests out in this order (``--dist loadgroup``: groups first, the largest first):
+    the long tests start while there is still short work to even out the workers' ends, instead
+    of one worker starting a two-minute test when the other has nothing left to do.
+    """
+    slow = {item.path for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: item.path not in slow)
