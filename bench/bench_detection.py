@@ -230,11 +230,26 @@ def copy_package(package: Path, into: Path) -> Path:
     return target
 
 
+def bytecode_env(copy: Path, cache: Path) -> dict[str, str]:
+    """Where the run's bytecode goes: ``cache``, minus the modules of ``copy``.
+
+    Compiling (and pytest's assertion rewriting of schemathesis and hypothesis, which it redoes
+    on every start when no bytecode may be written) costs each run seconds that measure nothing;
+    the cache keeps the bytecode of everything but the mutated package, whose entries are deleted
+    before every run: a mutant such as ``+`` -> ``-`` keeps the file's size and, within a second,
+    its mtime, so a cached ``.pyc`` of the previous mutant would look valid.
+    """
+    shutil.rmtree(cache / copy.resolve().relative_to(copy.resolve().anchor), ignore_errors=True)
+    return {"PYTHONPYCACHEPREFIX": str(cache)}
+
+
 def run_command(
     command: list[str], copy: Path, timeout: float, extra_env: dict[str, str] | None = None
 ) -> tuple[str, int | None, float, str]:
-    """Run ``command`` with ``copy`` first on the path: (outcome, exit code, seconds, output tail)."""
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", **(extra_env or {}))
+    """Run ``command`` with ``copy`` first on the path: (outcome, exit code, seconds, output tail).
+    Bytecode is cached in ``pycache`` beside the copy's folder's parent (shared by the workers)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env |= bytecode_env(copy, copy.parent.parent / "pycache") | (extra_env or {})
     paths = [str(copy.parent), *(extra_env or {}).get("PYTHONPATH", "").split(os.pathsep)]
     env["PYTHONPATH"] = os.pathsep.join(p for p in [*paths, os.environ.get("PYTHONPATH", "")] if p)
     started = time.perf_counter()
