@@ -4,6 +4,8 @@
     python bench/bench_detection.py --quick                    # a smoke run: 4 mutants, all run
     python bench/bench_detection.py --resume ...               # go on with an interrupted run
                                                                # (keeps its results and reach.json)
+    python bench/bench_detection.py --resume --retry-survivors ...  # after new checks landed:
+                                                               # re-run the survivors only
 
 Cosmic Ray lists every mutant of the mock's behaviour modules (handlers with the paging code,
 search, criteria, issues, validation); a seeded sample of them is run, one at a time, against the
@@ -110,6 +112,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--out", default="reports/detection", help="output folder")
     parser.add_argument("--resume", action="store_true", help="keep results.jsonl's mutants")
+    parser.add_argument(
+        "--retry-survivors",
+        action="store_true",
+        help="with --resume: run the survivors again (reached or not, with the lines reached "
+        "measured again) and keep the other outcomes",
+    )
     parser.add_argument(
         "--report-only",
         action="store_true",
@@ -418,6 +426,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if options.sample < 1 or options.jobs < 1:
         print("bench_detection: --sample and --jobs must be 1 or more", file=sys.stderr)
         return 2
+    if options.retry_survivors and not options.resume:
+        print("bench_detection: --retry-survivors goes with --resume", file=sys.stderr)
+        return 2
     package = Path(options.package).resolve()
     modules = [m for m in options.modules.split(",") if m]
     missing = [m for m in modules if not (package / m).is_file()]
@@ -430,6 +441,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     results = out / "results.jsonl"
     done = _finished(results) if options.resume else {}
+    if options.retry_survivors:  # a check added since may kill them; a killer is never removed
+        done = {k: m for k, m in done.items() if not m.outcome.startswith("survived")}
     if not options.resume:
         results.unlink(missing_ok=True)
     size = QUICK_SAMPLE if options.quick else options.sample
@@ -472,7 +485,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         (out / "run.json").write_text(json.dumps(run, indent=2) + "\n", encoding="utf-8")
         reach: dict[str, set[int]] | None = None  # --quick runs its few mutants whatever they are
         kept_reach = out / "reach.json"
-        if options.resume and not options.quick and kept_reach.is_file():  # same source, same run
+        if (
+            options.resume
+            and not options.retry_survivors
+            and not options.quick
+            and kept_reach.is_file()
+        ):
             reach = {k: set(v) for k, v in json.loads(kept_reach.read_text()).items()}
         elif not options.quick:
             reach = reached_lines(command, copy, 3 * timeout)
@@ -485,7 +503,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         lock = threading.Lock()
 
         def one(mutant: Mutant) -> Mutant:
-            if mutant.id in done:
+            if mutant.id in done and done[mutant.id].key == mutant.key:  # same mutation still
                 return done[mutant.id]
             if mutant.outcome == "error":
                 pass  # void: recorded as it is
