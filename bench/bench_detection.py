@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import ast
 import difflib
+import hashlib
 import json
 import os
 import queue
@@ -167,6 +168,22 @@ def list_mutants(package: Path, modules: Sequence[str]) -> list[Mutant]:
         )
         for spec in specs
     ]
+
+
+def listed_mutants(package: Path, modules: Sequence[str], kept: Path) -> list[Mutant]:
+    """:func:`list_mutants`, kept in ``kept`` for as long as the modules' text is unchanged
+    (listing takes Cosmic Ray minutes; a resumed or retried run needs the same list)."""
+    digest = hashlib.sha256()
+    for name in modules:
+        digest.update(name.encode() + b"\0" + (package / name).read_bytes() + b"\0")
+    if kept.is_file():
+        saved = json.loads(kept.read_text(encoding="utf-8"))
+        if saved.get("digest") == digest.hexdigest():
+            return [Mutant(**fields) for fields in saved["mutants"]]
+    every = list_mutants(package, modules)
+    listing = {"digest": digest.hexdigest(), "mutants": [asdict(m) for m in every]}
+    kept.write_text(json.dumps(listing) + "\n", encoding="utf-8")
+    return every
 
 
 def annotation_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
@@ -447,7 +464,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         results.unlink(missing_ok=True)
     size = QUICK_SAMPLE if options.quick else options.sample
 
-    every = list_mutants(package, modules)
+    every = listed_mutants(package, modules, out / "mutants.json")
     sources = {m: (package / m).read_text(encoding="utf-8") for m in modules}
     spans = {m: annotation_spans(sources[m]) for m in modules}
     behaviour = [m for m in every if not in_annotation(m, spans[m.module])]
