@@ -517,6 +517,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(
                 "lines reached: " + ", ".join(f"{n} {len(v)}" for n, v in sorted(reached.items()))
             )
+            valid = [m for m in sample if m.outcome != "error"]
+            hit = sum(is_reached(m, sources[m.module], reach.get(m.module, set())) for m in valid)
+            print(  # what the score can be at best until new requests reach more lines
+                f"sample reached: {hit} of the {len(valid)} that compile; the others survive "
+                f"without a run (score at most {hit / len(valid):.2f} before triage)"
+                if valid
+                else "sample reached: nothing compiles"
+            )
         lock = threading.Lock()
 
         def one(mutant: Mutant) -> Mutant:
