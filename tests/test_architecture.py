@@ -269,25 +269,14 @@ def _module_edges(imports: list[Import], modules: set[str], package: str) -> dic
     return edges
 
 
-# Known circle, to be untangled: the contract families register themselves on import and the
-# plan and the step engine look them up at call time (function-level imports), while the
-# families build the plan's Step and use the engine's helpers. Only a circle through this
-# package is tolerated; any other circle fails.
-CIRCLE_THROUGH_REGISTRY = "issuetrak_tools._contract.families"
-
-
 @pytest.mark.parametrize("package", sorted(SOURCES))
 def test_no_package_imports_itself_in_a_circle(
     imports: list[Import], modules: set[str], package: str
 ) -> None:
-    cycles = _cycles(_module_edges(imports, modules, package))
-    assert [c for c in cycles if CIRCLE_THROUGH_REGISTRY not in c] == []
-
-
-def test_the_tolerated_circle_still_exists(imports: list[Import], modules: set[str]) -> None:
-    """Once the families stop importing the plan and the engine, drop the tolerance."""
-    cycles = _cycles(_module_edges(imports, modules, "issuetrak_tools"))
-    assert any(CIRCLE_THROUGH_REGISTRY in c for c in cycles)
+    # the contract's check families register on import and the plan and the engine look them
+    # up at call time; the families build steps from the leaf modules (tiers, probe), never
+    # from the plan or the engine, so no circle is left to tolerate
+    assert _cycles(_module_edges(imports, modules, package)) == []
 
 
 def test_the_cycle_finder_finds_a_cycle() -> None:

@@ -920,6 +920,37 @@ def list_sort_ignored(app: App, ctx: Mapping[str, Any]) -> App:
     return Middleware(app, before=before)
 
 
+def put_resets_created_date(app: App, ctx: Mapping[str, Any]) -> App:
+    """PUT maps the body onto a fresh entity: createdDate becomes .NET's DateTime.MinValue."""
+
+    def after(ex: Exchange) -> None:
+        if ex.method == "PUT" and _ITEM.match(ex.path) and ex.status in (200, 201):
+            record = ctx["record_of"](ex.path)
+            if isinstance(record, dict) and "createdDate" in record:
+                record["createdDate"] = "0001-01-01T00:00:00"
+                ctx["restore"](ex.path, record)
+
+    return Middleware(app, after=after)
+
+
+def patch_clears_description(app: App, ctx: Mapping[str, Any]) -> App:
+    """PATCH /Issues/{iid} saves the issue through a model without description (cleared)."""
+
+    def after(ex: Exchange) -> None:
+        body = ex.json()
+        named = isinstance(body, list) and any(
+            isinstance(op, dict) and str(op.get("path", "")).lower() == "/description"
+            for op in body
+        )
+        if ex.method == "PATCH" and ex.path.lower().startswith("/issues/") and ex.status == 200:
+            record = ctx["record_of"](ex.path)
+            if isinstance(record, dict) and not named:
+                record["description"] = ""
+                ctx["restore"](ex.path, record)
+
+    return Middleware(app, after=after)
+
+
 @dataclass(frozen=True)
 class Deviation:
     name: str
@@ -1018,6 +1049,18 @@ DEVIATIONS: tuple[Deviation, ...] = (
     _d(nested_criteria_ignored, {"search_nested_field"}, ("^POST /Issues/Search$",)),
     _d(criteria_type_errors_swallowed, {"criteria_value_type_refused"}, SEARCH),
     _d(search_is_true_matches_nothing, {"search_no_missing_results"}, ("^POST /Classes/Search$",)),
+    _d(
+        put_resets_created_date,
+        {"write_changes_only_its_fields"},
+        (*CREATE, "^PUT /Causes/"),
+        writes=True,
+    ),
+    _d(
+        patch_clears_description,
+        {"write_changes_only_its_fields"},
+        ("^(GET|POST|PATCH) /Issues", "^GET /(Users|Locations|Projects|Severities)$"),
+        writes=True,
+    ),
     _d(
         listed_type_form_not_found,
         {"listed_iid_found"},

@@ -24,7 +24,6 @@ The plan's order depends only on the document, the options and ``--seed``, never
 
 from __future__ import annotations
 
-import enum
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from typing import Any
 from issuetrak.ratelimit import RateLimiter, RateLimits
 from issuetrak_tools._contract.classify import WritePolicy
 from issuetrak_tools._contract.entities import Conventions, OperationRef
+from issuetrak_tools._contract.tiers import LIVE_AUTH_SAMPLE, Step, Tier
 
 __all__ = [
     "LIVE_AUTH_SAMPLE",
@@ -44,49 +44,8 @@ __all__ = [
     "format_duration",
 ]
 
-LIVE_AUTH_SAMPLE = 3  # operations probed without the token on a live site
 # what a response takes besides the limiter's waits, for the duration estimate
 ASSUMED_RESPONSE_SECONDS = 0.3
-
-
-class Tier(enum.IntEnum):
-    POSITIVE = 1
-    ERRORS = 2
-    READS = 3
-    PAGING = 4
-    SEARCH = 5
-    STATEFUL = 6
-    DEPTH = 7
-
-    @property
-    def title(self) -> str:
-        return {
-            Tier.POSITIVE: "positive cases",
-            Tier.ERRORS: "error paths",
-            Tier.READS: "records agree",
-            Tier.PAGING: "paging",
-            Tier.SEARCH: "search and sort",
-            Tier.STATEFUL: "linked sequences",
-            Tier.DEPTH: "depth",
-        }[self]
-
-
-@dataclass(frozen=True)
-class Step:
-    """One planned unit of work (one pytest item, one JUnit test case)."""
-
-    tier: Tier
-    kind: str  # positive | discover | auth | not_found | paging | search | sort | sort_asc | depth
-    operation: str  # "METHOD /path"
-    estimate: int  # requests it is expected to send
-    round: int = 0  # depth round (1, 2, ...)
-    writes: int = 0  # of which writes
-    family: str = ""  # the registered check family that planned it
-
-    @property
-    def id(self) -> str:
-        suffix = f" #{self.round}" if self.round else ""
-        return f"{self.kind} {self.operation}{suffix}"
 
 
 @dataclass

@@ -28,9 +28,16 @@ from issuetrak_tools._contract import persistence
 from issuetrak_tools._contract.cases import send_case, validate_case
 from issuetrak_tools._contract.entities import Conventions, OperationRef
 from issuetrak_tools._contract.paging import FetchedPage
-from issuetrak_tools._contract.plan import Step
+from issuetrak_tools._contract.probe import (
+    PAGING_PAGE_SIZE,
+    POSITIVE_PAGE_SIZE,
+    Unchecked,
+    concrete,
+    json_or_none,
+)
 from issuetrak_tools._contract.report import FailureRecord, Recorder, curl_of, trace_id_of
 from issuetrak_tools._contract.target import RateLimited, Target
+from issuetrak_tools._contract.tiers import Step
 from issuetrak_tools._contract.transport import RequestBudgetExhausted
 from schemathesis import Case, GenerationMode
 from schemathesis.core.failures import FailureGroup
@@ -38,9 +45,6 @@ from schemathesis.core.failures import FailureGroup
 __all__ = ["Engine", "Knowledge", "StepFailed", "Unchecked"]
 
 AnyCase = Case[Any]
-MISSING_IID = 2147483647  # int32's largest value: no Issuetrak record has it
-POSITIVE_PAGE_SIZE = 10
-PAGING_PAGE_SIZE = 2
 
 
 class StepFailed(AssertionError):
@@ -56,10 +60,6 @@ class StepFailed(AssertionError):
             if record.curl:
                 lines.append("    " + record.curl[:2000])
         super().__init__("\n".join(lines))
-
-
-class Unchecked(Exception):
-    """The step had nothing it could send (no record to act on, too few records to probe)."""
 
 
 @dataclass
@@ -527,27 +527,6 @@ class Engine:
         return ref.method.lower() in paths.get(ref.path, {})
 
 
-def json_or_none(content: bytes) -> Any:
-    import json
-
-    try:
-        return json.loads(content)
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
-def page_of(content: bytes) -> tuple[list[Any] | None, int | None]:
-    """A paged answer's ``values`` (``None`` unless a list) and ``itemTotal`` (``None`` unless an
-    integer)."""
-    answer = json_or_none(content)
-    if not isinstance(answer, Mapping):
-        return None, None
-    values, paging = answer.get("values"), answer.get("pagingInformation")
-    total = paging.get("itemTotal") if isinstance(paging, Mapping) else None
-    whole = isinstance(total, int) and not isinstance(total, bool)
-    return (values if isinstance(values, list) else None), (total if whole else None)
-
-
 def _plain_value(schema: Mapping[str, Any], number: int, stamp: str) -> Any:
     """A valid, readable value for a scalar schema (``None`` for anything else)."""
     if schema.get("readOnly"):
@@ -578,12 +557,6 @@ def _plain_value(schema: Mapping[str, Any], number: int, stamp: str) -> Any:
     if kind == "boolean":
         return number == 1
     return None
-
-
-def concrete(path: str, params: Mapping[str, Any]) -> str:
-    for name, value in params.items():
-        path = path.replace("{" + name + "}", str(value))
-    return path
 
 
 def case_curl(case: AnyCase, target: Target) -> str:

@@ -24,6 +24,7 @@ from issuetrak_tools._contract.families import (  # noqa: F401
     relative_dates,
     search,
     sort,
+    write_rest,
 )
 from issuetrak_tools._contract.families.registry import (
     Family,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from issuetrak_tools._contract.classify import operation_kind
 from issuetrak_tools._contract.families.registry import PlanContext, family
-from issuetrak_tools._contract.plan import LIVE_AUTH_SAMPLE, Step, Tier
+from issuetrak_tools._contract.tiers import LIVE_AUTH_SAMPLE, Step, Tier
 
 if TYPE_CHECKING:
     from issuetrak_tools._contract.report import FailureRecord

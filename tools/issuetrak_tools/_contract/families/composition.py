@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING, Any
 
 from issuetrak.conventions import ref_name
 from issuetrak_tools._contract.families.registry import PlanContext, family
-from issuetrak_tools._contract.plan import Step, Tier
+from issuetrak_tools._contract.probe import POSITIVE_PAGE_SIZE, Unchecked, concrete, page_of
 from issuetrak_tools._contract.search import Criterion, matches
 from issuetrak_tools._contract.semantics import search_shape
-from issuetrak_tools._contract.steps import POSITIVE_PAGE_SIZE, Unchecked, concrete, page_of
+from issuetrak_tools._contract.tiers import Step, Tier
 
 if TYPE_CHECKING:
     from issuetrak_tools._contract.entities import OperationRef

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from issuetrak_tools._contract.families.registry import PlanContext, family
 from issuetrak_tools._contract.persistence import same_value
-from issuetrak_tools._contract.plan import Step, Tier
-from issuetrak_tools._contract.steps import Unchecked, concrete, json_or_none
+from issuetrak_tools._contract.probe import Unchecked, concrete, json_or_none
+from issuetrak_tools._contract.tiers import Step, Tier
 
 if TYPE_CHECKING:
     from issuetrak_tools._contract.entities import OperationRef

@@ -14,10 +14,10 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from issuetrak_tools._contract.families.registry import PlanContext, family
-from issuetrak_tools._contract.plan import Step, Tier
+from issuetrak_tools._contract.probe import Unchecked, concrete, page_of
 from issuetrak_tools._contract.search import Criterion, matches
 from issuetrak_tools._contract.semantics import identity, search_shape
-from issuetrak_tools._contract.steps import Unchecked, concrete, page_of
+from issuetrak_tools._contract.tiers import Step, Tier
 
 if TYPE_CHECKING:
     from issuetrak_tools._contract.report import FailureRecord

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from issuetrak_tools._contract.checks import api_response_is_valid
 from issuetrak_tools._contract.families.registry import PlanContext, family
-from issuetrak_tools._contract.plan import Step, Tier
-from issuetrak_tools._contract.steps import MISSING_IID
+from issuetrak_tools._contract.probe import MISSING_IID
+from issuetrak_tools._contract.tiers import Step, Tier
 
 if TYPE_CHECKING:
     from issuetrak_tools._contract.report import FailureRecord

@@ -18,15 +18,15 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from issuetrak_tools._contract.families.registry import PlanContext, family
-from issuetrak_tools._contract.plan import Step, Tier
-from issuetrak_tools._contract.search import unmatched_items
-from issuetrak_tools._contract.semantics import NAME_FIELDS, identity, search_shape
-from issuetrak_tools._contract.steps import (
+from issuetrak_tools._contract.probe import (
     POSITIVE_PAGE_SIZE,
     Unchecked,
     concrete,
     json_or_none,
 )
+from issuetrak_tools._contract.search import unmatched_items
+from issuetrak_tools._contract.semantics import NAME_FIELDS, identity, search_shape
+from issuetrak_tools._contract.tiers import Step, Tier
 
 if TYPE_CHECKING:
     from issuetrak_tools._contract.report import FailureRecord

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 from issuetrak_tools._contract.families.registry import PlanContext, family
 from issuetrak_tools._contract.paging import FetchedPage, PagedOperation, WalkResult, walk
-from issuetrak_tools._contract.plan import Step, Tier
+from issuetrak_tools._contract.probe import PAGING_PAGE_SIZE, concrete
 from issuetrak_tools._contract.report import trace_id_of
-from issuetrak_tools._contract.steps import PAGING_PAGE_SIZE, concrete
+from issuetrak_tools._contract.tiers import Step, Tier
 
 if TYPE_CHECKING:
     from issuetrak_tools._contract.report import FailureRecord

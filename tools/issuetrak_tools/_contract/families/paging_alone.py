@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from issuetrak_tools._contract.families.registry import PlanContext, family
 from issuetrak_tools._contract.paging import expected_values, page_count
-from issuetrak_tools._contract.plan import Step, Tier
-from issuetrak_tools._contract.steps import concrete, json_or_none
+from issuetrak_tools._contract.probe import concrete, json_or_none
+from issuetrak_tools._contract.tiers import Step, Tier
 
 if TYPE_CHECKING:
     from issuetrak_tools._contract.report import FailureRecord

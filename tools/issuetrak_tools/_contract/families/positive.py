@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from issuetrak.conventions import is_write
 from issuetrak_tools._contract.families.registry import PlanContext, family
-from issuetrak_tools._contract.plan import Step, Tier
+from issuetrak_tools._contract.tiers import Step, Tier
 
 if TYPE_CHECKING:
     from issuetrak_tools._contract.report import FailureRecord

@@ -18,8 +18,8 @@ import httpx
 from issuetrak.ratelimit import RateLimits
 from issuetrak_tools._contract.families.registry import PlanContext, family
 from issuetrak_tools._contract.guard import RETRY_AFTER_CHECK
-from issuetrak_tools._contract.plan import Step, Tier
-from issuetrak_tools._contract.steps import Unchecked, concrete
+from issuetrak_tools._contract.probe import Unchecked, concrete
+from issuetrak_tools._contract.tiers import Step, Tier
 
 if TYPE_CHECKING:
     from issuetrak_tools._contract.report import FailureRecord

@@ -29,8 +29,8 @@ from issuetrak_tools._contract.classify import WritePolicy
 from issuetrak_tools._contract.entities import Conventions, OperationRef
 
 if TYPE_CHECKING:
-    from issuetrak_tools._contract.plan import Step, Tier
     from issuetrak_tools._contract.semantics import SearchShape
+    from issuetrak_tools._contract.tiers import Step, Tier
 
 __all__ = ["Family", "PlanContext", "family", "handler_for", "markdown_table", "registered"]
 
@@ -96,19 +96,24 @@ def family(
 
 
 def registered() -> list[Family]:
-    """Every registered family, in plan order (tier, then priority)."""
-    from issuetrak_tools._contract import families  # noqa: F401  (registers the built-in ones)
+    """Every registered family, in plan order (tier, then priority).
 
+    The built-in families register when their package is imported: callers reach this function
+    through :mod:`issuetrak_tools._contract.families`, never through this module alone.
+    """
     return sorted(_FAMILIES.values(), key=lambda f: (f.tier, f.priority, f.name))
 
 
 def handler_for(kind: str) -> tuple[Family, Handler]:
-    """The family and handler of a step kind."""
-    registered()
-    try:
-        return _HANDLERS[kind]
-    except KeyError:
-        raise KeyError(f"no registered check family handles steps of kind {kind!r}") from None
+    """The family and handler of a step kind.
+
+    A kind may carry its argument after its first word (``patch Replace /Subject``, where the
+    arguments come from the document): a handler registered for the first word handles it.
+    """
+    found = _HANDLERS.get(kind) or _HANDLERS.get(kind.split(" ", 1)[0])
+    if found is None:
+        raise KeyError(f"no registered check family handles steps of kind {kind!r}")
+    return found
 
 
 def markdown_table() -> str:
@@ -182,7 +187,7 @@ class PlanContext:
 
     def step(self, owner: Family, kind: str, operation: str, estimate: int, **extra: Any) -> Step:
         """A step of ``owner`` (in its tier unless ``tier=`` says otherwise)."""
-        from issuetrak_tools._contract.plan import Step
+        from issuetrak_tools._contract.tiers import Step
 
         extra.setdefault("tier", owner.tier)
         return Step(kind=kind, operation=operation, estimate=estimate, family=owner.name, **extra)

@@ -10,14 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from issuetrak_tools._contract.families.registry import PlanContext, family
-from issuetrak_tools._contract.plan import Step, Tier
+from issuetrak_tools._contract.probe import Unchecked, concrete
 from issuetrak_tools._contract.semantics import (
     case_probe,
     judge_probe,
     multi_criteria_probe,
     search_shape,
 )
-from issuetrak_tools._contract.steps import Unchecked, concrete
+from issuetrak_tools._contract.tiers import Step, Tier
 
 if TYPE_CHECKING:
     from issuetrak_tools._contract.report import FailureRecord

@@ -10,14 +10,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from issuetrak_tools._contract.families.registry import PlanContext, family
-from issuetrak_tools._contract.plan import Step, Tier
+from issuetrak_tools._contract.probe import Unchecked, concrete
 from issuetrak_tools._contract.semantics import (
     SORT_PAGE_SIZE,
     search_shape,
     sort_choice,
     sort_violation,
 )
-from issuetrak_tools._contract.steps import Unchecked, concrete
+from issuetrak_tools._contract.tiers import Step, Tier
 
 if TYPE_CHECKING:
     from issuetrak_tools._contract.report import FailureRecord
