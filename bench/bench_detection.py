@@ -170,20 +170,30 @@ def list_mutants(package: Path, modules: Sequence[str]) -> list[Mutant]:
     ]
 
 
-def listed_mutants(package: Path, modules: Sequence[str], kept: Path) -> list[Mutant]:
-    """:func:`list_mutants`, kept in ``kept`` for as long as the modules' text is unchanged
-    (listing takes Cosmic Ray minutes; a resumed or retried run needs the same list)."""
+def _digest(package: Path, modules: Sequence[str]) -> str:
     digest = hashlib.sha256()
     for name in modules:
         digest.update(name.encode() + b"\0" + (package / name).read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def listed_mutants(package: Path, modules: Sequence[str], kept: Path) -> list[Mutant]:
+    """:func:`list_mutants`, kept in ``kept`` (with the text changes :func:`describe` found) for
+    as long as the modules' text is unchanged: listing and describing take Cosmic Ray minutes,
+    and a resumed or retried run needs the same list."""
     if kept.is_file():
         saved = json.loads(kept.read_text(encoding="utf-8"))
-        if saved.get("digest") == digest.hexdigest():
+        if saved.get("digest") == _digest(package, modules):
             return [Mutant(**fields) for fields in saved["mutants"]]
     every = list_mutants(package, modules)
-    listing = {"digest": digest.hexdigest(), "mutants": [asdict(m) for m in every]}
-    kept.write_text(json.dumps(listing) + "\n", encoding="utf-8")
+    keep_listing(every, package, modules, kept)
     return every
+
+
+def keep_listing(every: list[Mutant], package: Path, modules: Sequence[str], kept: Path) -> None:
+    """Write the list of mutants for :func:`listed_mutants` to find again."""
+    listing = {"digest": _digest(package, modules), "mutants": [asdict(m) for m in every]}
+    kept.write_text(json.dumps(listing) + "\n", encoding="utf-8")
 
 
 def annotation_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
@@ -469,8 +479,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     spans = {m: annotation_spans(sources[m]) for m in modules}
     behaviour = [m for m in every if not in_annotation(m, spans[m.module])]
     sample = draw(behaviour, size, options.seed)
-    for mutant in sample:
+    undescribed = [m for m in sample if not m.before and not m.after and not m.outcome]
+    for mutant in undescribed:
         describe(mutant, sources[mutant.module])
+    if undescribed:
+        keep_listing(every, package, modules, out / "mutants.json")
     print(
         f"mutants: {len(every)} in {', '.join(modules)}, {len(every) - len(behaviour)} of them in "
         f"annotations never evaluated (equivalent, left out); sample {len(sample)} of the "
