@@ -117,7 +117,7 @@ def _parser() -> argparse.ArgumentParser:
         "--retry-survivors",
         action="store_true",
         help="with --resume: run the survivors again (reached or not, with the lines reached "
-        "measured again) and keep the other outcomes",
+        "measured again; not those triaged equivalent) and keep the other outcomes",
     )
     parser.add_argument(
         "--report-only",
@@ -469,7 +469,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = out / "results.jsonl"
     done = _finished(results) if options.resume else {}
     if options.retry_survivors:  # a check added since may kill them; a killer is never removed
-        done = {k: m for k, m in done.items() if not m.outcome.startswith("survived")}
+        triage = load_triage(Path(options.triage))  # no check can kill an equivalent one
+        done = {
+            k: m
+            for k, m in done.items()
+            if not m.outcome.startswith("survived")
+            or triage.get(m.key, {}).get("class") == "equivalent"
+        }
     if not options.resume:
         results.unlink(missing_ok=True)
     size = QUICK_SAMPLE if options.quick else options.sample
