@@ -109,6 +109,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="only operations whose 'METHOD /path' matches (repeatable), e.g. '^GET /Users'",
     )
     group.addoption(
+        "--restricted-token-env",
+        default=None,
+        metavar="NAME",
+        help="the environment variable holding a second token, of a user with fewer "
+        "permissions (the restricted family; the embedded mock has its own)",
+    )
+    group.addoption(
         "--usage",
         default=None,
         metavar="FILE",
@@ -223,7 +230,13 @@ def _options(config: pytest.Config, label: str) -> Options:
         max_examples=config.getoption("--max-examples"),
         coverage_budget=config.getoption("--coverage-budget"),
         usage=config.getoption("--usage"),
+        restricted_token=_restricted_token(config),
     )
+
+
+def _restricted_token(config: pytest.Config) -> str:
+    name = config.getoption("--restricted-token-env")
+    return os.environ.get(name, "") if name else ""
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -234,7 +247,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     try:  # bad options, a bad label, a missing document: usage errors, before anything is sent
         label = config.getoption("--spec-label") or default_label()
         options = _options(config, label)
-        state["secrets"] = Secrets({*state["secrets"], options.token} - {""})
+        state["secrets"] = Secrets(
+            {*state["secrets"], options.token, options.restricted_token} - {""}
+        )
         run = prepare(options)
     except (SpecError, UnknownVersionError, ValueError) as exc:
         _abort(config, str(exc), EXIT_USAGE)

@@ -951,6 +951,142 @@ def patch_clears_description(app: App, ctx: Mapping[str, Any]) -> App:
     return Middleware(app, after=after)
 
 
+def create_requires_display_order(app: App, ctx: Mapping[str, Any]) -> App:
+    """POST /Causes refuses a body without displayOrder (an optional field validated as required)."""
+
+    def before(ex: Exchange) -> None:
+        body = ex.json()
+        mine = ex.header("x-api-key") == ctx["token"] and isinstance(body, dict)
+        without = mine and body.get("displayOrder") is None
+        if without and ex.method == "POST" and ex.path.lower() == "/causes":
+            problem = {
+                "title": "One or more validation errors occurred.",
+                "status": 400,
+                "errors": {"displayOrder": ["The DisplayOrder field is required."]},
+                "traceId": "0HMGDP8E63BDF:00000002",
+            }
+            ex.status, ex.response_headers, ex.response_body = _json_answer(400, problem)
+
+    return Middleware(app, before=before)
+
+
+def issue_create_leaves_class_empty(app: App, ctx: Mapping[str, Any]) -> App:
+    """An issue created without classIid gets no class (the site's default is never filled in)."""
+
+    def after(ex: Exchange) -> None:
+        body = ex.json()
+        if not (ex.method == "POST" and ex.path.lower() == "/issues/create" and ex.status < 300):
+            return
+        values = (ex.response_json() or {}).get("values")
+        iid = values.get("iid") if isinstance(values, dict) else None
+        if isinstance(body, dict) and body.get("classIid") is None and iid is not None:
+            record = ctx["record_of"](f"/issues/{iid}")
+            if isinstance(record, dict):
+                record["class"] = {"name": None, "id": 0, "iid": None}
+                ctx["restore"](f"/issues/{iid}", record)
+
+    return Middleware(app, after=after)
+
+
+def create_truncates_long_name(app: App, ctx: Mapping[str, Any]) -> App:
+    """POST /Causes stores a name past its maxLength cut to the column's width (no 400)."""
+    from issuetrak_tools.spec import load_document
+
+    schema = load_document()["components"]["schemas"]["CreateCause"]["properties"]["name"]
+    width = int(schema["maxLength"])
+
+    def before(ex: Exchange) -> None:
+        body = ex.json()
+        name = body.get("name") if isinstance(body, dict) else None
+        long_name = isinstance(name, str) and len(name) > width
+        if ex.method == "POST" and ex.path.lower() == "/causes" and long_name:
+            body["name"] = name[:width]
+            ex.set_json(body)
+
+    return Middleware(app, before=before)
+
+
+def search_unknown_sort_direction_ascending(app: App, ctx: Mapping[str, Any]) -> App:
+    """A search's sortDirection outside its enum is read as ascending instead of refused."""
+
+    def before(ex: Exchange) -> None:
+        body = ex.json()
+        direction = body.get("sortDirection") if isinstance(body, dict) else None
+        if _is_search(ex) and direction not in (None, "Asc", "Desc"):
+            body["sortDirection"] = "Asc"
+            ex.set_json(body)
+
+    return Middleware(app, before=before)
+
+
+def _as_admin(ctx: Mapping[str, Any], ex: Exchange) -> None:
+    """Let the end user's request through as the administrator's (a permission check missing)."""
+    if ex.header("x-api-key") == ctx["end_user_token"]:
+        ex.headers = [(k, v) for k, v in ex.headers if k.lower() != b"x-api-key"]
+        ex.headers.append((b"x-api-key", str(ctx["token"]).encode()))
+
+
+def departments_listed_to_end_users(app: App, ctx: Mapping[str, Any]) -> App:
+    """GET /Departments skips its permission check: an end user gets every department."""
+
+    def before(ex: Exchange) -> None:
+        if ex.method == "GET" and ex.path.lower() == "/departments":
+            _as_admin(ctx, ex)
+
+    return Middleware(app, before=before)
+
+
+def hidden_issue_readable_by_iid(app: App, ctx: Mapping[str, Any]) -> App:
+    """GET /Issues/{iid} skips the visibility filter the search applies: an end user reads any
+    issue by its iid."""
+
+    def before(ex: Exchange) -> None:
+        if ex.method == "GET" and re.fullmatch(r"/issues/\d+", ex.path.lower()):
+            _as_admin(ctx, ex)
+
+    return Middleware(app, before=before)
+
+
+def forbidden_as_401(app: App, ctx: Mapping[str, Any]) -> App:
+    """A request the user has no permission for answers 401 with an empty body (the default
+    challenge), not 403 with its ApiResponse."""
+
+    def after(ex: Exchange) -> None:
+        if ex.status == 403:
+            ex.status, ex.response_headers, ex.response_body = 401, [], b""
+
+    return Middleware(app, after=after)
+
+
+def _edit_created_udfs(edit: Callable[[dict[str, Any]], None]) -> Callable[[Exchange], None]:
+    """A ``before`` that rewrites the UDFs of an issue create before the site sees them."""
+
+    def before(ex: Exchange) -> None:
+        body = ex.json()
+        udfs = body.get("udfs") if isinstance(body, dict) else None
+        if ex.method == "POST" and ex.path.lower() == "/issues/create" and isinstance(udfs, dict):
+            edit(udfs)
+            ex.set_json(body)
+
+    return before
+
+
+def create_drops_date_udfs(app: App, ctx: Mapping[str, Any]) -> App:
+    """An issue create ignores its date UDFs (the binder reads them as another type)."""
+    return Middleware(app, before=_edit_created_udfs(lambda udfs: udfs.pop("date", None)))
+
+
+def multi_select_keeps_first(app: App, ctx: Mapping[str, Any]) -> App:
+    """A multi-select UDF sent with several options stores only the first."""
+
+    def edit(udfs: dict[str, Any]) -> None:
+        for item in udfs.get("multiSelectList") or []:
+            if isinstance(item, dict) and isinstance(item.get("values"), list):
+                item["values"] = item["values"][:1]
+
+    return Middleware(app, before=_edit_created_udfs(edit))
+
+
 @dataclass(frozen=True)
 class Deviation:
     name: str
@@ -1055,6 +1191,28 @@ DEVIATIONS: tuple[Deviation, ...] = (
         (*CREATE, "^PUT /Causes/"),
         writes=True,
     ),
+    _d(create_requires_display_order, {"create_with_required_fields_only"}, CREATE, writes=True),
+    _d(
+        issue_create_leaves_class_empty,
+        {"create_with_required_fields_only"},
+        ("^POST /Issues/Create$", r"^GET /Issues/\{iid\}$", "^GET /IssueTypes$"),
+        writes=True,
+    ),
+    _d(create_truncates_long_name, {"invalid_body_refused"}, CREATE, writes=True),
+    _d(search_unknown_sort_direction_ascending, {"invalid_body_refused"}, SEARCH),
+    _d(
+        departments_listed_to_end_users,
+        {"restricted_user_refused_or_hidden"},
+        ("^GET /Departments$",),
+    ),
+    _d(
+        hidden_issue_readable_by_iid,
+        {"restricted_user_refused_or_hidden"},
+        ("^POST /Issues/Search$", r"^GET /Issues/\{iid\}$"),
+    ),
+    _d(forbidden_as_401, {"restricted_user_refused_or_hidden"}, LIST),
+    _d(create_drops_date_udfs, {"udf_persisted"}, ("^(GET|POST) /Issues",), writes=True),
+    _d(multi_select_keeps_first, {"udf_persisted"}, ("^(GET|POST) /Issues",), writes=True),
     _d(
         patch_clears_description,
         {"write_changes_only_its_fields"},
@@ -1106,6 +1264,7 @@ def site_context(app: Any) -> dict[str, Any]:
 
     return {
         "token": token,
+        "end_user_token": app.state.tokens["end_user"],
         "iids_of": iids_of,
         "record_of": record_of,
         "restore": restore,

@@ -37,3 +37,25 @@ def test_the_state_machine_sends_credentials_as_single_cases_do() -> None:
     instance = machine.__new__(machine)
     assert instance.get_call_kwargs(_case(ParameterLocation.HEADER))["headers"] == {}
     assert instance.get_call_kwargs(_case())["headers"] == TOKEN
+
+
+def test_a_restricted_token_is_sent_only_when_asked_for_and_redacted_like_the_first() -> None:
+    import issuetrak_mock
+    from issuetrak_tools._contract.credentials import redact
+    from issuetrak_tools._contract.target import open_target
+
+    app = issuetrak_mock.create_app(None, seed=0, rate_limits=None, issues=5)
+    admin, user = str(app.state.tokens["admin"]), str(app.state.tokens["end_user"])
+    target = open_target(app=app, token=admin, restricted_token=user)
+    try:
+        assert dict(target.headers) == {"X-Api-Key": admin}
+        assert dict(target.restricted_headers or {}) == {"X-Api-Key": user}
+        assert user not in repr(target)
+        assert (
+            redact(f"sent {user} and {admin}", target.secrets) == "sent [REDACTED] and [REDACTED]"
+        )
+    finally:
+        target.close()
+    plain = open_target(app=app, token=admin)
+    assert plain.restricted_headers is None
+    plain.close()

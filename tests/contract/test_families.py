@@ -123,3 +123,18 @@ def test_an_empty_nullable_page_number_is_not_a_negative_case_the_document_judge
     assert empty_nullable_query(operation.Case(query={"PageSize": ""})) == "PageSize"
     assert empty_nullable_query(operation.Case(query={"PageNumber": "x"})) is None
     assert empty_nullable_query(operation.Case(query={"PageNumber": 0})) is None
+
+
+def test_the_restricted_family_needs_a_second_token_and_says_so_without_one(
+    document: dict[str, Any], conventions: Conventions
+) -> None:
+    selected = selected_operations(document, [])
+    policy = WritePolicy(allow_writes=False)
+    without = build_plan(document, conventions, selected, policy, live=True)
+    assert not [s for s in without.steps if s.family == "restricted"]
+    assert any("--restricted-token-env" in note for note in without.notes)
+    with_token = build_plan(document, conventions, selected, policy, live=True, restricted=True)
+    probed = {s.operation for s in with_token.steps if s.family == "restricted"}
+    # the document's own example of an administrative list is always among them
+    assert "GET /Departments" in probed
+    assert "POST /Issues/Search" in probed

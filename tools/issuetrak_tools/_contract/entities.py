@@ -141,6 +141,22 @@ class Conventions:
                 return sorted(candidates, key=lambda c: len(c.store))[0]
         return None
 
+    def referenced(self, name: str) -> Collection | None:
+        """The listed collection a field or PATCH path refers to by the entity its name ends
+        with: ``primaryOrganizationIid`` -> organizations, ``AssignedToUser`` -> users,
+        ``SubType2`` -> subtypes2 (the digits pick the collection whose segment ends with them)."""
+        head = re.sub(r"(Iid|Id)$", "", name)
+        stem = head.rstrip("0123456789")
+        digits = head[len(stem) :]
+        found = [
+            c
+            for c in self.collections.values()
+            if stem.lower().endswith(c.entity.lower())
+            and any(k in c.operations for k in ("list", "search"))
+            and (not digits or c.segment.endswith(digits))
+        ]
+        return min(found, key=lambda c: (-len(c.entity), len(c.store))) if found else None
+
     def _collection_at(self, segment: str) -> Collection | None:
         """The collection of the top-level operations on ``/segment`` (``GET /Xs``, ``GET /Xs/{iid}``)."""
         best: Collection | None = None

@@ -91,6 +91,9 @@ class Options:
     max_examples: int | None = None
     coverage_budget: int | None = None
     usage: str | None = None  # a usage file: answers checked for the properties it reads
+    # a second token, of a user with fewer permissions (the restricted family); against the
+    # embedded mock, its seeded end user's
+    restricted_token: str = ""
 
     def __repr__(self) -> str:  # the token is never shown
         return f"Options(site={self.site!r}, label={self.label!r}, writes={self.allow_writes})"
@@ -169,8 +172,17 @@ def open_run_target(options: Options, label: str) -> tuple[Target, RateLimits | 
         policy=policy,
         rate_limits=limits,  # None unless live
         max_requests=max_requests,
+        restricted_token=options.restricted_token
+        or _seeded_restricted(None if live else options.app),
     )
     return target, limits, max_requests
+
+
+def _seeded_restricted(app: Any) -> str:
+    """The seeded end user's token of an embedded mock (``app.state.tokens``), or ``""``."""
+    tokens = getattr(getattr(app, "state", None), "tokens", None)
+    token = tokens.get("end_user") if isinstance(tokens, dict) else None
+    return str(token) if token else ""
 
 
 def prepare(options: Options) -> Run:
@@ -216,6 +228,7 @@ def prepare(options: Options) -> Run:
         seed=options.seed,
         depth_rounds=settings.max_examples if live else 0,
         stateful_estimate=settings.stateful_examples * settings.stateful_steps,
+        restricted=target.restricted is not None,
     )
     recorder.notes += plan.notes
     engine = Engine(

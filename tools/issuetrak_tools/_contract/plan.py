@@ -204,6 +204,7 @@ def build_plan(
     depth_rounds: int = 2,
     auth_sample: int | None = None,
     stateful_estimate: int = 0,
+    restricted: bool = False,
 ) -> Plan:
     """The ordered steps of a run over the ``selected`` operations the ``policy`` allows.
 
@@ -212,7 +213,8 @@ def build_plan(
     names its operation (``Step.operation``), so a plan can be filtered by operation afterwards.
     ``auth_sample`` is how many operations are probed without the token (``None``: live
     :data:`LIVE_AUTH_SAMPLE`, every secured operation in-process); ``depth_rounds`` is how many
-    generated cases each operation gets in the depth tier (live only).
+    generated cases each operation gets in the depth tier (live only); ``restricted`` whether
+    the run has a second token, of a user with fewer permissions.
     """
     from issuetrak_tools._contract.families import PlanContext, registered
 
@@ -232,6 +234,7 @@ def build_plan(
         seed=seed,
         depth_rounds=depth_rounds,
         auth_sample=auth_sample,
+        restricted=restricted,
     )
     families = registered()
     steps: list[Step] = []

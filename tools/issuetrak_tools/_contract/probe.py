@@ -18,6 +18,7 @@ __all__ = [
     "concrete",
     "json_or_none",
     "page_of",
+    "plain_value",
 ]
 
 MISSING_IID = 2147483647  # int32's largest value: no Issuetrak record has it
@@ -54,3 +55,35 @@ def concrete(path: str, params: Mapping[str, Any]) -> str:
     for name, value in params.items():
         path = path.replace("{" + name + "}", str(value))
     return path
+
+
+def plain_value(schema: Mapping[str, Any], number: int, stamp: str) -> Any:
+    """A valid, readable value for a scalar schema (``None`` for anything else)."""
+    if schema.get("readOnly"):
+        return None
+    enum = schema.get("enum")
+    if isinstance(enum, list) and enum:
+        return enum[number % len(enum)]
+    kind, fmt = schema.get("type"), schema.get("format")
+    if kind == "string":
+        if fmt == "date-time":
+            return f"2024-05-0{number}T10:20:30"
+        if fmt == "date":
+            return f"2024-05-0{number}"
+        if fmt == "uuid":
+            return f"00000000-0000-4000-8000-00000000000{number}"
+        if fmt == "email":
+            return f"contract{number}.{stamp}@example.com"
+        if fmt in ("uri", "url"):
+            return f"https://example.com/contract/{number}/{stamp}"
+        text = f"contract {number} {stamp}"
+        limit = schema.get("maxLength")
+        return text[: int(limit)] if isinstance(limit, int) and limit > 0 else text
+    if kind == "integer":
+        low = schema.get("minimum")
+        return max(number, int(low)) if isinstance(low, int | float) else number
+    if kind == "number":
+        return number + 0.5
+    if kind == "boolean":
+        return number == 1
+    return None

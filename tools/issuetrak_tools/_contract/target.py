@@ -155,6 +155,7 @@ class Target:
     guard: SiteGuard | None = None
     rate_limits: RateLimits | None = None
     limiter: Any = None  # the MeasuredLimiter of the run (None: no client-side limiting)
+    restricted: Secret | None = None  # a second token, of a user with fewer permissions
 
     def __repr__(self) -> str:
         return f"Target({self.description or self.base_url!r}, {self.policy.describe()})"
@@ -170,8 +171,14 @@ class Target:
         return credential_headers(self.secret)
 
     @property
+    def restricted_headers(self) -> CredentialHeaders | None:
+        """The restricted user's credentials (``None``: the run has no second token)."""
+        return None if self.restricted is None else credential_headers(self.restricted)
+
+    @property
     def secrets(self) -> Secrets:
-        return Secrets((self.secret.reveal(),))
+        second = () if self.restricted is None else (self.restricted.reveal(),)
+        return Secrets((self.secret.reveal(), *second))
 
     @property
     def max_requests(self) -> int:
@@ -202,6 +209,7 @@ def open_target(
     timeout: float = 30.0,
     sleep: Callable[[float], None] | None = None,
     max_requests: int = 0,
+    restricted_token: str = "",
 ) -> Target:
     """A target: ``app`` (an ASGI app, in-process) or ``site`` (a live Issuetrak site).
 
@@ -250,6 +258,7 @@ def open_target(
         guard=guard,
         rate_limits=rate_limits,
         limiter=transport.limiter,
+        restricted=Secret(_auth_header(restricted_token)) if restricted_token else None,
     )
 
 

@@ -73,6 +73,13 @@ def _parser() -> argparse.ArgumentParser:
         help="API v2 token; prefer the environment variable ISSUETRAK_TOKEN (a command line is visible to other users)",
     )
     parser.add_argument(
+        "--restricted-token-env",
+        default=None,
+        metavar="NAME",
+        help="environment variable holding a second token, of a user with fewer permissions: "
+        "403s and what that user may not see are checked (without it they are skipped, said why)",
+    )
+    parser.add_argument(
         "--spec-label",
         default=None,
         help=f"pinned document label (default: {default_label_help()})",
@@ -177,6 +184,8 @@ def build_pytest_args(options: argparse.Namespace, suite: Path) -> list[str]:
     args += [f"--operations={pattern}" for pattern in options.operations]
     if getattr(options, "usage", None):
         args.append(f"--usage={options.usage}")
+    if getattr(options, "restricted_token_env", None):
+        args.append(f"--restricted-token-env={options.restricted_token_env}")
     return args + list(options.pytest_args)
 
 

@@ -8,12 +8,14 @@ order. See :mod:`.registry` for what a family is and how to add one.
 from issuetrak_tools._contract.families import (  # noqa: F401
     auth,
     composition,
+    create_minimal,
     criteria_types,
     depth,
     identity,
     int32_bounds,
     listed_iid,
     membership,
+    negative_bodies,
     nested_fields,
     not_found,
     operators,
@@ -22,8 +24,10 @@ from issuetrak_tools._contract.families import (  # noqa: F401
     positive,
     rate_limit,
     relative_dates,
+    restricted,
     search,
     sort,
+    udfs,
     write_rest,
 )
 from issuetrak_tools._contract.families.registry import (

@@ -144,6 +144,7 @@ class PlanContext:
     seed: int = 0
     depth_rounds: int = 2
     auth_sample: int | None = None
+    restricted: bool = False  # the run has a second token, of a user with fewer permissions
     notes: list[str] = field(default_factory=list)
 
     @cached_property

@@ -233,21 +233,6 @@ def _patch_field(conventions: Any, rule: PatchRule) -> str | None:
     return next((name for name in read if name.lower() == head), None)
 
 
-def _reference_store(conventions: Any, rule: PatchRule) -> Collection | None:
-    """The collection whose iids a reference path takes: the entity its name ends with
-    (``/AssignedToUser`` -> users, ``/SubType2`` -> subtypes2)."""
-    head = rule.path.strip("/").split("/")[0]
-    stem, digits = head.rstrip("0123456789").lower(), head[len(head.rstrip("0123456789")) :]
-    found = [
-        c
-        for c in conventions.collections.values()
-        if stem.endswith(c.entity.lower()) and _listing(c) is not None
-    ]
-    if digits:
-        found = [c for c in found if c.segment.endswith(digits)]
-    return min(found, key=lambda c: len(c.store)) if found else None
-
-
 def patch_probes(ctx: PlanContext) -> list[tuple[PatchRule, str]]:
     """The documented (rule, op) pairs of the issue PATCH table the family can send: a value it
     can build (text, date, flag, a reference to a listed collection) for a field the issue reads,
@@ -261,7 +246,10 @@ def patch_probes(ctx: PlanContext) -> list[tuple[PatchRule, str]]:
         adds_note = rule.ops == frozenset({"Add"}) and kind == TEXT
         if field is None and not adds_note:
             continue
-        if kind == REFERENCE and _reference_store(ctx.conventions, rule) is None:
+        if (
+            kind == REFERENCE
+            and ctx.conventions.referenced(rule.path.strip("/").split("/")[0]) is None
+        ):
             continue
         found += [(rule, op) for op in sorted(rule.ops & {"Replace", "Add"})]
     return found
@@ -333,7 +321,7 @@ def _patch_value(engine: Engine, rule: PatchRule, current: Any) -> Any:
         return "2024-05-03T10:20:30"
     if kind == FLAG:
         return current is not True
-    store = _reference_store(engine.conventions, rule)
+    store = engine.conventions.referenced(rule.path.strip("/").split("/")[0])
     source = _listing(store) if store is not None else None
     if source is None:
         return None
