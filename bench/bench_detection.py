@@ -4,6 +4,8 @@
     python bench/bench_detection.py --quick                    # a smoke run: 4 mutants, all run
     python bench/bench_detection.py --resume ...               # go on with an interrupted run
                                                                # (keeps its results and reach.json)
+    python bench/bench_detection.py --resume --retry-survivors ...  # after new checks landed:
+                                                               # re-run the survivors only
 
 Cosmic Ray lists every mutant of the mock's behaviour modules (handlers with the paging code,
 search, criteria, issues, validation); a seeded sample of them is run, one at a time, against the
@@ -33,6 +35,7 @@ from __future__ import annotations
 import argparse
 import ast
 import difflib
+import hashlib
 import json
 import os
 import queue
@@ -111,6 +114,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", default="reports/detection", help="output folder")
     parser.add_argument("--resume", action="store_true", help="keep results.jsonl's mutants")
     parser.add_argument(
+        "--retry-survivors",
+        action="store_true",
+        help="with --resume: run the survivors again (reached or not, with the lines reached "
+        "measured again; not those triaged equivalent) and keep the other outcomes",
+    )
+    parser.add_argument(
         "--report-only",
         action="store_true",
         help="rewrite the summary and survivors from --out's results.jsonl and the triage file",
@@ -159,6 +168,32 @@ def list_mutants(package: Path, modules: Sequence[str]) -> list[Mutant]:
         )
         for spec in specs
     ]
+
+
+def _digest(package: Path, modules: Sequence[str]) -> str:
+    digest = hashlib.sha256()
+    for name in modules:
+        digest.update(name.encode() + b"\0" + (package / name).read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def listed_mutants(package: Path, modules: Sequence[str], kept: Path) -> list[Mutant]:
+    """:func:`list_mutants`, kept in ``kept`` (with the text changes :func:`describe` found) for
+    as long as the modules' text is unchanged: listing and describing take Cosmic Ray minutes,
+    and a resumed or retried run needs the same list."""
+    if kept.is_file():
+        saved = json.loads(kept.read_text(encoding="utf-8"))
+        if saved.get("digest") == _digest(package, modules):
+            return [Mutant(**fields) for fields in saved["mutants"]]
+    every = list_mutants(package, modules)
+    keep_listing(every, package, modules, kept)
+    return every
+
+
+def keep_listing(every: list[Mutant], package: Path, modules: Sequence[str], kept: Path) -> None:
+    """Write the list of mutants for :func:`listed_mutants` to find again."""
+    listing = {"digest": _digest(package, modules), "mutants": [asdict(m) for m in every]}
+    kept.write_text(json.dumps(listing) + "\n", encoding="utf-8")
 
 
 def annotation_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
@@ -230,11 +265,26 @@ def copy_package(package: Path, into: Path) -> Path:
     return target
 
 
+def bytecode_env(copy: Path, cache: Path) -> dict[str, str]:
+    """Where the run's bytecode goes: ``cache``, minus the modules of ``copy``.
+
+    Compiling (and pytest's assertion rewriting of schemathesis and hypothesis, which it redoes
+    on every start when no bytecode may be written) costs each run seconds that measure nothing;
+    the cache keeps the bytecode of everything but the mutated package, whose entries are deleted
+    before every run: a mutant such as ``+`` -> ``-`` keeps the file's size and, within a second,
+    its mtime, so a cached ``.pyc`` of the previous mutant would look valid.
+    """
+    shutil.rmtree(cache / copy.resolve().relative_to(copy.resolve().anchor), ignore_errors=True)
+    return {"PYTHONPYCACHEPREFIX": str(cache)}
+
+
 def run_command(
     command: list[str], copy: Path, timeout: float, extra_env: dict[str, str] | None = None
 ) -> tuple[str, int | None, float, str]:
-    """Run ``command`` with ``copy`` first on the path: (outcome, exit code, seconds, output tail)."""
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", **(extra_env or {}))
+    """Run ``command`` with ``copy`` first on the path: (outcome, exit code, seconds, output tail).
+    Bytecode is cached in ``pycache`` beside the copy's folder's parent (shared by the workers)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env |= bytecode_env(copy, copy.parent.parent / "pycache") | (extra_env or {})
     paths = [str(copy.parent), *(extra_env or {}).get("PYTHONPATH", "").split(os.pathsep)]
     env["PYTHONPATH"] = os.pathsep.join(p for p in [*paths, os.environ.get("PYTHONPATH", "")] if p)
     started = time.perf_counter()
@@ -403,6 +453,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if options.sample < 1 or options.jobs < 1:
         print("bench_detection: --sample and --jobs must be 1 or more", file=sys.stderr)
         return 2
+    if options.retry_survivors and not options.resume:
+        print("bench_detection: --retry-survivors goes with --resume", file=sys.stderr)
+        return 2
     package = Path(options.package).resolve()
     modules = [m for m in options.modules.split(",") if m]
     missing = [m for m in modules if not (package / m).is_file()]
@@ -415,17 +468,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     results = out / "results.jsonl"
     done = _finished(results) if options.resume else {}
+    if options.retry_survivors:  # a check added since may kill them; a killer is never removed
+        triage = load_triage(Path(options.triage))  # no check can kill an equivalent one
+        done = {
+            k: m
+            for k, m in done.items()
+            if not m.outcome.startswith("survived")
+            or triage.get(m.key, {}).get("class") == "equivalent"
+        }
     if not options.resume:
         results.unlink(missing_ok=True)
     size = QUICK_SAMPLE if options.quick else options.sample
 
-    every = list_mutants(package, modules)
+    every = listed_mutants(package, modules, out / "mutants.json")
     sources = {m: (package / m).read_text(encoding="utf-8") for m in modules}
     spans = {m: annotation_spans(sources[m]) for m in modules}
     behaviour = [m for m in every if not in_annotation(m, spans[m.module])]
     sample = draw(behaviour, size, options.seed)
-    for mutant in sample:
+    undescribed = [m for m in sample if not m.before and not m.after and not m.outcome]
+    for mutant in undescribed:
         describe(mutant, sources[mutant.module])
+    if undescribed:
+        keep_listing(every, package, modules, out / "mutants.json")
     print(
         f"mutants: {len(every)} in {', '.join(modules)}, {len(every) - len(behaviour)} of them in "
         f"annotations never evaluated (equivalent, left out); sample {len(sample)} of the "
@@ -457,7 +521,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         (out / "run.json").write_text(json.dumps(run, indent=2) + "\n", encoding="utf-8")
         reach: dict[str, set[int]] | None = None  # --quick runs its few mutants whatever they are
         kept_reach = out / "reach.json"
-        if options.resume and not options.quick and kept_reach.is_file():  # same source, same run
+        if (
+            options.resume
+            and not options.retry_survivors
+            and not options.quick
+            and kept_reach.is_file()
+        ):
             reach = {k: set(v) for k, v in json.loads(kept_reach.read_text()).items()}
         elif not options.quick:
             reach = reached_lines(command, copy, 3 * timeout)
@@ -467,10 +536,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(
                 "lines reached: " + ", ".join(f"{n} {len(v)}" for n, v in sorted(reached.items()))
             )
+            valid = [m for m in sample if m.outcome != "error"]
+            hit = sum(is_reached(m, sources[m.module], reach.get(m.module, set())) for m in valid)
+            print(  # what the score can be at best until new requests reach more lines
+                f"sample reached: {hit} of the {len(valid)} that compile; the others survive "
+                f"without a run (score at most {hit / len(valid):.2f} before triage)"
+                if valid
+                else "sample reached: nothing compiles"
+            )
         lock = threading.Lock()
 
         def one(mutant: Mutant) -> Mutant:
-            if mutant.id in done:
+            if mutant.id in done and done[mutant.id].key == mutant.key:  # same mutation still
                 return done[mutant.id]
             if mutant.outcome == "error":
                 pass  # void: recorded as it is

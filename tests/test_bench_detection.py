@@ -26,9 +26,11 @@ def never_called(a):
 CHECK = "import tiny.calc as c; assert c.add(2, 3) == 5; c.unchecked(1)"
 
 
-def _bench(tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], list[dict[str, object]]]:
+def _bench(
+    tmp_path: Path, check: str = CHECK, *extra: str
+) -> tuple[subprocess.CompletedProcess[str], list[dict[str, object]]]:
     package = tmp_path / "tiny"
-    package.mkdir()
+    package.mkdir(exist_ok=True)
     (package / "__init__.py").write_text("")
     (package / "calc.py").write_text(CALC)
     out = tmp_path / "out"
@@ -39,9 +41,10 @@ def _bench(tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], list[dict[
             "--sample=1000",
             f"--package={package}",
             "--modules=calc.py",
-            f"--command={sys.executable} -c '{CHECK}'",
+            f"--command={sys.executable} -c '{check}'",
             f"--out={out}",
             f"--triage={tmp_path / 'none.toml'}",
+            *extra,
         ],
         capture_output=True,
         text=True,
@@ -67,6 +70,37 @@ def test_harness_kills_mutants_of_a_checked_line_and_keeps_the_others_as_survivo
     assert {s["where"] for s in survivors} >= {"calc.py:6", "calc.py:10"}
     assert not any(s["where"] == "calc.py:2" for s in survivors)
     assert "score:" in result.stdout
+
+
+def test_retry_survivors_runs_only_the_survivors_again_with_the_grown_check(
+    tmp_path: Path,
+) -> None:
+    _, first = _bench(tmp_path)
+    survived = [m for m in first if str(m["outcome"]).startswith("survived")]
+    # one survivor triaged equivalent: no check can kill it, so it is not run again either
+    same = survived[0]
+    (tmp_path / "none.toml").write_text(
+        f"[[survivor]]\nmodule = {json.dumps(same['module'])}\nbefore = {json.dumps(same['before'])}\n"
+        f'after = {json.dumps(same["after"])}\nclass = "equivalent"\nnote = "test"\n'
+    )
+    grown = CHECK.replace("c.unchecked(1)", "assert c.unchecked(1) == -6")
+    result, lines = _bench(tmp_path, grown, "--resume", "--retry-survivors")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(lines) == len(first) + len(survived) - 1  # killed ones were not run again
+    latest = {str(m["id"]): m for m in lines}
+    by_line: dict[int, set[str]] = {}
+    for mutant in latest.values():
+        by_line.setdefault(int(str(mutant["line"])), set()).add(str(mutant["outcome"]))
+    assert by_line[2] == {"killed"}
+    assert by_line[10] <= {"survived (not reached)"}
+    rerun = [m for m in latest.values() if m["line"] == 6 and m["id"] != same["id"]]
+    assert rerun and {m["outcome"] for m in rerun} == {"killed"}  # the grown check looks now
+
+
+def test_retry_survivors_needs_resume(tmp_path: Path) -> None:
+    result, _ = _bench(tmp_path, CHECK, "--retry-survivors")
+    assert result.returncode == 2
+    assert "--retry-survivors goes with --resume" in result.stderr
 
 
 def test_a_faithful_package_that_fails_its_command_is_refused_before_any_mutant(
