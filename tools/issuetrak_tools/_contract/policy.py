@@ -85,6 +85,33 @@ class MeasuredLimiter(RateLimiter):
             self._stats.record_wait(wait)
         return wait
 
+    # Everything else a transport asks of a limiter goes to ``inner``, which holds the state
+    # (the inherited methods would look for state this view does not have).
+    @property
+    def paused_until(self) -> float:
+        return self._inner.paused_until
+
+    def try_grant(self, is_write: bool) -> float | None:
+        return self._inner.try_grant(is_write)
+
+    def reserve_or_raise(self, is_write: bool, now: float, *, max_wait: float = math.inf) -> float:
+        return self._inner.reserve_or_raise(is_write, now, max_wait=max_wait)
+
+    def settle(self, is_write: bool, grant: float, done: float) -> float:
+        return self._inner.settle(is_write, grant, done)
+
+    def release(self, is_write: bool, at: float) -> None:
+        self._inner.release(is_write, at)
+
+    def observe(self, *args: Any, **kwargs: Any) -> Any:
+        return self._inner.observe(*args, **kwargs)
+
+    def observe_headers(self, *args: Any, **kwargs: Any) -> Any:
+        return self._inner.observe_headers(*args, **kwargs)
+
+    def observe_quota(self, *args: Any, **kwargs: Any) -> Any:
+        return self._inner.observe_quota(*args, **kwargs)
+
     def __repr__(self) -> str:
         return f"MeasuredLimiter({self._inner!r})"
 
