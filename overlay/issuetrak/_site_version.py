@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._exceptions import APIConnectionError, APIStatusError
 from ._versions import UnknownVersionError, Version, labels, resolve
-from .conventions.documents import deref_node, iter_operations
+from .conventions.documents import Operation, deref_node, iter_operations, pair_operations
 
 if TYPE_CHECKING:
     from ._client import AsyncIssuetrak, Issuetrak
@@ -132,22 +132,25 @@ class VersionCheck:
         return "\n".join(lines)
 
 
-def _operations(document: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    """Operations by ``"METHOD /path"``, each with the path item's parameters merged in."""
-    return {
-        op.key: {**op.spec, "parameters": op.parameters(document)}
-        for op in iter_operations(document)
+def _operations(document: Mapping[str, Any]) -> dict[tuple[str, str], Operation]:
+    """Operations by ``(METHOD, path)``."""
+    return {(op.method, op.path): op for op in iter_operations(document)}
+
+
+def _shape(document: Mapping[str, Any], op: Operation) -> dict[str, Any]:
+    """What a call of ``op`` depends on: parameters, body, success statuses.
+
+    Parameters are matched as :func:`~issuetrak.conventions.parameter_key` matches them (a path
+    parameter by its place in the template), and named as the document names them.
+    """
+    operation = op.spec
+    parameters = {
+        key: (
+            f"{key[0]} parameter {param.get('name')!r}",
+            bool(param.get("required")) or key[0] == "path",
+        )
+        for key, param in op.parameter_map(document).items()
     }
-
-
-def _shape(document: Mapping[str, Any], operation: Mapping[str, Any]) -> dict[str, Any]:
-    """What a call of ``operation`` depends on: parameters, body, success statuses."""
-    parameters = {}
-    for raw in operation.get("parameters") or ():
-        param = deref_node(document, raw)
-        if isinstance(param, Mapping):
-            key = f"{param.get('in')} parameter {param.get('name')!r}"
-            parameters[key] = bool(param.get("required")) or param.get("in") == "path"
     body = deref_node(document, operation.get("requestBody"))
     responses = operation.get("responses")
     if not isinstance(responses, Mapping):
@@ -161,14 +164,14 @@ def _shape(document: Mapping[str, Any], operation: Mapping[str, Any]) -> dict[st
 
 def _differences(name: str, before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     out: list[str] = []
-    for key in sorted(set(after["parameters"]) - set(before["parameters"])):
-        out.append(f"{name}: {key} added" + (" (required)" if after["parameters"][key] else ""))
-    for key in sorted(set(before["parameters"]) - set(after["parameters"])):
-        out.append(f"{name}: {key} removed")
-    for key in sorted(set(before["parameters"]) & set(after["parameters"])):
-        if before["parameters"][key] != after["parameters"][key]:
-            now = "required" if after["parameters"][key] else "optional"
-            out.append(f"{name}: {key} is now {now}")
+    was, now = before["parameters"], after["parameters"]
+    for key in sorted(set(now) - set(was)):
+        out.append(f"{name}: {now[key][0]} added" + (" (required)" if now[key][1] else ""))
+    for key in sorted(set(was) - set(now)):
+        out.append(f"{name}: {was[key][0]} removed")
+    for key in sorted(set(was) & set(now)):
+        if was[key][1] != now[key][1]:
+            out.append(f"{name}: {now[key][0]} is now {'required' if now[key][1] else 'optional'}")
     if before["body"] != after["body"]:
         shown = {None: "no body", True: "a required body", False: "an optional body"}
         out.append(f"{name}: takes {shown[after['body']]} (was {shown[before['body']]})")
@@ -189,14 +192,21 @@ def compare_documents(
     this compares, so a patched pin and the raw document the site serves compare equal.
     """
     ours, theirs = _operations(pinned), _operations(site)
-    changed: list[str] = []
-    for name in sorted(set(ours) & set(theirs)):
-        changed += _differences(name, _shape(pinned, ours[name]), _shape(site, theirs[name]))
-    return (
-        tuple(sorted(set(ours) - set(theirs))),
-        tuple(sorted(set(theirs) - set(ours))),
-        tuple(changed),
-    )
+    missing: list[str] = []
+    new: list[str] = []
+    changed: list[tuple[str, list[str]]] = []
+    for old_key, new_key in pair_operations(set(ours), set(theirs)):
+        if old_key is None and new_key is not None:
+            new.append(theirs[new_key].key)
+        elif new_key is None and old_key is not None:
+            missing.append(ours[old_key].key)
+        elif old_key is not None and new_key is not None:
+            before, after = ours[old_key], theirs[new_key]
+            changed.append(
+                (after.key, _differences(after.key, _shape(pinned, before), _shape(site, after)))
+            )
+    lines = [line for _, found in sorted(changed) for line in found]
+    return tuple(sorted(missing)), tuple(sorted(new)), tuple(lines)
 
 
 def _matching_labels(sha256: str) -> tuple[str, ...]:

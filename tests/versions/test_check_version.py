@@ -91,6 +91,26 @@ def test_another_document_is_compared_operation_by_operation() -> None:
     assert "no installed version was generated from it" in text
 
 
+def test_a_renamed_path_parameter_is_no_change_and_a_path_item_reference_is_followed() -> None:
+    def edit(document: dict[str, Any]) -> None:
+        item = document["paths"].pop("/Causes/{iid}")
+        for operation in item.values():
+            for param in operation.get("parameters", []):
+                if param.get("name") == "iid":
+                    param["name"] = "causeId"
+        # the renamed path item is reached through a reference, as OpenAPI 3.1 allows
+        document.setdefault("x-path-items", {})["cause"] = item
+        document["paths"]["/Causes/{causeId}"] = {"$ref": "#/x-path-items/cause"}
+
+    transport, _ = site(derived_bytes(edit))
+    with client(transport) as c:
+        check = c.check_version()
+    assert not check.matches
+    assert check.missing_at_site == () and check.new_at_site == () and check.changed == ()
+    assert check.same_operations
+    assert "its operations are the client's" in str(check)
+
+
 def test_a_site_that_hides_its_document_says_where_it_looked() -> None:
     transport, seen = site(None)
     with client(transport) as c:

@@ -4,7 +4,8 @@ What the SDK, the mock and the tooling all need to agree on about Issuetrak API 
 the document's schemas say:
 
 * request kinds: :func:`is_search`, :func:`is_write` (searches are POSTs that change nothing);
-* documents: :func:`iter_operations`, JSON pointers (:func:`pointer`, :func:`value_at`), local
+* documents: :func:`iter_operations`, :func:`pair_operations` and :func:`parameter_key` (how
+  operations and parameters are matched across documents), JSON pointers (:func:`pointer`, :func:`value_at`), local
   ``$ref`` (:func:`resolve_ref`, :func:`deref_node`, :func:`ref_name`, :func:`refs_in`);
 * filters: how many values each match type takes (:func:`arity`, :func:`describe_arity`);
 * the issue PATCH table the document publishes in prose (:func:`parse_patch_table`,
@@ -31,6 +32,8 @@ from .documents import (
     deref_node,
     escape,
     iter_operations,
+    pair_operations,
+    parameter_key,
     pointer,
     ref_name,
     refs_in,
@@ -70,6 +73,8 @@ __all__ = [
     "iter_operations",
     "label_ident",
     "origin",
+    "pair_operations",
+    "parameter_key",
     "parse_patch_table",
     "patch_table_text",
     "pointer",

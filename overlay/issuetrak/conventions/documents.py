@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,8 @@ __all__ = [
     "deref_node",
     "escape",
     "iter_operations",
+    "pair_operations",
+    "parameter_key",
     "pointer",
     "ref_name",
     "refs_in",
@@ -23,6 +26,11 @@ __all__ = [
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 """The keys of a path item that name operations, in OpenAPI's order."""
+
+_TEMPLATE_NAME = re.compile(r"\{([^}/]*)\}")
+
+OperationKey = tuple[str, str]
+"""``(METHOD, path)``."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +50,8 @@ class Operation:
 
     def parameters(self, document: Mapping[str, Any]) -> list[Any]:
         """The path item's shared parameters followed by the operation's own."""
-        item = document.get("paths", {}).get(self.path)
+        paths = document.get("paths")
+        item = deref_node(document, paths.get(self.path)) if isinstance(paths, Mapping) else None
         shared = item.get("parameters") if isinstance(item, Mapping) else None
         own = self.spec.get("parameters")
         return [
@@ -50,11 +59,64 @@ class Operation:
             *(own if isinstance(own, list) else ()),
         ]
 
+    def parameter_map(
+        self, document: Mapping[str, Any]
+    ) -> dict[tuple[str, str], Mapping[str, Any]]:
+        """The parameters a call sends, references resolved, by :func:`parameter_key`.
+
+        An operation's own parameter replaces the path item's one with the same key, as OpenAPI
+        says.
+        """
+        found: dict[tuple[str, str], Mapping[str, Any]] = {}
+        for raw in self.parameters(document):
+            param = deref_node(document, raw)
+            if isinstance(param, Mapping):
+                found[parameter_key(param, self.path)] = param
+        return found
+
+
+def pair_operations(
+    old: set[OperationKey], new: set[OperationKey]
+) -> list[tuple[OperationKey | None, OperationKey | None]]:
+    """Operations of two documents matched: by exact path, then by path with parameter names blanked.
+
+    Renaming ``{id}`` to ``{iid}`` is no change (the URL does not carry the name); paths that
+    differ only in a parameter's name *within* one document (NSwag can write both) still pair one
+    to one. An operation without a partner is paired with ``None``.
+    """
+    pairs: list[tuple[OperationKey | None, OperationKey | None]] = [
+        (k, k) for k in sorted(old & new)
+    ]
+    waiting: dict[OperationKey, list[OperationKey]] = {}
+    for key in sorted(new - old):
+        waiting.setdefault((key[0], _TEMPLATE_NAME.sub("{}", key[1])), []).append(key)
+    for key in sorted(old - new):
+        candidates = waiting.get((key[0], _TEMPLATE_NAME.sub("{}", key[1])))
+        pairs.append((key, candidates.pop(0) if candidates else None))
+    pairs += [(None, key) for keys in waiting.values() for key in keys]
+    return pairs
+
+
+def parameter_key(param: Mapping[str, Any], path: str) -> tuple[str, str]:
+    """How a parameter is matched across documents: ``(location, name)``.
+
+    Path parameters by their position in the template (``("path", "#0")``): the URL does not carry
+    their names, so renaming ``{id}`` to ``{iid}`` changes nothing a call sends. Header names are
+    case-insensitive.
+    """
+    where, name = str(param.get("in", "")), str(param.get("name", ""))
+    if where == "path":
+        names = _TEMPLATE_NAME.findall(path)
+        if name in names:
+            return (where, f"#{names.index(name)}")
+    return (where, name.lower() if where == "header" else name)
+
 
 def iter_operations(document: Mapping[str, Any]) -> Iterator[Operation]:
     """Every operation of ``document`` in document order (malformed path items are skipped)."""
     paths = document.get("paths")
-    for path, item in paths.items() if isinstance(paths, Mapping) else ():
+    for path, raw in paths.items() if isinstance(paths, Mapping) else ():
+        item = deref_node(document, raw)
         if not isinstance(item, Mapping):
             continue
         for method, op in item.items():
@@ -110,12 +172,20 @@ def resolve_ref(document: Mapping[str, Any], ref: str) -> Any:
 
 
 def deref_node(document: Mapping[str, Any], node: Any) -> Any:
-    """``node`` itself, or what its local ``$ref`` points at when it is one that resolves."""
-    ref = node.get("$ref") if isinstance(node, Mapping) else None
-    if isinstance(ref, str):
+    """``node`` itself, or what its local ``$ref`` points at when it is one that resolves.
+
+    A chain of references is followed to its end; a cycle stops at the last node not yet seen.
+    """
+    seen: set[str] = set()
+    while isinstance(node, Mapping):
+        ref = node.get("$ref")
+        if not isinstance(ref, str) or ref in seen:
+            break
+        seen.add(ref)
         target = resolve_ref(document, ref)
-        if target is not None:
-            return target
+        if target is None:
+            break
+        node = target
     return node
 
 

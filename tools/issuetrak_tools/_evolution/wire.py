@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from issuetrak.conventions.documents import deref_node, iter_operations, pair_operations
+
 from .model import WIRE, Change
-from .refs import ref_name, resolve_pointer
+from .refs import ref_name
 from .rules import BOTH, REQUEST, RESPONSE, fixed_breaking
 from .schemas import SchemaComparer, component_schemas, schema_usage
 
 __all__ = ["OperationView", "diff_wire", "index_operations", "schema_roots"]
 
-_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-_TEMPLATE = re.compile(r"\{[^}/]*\}")
-_TEMPLATE_NAME = re.compile(r"\{([^}/]*)\}")
 _PARAM_SCHEMA_KEYS = ("type", "format", "enum", "items", "nullable", "minimum", "maximum")
 
 
@@ -36,28 +34,8 @@ class OperationView:
 
 def _resolve(document: Mapping[str, Any], node: Any) -> Any:
     """Follow a (possibly chained) ``$ref`` of a parameter, request body or response."""
-    seen: set[str] = set()
-    while (
-        isinstance(node, Mapping) and isinstance(node.get("$ref"), str) and node["$ref"] not in seen
-    ):
-        seen.add(node["$ref"])
-        node = resolve_pointer(document, node["$ref"])
+    node = deref_node(document, node)
     return node if isinstance(node, Mapping) else {}
-
-
-def _param_key(param: Mapping[str, Any], path: str) -> tuple[str, str]:
-    """How a parameter is matched across documents.
-
-    Path parameters by position in the template: the URL does not carry their names, so renaming
-    ``{id}`` to ``{iid}`` changes nothing on the wire (the surface diff reports the keyword rename).
-    Header names are case-insensitive.
-    """
-    where, name = str(param.get("in", "")), str(param.get("name", ""))
-    if where == "path":
-        names = _TEMPLATE_NAME.findall(path)
-        if name in names:
-            return (where, f"#{names.index(name)}")
-    return (where, name.lower() if where == "header" else name)
 
 
 def _param_schema(param: Mapping[str, Any]) -> Any:
@@ -68,30 +46,11 @@ def _param_schema(param: Mapping[str, Any]) -> Any:
 
 
 def index_operations(document: Mapping[str, Any]) -> dict[tuple[str, str], OperationView]:
-    """Operations by (METHOD, path)."""
-    result: dict[tuple[str, str], OperationView] = {}
-    paths = document.get("paths")
-    if not isinstance(paths, Mapping):
-        return result
-    for path, item in paths.items():
-        item = _resolve(document, item)
-        shared = [
-            _resolve(document, p) for p in item.get("parameters") or () if isinstance(p, Mapping)
-        ]
-        for method in _METHODS:
-            operation = item.get(method)
-            if not isinstance(operation, Mapping):
-                continue
-            params: dict[tuple[str, str], Mapping[str, Any]] = {
-                _param_key(p, str(path)): p for p in shared
-            }
-            for raw in operation.get("parameters") or ():
-                param = _resolve(document, raw)
-                params[_param_key(param, str(path))] = param
-            result[(method.upper(), str(path))] = OperationView(
-                method.upper(), str(path), operation, params
-            )
-    return result
+    """Operations by (METHOD, path), parameters matched by :func:`parameter_key`."""
+    return {
+        (op.method, op.path): OperationView(op.method, op.path, op.spec, op.parameter_map(document))
+        for op in iter_operations(document)
+    }
 
 
 def _request_body(document: Mapping[str, Any], op: OperationView) -> Mapping[str, Any] | None:
@@ -164,26 +123,6 @@ def _schemes(document: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return {str(k): _resolve(document, v) for k, v in found.items()}
 
 
-OpKey = tuple[str, str]
-
-
-def _pair_operations(old: set[OpKey], new: set[OpKey]) -> list[tuple[OpKey | None, OpKey | None]]:
-    """Old and new operations matched by exact path, then by path with parameter names blanked.
-
-    Renaming ``{id}`` to ``{iid}`` is no change; paths that differ only in a parameter's name
-    *within* one document (NSwag can write both) still pair one to one.
-    """
-    pairs: list[tuple[OpKey | None, OpKey | None]] = [(k, k) for k in sorted(old & new)]
-    waiting: dict[OpKey, list[OpKey]] = {}
-    for key in sorted(new - old):
-        waiting.setdefault((key[0], _TEMPLATE.sub("{}", key[1])), []).append(key)
-    for key in sorted(old - new):
-        candidates = waiting.get((key[0], _TEMPLATE.sub("{}", key[1])))
-        pairs.append((key, candidates.pop(0) if candidates else None))
-    pairs += [(None, key) for keys in waiting.values() for key in keys]
-    return pairs
-
-
 def _by_path(label: str) -> tuple[str, str]:
     method, _, path = label.partition(" ")
     return (path, method)
@@ -200,7 +139,7 @@ class _WireDiff:
 
     def run(self) -> list[Change]:
         old_ops, new_ops = index_operations(self.old), index_operations(self.new)
-        for old_key, new_key in _pair_operations(set(old_ops), set(new_ops)):
+        for old_key, new_key in pair_operations(set(old_ops), set(new_ops)):
             if old_key is not None and new_key is not None:
                 self.operation(old_ops[old_key], new_ops[new_key])
             elif old_key is not None:
