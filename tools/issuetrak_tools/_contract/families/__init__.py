@@ -21,6 +21,8 @@ from issuetrak_tools._contract.families import (  # noqa: F401
     operators,
     paging,
     paging_alone,
+    patch_clear,
+    patch_udfs,
     positive,
     rate_limit,
     relative_dates,
@@ -28,6 +30,7 @@ from issuetrak_tools._contract.families import (  # noqa: F401
     search,
     sort,
     udfs,
+    write_history,
     write_rest,
 )
 from issuetrak_tools._contract.families.registry import (

@@ -43,7 +43,7 @@ def udfs(ctx: PlanContext) -> list[Step]:
     return [ctx.step(udfs, "udfs", CREATE, 3, writes=1)]
 
 
-def _kinds(engine: Engine) -> dict[str, tuple[str, str]]:
+def udf_kinds(engine: Engine) -> dict[str, tuple[str, str]]:
     """definitions key -> (create key, read key): ``multiSelectFields`` -> multiSelectList."""
     index = engine.conventions.index
     create = index.properties("CreateUdfIssueData")
@@ -86,7 +86,7 @@ def udfs_read_back(engine: Engine, step: Step) -> list[FailureRecord]:
         raise Unchecked(f"{DEFINITIONS} answered {listed.status_code}")
     sent: dict[str, list[dict[str, Any]]] = {}
     expected: list[tuple[str, Any, str, Any]] = []  # (read key, udf iid, field, value)
-    for key, (create_key, read_key) in _kinds(engine).items():
+    for key, (create_key, read_key) in udf_kinds(engine).items():
         first = next(iter(definitions.get(key) or []), None)
         if not isinstance(first, Mapping) or first.get("iid") is None:
             continue
@@ -113,7 +113,7 @@ def udfs_read_back(engine: Engine, step: Step) -> list[FailureRecord]:
     problems = [
         f"{read_key} UDF {iid}: sent {value!r}, read back {got!r}"
         for read_key, iid, field, value in expected
-        if not _same(value, got := _read_value(shown.get(read_key), iid))
+        if not same_udf_value(value, got := read_value(shown.get(read_key), iid))
     ]
     if not problems:
         return []
@@ -129,14 +129,14 @@ def udfs_read_back(engine: Engine, step: Step) -> list[FailureRecord]:
     ]
 
 
-def _read_value(items: Any, iid: Any) -> Any:
+def read_value(items: Any, iid: Any) -> Any:
     for item in items or []:
         if isinstance(item, Mapping) and iid in (item.get("udfIid"), item.get("udfId")):
             return item.get("value", item.get("values"))
     return None
 
 
-def _same(sent: Any, stored: Any) -> bool:
+def same_udf_value(sent: Any, stored: Any) -> bool:
     """List options read back as ``{iid, ...}``; dates by their day; numbers by value."""
     if isinstance(sent, list):
         got = stored if isinstance(stored, list) else []

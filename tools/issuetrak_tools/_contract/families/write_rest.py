@@ -274,7 +274,7 @@ def patch_changes_only_its_field(engine: Engine, step: Step) -> list[FailureReco
     written = engine.request("PATCH", concrete(ref.path, {ref.params[0]: iid}), json=body)
     engine.recorder.ran_check(CHECK)
     if not 200 <= written.status_code < 300:
-        return []  # refused (a reference the site does not take here): nothing to compare
+        return _patch_refused(engine, ref, rule, written, body)
     read, after = _read(engine, get, iid)
     if after is None:
         return []
@@ -294,6 +294,26 @@ def patch_changes_only_its_field(engine: Engine, step: Step) -> list[FailureReco
         get,
         problems,
     )
+
+
+def _patch_refused(
+    engine: Engine, ref: OperationRef, rule: PatchRule, written: httpx.Response, body: Any
+) -> list[FailureRecord]:
+    """A documented op with a value of the path's own type (text, a date, a flag) is applied: a
+    refusal is a failure. A reference may be refused (the record it names may not fit the issue
+    there, as a subtype of another type), which the site's validation decides."""
+    if VALUE_KINDS[rule.value_type] == REFERENCE:
+        return []
+    return [
+        engine.failure(
+            ref,
+            written,
+            CHECK,
+            "A documented PATCH with a value of the path's type is refused",
+            f"{ref.label} with {body} (an op and path of the document's PATCH table, a "
+            f"{rule.value_type} value) answered {written.status_code}: {written.text[:300]}",
+        )
+    ]
 
 
 def _stamped_with(field: str) -> set[str]:
