@@ -67,14 +67,14 @@ def write_rest(ctx: PlanContext) -> list[Step]:
     return steps
 
 
-def _read(engine: Engine, get: OperationRef, iid: Any) -> tuple[httpx.Response, Any]:
+def read_record(engine: Engine, get: OperationRef, iid: Any) -> tuple[httpx.Response, Any]:
     response = engine.request("GET", concrete(get.path, {get.params[0]: iid}))
     answer = json_or_none(response.content)
     values = answer.get("values") if isinstance(answer, Mapping) else None
     return response, values if isinstance(values, Mapping) else None
 
 
-def _target(
+def target_record(
     engine: Engine, ref: OperationRef, step: Step, *, fresh: bool = False
 ) -> tuple[OperationRef, Any, Mapping[str, Any]]:
     """(the GET of ``ref``'s record, an iid to write, the record as read before the write).
@@ -93,7 +93,7 @@ def _target(
     iid = engine.knowledge.pick(collection.store, created_only=True)
     if iid is None:
         raise Unchecked(f"{ref.label}: no record created by this run to write")
-    response, before = _read(engine, get, iid)
+    response, before = read_record(engine, get, iid)
     if response.status_code != 200 or before is None:
         raise Unchecked(f"{get.label} with iid {iid} answered {response.status_code}")
     return get, iid, before
@@ -134,13 +134,13 @@ def _changed_others(
 @write_rest.handles("put rest")
 def put_changes_only_its_field(engine: Engine, step: Step) -> list[FailureRecord]:
     ref = engine.ref(step)
-    get, iid, before = _target(engine, ref, step, fresh=True)
-    body, changed, value = _put_body(engine, ref, before)
+    get, iid, before = target_record(engine, ref, step, fresh=True)
+    body, changed, value = put_body(engine, ref, before)
     written = engine.request("PUT", concrete(ref.path, {ref.params[0]: iid}), json=body)
     engine.recorder.ran_check(CHECK)
     if not 200 <= written.status_code < 300:
         return []  # refused: the positive case and the depth cases judge the status
-    read, after = _read(engine, get, iid)
+    read, after = read_record(engine, get, iid)
     if after is None:
         return []  # write_persisted reports a record that cannot be read back
     problems = _changed_others(before, after, {changed})
@@ -178,7 +178,7 @@ def _report(
     return [engine.failure(ref, read, CHECK, title, f"{message} ({SITE_KEPT_NOTE})")]
 
 
-def _put_body(
+def put_body(
     engine: Engine, ref: OperationRef, before: Mapping[str, Any]
 ) -> tuple[dict[str, Any], str, str]:
     """The record as read, in the update schema's words, with one text field changed."""
@@ -265,7 +265,7 @@ def patch_changes_only_its_field(engine: Engine, step: Step) -> list[FailureReco
     ref = engine.ref(step)
     _, op, path = step.kind.split(" ", 2)
     rule = next(r for r in document_patch_rules(engine.document) if r.path == path)
-    get, iid, before = _target(engine, ref, step)
+    get, iid, before = target_record(engine, ref, step)
     field = _patch_field(engine.conventions, rule)
     value = _patch_value(engine, rule, before.get(field) if field else None)
     if value is None:
@@ -275,7 +275,7 @@ def patch_changes_only_its_field(engine: Engine, step: Step) -> list[FailureReco
     engine.recorder.ran_check(CHECK)
     if not 200 <= written.status_code < 300:
         return _patch_refused(engine, ref, rule, written, body)
-    read, after = _read(engine, get, iid)
+    read, after = read_record(engine, get, iid)
     if after is None:
         return []
     changed = {field} | _stamped_with(field) if field else set()
