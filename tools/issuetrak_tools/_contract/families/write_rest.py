@@ -59,12 +59,26 @@ def write_rest(ctx: PlanContext) -> list[Step]:
     if PATCH in ctx.labels:
         probes = patch_probes(ctx)
         if ctx.live and len(probes) > LIVE_PATCHES:
-            probes = ctx.rng.sample(probes, LIVE_PATCHES)
+            probes = _live_patches(ctx, probes)
         steps += [
             ctx.step(write_rest, f"patch {op} {rule.path}", PATCH, 3, writes=1)
             for rule, op in probes
         ]
     return steps
+
+
+def _live_patches(
+    ctx: PlanContext, probes: list[tuple[PatchRule, str]]
+) -> list[tuple[PatchRule, str]]:
+    """A seeded sample of ``LIVE_PATCHES`` probes with one of each kind of value first (text, a
+    date, a flag, a reference): a site that refuses one kind is seen on every seed."""
+    kinds: dict[str, list[tuple[PatchRule, str]]] = {}
+    for probe in probes:
+        kinds.setdefault(VALUE_KINDS[probe[0].value_type], []).append(probe)
+    picked = [ctx.rng.choice(group) for group in kinds.values()]
+    rest = [probe for probe in probes if probe not in picked]
+    picked += ctx.rng.sample(rest, max(0, LIVE_PATCHES - len(picked)))
+    return picked
 
 
 def read_record(engine: Engine, get: OperationRef, iid: Any) -> tuple[httpx.Response, Any]:
