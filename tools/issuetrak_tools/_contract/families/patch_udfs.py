@@ -23,7 +23,12 @@ from typing import TYPE_CHECKING, Any
 from issuetrak.conventions import PatchRule, document_patch_rules
 from issuetrak_tools._contract.families.create_minimal import created_issue
 from issuetrak_tools._contract.families.registry import PlanContext, family
-from issuetrak_tools._contract.families.udfs import read_value, same_udf_value, udf_kinds
+from issuetrak_tools._contract.families.udfs import (
+    option_names,
+    read_value,
+    same_udf_value,
+    udf_kinds,
+)
 from issuetrak_tools._contract.probe import Unchecked, concrete, json_or_none
 from issuetrak_tools._contract.tiers import Step, Tier
 
@@ -194,7 +199,7 @@ def patch_udf_read_back(engine: Engine, step: Step) -> list[FailureRecord]:
         expected = value[:10]  # the document reads this UDF as a date: the day alone
         if got == expected:
             return []
-    elif same_udf_value(value, got):
+    elif same_udf_value(value, got, option_names(definition)):
         return []
     return [_differs(engine, read, what, expected, got)]
 
@@ -217,14 +222,14 @@ def _add_then_remove(
             return [_refused(engine, written, what)]
     read, got = _read_udf(engine, issue, read_key, definition["iid"])
     what = f"PATCH /Issues/{issue} adding {values[0]} then {values[1]} to {path}"
-    if not same_udf_value(values, got):
+    if not same_udf_value(values, got, option_names(definition)):
         return [_differs(engine, read, what, values, got)]
     what = f"PATCH /Issues/{issue} with [{{op: Remove, path: {path}, value: {values[0]}}}]"
     written = _patch(engine, issue, "Remove", path, values[0])
     if not 200 <= written.status_code < 300:
         return [_refused(engine, written, what)]
     read, got = _read_udf(engine, issue, read_key, definition["iid"])
-    if not same_udf_value(values[1:], got):
+    if not same_udf_value(values[1:], got, option_names(definition)):
         return [_differs(engine, read, what, values[1:], got)]
     return []
 
