@@ -1228,6 +1228,22 @@ def duplicates_left_open(app: App, ctx: Mapping[str, Any]) -> App:
     return Middleware(app, before=before)
 
 
+def criterion_without_type_accepted(app: App, ctx: Mapping[str, Any]) -> App:
+    """A search criterion missing its required type is taken as matching nothing (200, empty)
+    instead of refused."""
+
+    def before(ex: Exchange) -> None:
+        body = ex.json()
+        if not _is_search(ex) or not isinstance(body, dict):
+            return
+        if any(isinstance(v, dict) and "type" not in v for v in body.values()):
+            page = {"pageNumber": 1, "pageSize": 10, "pageCount": 0, "itemTotal": 0}
+            answer = {"values": [], "pagingInformation": page}
+            ex.status, ex.response_headers, ex.response_body = _json_answer(200, answer)
+
+    return Middleware(app, before=before)
+
+
 @dataclass(frozen=True)
 class Deviation:
     name: str
@@ -1403,6 +1419,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         (r"^(GET|POST|PUT) /Users(/\{iid\})?$",),
         writes=True,
     ),
+    _d(criterion_without_type_accepted, {"invalid_body_refused"}, SEARCH, depth=1),
     _d(duplicates_left_open, {"duplicates_closed"}, ("^(GET|POST) /Issues",), writes=True),
 )
 BY_NAME = {deviation.name: deviation for deviation in DEVIATIONS}

@@ -57,13 +57,16 @@ def _json_only(ctx: PlanContext, ref: OperationRef) -> bool:
     "sent as text/plain with 415 (ASP.NET conventions), on a search and, with writes, a create",
 )
 def body_media(ctx: PlanContext) -> list[Step]:
+    # live: after the families that check answers positively (the depth tier's head), as
+    # negative_bodies does; the error paths' tier keeps to its share of the budget
+    live = {"tier": Tier.DEPTH} if ctx.live else {}
     steps = []
     search = next((ref for ref, _ in ctx.searches() if _json_only(ctx, ref)), None)
     if search is not None:
-        steps.append(ctx.step(body_media, "body-required", search.label, 3))
+        steps.append(ctx.step(body_media, "body-required", search.label, 3, **live))
     creates = [r for r in ctx.read_back_writes("create", "POST") if _json_only(ctx, r)]
     if creates:  # chosen only when the run may write
-        steps.append(ctx.step(body_media, "body-required", creates[0].label, 3, writes=3))
+        steps.append(ctx.step(body_media, "body-required", creates[0].label, 3, writes=3, **live))
     return steps
 
 
