@@ -50,7 +50,8 @@ LIVE_PATCHES = 4  # PATCH paths probed on a live site
     checks=(CHECK,),
     invariant="a PUT, and each documented PATCH op on each patchable path of an issue, changes "
     "the fields it names (read back as sent) and leaves every other field as it was, except the "
-    "audit fields ASP.NET sites stamp on every save",
+    "audit fields ASP.NET sites stamp on every save; a documented PATCH with a value of the "
+    "path's own type (text, a date, a flag) is not refused",
     modes="writes",
 )
 def write_rest(ctx: PlanContext) -> list[Step]:
