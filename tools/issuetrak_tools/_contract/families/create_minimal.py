@@ -152,12 +152,12 @@ def _missing_defaults(engine: Engine, entity: str, stored: Mapping[str, Any]) ->
     return problems
 
 
-def created_issue(engine: Engine) -> Any:
-    """The iid of a new issue (``POST /Issues/Create`` with its required fields), learnt as the
-    run's; the families that write to an issue write only to issues the run created."""
-    create = engine.conventions.operation("POST /Issues/Create")
+def created_record(engine: Engine, label: str) -> Any:
+    """The iid of a new record of ``label`` (a create, sent its required fields), learnt as the
+    run's: the families that write to a record write only to records the run created."""
+    create = engine.conventions.operation(label)
     if create is None or not create.request_schema:
-        raise Unchecked("POST /Issues/Create is not in the document")
+        raise Unchecked(f"{label} is not in the document")
     created = engine.request("POST", create.path, json=required_body(engine, create))
     answer = json_or_none(created.content)
     values = answer.get("values") if isinstance(answer, Mapping) else None
@@ -165,3 +165,8 @@ def created_issue(engine: Engine) -> Any:
         raise Unchecked(f"{create.label} with the required fields answered {created.status_code}")
     engine.knowledge.learn(create, answer)
     return values.get("iid")
+
+
+def created_issue(engine: Engine) -> Any:
+    """The iid of a new issue (``POST /Issues/Create`` with its required fields)."""
+    return created_record(engine, "POST /Issues/Create")

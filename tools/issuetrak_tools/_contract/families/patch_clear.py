@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from issuetrak.conventions import PatchRule, document_patch_rules
-from issuetrak_tools._contract.families.create_minimal import created_issue, required_body
+from issuetrak_tools._contract.families.create_minimal import created_issue, created_record
 from issuetrak_tools._contract.families.registry import PlanContext, family
 from issuetrak_tools._contract.probe import Unchecked, json_or_none, plain_value
 from issuetrak_tools._contract.tiers import Step, Tier
@@ -168,19 +168,6 @@ def _required_refused(engine: Engine, where: str) -> list[FailureRecord]:
 # -- organizations ---------------------------------------------------------------------------------
 
 
-def _created_organization(engine: Engine) -> Any:
-    create = engine.conventions.operation(ORG_CREATE)
-    if create is None or not create.request_schema:
-        raise Unchecked(f"{ORG_CREATE} is not in the document")
-    created = engine.request("POST", create.path, json=required_body(engine, create))
-    answer = json_or_none(created.content)
-    values = answer.get("values") if isinstance(answer, Mapping) else None
-    if not 200 <= created.status_code < 300 or not isinstance(values, Mapping):
-        raise Unchecked(f"{ORG_CREATE} with the required fields answered {created.status_code}")
-    engine.knowledge.learn(create, answer)
-    return values.get("iid")
-
-
 def _org_paths(engine: Engine) -> tuple[str | None, str | None, Any]:
     """(a required property, a plain text property that is not, a value for the latter)."""
     index = engine.conventions.index
@@ -204,7 +191,7 @@ def organization_patch(engine: Engine, step: Step) -> list[FailureRecord]:
     required, text, value = _org_paths(engine)
     if text is None:
         raise Unchecked(f"{ORG_SCHEMA} has no plain text property to Replace")
-    org = _created_organization(engine)
+    org = created_record(engine, ORG_CREATE)
     where = f"/Organizations/{org}"
     body = [{"op": "Replace", "path": f"/{text.lower()}", "value": value}]
     written = engine.request("PATCH", where, json=body)

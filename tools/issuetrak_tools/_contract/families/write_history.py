@@ -12,11 +12,11 @@ they record).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from issuetrak_tools._contract.families.create_minimal import created_issue
 from issuetrak_tools._contract.families.registry import PlanContext, family
+from issuetrak_tools._contract.families.write_rest import other_listed_iid
 from issuetrak_tools._contract.probe import Unchecked, json_or_none, page_of
 from issuetrak_tools._contract.semantics import search_shape
 from issuetrak_tools._contract.tiers import Step, Tier
@@ -70,21 +70,6 @@ def _entries(engine: Engine, label: str, issue: Any) -> int | None:
     return total if total is not None else len(values)
 
 
-def _other_record(engine: Engine, path: str, current: Any) -> Any:
-    store = engine.conventions.referenced(path.strip("/"))
-    source = None
-    if store is not None:
-        source = store.operations.get("list") or store.operations.get("search")
-    if source is None or source.params:
-        return None
-    own = current.get("iid") if isinstance(current, Mapping) else None
-    for item in engine.items(source):
-        iid = item.get("iid") if isinstance(item, Mapping) else None
-        if isinstance(iid, int) and not isinstance(iid, bool) and iid != own:
-            return iid
-    return None
-
-
 @write_history.handles("history")
 def patch_leaves_history(engine: Engine, step: Step) -> list[FailureRecord]:
     ref = engine.ref(step)
@@ -93,7 +78,7 @@ def patch_leaves_history(engine: Engine, step: Step) -> list[FailureRecord]:
     read = engine.request("GET", f"/Issues/{issue}")
     record = (json_or_none(read.content) or {}).get("values") or {}
     field = next((k for k in record if k.lower() == path.strip("/").lower()), None)
-    value = _other_record(engine, path, record.get(field) if field else None)
+    value = other_listed_iid(engine, path.strip("/"), record.get(field) if field else None)
     if value is None:
         raise Unchecked(f"no listed record to set {path} to")
     before = {label: _entries(engine, label, issue) for label in HISTORIES.values()}

@@ -355,7 +355,13 @@ def _patch_value(engine: Engine, rule: PatchRule, current: Any) -> Any:
         return "2024-05-03T10:20:30"
     if kind == FLAG:
         return current is not True
-    store = engine.conventions.referenced(rule.path.strip("/").split("/")[0])
+    return other_listed_iid(engine, rule.path.strip("/").split("/")[0], current)
+
+
+def other_listed_iid(engine: Engine, reference: str, current: Any) -> Any:
+    """An iid of the collection ``reference`` names (``Substatus``), listed by the run, other
+    than ``current``'s (a reference ``{iid, ...}`` or an iid); ``None`` if there is none."""
+    store = engine.conventions.referenced(reference)
     source = _listing(store) if store is not None else None
     if source is None:
         return None
