@@ -1087,6 +1087,163 @@ def multi_select_keeps_first(app: App, ctx: Mapping[str, Any]) -> App:
     return Middleware(app, before=_edit_created_udfs(edit))
 
 
+def _patch_ops(ex: Exchange, prefix: str) -> list[dict[str, Any]]:
+    """The ops of a PATCH to ``prefix``/{iid} (none for any other request)."""
+    body = ex.json()
+    if ex.method != "PATCH" or not re.fullmatch(prefix + r"/\d+", ex.path.lower()):
+        return []
+    return [op for op in body if isinstance(op, dict)] if isinstance(body, list) else []
+
+
+def patch_udf_remove_as_add(app: App, ctx: Mapping[str, Any]) -> App:
+    """PATCH Remove on a multi-value user-defined field adds the value instead (the op's verb is
+    compared loosely)."""
+
+    def before(ex: Exchange) -> None:
+        ops = _patch_ops(ex, "/issues")
+        for op in ops:
+            if op.get("op") == "Remove" and str(op.get("path", "")).startswith("/UserDefined/"):
+                op["op"] = "Add"
+        if ops:
+            ex.set_json(ops)
+
+    return Middleware(app, before=before)
+
+
+def patch_clear_refused(app: App, ctx: Mapping[str, Any]) -> App:
+    """PATCH Replace with null is refused on every path, the clearable ones included."""
+
+    def before(ex: Exchange) -> None:
+        ops = _patch_ops(ex, "/issues")
+        if any(op.get("op") == "Replace" and op.get("value") is None for op in ops):
+            ex.status, ex.response_headers, ex.response_body = _json_answer(
+                400, {"errors": {"": ["A value is required."]}}
+            )
+
+    return Middleware(app, before=before)
+
+
+def patch_text_path_refused(app: App, ctx: Mapping[str, Any]) -> App:
+    """PATCH /Issues/{iid} refuses its text paths (/Subject, /Solution, ...: a table out of
+    date), 400 for documented paths."""
+
+    def before(ex: Exchange) -> None:
+        ops = _patch_ops(ex, "/issues")
+        for op in ops:
+            if isinstance(op.get("value"), str) and "/" not in str(op.get("path", ""))[1:]:
+                op["path"] = f"{op.get('path')}Text"
+        if ops:
+            ex.set_json(ops)
+
+    return Middleware(app, before=before)
+
+
+def organization_remove_required_accepted(app: App, ctx: Mapping[str, Any]) -> App:
+    """PATCH Remove on an organization's required name answers 200 and keeps the name."""
+
+    def before(ex: Exchange) -> None:
+        ops = _patch_ops(ex, "/organizations")
+        if any(op.get("op") == "Remove" and op.get("path") == "/name" for op in ops):
+            record = {"values": ctx["record_of"](ex.path)}
+            ex.status, ex.response_headers, ex.response_body = _json_answer(200, record)
+
+    return Middleware(app, before=before)
+
+
+def assignments_not_recorded(app: App, ctx: Mapping[str, Any]) -> App:
+    """An assignment made by PATCH leaves no IssueAssignmentHistory entry (the search finds none)."""
+
+    def after(ex: Exchange) -> None:
+        if ex.path.lower() == "/issueassignmenthistory/search" and ex.status == 200:
+            data = ex.response_json()
+            if isinstance(data, dict):
+                data["values"] = []
+                data.setdefault("pagingInformation", {})["itemTotal"] = 0
+                ex.set_response_json(data)
+
+    return Middleware(app, after=after)
+
+
+def upload_size_zero(app: App, ctx: Mapping[str, Any]) -> App:
+    """An attachment upload answers its attachment with fileSize 0 (the stream read after it
+    was consumed)."""
+
+    def after(ex: Exchange) -> None:
+        if ex.path.lower().endswith("/attachments/upload") and ex.status == 200:
+            data = ex.response_json()
+            for record in _records(data):
+                record["fileSize"] = 0
+            ex.set_response_json(data)
+
+    return Middleware(app, after=after)
+
+
+def null_body_as_empty_object(app: App, ctx: Mapping[str, Any]) -> App:
+    """A JSON body of null is read as an empty object instead of refused."""
+
+    def before(ex: Exchange) -> None:
+        if ex.method in ("POST", "PUT") and ex.body.strip() == b"null":
+            ex.body = b"{}"
+
+    return Middleware(app, before=before)
+
+
+def primary_membership_missing(app: App, ctx: Mapping[str, Any]) -> App:
+    """A user's organization memberships leave out the primary organization."""
+
+    def after(ex: Exchange) -> None:
+        if ex.path.lower().endswith("/memberships/organizations") and ex.status == 200:
+            data = ex.response_json()
+            if isinstance(data, dict) and isinstance(data.get("values"), list):
+                data["values"] = [v for v in data["values"] if not v.get("isPrimary")]
+                ex.set_response_json(data)
+
+    return Middleware(app, after=after)
+
+
+def deactivation_ignored(app: App, ctx: Mapping[str, Any]) -> App:
+    """PUT /Users/{iid} ignores isActive false (the flag is bound only when true)."""
+
+    def before(ex: Exchange) -> None:
+        body = ex.json()
+        user = ex.method == "PUT" and re.fullmatch(r"/users/\d+", ex.path.lower())
+        if user and isinstance(body, dict) and body.get("isActive") is False:
+            body["isActive"] = True
+            ex.set_json(body)
+
+    return Middleware(app, before=before)
+
+
+def duplicates_left_open(app: App, ctx: Mapping[str, Any]) -> App:
+    """POST /Issues/Close/Duplicate answers success and closes nothing."""
+
+    def before(ex: Exchange) -> None:
+        body = ex.json()
+        if ex.path.lower() == "/issues/close/duplicate" and isinstance(body, dict):
+            known = body.get("duplicateIssueNumbers")
+            if isinstance(known, list) and all(n < 10**6 for n in known if isinstance(n, int)):
+                body["duplicateIssueNumbers"] = []
+                ex.set_json(body)
+
+    return Middleware(app, before=before)
+
+
+def criterion_without_type_accepted(app: App, ctx: Mapping[str, Any]) -> App:
+    """A search criterion missing its required type is taken as matching nothing (200, empty)
+    instead of refused."""
+
+    def before(ex: Exchange) -> None:
+        body = ex.json()
+        if not _is_search(ex) or not isinstance(body, dict):
+            return
+        if any(isinstance(v, dict) and "type" not in v for v in body.values()):
+            page = {"pageNumber": 1, "pageSize": 10, "pageCount": 0, "itemTotal": 0}
+            answer = {"values": [], "pagingInformation": page}
+            ex.status, ex.response_headers, ex.response_body = _json_answer(200, answer)
+
+    return Middleware(app, before=before)
+
+
 @dataclass(frozen=True)
 class Deviation:
     name: str
@@ -1224,6 +1381,46 @@ DEVIATIONS: tuple[Deviation, ...] = (
         {"listed_iid_found"},
         ("^GET /IssueTypes$", r"^GET /IssueForms/IssueType/\{issueTypeIid\}$"),
     ),
+    _d(
+        patch_udf_remove_as_add,
+        {"udf_patch_persisted"},
+        ("^(GET|POST|PATCH) /Issues",),
+        writes=True,
+    ),
+    _d(patch_clear_refused, {"patch_clear_persisted"}, ("^(GET|POST|PATCH) /Issues",), writes=True),
+    _d(
+        patch_text_path_refused,
+        {"write_changes_only_its_fields"},
+        ("^(GET|POST|PATCH) /Issues", "^GET /(Users|Locations|Projects|Severities)$"),
+        writes=True,
+    ),
+    _d(
+        organization_remove_required_accepted,
+        {"patch_clear_persisted"},
+        ("^(GET|POST|PATCH) /Organizations",),
+        writes=True,
+    ),
+    _d(
+        assignments_not_recorded,
+        {"write_leaves_history"},
+        ("^(GET|POST|PATCH) /Issues", "^GET /Users$", "^POST /IssueAssignmentHistory/Search$"),
+        writes=True,
+    ),
+    _d(upload_size_zero, {"attachment_persisted"}, ("^(GET|POST) /Issues",), writes=True),
+    _d(null_body_as_empty_object, {"json_body_required"}, SEARCH),
+    _d(
+        primary_membership_missing,
+        {"primary_membership_listed"},
+        ("^GET /Users$", r"^GET /Users/\{iid\}/Memberships/Organizations$"),
+    ),
+    _d(
+        deactivation_ignored,
+        {"put_flag_persisted"},
+        (r"^(GET|POST|PUT) /Users(/\{iid\})?$",),
+        writes=True,
+    ),
+    _d(criterion_without_type_accepted, {"invalid_body_refused"}, SEARCH, depth=1),
+    _d(duplicates_left_open, {"duplicates_closed"}, ("^(GET|POST) /Issues",), writes=True),
 )
 BY_NAME = {deviation.name: deviation for deviation in DEVIATIONS}
 

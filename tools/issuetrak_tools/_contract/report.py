@@ -41,8 +41,12 @@ def curl_of(request: httpx.Request, secrets: tuple[str, ...] = ()) -> str:
             continue
         shown = REDACTED if name.lower() == TOKEN_HEADER.lower() else value
         parts += ["-H", f"{name}: {shown}"]
-    if request.content:
-        parts += ["-d", request.content.decode("utf-8", "replace")]
+    try:
+        content = request.content
+    except httpx.RequestNotRead:  # a streamed (multipart) body: its parts are not repeated
+        content = b""
+    if content:
+        parts += ["-d", content.decode("utf-8", "replace")]
     return redact(" ".join(shlex.quote(p) for p in parts), secrets)
 
 

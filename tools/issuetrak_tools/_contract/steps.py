@@ -397,15 +397,21 @@ class Engine:
         json: Any = None,
         token: bool = True,
         restricted: bool = False,
+        content: bytes | None = None,
+        content_type: str | None = None,
+        files: Any = None,
     ) -> httpx.Response:
-        """Send a probe; ``restricted``: with the restricted user's token instead of the run's."""
+        """Send a probe; ``restricted``: with the restricted user's token instead of the run's.
+        A body is ``json``, or raw ``content`` sent as ``content_type``, or multipart ``files``."""
         second = self.target.restricted_headers if restricted else None
         if restricted and second is None:
             raise Unchecked("the run has no restricted token")
         headers = dict(second or self.target.headers) if token else {}
+        if content_type is not None:
+            headers["Content-Type"] = content_type
         url = self.target.base_url.rstrip("/") + path
         response = self.target.client.request(
-            method, url, headers=headers, params=params, json=json
+            method, url, headers=headers, params=params, json=json, content=content, files=files
         )
         if response.status_code == 429:
             from issuetrak_tools._contract.target import windows_of

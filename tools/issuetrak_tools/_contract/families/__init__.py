@@ -6,10 +6,14 @@ order. See :mod:`.registry` for what a family is and how to add one.
 
 # the built-in families register themselves on import (order does not matter: the plan sorts)
 from issuetrak_tools._contract.families import (  # noqa: F401
+    attachments,
     auth,
+    body_media,
+    close_duplicates,
     composition,
     create_minimal,
     criteria_types,
+    deactivate,
     depth,
     identity,
     int32_bounds,
@@ -21,13 +25,17 @@ from issuetrak_tools._contract.families import (  # noqa: F401
     operators,
     paging,
     paging_alone,
+    patch_clear,
+    patch_udfs,
     positive,
+    primary_membership,
     rate_limit,
     relative_dates,
     restricted,
     search,
     sort,
     udfs,
+    write_history,
     write_rest,
 )
 from issuetrak_tools._contract.families.registry import (

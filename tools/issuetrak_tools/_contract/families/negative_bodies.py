@@ -3,7 +3,8 @@
 For every operation with a JSON body - searches in every run, creates and updates with
 ``--allow-writes`` - each constraint the request schema puts on a field (``enum``, ``pattern``,
 ``minLength``/``maxLength``, ``minItems``/``maxItems``, ``minimum``/``maximum``, ``required``,
-the field's ``type``; the first nested criterion's ``enum`` of a search) gets one probe: a body
+the field's ``type``; the first nested criterion's ``enum`` of a search; a nested object's own
+``required``) gets one probe: a body
 the site accepts (page 1 of a search; the required fields of a create) with that one constraint
 broken. It must answer 400 (the operation's documented validation answer; ASP.NET's model
 validation) - never 2xx, never 5xx. Live, the probes are capped and spread over the kinds of
@@ -62,7 +63,7 @@ def probes_of(ctx_document: Mapping[str, Any], conventions: Any, ref: OperationR
     index = conventions.index
     schema = index.resolve(index.schemas.get(ref.request_schema, {}))
     found = [Probe("required", str(name)) for name in schema.get("required", [])]
-    nested_done = False
+    nested_done = nested_required_done = False
     for name, raw in index.properties(ref.request_schema).items():
         field = index.resolve(raw)
         if field.get("readOnly"):
@@ -71,6 +72,11 @@ def probes_of(ctx_document: Mapping[str, Any], conventions: Any, ref: OperationR
         if field.get("type") in WRONG_TYPE and "enum" not in field:
             found.append(Probe("type", name))
         inner = field.get("properties") if isinstance(field.get("properties"), Mapping) else {}
+        nested_required = [str(n) for n in field.get("required", []) if n in inner]
+        if nested_required and not nested_required_done:
+            # a nested object without one of its own required properties (one per operation)
+            found.append(Probe("required", f"{name}.{nested_required[0]}"))
+            nested_required_done = True
         for sub, sub_raw in inner.items():
             if not nested_done and "enum" in index.resolve(sub_raw):
                 found.append(Probe("enum", f"{name}.{sub}"))
@@ -202,6 +208,8 @@ def _break(engine: Engine, ref: OperationRef, body: dict[str, Any], probe: Probe
     index = engine.conventions.index
     head, _, sub = probe.field.partition(".")
     schema = index.resolve(index.properties(ref.request_schema).get(head, {}))
+    if probe.constraint == "required" and sub:
+        return _without_nested(engine, body, head, schema, sub)
     if probe.constraint == "required":
         if head not in body:
             body[head] = plain_value(schema, 3, engine.stamp)
@@ -215,6 +223,23 @@ def _break(engine: Engine, ref: OperationRef, body: dict[str, Any], probe: Probe
         return None
     body[head] = value
     return body
+
+
+def _without_nested(
+    engine: Engine, body: dict[str, Any], head: str, schema: Mapping[str, Any], sub: str
+) -> Any:
+    """``body`` whose ``head`` holds the nested object's other required properties, not ``sub``
+    (``None``: one of them has no plain value)."""
+    index = engine.conventions.index
+    inner: dict[str, Any] = {}
+    for name in schema.get("required", []):
+        if name == sub:
+            continue
+        value = plain_value(index.resolve(schema["properties"].get(name, {})), 3, engine.stamp)
+        if value is None:
+            return None
+        inner[str(name)] = value
+    return {**body, head: inner}
 
 
 def _wrong(schema: Mapping[str, Any], constraint: str, stamp: str) -> Any:

@@ -43,7 +43,7 @@ def udfs(ctx: PlanContext) -> list[Step]:
     return [ctx.step(udfs, "udfs", CREATE, 3, writes=1)]
 
 
-def _kinds(engine: Engine) -> dict[str, tuple[str, str]]:
+def udf_kinds(engine: Engine) -> dict[str, tuple[str, str]]:
     """definitions key -> (create key, read key): ``multiSelectFields`` -> multiSelectList."""
     index = engine.conventions.index
     create = index.properties("CreateUdfIssueData")
@@ -85,8 +85,8 @@ def udfs_read_back(engine: Engine, step: Step) -> list[FailureRecord]:
     if listed.status_code != 200 or not isinstance(definitions, Mapping):
         raise Unchecked(f"{DEFINITIONS} answered {listed.status_code}")
     sent: dict[str, list[dict[str, Any]]] = {}
-    expected: list[tuple[str, Any, str, Any]] = []  # (read key, udf iid, field, value)
-    for key, (create_key, read_key) in _kinds(engine).items():
+    expected: list[tuple[str, Any, dict[Any, Any], Any]] = []  # (read key, udf iid, names, value)
+    for key, (create_key, read_key) in udf_kinds(engine).items():
         first = next(iter(definitions.get(key) or []), None)
         if not isinstance(first, Mapping) or first.get("iid") is None:
             continue
@@ -94,7 +94,7 @@ def udfs_read_back(engine: Engine, step: Step) -> list[FailureRecord]:
         if value is None:
             continue
         sent[create_key] = [{"udfId": first["iid"], field: value}]
-        expected.append((read_key, first["iid"], field, value))
+        expected.append((read_key, first["iid"], option_names(first), value))
     if not expected:
         raise Unchecked("the site defines no issue UDF the run can give a value")
     body = {**required_body(engine, create), "udfs": sent}
@@ -112,8 +112,8 @@ def udfs_read_back(engine: Engine, step: Step) -> list[FailureRecord]:
         return []  # write_persisted reports a record that cannot be read back
     problems = [
         f"{read_key} UDF {iid}: sent {value!r}, read back {got!r}"
-        for read_key, iid, field, value in expected
-        if not _same(value, got := _read_value(shown.get(read_key), iid))
+        for read_key, iid, names, value in expected
+        if not same_udf_value(value, got := read_value(shown.get(read_key), iid), names)
     ]
     if not problems:
         return []
@@ -129,23 +129,38 @@ def udfs_read_back(engine: Engine, step: Step) -> list[FailureRecord]:
     ]
 
 
-def _read_value(items: Any, iid: Any) -> Any:
+def read_value(items: Any, iid: Any) -> Any:
     for item in items or []:
         if isinstance(item, Mapping) and iid in (item.get("udfIid"), item.get("udfId")):
             return item.get("value", item.get("values"))
     return None
 
 
-def _same(sent: Any, stored: Any) -> bool:
-    """List options read back as ``{iid, ...}``; dates by their day; numbers by value."""
+def option_names(definition: Mapping[str, Any]) -> dict[Any, Any]:
+    """A list definition's options: iid -> the text a reference to it is named by."""
+    options = definition.get("options") or []
+    return {o.get("iid"): o.get("displayText") for o in options if isinstance(o, Mapping)}
+
+
+def same_udf_value(sent: Any, stored: Any, names: Mapping[Any, Any] | None = None) -> bool:
+    """List options read back as ``{iid, name}`` (``names``: an option's name is its
+    ``displayText``, so a site that resolves the wrong option shows); dates by their day;
+    numbers by value."""
     if isinstance(sent, list):
         got = stored if isinstance(stored, list) else []
-        return sorted(map(str, sent)) == sorted(str(_iid(g)) for g in got)
+        same = sorted(map(str, sent)) == sorted(str(_iid(g)) for g in got)
+        return same and all(_named(g, names) for g in got)
     if isinstance(stored, Mapping):
-        return same_value(sent, stored.get("iid"))
+        return same_value(sent, stored.get("iid")) and _named(stored, names)
     if isinstance(sent, str) and isinstance(stored, str) and len(sent) == 10:
         return sent == stored[:10]
     return same_value(sent, stored)
+
+
+def _named(reference: Any, names: Mapping[Any, Any] | None) -> bool:
+    if not names or not isinstance(reference, Mapping) or reference.get("name") is None:
+        return True
+    return reference.get("iid") not in names or reference["name"] == names[reference["iid"]]
 
 
 def _iid(value: Any) -> Any:

@@ -50,7 +50,8 @@ LIVE_PATCHES = 4  # PATCH paths probed on a live site
     checks=(CHECK,),
     invariant="a PUT, and each documented PATCH op on each patchable path of an issue, changes "
     "the fields it names (read back as sent) and leaves every other field as it was, except the "
-    "audit fields ASP.NET sites stamp on every save",
+    "audit fields ASP.NET sites stamp on every save; a documented PATCH with a value of the "
+    "path's own type (text, a date, a flag) is not refused",
     modes="writes",
 )
 def write_rest(ctx: PlanContext) -> list[Step]:
@@ -59,7 +60,7 @@ def write_rest(ctx: PlanContext) -> list[Step]:
     if PATCH in ctx.labels:
         probes = patch_probes(ctx)
         if ctx.live and len(probes) > LIVE_PATCHES:
-            probes = ctx.rng.sample(probes, LIVE_PATCHES)
+            probes = _live_patches(ctx, probes)
         steps += [
             ctx.step(write_rest, f"patch {op} {rule.path}", PATCH, 3, writes=1)
             for rule, op in probes
@@ -67,14 +68,28 @@ def write_rest(ctx: PlanContext) -> list[Step]:
     return steps
 
 
-def _read(engine: Engine, get: OperationRef, iid: Any) -> tuple[httpx.Response, Any]:
+def _live_patches(
+    ctx: PlanContext, probes: list[tuple[PatchRule, str]]
+) -> list[tuple[PatchRule, str]]:
+    """A seeded sample of ``LIVE_PATCHES`` probes with one of each kind of value first (text, a
+    date, a flag, a reference): a site that refuses one kind is seen on every seed."""
+    kinds: dict[str, list[tuple[PatchRule, str]]] = {}
+    for probe in probes:
+        kinds.setdefault(VALUE_KINDS[probe[0].value_type], []).append(probe)
+    picked = [ctx.rng.choice(group) for group in kinds.values()]
+    rest = [probe for probe in probes if probe not in picked]
+    picked += ctx.rng.sample(rest, max(0, LIVE_PATCHES - len(picked)))
+    return picked
+
+
+def read_record(engine: Engine, get: OperationRef, iid: Any) -> tuple[httpx.Response, Any]:
     response = engine.request("GET", concrete(get.path, {get.params[0]: iid}))
     answer = json_or_none(response.content)
     values = answer.get("values") if isinstance(answer, Mapping) else None
     return response, values if isinstance(values, Mapping) else None
 
 
-def _target(
+def target_record(
     engine: Engine, ref: OperationRef, step: Step, *, fresh: bool = False
 ) -> tuple[OperationRef, Any, Mapping[str, Any]]:
     """(the GET of ``ref``'s record, an iid to write, the record as read before the write).
@@ -93,7 +108,7 @@ def _target(
     iid = engine.knowledge.pick(collection.store, created_only=True)
     if iid is None:
         raise Unchecked(f"{ref.label}: no record created by this run to write")
-    response, before = _read(engine, get, iid)
+    response, before = read_record(engine, get, iid)
     if response.status_code != 200 or before is None:
         raise Unchecked(f"{get.label} with iid {iid} answered {response.status_code}")
     return get, iid, before
@@ -134,13 +149,13 @@ def _changed_others(
 @write_rest.handles("put rest")
 def put_changes_only_its_field(engine: Engine, step: Step) -> list[FailureRecord]:
     ref = engine.ref(step)
-    get, iid, before = _target(engine, ref, step, fresh=True)
-    body, changed, value = _put_body(engine, ref, before)
+    get, iid, before = target_record(engine, ref, step, fresh=True)
+    body, changed, value = put_body(engine, ref, before)
     written = engine.request("PUT", concrete(ref.path, {ref.params[0]: iid}), json=body)
     engine.recorder.ran_check(CHECK)
     if not 200 <= written.status_code < 300:
         return []  # refused: the positive case and the depth cases judge the status
-    read, after = _read(engine, get, iid)
+    read, after = read_record(engine, get, iid)
     if after is None:
         return []  # write_persisted reports a record that cannot be read back
     problems = _changed_others(before, after, {changed})
@@ -178,7 +193,7 @@ def _report(
     return [engine.failure(ref, read, CHECK, title, f"{message} ({SITE_KEPT_NOTE})")]
 
 
-def _put_body(
+def put_body(
     engine: Engine, ref: OperationRef, before: Mapping[str, Any]
 ) -> tuple[dict[str, Any], str, str]:
     """The record as read, in the update schema's words, with one text field changed."""
@@ -265,7 +280,7 @@ def patch_changes_only_its_field(engine: Engine, step: Step) -> list[FailureReco
     ref = engine.ref(step)
     _, op, path = step.kind.split(" ", 2)
     rule = next(r for r in document_patch_rules(engine.document) if r.path == path)
-    get, iid, before = _target(engine, ref, step)
+    get, iid, before = target_record(engine, ref, step)
     field = _patch_field(engine.conventions, rule)
     value = _patch_value(engine, rule, before.get(field) if field else None)
     if value is None:
@@ -274,8 +289,8 @@ def patch_changes_only_its_field(engine: Engine, step: Step) -> list[FailureReco
     written = engine.request("PATCH", concrete(ref.path, {ref.params[0]: iid}), json=body)
     engine.recorder.ran_check(CHECK)
     if not 200 <= written.status_code < 300:
-        return []  # refused (a reference the site does not take here): nothing to compare
-    read, after = _read(engine, get, iid)
+        return _patch_refused(engine, ref, rule, written, body)
+    read, after = read_record(engine, get, iid)
     if after is None:
         return []
     changed = {field} | _stamped_with(field) if field else set()
@@ -294,6 +309,26 @@ def patch_changes_only_its_field(engine: Engine, step: Step) -> list[FailureReco
         get,
         problems,
     )
+
+
+def _patch_refused(
+    engine: Engine, ref: OperationRef, rule: PatchRule, written: httpx.Response, body: Any
+) -> list[FailureRecord]:
+    """A documented op with a value of the path's own type (text, a date, a flag) is applied: a
+    refusal is a failure. A reference may be refused (the record it names may not fit the issue
+    there, as a subtype of another type), which the site's validation decides."""
+    if VALUE_KINDS[rule.value_type] == REFERENCE:
+        return []
+    return [
+        engine.failure(
+            ref,
+            written,
+            CHECK,
+            "A documented PATCH with a value of the path's type is refused",
+            f"{ref.label} with {body} (an op and path of the document's PATCH table, a "
+            f"{rule.value_type} value) answered {written.status_code}: {written.text[:300]}",
+        )
+    ]
 
 
 def _stamped_with(field: str) -> set[str]:
@@ -320,7 +355,13 @@ def _patch_value(engine: Engine, rule: PatchRule, current: Any) -> Any:
         return "2024-05-03T10:20:30"
     if kind == FLAG:
         return current is not True
-    store = engine.conventions.referenced(rule.path.strip("/").split("/")[0])
+    return other_listed_iid(engine, rule.path.strip("/").split("/")[0], current)
+
+
+def other_listed_iid(engine: Engine, reference: str, current: Any) -> Any:
+    """An iid of the collection ``reference`` names (``Substatus``), listed by the run, other
+    than ``current``'s (a reference ``{iid, ...}`` or an iid); ``None`` if there is none."""
+    store = engine.conventions.referenced(reference)
     source = _listing(store) if store is not None else None
     if source is None:
         return None
