@@ -6,6 +6,8 @@
                                                                # (keeps its results and reach.json)
     python bench/bench_detection.py --resume --retry-survivors ...  # after new checks landed:
                                                                # re-run the survivors only
+    python bench/bench_detection.py --compare 4 ...            # 4 mutants, whole suite and
+                                                               # selection side by side
 
 Cosmic Ray lists every mutant of the mock's behaviour modules (handlers with the paging code,
 search, criteria, issues, validation); a seeded sample of them is run, one at a time, against the
@@ -17,7 +19,13 @@ private copy of the package put first on ``PYTHONPATH``; the checkout is never m
 Before any mutant, the faithful copy must pass the same command (else nothing can be measured),
 and a second faithful run records which lines the suite executes (``detection/sitecustomize.py``):
 a mutant on a line the suite never reaches cannot change what the suite sees, so it is recorded as
-*survived (not reached)* without a run. Outcomes: *killed* (the command exits 1: contract
+*survived (not reached)* without a run. That traced run also records which test executed each
+line (``detection/detection_items.py``, a pytest plugin loaded through ``PYTEST_PLUGINS``): a
+mutant runs only the tests that execute its line, every test of their families and the positive
+reads (the records later steps pick from), or the whole suite if start-up or collection runs the
+line (``--whole-suite`` always). A failure under a selection counts only if the faithful copy
+passes that selection (checked once per selection, kept in ``selections.json``); else the whole
+suite decides. Outcomes: *killed* (the command exits 1: contract
 failures), *timed out* (past ``--timeout``, counted as detected: a hung site fails its CI job),
 *survived* (exit 0), *error* (any other exit: the suite could not give a verdict; left out of the
 score), *equivalent* (a survivor that ``detection/triage.toml`` marks so: no behaviour changed).
