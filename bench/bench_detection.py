@@ -6,6 +6,8 @@
                                                                # (keeps its results and reach.json)
     python bench/bench_detection.py --resume --retry-survivors ...  # after new checks landed:
                                                                # re-run the survivors only
+    python bench/bench_detection.py --compare 4 ...            # 4 mutants, whole suite and
+                                                               # selection side by side
 
 Cosmic Ray lists every mutant of the mock's behaviour modules (handlers with the paging code,
 search, criteria, issues, validation); a seeded sample of them is run, one at a time, against the
@@ -17,7 +19,13 @@ private copy of the package put first on ``PYTHONPATH``; the checkout is never m
 Before any mutant, the faithful copy must pass the same command (else nothing can be measured),
 and a second faithful run records which lines the suite executes (``detection/sitecustomize.py``):
 a mutant on a line the suite never reaches cannot change what the suite sees, so it is recorded as
-*survived (not reached)* without a run. Outcomes: *killed* (the command exits 1: contract
+*survived (not reached)* without a run. That traced run also records which test executed each
+line (``detection/detection_items.py``, a pytest plugin loaded through ``PYTEST_PLUGINS``): a
+mutant runs only the tests that execute its line, every test of their families and the positive
+reads (the records later steps pick from), or the whole suite if start-up or collection runs the
+line (``--whole-suite`` always). A failure under a selection counts only if the faithful copy
+passes that selection (checked once per selection, kept in ``selections.json``); else the whole
+suite decides. Outcomes: *killed* (the command exits 1: contract
 failures), *timed out* (past ``--timeout``, counted as detected: a hung site fails its CI job),
 *survived* (exit 0), *error* (any other exit: the suite could not give a verdict; left out of the
 score), *equivalent* (a survivor that ``detection/triage.toml`` marks so: no behaviour changed).
@@ -82,6 +90,7 @@ class Mutant:
     exit_code: int | None = None
     seconds: float = 0.0
     detail: str = ""
+    tests: int = 0  # tests of the suite the verdict ran (0: the whole suite)
 
     @property
     def key(self) -> str:
@@ -110,6 +119,20 @@ def _parser() -> argparse.ArgumentParser:
         "--full-depth",
         action="store_true",
         help="the contract command's default depth (default: --max-examples 1 --coverage-budget 0)",
+    )
+    parser.add_argument(
+        "--whole-suite",
+        action="store_true",
+        help="run every mutant against the whole suite (default: only the tests that execute "
+        "its line, their families and the positive reads)",
+    )
+    parser.add_argument(
+        "--compare",
+        type=int,
+        default=0,
+        metavar="N",
+        help="run N sampled mutants against the whole suite and against their selection, side "
+        "by side, and stop (records nothing)",
     )
     parser.add_argument("--out", default="reports/detection", help="output folder")
     parser.add_argument("--resume", action="store_true", help="keep results.jsonl's mutants")
@@ -310,27 +333,73 @@ def run_command(
     return outcome, code, seconds, tail
 
 
-def reached_lines(command: list[str], copy: Path, timeout: float) -> dict[str, set[int]]:
-    """The lines of ``copy`` a faithful run executes, per module file name."""
+@dataclass
+class Reach:
+    """What a faithful traced run executed: per module file name, per line, the tests that ran it
+    (their node ids; ``""`` for start-up and collection, outside any test), and every test in the
+    order it ran, with its family (``detection/detection_items.py`` says which)."""
+
+    lines: dict[str, dict[int, set[str]]]
+    tests: list[tuple[str, str]]  # (node id, family)
+
+    def module_lines(self, module: str) -> set[int]:
+        """The lines of ``module`` the run executed."""
+        return set(self.lines.get(module, {}))
+
+    def to_json(self, modules: Sequence[str]) -> dict[str, Any]:
+        lines = {
+            name: {str(n): sorted(tests) for n, tests in sorted(by_line.items())}
+            for name, by_line in self.lines.items()
+            if name in modules
+        }
+        return {"lines": lines, "tests": [list(t) for t in self.tests]}
+
+    @classmethod
+    def from_json(cls, saved: dict[str, Any]) -> Reach | None:
+        """A kept reach, or None if it was kept by a version without per-test lines."""
+        if not isinstance(saved.get("lines"), dict) or "tests" not in saved:
+            return None
+        lines = {
+            name: {int(n): set(tests) for n, tests in by_line.items()}
+            for name, by_line in saved["lines"].items()
+        }
+        return cls(lines, [(str(t[0]), str(t[1])) for t in saved["tests"]])
+
+
+def selection_env(selection: Path | None = None) -> dict[str, str]:
+    """The environment that loads ``detection/detection_items.py`` into the suite's pytest
+    (through ``PYTEST_PLUGINS``: the contract command itself is unchanged) and, with
+    ``selection``, has it run only the tests that file names."""
+    env = {"PYTHONPATH": str(HERE), "PYTEST_PLUGINS": "detection_items"}
+    return env | ({"DETECTION_SELECT": str(selection)} if selection is not None else {})
+
+
+def measure_reach(command: list[str], copy: Path, timeout: float) -> Reach:
+    """The lines of ``copy`` a faithful run executes, per module file name and per test."""
     with tempfile.TemporaryDirectory() as folder:
-        env = {
-            "PYTHONPATH": str(HERE),
+        env = selection_env() | {
             "DETECTION_REACH_ROOT": str(copy),
             "DETECTION_REACH_OUT": str(Path(folder) / "reach"),
+            "DETECTION_ITEMS_OUT": str(Path(folder) / "tests.json"),
         }
         outcome, code, _, tail = run_command(command, copy, timeout, env)
         if outcome != "survived":
             raise SystemExit(f"bench_detection: the traced faithful run exited {code}:\n{tail}")
-        lines: dict[str, set[int]] = {}
+        lines: dict[str, dict[int, set[str]]] = {}
         for part in Path(folder).glob("reach.*.json"):
-            for filename, numbers in json.loads(part.read_text(encoding="utf-8")).items():
-                lines.setdefault(Path(filename).name, set()).update(numbers)
-    return lines
+            for context, files in json.loads(part.read_text(encoding="utf-8")).items():
+                for filename, numbers in files.items():
+                    by_line = lines.setdefault(Path(filename).name, {})
+                    for number in numbers:
+                        by_line.setdefault(number, set()).add(context)
+        ran = Path(folder) / "tests.json"
+        tests = json.loads(ran.read_text(encoding="utf-8")) if ran.is_file() else []
+    return Reach(lines, [(t["id"], t["family"]) for t in tests])
 
 
-def is_reached(mutant: Mutant, source: str, lines: set[int]) -> bool:
-    """Whether the run executed the mutated line or the first line of its innermost statement
-    (a statement spanning lines may report only its first one)."""
+def _statement_lines(mutant: Mutant, source: str) -> list[int]:
+    """The mutated line and the first line of its innermost statement (a statement spanning
+    lines may report only its first one to the tracer)."""
     spans = [
         (node.end_lineno - node.lineno, node.lineno)
         for node in ast.walk(ast.parse(source))
@@ -338,21 +407,118 @@ def is_reached(mutant: Mutant, source: str, lines: set[int]) -> bool:
         and node.end_lineno is not None
         and node.lineno <= mutant.line <= node.end_lineno
     ]
-    return mutant.line in lines or (bool(spans) and min(spans)[1] in lines)
+    return [mutant.line, *([min(spans)[1]] if spans else [])]
 
 
-def run_mutant(mutant: Mutant, copy: Path, command: list[str], timeout: float) -> None:
-    """Apply ``mutant`` to ``copy``, run the command, put the source back."""
+def is_reached(mutant: Mutant, source: str, lines: set[int]) -> bool:
+    """Whether the run executed the mutated line or the first line of its innermost statement."""
+    return any(line in lines for line in _statement_lines(mutant, source))
+
+
+# Families whose steps teach the run's engine the records every later step picks from (the
+# positive reads list what exists; see ``Knowledge`` in ``_contract/steps.py``): kept in every
+# selection, so a selected step finds the records it would find in the whole run.
+FOUNDATION = ("positive",)
+
+
+def select_tests(mutant: Mutant, source: str, reach: Reach) -> list[str] | None:
+    """The tests a run of ``mutant`` needs, in the suite's order; None: the whole suite.
+
+    The tests that execute the mutated line, every test of their families (a family's later
+    steps use the records its earlier ones created) and the foundation families. A line run
+    during start-up or collection (outside any test) may change what every test sees: the whole
+    suite runs then, as it does when the run recorded no tests at all (a command that is not
+    the suite's pytest).
+    """
+    by_line = reach.lines.get(mutant.module, {})
+    touching: set[str] = set()
+    for line in _statement_lines(mutant, source):
+        touching |= by_line.get(line, set())
+    if not reach.tests or "" in touching:
+        return None
+    family = dict(reach.tests)
+    families = {family[t] for t in touching if t in family} | set(FOUNDATION)
+    # the sweep and the stateful test are one family each but not one sequence: only the
+    # operations that reach the line are kept of them
+    families -= {"sweep", "stateful"}
+    return [t for t, f in reach.tests if t in touching or f in families]
+
+
+def selection_key(tests: Sequence[str]) -> str:
+    """A selection's name in ``selections.json``."""
+    return hashlib.sha256("\n".join(tests).encode()).hexdigest()[:16]
+
+
+class Selections:
+    """Which selections of tests the faithful copy passes, kept in ``selections.json`` until the
+    reach is measured again: a mutant's failure under a selection is a kill only if the faithful
+    copy passes that selection (else the selection, not the mutant, broke the run)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lock = threading.Lock()
+        self.known: dict[str, dict[str, Any]] = (
+            json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        )
+
+    def passes(self, tests: list[str], copy: Path, command: list[str], timeout: float) -> bool:
+        """Whether the faithful ``copy`` passes ``tests`` (run once per distinct selection)."""
+        key = selection_key(tests)
+        with self.lock:
+            if key in self.known:
+                return bool(self.known[key]["passes"])
+        outcome, code, seconds, _ = run_selected(command, copy, timeout, tests)
+        with self.lock:
+            self.known[key] = {"passes": outcome == "survived", "exit": code, "tests": len(tests)}
+            self.known[key]["seconds"] = round(seconds, 1)
+            self.path.write_text(json.dumps(self.known, indent=1) + "\n", encoding="utf-8")
+        return outcome == "survived"
+
+
+def run_selected(
+    command: list[str], copy: Path, timeout: float, tests: list[str] | None
+) -> tuple[str, int | None, float, str]:
+    """:func:`run_command`, running only ``tests`` of the suite (None: all of it)."""
+    if tests is None:
+        return run_command(command, copy, timeout)
+    chosen = copy.parent / "selected-tests.txt"
+    chosen.write_text("\n".join(tests) + "\n", encoding="utf-8")
+    return run_command(command, copy, timeout, selection_env(chosen))
+
+
+def run_mutant(
+    mutant: Mutant,
+    copy: Path,
+    command: list[str],
+    timeout: float,
+    tests: list[str] | None = None,
+    selections: Selections | None = None,
+) -> None:
+    """Apply ``mutant`` to ``copy``, run the command (only ``tests`` of it, if given), put the
+    source back. A failure under a selection the faithful copy fails too is no verdict: the
+    mutant is run again against the whole suite."""
     from cosmic_ray.mutating import use_mutation
     from cosmic_ray.plugins import get_operator
 
     operator = get_operator(mutant.operator)()
-    with use_mutation(copy / mutant.module, operator, mutant.occurrence) as (_, mutated):
-        if mutated is None:
-            mutant.outcome, mutant.detail = "error", "the mutation could not be applied"
-            return
-        outcome, code, seconds, tail = run_command(command, copy, timeout)
-    mutant.outcome, mutant.exit_code, mutant.seconds = outcome, code, round(seconds, 1)
+    spent = 0.0
+    while True:
+        with use_mutation(copy / mutant.module, operator, mutant.occurrence) as (_, mutated):
+            if mutated is None:
+                mutant.outcome, mutant.detail = "error", "the mutation could not be applied"
+                return
+            outcome, code, seconds, tail = run_selected(command, copy, timeout, tests)
+        spent += seconds
+        if tests is None or outcome == "survived" or selections is None:
+            break
+        started = time.perf_counter()
+        valid = selections.passes(tests, copy, command, timeout)  # the copy is faithful again
+        spent += time.perf_counter() - started
+        if valid:
+            break
+        tests = None
+    mutant.outcome, mutant.exit_code, mutant.seconds = outcome, code, round(spent, 1)
+    mutant.tests = len(tests) if tests is not None else 0
     if outcome in ("killed", "error"):
         mutant.detail = _first_failure(tail)
 
@@ -519,31 +685,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         run |= {"seed": options.seed, "sample": len(sample), "mutants": len(every)}
         run |= {"in_annotations": len(every) - len(behaviour), "command": command[1:]}
         (out / "run.json").write_text(json.dumps(run, indent=2) + "\n", encoding="utf-8")
-        reach: dict[str, set[int]] | None = None  # --quick runs its few mutants whatever they are
-        kept_reach = out / "reach.json"
-        if (
-            options.resume
-            and not options.retry_survivors
-            and not options.quick
-            and kept_reach.is_file()
-        ):
-            reach = {k: set(v) for k, v in json.loads(kept_reach.read_text()).items()}
-        elif not options.quick:
-            reach = reached_lines(command, copy, 3 * timeout)
+        reach = (
+            None if options.quick else kept_or_measured_reach(options, out, command, copy, timeout)
+        )
         if reach is not None:
-            reached = {name: sorted(lines) for name, lines in reach.items() if name in modules}
-            kept_reach.write_text(json.dumps(reached) + "\n", encoding="utf-8")
             print(
-                "lines reached: " + ", ".join(f"{n} {len(v)}" for n, v in sorted(reached.items()))
+                "lines reached: "
+                + ", ".join(f"{n} {len(reach.module_lines(n))}" for n in sorted(modules))
+                + f"; {len(reach.tests)} tests ran"
             )
             valid = [m for m in sample if m.outcome != "error"]
-            hit = sum(is_reached(m, sources[m.module], reach.get(m.module, set())) for m in valid)
+            hit = sum(is_reached(m, sources[m.module], reach.module_lines(m.module)) for m in valid)
             print(  # what the score can be at best until new requests reach more lines
                 f"sample reached: {hit} of the {len(valid)} that compile; the others survive "
                 f"without a run (score at most {hit / len(valid):.2f} before triage)"
                 if valid
                 else "sample reached: nothing compiles"
             )
+        selections = Selections(out / "selections.json")
+
+        def tests_for(mutant: Mutant) -> list[str] | None:
+            if reach is None or options.whole_suite:
+                return None
+            return select_tests(mutant, sources[mutant.module], reach)
+
+        if options.compare:
+            return compare(sample, options.compare, workers, timeout, tests_for, selections)
         lock = threading.Lock()
 
         def one(mutant: Mutant) -> Mutant:
@@ -552,13 +719,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             if mutant.outcome == "error":
                 pass  # void: recorded as it is
             elif reach is not None and not is_reached(
-                mutant, sources[mutant.module], reach.get(mutant.module, set())
+                mutant, sources[mutant.module], reach.module_lines(mutant.module)
             ):
                 mutant.outcome = "survived (not reached)"
             else:
                 copy, command = workers.get()
                 try:
-                    run_mutant(mutant, copy, command, timeout)
+                    run_mutant(mutant, copy, command, timeout, tests_for(mutant), selections)
                 finally:
                     workers.put((copy, command))
             with lock:
@@ -566,7 +733,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     handle.write(json.dumps(asdict(mutant)) + "\n")
                 print(
                     f"  {mutant.id} (line {mutant.line}): {mutant.outcome}"
-                    + (f" in {mutant.seconds:.0f} s" if mutant.seconds else ""),
+                    + (f" in {mutant.seconds:.0f} s" if mutant.seconds else "")
+                    + (f" ({mutant.tests} tests)" if mutant.tests else ""),
                     flush=True,
                 )
             return mutant
@@ -574,6 +742,61 @@ def main(argv: Sequence[str] | None = None) -> int:
         with ThreadPoolExecutor(options.jobs) as pool:
             finished = list(pool.map(one, sample))
     return report(finished, baseline, Path(options.triage), out, package)
+
+
+def kept_or_measured_reach(
+    options: argparse.Namespace, out: Path, command: list[str], copy: Path, timeout: float
+) -> Reach:
+    """The reach kept in ``reach.json`` when resuming (unless survivors are retried: new checks
+    may reach more, and new tests change every selection), else measured by a traced faithful
+    run; measuring it again forgets which selections the faithful copy passes."""
+    kept = out / "reach.json"
+    if options.resume and not options.retry_survivors and kept.is_file():
+        found = Reach.from_json(json.loads(kept.read_text(encoding="utf-8")))
+        if found is not None:
+            return found
+    reach = measure_reach(command, copy, 3 * timeout)
+    modules = [m for m in options.modules.split(",") if m]
+    kept.write_text(json.dumps(reach.to_json(modules)) + "\n", encoding="utf-8")
+    (out / "selections.json").unlink(missing_ok=True)
+    return reach
+
+
+def compare(
+    sample: list[Mutant],
+    count: int,
+    workers: queue.Queue[tuple[Path, list[str]]],
+    timeout: float,
+    tests_for: Any,
+    selections: Selections,
+) -> int:
+    """``--compare N``: the first N sampled mutants that run a selection, each run against the
+    whole suite and against its selection, side by side (nothing is written to the results)."""
+    copy, command = workers.queue[0]
+    chosen = [m for m in sample if m.outcome != "error" and tests_for(m) is not None][:count]
+    print("mutant | whole suite | selected | tests")
+    totals = [0.0, 0.0]
+    agree = 0
+    for mutant in chosen:
+        whole = Mutant(**asdict(mutant))
+        run_mutant(whole, copy, command, timeout)
+        fast = Mutant(**asdict(mutant))
+        run_mutant(fast, copy, command, timeout, tests_for(mutant), selections)
+        totals[0] += whole.seconds
+        totals[1] += fast.seconds
+        agree += whole.outcome == fast.outcome
+        print(
+            f"{mutant.id} (line {mutant.line}) | {whole.outcome} {whole.seconds:.1f} s | "
+            f"{fast.outcome} {fast.seconds:.1f} s | {fast.tests or 'all'}",
+            flush=True,
+        )
+    if chosen:
+        print(
+            f"mean: whole suite {totals[0] / len(chosen):.1f} s, selected "
+            f"{totals[1] / len(chosen):.1f} s per mutant ({totals[0] / max(totals[1], 0.1):.1f}x); "
+            f"same verdict for {agree} of {len(chosen)}"
+        )
+    return 0
 
 
 def enclosing_function(path: Path, line: int) -> str:

@@ -27,12 +27,12 @@ CHECK = "import tiny.calc as c; assert c.add(2, 3) == 5; c.unchecked(1)"
 
 
 def _bench(
-    tmp_path: Path, check: str = CHECK, *extra: str
+    tmp_path: Path, check: str = CHECK, *extra: str, module: str = CALC, command: str = ""
 ) -> tuple[subprocess.CompletedProcess[str], list[dict[str, object]]]:
     package = tmp_path / "tiny"
     package.mkdir(exist_ok=True)
     (package / "__init__.py").write_text("")
-    (package / "calc.py").write_text(CALC)
+    (package / "calc.py").write_text(module)
     out = tmp_path / "out"
     result = subprocess.run(
         [
@@ -41,7 +41,7 @@ def _bench(
             "--sample=1000",
             f"--package={package}",
             "--modules=calc.py",
-            f"--command={sys.executable} -c '{check}'",
+            "--command=" + (command or f"{sys.executable} -c '{check}'"),
             f"--out={out}",
             f"--triage={tmp_path / 'none.toml'}",
             *extra,
@@ -127,3 +127,93 @@ def test_a_faithful_package_that_fails_its_command_is_refused_before_any_mutant(
     assert result.returncode == 1
     assert "the faithful mock fails the suite" in result.stdout
     assert not (tmp_path / "out" / "results.jsonl").exists()
+
+
+# a small pytest suite of "steps" in families, the way the contract suite's plan steps are: the
+# store family's get reads what its put stored; the reader family's peek reads it too, though it
+# is not of that family (a dependency the selection does not know of)
+STORE = """\
+STORE = {}
+LIMIT = True
+
+
+def put(key, value):
+    STORE[key] = value
+
+
+def get(key):
+    return not STORE[key]
+
+
+def both(a, b):
+    return a and b
+
+
+def peek(key):
+    return STORE[key] is False
+"""
+SUITE = """\
+import pytest
+import tiny.calc as c
+
+
+class Step:
+    def __init__(self, family, name):
+        self.family, self.name = family, name
+
+
+STEPS = [Step("store", "put"), Step("store", "get"), Step("logic", "both"),
+         Step("logic", "unchecked"), Step("reader", "peek")]
+
+
+@pytest.mark.parametrize("step", STEPS, ids=[s.name for s in STEPS])
+def test_step(step):
+    if step.name == "put":
+        c.put("a", False)
+    elif step.name == "get":
+        assert c.get("a") is True
+    elif step.name == "both":
+        assert c.both(True, False) is False
+    elif step.name == "unchecked":
+        c.both(1, 1)
+    else:
+        assert c.peek("a") is True
+"""
+LINES = {"LIMIT": 2, "get": 10, "both": 14, "peek": 18}
+
+
+def _bench_suite(tmp_path: Path, *extra: str) -> tuple[str, dict[int, list[dict[str, object]]]]:
+    suite = tmp_path / "suite"
+    suite.mkdir(exist_ok=True)
+    (suite / "test_steps.py").write_text(SUITE)
+    command = f"{sys.executable} -m pytest -q -x -p no:cacheprovider -p no:randomly {suite}"
+    result, mutants = _bench(tmp_path, CHECK, *extra, module=STORE, command=command)
+    assert result.returncode == 0, result.stdout + result.stderr
+    by_line: dict[int, list[dict[str, object]]] = {}
+    for mutant in mutants:
+        by_line.setdefault(int(str(mutant["line"])), []).append(mutant)
+    return result.stdout, by_line
+
+
+def test_a_mutant_runs_the_tests_that_reach_its_line_with_their_family(tmp_path: Path) -> None:
+    _, by_line = _bench_suite(tmp_path)
+    # get's line is run by the get step only: its family (put, get) runs, and kills the mutant
+    assert {(m["outcome"], m["tests"]) for m in by_line[LINES["get"]]} == {("killed", 2)}
+    assert {m["tests"] for m in by_line[LINES["both"]]} == {2}  # both and unchecked
+    # run at import (collection): every test may see it, so the whole suite runs (0)
+    assert {(m["outcome"], m["tests"]) for m in by_line[LINES["LIMIT"]]} == {("survived", 0)}
+    # peek alone finds no record (put is of another family): the faithful copy fails that
+    # selection too, so each mutant ran against the whole suite, where peek's check kills it
+    peeks = by_line[LINES["peek"]]
+    assert {m["tests"] for m in peeks} == {0}
+    assert "killed" in {m["outcome"] for m in peeks}
+    selections = json.loads((tmp_path / "out" / "selections.json").read_text())
+    assert {(s["tests"], s["passes"]) for s in selections.values()} == {(1, False), (2, True)}
+
+
+def test_the_selection_gives_the_whole_suites_verdicts(tmp_path: Path) -> None:
+    _, selected = _bench_suite(tmp_path)
+    _, whole = _bench_suite(tmp_path, "--whole-suite")
+    assert {m["tests"] for ms in whole.values() for m in ms} == {0}
+    verdicts = {str(m["id"]): m["outcome"] for ms in selected.values() for m in ms}
+    assert verdicts == {str(m["id"]): m["outcome"] for ms in whole.values() for m in ms}
