@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import json
 import os
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,24 @@ def run_shared(tmp_path_factory: pytest.TempPathFactory) -> RunShared:
     base = tmp_path_factory.getbasetemp()
     # under xdist every worker has its own basetemp below one folder of this run
     return RunShared(base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Bytecode is cached for this run and the next, under the pytest cache, never in the tree.
+
+    With ``PYTHONDONTWRITEBYTECODE`` set, every pytest process (each xdist worker, each contract
+    run and pytest example the tests start) compiled and assertion-rewrote every module of the
+    plugins' distributions (schemathesis, hypothesis, this project) again: about 5 CPU-seconds a
+    contract run. The xdist workers and the child processes inherit the environment set here.
+    """
+    cache = getattr(config, "cache", None)  # absent under -p no:cacheprovider
+    if cache is None or not os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        return
+    prefix = str(cache.mkdir("bytecode"))
+    os.environ.pop("PYTHONDONTWRITEBYTECODE")
+    os.environ["PYTHONPYCACHEPREFIX"] = prefix
+    sys.dont_write_bytecode = False
+    sys.pycache_prefix = prefix
 
 
 @pytest.hookimpl(trylast=True)

@@ -14,9 +14,10 @@ it unchecked; :class:`Unchecked` says why a step had nothing to send.
 from __future__ import annotations
 
 import contextlib
+import json
 import secrets
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from issuetrak.conventions import is_write
 from issuetrak_tools._contract import persistence
+from issuetrak_tools._contract.case_memo import document_fingerprint, generation_key, remembered
 from issuetrak_tools._contract.cases import send_case, validate_case
 from issuetrak_tools._contract.entities import Conventions, OperationRef
 from issuetrak_tools._contract.paging import FetchedPage
@@ -188,6 +190,7 @@ class Engine:
         self.target, self.document, self.schema = target, document, schema
         self.recorder, self.conventions, self.seed = recorder, conventions, seed
         self.knowledge = Knowledge()
+        self._fingerprint: str | None = None  # of the document, for remembered cases
         # records this run writes carry it, so a sandbox can tell them apart from one night to
         # the next (names that must be unique stay unique)
         self.stamp = secrets.token_hex(3)
@@ -297,24 +300,47 @@ class Engine:
                 kwargs["query"] = query
             if body is not None:
                 kwargs["body"] = body
-        strategy = operation.as_strategy(**kwargs)
-        case = (
-            simplest_case(strategy)
-            if simplest
-            else draw_case(strategy, _step_seed(self.seed, step))
+        seed = _step_seed(self.seed, step)
+        case = self.drawn(
+            operation,
+            (ref.label, "simplest" if simplest else seed, kwargs),
+            lambda: (
+                simplest_case(operation.as_strategy(**kwargs))
+                if simplest
+                else draw_case(operation.as_strategy(**kwargs), seed)
+            ),
         )
         if case is not None and pin and is_write(ref.method, ref.path):
             if step.kind == "positive" and ref.kind in ("create", "update"):
                 self.complete_body(case, ref)
             self.fill_references(case)
         if case is None and mode is GenerationMode.NEGATIVE:
-            case = draw_case(
-                operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
-                _step_seed(self.seed, step),
+            positive = {"generation_mode": GenerationMode.POSITIVE}
+            case = self.drawn(
+                operation,
+                (ref.label, seed, positive),
+                lambda: draw_case(operation.as_strategy(**positive), seed),
             )
         if case is None:
             raise Unchecked(f"{ref.label}: no {mode.value} case could be generated")
         return case
+
+    def drawn(
+        self, operation: Any, what: tuple[Any, ...], draw: Callable[[], AnyCase | None]
+    ) -> AnyCase | None:
+        """``draw()``'s case, drawn once a process for the same document, generation settings
+        and ``what`` (label, seed, strategy arguments): see :mod:`.case_memo`."""
+        if self._fingerprint is None:
+            self._fingerprint = document_fingerprint(self.document)
+        label, seed, kwargs = what
+        key = (
+            self._fingerprint,
+            generation_key(operation),
+            label,
+            seed,
+            json.dumps(kwargs, sort_keys=True, default=repr),
+        )
+        return remembered.case(key, operation, draw)
 
     def send(
         self, case: AnyCase, ref: OperationRef, *, headers: Mapping[str, str] | None = None
