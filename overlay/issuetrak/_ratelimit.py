@@ -80,6 +80,7 @@ __all__ = [
     "RateLimits",
     "SlotUnavailable",
     "Window",
+    "forget_last",
     "last_grant",
     "last_refusal",
     "parse_period",
@@ -171,6 +172,13 @@ _GRANT: ContextVar[float | None] = ContextVar("issuetrak_limiter_grant", default
 def last_grant() -> float | None:
     """The time of the slot the last grant of this thread or task took (for :meth:`release`)."""
     return _GRANT.get()
+
+
+def forget_last() -> None:
+    """Clear :func:`last_grant` and :func:`last_refusal` of this thread or task (before a wait,
+    so that what they say afterwards is that wait's)."""
+    _GRANT.set(None)
+    _REFUSAL.set(None)
 
 
 def last_refusal() -> SlotUnavailable | None:
