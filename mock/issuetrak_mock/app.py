@@ -21,7 +21,7 @@ from .bounds import DEFAULT_LIMITS, Limits, OverLimit, check_limits
 from .clock import Clock, FrozenClock, utc_clock, window_clock
 from .handlers import Call, dispatch, permission_problem
 from .large import collector_paused, give_back_memory
-from .ratelimit import DEFAULT_RATE_LIMITS, RateLimit, SlidingWindowLimiter
+from .ratelimit import DEFAULT_RATE_LIMITS, FixedWindowLimiter, RateLimit
 from .responses import (
     ApiError,
     api_response,
@@ -77,7 +77,7 @@ class _Gate:
     """The site's rate limiter as the client sees it: a 429 with the quota message, or the
     ``X-Rate-Limit-*`` headers an admitted answer carries (unless turned off)."""
 
-    limiter: SlidingWindowLimiter | None
+    limiter: FixedWindowLimiter | None
     monotonic: Callable[[], float]
     utcnow: Callable[[], dt.datetime]
     send_headers: bool
@@ -146,7 +146,7 @@ def create_app(
             A refused request is ``429`` with ``Retry-After`` and AspNetCoreRateLimit's text body
             (``API calls quota exceeded! maximum admitted 100 per 1m.``).
         rate_limit_headers: send ``X-Rate-Limit-Limit``, ``-Remaining`` and ``-Reset`` on every
-            answer a window counted (the most constrained window), as an AspNetCoreRateLimit
+            answer a window counted (the one with the longest period), as an AspNetCoreRateLimit
             site does unless its ``DisableRateLimitHeaders`` is set; ``False`` leaves them out.
         latency_ms: added delay per request, for clients that must cope with slow sites.
         issues: how many issues the seeded data set has.
@@ -189,7 +189,7 @@ def create_app(
     seed_site(site, issues=issues, users=users)
     site.touch()
     windows = DEFAULT_RATE_LIMITS if isinstance(rate_limits, _Default) else rate_limits
-    limiter = SlidingWindowLimiter(windows) if windows is not None else None
+    limiter = FixedWindowLimiter(windows) if windows is not None else None
     # the reset a client reads is on the clock the windows follow: the machine's when no clock
     # is given (the site's pinned "today" would put every reset in the past)
     gate = _Gate(limiter, window_clock(clock), utc_clock(clock), rate_limit_headers)

@@ -1,29 +1,42 @@
-"""Server-side rate limiting as an Issuetrak site does it: several sliding windows per token.
+"""Server-side rate limiting as an Issuetrak site does it: AspNetCoreRateLimit's fixed windows.
 
-Issuetrak keeps its limits with AspNetCoreRateLimit, so the answers look like that library's:
-an admitted request carries ``X-Rate-Limit-Limit`` (a window's period, ``1s``, ``1m``, ``12h``),
-``X-Rate-Limit-Remaining`` and ``X-Rate-Limit-Reset`` (ISO 8601, UTC, seven fractional digits as
-.NET writes them), and a refused one is ``429`` with ``Retry-After`` and a text body
-``API calls quota exceeded! maximum admitted 100 per 1m.`` (the library's default message).
+Issuetrak keeps its limits with AspNetCoreRateLimit, and the mock counts and answers as that
+library does:
+
+- one counter per (token, rule): the first request opens a window of the rule's period, every
+  request until the period has passed (its end included) adds one, and at the end the whole count
+  is gone (the next request opens a new window);
+- a request's rules are checked shortest period first; each counts the request *before* checking
+  it, so a refused request is counted too (in the rule that refused it and the shorter ones), and
+  the first rule over its limit refuses: ``429``, ``Retry-After`` (seconds to that window's end,
+  rounded to the nearest second, at least 1) and a text body ``API calls quota exceeded! maximum
+  admitted 100 per 1m.`` (the library's default message), without ``X-Rate-Limit-*`` headers;
+- an admitted answer carries the rule with the *longest* period: ``X-Rate-Limit-Limit`` (its
+  period, ``1s``, ``1m``, ``12h``), ``X-Rate-Limit-Remaining`` (its limit minus its count) and
+  ``X-Rate-Limit-Reset`` (its window's end: ISO 8601, UTC, seven fractional digits as .NET
+  writes them).
+
+One difference, on purpose: the library keeps one rule per period (the lowest limit), whereas
+the mock counts a write in both 1 s windows (all requests, and writes), as the SDK's limiter does.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from issuetrak.conventions import is_write
 
 __all__ = [
     "DEFAULT_RATE_LIMITS",
+    "FixedWindowLimiter",
     "RateLimit",
-    "SlidingWindowLimiter",
     "Verdict",
     "format_period",
     "format_reset",
+    "round_seconds",
 ]
 
 
@@ -72,13 +85,19 @@ def format_reset(when: dt.datetime) -> str:
     return f"{when:%Y-%m-%dT%H:%M:%S}.{when.microsecond:06d}0Z"
 
 
+def round_seconds(seconds: float) -> int:
+    """Seconds as .NET's ``{seconds:F0}`` writes them: to the nearest, halves away from zero."""
+    return int(Decimal(seconds).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 @dataclass(frozen=True)
 class Verdict:
     """What the limiter decided for one request, and what the site tells the client about it.
 
-    ``rule`` is the window that refused the request (the one with the longest wait), or, for an
-    admitted one, the most constrained window it was counted in (fewest requests left; on a tie
-    the one that resets last); ``reset_in`` is when that window frees a slot, in seconds.
+    ``rule`` is the window that refused the request (the first over its limit, shortest period
+    first), or, for an admitted one, the window with the longest period it was counted in;
+    ``remaining`` is what that window has left and ``reset_in`` the seconds to its end (when its
+    whole count is gone).
     """
 
     admitted: bool
@@ -87,8 +106,9 @@ class Verdict:
     reset_in: float
 
     def retry_after(self) -> str:
-        """``Retry-After`` is whole seconds, rounded up, at least 1."""
-        return str(max(1, math.ceil(self.reset_in)))
+        """``Retry-After``: the seconds to the window's end, at least 1, to the nearest second
+        (so up to half a second short of the end)."""
+        return str(round_seconds(max(self.reset_in, 1.0)))
 
     def quota_message(self) -> str:
         """AspNetCoreRateLimit's default ``QuotaExceededMessage`` for the refusing window."""
@@ -105,45 +125,46 @@ class Verdict:
         }
 
 
-class SlidingWindowLimiter:
-    """Exact sliding windows: a log of admitted request times per (token, window).
+@dataclass
+class _Counter:
+    """One window of one rule: when its first request came, and how many came since."""
 
-    A refused request is not counted, so a client that waits ``Retry-After`` seconds gets through.
-    """
+    start: float
+    count: int = 0
+
+
+class FixedWindowLimiter:
+    """AspNetCoreRateLimit's counters: a fixed window per (token, rule) that opens with its
+    first request and is gone, count and all, once its period has passed."""
 
     def __init__(self, limits: Iterable[RateLimit]) -> None:
         self.limits = tuple(limits)
-        self._logs: dict[tuple[str, int], deque[float]] = {}
+        # the library checks a request's rules shortest period first (a stable sort)
+        self._order = sorted(range(len(self.limits)), key=lambda n: self.limits[n].seconds)
+        self._counters: dict[tuple[str, int], _Counter] = {}
 
     def check(self, key: str, method: str, path: str, now: float) -> Verdict | None:
-        """Admit and record the request, or refuse it; ``None`` when no window counts it."""
+        """Count the request and admit or refuse it; ``None`` when no window counts it."""
         write = is_write(method, path)
-        counted: list[tuple[RateLimit, deque[float]]] = []
-        refused: Verdict | None = None
-        for number, limit in enumerate(self.limits):
+        longest: tuple[RateLimit, _Counter] | None = None
+        for number in self._order:
+            limit = self.limits[number]
             if limit.writes_only and not write:
                 continue
-            log = self._logs.setdefault((key, number), deque())
-            horizon = now - limit.seconds
-            while log and log[0] <= horizon:
-                log.popleft()
-            if len(log) >= limit.limit:
-                wait = log[0] + limit.seconds - now
-                if refused is None or wait > refused.reset_in:
-                    refused = Verdict(False, limit, 0, wait)
-            counted.append((limit, log))
-        if refused is not None:
-            return refused
-        tightest: Verdict | None = None
-        for limit, log in counted:
-            log.append(now)
-            verdict = Verdict(True, limit, limit.limit - len(log), log[0] + limit.seconds - now)
-            if tightest is None or (verdict.remaining, -verdict.reset_in) < (
-                tightest.remaining,
-                -tightest.reset_in,
-            ):
-                tightest = verdict
-        return tightest
+            counter = self._counters.get((key, number))
+            if counter is None or counter.start + limit.seconds < now:  # its end still counts
+                counter = self._counters[(key, number)] = _Counter(now)
+            counter.count += 1  # before the check: a refused request is counted too
+            if counter.count > limit.limit:
+                return Verdict(False, limit, 0, counter.start + limit.seconds - now)
+            if longest is None or limit.seconds > longest[0].seconds:
+                longest = (limit, counter)
+        if longest is None:
+            return None
+        limit, counter = longest
+        return Verdict(
+            True, limit, limit.limit - counter.count, counter.start + limit.seconds - now
+        )
 
     def reset(self) -> None:
-        self._logs.clear()
+        self._counters.clear()

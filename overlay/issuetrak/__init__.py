@@ -29,6 +29,7 @@ if _typing.TYPE_CHECKING:  # the names below are imported on first use; see __ge
         PermissionDeniedError,
         RateLimitError,
     )
+    from ._limiting import TransportLimiter
     from ._missing_route import OperationNotAvailableError
     from ._options import RequestOptions
     from ._paging import AsyncPager, Page, SyncPager
@@ -93,6 +94,7 @@ _LAZY: dict[str, str] = {
     "RetryPolicy": "._retry",
     "AsyncRetryTransport": "._transport",
     "RetryTransport": "._transport",
+    "TransportLimiter": "._limiting",
     "ApiTokenAuth": ".auth",
     "HmacAuth": ".auth",
 }
@@ -149,6 +151,7 @@ __all__ = [
     "RetryPolicy",
     "RetryTransport",
     "SyncPager",
+    "TransportLimiter",
     "VersionCheck",
     "Window",
     "__version__",

@@ -80,6 +80,7 @@ __all__ = [
     "RateLimits",
     "SlotUnavailable",
     "Window",
+    "forget_last",
     "last_grant",
     "last_refusal",
     "parse_period",
@@ -160,6 +161,10 @@ counting exactly would still see the request in its window (a fake-clock benchma
 at once met two 429s in 3,000 requests that way). 10 us is far above float rounding at any
 clock's magnitude (a few ulps: 1e-6 s at Unix time) and far below any round trip."""
 
+QUOTA_ROUNDING = 0.5
+"""Seconds a quota 429's ``Retry-After`` may fall short of its window's end: AspNetCoreRateLimit
+writes the wait rounded to the nearest second (``{seconds:F0}``)."""
+
 _REFUSAL: ContextVar[SlotUnavailable | None] = ContextVar("issuetrak_limiter_refusal", default=None)
 _GRANT: ContextVar[float | None] = ContextVar("issuetrak_limiter_grant", default=None)
 
@@ -167,6 +172,13 @@ _GRANT: ContextVar[float | None] = ContextVar("issuetrak_limiter_grant", default
 def last_grant() -> float | None:
     """The time of the slot the last grant of this thread or task took (for :meth:`release`)."""
     return _GRANT.get()
+
+
+def forget_last() -> None:
+    """Clear :func:`last_grant` and :func:`last_refusal` of this thread or task (before a wait,
+    so that what they say afterwards is that wait's)."""
+    _GRANT.set(None)
+    _REFUSAL.set(None)
 
 
 def last_refusal() -> SlotUnavailable | None:
@@ -676,13 +688,15 @@ class RateLimiter:
         sent: float | None = None,
     ) -> str | None:
         """Read a quota 429 body (``... maximum admitted 100 per 1m.``): that window is full
-        until the site's Retry-After (or its period). Returns the window's description, or
+        until the site's Retry-After (or its period). AspNetCoreRateLimit rounds Retry-After
+        to the nearest second, so the window may end up to half a second later: it is held
+        that much longer (never past its period). Returns the window's description, or
         ``None`` when the body names none."""
         quota = parse_quota(body)
         if quota is None:
             return None
         limit, period = quota
-        reset_in = retry_after if retry_after else period
+        reset_in = retry_after + QUOTA_ROUNDING if retry_after else period
         window = self.observe(period, 0, reset_in, now, is_write, sent=sent)
         if window is None:
             return f"the site's {limit}/{period:g}s window"

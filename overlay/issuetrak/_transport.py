@@ -44,8 +44,9 @@ from ._exceptions import (
     relative_path,
 )
 from ._facade_errors import UndecodableResponseError
+from ._limiting import TransportLimiter
 from ._logging import logger
-from ._ratelimit import RateLimiter, SlotUnavailable, last_grant, last_refusal
+from ._ratelimit import SlotUnavailable, forget_last, last_grant, last_refusal
 from ._retry import (
     MAX_ATTEMPTS,
     RETRYABLE_STATUSES,
@@ -120,56 +121,47 @@ class _Core:
         *,
         auth: httpx.Auth | None,
         policy: RetryPolicy,
-        limiter: RateLimiter | None,
+        limiter: TransportLimiter | None,
         runtime: Runtime,
         api_base_path: str,
     ) -> None:
         self.auth = auth
         self.policy = policy
+        if limiter is not None and not isinstance(limiter, TransportLimiter):
+            missing = [
+                name for name in _LIMITER_METHODS if not callable(getattr(limiter, name, None))
+            ]
+            raise TypeError(
+                f"limiter must be a RateLimiter or have the methods of TransportLimiter; "
+                f"{type(limiter).__name__} lacks {', '.join(missing)}"
+            )
         self.limiter = limiter
         self.runtime = runtime
         self.api_base_path = api_base_path
-        # the limiter's no-wait path, unless a subclass wraps acquire() or grant_now() (it must
-        # see every grant)
-        plain = (
-            limiter is not None
-            and type(limiter).acquire is RateLimiter.acquire
-            and type(limiter).grant_now is RateLimiter.grant_now
-        )
-        self.try_grant: Callable[[bool], float | None] | None = (
-            limiter.try_grant if plain else None  # type: ignore[union-attr]
-        )
-        self._settle: Callable[[bool, float, float], float] | None = (
-            limiter.settle if plain else None  # type: ignore[union-attr]
-        )
 
     _last_timeouts: tuple[tuple[float | None, ...], float] = ((), math.inf)
 
-    def grant_at_once(self, call: _Call) -> bool:
+    def grant_at_once(self, call: _Call, limiter: TransportLimiter) -> bool:
         """Take a rate-limit slot for this attempt if the limiter has one free now (its no-wait
-        path); ``False``: nothing taken, the caller waits through ``acquire``."""
-        fast = self.try_grant
-        call.grant = fast(call.write) if fast is not None else None
-        return call.grant is not None
-
-    def wait_options(self, call: _Call, sleep: Any) -> dict[str, Any]:
-        """How the limiter's ``acquire`` waits for this call: by ``sleep``, at most what is left
-        of the deadline, each wait logged first."""
-        return {
-            "sleep": sleep,
-            "max_wait": self.remaining(call),
-            "on_wait": partial(self.note_limiter_wait, call),
-        }
+        path); ``False``: nothing taken, the caller waits through ``acquire`` (what an earlier
+        wait left in :func:`last_grant` and :func:`last_refusal` is cleared first)."""
+        call.grant = limiter.try_grant(call.write)
+        if call.grant is not None:
+            return True
+        forget_last()  # a limiter that records no grant must not leave an older one's
+        return False
 
     def answered(self, call: _Call, response: httpx.Response) -> None:
         """The site answered this attempt: it counted the request by now, so the limiter's
         entry for it settles here (see :meth:`RateLimiter.settle`), and what the site says of
         its own count (``X-Rate-Limit-*`` headers) lowers the limiter's view."""
-        sent = call.grant
-        if self._settle is not None and sent is not None:
-            call.grant = self._settle(call.write, sent, self.runtime.clock())
         limiter = self.limiter
-        if limiter is not None and "x-rate-limit-remaining" in response.headers:
+        if limiter is None:
+            return
+        sent = call.grant
+        if sent is not None:
+            call.grant = limiter.settle(call.write, sent, self.runtime.clock())
+        if "x-rate-limit-remaining" in response.headers:
             runtime = self.runtime
             window = limiter.observe_headers(
                 response.headers, runtime.clock(), runtime.wall_clock(), call.write, sent=sent
@@ -534,6 +526,15 @@ class _Core:
 
 
 _MIN_ATTEMPT_TIMEOUT = 0.001
+_LIMITER_METHODS = (
+    "try_grant",
+    "acquire",
+    "acquire_async",
+    "settle",
+    "on_rate_limited",
+    "observe_headers",
+    "observe_quota",
+)
 _DEADLINE_PASSED = "the call's deadline passed while the body was arriving"
 
 
@@ -579,7 +580,12 @@ _READ_ERRORS = (httpx.TransportError, httpx.DecodingError)
 
 
 class RetryTransport(httpx.BaseTransport):
-    """Sync transport with auth, client-side rate limiting and retries (see the module doc)."""
+    """Sync transport with auth, client-side rate limiting and retries (see the module doc).
+
+    ``limiter`` is a :class:`~issuetrak.ratelimit.RateLimiter`, or anything with the methods of
+    :class:`~issuetrak.ratelimit.TransportLimiter` (the only ones called); ``None``: no
+    client-side limiting. An object that lacks one is refused here, naming what it lacks.
+    """
 
     def __init__(
         self,
@@ -587,7 +593,7 @@ class RetryTransport(httpx.BaseTransport):
         *,
         auth: httpx.Auth | None = None,
         policy: RetryPolicy | None = None,
-        limiter: RateLimiter | None = None,
+        limiter: TransportLimiter | None = None,
         runtime: Runtime | None = None,
         api_base_path: str = "",
         owns_inner: bool = True,
@@ -626,8 +632,14 @@ class RetryTransport(httpx.BaseTransport):
         sleep = core.runtime.sleep
         limiter = core.limiter
         while True:
-            if limiter is not None and not core.grant_at_once(call):
-                if limiter.acquire(call.write, **core.wait_options(call, sleep)) is None:
+            if limiter is not None and not core.grant_at_once(call, limiter):
+                waited = limiter.acquire(
+                    call.write,
+                    sleep=sleep,
+                    max_wait=core.remaining(call),
+                    on_wait=partial(core.note_limiter_wait, call),
+                )
+                if waited is None:
                     raise core.limiter_timeout(call, last_refusal())
                 call.grant = last_grant()
             attempt_request = core.prepare(call)
@@ -670,7 +682,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         *,
         auth: httpx.Auth | None = None,
         policy: RetryPolicy | None = None,
-        limiter: RateLimiter | None = None,
+        limiter: TransportLimiter | None = None,
         runtime: Runtime | None = None,
         api_base_path: str = "",
         owns_inner: bool = True,
@@ -709,11 +721,14 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         sleep = core.runtime.async_sleep
         limiter = core.limiter
         while True:
-            if limiter is not None and not core.grant_at_once(call):
-                if (
-                    await limiter.acquire_async(call.write, **core.wait_options(call, sleep))
-                    is None
-                ):
+            if limiter is not None and not core.grant_at_once(call, limiter):
+                waited = await limiter.acquire_async(
+                    call.write,
+                    sleep=sleep,
+                    max_wait=core.remaining(call),
+                    on_wait=partial(core.note_limiter_wait, call),
+                )
+                if waited is None:
                     raise core.limiter_timeout(call, last_refusal())
                 call.grant = last_grant()
             attempt_request = core.prepare(call)

@@ -2,7 +2,8 @@
 
 Every client of a process shares one limiter per site and token (:func:`shared_limiter`), so
 several clients together stay inside the site's budget; :class:`ProcessSharedRateLimiter` shares
-it between processes too::
+it between processes too. :class:`TransportLimiter` is what the retry transports ask of a
+limiter: a wrapper or another limiter with its methods can stand in for :class:`RateLimiter`::
 
     from issuetrak import Issuetrak
     from issuetrak.ratelimit import RateLimits, Window
@@ -14,6 +15,7 @@ it between processes too::
 
 from __future__ import annotations
 
+from ._limiting import TransportLimiter
 from ._ratelimit import (
     DEFAULT_MARGIN,
     DEFAULT_WINDOWS,
@@ -21,6 +23,8 @@ from ._ratelimit import (
     RateLimiter,
     RateLimits,
     Window,
+    last_grant,
+    last_refusal,
     shared_limiter,
 )
 
@@ -30,6 +34,9 @@ __all__ = [
     "ProcessSharedRateLimiter",
     "RateLimiter",
     "RateLimits",
+    "TransportLimiter",
     "Window",
+    "last_grant",
+    "last_refusal",
     "shared_limiter",
 ]

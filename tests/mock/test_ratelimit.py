@@ -1,4 +1,5 @@
-"""Point 6: per-token sliding windows answered with 429 and Retry-After; configurable; off."""
+"""Point 6: per-token fixed windows counted and answered as AspNetCoreRateLimit does (429,
+Retry-After, the quota message, the X-Rate-Limit-* headers); configurable; off."""
 
 from __future__ import annotations
 
@@ -57,9 +58,9 @@ def test_searches_and_patches_are_counted_as_the_sdk_counts_them() -> None:
         assert patches[5] == 429 and all(code != 429 for code in patches[:5])
 
 
-def test_a_hundred_requests_fill_the_minute_and_ten_minute_windows_and_retry_after_names_the_longer_wait() -> (
-    None
-):
+def test_a_hundred_requests_fill_the_minute_window_first_then_the_ten_minute_one() -> None:
+    # AspNetCoreRateLimit checks the shortest period first and answers with the first full
+    # window: the minute one (Retry-After 50 s), and only once it has ended the ten-minute one
     clock = FrozenClock("2024-03-15T08:30:00")
     app = _limited(clock)
     with client(app) as c:
@@ -68,12 +69,56 @@ def test_a_hundred_requests_fill_the_minute_and_ten_minute_windows_and_retry_aft
             clock.advance(0.1)  # 10 per second stays under 20/s
         refused = c.get("/Issues/1")
         assert refused.status_code == 429
-        # the first request leaves the 1-minute window after 50 s more, the 10-minute one after 590 s
-        assert refused.headers["Retry-After"] == "590"
+        assert refused.text == "API calls quota exceeded! maximum admitted 100 per 1m."
+        assert refused.headers["Retry-After"] == "50"  # the minute window opened 10 s ago
         clock.advance(51)
+        again = c.get("/Issues/1")
+        assert again.status_code == 429
+        assert again.text == "API calls quota exceeded! maximum admitted 100 per 10m."
+        assert again.headers["Retry-After"] == "539"
+        clock.advance(539)  # the window's last instant: still counted
         assert c.get("/Issues/1").status_code == 429
-        clock.advance(539)
+        clock.advance(0.5)
         assert c.get("/Issues/1").status_code == 200
+
+
+def test_a_window_gives_back_its_whole_count_when_it_ends_and_not_before() -> None:
+    clock = FrozenClock()
+    with client(_limited(clock, [RateLimit(2, 10)])) as c:
+        assert [c.get("/Issues/1").status_code for _ in range(2)] == [200, 200]
+        clock.advance(9)
+        assert c.get("/Issues/1").status_code == 429
+        clock.advance(1)  # the window's last instant still counts, as the library's >= does
+        assert c.get("/Issues/1").status_code == 429
+        clock.advance(0.01)
+        assert [c.get("/Issues/1").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_a_refused_request_is_counted_in_the_shorter_windows_checked_before_it() -> None:
+    # three requests: the third is refused by the minute window, but the 10 s window counted it
+    # (the library counts before it checks), so a fourth is refused by the 10 s window
+    clock = FrozenClock()
+    with client(_limited(clock, [RateLimit(2, 60), RateLimit(3, 10)])) as c:
+        assert [c.get("/Issues/1").status_code for _ in range(3)] == [200, 200, 429]
+        clock.advance(1)
+        fourth = c.get("/Issues/1")
+    assert fourth.status_code == 429
+    assert fourth.text == "API calls quota exceeded! maximum admitted 3 per 10s."
+    assert fourth.headers["Retry-After"] == "9"
+
+
+@pytest.mark.parametrize(
+    ("elapsed", "retry_after"), [(0.0, "10"), (4.4, "6"), (4.5, "6"), (4.6, "5"), (9.8, "1")]
+)
+def test_retry_after_is_the_wait_to_the_windows_end_rounded_to_the_nearest_second(
+    elapsed: float, retry_after: str
+) -> None:
+    # .NET writes the wait with {seconds:F0} (halves away from zero), and at least 1
+    clock = FrozenClock()
+    with client(_limited(clock, [RateLimit(1, 10)])) as c:
+        c.get("/Issues/1")
+        clock.advance(elapsed)
+        assert c.get("/Issues/1").headers["Retry-After"] == retry_after
 
 
 def test_limits_are_counted_per_token() -> None:
@@ -114,7 +159,7 @@ def test_requests_within_a_second_across_a_second_boundary_share_one_window() ->
         assert statuses == [200, 200, 200, 429, 429, 429]
 
 
-def test_a_sub_second_window_admits_again_exactly_when_the_oldest_request_leaves_it() -> None:
+def test_a_sub_second_window_admits_again_once_it_has_ended() -> None:
     clock = FrozenClock()
     with client(_limited(clock, [RateLimit(2, 0.5)])) as c:
         assert [c.get("/Issues/1").status_code for _ in range(3)] == [200, 200, 429]
@@ -180,21 +225,32 @@ class _UtcClock(FrozenClock):
         )
 
 
-def test_an_admitted_answer_names_the_most_constrained_window_its_remaining_count_and_reset() -> (
-    None
-):
+def test_an_admitted_answer_names_the_longest_window_its_remaining_count_and_reset() -> None:
     clock = _UtcClock()
     with client(_limited(clock, [RateLimit(3, 60), RateLimit(10, 3600)])) as c:
         first = c.get("/Issues/1")
-        assert first.headers["X-Rate-Limit-Limit"] == "1m"
-        assert first.headers["X-Rate-Limit-Remaining"] == "2"
-        assert first.headers["X-Rate-Limit-Reset"] == "2026-12-07T14:31:00.0000000Z"
+        assert first.headers["X-Rate-Limit-Limit"] == "1h"
+        assert first.headers["X-Rate-Limit-Remaining"] == "9"
+        assert first.headers["X-Rate-Limit-Reset"] == "2026-12-07T15:30:00.0000000Z"
         clock.advance(15.5)
         c.get("/Issues/1")
         third = c.get("/Issues/1")
-        assert third.headers["X-Rate-Limit-Remaining"] == "0"
-        # the window frees a slot when the first request leaves it, a minute after it came
-        assert third.headers["X-Rate-Limit-Reset"] == "2026-12-07T14:31:00.0000000Z"
+        # the minute window is spent, but the headers speak of the hour, whose fixed window
+        # still ends an hour after the first request
+        assert third.headers["X-Rate-Limit-Remaining"] == "7"
+        assert third.headers["X-Rate-Limit-Reset"] == "2026-12-07T15:30:00.0000000Z"
+        assert c.get("/Issues/1").status_code == 429
+
+
+def test_a_window_opened_after_the_last_one_ended_reports_its_full_count_and_new_reset() -> None:
+    clock = _UtcClock()
+    with client(_limited(clock, [RateLimit(3, 60)])) as c:
+        for _ in range(3):
+            c.get("/Issues/1")
+        clock.advance(60.25)
+        answer = c.get("/Issues/1")
+    assert answer.headers["X-Rate-Limit-Remaining"] == "2"
+    assert answer.headers["X-Rate-Limit-Reset"] == "2026-12-07T14:32:00.2500000Z"
 
 
 def test_a_refused_request_gets_the_quota_message_as_text_and_retry_after() -> None:
@@ -210,28 +266,22 @@ def test_a_refused_request_gets_the_quota_message_as_text_and_retry_after() -> N
     assert "X-Rate-Limit-Remaining" not in refused.headers  # the library sends none on a 429
 
 
-def test_the_quota_message_names_the_window_with_the_longest_wait() -> None:
-    clock = FrozenClock()
-    with client(_limited(clock)) as c:
-        for _ in range(100):
-            c.get("/Issues/1")
-            clock.advance(0.1)
-        refused = c.get("/Issues/1")
-    assert refused.text == "API calls quota exceeded! maximum admitted 100 per 10m."
-
-
-def test_writes_are_shown_against_the_write_window_when_it_is_the_tightest() -> None:
+def test_writes_are_refused_by_the_write_window_while_the_headers_name_the_longest() -> None:
     with client(_limited(FrozenClock())) as c:
-        created = c.post("/Causes", json={"name": "c"})
+        created = [c.post("/Causes", json={"name": f"c{n}"}) for n in range(6)]
         read = c.get("/Causes/1")
-    assert (created.headers["X-Rate-Limit-Limit"], created.headers["X-Rate-Limit-Remaining"]) == (
-        "1s",
-        "4",
+    assert [answer.status_code for answer in created] == [201] * 5 + [429]
+    assert created[5].text == "API calls quota exceeded! maximum admitted 5 per 1s."
+    assert (
+        created[0].headers["X-Rate-Limit-Limit"],
+        created[0].headers["X-Rate-Limit-Remaining"],
+    ) == (
+        "12h",
+        "999",
     )
-    assert (read.headers["X-Rate-Limit-Limit"], read.headers["X-Rate-Limit-Remaining"]) == (
-        "1s",
-        "18",
-    )
+    # the refused write was counted in the 1 s windows only (the longer ones come after the
+    # write window, whose refusal ends the check): the read is the 6th in the 12 h window
+    assert (read.status_code, read.headers["X-Rate-Limit-Remaining"]) == (200, "994")
 
 
 def test_every_counted_answer_carries_the_headers_and_an_uncounted_one_none() -> None:
@@ -239,7 +289,7 @@ def test_every_counted_answer_carries_the_headers_and_an_uncounted_one_none() ->
     with client(app, "end_user") as end_user, client(app, token="not-a-token") as stranger:
         forbidden = end_user.get("/Departments")
         refused = stranger.get("/Issues/1")
-    assert forbidden.status_code == 403 and forbidden.headers["X-Rate-Limit-Remaining"] == "19"
+    assert forbidden.status_code == 403 and forbidden.headers["X-Rate-Limit-Remaining"] == "999"
     assert refused.status_code == 401 and "X-Rate-Limit-Limit" not in refused.headers
 
 
@@ -286,7 +336,7 @@ def test_periods_are_written_as_aspnetcoreratelimit_writes_them(seconds: float, 
 
 @pytest.mark.issuetrak_mock(rate_limits="default")
 def test_the_fixture_sends_the_headers_when_its_site_has_limits(issuetrak_mock: Any) -> None:
-    assert issuetrak_mock.client().get("/Issues/1").headers["X-Rate-Limit-Limit"] == "1s"
+    assert issuetrak_mock.client().get("/Issues/1").headers["X-Rate-Limit-Limit"] == "12h"
 
 
 @pytest.mark.issuetrak_mock(rate_limits="default", rate_limit_headers=False)
@@ -307,4 +357,5 @@ def test_without_a_clock_the_reset_is_on_the_machines_clock_like_the_windows() -
         after = time.time()
     text = answer.headers["X-Rate-Limit-Reset"]
     reset = dt.datetime.strptime(text[:26] + "Z", "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
-    assert before < reset.timestamp() <= after + 1.0
+    # the 12 h window, opened by this request
+    assert before + 43200 <= reset.timestamp() <= after + 43200

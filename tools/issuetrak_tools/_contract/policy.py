@@ -16,12 +16,11 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
 
 import httpx
 from issuetrak import RetryPolicy
-from issuetrak.ratelimit import RateLimiter, RateLimits, shared_limiter
+from issuetrak.ratelimit import RateLimiter, RateLimits, Window, shared_limiter
 from issuetrak.transport import RetryTransport, Runtime
 from issuetrak_tools._contract.transport import RunStats
 
@@ -42,11 +41,15 @@ def make_limiter(site: str, token: str, limits: RateLimits | None) -> RateLimite
 LONG_WAIT = 10.0  # seconds; a wait at least this long is announced (see MeasuredLimiter)
 
 
-class MeasuredLimiter(RateLimiter):
+class MeasuredLimiter:
     """A view of a (shared) limiter that adds up how long its grants made requests wait.
 
-    ``announce(seconds)`` hears every wait of :data:`LONG_WAIT` seconds or more before it is
-    slept, so that a run can say why it is quiet (the 10-minute window holds it back).
+    It holds the limiter (all state lives there) and has the methods the SDK's retry transport
+    calls (:class:`issuetrak.ratelimit.TransportLimiter`): the waits pass through
+    :meth:`acquire`, the rest goes to ``inner`` as it is. ``announce(seconds)`` hears every wait of
+    :data:`LONG_WAIT` seconds or more before it is slept, so that a run can say why it is quiet
+    (the 10-minute window holds it back). ``inner`` is the limiter itself, for bookings that are
+    no transport's (a burst sent around it).
     """
 
     def __init__(
@@ -55,65 +58,82 @@ class MeasuredLimiter(RateLimiter):
         stats: RunStats,
         announce: Callable[[float], None] | None = None,
     ) -> None:
-        # deliberately not calling super().__init__: all state lives in ``inner``
-        self._inner, self._stats = inner, stats
-        self.limits = inner.limits
+        self.inner, self._stats = inner, stats
         self.announce = announce
 
-    def reserve(self, is_write: bool, now: float, *, max_wait: float = math.inf) -> float | None:
-        wait = self._inner.reserve(is_write, now, max_wait=max_wait)
-        if wait:
-            self._stats.record_wait(wait)
-        return wait
-
-    def on_rate_limited(self, retry_after: float | None, now: float) -> None:
-        self._inner.on_rate_limited(retry_after, now)
-
-    def acquire(self, is_write: bool, **options: Any) -> float | None:
-        # options (sleep, max_wait, on_wait, ...) pass through, whatever the SDK adds
-        given = options.get("on_wait")
-
+    def _on_wait(self, given: Callable[[float], None] | None) -> Callable[[float], None]:
         def on_wait(seconds: float) -> None:
             if self.announce is not None and seconds >= LONG_WAIT:
                 self.announce(seconds)
             if given is not None:
                 given(seconds)
 
-        options["on_wait"] = on_wait
-        wait = self._inner.acquire(is_write, **options)
+        return on_wait
+
+    def _measured(self, wait: float | None) -> float | None:
         if wait:
             self._stats.record_wait(wait)
         return wait
 
-    # Everything else a transport asks of a limiter goes to ``inner``, which holds the state
-    # (the inherited methods would look for state this view does not have).
-    @property
-    def paused_until(self) -> float:
-        return self._inner.paused_until
+    def acquire(
+        self,
+        is_write: bool,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        max_wait: float = math.inf,
+        on_wait: Callable[[float], None] | None = None,
+    ) -> float | None:
+        wait = self.inner.acquire(
+            is_write, sleep=sleep, max_wait=max_wait, on_wait=self._on_wait(on_wait)
+        )
+        return self._measured(wait)
+
+    async def acquire_async(
+        self,
+        is_write: bool,
+        *,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        max_wait: float = math.inf,
+        on_wait: Callable[[float], None] | None = None,
+    ) -> float | None:
+        wait = await self.inner.acquire_async(
+            is_write, sleep=sleep, max_wait=max_wait, on_wait=self._on_wait(on_wait)
+        )
+        return self._measured(wait)
 
     def try_grant(self, is_write: bool) -> float | None:
-        return self._inner.try_grant(is_write)
-
-    def reserve_or_raise(self, is_write: bool, now: float, *, max_wait: float = math.inf) -> float:
-        return self._inner.reserve_or_raise(is_write, now, max_wait=max_wait)
+        return self.inner.try_grant(is_write)  # a grant without a wait: nothing to measure
 
     def settle(self, is_write: bool, grant: float, done: float) -> float:
-        return self._inner.settle(is_write, grant, done)
+        return self.inner.settle(is_write, grant, done)
 
-    def release(self, is_write: bool, at: float) -> None:
-        self._inner.release(is_write, at)
+    def on_rate_limited(self, retry_after: float | None, now: float) -> None:
+        self.inner.on_rate_limited(retry_after, now)
 
-    def observe(self, *args: Any, **kwargs: Any) -> Any:
-        return self._inner.observe(*args, **kwargs)
+    def observe_headers(
+        self,
+        headers: Mapping[str, str],
+        now: float,
+        wall_now: float,
+        is_write: bool,
+        *,
+        sent: float | None = None,
+    ) -> Window | None:
+        return self.inner.observe_headers(headers, now, wall_now, is_write, sent=sent)
 
-    def observe_headers(self, *args: Any, **kwargs: Any) -> Any:
-        return self._inner.observe_headers(*args, **kwargs)
-
-    def observe_quota(self, *args: Any, **kwargs: Any) -> Any:
-        return self._inner.observe_quota(*args, **kwargs)
+    def observe_quota(
+        self,
+        body: str,
+        retry_after: float | None,
+        now: float,
+        is_write: bool,
+        *,
+        sent: float | None = None,
+    ) -> str | None:
+        return self.inner.observe_quota(body, retry_after, now, is_write, sent=sent)
 
     def __repr__(self) -> str:
-        return f"MeasuredLimiter({self._inner!r})"
+        return f"MeasuredLimiter({self.inner!r})"
 
 
 class PoliteTransport(httpx.BaseTransport):

@@ -106,6 +106,6 @@ def _book(engine: Engine, sent: int, retry_after: str | None) -> None:
         return
     now = time.monotonic()
     for _ in range(sent):
-        limiter.reserve(False, now)
+        limiter.inner.reserve(False, now)
     if retry_after is not None and retry_after.strip().isdigit():
         limiter.on_rate_limited(float(retry_after), now)
