@@ -1188,6 +1188,25 @@ def search_range_low_end_only(app: App, ctx: Mapping[str, Any]) -> App:
     return Middleware(app, after=after)
 
 
+def list_ignores_unknown_sort_names(app: App, ctx: Mapping[str, Any]) -> App:
+    """SortField/SortDirection names no enum lists are ignored (the list served unsorted)."""
+    from issuetrak_tools._contract.document import load_document
+
+    names = {
+        str(value)
+        for schema in load_document()["components"]["schemas"].values()
+        for value in schema.get("enum", [])
+    }
+
+    def before(ex: Exchange) -> None:
+        if ex.method == "GET":
+            for key in [k for k in ex.query if k.lower() in ("sortfield", "sortdirection")]:
+                if ex.query[key] not in names:
+                    ex.query.pop(key)
+
+    return Middleware(app, before=before)
+
+
 @dataclass(frozen=True)
 class Deviation:
     name: str
@@ -1330,6 +1349,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
     _d(udf_all_as_at_least_one, {"search_udf_value"}, ("^POST /Issues/Search$",)),
     _d(narrow_search_later_pages_empty, {"paging_narrow_search"}, SEARCH),
     _d(search_range_low_end_only, {"search_no_missing_results"}, SEARCH),
+    _d(list_ignores_unknown_sort_names, {"query_enum_refused"}, LIST),
 )
 BY_NAME = {deviation.name: deviation for deviation in DEVIATIONS}
 

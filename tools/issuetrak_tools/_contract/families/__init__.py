@@ -24,6 +24,7 @@ from issuetrak_tools._contract.families import (  # noqa: F401
     paging,
     paging_alone,
     positive,
+    query_enums,
     rate_limit,
     relative_dates,
     restricted,

@@ -3,7 +3,7 @@
 The paging family walks lists and broad searches, whose matches are most of the store; a site
 that pages a filtered result another way (a slice of the matches, not of the store) can go wrong
 there only. For each search whose criteria take ``iid`` as ``IntCriteria``, four known records
-(page 1 of the search) are searched by ``iid MatchAny``: page 1 at ``pageSize`` 3 (sorted by iid where the body sorts) is the reference;
+(page 1 of the search) are searched by ``iid MatchAny``: page 1 at ``pageSize`` 3 (sorted by iid descending where the body sorts) is the reference;
 pages 1 and 2 at ``pageSize`` 2 must be its first two records and its last one, in the same order, each
 page saying ``itemTotal`` 3. In-process every such search, live the first.
 """
@@ -58,12 +58,18 @@ def pages_add_up(engine: Engine, step: Step) -> list[FailureRecord]:
     if len(iids) < COUNT:
         raise Unchecked(f"{ref.label}: fewer than {COUNT} known records to page through")
     criteria: dict[str, Any] = {"iid": {"type": "MatchAny", "values": iids}}
-    # an explicit order where the body takes one, so that the pages' order is defined
+    # an explicit order where the body takes one (iid descending), so that the pages' order is
+    # defined whatever the site's default
     by_iid = [f for f in shape.sort_fields if f.lower() == "iid"]
-    order = {"sortField": by_iid[0]} if by_iid and shape.directions else {}
+    order = (
+        {"sortField": by_iid[0], "sortDirection": shape.directions[1]}
+        if by_iid and shape.directions
+        else {}
+    )
     path = concrete(ref.path, {})
     answers = []
-    for size, number in ((COUNT, 1), (HALF, 1), (HALF, 2)):
+    # the later page first: a site may page a fresh query differently from a repeated one
+    for size, number in ((HALF, 2), (HALF, 1), (COUNT, 1)):
         body = shape.body(criteria, page_size=size) | order | {"pageNumber": number}
         response = engine.request("POST", path, json=body)
         values, total = page_of(response.content)
@@ -72,7 +78,7 @@ def pages_add_up(engine: Engine, step: Step) -> list[FailureRecord]:
             return [_failure(engine, ref, response, f"{what}: answered {response.status_code}")]
         answers.append((response, [identity(v) for v in values], total))
     engine.recorder.ran_check(CHECK)
-    (_, whole, total), pages = answers[0], answers[1:]
+    (_, whole, total), pages = answers[2], [answers[1], answers[0]]
     if len(whole) != COUNT or total != COUNT:
         return []  # the search itself is judged by the search families
     for (response, got, page_total), at in zip(pages, (0, HALF), strict=True):
