@@ -10,6 +10,7 @@ measures the share the suite catches, read-only and with writes.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -1287,6 +1288,127 @@ MEMBERSHIPS = (
     "^GET /Groups$",
     "^(GET|POST|DELETE) /Users",
 )
+
+
+def search_after_includes_its_day(app: App, ctx: Mapping[str, Any]) -> App:
+    """A date criterion After a day also returns that day's records (>= where > was meant)."""
+
+    def before(ex: Exchange) -> None:
+        body = ex.json()
+        after = [c for c in _criteria(body).values() if c.get("type") == "After"]
+        if not _is_search(ex) or not after:
+            return
+        for criterion in after:
+            values = criterion.get("values") or []
+            if values and isinstance(values[0], str) and len(values[0]) >= 10:
+                day = dt.date.fromisoformat(values[0][:10]) - dt.timedelta(days=1)
+                criterion["values"] = [day.isoformat() + values[0][10:]]
+        ex.set_json(body)
+
+    return Middleware(app, before=before)
+
+
+def _enum_criteria_fields() -> set[str]:
+    """The search body fields whose criteria take an enum's names (``EnumMatchType``)."""
+    from issuetrak_tools._contract.document import load_document
+
+    schemas = load_document()["components"]["schemas"]
+    enum_criteria = {
+        name
+        for name, schema in schemas.items()
+        if schema.get("properties", {}).get("type", {}).get("$ref", "").endswith("/EnumMatchType")
+    }
+    return {
+        prop
+        for schema in schemas.values()
+        for prop, value in schema.get("properties", {}).items()
+        if isinstance(value, dict) and value.get("$ref", "").rsplit("/", 1)[-1] in enum_criteria
+    }
+
+
+def search_enum_names_refused(app: App, ctx: Mapping[str, Any]) -> App:
+    """Criteria on enum fields given by name are refused with 400 (the binder reads numbers only)."""
+    fields = _enum_criteria_fields()
+
+    def before(ex: Exchange) -> None:
+        if _is_search(ex) and fields & set(_criteria(ex.json())):
+            problems = {"filter": ["The JSON value could not be converted to the enum."]}
+            ex.status, ex.response_headers, ex.response_body = _json_answer(
+                400, {"title": "One or more validation errors occurred.", "errors": problems}
+            )
+
+    return Middleware(app, before=before)
+
+
+def udf_all_as_at_least_one(app: App, ctx: Mapping[str, Any]) -> App:
+    """A UDF collection criterion CollectionContainsAllMatchingEntities is read as AtLeastOne."""
+
+    def before(ex: Exchange) -> None:
+        body = ex.json()
+        udfs = (_criteria_scope(body) or {}).get("udfs")
+        if not _is_search(ex) or not isinstance(udfs, dict):
+            return
+        for items in udfs.values():
+            for item in items if isinstance(items, list) else ():
+                criteria = item.get("filter") if isinstance(item, dict) else None
+                if isinstance(criteria, dict) and "AllMatching" in str(criteria.get("type")):
+                    criteria["type"] = "CollectionContainsAtLeastOneMatchingEntity"
+        ex.set_json(body)
+
+    return Middleware(app, before=before)
+
+
+def narrow_search_later_pages_empty(app: App, ctx: Mapping[str, Any]) -> App:
+    """A search with criteria serves nothing past page 1 (a slice of the matches miscomputed)."""
+
+    def after(ex: Exchange) -> None:
+        body = ex.json()
+        page = body.get("pageNumber") if isinstance(body, dict) else None
+        later = isinstance(page, int) and page > 1
+        if _is_search(ex) and ex.status == 200 and _criteria(body) and later:
+            data = ex.response_json()
+            data["values"] = []
+            ex.set_response_json(data)
+
+    return Middleware(app, after=after)
+
+
+def search_range_low_end_only(app: App, ctx: Mapping[str, Any]) -> App:
+    """RangeInclusive returns only records equal to its low end (== where <= was meant)."""
+
+    def after(ex: Exchange) -> None:
+        if not _is_search(ex) or ex.status != 200:
+            return
+        ranges = {
+            name: min(c["values"])
+            for name, c in _criteria(ex.json()).items()
+            if c.get("type") == "RangeInclusive" and len(c.get("values") or []) == 2
+        }
+        if ranges:
+            _keep_results(ex, lambda r: all(r.get(n) == low for n, low in ranges.items()))
+
+    return Middleware(app, after=after)
+
+
+def list_ignores_unknown_sort_names(app: App, ctx: Mapping[str, Any]) -> App:
+    """SortField/SortDirection names no enum lists are ignored (the list served unsorted)."""
+    from issuetrak_tools._contract.document import load_document
+
+    names = {
+        str(value)
+        for schema in load_document()["components"]["schemas"].values()
+        for value in schema.get("enum", [])
+    }
+
+    def before(ex: Exchange) -> None:
+        if ex.method == "GET":
+            for key in [k for k in ex.query if k.lower() in ("sortfield", "sortdirection")]:
+                if ex.query[key] not in names:
+                    ex.query.pop(key)
+
+    return Middleware(app, before=before)
+
+
 DEVIATIONS: tuple[Deviation, ...] = (
     _d(status_202_for_get, {"status_code_conformance"}, ITEM),
     _d(missing_required_field, {"response_schema_conformance"}, LIST),
@@ -1421,6 +1543,12 @@ DEVIATIONS: tuple[Deviation, ...] = (
     ),
     _d(criterion_without_type_accepted, {"invalid_body_refused"}, SEARCH, depth=1),
     _d(duplicates_left_open, {"duplicates_closed"}, ("^(GET|POST) /Issues",), writes=True),
+    _d(search_after_includes_its_day, {"search_field_value"}, ("^POST /Issues/Search$",)),
+    _d(search_enum_names_refused, {"search_field_value"}, ("^POST /Users/Search$",)),
+    _d(udf_all_as_at_least_one, {"search_udf_value"}, ("^POST /Issues/Search$",)),
+    _d(narrow_search_later_pages_empty, {"paging_narrow_search"}, SEARCH),
+    _d(search_range_low_end_only, {"search_no_missing_results"}, SEARCH),
+    _d(list_ignores_unknown_sort_names, {"query_enum_refused"}, LIST),
 )
 BY_NAME = {deviation.name: deviation for deviation in DEVIATIONS}
 

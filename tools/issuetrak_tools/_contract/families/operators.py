@@ -85,8 +85,10 @@ def operators(ctx: PlanContext) -> list[Step]:
     return steps
 
 
-def _probe(items: Sequence[Any], shape: SearchShape, op: str) -> tuple[dict[str, Any], str] | None:
-    """(criteria, identity of a record that satisfies them) built from known records."""
+def _probe(
+    items: Sequence[Any], shape: SearchShape, op: str
+) -> tuple[dict[str, Any], list[str]] | None:
+    """(criteria, identities of records that satisfy them) built from known records."""
     records = [i for i in items if isinstance(i, Mapping) and identity(i)]
     if op in BOOLEAN_OPERATORS:
         flags = sorted(n for n, k in shape.kinds.items() if k == "BooleanCriteria")
@@ -94,7 +96,7 @@ def _probe(items: Sequence[Any], shape: SearchShape, op: str) -> tuple[dict[str,
         for name in flags:
             item = next((r for r in records if r.get(name) is wanted), None)
             if item is not None:
-                return {name: {"type": op}}, str(identity(item))
+                return {name: {"type": op}}, [str(identity(item))]
         return None
     if op in STRING_OPERATORS:
         names = sorted(
@@ -108,29 +110,29 @@ def _probe(items: Sequence[Any], shape: SearchShape, op: str) -> tuple[dict[str,
 
 def _string_probe(
     records: Sequence[Mapping[str, Any]], names: Sequence[str], op: str
-) -> tuple[dict[str, Any], str] | None:
+) -> tuple[dict[str, Any], list[str]] | None:
     for name in names:
         for item in records:
             value = item.get(name)
             if op == "IsBlank" and name in item and value in (None, ""):
-                return {name: {"type": op}}, str(identity(item))
+                return {name: {"type": op}}, [str(identity(item))]
             if op == "IsBlank" or not isinstance(value, str) or len(value.strip()) < 4:
                 continue
             if op == "HasValue":
-                return {name: {"type": op}}, str(identity(item))
+                return {name: {"type": op}}, [str(identity(item))]
             part = {
                 "Contains": value[1:-1],
                 "StartsWith": value[:3],
                 "EndsWith": value[-3:],
                 "MatchAny": value,
             }[op]
-            return {name: {"type": op, "values": [part.swapcase()]}}, str(identity(item))
+            return {name: {"type": op, "values": [part.swapcase()]}}, [str(identity(item))]
     return None
 
 
 def _number_probe(
     records: Sequence[Mapping[str, Any]], names: Sequence[str], op: str
-) -> tuple[dict[str, Any], str] | None:
+) -> tuple[dict[str, Any], list[str]] | None:
     for name in names:
         usable = [
             r
@@ -141,15 +143,16 @@ def _number_probe(
         if len(distinct) < 3:
             continue
         low, middle, high = distinct[0], distinct[len(distinct) // 2], distinct[-1]
+        # RangeInclusive: both ends and a value strictly inside must all be returned
         wanted, values = {
-            "RangeInclusive": (middle, [middle, middle]),
-            "LessThan": (low, [middle]),
-            "GreaterThan": (high, [middle]),
-            "LessThanOrEqual": (middle, [middle]),
-            "GreaterThanOrEqual": (middle, [middle]),
+            "RangeInclusive": ((low, middle, high), [low, high]),
+            "LessThan": ((low,), [middle]),
+            "GreaterThan": ((high,), [middle]),
+            "LessThanOrEqual": ((middle,), [middle]),
+            "GreaterThanOrEqual": ((middle,), [middle]),
         }[op]
-        item = next(r for r in usable if r[name] == wanted)
-        return {name: {"type": op, "values": values}}, str(identity(item))
+        expected = [str(identity(next(r for r in usable if r[name] == w))) for w in wanted]
+        return {name: {"type": op, "values": values}}, expected
     return None
 
 
@@ -196,7 +199,8 @@ def _operator_handler(engine: Engine, step: Step) -> list[FailureRecord]:
     paging = answer.get("pagingInformation") if isinstance(answer, Mapping) else None
     total = paging.get("itemTotal") if isinstance(paging, Mapping) else None
     complete = isinstance(total, int) and total <= len(values)
-    if complete and expected not in {identity(v) for v in values}:
+    missing = [e for e in expected if e not in {identity(v) for v in values}]
+    if complete and missing:
         engine.recorder.ran_check(MISSING)
         return [
             engine.failure(
@@ -204,7 +208,7 @@ def _operator_handler(engine: Engine, step: Step) -> list[FailureRecord]:
                 response,
                 MISSING,
                 f"A record that satisfies {op} is not returned",
-                f"{what}: {expected} satisfies it but is not among the {total} result(s)",
+                f"{what}: {missing[0]} satisfies it but is not among the {total} result(s)",
             )
         ]
     engine.recorder.ran_check(MISSING)
