@@ -44,6 +44,8 @@ def test_breadth_first_every_operation_positive_before_probes_before_depth(
         "invalid_token",
         "not_found",
         "burst",
+        "enum query SortField",  # query_enums' two live probes
+        "enum query SortDirection",
     }
     assert len([s for s in plan.steps if s.kind == "auth"]) == plan_module.LIVE_AUTH_SAMPLE
 
