@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +33,7 @@ __all__ = [
     "SearchShape",
     "case_probe",
     "identity",
+    "left_out",
     "multi_criteria_probe",
     "search_shape",
     "sort_choice",
@@ -142,6 +143,18 @@ def identity(item: Any) -> str | None:
             if item.get(key) is not None:
                 return f"{key}={item[key]}"
     return None
+
+
+def left_out(values: Sequence[Any], total: Any, expected: Iterable[str | None]) -> list[str]:
+    """The expected identities a search's answer does not return, when the answer is complete.
+
+    An answer is complete when its ``itemTotal`` fits on the page it came with; a page that holds
+    only part of the matches cannot show that a record is missing, so it leaves nothing out.
+    """
+    if not isinstance(total, int) or total > len(values):
+        return []
+    returned = {identity(v) for v in values}
+    return [e for e in expected if e is not None and e not in returned]
 
 
 def _fields_of_kind(shape: SearchShape, kind: str, prefer: Sequence[str] = ()) -> list[str]:

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from issuetrak.conventions import ref_name
 from issuetrak_tools._contract.families.registry import PlanContext, family
 from issuetrak_tools._contract.probe import POSITIVE_PAGE_SIZE, Unchecked, concrete, page_of
-from issuetrak_tools._contract.semantics import identity, search_shape
+from issuetrak_tools._contract.semantics import identity, left_out, search_shape
 from issuetrak_tools._contract.tiers import Step, Tier
 
 if TYPE_CHECKING:
@@ -256,9 +256,7 @@ def _send(engine: Engine, ref: Any, shape: SearchShape, probe: ValueProbe) -> Fa
         ):
             message = f"{what}: result {identity(result)} has {probe.field}={result[probe.field]!r}"
             return _failure(engine, ref, response, message)
-    complete = isinstance(total, int) and total <= len(values)
-    returned = {identity(v) for v in values}
-    if complete and probe.expected is not None and probe.expected not in returned:
+    if left_out(values, total, [probe.expected]):
         message = f"{what}: {probe.expected} satisfies it but is not among the {total} result(s)"
         return _failure(engine, ref, response, message)
     return None

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from issuetrak_tools._contract.families.registry import PlanContext, family
 from issuetrak_tools._contract.probe import Unchecked, concrete, page_of
 from issuetrak_tools._contract.search import Criterion, matches
-from issuetrak_tools._contract.semantics import identity, search_shape
+from issuetrak_tools._contract.semantics import identity, left_out, search_shape
 from issuetrak_tools._contract.tiers import Step, Tier
 
 if TYPE_CHECKING:
@@ -102,8 +102,7 @@ def nested_field_matches(engine: Engine, step: Step) -> list[FailureRecord]:
         if matches(nested[sub], criterion) is False:
             problem = f"{what}: result {identity(result)} has {name}.{sub}={nested.get(sub)!r}"
             return [_failure(engine, ref, response, problem)]
-    returned = {identity(v) for v in values}
-    if isinstance(total, int) and total <= len(values) and identity(item) not in returned:
+    if left_out(values, total, [identity(item)]):
         problem = f"{what}: {identity(item)} has that value but is not among the {total} result(s)"
         return [_failure(engine, ref, response, problem)]
     return []

@@ -25,7 +25,7 @@ from issuetrak_tools._contract.probe import (
     json_or_none,
 )
 from issuetrak_tools._contract.search import unmatched_items
-from issuetrak_tools._contract.semantics import NAME_FIELDS, identity, search_shape
+from issuetrak_tools._contract.semantics import NAME_FIELDS, identity, left_out, search_shape
 from issuetrak_tools._contract.tiers import Step, Tier
 
 if TYPE_CHECKING:
@@ -198,9 +198,8 @@ def _operator_handler(engine: Engine, step: Step) -> list[FailureRecord]:
         ]
     paging = answer.get("pagingInformation") if isinstance(answer, Mapping) else None
     total = paging.get("itemTotal") if isinstance(paging, Mapping) else None
-    complete = isinstance(total, int) and total <= len(values)
-    missing = [e for e in expected if e not in {identity(v) for v in values}]
-    if complete and missing:
+    missing = left_out(values, total, expected)
+    if missing:
         engine.recorder.ran_check(MISSING)
         return [
             engine.failure(

@@ -30,7 +30,7 @@ from issuetrak_tools._contract.families.field_values import match_enum
 from issuetrak_tools._contract.families.registry import PlanContext, family
 from issuetrak_tools._contract.probe import Unchecked, concrete, page_of
 from issuetrak_tools._contract.search import Criterion, matches
-from issuetrak_tools._contract.semantics import identity, search_shape
+from issuetrak_tools._contract.semantics import identity, left_out, search_shape
 from issuetrak_tools._contract.tiers import Step, Tier
 
 if TYPE_CHECKING:
@@ -253,8 +253,7 @@ def _send(engine: Engine, ref: Any, shape: SearchShape, probe: UdfProbe) -> Fail
         if shown is not None and probe.holds(shown.get(probe.udf)) is False:
             message = f"{what}: result {identity(result)} has {shown.get(probe.udf)!r}"
             return _failure(engine, ref, response, message)
-    returned = {identity(v) for v in values}
-    if isinstance(total, int) and total <= len(values) and probe.expected not in returned:
+    if left_out(values, total, [probe.expected]):
         message = (
             f"{what}: {probe.expected} holds that value but is not among the {total} result(s)"
         )
