@@ -25,12 +25,16 @@ mutant runs only the tests that execute its line, every test of their families a
 reads (the records later steps pick from), or the whole suite if start-up or collection runs the
 line (``--whole-suite`` always). A failure under a selection counts only if the faithful copy
 passes that selection (checked once per selection, kept in ``selections.json``); else the whole
-suite decides. Outcomes: *killed* (the command exits 1: contract
-failures), *timed out* (past ``--timeout``, counted as detected: a hung site fails its CI job),
-*survived* (exit 0), *error* (any other exit: the suite could not give a verdict; left out of the
-score), *equivalent* (a survivor that ``detection/triage.toml`` marks so: no behaviour changed).
+suite decides. Outcomes, as cosmic-ray names them where it has a name: *killed* (the command
+exits 1: contract failures), *timed out* (past ``--timeout``: a hung site fails its CI job),
+*stopped* (exits 2 or 3: the mutant's mock would not start, or answered the run's first read with
+an error, so the run stops with one line saying the site cannot be checked: the CI job fails as
+well; the faithful copy passed the same command), *survived* (exit 0), *incompetent* (the mutant
+does not compile: nothing to run), *error* (any other exit, or the mutation could not be applied:
+no verdict), *equivalent* (a survivor that ``detection/triage.toml`` marks so: no behaviour
+changed). Incompetent, error and equivalent mutants are left out of the score:
 
-    score = (killed + timed out) / (killed + timed out + survived)   # equivalents left out
+    score = (killed + timed out + stopped) / (killed + timed out + stopped + survived)
 
 Everything goes to ``--out`` (default ``reports/detection/``): ``results.jsonl`` (one line per
 mutant, appended as each finishes), ``summary.json`` and ``survivors.json`` (each survivor with
@@ -71,7 +75,11 @@ PACKAGE = ROOT / "mock" / "issuetrak_mock"
 # the mock's behaviour; the paging code lives in handlers.py (_paging, _envelope) and search.py
 MODULES = ("handlers.py", "search.py", "criteria.py", "issues.py", "validation.py")
 QUICK_SAMPLE = 4
-DETECTED = ("killed", "timed out")
+VOID = ("error", "incompetent")  # no run: the mutation could not be applied, or does not compile
+DETECTED = ("killed", "timed out", "stopped")
+# the contract command's exits after the faithful copy passed the same command: 1 failures, 2 the
+# mock would not start (its seed raised), 3 the site answered its first read with an error
+VERDICTS = {None: "timed out", 0: "survived", 1: "killed", 2: "stopped", 3: "stopped"}
 
 
 @dataclass
@@ -133,6 +141,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="run N sampled mutants against the whole suite and against their selection, side "
         "by side, and stop (records nothing)",
+    )
+    parser.add_argument(
+        "--only",
+        default="",
+        metavar="IDS",
+        help="run only these mutants (ids as survivors.json gives them, comma-separated), "
+        "sampled or not; results go to --out as usual",
     )
     parser.add_argument("--out", default="reports/detection", help="output folder")
     parser.add_argument("--resume", action="store_true", help="keep results.jsonl's mutants")
@@ -261,7 +276,7 @@ def describe(mutant: Mutant, source: str) -> None:
             warnings.simplefilter("ignore", SyntaxWarning)
             compile(mutated, mutant.module, "exec")
     except SyntaxError as exc:
-        mutant.outcome, mutant.detail = "error", f"does not compile: {exc.msg}"
+        mutant.outcome, mutant.detail = "incompetent", f"does not compile: {exc.msg}"
 
 
 def draw(mutants: list[Mutant], size: int, seed: int) -> list[Mutant]:
@@ -329,7 +344,7 @@ def run_command(
         output.seek(0)
         tail = output.read().decode("utf-8", "replace")[-1500:]
     seconds = time.perf_counter() - started
-    outcome = {None: "timed out", 0: "survived", 1: "killed"}.get(code, "error")
+    outcome = VERDICTS.get(code, "error")
     return outcome, code, seconds, tail
 
 
@@ -519,7 +534,7 @@ def run_mutant(
         tests = None
     mutant.outcome, mutant.exit_code, mutant.seconds = outcome, code, round(spent, 1)
     mutant.tests = len(tests) if tests is not None else 0
-    if outcome in ("killed", "error"):
+    if outcome in ("killed", "stopped", "error"):
         mutant.detail = _first_failure(tail)
 
 
@@ -558,10 +573,12 @@ def summarise(mutants: list[Mutant], triage: dict[str, dict[str, str]]) -> dict[
         "counts": dict(sorted(counts.items())),
         "killed": counts["killed"],
         "timed_out": counts["timed out"],
+        "stopped": counts["stopped"],
         "survived": survived,
         "survived_not_reached": counts["survived (not reached)"],
         "equivalent": counts["equivalent"],
         "error": counts["error"],
+        "incompetent": counts["incompetent"],
         "score": round(detected / scored, 4) if scored else None,
     }
 
@@ -609,7 +626,12 @@ def survivor_table(kept: list[dict[str, Any]]) -> str:
 def _finished(results: Path) -> dict[str, Mutant]:
     if not results.is_file():
         return {}
-    done = (Mutant(**json.loads(line)) for line in results.read_text().splitlines() if line)
+    done = [Mutant(**json.loads(line)) for line in results.read_text().splitlines() if line]
+    for mutant in done:  # recorded before stopped and incompetent had their own names
+        if mutant.outcome == "error" and mutant.detail.startswith("does not compile"):
+            mutant.outcome = "incompetent"
+        elif mutant.outcome == "error" and mutant.exit_code is not None:
+            mutant.outcome = VERDICTS.get(mutant.exit_code, "error")
     return {m.id: m for m in done}
 
 
@@ -651,6 +673,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     spans = {m: annotation_spans(sources[m]) for m in modules}
     behaviour = [m for m in every if not in_annotation(m, spans[m.module])]
     sample = draw(behaviour, size, options.seed)
+    if options.only:
+        wanted = [i.strip() for i in options.only.split(",") if i.strip()]
+        by_id = {m.id: m for m in every}
+        unknown = [i for i in wanted if i not in by_id]
+        if unknown:
+            print(f"bench_detection: no mutant {', '.join(unknown)}", file=sys.stderr)
+            return 2
+        sample = [by_id[i] for i in wanted]
     undescribed = [m for m in sample if not m.before and not m.after and not m.outcome]
     for mutant in undescribed:
         describe(mutant, sources[mutant.module])
@@ -694,7 +724,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 + ", ".join(f"{n} {len(reach.module_lines(n))}" for n in sorted(modules))
                 + f"; {len(reach.tests)} tests ran"
             )
-            valid = [m for m in sample if m.outcome != "error"]
+            valid = [m for m in sample if m.outcome not in VOID]
             hit = sum(is_reached(m, sources[m.module], reach.module_lines(m.module)) for m in valid)
             print(  # what the score can be at best until new requests reach more lines
                 f"sample reached: {hit} of the {len(valid)} that compile; the others survive "
@@ -716,8 +746,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         def one(mutant: Mutant) -> Mutant:
             if mutant.id in done and done[mutant.id].key == mutant.key:  # same mutation still
                 return done[mutant.id]
-            if mutant.outcome == "error":
-                pass  # void: recorded as it is
+            if mutant.outcome in VOID:
+                pass  # recorded as it is: nothing to run
             elif reach is not None and not is_reached(
                 mutant, sources[mutant.module], reach.module_lines(mutant.module)
             ):
@@ -773,7 +803,7 @@ def compare(
     """``--compare N``: the first N sampled mutants that run a selection, each run against the
     whole suite and against its selection, side by side (nothing is written to the results)."""
     copy, command = workers.queue[0]
-    chosen = [m for m in sample if m.outcome != "error" and tests_for(m) is not None][:count]
+    chosen = [m for m in sample if m.outcome not in VOID and tests_for(m) is not None][:count]
     print("mutant | whole suite | selected | tests")
     totals = [0.0, 0.0]
     agree = 0
@@ -840,9 +870,9 @@ def report(
     (out / "survivors.json").write_text(json.dumps(kept, indent=2) + "\n", encoding="utf-8")
     print(
         f"score: {summary['score']} = detected / non-equivalent; killed {summary['killed']}, "
-        f"timed out {summary['timed_out']}, survived {summary['survived']} "
-        f"({summary['survived_not_reached']} not reached), equivalent {summary['equivalent']}, "
-        f"error {summary['error']}"
+        f"timed out {summary['timed_out']}, stopped {summary['stopped']}, survived "
+        f"{summary['survived']} ({summary['survived_not_reached']} not reached), equivalent "
+        f"{summary['equivalent']}, incompetent {summary['incompetent']}, error {summary['error']}"
     )
     if ran and baseline:
         mean = summary["mean_seconds_per_run_mutant"]
