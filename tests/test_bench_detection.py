@@ -217,3 +217,35 @@ def test_the_selection_gives_the_whole_suites_verdicts(tmp_path: Path) -> None:
     assert {m["tests"] for ms in whole.values() for m in ms} == {0}
     verdicts = {str(m["id"]): m["outcome"] for ms in selected.values() for m in ms}
     assert verdicts == {str(m["id"]): m["outcome"] for ms in whole.values() for m in ms}
+
+
+def test_a_mutant_that_stops_the_run_is_detected_and_one_that_does_not_compile_is_left_out(
+    tmp_path: Path,
+) -> None:
+    # exit 3: what `issuetrak contract` does when the site answers its first read with an error
+    stops = "import sys, tiny.calc as c; c.unchecked(1); sys.exit(0 if c.add(2, 3) == 5 else 3)"
+    module = CALC + "\n\ndef keyword_only(*, a):\n    return a\n"  # `*` made `**` cannot compile
+    result, mutants = _bench(tmp_path, stops, module=module)
+    assert result.returncode == 0, result.stdout + result.stderr
+    line_2 = {str(m["outcome"]) for m in mutants if m["line"] == 2}
+    assert line_2 == {"stopped"}
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["stopped"] == len([m for m in mutants if m["line"] == 2])
+    detected = summary["stopped"] + summary["killed"] + summary["timed_out"]
+    assert summary["score"] == round(detected / (detected + summary["survived"]), 4)
+    assert "stopped" in result.stdout
+    signature = module.splitlines().index("def keyword_only(*, a):") + 1
+    void = [m for m in mutants if m["line"] == signature]
+    assert void and {m["outcome"] for m in void} == {"incompetent"}
+    assert summary["incompetent"] == len(void) and summary["error"] == 0
+
+
+def test_only_runs_the_named_mutants(tmp_path: Path) -> None:
+    _, every = _bench(tmp_path)
+    chosen = [str(m["id"]) for m in every if m["line"] == 6][:2]
+    result, lines = _bench(tmp_path, CHECK, "--only=" + ",".join(chosen))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(str(m["id"]) for m in lines) == sorted(chosen)
+    unknown, _ = _bench(tmp_path, CHECK, "--only=calc.py:core/NoSuchOperator:0")
+    assert unknown.returncode == 2
+    assert "no mutant calc.py:core/NoSuchOperator:0" in unknown.stderr
