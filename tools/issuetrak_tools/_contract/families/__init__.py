@@ -28,6 +28,7 @@ from issuetrak_tools._contract.families import (  # noqa: F401
     paging,
     paging_alone,
     patch_clear,
+    patch_refused,
     patch_udfs,
     positive,
     primary_membership,
