@@ -1463,6 +1463,21 @@ def patch_unknown_paths_ignored(app: App, ctx: Mapping[str, Any]) -> App:
     return Middleware(app, before=before)
 
 
+def binding_errors_as_api_response(app: App, ctx: Mapping[str, Any]) -> App:
+    """A body that cannot be bound (a wrong JSON type, a value outside an enum) is answered with
+    an ApiResponse's information instead of a ValidationProblemDetails (an exception filter that
+    reshapes every 400)."""
+
+    def after(ex: Exchange) -> None:
+        body = ex.response_json() if ex.status == 400 else None
+        if isinstance(body, dict) and isinstance(body.get("errors"), dict):
+            messages = [m for ms in body["errors"].values() for m in ms]
+            info = [{"type": "Validation", "message": str(m)} for m in messages]
+            ex.set_response_json({"traceId": body.get("traceId"), "information": info})
+
+    return Middleware(app, after=after)
+
+
 DEVIATIONS: tuple[Deviation, ...] = (
     _d(status_202_for_get, {"status_code_conformance"}, ITEM),
     _d(missing_required_field, {"response_schema_conformance"}, LIST),
@@ -1615,6 +1630,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         ("^(GET|POST|PATCH) /Issues",),
         writes=True,
     ),
+    _d(binding_errors_as_api_response, {"invalid_body_refused"}, SEARCH),
 )
 BY_NAME = {deviation.name: deviation for deviation in DEVIATIONS}
 
