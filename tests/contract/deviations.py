@@ -1478,6 +1478,21 @@ def binding_errors_as_api_response(app: App, ctx: Mapping[str, Any]) -> App:
     return Middleware(app, after=after)
 
 
+def assignment_history_without_assignee(app: App, ctx: Mapping[str, Any]) -> App:
+    """An issue's assignment history records each assignment without the user assigned to (an
+    empty assignedToId)."""
+
+    def after(ex: Exchange) -> None:
+        body = ex.response_json() if ex.path.lower() == "/issueassignmenthistory/search" else None
+        if isinstance(body, dict) and isinstance(body.get("values"), list):
+            for entry in body["values"]:
+                if isinstance(entry, dict):
+                    entry["assignedToId"] = ""
+            ex.set_response_json(body)
+
+    return Middleware(app, after=after)
+
+
 DEVIATIONS: tuple[Deviation, ...] = (
     _d(status_202_for_get, {"status_code_conformance"}, ITEM),
     _d(missing_required_field, {"response_schema_conformance"}, LIST),
@@ -1631,6 +1646,12 @@ DEVIATIONS: tuple[Deviation, ...] = (
         writes=True,
     ),
     _d(binding_errors_as_api_response, {"invalid_body_refused"}, SEARCH),
+    _d(
+        assignment_history_without_assignee,
+        {"write_leaves_history"},
+        ("^(GET|POST|PATCH) /Issues", "^GET /Users$", "^POST /IssueAssignmentHistory/Search$"),
+        writes=True,
+    ),
 )
 BY_NAME = {deviation.name: deviation for deviation in DEVIATIONS}
 
