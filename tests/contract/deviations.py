@@ -1493,6 +1493,20 @@ def assignment_history_without_assignee(app: App, ctx: Mapping[str, Any]) -> App
     return Middleware(app, after=after)
 
 
+def create_defaults_over_named_priority(app: App, ctx: Mapping[str, Any]) -> App:
+    """An issue create fills in the default priority, organization and class over the ones the
+    body names (its binder drops them)."""
+
+    def before(ex: Exchange) -> None:
+        body = ex.json() if ex.method == "POST" and ex.path.lower() == "/issues/create" else None
+        if isinstance(body, dict):
+            for name in ("priorityIid", "organizationIid", "classIid"):
+                body.pop(name, None)
+            ex.set_json(body)
+
+    return Middleware(app, before=before)
+
+
 DEVIATIONS: tuple[Deviation, ...] = (
     _d(status_202_for_get, {"status_code_conformance"}, ITEM),
     _d(missing_required_field, {"response_schema_conformance"}, LIST),
@@ -1650,6 +1664,12 @@ DEVIATIONS: tuple[Deviation, ...] = (
         assignment_history_without_assignee,
         {"write_leaves_history"},
         ("^(GET|POST|PATCH) /Issues", "^GET /Users$", "^POST /IssueAssignmentHistory/Search$"),
+        writes=True,
+    ),
+    _d(
+        create_defaults_over_named_priority,
+        {"create_stores_references"},
+        ("^(GET|POST) /Issues", "^GET /(Priorities|Organizations|Classes)$"),
         writes=True,
     ),
 )

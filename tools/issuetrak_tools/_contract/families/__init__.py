@@ -12,6 +12,7 @@ from issuetrak_tools._contract.families import (  # noqa: F401
     close_duplicates,
     composition,
     create_minimal,
+    create_references,
     criteria_types,
     deactivate,
     depth,

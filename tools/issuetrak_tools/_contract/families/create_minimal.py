@@ -67,16 +67,27 @@ def required_body(engine: Engine, ref: OperationRef) -> dict[str, Any]:
     return body
 
 
-def _known_iid(engine: Engine, name: str) -> Any:
+def _owner(engine: Engine, name: str) -> Any:
+    """The collection a ``fooIid`` field names a record of, its records listed once if none
+    are known yet (``None``: no collection)."""
     owner = engine.conventions.owner("/", name) or engine.conventions.referenced(name)
     if owner is None:
         return None
-    known = engine.knowledge.pick(owner.store)
     source = owner.operations.get("list") or owner.operations.get("search")
-    if known is None and source is not None and not source.params:
+    if engine.knowledge.pick(owner.store) is None and source is not None and not source.params:
         engine.items(source)
-        known = engine.knowledge.pick(owner.store)
-    return known
+    return owner
+
+
+def _known_iid(engine: Engine, name: str) -> Any:
+    owner = _owner(engine, name)
+    return engine.knowledge.pick(owner.store) if owner is not None else None
+
+
+def listed_iids(engine: Engine, name: str) -> list[Any]:
+    """The iids the run knows of the collection a ``fooIid`` field names, in listed order."""
+    owner = _owner(engine, name)
+    return list(engine.knowledge.iids.get(owner.store, [])) if owner is not None else []
 
 
 @create_minimal.handles("create minimal")
