@@ -1507,6 +1507,17 @@ def create_defaults_over_named_priority(app: App, ctx: Mapping[str, Any]) -> App
     return Middleware(app, before=before)
 
 
+def body_numbers_clamped(app: App, ctx: Mapping[str, Any]) -> App:
+    """A body number too large for its field is read as the largest Int32 instead of refused (a
+    lenient converter that clamps)."""
+
+    def before(ex: Exchange) -> None:
+        if ex.method == "POST" and re.search(rb"\d{10,}", ex.body):
+            ex.body = re.sub(rb"\d{10,}", b"2147483647", ex.body)
+
+    return Middleware(app, before=before)
+
+
 DEVIATIONS: tuple[Deviation, ...] = (
     _d(status_202_for_get, {"status_code_conformance"}, ITEM),
     _d(missing_required_field, {"response_schema_conformance"}, LIST),
@@ -1672,6 +1683,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         ("^(GET|POST) /Issues", "^GET /(Priorities|Organizations|Classes)$"),
         writes=True,
     ),
+    _d(body_numbers_clamped, {"body_number_bounds"}, SEARCH),
 )
 BY_NAME = {deviation.name: deviation for deviation in DEVIATIONS}
 
