@@ -11,13 +11,17 @@ positive checks judge refusals.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from issuetrak_tools._contract import persistence
-from issuetrak_tools._contract.families.create_minimal import listed_iids, required_body
+from issuetrak_tools._contract.families.create_minimal import (
+    listed_iids,
+    read_back,
+    reader,
+    required_body,
+)
 from issuetrak_tools._contract.families.registry import PlanContext, family
-from issuetrak_tools._contract.probe import Unchecked, concrete, json_or_none
+from issuetrak_tools._contract.probe import Unchecked
 from issuetrak_tools._contract.tiers import Step, Tier
 
 if TYPE_CHECKING:
@@ -67,10 +71,8 @@ def _optional_references(conventions: Any, ref: OperationRef) -> list[str]:
 @create_references.handles("create references")
 def create_stores_references(engine: Engine, step: Step) -> list[FailureRecord]:
     ref = engine.ref(step)
-    collection = engine.conventions.collection_of(ref)
-    get = collection.operations.get("get") if collection else None
-    if collection is None or get is None or not ref.request_schema:
-        raise Unchecked(f"{ref.label}: no GET reads the record back")
+    collection, get = reader(engine, ref)
+    assert ref.request_schema  # reader() said so
     body = required_body(engine, ref)
     named = {}
     for name in _optional_references(engine.conventions, ref):
@@ -83,17 +85,11 @@ def create_stores_references(engine: Engine, step: Step) -> list[FailureRecord]:
     created = engine.request("POST", ref.path, json=body)
     if not 200 <= created.status_code < 300:
         raise Unchecked(f"{ref.label} naming {sorted(named)} answered {created.status_code}")
-    answer = json_or_none(created.content)
-    engine.knowledge.learn(ref, answer)
-    values = answer.get("values") if isinstance(answer, Mapping) else None
-    iid = values.get("iid") if isinstance(values, Mapping) else None
-    if iid is None:
-        return []  # the positive case's schema check reports an answer without the record
-    read = engine.request("GET", concrete(get.path, {get.params[0]: iid}))
-    stored = (json_or_none(read.content) or {}).get("values") if read.status_code == 200 else None
+    found_back = read_back(engine, ref, get, created)
     engine.recorder.ran_check(CHECK)
-    if not isinstance(stored, Mapping):
-        return []  # write_persisted reports a record that cannot be read back
+    if found_back is None:
+        return []
+    iid, read, stored = found_back
     found, _ = persistence.mismatches(
         engine.conventions, ref.request_schema, collection.entity, body, stored
     )
