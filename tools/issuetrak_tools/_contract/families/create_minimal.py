@@ -95,6 +95,7 @@ def listed_iids(engine: Engine, name: str) -> list[Any]:
 def create_with_required_only(engine: Engine, step: Step) -> list[FailureRecord]:
     ref = engine.ref(step)
     collection, get = reader(engine, ref)
+    assert ref.request_schema  # reader() said so
     body = required_body(engine, ref)
     created = engine.request("POST", ref.path, json=body)
     engine.recorder.ran_check(CHECK)
