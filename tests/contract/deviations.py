@@ -1409,6 +1409,115 @@ def list_ignores_unknown_sort_names(app: App, ctx: Mapping[str, Any]) -> App:
     return Middleware(app, before=before)
 
 
+# PATCH /Issues/{iid} refusals and what a write leaves behind (issues, validation)
+def _issue_patch_rules() -> tuple[Any, ...]:
+    from issuetrak.conventions import document_patch_rules
+    from issuetrak_tools._contract.document import load_document
+
+    return tuple(document_patch_rules(load_document()))
+
+
+def _named_by_table(path: str, rules: tuple[Any, ...]) -> bool:
+    parts = path.strip("/").lower().split("/")
+    for rule in rules:
+        rparts = rule.path.strip("/").lower().split("/")
+        if len(rparts) == len(parts) and all(
+            r == "{index}" or r == p for r, p in zip(rparts, parts, strict=True)
+        ):
+            return True
+    return False
+
+
+def patch_bool_words_as_false(app: App, ctx: Mapping[str, Any]) -> App:
+    """PATCH reads a word given for a true/false path as false instead of refusing it (a
+    lenient converter)."""
+    flags = {r.path.lower() for r in _issue_patch_rules() if r.value_type.rstrip("?") == "bool"}
+
+    def before(ex: Exchange) -> None:
+        ops = _patch_ops(ex, "/issues")
+        for op in ops:
+            if str(op.get("path", "")).lower() in flags and isinstance(op.get("value"), str):
+                op["value"] = False
+        if ops:
+            ex.set_json(ops)
+
+    return Middleware(app, before=before)
+
+
+def patch_unknown_paths_ignored(app: App, ctx: Mapping[str, Any]) -> App:
+    """PATCH skips the ops whose path the PATCH table does not name and answers success."""
+    rules = _issue_patch_rules()
+
+    def before(ex: Exchange) -> None:
+        ops = _patch_ops(ex, "/issues")
+        kept = [op for op in ops if _named_by_table(str(op.get("path", "")), rules)]
+        if len(kept) == len(ops):
+            return
+        if kept:
+            ex.set_json(kept)
+        else:
+            ex.status, ex.response_headers, ex.response_body = _json_answer(
+                200, {"traceId": "deviation", "information": []}
+            )
+
+    return Middleware(app, before=before)
+
+
+def binding_errors_as_api_response(app: App, ctx: Mapping[str, Any]) -> App:
+    """A body that cannot be bound (a wrong JSON type, a value outside an enum) is answered with
+    an ApiResponse's information instead of a ValidationProblemDetails (an exception filter that
+    reshapes every 400)."""
+
+    def after(ex: Exchange) -> None:
+        body = ex.response_json() if ex.status == 400 else None
+        if isinstance(body, dict) and isinstance(body.get("errors"), dict):
+            messages = [m for ms in body["errors"].values() for m in ms]
+            info = [{"type": "Validation", "message": str(m)} for m in messages]
+            ex.set_response_json({"traceId": body.get("traceId"), "information": info})
+
+    return Middleware(app, after=after)
+
+
+def assignment_history_without_assignee(app: App, ctx: Mapping[str, Any]) -> App:
+    """An issue's assignment history records each assignment without the user assigned to (an
+    empty assignedToId)."""
+
+    def after(ex: Exchange) -> None:
+        body = ex.response_json() if ex.path.lower() == "/issueassignmenthistory/search" else None
+        if isinstance(body, dict) and isinstance(body.get("values"), list):
+            for entry in body["values"]:
+                if isinstance(entry, dict):
+                    entry["assignedToId"] = ""
+            ex.set_response_json(body)
+
+    return Middleware(app, after=after)
+
+
+def create_defaults_over_named_priority(app: App, ctx: Mapping[str, Any]) -> App:
+    """An issue create fills in the default priority, organization and class over the ones the
+    body names (its binder drops them)."""
+
+    def before(ex: Exchange) -> None:
+        body = ex.json() if ex.method == "POST" and ex.path.lower() == "/issues/create" else None
+        if isinstance(body, dict):
+            for name in ("priorityIid", "organizationIid", "classIid"):
+                body.pop(name, None)
+            ex.set_json(body)
+
+    return Middleware(app, before=before)
+
+
+def body_numbers_clamped(app: App, ctx: Mapping[str, Any]) -> App:
+    """A body number too large for its field is read as the largest Int32 instead of refused (a
+    lenient converter that clamps)."""
+
+    def before(ex: Exchange) -> None:
+        if ex.method == "POST" and re.search(rb"\d{10,}", ex.body):
+            ex.body = re.sub(rb"\d{10,}", b"2147483647", ex.body)
+
+    return Middleware(app, before=before)
+
+
 DEVIATIONS: tuple[Deviation, ...] = (
     _d(status_202_for_get, {"status_code_conformance"}, ITEM),
     _d(missing_required_field, {"response_schema_conformance"}, LIST),
@@ -1549,6 +1658,32 @@ DEVIATIONS: tuple[Deviation, ...] = (
     _d(narrow_search_later_pages_empty, {"paging_narrow_search"}, SEARCH),
     _d(search_range_low_end_only, {"search_no_missing_results"}, SEARCH),
     _d(list_ignores_unknown_sort_names, {"query_enum_refused"}, LIST),
+    _d(
+        patch_bool_words_as_false,
+        {"patch_invalid_refused"},
+        ("^(GET|POST|PATCH) /Issues",),
+        writes=True,
+    ),
+    _d(
+        patch_unknown_paths_ignored,
+        {"patch_invalid_refused"},
+        ("^(GET|POST|PATCH) /Issues",),
+        writes=True,
+    ),
+    _d(binding_errors_as_api_response, {"invalid_body_refused"}, SEARCH),
+    _d(
+        assignment_history_without_assignee,
+        {"write_leaves_history"},
+        ("^(GET|POST|PATCH) /Issues", "^GET /Users$", "^POST /IssueAssignmentHistory/Search$"),
+        writes=True,
+    ),
+    _d(
+        create_defaults_over_named_priority,
+        {"create_stores_references"},
+        ("^(GET|POST) /Issues", "^GET /(Priorities|Organizations|Classes)$"),
+        writes=True,
+    ),
+    _d(body_numbers_clamped, {"body_number_bounds"}, SEARCH),
 )
 BY_NAME = {deviation.name: deviation for deviation in DEVIATIONS}
 

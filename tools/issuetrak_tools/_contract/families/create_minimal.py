@@ -22,7 +22,8 @@ from issuetrak_tools._contract.probe import Unchecked, concrete, json_or_none, p
 from issuetrak_tools._contract.tiers import Step, Tier
 
 if TYPE_CHECKING:
-    from issuetrak_tools._contract.entities import OperationRef
+    import httpx
+    from issuetrak_tools._contract.entities import Collection, OperationRef
     from issuetrak_tools._contract.report import FailureRecord
     from issuetrak_tools._contract.steps import Engine
 
@@ -67,25 +68,34 @@ def required_body(engine: Engine, ref: OperationRef) -> dict[str, Any]:
     return body
 
 
-def _known_iid(engine: Engine, name: str) -> Any:
+def _owner(engine: Engine, name: str) -> Any:
+    """The collection a ``fooIid`` field names a record of, its records listed once if none
+    are known yet (``None``: no collection)."""
     owner = engine.conventions.owner("/", name) or engine.conventions.referenced(name)
     if owner is None:
         return None
-    known = engine.knowledge.pick(owner.store)
     source = owner.operations.get("list") or owner.operations.get("search")
-    if known is None and source is not None and not source.params:
+    if engine.knowledge.pick(owner.store) is None and source is not None and not source.params:
         engine.items(source)
-        known = engine.knowledge.pick(owner.store)
-    return known
+    return owner
+
+
+def _known_iid(engine: Engine, name: str) -> Any:
+    owner = _owner(engine, name)
+    return engine.knowledge.pick(owner.store) if owner is not None else None
+
+
+def listed_iids(engine: Engine, name: str) -> list[Any]:
+    """The iids the run knows of the collection a ``fooIid`` field names, in listed order."""
+    owner = _owner(engine, name)
+    return list(engine.knowledge.iids.get(owner.store, [])) if owner is not None else []
 
 
 @create_minimal.handles("create minimal")
 def create_with_required_only(engine: Engine, step: Step) -> list[FailureRecord]:
     ref = engine.ref(step)
-    collection = engine.conventions.collection_of(ref)
-    get = collection.operations.get("get") if collection else None
-    if collection is None or get is None or not ref.request_schema:
-        raise Unchecked(f"{ref.label}: no GET reads the record back")
+    collection, get = reader(engine, ref)
+    assert ref.request_schema  # reader() said so
     body = required_body(engine, ref)
     created = engine.request("POST", ref.path, json=body)
     engine.recorder.ran_check(CHECK)
@@ -100,16 +110,10 @@ def create_with_required_only(engine: Engine, step: Step) -> list[FailureRecord]
                 f"answered {created.status_code}: {created.text[:300]}",
             )
         ]
-    answer = json_or_none(created.content)
-    engine.knowledge.learn(ref, answer)
-    values = answer.get("values") if isinstance(answer, Mapping) else None
-    iid = values.get("iid") if isinstance(values, Mapping) else None
-    if iid is None:
-        return []  # the positive case's schema check reports an answer without the record
-    read = engine.request("GET", concrete(get.path, {get.params[0]: iid}))
-    stored = (json_or_none(read.content) or {}).get("values") if read.status_code == 200 else None
-    if not isinstance(stored, Mapping):
-        return []  # write_persisted reports a record that cannot be read back
+    found_back = read_back(engine, ref, get, created)
+    if found_back is None:
+        return []
+    iid, read, stored = found_back
     found, _ = persistence.mismatches(
         engine.conventions, ref.request_schema, collection.entity, body, stored
     )
@@ -127,6 +131,32 @@ def create_with_required_only(engine: Engine, step: Step) -> list[FailureRecord]
             f"(iid {iid}): " + "; ".join(problems[:6]),
         )
     ]
+
+
+def reader(engine: Engine, ref: OperationRef) -> tuple[Collection, OperationRef]:
+    """(the collection a create adds to, the GET by iid that reads its record back)."""
+    collection = engine.conventions.collection_of(ref)
+    get = collection.operations.get("get") if collection else None
+    if collection is None or get is None or not ref.request_schema:
+        raise Unchecked(f"{ref.label}: no GET reads the record back")
+    return collection, get
+
+
+def read_back(
+    engine: Engine, ref: OperationRef, get: OperationRef, created: httpx.Response
+) -> tuple[Any, httpx.Response, Mapping[str, Any]] | None:
+    """Learn the record a create answered and read it back: (its iid, the GET's answer, the
+    record), or ``None`` when the answer names no record (the positive case's schema check
+    reports it) or the record cannot be read back (``write_persisted`` reports it)."""
+    answer = json_or_none(created.content)
+    engine.knowledge.learn(ref, answer)
+    values = answer.get("values") if isinstance(answer, Mapping) else None
+    iid = values.get("iid") if isinstance(values, Mapping) else None
+    if iid is None:
+        return None
+    read = engine.request("GET", concrete(get.path, {get.params[0]: iid}))
+    stored = (json_or_none(read.content) or {}).get("values") if read.status_code == 200 else None
+    return (iid, read, stored) if isinstance(stored, Mapping) else None
 
 
 def _missing_defaults(engine: Engine, entity: str, stored: Mapping[str, Any]) -> list[str]:

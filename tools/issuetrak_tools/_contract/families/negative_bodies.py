@@ -7,7 +7,9 @@ the field's ``type``; the first nested criterion's ``enum`` of a search; a neste
 ``required``) gets one probe: a body
 the site accepts (page 1 of a search; the required fields of a create) with that one constraint
 broken. It must answer 400 (the operation's documented validation answer; ASP.NET's model
-validation) - never 2xx, never 5xx. Live, the probes are capped and spread over the kinds of
+validation) - never 2xx, never 5xx. A wrong JSON type or a value outside an enum cannot be
+bound: its 400 must be a ProblemDetails whose ``errors`` name the field (the document's
+troubleshooting guide; ASP.NET's ValidationProblemDetails). Live, the probes are capped and spread over the kinds of
 constraint; they run after every family that checks an answer positively.
 """
 
@@ -20,15 +22,17 @@ from typing import TYPE_CHECKING, Any
 
 from issuetrak_tools._contract.families.create_minimal import required_body
 from issuetrak_tools._contract.families.registry import PlanContext, family
-from issuetrak_tools._contract.probe import Unchecked, concrete, plain_value
+from issuetrak_tools._contract.probe import Unchecked, concrete, json_or_none, plain_value
 from issuetrak_tools._contract.tiers import Step, Tier
 
 if TYPE_CHECKING:
+    import httpx
     from issuetrak_tools._contract.entities import OperationRef
     from issuetrak_tools._contract.report import FailureRecord
     from issuetrak_tools._contract.steps import Engine
 
 CHECK = "invalid_body_refused"
+BINDING = ("type", "enum")  # constraints whose breach the body cannot be bound with
 LIVE_PROBES = 8  # probes on a live site, spread over the kinds of constraint
 PAGE = 10
 KEYWORDS = (
@@ -110,7 +114,8 @@ def _probed(ctx: PlanContext, ref: OperationRef) -> bool:
     checks=(CHECK,),
     invariant="a body breaking one constraint the request schema names (enum, pattern, "
     "min/maxLength, min/maxItems, minimum/maximum, required, type) is refused with 400, never "
-    "2xx or 5xx (searches in every run, creates and updates with --allow-writes)",
+    "2xx or 5xx, a wrong type or enum value with a ValidationProblemDetails naming the field "
+    "(searches in every run, creates and updates with --allow-writes)",
 )
 def negative_bodies(ctx: PlanContext) -> list[Step]:
     pairs = [
@@ -167,7 +172,7 @@ def invalid_body_refused(engine: Engine, step: Step) -> list[FailureRecord]:
     response = engine.request(ref.method, path, json=broken)
     engine.recorder.ran_check(CHECK)
     if response.status_code == 400:
-        return []
+        return _problem_details(engine, ref, response, Probe(constraint, field))
     if ref.kind == "create" and 200 <= response.status_code < 300:
         engine.knowledge.learn(ref, response.json() if response.content else None)
     sent = broken.get(field.split(".")[0], "(left out)") if isinstance(broken, dict) else broken
@@ -180,6 +185,36 @@ def invalid_body_refused(engine: Engine, step: Step) -> list[FailureRecord]:
             f"{ref.label} with {field} breaking its {constraint} ({sent!r:.120}) answered "
             f"{response.status_code}; the document's request schema forbids it and ASP.NET's "
             "model validation answers 400",
+        )
+    ]
+
+
+def _problem_details(
+    engine: Engine, ref: OperationRef, response: httpx.Response, probe: Probe
+) -> list[FailureRecord]:
+    """A value of the wrong JSON type or outside its enum is a formatting error: the document's
+    troubleshooting guide answers it with a ProblemDetails whose ``errors`` say what failed
+    (ASP.NET's ValidationProblemDetails, keyed by the JSON path of the value), not with the
+    ``information`` of a body that binds but breaks a rule."""
+    if probe.constraint not in BINDING:
+        return []
+    body = json_or_none(response.content)
+    errors = body.get("errors") if isinstance(body, Mapping) else None
+    leaf = probe.field.rsplit(".", 1)[-1].lower()
+    if isinstance(errors, Mapping) and any(leaf in str(key).lower() for key in errors):
+        return []
+    shown = sorted(errors) if isinstance(errors, Mapping) else sorted(body or {})
+    return [
+        engine.failure(
+            ref,
+            response,
+            CHECK,
+            "A body that cannot be bound is not answered with a ValidationProblemDetails",
+            f"{ref.label} with {probe.field} breaking its {probe.constraint} answered 400 "
+            f"with {shown[:6]}, expected a ProblemDetails whose errors name {probe.field}: "
+            "the document's troubleshooting guide answers a formatting error (a wrong JSON "
+            "type, a value outside an enum) with type/status/title and errors, as ASP.NET's "
+            "ValidationProblemDetails keyed by the value's JSON path",
         )
     ]
 

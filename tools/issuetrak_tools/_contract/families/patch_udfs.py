@@ -76,7 +76,8 @@ def udf_rules(document: Mapping[str, Any]) -> list[PatchRule]:
     ]
 
 
-def _kind(rule: PatchRule) -> str:
+def udf_kind(rule: PatchRule) -> str:
+    """The kind a ``/UserDefined/{Kind}/{index}`` rule names (``Text``, ``MultiSelect``, ...)."""
     return rule.path.removeprefix(PREFIX).split("/")[0]
 
 
@@ -88,7 +89,7 @@ def _definitions(engine: Engine) -> Mapping[str, Any]:
     return definitions
 
 
-def _first_definition(engine: Engine, kind: str) -> tuple[Mapping[str, Any], str]:
+def first_definition(engine: Engine, kind: str) -> tuple[Mapping[str, Any], str]:
     """(the first definition of ``kind``, the key ``IssueUdfs`` reads it under)."""
     definitions = _definitions(engine)
     for key, (_, read_key) in udf_kinds(engine).items():
@@ -112,7 +113,7 @@ def _single_value(engine: Engine, rule: PatchRule, kind: str, definition: Mappin
     if base == "string":
         if kind.lower() == "hyperlink":
             return f"https://example.com/contract/{engine.stamp}"
-        return f"contract udf {engine.stamp}"
+        return f"contract udf {engine.stamp}: Text, as Typed"  # capitals and punctuation as sent
     return {"int": 7, "double": 2.5, "bool": True, "DateTime": "2024-05-03T10:20:30"}.get(base)
 
 
@@ -179,8 +180,8 @@ def _differs(engine: Engine, read: httpx.Response, what: str, sent: Any, got: An
 def patch_udf_read_back(engine: Engine, step: Step) -> list[FailureRecord]:
     path = step.kind.split(" ", 1)[1]
     rule = next(r for r in udf_rules(engine.document) if r.path == path)
-    kind = _kind(rule)
-    definition, read_key = _first_definition(engine, kind)
+    kind = udf_kind(rule)
+    definition, read_key = first_definition(engine, kind)
     issue = engine.knowledge.pick("issues:issue", created_only=True) or created_issue(engine)
     concrete_path = path.replace("{index}", str(definition["iid"]))
     engine.recorder.ran_check(CHECK)
@@ -240,8 +241,8 @@ def patch_unknown_udf_refused(engine: Engine, step: Step) -> list[FailureRecord]
     rule = next((r for r in udf_rules(engine.document) if "Replace" in r.ops), None)
     if rule is None:
         raise Unchecked("the PATCH table has no user-defined field to Replace")
-    definition, _ = _first_definition(engine, _kind(rule))
-    value = _single_value(engine, rule, _kind(rule), definition)
+    definition, _ = first_definition(engine, udf_kind(rule))
+    value = _single_value(engine, rule, udf_kind(rule), definition)
     issue = engine.knowledge.pick("issues:issue", created_only=True) or created_issue(engine)
     engine.recorder.ran_check(CHECK)
     failures = []

@@ -6,12 +6,14 @@ issue's assignments (``IssueAssignmentHistory``), its next action users
 the issue (``issueIid``). For each whose search the document has, an issue the run created is
 patched (``Replace`` on ``/AssignedToUser``, ``/NextActionUser``, ``/Substatus`` with a record
 the run listed) and the history searched by the issue's iid must hold exactly one more entry
-than before; the other two histories must hold as many as before (the PATCH changed nothing
-they record).
+than before, and that entry must name what was written (``assignedToId``: the user's ``id`` as the
+issue reads it back; ``substatusIid``: the substatus's iid); the other two histories must hold as
+many as before (the PATCH changed nothing they record).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from issuetrak_tools._contract.families.create_minimal import created_issue
@@ -27,6 +29,11 @@ if TYPE_CHECKING:
 
 CHECK = "write_leaves_history"
 PATCH = "PATCH /Issues/{iid}"
+ENTRY_NAMES = {  # PATCH path -> (the entry's field naming the value, the reference key it holds)
+    "/AssignedToUser": ("assignedToId", "id"),
+    "/NextActionUser": ("assignedToId", "id"),
+    "/Substatus": ("substatusIid", "iid"),
+}
 HISTORIES = {  # PATCH path -> the search of the history it adds to
     "/AssignedToUser": "POST /IssueAssignmentHistory/Search",
     "/NextActionUser": "POST /IssueNextActionHistory/Search",
@@ -41,7 +48,8 @@ HISTORIES = {  # PATCH path -> the search of the history it adds to
     checks=(CHECK,),
     invariant="a PATCH assigning an issue, setting its next action user or its substatus adds "
     "one entry for the issue to IssueAssignmentHistory, IssueNextActionHistory or "
-    "IssueSubstatusHistory (searched by the issue's iid), and none to the others",
+    "IssueSubstatusHistory (searched by the issue's iid) naming the user or substatus written, "
+    "and none to the others",
     modes="writes",
 )
 def write_history(ctx: PlanContext) -> list[Step]:
@@ -55,7 +63,8 @@ def write_history(ctx: PlanContext) -> list[Step]:
     ]
 
 
-def _entries(engine: Engine, label: str, issue: Any) -> int | None:
+def _entries(engine: Engine, label: str, issue: Any) -> tuple[int, list[Any]] | None:
+    """(how many entries the history holds for ``issue``, those of the first page)."""
     ref = engine.conventions.operation(label)
     if ref is None:
         return None
@@ -67,7 +76,7 @@ def _entries(engine: Engine, label: str, issue: Any) -> int | None:
     values, total = page_of(answered.content)
     if answered.status_code != 200 or values is None:
         return None
-    return total if total is not None else len(values)
+    return (total if total is not None else len(values)), values
 
 
 @write_history.handles("history")
@@ -88,13 +97,15 @@ def patch_leaves_history(engine: Engine, step: Step) -> list[FailureRecord]:
     if not 200 <= written.status_code < 300:
         return []  # write_rest judges a refused PATCH
     problems = []
-    for other, count in before.items():
-        if count is None:
+    for other, held in before.items():
+        if held is None:
             continue
-        expected = count + (1 if other == HISTORIES[path] else 0)
+        expected = held[0] + (1 if other == HISTORIES[path] else 0)
         found = _entries(engine, other, issue)
-        if found is not None and found != expected:
-            problems.append(f"{other} by issueIid {issue}: {found} entries, expected {expected}")
+        if found is not None and found[0] != expected:
+            problems.append(f"{other} by issueIid {issue}: {found[0]} entries, expected {expected}")
+        elif found is not None and other == HISTORIES[path]:
+            problems += _names_the_write(engine, issue, path, value, held[1], found[1])
     if not problems:
         return []
     return [
@@ -106,4 +117,33 @@ def patch_leaves_history(engine: Engine, step: Step) -> list[FailureRecord]:
             f"PATCH /Issues/{issue} with {body} answered {written.status_code}; "
             + "; ".join(problems),
         )
+    ]
+
+
+def _names_the_write(
+    engine: Engine, issue: Any, path: str, value: Any, before: list[Any], after: list[Any]
+) -> list[str]:
+    """What is wrong with the entry the PATCH added: it must name what was written (the user's
+    ``id`` as the issue now reads it, or the substatus's iid)."""
+    old = {e.get("iid") for e in before if isinstance(e, Mapping)}
+    added = [e for e in after if isinstance(e, Mapping) and e.get("iid") not in old]
+    if len(added) != 1:
+        return []  # on a later page, or the count already disagreed
+    entry_field, ref_key = ENTRY_NAMES[path]
+    read = engine.request("GET", f"/Issues/{issue}")
+    record = (json_or_none(read.content) or {}).get("values") or {}
+    field = next((k for k in record if k.lower() == path.strip("/").lower()), None)
+    ref = record.get(field) if field else None
+    if ref_key == "iid":
+        expected: Any = value
+    elif isinstance(ref, Mapping) and ref.get("id") not in (None, ""):
+        expected = ref.get("id")
+    else:
+        return []
+    got = added[0].get(entry_field)
+    if str(got).lower() == str(expected).lower():
+        return []
+    return [
+        f"{HISTORIES[path]}: the entry added by the PATCH has {entry_field} {got!r}, expected "
+        f"{expected!r} (the {ref_key} of what {path} was set to, as {field or path} reads back)"
     ]
