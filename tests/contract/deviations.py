@@ -1284,6 +1284,12 @@ LIST = ("^GET /Causes$",)
 ITEM = (r"^GET /Causes/\{iid\}$",)
 SEARCH = ("^POST /Causes/Search$",)
 CREATE = ("^POST /Causes$",)
+# what the restricted_permissions family reads to learn the restricted user's permissions
+RESTRICTED_USER = (
+    "^POST /Issues/(Search|Create)$",
+    r"^GET /Users/\{iid\}(/Memberships/Groups)?$",
+    r"^GET /Groups/\{iid\}$",
+)
 MEMBERSHIPS = (
     "^GET /Groups$",
     "^(GET|POST|DELETE) /Users",
@@ -1407,6 +1413,46 @@ def list_ignores_unknown_sort_names(app: App, ctx: Mapping[str, Any]) -> App:
                     ex.query.pop(key)
 
     return Middleware(app, before=before)
+
+
+# -- the restricted user's permissions and visibility (restricted, restricted_permissions) --------
+
+
+def _end_user_as_admin(method: str, path: str) -> Callable[[App, Mapping[str, Any]], App]:
+    """A deviation whose ``method`` on paths matching ``path`` skips its permission check."""
+
+    def wrap(app: App, ctx: Mapping[str, Any]) -> App:
+        def before(ex: Exchange) -> None:
+            if ex.method == method and re.fullmatch(path, ex.path.lower()):
+                _as_admin(ctx, ex)
+
+        return Middleware(app, before=before)
+
+    return wrap
+
+
+def issue_patch_skips_edit_permission(app: App, ctx: Mapping[str, Any]) -> App:
+    """PATCH /Issues/{iid} checks visibility but not CanEditIssues: an end user edits its issues."""
+    return _end_user_as_admin("PATCH", r"/issues/\d+")(app, ctx)
+
+
+def task_added_without_task_permission(app: App, ctx: Mapping[str, Any]) -> App:
+    """Adding a task to an issue skips CanEditTasksInIssues: an end user adds tasks."""
+    return _end_user_as_admin("POST", r"/issues/\d+/tasks/create")(app, ctx)
+
+
+def lookup_tables_writable_by_end_users(app: App, ctx: Mapping[str, Any]) -> App:
+    """The lookup tables an end user may list (priorities, severities, issue types ...) also take
+    its creates: the create action checks the list's permission instead of IsAdmin."""
+    return _end_user_as_admin(
+        "POST", r"/(priorities|severities|substatuses|issuetypes|subtypes\d|locations)"
+    )(app, ctx)
+
+
+def issue_search_skips_visibility(app: App, ctx: Mapping[str, Any]) -> App:
+    """POST /Issues/Search forgets the end user's filter: it lists every issue, though the
+    user's GET /Issues/{iid} of another's issue is 404."""
+    return _end_user_as_admin("POST", r"/issues/search")(app, ctx)
 
 
 DEVIATIONS: tuple[Deviation, ...] = (
@@ -1549,6 +1595,29 @@ DEVIATIONS: tuple[Deviation, ...] = (
     _d(narrow_search_later_pages_empty, {"paging_narrow_search"}, SEARCH),
     _d(search_range_low_end_only, {"search_no_missing_results"}, SEARCH),
     _d(list_ignores_unknown_sort_names, {"query_enum_refused"}, LIST),
+    _d(
+        issue_patch_skips_edit_permission,
+        {"restricted_permission_refused"},
+        (*RESTRICTED_USER, r"^PATCH /Issues/\{iid\}$"),
+        writes=True,
+    ),
+    _d(
+        task_added_without_task_permission,
+        {"restricted_permission_refused"},
+        (*RESTRICTED_USER, r"^POST /Issues/\{issueIid\}/Tasks/Create$"),
+        writes=True,
+    ),
+    _d(
+        lookup_tables_writable_by_end_users,
+        {"restricted_permission_refused"},
+        (*RESTRICTED_USER, "^(GET|POST) /Priorities$"),
+        writes=True,
+    ),
+    _d(
+        issue_search_skips_visibility,
+        {"restricted_user_refused_or_hidden"},
+        ("^POST /Issues/Search$", r"^GET /Issues/\{iid\}$"),
+    ),
 )
 BY_NAME = {deviation.name: deviation for deviation in DEVIATIONS}
 

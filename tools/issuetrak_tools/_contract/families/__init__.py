@@ -35,6 +35,7 @@ from issuetrak_tools._contract.families import (  # noqa: F401
     rate_limit,
     relative_dates,
     restricted,
+    restricted_permissions,
     search,
     sort,
     udf_search,
