@@ -1455,6 +1455,30 @@ def issue_search_skips_visibility(app: App, ctx: Mapping[str, Any]) -> App:
     return _end_user_as_admin("POST", r"/issues/search")(app, ctx)
 
 
+def issue_tasks_listed_from_start_up(app: App, ctx: Mapping[str, Any]) -> App:
+    """POST /Issues/{issueIid}/Tasks/Search answers from a cache filled at start-up: a task
+    added to the issue since is not listed below it."""
+
+    def after(ex: Exchange) -> None:
+        data = ex.response_json()
+        if (
+            ex.method == "POST"
+            and re.fullmatch(r"/issues/\d+/tasks/search", ex.path.lower())
+            and isinstance(data, dict)
+        ):
+            data["values"] = []
+            data["pagingInformation"] = {"page": 1, "itemTotal": 0, "pageCount": 0}
+            ex.set_response_json(data)
+
+    return Middleware(app, after=after)
+
+
+def hidden_issue_tasks_listed(app: App, ctx: Mapping[str, Any]) -> App:
+    """The tasks search below an issue skips the issue's visibility: an end user lists the tasks
+    of an issue it may not see."""
+    return _end_user_as_admin("POST", r"/issues/\d+/tasks/search")(app, ctx)
+
+
 DEVIATIONS: tuple[Deviation, ...] = (
     _d(status_202_for_get, {"status_code_conformance"}, ITEM),
     _d(missing_required_field, {"response_schema_conformance"}, LIST),
@@ -1617,6 +1641,18 @@ DEVIATIONS: tuple[Deviation, ...] = (
         issue_search_skips_visibility,
         {"restricted_user_refused_or_hidden"},
         ("^POST /Issues/Search$", r"^GET /Issues/\{iid\}$"),
+    ),
+    _d(
+        issue_tasks_listed_from_start_up,
+        {"child_listed_below_parent"},
+        (r"^(GET|POST) /Issues/(Create|\{iid\})$", r"^POST /Issues/\{issueIid\}/Tasks"),
+        writes=True,
+    ),
+    _d(
+        hidden_issue_tasks_listed,
+        {"child_listed_below_parent"},
+        (r"^(GET|POST) /Issues/(Create|\{iid\})$", r"^POST /Issues/\{issueIid\}/Tasks"),
+        writes=True,
     ),
 )
 BY_NAME = {deviation.name: deviation for deviation in DEVIATIONS}

@@ -8,6 +8,7 @@ order. See :mod:`.registry` for what a family is and how to add one.
 from issuetrak_tools._contract.families import (  # noqa: F401
     attachments,
     auth,
+    children,
     body_media,
     close_duplicates,
     composition,
