@@ -1479,6 +1479,19 @@ def hidden_issue_tasks_listed(app: App, ctx: Mapping[str, Any]) -> App:
     return _end_user_as_admin("POST", r"/issues/\d+/tasks/search")(app, ctx)
 
 
+def list_page_size_clamped(app: App, ctx: Mapping[str, Any]) -> App:
+    """A GET list clamps PageSize to 1..100 instead of refusing a value outside: PageSize=101
+    answers a page of 100, PageSize=0 a page of 1."""
+
+    def before(ex: Exchange) -> None:
+        if ex.method == "GET":
+            for key in [k for k in ex.query if k.lower() == "pagesize"]:
+                if ex.query[key].lstrip("-").isdigit():
+                    ex.query[key] = str(min(100, max(1, int(ex.query[key]))))
+
+    return Middleware(app, before=before)
+
+
 DEVIATIONS: tuple[Deviation, ...] = (
     _d(status_202_for_get, {"status_code_conformance"}, ITEM),
     _d(missing_required_field, {"response_schema_conformance"}, LIST),
@@ -1654,6 +1667,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         (r"^(GET|POST) /Issues/(Create|\{iid\})$", r"^POST /Issues/\{issueIid\}/Tasks"),
         writes=True,
     ),
+    _d(list_page_size_clamped, {"query_bound_refused"}, LIST),
 )
 BY_NAME = {deviation.name: deviation for deviation in DEVIATIONS}
 

@@ -8,8 +8,8 @@ order. See :mod:`.registry` for what a family is and how to add one.
 from issuetrak_tools._contract.families import (  # noqa: F401
     attachments,
     auth,
-    children,
     body_media,
+    children,
     close_duplicates,
     composition,
     create_minimal,
@@ -32,6 +32,7 @@ from issuetrak_tools._contract.families import (  # noqa: F401
     patch_udfs,
     positive,
     primary_membership,
+    query_bounds,
     query_enums,
     rate_limit,
     relative_dates,
