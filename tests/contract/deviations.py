@@ -1492,6 +1492,25 @@ def list_page_size_clamped(app: App, ctx: Mapping[str, Any]) -> App:
     return Middleware(app, before=before)
 
 
+def upload_ignores_is_private(app: App, ctx: Mapping[str, Any]) -> App:
+    """An upload binds its form's IsPrivate by another name: every attachment is stored public."""
+
+    def after(ex: Exchange) -> None:
+        data = ex.response_json()
+        if (
+            ex.method == "POST"
+            and re.fullmatch(r"/issues/\d+/attachments/upload", ex.path.lower())
+            and isinstance(data, dict)
+            and isinstance(data.get("values"), list)
+        ):
+            for value in data["values"]:
+                if isinstance(value, dict) and "isPrivate" in value:
+                    value["isPrivate"] = False
+            ex.set_response_json(data)
+
+    return Middleware(app, after=after)
+
+
 DEVIATIONS: tuple[Deviation, ...] = (
     _d(status_202_for_get, {"status_code_conformance"}, ITEM),
     _d(missing_required_field, {"response_schema_conformance"}, LIST),
@@ -1668,6 +1687,12 @@ DEVIATIONS: tuple[Deviation, ...] = (
         writes=True,
     ),
     _d(list_page_size_clamped, {"query_bound_refused"}, LIST),
+    _d(
+        upload_ignores_is_private,
+        {"attachment_persisted"},
+        (r"^POST /Issues/(Create|\{iid\}/Attachments/Upload)$", r"^GET /Issues/\{iid\}$"),
+        writes=True,
+    ),
 )
 BY_NAME = {deviation.name: deviation for deviation in DEVIATIONS}
 
