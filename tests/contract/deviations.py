@@ -1511,6 +1511,43 @@ def upload_ignores_is_private(app: App, ctx: Mapping[str, Any]) -> App:
     return Middleware(app, after=after)
 
 
+def org_membership_taken_for_primary(app: App, ctx: Mapping[str, Any]) -> App:
+    """Adding an organization membership compares against the wrong field: every organization is
+    refused as if it were the user's primary one."""
+
+    def before(ex: Exchange) -> None:
+        if ex.method == "POST" and re.fullmatch(
+            r"/(users|groups)/\d+/memberships/organizations", ex.path.lower()
+        ):
+            message = "The organization is the primary organization; it cannot be changed here."
+            ex.status, ex.response_headers, ex.response_body = _json_answer(
+                400,
+                {"traceId": "0", "information": [{"type": "Validation", "message": message}]},
+            )
+
+    return Middleware(app, before=before)
+
+
+def memberships_page_offset_wrong(app: App, ctx: Mapping[str, Any]) -> App:
+    """Organization memberships skip PageNumber * PageSize records for page 2 and later: page 2
+    of size 1 is empty though two memberships are listed."""
+
+    def after(ex: Exchange) -> None:
+        data = ex.response_json()
+        page = next((v for k, v in ex.query.items() if k.lower() == "pagenumber"), "1")
+        if (
+            ex.method == "GET"
+            and re.fullmatch(r"/(users|groups)/\d+/memberships/organizations", ex.path.lower())
+            and page.isdigit()
+            and int(page) > 1
+            and isinstance(data, dict)
+        ):
+            data["values"] = []
+            ex.set_response_json(data)
+
+    return Middleware(app, after=after)
+
+
 DEVIATIONS: tuple[Deviation, ...] = (
     _d(status_202_for_get, {"status_code_conformance"}, ITEM),
     _d(missing_required_field, {"response_schema_conformance"}, LIST),
@@ -1691,6 +1728,18 @@ DEVIATIONS: tuple[Deviation, ...] = (
         upload_ignores_is_private,
         {"attachment_persisted"},
         (r"^POST /Issues/(Create|\{iid\}/Attachments/Upload)$", r"^GET /Issues/\{iid\}$"),
+        writes=True,
+    ),
+    _d(
+        org_membership_taken_for_primary,
+        {"membership_persisted"},
+        ("^GET /Organizations$", "^(GET|POST) /Users/\\{iid\\}/Memberships/Organizations$"),
+        writes=True,
+    ),
+    _d(
+        memberships_page_offset_wrong,
+        {"membership_persisted"},
+        ("^GET /Organizations$", "^(GET|POST) /Users/\\{iid\\}/Memberships/Organizations$"),
         writes=True,
     ),
 )
