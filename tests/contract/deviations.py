@@ -1548,6 +1548,27 @@ def memberships_page_offset_wrong(app: App, ctx: Mapping[str, Any]) -> App:
     return Middleware(app, after=after)
 
 
+def patched_issues_missing_from_search(app: App, ctx: Mapping[str, Any]) -> App:
+    """A PATCH of an issue leaves the search index as it was (only creates and PUTs refresh it):
+    a search for the value just patched does not find the issue."""
+    patched: set[int] = set()
+
+    def after(ex: Exchange) -> None:
+        found = re.fullmatch(r"/issues/(\d+)", ex.path.lower())
+        if ex.method == "PATCH" and found and 200 <= ex.status < 300:
+            patched.add(int(found.group(1)))
+        data = ex.response_json()
+        if ex.method == "POST" and ex.path.lower() == "/issues/search" and isinstance(data, dict):
+            values = data.get("values")
+            if isinstance(values, list):
+                data["values"] = [
+                    v for v in values if not (isinstance(v, dict) and v.get("iid") in patched)
+                ]
+                ex.set_response_json(data)
+
+    return Middleware(app, after=after)
+
+
 DEVIATIONS: tuple[Deviation, ...] = (
     _d(status_202_for_get, {"status_code_conformance"}, ITEM),
     _d(missing_required_field, {"response_schema_conformance"}, LIST),
@@ -1740,6 +1761,12 @@ DEVIATIONS: tuple[Deviation, ...] = (
         memberships_page_offset_wrong,
         {"membership_persisted"},
         ("^GET /Organizations$", "^(GET|POST) /Users/\\{iid\\}/Memberships/Organizations$"),
+        writes=True,
+    ),
+    _d(
+        patched_issues_missing_from_search,
+        {"write_changes_only_its_fields"},
+        ("^(GET|POST|PATCH) /Issues", "^GET /(Users|Locations|Projects|Severities)$"),
         writes=True,
     ),
 )
