@@ -77,6 +77,7 @@ def _enum(document: Mapping[str, Any]) -> set[str]:
     invariant="with a restricted user's token: an operation governed by a permission the user's "
     "groups do not grant (CanEditIssues: PATCH of an issue; CanEditTasksInIssues: a task added; "
     "IsAdmin: a record created outside issues) answers 403 with ApiResponse",
+    modes="writes",
 )
 def restricted_permissions(ctx: PlanContext) -> list[Step]:
     if not ctx.restricted:
