@@ -171,6 +171,22 @@ def _get_of(engine: Engine, ref: OperationRef) -> OperationRef | None:
     return get if get is not None and len(get.params) == 1 else None
 
 
+def _unreadable_shown(
+    engine: Engine, ref: OperationRef, get: OperationRef, iids: list[Any] | None
+) -> list[str]:
+    """A record the user's search shows is one the user may read: its get answers 200."""
+    shown = [i for i in iids or [] if i is not None]
+    if not shown:
+        return []
+    read = engine.request("GET", concrete(get.path, {get.params[0]: shown[0]}), restricted=True)
+    if read.status_code == 200:
+        return []
+    return [
+        f"shows iid {shown[0]} in the user's {ref.label}, whose {get.label} answers "
+        f"{read.status_code} to the user"
+    ]
+
+
 @restricted.handles("restricted hidden")
 def hidden_record_not_found(engine: Engine, step: Step) -> list[FailureRecord]:
     ref = engine.ref(step)
@@ -181,22 +197,16 @@ def hidden_record_not_found(engine: Engine, step: Step) -> list[FailureRecord]:
     engine.recorder.ran_check(CHECK)
     if response.status_code != 200:
         return _failures(engine, ref, response, [p for p in [refusal_problem(response)] if p])
+    problems = _unreadable_shown(engine, ref, get, iids)
+    if problems:
+        return _failures(engine, ref, response, problems)
     _, admin_iids, admin_total = _page(engine, ref, restricted=False)
     mine = set(iids or [])
     if total is None or total > len(mine):
         raise Unchecked(f"{ref.label}: the user's records do not fit one page of {PAGE}")
-    problems: list[str] = []
     extra = sorted(mine - set(admin_iids or []), key=str)
     if extra and admin_total is not None and admin_total <= PAGE:
         problems.append(f"shows iid {extra[0]} to the user, not to the administrator")
-    shown = [i for i in iids or [] if i is not None]
-    if shown:  # a record the user's search shows is one the user may read
-        read = engine.request("GET", concrete(get.path, {get.params[0]: shown[0]}), restricted=True)
-        if read.status_code != 200:
-            problems.append(
-                f"shows iid {shown[0]} in the user's {ref.label}, whose {get.label} answers "
-                f"{read.status_code} to the user"
-            )
     hidden = [i for i in admin_iids or [] if i is not None and i not in mine]
     if hidden:
         read = engine.request(
