@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from issuetrak_tools._contract.families.query_enums import query_refused, taking_turns
 from issuetrak_tools._contract.families.registry import PlanContext, family
-from issuetrak_tools._contract.probe import concrete
 from issuetrak_tools._contract.tiers import Step, Tier
 
 if TYPE_CHECKING:
@@ -61,30 +61,19 @@ def query_bounds(ctx: PlanContext) -> list[Step]:
         for name, value in outside_bounds(ctx.spec(ref))
     ]
     if ctx.live:  # operations and bounds taking turns
-        kinds = sorted({kind for _, kind in probes})
-        labels = list(dict.fromkeys(label for label, _ in probes))
-        turns = [(labels[i % len(labels)], kinds[i % len(kinds)]) for i in range(len(probes))]
-        probes = [turn for turn in turns if turn in probes][:LIVE_PROBES]
+        probes = taking_turns(probes, LIVE_PROBES)
     return [ctx.step(query_bounds, f"query bound {kind}", label, 1) for label, kind in probes]
 
 
 @query_bounds.handles("query")
 def bound_refused(engine: Engine, step: Step) -> list[FailureRecord]:
-    ref = engine.ref(step)
     name, value = step.kind.rsplit(" ", 1)[1].split("=", 1)
-    path = concrete(ref.path, engine.path_params(ref))
-    response = engine.request("GET", path, params={name: value})
-    engine.recorder.ran_check(CHECK)
-    if response.status_code == 400:
-        return []
-    return [
-        engine.failure(
-            ref,
-            response,
-            CHECK,
-            "An integer query parameter outside its bounds is not refused with 400",
-            f"{name}={value}: answered {response.status_code}; the document bounds {name} "
-            "(minimum/maximum of its schema) and documents 400, and ASP.NET refuses a value "
-            "outside a [Range] with 400",
-        )
-    ]
+    return query_refused(
+        engine,
+        step,
+        CHECK,
+        {name: value},
+        "An integer query parameter outside its bounds is not refused with 400",
+        f"the document bounds {name} (minimum/maximum of its schema) and documents 400, and "
+        "ASP.NET refuses a value outside a [Range] with 400",
+    )
