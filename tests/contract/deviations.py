@@ -1518,6 +1518,165 @@ def body_numbers_clamped(app: App, ctx: Mapping[str, Any]) -> App:
     return Middleware(app, before=before)
 
 
+# what the restricted_permissions family reads to learn the restricted user's permissions
+RESTRICTED_USER = (
+    "^POST /Issues/(Search|Create)$",
+    r"^GET /Users/\{iid\}(/Memberships/Groups)?$",
+    r"^GET /Groups/\{iid\}$",
+)
+
+
+def _end_user_as_admin(method: str, path: str) -> Callable[[App, Mapping[str, Any]], App]:
+    """A deviation whose ``method`` on paths matching ``path`` skips its permission check."""
+
+    def wrap(app: App, ctx: Mapping[str, Any]) -> App:
+        def before(ex: Exchange) -> None:
+            if ex.method == method and re.fullmatch(path, ex.path.lower()):
+                _as_admin(ctx, ex)
+
+        return Middleware(app, before=before)
+
+    return wrap
+
+
+def issue_patch_skips_edit_permission(app: App, ctx: Mapping[str, Any]) -> App:
+    """PATCH /Issues/{iid} checks visibility but not CanEditIssues: an end user edits its issues."""
+    return _end_user_as_admin("PATCH", r"/issues/\d+")(app, ctx)
+
+
+def task_added_without_task_permission(app: App, ctx: Mapping[str, Any]) -> App:
+    """Adding a task to an issue skips CanEditTasksInIssues: an end user adds tasks."""
+    return _end_user_as_admin("POST", r"/issues/\d+/tasks/create")(app, ctx)
+
+
+def lookup_tables_writable_by_end_users(app: App, ctx: Mapping[str, Any]) -> App:
+    """The lookup tables an end user may list (priorities, severities, issue types ...) also take
+    its creates: the create action checks the list's permission instead of IsAdmin."""
+    return _end_user_as_admin(
+        "POST", r"/(priorities|severities|substatuses|issuetypes|subtypes\d|locations)"
+    )(app, ctx)
+
+
+def issue_search_skips_visibility(app: App, ctx: Mapping[str, Any]) -> App:
+    """POST /Issues/Search forgets the end user's filter: it lists every issue, though the
+    user's GET /Issues/{iid} of another's issue is 404."""
+    return _end_user_as_admin("POST", r"/issues/search")(app, ctx)
+
+
+def issue_tasks_listed_from_start_up(app: App, ctx: Mapping[str, Any]) -> App:
+    """POST /Issues/{issueIid}/Tasks/Search answers from a cache filled at start-up: a task
+    added to the issue since is not listed below it."""
+
+    def after(ex: Exchange) -> None:
+        data = ex.response_json()
+        if (
+            ex.method == "POST"
+            and re.fullmatch(r"/issues/\d+/tasks/search", ex.path.lower())
+            and isinstance(data, dict)
+        ):
+            data["values"] = []
+            data["pagingInformation"] = {"page": 1, "itemTotal": 0, "pageCount": 0}
+            ex.set_response_json(data)
+
+    return Middleware(app, after=after)
+
+
+def hidden_issue_tasks_listed(app: App, ctx: Mapping[str, Any]) -> App:
+    """The tasks search below an issue skips the issue's visibility: an end user lists the tasks
+    of an issue it may not see."""
+    return _end_user_as_admin("POST", r"/issues/\d+/tasks/search")(app, ctx)
+
+
+def list_page_size_clamped(app: App, ctx: Mapping[str, Any]) -> App:
+    """A GET list clamps PageSize to 1..100 instead of refusing a value outside: PageSize=101
+    answers a page of 100, PageSize=0 a page of 1."""
+
+    def before(ex: Exchange) -> None:
+        if ex.method == "GET":
+            for key in [k for k in ex.query if k.lower() == "pagesize"]:
+                if ex.query[key].lstrip("-").isdigit():
+                    ex.query[key] = str(min(100, max(1, int(ex.query[key]))))
+
+    return Middleware(app, before=before)
+
+
+def upload_ignores_is_private(app: App, ctx: Mapping[str, Any]) -> App:
+    """An upload binds its form's IsPrivate by another name: every attachment is stored public."""
+
+    def after(ex: Exchange) -> None:
+        data = ex.response_json()
+        if (
+            ex.method == "POST"
+            and re.fullmatch(r"/issues/\d+/attachments/upload", ex.path.lower())
+            and isinstance(data, dict)
+            and isinstance(data.get("values"), list)
+        ):
+            for value in data["values"]:
+                if isinstance(value, dict) and "isPrivate" in value:
+                    value["isPrivate"] = False
+            ex.set_response_json(data)
+
+    return Middleware(app, after=after)
+
+
+def org_membership_taken_for_primary(app: App, ctx: Mapping[str, Any]) -> App:
+    """Adding an organization membership compares against the wrong field: every organization is
+    refused as if it were the user's primary one."""
+
+    def before(ex: Exchange) -> None:
+        if ex.method == "POST" and re.fullmatch(
+            r"/(users|groups)/\d+/memberships/organizations", ex.path.lower()
+        ):
+            message = "The organization is the primary organization; it cannot be changed here."
+            ex.status, ex.response_headers, ex.response_body = _json_answer(
+                400,
+                {"traceId": "0", "information": [{"type": "Validation", "message": message}]},
+            )
+
+    return Middleware(app, before=before)
+
+
+def memberships_page_offset_wrong(app: App, ctx: Mapping[str, Any]) -> App:
+    """Organization memberships skip PageNumber * PageSize records for page 2 and later: page 2
+    of size 1 is empty though two memberships are listed."""
+
+    def after(ex: Exchange) -> None:
+        data = ex.response_json()
+        page = next((v for k, v in ex.query.items() if k.lower() == "pagenumber"), "1")
+        if (
+            ex.method == "GET"
+            and re.fullmatch(r"/(users|groups)/\d+/memberships/organizations", ex.path.lower())
+            and page.isdigit()
+            and int(page) > 1
+            and isinstance(data, dict)
+        ):
+            data["values"] = []
+            ex.set_response_json(data)
+
+    return Middleware(app, after=after)
+
+
+def patched_issues_missing_from_search(app: App, ctx: Mapping[str, Any]) -> App:
+    """A PATCH of an issue leaves the search index as it was (only creates and PUTs refresh it):
+    a search for the value just patched does not find the issue."""
+    patched: set[int] = set()
+
+    def after(ex: Exchange) -> None:
+        found = re.fullmatch(r"/issues/(\d+)", ex.path.lower())
+        if ex.method == "PATCH" and found and 200 <= ex.status < 300:
+            patched.add(int(found.group(1)))
+        data = ex.response_json()
+        if ex.method == "POST" and ex.path.lower() == "/issues/search" and isinstance(data, dict):
+            values = data.get("values")
+            if isinstance(values, list):
+                data["values"] = [
+                    v for v in values if not (isinstance(v, dict) and v.get("iid") in patched)
+                ]
+                ex.set_response_json(data)
+
+    return Middleware(app, after=after)
+
+
 DEVIATIONS: tuple[Deviation, ...] = (
     _d(status_202_for_get, {"status_code_conformance"}, ITEM),
     _d(missing_required_field, {"response_schema_conformance"}, LIST),
@@ -1684,6 +1843,66 @@ DEVIATIONS: tuple[Deviation, ...] = (
         writes=True,
     ),
     _d(body_numbers_clamped, {"body_number_bounds"}, SEARCH),
+    _d(
+        issue_patch_skips_edit_permission,
+        {"restricted_permission_refused"},
+        (*RESTRICTED_USER, r"^PATCH /Issues/\{iid\}$"),
+        writes=True,
+    ),
+    _d(
+        task_added_without_task_permission,
+        {"restricted_permission_refused"},
+        (*RESTRICTED_USER, r"^POST /Issues/\{issueIid\}/Tasks/Create$"),
+        writes=True,
+    ),
+    _d(
+        lookup_tables_writable_by_end_users,
+        {"restricted_permission_refused"},
+        (*RESTRICTED_USER, "^(GET|POST) /Priorities$"),
+        writes=True,
+    ),
+    _d(
+        issue_search_skips_visibility,
+        {"restricted_user_refused_or_hidden"},
+        ("^POST /Issues/Search$", r"^GET /Issues/\{iid\}$"),
+    ),
+    _d(
+        issue_tasks_listed_from_start_up,
+        {"child_listed_below_parent"},
+        (r"^(GET|POST) /Issues/(Create|\{iid\})$", r"^POST /Issues/\{issueIid\}/Tasks"),
+        writes=True,
+    ),
+    _d(
+        hidden_issue_tasks_listed,
+        {"child_listed_below_parent"},
+        (r"^(GET|POST) /Issues/(Create|\{iid\})$", r"^POST /Issues/\{issueIid\}/Tasks"),
+        writes=True,
+    ),
+    _d(list_page_size_clamped, {"query_bound_refused"}, LIST),
+    _d(
+        upload_ignores_is_private,
+        {"attachment_persisted"},
+        (r"^POST /Issues/(Create|\{iid\}/Attachments/Upload)$", r"^GET /Issues/\{iid\}$"),
+        writes=True,
+    ),
+    _d(
+        org_membership_taken_for_primary,
+        {"membership_persisted"},
+        ("^GET /Organizations$", "^(GET|POST) /Users/\\{iid\\}/Memberships/Organizations$"),
+        writes=True,
+    ),
+    _d(
+        memberships_page_offset_wrong,
+        {"membership_persisted"},
+        ("^GET /Organizations$", "^(GET|POST) /Users/\\{iid\\}/Memberships/Organizations$"),
+        writes=True,
+    ),
+    _d(
+        patched_issues_missing_from_search,
+        {"write_changes_only_its_fields"},
+        ("^(GET|POST|PATCH) /Issues", "^GET /(Users|Locations|Projects|Severities)$"),
+        writes=True,
+    ),
 )
 BY_NAME = {deviation.name: deviation for deviation in DEVIATIONS}
 

@@ -1,9 +1,10 @@
 """Attachments: an upload is stored as sent (``--allow-writes``).
 
 ``POST /Issues/{iid}/Attachments/Upload`` takes ``multipart/form-data`` (its ``File`` part, the
-document says). One small file is uploaded to an issue the run created: the answer must be 2xx
-and list one attachment with the file's name, its size in bytes and, where a hash is given, the
-SHA-256 of its content (the hash Issuetrak reports; version 1). The same content sent as JSON
+document says). One small file is uploaded to an issue the run created, with the form's
+``IsPrivate`` part ``true``: the answer must be 2xx and list one attachment with the file's name,
+its size in bytes, ``isPrivate`` true as sent (the document's form field, "defaults to 'False'")
+and, where a hash is given, the SHA-256 of its content (the hash Issuetrak reports; version 1). The same content sent as JSON
 instead of multipart must be refused with 415 Unsupported Media Type: the document gives the
 operation no other media type, and ASP.NET answers 415 for a body its endpoint does not consume.
 """
@@ -33,7 +34,7 @@ UPLOAD = "POST /Issues/{iid}/Attachments/Upload"
     priority=36,
     checks=(CHECK,),
     invariant="a multipart upload of one small file to an issue answers 2xx and lists it with "
-    "its name, size and SHA-256 hash; an upload not sent as multipart/form-data is refused with "
+    "its name, size, SHA-256 hash and the IsPrivate sent; an upload not sent as multipart/form-data is refused with "
     "415 (ASP.NET convention)",
     modes="writes",
 )
@@ -52,6 +53,8 @@ def _problems(answer: Any, name: str, content: bytes) -> list[str]:
     problems = []
     if found.get("originalFileName") not in (None, name):
         problems.append(f"originalFileName {found.get('originalFileName')!r}, sent {name!r}")
+    if "isPrivate" in found and found["isPrivate"] is not True:
+        problems.append(f"isPrivate {found['isPrivate']!r}, sent IsPrivate=true")
     if found.get("fileSize") != len(content):
         problems.append(f"fileSize {found.get('fileSize')!r}, sent {len(content)} bytes")
     digest = hashlib.sha256(content).hexdigest()
@@ -66,7 +69,8 @@ def upload_reads_back(engine: Engine, step: Step) -> list[FailureRecord]:
     issue = engine.knowledge.pick("issues:issue", created_only=True) or created_issue(engine)
     path = f"/Issues/{issue}/Attachments/Upload"
     name, content = f"contract-{engine.stamp}.txt", f"contract {engine.stamp}\n".encode()
-    uploaded = engine.request("POST", path, files={"File": (name, content, "text/plain")})
+    form = {"File": (name, content, "text/plain"), "IsPrivate": (None, "true")}
+    uploaded = engine.request("POST", path, files=form)
     engine.recorder.ran_check(CHECK)
     failures = []
     if not 200 <= uploaded.status_code < 300:
@@ -80,8 +84,8 @@ def upload_reads_back(engine: Engine, step: Step) -> list[FailureRecord]:
                 uploaded,
                 CHECK,
                 "A multipart upload of one small file is not stored as sent",
-                f"POST {path} with one File part ({name}, {len(content)} bytes): "
-                + "; ".join(problems),
+                f"POST {path} with one File part ({name}, {len(content)} bytes) and "
+                "IsPrivate=true: " + "; ".join(problems),
             )
         )
     as_json = engine.request("POST", path, json={"File": [content.decode()]})

@@ -47,14 +47,20 @@ def create_minimal(ctx: PlanContext) -> list[Step]:
     return [ctx.step(create_minimal, "create minimal", r.label, 2, writes=1) for r in creates]
 
 
-def required_body(engine: Engine, ref: OperationRef) -> dict[str, Any]:
-    """The request schema's required fields, each with a plain value (a known iid for ``fooIid``)."""
+def required_body(
+    engine: Engine, ref: OperationRef, given: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The request schema's required fields, each with a plain value (a known iid for ``fooIid``);
+    a field ``given`` names takes its value from there (a parent record's ``issueNumber``)."""
     assert ref.request_schema
     index = engine.conventions.index
     schema = index.resolve(index.schemas.get(ref.request_schema, {}))
     properties = index.properties(ref.request_schema)
     body: dict[str, Any] = {}
     for name in schema.get("required", []):
+        if given is not None and given.get(name) is not None:
+            body[name] = given[name]
+            continue
         field = index.resolve(properties.get(name, {}))
         if "pattern" in field:
             raise Unchecked(f"{ref.label}: required {name} has a pattern no plain value keeps")
@@ -182,13 +188,15 @@ def _missing_defaults(engine: Engine, entity: str, stored: Mapping[str, Any]) ->
     return problems
 
 
-def created_record(engine: Engine, label: str) -> Any:
+def created_record(engine: Engine, label: str, *, restricted: bool = False) -> Any:
     """The iid of a new record of ``label`` (a create, sent its required fields), learnt as the
-    run's: the families that write to a record write only to records the run created."""
+    run's: the families that write to a record write only to records the run created;
+    ``restricted``: created by the restricted user."""
     create = engine.conventions.operation(label)
     if create is None or not create.request_schema:
         raise Unchecked(f"{label} is not in the document")
-    created = engine.request("POST", create.path, json=required_body(engine, create))
+    body = required_body(engine, create)
+    created = engine.request("POST", create.path, json=body, restricted=restricted)
     answer = json_or_none(created.content)
     values = answer.get("values") if isinstance(answer, Mapping) else None
     if not 200 <= created.status_code < 300 or not isinstance(values, Mapping):
@@ -197,6 +205,6 @@ def created_record(engine: Engine, label: str) -> Any:
     return values.get("iid")
 
 
-def created_issue(engine: Engine) -> Any:
+def created_issue(engine: Engine, *, restricted: bool = False) -> Any:
     """The iid of a new issue (``POST /Issues/Create`` with its required fields)."""
-    return created_record(engine, "POST /Issues/Create")
+    return created_record(engine, "POST /Issues/Create", restricted=restricted)

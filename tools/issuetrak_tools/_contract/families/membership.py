@@ -3,8 +3,10 @@ with ``--allow-destructive`` as well).
 
 For every ``POST /Xs/{iid}/Memberships/Ys`` whose ``GET`` the document has: a record of ``Ys`` that
 is not yet a member (preferably of a record the run created) is added, the memberships are read
-back and must list it; with deletes allowed it is removed again with the ``DELETE`` of the same
-path, and the memberships read back must no longer list it. The member field is the request
+back and must list it (a refusal other than 403 or 5xx is a failure: the record exists and is no
+member yet); where the memberships answer a page (``pagingInformation``), page 2 of size 1 holds
+one member other than page 1's; with deletes allowed it is removed again with the ``DELETE`` of
+the same path, and the memberships read back must no longer list it. The member field is the request
 item's required ``...Iid`` (``groupIid``, ``organizationIid``), which the listed memberships carry.
 """
 
@@ -31,7 +33,9 @@ CHECK = "membership_persisted"
     tier=Tier.READS,
     priority=20,
     checks=(CHECK,),
-    invariant="a member added (2xx) is in the memberships read back; a member removed (2xx) is not",
+    invariant="a record that is no member yet is added (2xx, not refused with 4xx) and is in the "
+    "memberships read back, whose page 2 of size 1 holds another member; a member removed "
+    "(2xx) is not",
     modes="writes",
 )
 def membership(ctx: PlanContext) -> list[Step]:
@@ -68,6 +72,29 @@ def _members(engine: Engine, path: str, name: str) -> tuple[Any, set[Any]]:
     return response, listed
 
 
+def _pages(engine: Engine, path: str) -> bool:
+    """Whether the memberships' ``GET`` answers a page (its answer has ``pagingInformation``)."""
+    read = engine.conventions.operation(f"GET {path}")
+    shape = read.response_schema if read is not None else None
+    return bool(shape) and "pagingInformation" in engine.conventions.index.properties(shape or "")
+
+
+def _second_page_problem(engine: Engine, path: str, name: str, members: set[Any]) -> str | None:
+    """Page 2 of size 1 of two or more members must hold one member, not page 1's."""
+    pages = []
+    for number in (1, 2):
+        response = engine.request("GET", path, params={"PageNumber": number, "PageSize": 1})
+        answer = json_or_none(response.content)
+        values = answer.get("values") if isinstance(answer, Mapping) else None
+        pages.append([v.get(name) for v in values or [] if isinstance(v, Mapping)])
+    if len(pages[1]) != 1 or pages[1][0] not in members or pages[1] == pages[0]:
+        return (
+            f"GET {path} with PageNumber=2&PageSize=1 lists {pages[1]} (page 1: {pages[0]}), "
+            f"though {len(members)} members are listed: page 2 holds the second of them"
+        )
+    return None
+
+
 @membership.handles("membership")
 def add_then_remove(engine: Engine, step: Step) -> list[FailureRecord]:
     ref = engine.ref(step)
@@ -85,9 +112,24 @@ def add_then_remove(engine: Engine, step: Step) -> list[FailureRecord]:
     body = [{name: member}]
     added = engine.request("POST", path, json=body)
     engine.recorder.ran_check(CHECK)
+    if added.status_code == 403 or added.status_code >= 500:
+        return []  # a permission, or a server error: the positive case and its checks judge it
     if not 200 <= added.status_code < 300:
-        return []  # refused: the positive case and its checks judge the status
+        return [
+            engine.failure(
+                ref,
+                added,
+                CHECK,
+                "A record that is not a member yet is refused as a new member",
+                f"{ref.label} with [{{{name}: {member}}}] ({member} listed by {source.label}, "
+                f"not among the {len(before)} members) answered {added.status_code}",
+            )
+        ]
     listing, after = _members(engine, path, name)
+    if member in after and len(after) > 1 and _pages(engine, ref.path):
+        problem = _second_page_problem(engine, path, name, after)
+        if problem is not None:
+            return [engine.failure(ref, listing, CHECK, "Memberships do not page", problem)]
     if member not in after:
         return [
             engine.failure(

@@ -42,6 +42,15 @@ def enum_parameters(document: Mapping[str, Any], operation: Mapping[str, Any]) -
     return found
 
 
+def taking_turns(probes: list[tuple[str, str]], size: int) -> list[tuple[str, str]]:
+    """``size`` of the ``(operation, parameter)`` probes, operations and parameters taking turns
+    (the live sample: each parameter and each operation before any twice)."""
+    names = sorted({name for _, name in probes})
+    labels = list(dict.fromkeys(label for label, _ in probes))
+    turns = [(labels[i % len(labels)], names[i % len(names)]) for i in range(len(probes))]
+    return [turn for turn in turns if turn in probes][:size]
+
+
 @family(
     "query_enums",
     tier=Tier.ERRORS,
@@ -58,31 +67,37 @@ def query_enums(ctx: PlanContext) -> list[Step]:
         for name in enum_parameters(ctx.document, ctx.spec(ref))
     ]
     if ctx.live:  # operations and parameters taking turns
-        names = sorted({name for _, name in probes})
-        labels = list(dict.fromkeys(label for label, _ in probes))
-        turns = [(labels[i % len(labels)], names[i % len(names)]) for i in range(len(probes))]
-        probes = [turn for turn in turns if turn in probes][:LIVE_PROBES]
+        probes = taking_turns(probes, LIVE_PROBES)
     return [ctx.step(query_enums, f"enum query {name}", label, 1) for label, name in probes]
 
 
-def _refused(engine: Engine, step: Step) -> list[FailureRecord]:
+def query_refused(
+    engine: Engine, step: Step, check: str, params: Mapping[str, Any], title: str, why: str
+) -> list[FailureRecord]:
+    """``GET`` the step's operation with the query ``params`` alone: 400, or a failure of
+    ``check`` saying ``why`` 400 was due."""
     ref = engine.ref(step)
-    name = step.kind.rsplit(" ", 1)[1]
     path = concrete(ref.path, engine.path_params(ref))
-    response = engine.request("GET", path, params={name: OUTSIDE})
-    engine.recorder.ran_check(CHECK)
+    response = engine.request("GET", path, params=params)
+    engine.recorder.ran_check(check)
     if response.status_code == 400:
         return []
-    return [
-        engine.failure(
-            ref,
-            response,
-            CHECK,
-            "An enum query parameter outside its enum is not refused with 400",
-            f"{name}={OUTSIDE}: answered {response.status_code}; the document types {name} by an "
-            "enum and documents 400, and ASP.NET's binder refuses a name the enum does not list",
-        )
-    ]
+    sent = "&".join(f"{k}={v}" for k, v in params.items())
+    detail = f"{sent}: answered {response.status_code}; {why}"
+    return [engine.failure(ref, response, check, title, detail)]
+
+
+def _refused(engine: Engine, step: Step) -> list[FailureRecord]:
+    name = step.kind.rsplit(" ", 1)[1]
+    return query_refused(
+        engine,
+        step,
+        CHECK,
+        {name: OUTSIDE},
+        "An enum query parameter outside its enum is not refused with 400",
+        f"the document types {name} by an enum and documents 400, and ASP.NET's binder refuses "
+        "a name the enum does not list",
+    )
 
 
 query_enums.handles("enum")(_refused)

@@ -15,7 +15,8 @@ the plan says why. The document (its authorization and troubleshooting sections)
 So, per list: the restricted answer is ``200`` or ``403`` (the error body as documented); a
 ``200`` shows no more records than the administrator's and a record it shows reads with the same
 token. Per searchable collection with a get (issues): a record the administrator's page shows and
-the user's complete page does not must answer ``404`` (or ``403``) to the user's get, never 2xx.
+the user's complete page does not must answer ``404`` (or ``403``) to the user's get, never 2xx,
+and a record the user's page shows must read with ``200`` to the user's get.
 With ``--allow-writes``, a create on a collection the user may not list answers ``403``.
 """
 
@@ -123,7 +124,7 @@ def _page(
     return response, iids, total if isinstance(total, int) else None
 
 
-def _refusal_problem(response: httpx.Response) -> str | None:
+def refusal_problem(response: httpx.Response) -> str | None:
     """What is wrong with a refusal of the restricted user (``None``: a documented 403)."""
     if response.status_code != 403:
         return f"answered {response.status_code}, where a refusal is 403"
@@ -143,7 +144,7 @@ def list_refused_or_subset(engine: Engine, step: Step) -> list[FailureRecord]:
     problems: list[str] = []
     example = ref.label == admin_only_example(engine.document)
     if response.status_code != 200 or example:
-        problem = _refusal_problem(response)
+        problem = refusal_problem(response)
         if problem is not None:
             why = " (the document's example of an administrative list)" if example else ""
             problems.append(f"{problem}{why}")
@@ -170,6 +171,22 @@ def _get_of(engine: Engine, ref: OperationRef) -> OperationRef | None:
     return get if get is not None and len(get.params) == 1 else None
 
 
+def _unreadable_shown(
+    engine: Engine, ref: OperationRef, get: OperationRef, iids: list[Any] | None
+) -> list[str]:
+    """A record the user's search shows is one the user may read: its get answers 200."""
+    shown = [i for i in iids or [] if i is not None]
+    if not shown:
+        return []
+    read = engine.request("GET", concrete(get.path, {get.params[0]: shown[0]}), restricted=True)
+    if read.status_code == 200:
+        return []
+    return [
+        f"shows iid {shown[0]} in the user's {ref.label}, whose {get.label} answers "
+        f"{read.status_code} to the user"
+    ]
+
+
 @restricted.handles("restricted hidden")
 def hidden_record_not_found(engine: Engine, step: Step) -> list[FailureRecord]:
     ref = engine.ref(step)
@@ -179,12 +196,14 @@ def hidden_record_not_found(engine: Engine, step: Step) -> list[FailureRecord]:
     response, iids, total = _page(engine, ref, restricted=True)
     engine.recorder.ran_check(CHECK)
     if response.status_code != 200:
-        return _failures(engine, ref, response, [p for p in [_refusal_problem(response)] if p])
+        return _failures(engine, ref, response, [p for p in [refusal_problem(response)] if p])
+    problems = _unreadable_shown(engine, ref, get, iids)
+    if problems:
+        return _failures(engine, ref, response, problems)
     _, admin_iids, admin_total = _page(engine, ref, restricted=False)
     mine = set(iids or [])
     if total is None or total > len(mine):
         raise Unchecked(f"{ref.label}: the user's records do not fit one page of {PAGE}")
-    problems: list[str] = []
     extra = sorted(mine - set(admin_iids or []), key=str)
     if extra and admin_total is not None and admin_total <= PAGE:
         problems.append(f"shows iid {extra[0]} to the user, not to the administrator")
@@ -220,7 +239,7 @@ def create_refused(engine: Engine, step: Step) -> list[FailureRecord]:
     engine.recorder.ran_check(CHECK)
     if 200 <= created.status_code < 300:
         engine.knowledge.learn(ref, json_or_none(created.content))
-    problem = _refusal_problem(created)
+    problem = refusal_problem(created)
     if problem is None:
         return []
     return _failures(

@@ -5,7 +5,9 @@ with every field the update schema writes as it was read and one text field chan
 again; the field changed must read back as sent and every other field of the record as before.
 For ``PATCH /Issues/{iid}``: each path of the document's PATCH table (``issuetrak.conventions``)
 with a value the run can build is sent with its documented op, one at a time, and the same two
-reads must show the patched field changed and every other field as before.
+reads must show the patched field changed and every other field as before. A text field written
+so must then be found at once by the collection's search for it (``MatchAny`` of the value): a
+site that refreshes its search index later shows stale results.
 
 Fields the site keeps itself are left out: the document marks nearly every field of a record
 ``readOnly`` (written or not), so it cannot tell them apart; ASP.NET sites, Issuetrak's included,
@@ -24,6 +26,7 @@ from issuetrak.conventions import PatchRule, document_patch_rules
 from issuetrak_tools._contract.families.registry import PlanContext, family
 from issuetrak_tools._contract.persistence import compared_fields, same_value
 from issuetrak_tools._contract.probe import Unchecked, concrete, json_or_none
+from issuetrak_tools._contract.semantics import search_shape
 from issuetrak_tools._contract.tiers import Step, Tier
 
 if TYPE_CHECKING:
@@ -51,7 +54,8 @@ LIVE_PATCHES = 4  # PATCH paths probed on a live site
     invariant="a PUT, and each documented PATCH op on each patchable path of an issue, changes "
     "the fields it names (read back as sent) and leaves every other field as it was, except the "
     "audit fields ASP.NET sites stamp on every save; a documented PATCH with a value of the "
-    "path's own type (text, a date, a flag) is not refused",
+    "path's own type (text, a date, a flag) is not refused; the text written is found at once "
+    "by the collection's search for it",
     modes="writes",
 )
 def write_rest(ctx: PlanContext) -> list[Step]:
@@ -161,6 +165,8 @@ def put_changes_only_its_field(engine: Engine, step: Step) -> list[FailureRecord
     problems = _changed_others(before, after, {changed})
     if not same_value(value, after.get(changed)):
         problems.insert(0, f"{changed} (the field written): {_sent(value, after.get(changed))}")
+    else:
+        problems += _search_misses(engine, ref, changed, value, iid)
     what = f"{ref.label} (iid {iid}) sent every field as {get.label} read it but {changed}"
     return _report(
         engine,
@@ -171,6 +177,33 @@ def put_changes_only_its_field(engine: Engine, step: Step) -> list[FailureRecord
         get,
         problems,
     )
+
+
+def _search_misses(
+    engine: Engine, ref: OperationRef, field: str, value: Any, iid: Any
+) -> list[str]:
+    """A write is seen by searches at once: the collection's search for the text just written
+    (``MatchAny``) finds the record (an empty list: it does, or no such search)."""
+    collection = engine.conventions.collection_of(ref)
+    search = collection.operations.get("search") if collection else None
+    if search is None or search.params or not isinstance(value, str) or not value.strip():
+        return []
+    shape = search_shape(engine.document, engine.document["paths"][search.path]["post"])
+    if shape.kinds.get(field) != "StringCriteria":
+        return []
+    body = shape.body({field: {"type": "MatchAny", "values": [value]}}, page_size=100)
+    found = engine.request("POST", search.path, json=body)
+    answer = json_or_none(found.content)
+    values = answer.get("values") if isinstance(answer, Mapping) else None
+    iids = (
+        [v.get("iid") for v in values if isinstance(v, Mapping)] if isinstance(values, list) else []
+    )
+    if found.status_code != 200 or iid in iids:
+        return []
+    return [
+        f"{search.label} for {field} MatchAny [{value!r}] right after the write answers "
+        f"{len(iids)} records without iid {iid} (a write is seen by searches at once)"
+    ]
 
 
 def _sent(value: Any, got: Any) -> str:
@@ -299,6 +332,8 @@ def patch_changes_only_its_field(engine: Engine, step: Step) -> list[FailureReco
     read_format = engine.conventions.index.resolve(read_schema).get("format")
     if field is not None and not _reads_as(value, after.get(field), read_format):
         problems.insert(0, f"{field} (the path patched): {_sent(value, after.get(field))}")
+    elif field is not None:
+        problems += _search_misses(engine, ref, field, value, iid)
     what = f"{ref.label} (iid {iid}) with [{{op: {op}, path: {path}, value: {value!r}}}]"
     return _report(
         engine,
