@@ -1409,6 +1409,25 @@ def list_ignores_unknown_sort_names(app: App, ctx: Mapping[str, Any]) -> App:
     return Middleware(app, before=before)
 
 
+def udf_all_as_only(app: App, ctx: Mapping[str, Any]) -> App:
+    """A UDF collection criterion CollectionContainsAllMatchingEntities is read as Only (every
+    option the record holds must be listed, where every listed option must be held)."""
+
+    def before(ex: Exchange) -> None:
+        body = ex.json()
+        udfs = (_criteria_scope(body) or {}).get("udfs")
+        if not _is_search(ex) or not isinstance(udfs, dict):
+            return
+        for items in udfs.values():
+            for item in items if isinstance(items, list) else ():
+                criteria = item.get("filter") if isinstance(item, dict) else None
+                if isinstance(criteria, dict) and "AllMatching" in str(criteria.get("type")):
+                    criteria["type"] = "CollectionContainsOnlyMatchingEntities"
+        ex.set_json(body)
+
+    return Middleware(app, before=before)
+
+
 DEVIATIONS: tuple[Deviation, ...] = (
     _d(status_202_for_get, {"status_code_conformance"}, ITEM),
     _d(missing_required_field, {"response_schema_conformance"}, LIST),
@@ -1549,6 +1568,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
     _d(narrow_search_later_pages_empty, {"paging_narrow_search"}, SEARCH),
     _d(search_range_low_end_only, {"search_no_missing_results"}, SEARCH),
     _d(list_ignores_unknown_sort_names, {"query_enum_refused"}, LIST),
+    _d(udf_all_as_only, {"search_udf_value"}, ("^POST /Issues/Search$",)),
 )
 BY_NAME = {deviation.name: deviation for deviation in DEVIATIONS}
 
