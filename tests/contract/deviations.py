@@ -1428,6 +1428,39 @@ def udf_all_as_only(app: App, ctx: Mapping[str, Any]) -> App:
     return Middleware(app, before=before)
 
 
+def search_by_user_name_matches_nothing(app: App, ctx: Mapping[str, Any]) -> App:
+    """A criterion on createdBy/modifiedBy (a user's name) matches no record.
+
+    Records hold createdByUserIid: the site compares the name with a column that does not hold it."""
+
+    def after(ex: Exchange) -> None:
+        named = [k for k in _criteria(ex.json()) if k.endswith("By")]
+        if _is_search(ex) and ex.status == 200 and named:
+            _keep_results(ex, lambda r: False)
+
+    return Middleware(app, after=after)
+
+
+def null_boolean_criterion_fails(app: App, ctx: Mapping[str, Any]) -> App:
+    """IsTrue/IsFalse on a boolean the records hold as null (or lack) answers 500 (null vs true).
+
+    The site compares the records' null with true and throws."""
+
+    def before(ex: Exchange) -> None:
+        if not _is_search(ex):
+            return
+        records = ctx["site_records"](ex, 1, 100)
+        flags = [
+            k for k, c in _criteria(ex.json()).items() if c.get("type") in ("IsTrue", "IsFalse")
+        ]
+        if any(r.get(k) is None for r in records for k in flags):
+            ex.status, ex.response_headers, ex.response_body = _json_answer(
+                500, {"title": "An error occurred while processing your request.", "status": 500}
+            )
+
+    return Middleware(app, before=before)
+
+
 DEVIATIONS: tuple[Deviation, ...] = (
     _d(status_202_for_get, {"status_code_conformance"}, ITEM),
     _d(missing_required_field, {"response_schema_conformance"}, LIST),
@@ -1569,6 +1602,8 @@ DEVIATIONS: tuple[Deviation, ...] = (
     _d(search_range_low_end_only, {"search_no_missing_results"}, SEARCH),
     _d(list_ignores_unknown_sort_names, {"query_enum_refused"}, LIST),
     _d(udf_all_as_only, {"search_udf_value"}, ("^POST /Issues/Search$",)),
+    _d(search_by_user_name_matches_nothing, {"search_field_presence"}, ("^POST /Causes/Search$",)),
+    _d(null_boolean_criterion_fails, {"search_field_presence"}, ("^POST /Projects/Search$",)),
 )
 BY_NAME = {deviation.name: deviation for deviation in DEVIATIONS}
 
