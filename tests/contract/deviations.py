@@ -1461,6 +1461,19 @@ def null_boolean_criterion_fails(app: App, ctx: Mapping[str, Any]) -> App:
     return Middleware(app, before=before)
 
 
+def children_not_listed(app: App, ctx: Mapping[str, Any]) -> App:
+    """A parent's own list or search of its children answers none of them.
+
+    The site does not link a record created below a parent (an issue's task) to that parent."""
+    below = re.compile(r"/[A-Za-z]+/\d+/[A-Za-z]+(/Search)?$")
+
+    def after(ex: Exchange) -> None:
+        if ex.status == 200 and below.search(ex.path) and (ex.method == "GET" or _is_search(ex)):
+            _keep_results(ex, lambda r: False)
+
+    return Middleware(app, after=after)
+
+
 DEVIATIONS: tuple[Deviation, ...] = (
     _d(status_202_for_get, {"status_code_conformance"}, ITEM),
     _d(missing_required_field, {"response_schema_conformance"}, LIST),
@@ -1604,6 +1617,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
     _d(udf_all_as_only, {"search_udf_value"}, ("^POST /Issues/Search$",)),
     _d(search_by_user_name_matches_nothing, {"search_field_presence"}, ("^POST /Causes/Search$",)),
     _d(null_boolean_criterion_fails, {"search_field_presence"}, ("^POST /Projects/Search$",)),
+    _d(children_not_listed, {"child_record_listed"}, ("^(GET|POST) /Issues",), writes=True),
 )
 BY_NAME = {deviation.name: deviation for deviation in DEVIATIONS}
 

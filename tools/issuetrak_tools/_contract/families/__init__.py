@@ -9,6 +9,7 @@ from issuetrak_tools._contract.families import (  # noqa: F401
     attachments,
     auth,
     body_media,
+    child_records,
     close_duplicates,
     composition,
     create_minimal,

@@ -46,14 +46,20 @@ def create_minimal(ctx: PlanContext) -> list[Step]:
     return [ctx.step(create_minimal, "create minimal", r.label, 2, writes=1) for r in creates]
 
 
-def required_body(engine: Engine, ref: OperationRef) -> dict[str, Any]:
-    """The request schema's required fields, each with a plain value (a known iid for ``fooIid``)."""
+def required_body(
+    engine: Engine, ref: OperationRef, given: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The request schema's required fields, each with a plain value (a known iid for ``fooIid``),
+    or its value in ``given`` (a parent record's ``issueNumber``) when that has it."""
     assert ref.request_schema
     index = engine.conventions.index
     schema = index.resolve(index.schemas.get(ref.request_schema, {}))
     properties = index.properties(ref.request_schema)
     body: dict[str, Any] = {}
     for name in schema.get("required", []):
+        if given is not None and given.get(name) is not None:
+            body[name] = given[name]
+            continue
         field = index.resolve(properties.get(name, {}))
         if "pattern" in field:
             raise Unchecked(f"{ref.label}: required {name} has a pattern no plain value keeps")
