@@ -1474,6 +1474,24 @@ def children_not_listed(app: App, ctx: Mapping[str, Any]) -> App:
     return Middleware(app, after=after)
 
 
+def this_year_rolling(app: App, ctx: Mapping[str, Any]) -> App:
+    """ThisYear is the 365 days up to today (a rolling window), not the calendar year."""
+    site = app.state.site
+
+    def before(ex: Exchange) -> None:
+        body = ex.json()
+        chosen = [c for c in _criteria(body).values() if c.get("type") == "ThisYear"]
+        if not _is_search(ex) or not chosen:
+            return
+        today = site.now().date()
+        days = [today - dt.timedelta(days=364), today]
+        for criterion in chosen:
+            criterion.update(type="CustomRange", values=[d.isoformat() for d in days])
+        ex.set_json(body)
+
+    return Middleware(app, before=before)
+
+
 DEVIATIONS: tuple[Deviation, ...] = (
     _d(status_202_for_get, {"status_code_conformance"}, ITEM),
     _d(missing_required_field, {"response_schema_conformance"}, LIST),
@@ -1618,6 +1636,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
     _d(search_by_user_name_matches_nothing, {"search_field_presence"}, ("^POST /Causes/Search$",)),
     _d(null_boolean_criterion_fails, {"search_field_presence"}, ("^POST /Projects/Search$",)),
     _d(children_not_listed, {"child_record_listed"}, ("^(GET|POST) /Issues",), writes=True),
+    _d(this_year_rolling, {"search_relative_dates"}, ("^POST /Issues/Search$",)),
 )
 BY_NAME = {deviation.name: deviation for deviation in DEVIATIONS}
 

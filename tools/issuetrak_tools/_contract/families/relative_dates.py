@@ -1,14 +1,14 @@
 """Relative date match types: ``Today`` ... ``NextYear`` return the records of that calendar window.
 
 For each search with a date criteria field that its known records carry (in-process every such
-search, live the first), every relative match type the document names is sent alone, on the
-first such field and on every other whose known records hold dates of several days (live: the
-one of most days), so that a record dated near a window's first or last day shows where the
-site's window lies. The site's day is read from its own answers: the calendar day of the
-records ``Today`` returned (else the day after ``Yesterday``'s, the day before ``Tomorrow``'s);
-without one, only the status is checked. From that day each window follows (weeks Sunday to
-Saturday, as Issuetrak's calendar runs): every result must lie in its window, and a known
-record that lies in it must be returned when every result fits on the page. Against a live site the windows are widened by a day for the
+search, live the first), every relative match type the document names is sent alone, on the first
+such field and on every other whose known records hold dates of several days (live: the one of most
+days), so that a record dated near a window's first or last day shows where the site's window lies.
+The site's day is read from its own answers: the calendar day of the records ``Today`` returned
+(else the day after ``Yesterday``'s, the day before ``Tomorrow``'s); without one, only the status
+is checked. From that day each window follows (weeks Sunday to Saturday, as Issuetrak's calendar
+runs): every result must lie in its window, and a known record that lies in it must be returned
+when every result fits on the page. Against a live site the windows are widened by a day for the
 results and narrowed by a day for the known records, since a record's time may be written in
 another zone than the site's day.
 """
