@@ -1340,8 +1340,9 @@ def search_enum_names_refused(app: App, ctx: Mapping[str, Any]) -> App:
     return Middleware(app, before=before)
 
 
-def udf_all_as_at_least_one(app: App, ctx: Mapping[str, Any]) -> App:
-    """A UDF collection criterion CollectionContainsAllMatchingEntities is read as AtLeastOne."""
+def _udf_all_read_as(app: App, reading: str) -> App:
+    """``app`` reading a UDF collection criterion CollectionContainsAllMatchingEntities as
+    ``reading``."""
 
     def before(ex: Exchange) -> None:
         body = ex.json()
@@ -1352,10 +1353,15 @@ def udf_all_as_at_least_one(app: App, ctx: Mapping[str, Any]) -> App:
             for item in items if isinstance(items, list) else ():
                 criteria = item.get("filter") if isinstance(item, dict) else None
                 if isinstance(criteria, dict) and "AllMatching" in str(criteria.get("type")):
-                    criteria["type"] = "CollectionContainsAtLeastOneMatchingEntity"
+                    criteria["type"] = reading
         ex.set_json(body)
 
     return Middleware(app, before=before)
+
+
+def udf_all_as_at_least_one(app: App, ctx: Mapping[str, Any]) -> App:
+    """A UDF collection criterion CollectionContainsAllMatchingEntities is read as AtLeastOne."""
+    return _udf_all_read_as(app, "CollectionContainsAtLeastOneMatchingEntity")
 
 
 def narrow_search_later_pages_empty(app: App, ctx: Mapping[str, Any]) -> App:
@@ -1412,20 +1418,7 @@ def list_ignores_unknown_sort_names(app: App, ctx: Mapping[str, Any]) -> App:
 def udf_all_as_only(app: App, ctx: Mapping[str, Any]) -> App:
     """A UDF collection criterion CollectionContainsAllMatchingEntities is read as Only (every
     option the record holds must be listed, where every listed option must be held)."""
-
-    def before(ex: Exchange) -> None:
-        body = ex.json()
-        udfs = (_criteria_scope(body) or {}).get("udfs")
-        if not _is_search(ex) or not isinstance(udfs, dict):
-            return
-        for items in udfs.values():
-            for item in items if isinstance(items, list) else ():
-                criteria = item.get("filter") if isinstance(item, dict) else None
-                if isinstance(criteria, dict) and "AllMatching" in str(criteria.get("type")):
-                    criteria["type"] = "CollectionContainsOnlyMatchingEntities"
-        ex.set_json(body)
-
-    return Middleware(app, before=before)
+    return _udf_all_read_as(app, "CollectionContainsOnlyMatchingEntities")
 
 
 def search_by_user_name_matches_nothing(app: App, ctx: Mapping[str, Any]) -> App:
