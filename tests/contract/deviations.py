@@ -1342,20 +1342,7 @@ def search_enum_names_refused(app: App, ctx: Mapping[str, Any]) -> App:
 
 def udf_all_as_at_least_one(app: App, ctx: Mapping[str, Any]) -> App:
     """A UDF collection criterion CollectionContainsAllMatchingEntities is read as AtLeastOne."""
-
-    def before(ex: Exchange) -> None:
-        body = ex.json()
-        udfs = (_criteria_scope(body) or {}).get("udfs")
-        if not _is_search(ex) or not isinstance(udfs, dict):
-            return
-        for items in udfs.values():
-            for item in items if isinstance(items, list) else ():
-                criteria = item.get("filter") if isinstance(item, dict) else None
-                if isinstance(criteria, dict) and "AllMatching" in str(criteria.get("type")):
-                    criteria["type"] = "CollectionContainsAtLeastOneMatchingEntity"
-        ex.set_json(body)
-
-    return Middleware(app, before=before)
+    return _udf_all_read_as(app, "CollectionContainsAtLeastOneMatchingEntity")
 
 
 def narrow_search_later_pages_empty(app: App, ctx: Mapping[str, Any]) -> App:
@@ -1677,6 +1664,95 @@ def patched_issues_missing_from_search(app: App, ctx: Mapping[str, Any]) -> App:
     return Middleware(app, after=after)
 
 
+def _udf_all_read_as(app: App, reading: str) -> App:
+    """``app`` reading a UDF collection criterion CollectionContainsAllMatchingEntities as
+    ``reading``."""
+
+    def before(ex: Exchange) -> None:
+        body = ex.json()
+        udfs = (_criteria_scope(body) or {}).get("udfs")
+        if not _is_search(ex) or not isinstance(udfs, dict):
+            return
+        for items in udfs.values():
+            for item in items if isinstance(items, list) else ():
+                criteria = item.get("filter") if isinstance(item, dict) else None
+                if isinstance(criteria, dict) and "AllMatching" in str(criteria.get("type")):
+                    criteria["type"] = reading
+        ex.set_json(body)
+
+    return Middleware(app, before=before)
+
+
+def udf_all_as_only(app: App, ctx: Mapping[str, Any]) -> App:
+    """A UDF collection criterion CollectionContainsAllMatchingEntities is read as Only (every
+    option the record holds must be listed, where every listed option must be held)."""
+    return _udf_all_read_as(app, "CollectionContainsOnlyMatchingEntities")
+
+
+def search_by_user_name_matches_nothing(app: App, ctx: Mapping[str, Any]) -> App:
+    """A criterion on createdBy/modifiedBy (a user's name) matches no record.
+
+    Records hold createdByUserIid: the site compares the name with a column that does not hold it."""
+
+    def after(ex: Exchange) -> None:
+        named = [k for k in _criteria(ex.json()) if k.endswith("By")]
+        if _is_search(ex) and ex.status == 200 and named:
+            _keep_results(ex, lambda r: False)
+
+    return Middleware(app, after=after)
+
+
+def null_boolean_criterion_fails(app: App, ctx: Mapping[str, Any]) -> App:
+    """IsTrue/IsFalse on a boolean the records hold as null (or lack) answers 500 (null vs true).
+
+    The site compares the records' null with true and throws."""
+
+    def before(ex: Exchange) -> None:
+        if not _is_search(ex):
+            return
+        records = ctx["site_records"](ex, 1, 100)
+        flags = [
+            k for k, c in _criteria(ex.json()).items() if c.get("type") in ("IsTrue", "IsFalse")
+        ]
+        if any(r.get(k) is None for r in records for k in flags):
+            ex.status, ex.response_headers, ex.response_body = _json_answer(
+                500, {"title": "An error occurred while processing your request.", "status": 500}
+            )
+
+    return Middleware(app, before=before)
+
+
+def children_not_listed(app: App, ctx: Mapping[str, Any]) -> App:
+    """A parent's own list or search of its children answers none of them.
+
+    The site does not link a record created below a parent (an issue's task) to that parent."""
+    below = re.compile(r"/[A-Za-z]+/\d+/[A-Za-z]+(/Search)?$")
+
+    def after(ex: Exchange) -> None:
+        if ex.status == 200 and below.search(ex.path) and (ex.method == "GET" or _is_search(ex)):
+            _keep_results(ex, lambda r: False)
+
+    return Middleware(app, after=after)
+
+
+def this_year_rolling(app: App, ctx: Mapping[str, Any]) -> App:
+    """ThisYear is the 365 days up to today (a rolling window), not the calendar year."""
+    site = app.state.site
+
+    def before(ex: Exchange) -> None:
+        body = ex.json()
+        chosen = [c for c in _criteria(body).values() if c.get("type") == "ThisYear"]
+        if not _is_search(ex) or not chosen:
+            return
+        today = site.now().date()
+        days = [today - dt.timedelta(days=364), today]
+        for criterion in chosen:
+            criterion.update(type="CustomRange", values=[d.isoformat() for d in days])
+        ex.set_json(body)
+
+    return Middleware(app, before=before)
+
+
 DEVIATIONS: tuple[Deviation, ...] = (
     _d(status_202_for_get, {"status_code_conformance"}, ITEM),
     _d(missing_required_field, {"response_schema_conformance"}, LIST),
@@ -1903,6 +1979,11 @@ DEVIATIONS: tuple[Deviation, ...] = (
         ("^(GET|POST|PATCH) /Issues", "^GET /(Users|Locations|Projects|Severities)$"),
         writes=True,
     ),
+    _d(udf_all_as_only, {"search_udf_value"}, ("^POST /Issues/Search$",)),
+    _d(search_by_user_name_matches_nothing, {"search_field_presence"}, ("^POST /Causes/Search$",)),
+    _d(null_boolean_criterion_fails, {"search_field_presence"}, ("^POST /Projects/Search$",)),
+    _d(children_not_listed, {"child_listed_below_parent"}, ("^(GET|POST) /Issues",), writes=True),
+    _d(this_year_rolling, {"search_relative_dates"}, ("^POST /Issues/Search$",)),
 )
 BY_NAME = {deviation.name: deviation for deviation in DEVIATIONS}
 

@@ -18,6 +18,7 @@ from issuetrak_tools._contract.families import (  # noqa: F401
     criteria_types,
     deactivate,
     depth,
+    field_presence,
     field_values,
     identity,
     int32_bounds,

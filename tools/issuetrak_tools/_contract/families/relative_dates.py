@@ -1,10 +1,12 @@
 """Relative date match types: ``Today`` ... ``NextYear`` return the records of that calendar window.
 
 For each search with a date criteria field that its known records carry (in-process every such
-search, live the first), every relative match type the document names is sent alone. The site's
-day is read from its own answers: the calendar day of the records ``Today`` returned (else the
-day after ``Yesterday``'s, the day before ``Tomorrow``'s); without one, only the status is
-checked. From that day each window follows (weeks Sunday to Saturday, as Issuetrak's calendar
+search, live the first), every relative match type the document names is sent alone, on the first
+such field and on every other whose known records hold dates of several days (live: the one of most
+days), so that a record dated near a window's first or last day shows where the site's window lies.
+The site's day is read from its own answers: the calendar day of the records ``Today`` returned
+(else the day after ``Yesterday``'s, the day before ``Tomorrow``'s); without one, only the status
+is checked. From that day each window follows (weeks Sunday to Saturday, as Issuetrak's calendar
 runs): every result must lie in its window, and a known record that lies in it must be returned
 when every result fits on the page. Against a live site the windows are widened by a day for the
 results and narrowed by a day for the known records, since a record's time may be written in
@@ -34,6 +36,7 @@ DAYS = {"Today": 0, "Yesterday": -1, "Tomorrow": 1}
 SHIFTS = {"This": 0, "Last": -1, "Next": 1}
 UNITS = ("Week", "Month", "Year")
 PAGE = 100
+LIVE_FIELDS = 2  # live: the first dated field (the site's day) and the one of most known days
 Window = tuple[dt.date, dt.date]
 
 
@@ -73,11 +76,18 @@ def _day(value: Any) -> dt.date | None:
         return None
 
 
-def _field(shape: SearchShape, items: Sequence[Any]) -> str | None:
+def _fields(shape: SearchShape, items: Sequence[Any]) -> list[str]:
+    """The date criteria fields to probe: the first (by name) a known record carries a date in,
+    then every other whose known records hold dates of more than one day, most days first (a
+    field whose records all share a day cannot show where a window starts or ends)."""
     names = sorted(n for n, k in shape.kinds.items() if k in DATE_KINDS)
-    return next(
-        (n for n in names for i in items if isinstance(i, Mapping) and _day(i.get(n))), None
-    )
+    days = {
+        n: {d for i in items if isinstance(i, Mapping) and (d := _day(i.get(n))) is not None}
+        for n in names
+    }
+    dated = [n for n in names if days[n]]
+    spread = sorted((n for n in dated[1:] if len(days[n]) > 1), key=lambda n: -len(days[n]))
+    return dated[:1] + spread
 
 
 @family(
@@ -95,7 +105,8 @@ def relative_dates(ctx: PlanContext) -> list[Step]:
         kinds = {k for k in shape.kinds.values() if k in DATE_KINDS}
         count = max((len(relative_types(ctx.document, k)) for k in kinds), default=0)
         if count:
-            steps.append(ctx.step(relative_dates, "relative dates", ref.label, count))
+            fields = LIVE_FIELDS if ctx.live else 1  # in-process the estimate is not a budget
+            steps.append(ctx.step(relative_dates, "relative dates", ref.label, count * fields))
     return steps[:1] if ctx.live else steps
 
 
@@ -104,26 +115,40 @@ def relative_windows(engine: Engine, step: Step) -> list[FailureRecord]:
     ref = engine.ref(step)
     shape = search_shape(engine.document, engine.document["paths"][ref.path]["post"])
     known = [i for i in engine.items(ref) if isinstance(i, Mapping) and identity(i)]
-    name = _field(shape, known)
-    if name is None:
+    names = _fields(shape, known)
+    if not names:
         raise Unchecked(f"{ref.label}: no known record carries a date to probe relative types on")
-    answers: dict[str, tuple[Any, list[Mapping[str, Any]], int | None]] = {}
-    for match_type in relative_types(engine.document, shape.kinds[name]):
-        body = shape.body({name: {"type": match_type}}, page_size=PAGE)
-        response = engine.request("POST", concrete(ref.path, {}), json=body)
-        values, total = page_of(response.content)
-        if response.status_code != 200 or not isinstance(values, list):
-            return [
-                _failure(
-                    engine, ref, response, f"{name} {match_type}: answered {response.status_code}"
-                )
-            ]
-        items = [v for v in values if isinstance(v, Mapping)]
-        answers[match_type] = (response, items, total)
-    engine.recorder.ran_check(CHECK)
-    today = _site_day(answers, name)
-    if today is None:
-        return []
+    today: dt.date | None = None
+    for name in names[:LIVE_FIELDS] if engine.target.live else names:
+        answers: dict[str, tuple[Any, list[Mapping[str, Any]], int | None]] = {}
+        for match_type in relative_types(engine.document, shape.kinds[name]):
+            body = shape.body({name: {"type": match_type}}, page_size=PAGE)
+            response = engine.request("POST", concrete(ref.path, {}), json=body)
+            values, total = page_of(response.content)
+            if response.status_code != 200 or not isinstance(values, list):
+                message = f"{name} {match_type}: answered {response.status_code}"
+                return [_failure(engine, ref, response, message)]
+            items = [v for v in values if isinstance(v, Mapping)]
+            answers[match_type] = (response, items, total)
+        engine.recorder.ran_check(CHECK)
+        today = today or _site_day(answers, name)
+        if today is None:
+            continue
+        problem = _judge(engine, ref, answers, known, (name, today))
+        if problem is not None:
+            return [problem]
+    return []
+
+
+def _judge(
+    engine: Engine,
+    ref: Any,
+    answers: Mapping[str, Any],
+    known: Sequence[Mapping[str, Any]],
+    probed: tuple[str, dt.date],
+) -> FailureRecord | None:
+    """The first answer with a result outside its window, or missing a known record inside it."""
+    name, today = probed
     slack = dt.timedelta(days=1 if engine.target.live else 0)
     for match_type, (response, items, total) in answers.items():
         start, end = window(match_type, today)
@@ -134,8 +159,8 @@ def relative_windows(engine: Engine, step: Step) -> list[FailureRecord]:
             message = (
                 f"{name} {match_type} on the site's day {today} (window {start}..{end}): {problem}"
             )
-            return [_failure(engine, ref, response, message)]
-    return []
+            return _failure(engine, ref, response, message)
+    return None
 
 
 def _site_day(answers: Mapping[str, Any], name: str) -> dt.date | None:

@@ -9,7 +9,8 @@ kind its known records (page 1 of the search) hold a value of, with that value:
 * yes/no UDFs: ``IsTrue`` or ``IsFalse`` as the value is; date UDFs: ``On`` its day;
 * collection UDFs (a criteria whose ``type`` is a ``CollectionMatchType``, multi-selects):
   ``CollectionContainsAtLeastOneMatchingEntity`` with one of the record's options,
-  ``CollectionContainsAllMatchingEntities`` with all of them, and
+  ``CollectionContainsAllMatchingEntities`` with all of them and (when it holds several) with
+  just one of them, and
   ``CollectionContainsOnlyMatchingEntities`` with all of them: results hold one, all, or only
   those options (and at least one), the record included.
 
@@ -162,16 +163,18 @@ def _collection_probes(kind: UdfKind, udf: Any, value: Any, expected: str | None
         return {_iid(e) for e in v} if isinstance(v, list) else set()
 
     wanted = set(options)
-    tests: dict[str, tuple[list[int], Judge]] = {
-        COLLECTION_TYPES[0]: (options[:1], lambda v: options[0] in held(v)),
-        COLLECTION_TYPES[1]: (options, lambda v: wanted <= held(v)),
-        COLLECTION_TYPES[2]: (options, lambda v: bool(held(v)) and held(v) <= wanted),
-    }
+    tests: list[tuple[str, list[int], Judge]] = [
+        (COLLECTION_TYPES[0], options[:1], lambda v: options[0] in held(v)),
+        (COLLECTION_TYPES[1], options, lambda v: wanted <= held(v)),
+        (COLLECTION_TYPES[2], options, lambda v: bool(held(v)) and held(v) <= wanted),
+    ]
+    if len(wanted) > 1:  # All of one option: the record holds it among others, so it is found
+        tests.append((COLLECTION_TYPES[1], options[:1], lambda v: options[0] in held(v)))
     return [
         UdfProbe(
             kind, udf, {"type": t, "iid": {"type": "MatchAny", "values": sent}}, test, expected
         )
-        for t, (sent, test) in tests.items()
+        for t, sent, test in tests
     ]
 
 
@@ -218,7 +221,7 @@ def udf_probes(
 )
 def udf_search(ctx: PlanContext) -> list[Step]:
     steps = [
-        ctx.step(udf_search, "udf values", ref.label, len(udf_kinds(ctx.document, shape)) + 2)
+        ctx.step(udf_search, "udf values", ref.label, len(udf_kinds(ctx.document, shape)) + 3)
         for ref, shape in ctx.searches()
         if udf_kinds(ctx.document, shape)
     ]
