@@ -47,6 +47,7 @@ from __future__ import annotations
 import argparse
 import ast
 import difflib
+import functools
 import hashlib
 import json
 import os
@@ -549,18 +550,49 @@ def _first_failure(tail: str) -> str:
 # -- the report -----------------------------------------------------------------------------------
 
 
-def load_triage(path: Path) -> dict[str, dict[str, str]]:
-    """Survivors already triaged, by :attr:`Mutant.key`: ``class`` and ``note``."""
-    if not path.is_file():
+class Triage:
+    """The survivors triaged by hand (``triage.toml``), matched by module and changed text; for a
+    change whose text recurs in the module (a ``continue`` made ``break``) an entry may also name
+    its ``function`` and the ``previous`` line's text (stripped), so that it matches only the place
+    it speaks of. Of the entries that match a mutant, the last in the file wins."""
+
+    def __init__(self, entries: list[dict[str, str]], package: Path) -> None:
+        self.package = package
+        self.by_key: dict[str, list[dict[str, str]]] = {}
+        for entry in entries:
+            key = f"{entry['module']}|{entry['before']}|{entry['after']}"
+            self.by_key.setdefault(key, []).append(entry)
+
+    def get(self, mutant: Mutant) -> dict[str, str]:
+        """The entry for ``mutant`` (empty when it has none)."""
+        for entry in reversed(self.by_key.get(mutant.key, [])):
+            if self._place_matches(entry, mutant):
+                return entry
         return {}
-    entries = tomllib.loads(path.read_text(encoding="utf-8")).get("survivor", [])
-    return {f"{e['module']}|{e['before']}|{e['after']}": e for e in entries}
+
+    def _place_matches(self, entry: dict[str, str], mutant: Mutant) -> bool:
+        path = self.package / mutant.module
+        function, previous = entry.get("function"), entry.get("previous")
+        if function and function != enclosing_function(path, mutant.line):
+            return False
+        if previous is not None:
+            lines = _lines(path)
+            before = lines[mutant.line - 2].strip() if 2 <= mutant.line <= len(lines) + 1 else ""
+            return before == previous
+        return True
 
 
-def summarise(mutants: list[Mutant], triage: dict[str, dict[str, str]]) -> dict[str, Any]:
+def load_triage(path: Path, package: Path = PACKAGE) -> Triage:
+    """The triage file at ``path`` (none: nothing triaged) for the mutants of ``package``."""
+    if not path.is_file():
+        return Triage([], package)
+    return Triage(tomllib.loads(path.read_text(encoding="utf-8")).get("survivor", []), package)
+
+
+def summarise(mutants: list[Mutant], triage: Triage) -> dict[str, Any]:
     """Counts and score; a survivor that the triage calls equivalent is counted as such."""
     for mutant in mutants:
-        if mutant.outcome.startswith("survived") and triage.get(mutant.key, {}).get("class") == (
+        if mutant.outcome.startswith("survived") and triage.get(mutant).get("class") == (
             "equivalent"
         ):
             mutant.outcome = "equivalent"
@@ -583,12 +615,12 @@ def summarise(mutants: list[Mutant], triage: dict[str, dict[str, str]]) -> dict[
     }
 
 
-def survivors(mutants: list[Mutant], triage: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
+def survivors(mutants: list[Mutant], triage: Triage) -> list[dict[str, Any]]:
     """Each survivor with its place, its mutation and its triage (``untriaged`` if none yet)."""
     out = []
     for m in mutants:
         if m.outcome.startswith("survived") or m.outcome == "equivalent":
-            entry = triage.get(m.key, {})
+            entry = triage.get(m)
             out.append(
                 {
                     "where": f"{m.module}:{m.line}",
@@ -657,12 +689,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = out / "results.jsonl"
     done = _finished(results) if options.resume else {}
     if options.retry_survivors:  # a check added since may kill them; a killer is never removed
-        triage = load_triage(Path(options.triage))  # no check can kill an equivalent one
+        triage = load_triage(Path(options.triage), package)  # no check can kill an equivalent one
         done = {
             k: m
             for k, m in done.items()
-            if not m.outcome.startswith("survived")
-            or triage.get(m.key, {}).get("class") == "equivalent"
+            if not m.outcome.startswith("survived") or triage.get(m).get("class") == "equivalent"
         }
     if not options.resume:
         results.unlink(missing_ok=True)
@@ -832,7 +863,7 @@ def compare(
 def enclosing_function(path: Path, line: int) -> str:
     """The innermost function (or class) around ``line``, to group survivors by what they break."""
     best: tuple[int, str] = (0, "<module>")
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in _tree(path):
         if (
             isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
             and node.lineno <= line <= (node.end_lineno or 0)
@@ -840,6 +871,16 @@ def enclosing_function(path: Path, line: int) -> str:
         ):
             best = (node.lineno, node.name)
     return best[1]
+
+
+@functools.cache
+def _lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+@functools.cache
+def _tree(path: Path) -> list[ast.AST]:
+    return list(ast.walk(ast.parse(path.read_text(encoding="utf-8"))))
 
 
 def report_only(out: Path, package: Path, triage_file: Path) -> int:
@@ -857,7 +898,7 @@ def report(
     finished: list[Mutant], baseline: float, triage_file: Path, out: Path, package: Path = PACKAGE
 ) -> int:
     """Print and write the score, the counts and the survivors."""
-    triage = load_triage(triage_file)
+    triage = load_triage(triage_file, package)
     summary = summarise(finished, triage)
     ran = [m.seconds for m in finished if m.seconds]
     summary["faithful_run_seconds"] = round(baseline, 1)

@@ -249,3 +249,46 @@ def test_only_runs_the_named_mutants(tmp_path: Path) -> None:
     unknown, _ = _bench(tmp_path, CHECK, "--only=calc.py:core/NoSuchOperator:0")
     assert unknown.returncode == 2
     assert "no mutant calc.py:core/NoSuchOperator:0" in unknown.stderr
+
+
+def test_a_triage_entry_naming_its_place_matches_only_that_place(tmp_path: Path) -> None:
+    package = tmp_path / "tiny"
+    package.mkdir()
+    (package / "loops.py").write_text(
+        "def first(xs):\n    for x in xs:\n        if x is None:\n            continue\n"
+        "        if x < 0:\n            continue\n        yield x\n"
+    )
+    out = tmp_path / "out"
+    out.mkdir()
+    place = {"module": "loops.py", "operator": "core/ReplaceContinueWithBreak", "column": 12}
+    mutants = [
+        place | {"id": f"loops.py:core/ReplaceContinueWithBreak:{n}", "line": line, "occurrence": n}
+        for n, line in ((0, 4), (1, 6))
+    ]
+    (out / "results.jsonl").write_text(
+        "".join(
+            json.dumps(m | {"before": "continue", "after": "break", "outcome": "survived"}) + "\n"
+            for m in mutants
+        )
+    )
+    (tmp_path / "triage.toml").write_text(
+        '[[survivor]]\nmodule = "loops.py"\nfunction = "first"\nprevious = "if x < 0:"\n'
+        'before = "continue"\nafter = "break"\nclass = "equivalent"\nnote = "test"\n'
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--report-only",
+            f"--out={out}",
+            f"--package={package}",
+            "--modules=loops.py",
+            f"--triage={tmp_path / 'triage.toml'}",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    classes = {s["where"]: s["class"] for s in json.loads((out / "survivors.json").read_text())}
+    assert classes == {"loops.py:4": "untriaged", "loops.py:6": "equivalent"}
