@@ -37,10 +37,12 @@ released.
 Margin. ``RateLimits.margin`` (seconds) widens every window, so that requests granted exactly at
 a window's edge do not reach the site closer together than they left: network and scheduling
 jitter at the edge would otherwise cost a 429, and a 429 costs the whole budget the site's
-Retry-After (a second or more). Its premise is that a request reaches the site within the margin
-of leaving. When the site answers sooner, :meth:`RateLimiter.settle` moves the request's entry to
-``answer - margin``: the site counted it before answering, so its window really ends there, and
-a fast site costs its round trip at a window's edge instead of the whole margin. The default,
+Retry-After (a second or more). The site counted a request before it answered, so once the answer
+is in, :meth:`RateLimiter.settle` moves the request's entry to ``answer - margin``, where its window
+ends when the site's does at the latest: a fast site costs its round trip at a window's edge
+instead of the whole margin, and an answer that came later than the margin (a cold connection, a
+loaded site) pushes the entry later, and the grants already planned from it are checked again
+before they are used. The default,
 0.1 s, is chosen by measurement (bench/bench_limiter.py, section 3, before entries settled: 8
 requests in flight against the mock's default windows met 11-13 429s without a margin, 1-6 with
 0.02 s, none with 0.05 s or 0.1 s; the larger one leaves room for real networks' jitter).
@@ -509,18 +511,19 @@ class RateLimiter:
 
     def settle(self, is_write: bool, grant: float, done: float) -> float:
         """The site answered the request granted at ``grant`` by clock time ``done``, so it
-        counted the request no later than ``done``. The margin assumed it could count it as late
-        as ``grant + margin``; when ``done`` is earlier, the entry moves to ``done - margin``
-        (its window then ends where the site's really does; :data:`SETTLE_GUARD` after it, so
-        that float rounding cannot end it before), so a fast site does not pay the whole margin
-        at every window's edge. Returns the entry's time now (for :meth:`release`). An entry
-        never moves later, nor more than the margin earlier.
+        counted the request no later than ``done``. The margin assumed it counted it by
+        ``grant + margin`` at the latest; the entry moves to ``done - margin`` (its window then
+        ends where the site's does at the latest; :data:`SETTLE_GUARD` after it, so that float
+        rounding cannot end it before). A fast answer moves it earlier, so a fast site does not
+        pay the whole margin at every window's edge; a slow one (a cold connection, a loaded
+        site) moves it later, so a grant planned from where it was is checked again before it is
+        used (:meth:`_still_good`). Returns the entry's time now (for :meth:`release`).
 
         The move is queued (an atomic append, no lock) and made, under the lock, before the
-        next decision that reads entries' times: the next grant, a wait to plan, or a slot given
-        back."""
-        moved = (done if done > grant else grant) + self._reach  # _settled_time, inlined
-        if moved >= grant:
+        next decision that reads entries' times: the next grant, a wait to plan, a slot given
+        back, or a waiter's check."""
+        moved = self._settled_time(grant, done)
+        if moved == grant:
             return grant
         pending = self._pending
         pending.append((is_write, grant, moved))
@@ -530,8 +533,13 @@ class RateLimiter:
         return moved
 
     def _settled_time(self, grant: float, done: float) -> float:
-        """Where :meth:`settle` puts an entry granted at ``grant`` and answered at ``done``."""
-        return (done if done > grant else grant) + self._reach
+        """Where :meth:`settle` puts an entry granted at ``grant`` and answered at ``done``: the
+        entry stays where it is when the answer came within the margin but not sooner than the
+        guard allows (its window already covers the answer)."""
+        moved = (done if done > grant else grant) + self._reach
+        if moved > grant and done - self.limits.margin <= grant:
+            return grant
+        return moved
 
     def _apply_settled(self) -> None:
         """Make the queued moves of :meth:`settle` (the caller holds the lock)."""
@@ -543,7 +551,9 @@ class RateLimiter:
                 # the newest entry (one caller at a time) needs no search
                 index = len(times) - 1 if times and times[-1] == grant else log.find(grant)
                 if index >= 0:
-                    if index == 0 or times[index - 1] <= moved:
+                    if (index == 0 or times[index - 1] <= moved) and (
+                        index + 1 == len(times) or moved <= times[index + 1]
+                    ):
                         times[index] = moved  # still sorted: the common case, no shift
                     else:
                         del times[index]
@@ -706,10 +716,32 @@ class RateLimiter:
 
     def _still_good(self, grant: float, is_write: bool) -> bool:
         """A grant made before a pause that covers it must be reserved again after the pause,
-        and so must one the site has since said it has no room for (see :meth:`observe`)."""
+        and so must one the site has since said it has no room for (see :meth:`observe`), and
+        one that no longer fits because an earlier request's answer came late (its entry moved
+        later meanwhile, see :meth:`settle`)."""
         if grant < self._paused_until:
             return False
-        return not any(budget.refuses(is_write, grant) for budget in self._budgets)
+        if any(budget.refuses(is_write, grant) for budget in self._budgets):
+            return False
+        with self._lock:
+            if self._pending:
+                self._apply_settled()
+            return all(
+                self._fits_own(log, grant)
+                for log in ((self._all, self._writes) if is_write else (self._all,))
+            )
+
+    def _fits_own(self, log: _Log, t: float) -> bool:
+        """Whether the grant already recorded at ``t`` still keeps ``log``'s windows within
+        their limits (the caller holds the lock)."""
+        index = log.find(t)
+        if index < 0:
+            return True  # not recorded here (given back): nothing to check
+        del log.times[index]
+        try:
+            return self._fits(log, t)
+        finally:
+            log.times.insert(index, t)
 
     def acquire(
         self,
@@ -983,7 +1015,7 @@ class ProcessSharedRateLimiter(RateLimiter):
             super().release(is_write, at)
 
     def settle(self, is_write: bool, grant: float, done: float) -> float:
-        if self._settled_time(grant, done) >= grant:
+        if self._settled_time(grant, done) == grant:
             return grant  # nothing moves: no need to touch the file
         with self._shared():
             return super().settle(is_write, grant, done)

@@ -549,12 +549,35 @@ def test_a_settled_slot_can_still_be_given_back() -> None:
     assert limiter.reserve(False, 0.0) == 0.0
 
 
-def test_settling_never_moves_an_entry_later_or_past_the_margin() -> None:
+def test_settling_moves_an_entry_to_its_answer_and_never_past_the_margin() -> None:
     limiter = RateLimiter(RateLimits([Window(5, 1.0)], margin=0.1))
     limiter.reserve(False, 1.0)
-    assert limiter.settle(False, 1.0, 1.5) == 1.0  # slower than the margin: unchanged
+    assert limiter.settle(False, 1.0, 1.1) == 1.0  # at the margin: its window covers it
+    # slower than the margin: the site may have counted it as late as its answer
+    assert limiter.settle(False, 1.0, 1.5) == pytest.approx(1.4 + SETTLE_GUARD)
+    limiter.reserve(False, 2.0)
     # a clock that disagrees: never past the margin
-    assert limiter.settle(False, 1.0, 0.0) == pytest.approx(0.9 + SETTLE_GUARD)
+    assert limiter.settle(False, 2.0, 0.0) == pytest.approx(1.9 + SETTLE_GUARD)
+
+
+def test_a_grant_planned_before_an_answer_came_late_is_planned_again() -> None:
+    # 1 per second: the second request is planned from the first one's entry; the first one's
+    # answer then comes 0.5 s late (a cold connection), so the site may have counted it then,
+    # and the second must wait for that window, not the one planned before the answer came
+    clock = [0.0]
+    limiter = RateLimiter(RateLimits([Window(1, 1.0)], margin=0.1), clock=lambda: clock[0])
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock[0] += seconds
+        if len(slept) == 1:  # while the second one sleeps, the first one's answer comes
+            limiter.settle(False, 0.0, 0.6)
+
+    assert limiter.grant_now(False)
+    waited = limiter.acquire(False, sleep=sleep)
+    assert slept[0] == pytest.approx(1.1)  # planned from the first grant's entry
+    assert waited == pytest.approx(1.6 + SETTLE_GUARD)  # then from its answer: 0.6 + 1.0
 
 
 @pytest.mark.parametrize("settled", [False, True], ids=["unsettled", "settled"])
