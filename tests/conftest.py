@@ -55,6 +55,23 @@ def run_shared(tmp_path_factory: pytest.TempPathFactory) -> RunShared:
     return RunShared(base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_contract_cases(run_shared: RunShared) -> Iterator[Path]:
+    """A folder of this run where every contract run (in a worker, or an ``issuetrak contract``
+    process a test starts) writes the cases it draws and finds those drawn before it.
+
+    Drawing cases is most of a contract run's work, and the suite's runs check one document
+    with the same seeds over and over: shared, each case is drawn once a run, not once a process.
+    The folder is new each run, so a change to how cases are drawn is seen by the next run.
+    """
+    from issuetrak_tools._contract.suite_location import SHARED_CASES_VARIABLE
+
+    folder = run_shared.folder / "contract-cases"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(SHARED_CASES_VARIABLE, str(folder))
+        yield folder
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Bytecode is cached for this run and the next, under the pytest cache, never in the tree.
 

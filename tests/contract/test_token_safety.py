@@ -224,9 +224,10 @@ def test_no_process_of_a_make_contract_run_has_the_token_on_its_command_line(
                 stderr=subprocess.STDOUT,
             )
             command_lines: list[bytes] = []
+            tree = _ProcessTree(process.pid)
             while process.poll() is None:
                 # make's own arguments are what the user typed; what it starts must not carry it
-                command_lines += _command_lines(process.pid, below_only=True)
+                command_lines += tree.command_lines(below_only=True)
                 time.sleep(0.05)
         output = log.read_bytes()
     assert process.returncode == 0, output.decode()[-3000:]
@@ -235,26 +236,40 @@ def test_no_process_of_a_make_contract_run_has_the_token_on_its_command_line(
     assert token.encode() not in output + _every_byte(tmp_path / "reports")
 
 
-def _command_lines(root: int, *, below_only: bool = False) -> list[bytes]:
-    """The command lines (what ``ps`` shows) of every process below ``root`` (and of ``root``)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
+class _ProcessTree:
+    """The processes below one root, looked up again and again while they run.
+
+    A process's parent is read once (from ``/proc/<pid>/stat``), when its pid first shows up, and
+    forgotten when the pid is gone: each look reads the stat of new processes only, not of every
+    process on the machine (a look every 50 ms over a whole contract run is otherwise a fifth of
+    a core). A pid is not reused while it is listed, so no parent read is stale.
+    """
+
+    def __init__(self, root: int) -> None:
+        self.root = root
+        self._parents: dict[int, int] = {}
+
+    def command_lines(self, *, below_only: bool = False) -> list[bytes]:
+        """The command lines (what ``ps`` shows) of every process below the root (and of it)."""
+        listed = {int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()}
+        for gone in self._parents.keys() - listed:
+            del self._parents[gone]
+        for pid in listed - self._parents.keys():
             try:
-                stat = (entry / "stat").read_text()
+                stat = Path(f"/proc/{pid}/stat").read_text()
             except OSError:
                 continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    tree = {root}
-    grew = True
-    while grew:
-        below = {pid for pid, parent in parents.items() if parent in tree} - tree
-        grew = bool(below)
-        tree |= below
-    lines = []
-    for pid in tree - ({root} if below_only else set()):
-        try:
-            lines.append(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" "))
-        except OSError:
-            continue
-    return lines
+            self._parents[pid] = int(stat.rsplit(")", 1)[1].split()[1])
+        tree = {self.root}
+        grew = True
+        while grew:
+            below = {pid for pid, parent in self._parents.items() if parent in tree} - tree
+            grew = bool(below)
+            tree |= below
+        lines = []
+        for pid in tree - ({self.root} if below_only else set()):
+            try:
+                lines.append(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" "))
+            except OSError:
+                continue
+        return lines

@@ -8,6 +8,12 @@ generation through those pinned values. So a process that runs the suite many ti
 project's tests, the benchmarks) or a run whose steps ask for the same case twice (a positive
 step and its auth probe) draws each case once; every later ask gets a fresh copy of the same
 case, bound to the asking run's operation.
+
+With ``ISSUETRAK_CONTRACT_CASES`` naming a folder, drawn cases are also written there and read
+back by every process that runs with the same setting: the project's tests set it to a folder of
+the test run, so the xdist workers and the ``issuetrak contract`` processes they start draw each
+case once a run instead of once a process. Only point it at a folder you alone write to: its
+files are pickles.
 """
 
 from __future__ import annotations
@@ -15,20 +21,25 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
+import pickle
+import tempfile
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
+from issuetrak_tools._contract.suite_location import SHARED_CASES_VARIABLE
 from schemathesis import Case
-from schemathesis.core import NOT_SET
+from schemathesis.core import NOT_SET, NotSet
 
 __all__ = ["CaseMemo", "document_fingerprint", "remembered"]
 
 AnyCase = Case[Any]
 
 # generation settings that change no draw (how many examples a runner asks for)
-_NOT_GENERATION = frozenset({"max_examples", "_is_default"})
+_NOT_GENERATION = frozenset({"max_examples", "_is_default", "_source_keys"})
 
 
 def document_fingerprint(document: Mapping[str, Any]) -> str:
@@ -43,7 +54,15 @@ def generation_key(operation: Any) -> str:
     fields = getattr(config, "__dict__", None) or {
         name: getattr(config, name) for name in getattr(config, "__slots__", ())
     }
-    return repr(sorted((k, repr(v)) for k, v in fields.items() if k not in _NOT_GENERATION))
+    return repr(sorted((k, _stable_repr(v)) for k, v in fields.items() if k not in _NOT_GENERATION))
+
+
+def _stable_repr(value: Any) -> str:
+    """``repr(value)``, with a set's members sorted: the same in every process (a set's order
+    follows string hashes, which differ from one interpreter to the next)."""
+    if isinstance(value, (set, frozenset)):
+        return "{" + ", ".join(sorted(_stable_repr(member) for member in value)) + "}"
+    return repr(value)
 
 
 @dataclass(frozen=True)
@@ -98,29 +117,76 @@ def _copy_body(body: Any) -> Any:
 
 
 class CaseMemo:
-    """At most ``size`` drawn cases, the least recently asked for forgotten first."""
+    """At most ``size`` drawn cases, the least recently asked for forgotten first; and all of them
+    in ``folder`` (default: ``$ISSUETRAK_CONTRACT_CASES`` when asked), if one is set."""
 
-    def __init__(self, size: int = 4096) -> None:
+    def __init__(self, size: int = 4096, folder: Path | None = None) -> None:
         self.size = size
+        self.folder = folder
         self._drawn: OrderedDict[tuple[Any, ...], _Drawn | None] = OrderedDict()
-        self.hits = self.draws = 0
+        self.hits = self.draws = self.loads = 0
 
     def case(
         self, key: tuple[Any, ...], operation: Any, draw: Callable[[], AnyCase | None]
     ) -> AnyCase | None:
         """The case ``draw()`` gives for ``key``, drawn on the first ask only (``None``, no
         case could be generated, is remembered too)."""
-        if key in self._drawn:
+        if key not in self._drawn:
+            shared = self._shared_file(key)
+            loaded = _load(shared) if shared is not None else _MISSING
+            if loaded is _MISSING:
+                self.draws += 1
+                case = draw()
+                self._remember(key, None if case is None else _Drawn.of(case))
+                if shared is not None:
+                    _store(shared, self._drawn[key])
+                return case
+            self.loads += 1
+            self._remember(key, loaded)
+        else:
             self.hits += 1
             self._drawn.move_to_end(key)
-            drawn = self._drawn[key]
-            return None if drawn is None else drawn.case_for(operation)
-        self.draws += 1
-        case = draw()
-        self._drawn[key] = None if case is None else _Drawn.of(case)
+        drawn = self._drawn[key]
+        return None if drawn is None else drawn.case_for(operation)
+
+    def _remember(self, key: tuple[Any, ...], drawn: _Drawn | None) -> None:
+        self._drawn[key] = drawn
         if len(self._drawn) > self.size:
             self._drawn.popitem(last=False)
-        return case
+
+    def _shared_file(self, key: tuple[Any, ...]) -> Path | None:
+        folder = self.folder or os.environ.get(SHARED_CASES_VARIABLE)
+        if not folder:
+            return None
+        return Path(folder) / f"{hashlib.sha256(repr(key).encode()).hexdigest()}.pickle"
+
+
+_MISSING: Any = object()
+
+
+def _load(path: Path) -> Any:
+    """What ``path`` holds (a drawn case or ``None``), or ``_MISSING`` when nothing is there yet."""
+    try:
+        drawn = pickle.loads(path.read_bytes())
+    except (OSError, EOFError, pickle.UnpicklingError):
+        return _MISSING
+    if drawn is not None and isinstance(drawn.body, NotSet):  # "no body" is one object, by identity
+        drawn = replace(drawn, body=NOT_SET)
+    return drawn
+
+
+def _store(path: Path, drawn: _Drawn | None) -> None:
+    """Write ``drawn`` to ``path`` whole or not at all: readers in other processes never see a
+    half-written file, and of two processes writing the same case the last one wins."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as sink:
+            pickle.dump(drawn, sink, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 remembered = CaseMemo()

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["REPORT_FILES", "suite_dir"]
+__all__ = ["REPORT_FILES", "SHARED_CASES_VARIABLE", "suite_dir"]
 
 # what a run writes into --report-dir (removed before each run, so none is left from an older one)
 REPORT_FILES = ("junit.xml", "report.md", "summary.json")
+
+# a folder where runs share the cases they draw (see ``case_memo``); unset, each process draws
+SHARED_CASES_VARIABLE = "ISSUETRAK_CONTRACT_CASES"
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 
