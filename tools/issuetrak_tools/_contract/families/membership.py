@@ -2,7 +2,8 @@
 with ``--allow-destructive`` as well).
 
 For every ``POST /Xs/{iid}/Memberships/Ys`` whose ``GET`` the document has: a record of ``Ys`` that
-is not yet a member (preferably of a record the run created) is added, the memberships are read
+is not yet a member (preferably of a record the run created; one created for it when every
+listed record is a member already) is added, the memberships are read
 back and must list it (a refusal other than 403 or 5xx is a failure: the record exists and is no
 member yet); where the memberships answer a page (``pagingInformation``), page 2 of size 1 holds
 one member other than page 1's; with deletes allowed it is removed again with the ``DELETE`` of
@@ -16,6 +17,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from issuetrak_tools._contract.classify import operation_kind
+from issuetrak_tools._contract.families.create_minimal import created_record
 from issuetrak_tools._contract.families.registry import PlanContext, family
 from issuetrak_tools._contract.probe import Unchecked, concrete, json_or_none
 from issuetrak_tools._contract.tiers import Step, Tier
@@ -107,6 +109,9 @@ def add_then_remove(engine: Engine, step: Step) -> list[FailureRecord]:
     _, before = _members(engine, path, name)
     candidates = [i.get("iid") for i in engine.items(source) if isinstance(i, Mapping)]
     member = next((iid for iid in candidates if iid is not None and iid not in before), None)
+    create = owner.operations.get("create") if owner else None
+    if member is None and create is not None and not create.params:
+        member = created_record(engine, create.label)  # every listed record is a member already
     if member is None:
         raise Unchecked(f"{ref.label}: no record that is not a member already")
     body = [{name: member}]

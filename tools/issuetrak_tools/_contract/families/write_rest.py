@@ -159,6 +159,7 @@ def put_changes_only_its_field(engine: Engine, step: Step) -> list[FailureRecord
     engine.recorder.ran_check(CHECK)
     if not 200 <= written.status_code < 300:
         return []  # refused: the positive case and the depth cases judge the status
+    missed = _search_misses(engine, ref, changed, value, iid)  # before any other request
     read, after = read_record(engine, get, iid)
     if after is None:
         return []  # write_persisted reports a record that cannot be read back
@@ -166,7 +167,7 @@ def put_changes_only_its_field(engine: Engine, step: Step) -> list[FailureRecord
     if not same_value(value, after.get(changed)):
         problems.insert(0, f"{changed} (the field written): {_sent(value, after.get(changed))}")
     else:
-        problems += _search_misses(engine, ref, changed, value, iid)
+        problems += missed
     what = f"{ref.label} (iid {iid}) sent every field as {get.label} read it but {changed}"
     return _report(
         engine,
@@ -183,7 +184,8 @@ def _search_misses(
     engine: Engine, ref: OperationRef, field: str, value: Any, iid: Any
 ) -> list[str]:
     """A write is seen by searches at once: the collection's search for the text just written
-    (``MatchAny``) finds the record (an empty list: it does, or no such search)."""
+    (``MatchAny``), sent right after the write, finds the record (an empty list: it does, or no
+    such search)."""
     collection = engine.conventions.collection_of(ref)
     search = collection.operations.get("search") if collection else None
     if search is None or search.params or not isinstance(value, str) or not value.strip():
@@ -323,6 +325,7 @@ def patch_changes_only_its_field(engine: Engine, step: Step) -> list[FailureReco
     engine.recorder.ran_check(CHECK)
     if not 200 <= written.status_code < 300:
         return _patch_refused(engine, ref, rule, written, body)
+    missed = _search_misses(engine, ref, field, value, iid) if field else []  # searched first
     read, after = read_record(engine, get, iid)
     if after is None:
         return []
@@ -332,8 +335,8 @@ def patch_changes_only_its_field(engine: Engine, step: Step) -> list[FailureReco
     read_format = engine.conventions.index.resolve(read_schema).get("format")
     if field is not None and not _reads_as(value, after.get(field), read_format):
         problems.insert(0, f"{field} (the path patched): {_sent(value, after.get(field))}")
-    elif field is not None:
-        problems += _search_misses(engine, ref, field, value, iid)
+    else:
+        problems += missed
     what = f"{ref.label} (iid {iid}) with [{{op: {op}, path: {path}, value: {value!r}}}]"
     return _report(
         engine,
