@@ -294,7 +294,8 @@ def contract_command(seed: int, full_depth: bool, report_dir: Path) -> list[str]
     command += ["--allow-writes", "--allow-destructive", f"--report-dir={report_dir}"]
     if not full_depth:
         command += ["--max-examples=1", "--coverage-budget=0"]
-    return [*command, "--", "-x"]
+    # the linked sequences at their default depth: a shallow sweep, but whole stateful runs
+    return [*command, "--", "-x", "--stateful-examples=40"]
 
 
 def copy_package(package: Path, into: Path) -> Path:

@@ -96,6 +96,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "in-process, per operation and phase (default 10)",
     )
     group.addoption(
+        "--stateful-examples",
+        type=int,
+        default=None,
+        help="in-process: linked sequences the stateful phase runs (default: 4 per --max-examples, "
+        "40 at its default)",
+    )
+    group.addoption(
         "--max-requests",
         type=int,
         default=None,
@@ -228,6 +235,7 @@ def _options(config: pytest.Config, label: str) -> Options:
         no_rate_limit=config.getoption("--no-rate-limit"),
         seed=config.getoption("--contract-seed"),
         max_examples=config.getoption("--max-examples"),
+        stateful_examples=config.getoption("--stateful-examples"),
         coverage_budget=config.getoption("--coverage-budget"),
         usage=config.getoption("--usage"),
         restricted_token=_restricted_token(config),

@@ -89,6 +89,7 @@ class Options:
     no_rate_limit: bool = False
     seed: int = 0
     max_examples: int | None = None
+    stateful_examples: int | None = None  # linked sequences in process (None: 4 per max_examples)
     coverage_budget: int | None = None
     usage: str | None = None  # a usage file: answers checked for the properties it reads
     # a second token, of a user with fewer permissions (the restricted family); against the
@@ -148,6 +149,13 @@ def settings_for(options: Options, live: bool) -> RunSettings:
         seed=options.seed,
         coverage=budget is None or budget > 0,
         coverage_budget=RunSettings.coverage_budget if budget is None else budget,
+        # the linked sequences scale with the depth asked for (40 at the default 10), so that
+        # --max-examples bounds every phase, as its help says
+        stateful_examples=(
+            options.stateful_examples
+            if options.stateful_examples is not None
+            else RunSettings.stateful_examples * (10 if examples is None else examples) // 10 or 1
+        ),
     )
 
 
