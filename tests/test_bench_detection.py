@@ -186,7 +186,11 @@ def _bench_suite(tmp_path: Path, *extra: str) -> tuple[str, dict[int, list[dict[
     suite = tmp_path / "suite"
     suite.mkdir(exist_ok=True)
     (suite / "test_steps.py").write_text(SUITE)
-    command = f"{sys.executable} -m pytest -q -x -p no:cacheprovider -p no:randomly {suite}"
+    # the toy suite needs no installed plugin: loading them all would cost each run seconds
+    command = (
+        f"env PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 {sys.executable} -m pytest -q -x "
+        f"-p no:cacheprovider {suite}"
+    )
     result, mutants = _bench(tmp_path, CHECK, *extra, module=STORE, command=command)
     assert result.returncode == 0, result.stdout + result.stderr
     by_line: dict[int, list[dict[str, object]]] = {}
