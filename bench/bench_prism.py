@@ -51,6 +51,8 @@ class Explanation:
 NO_PAGING = "Prism answers one example/generated page whatever PageNumber and PageSize ask"
 NO_RECORDS = "Prism stores no records: any iid is found, bodies unrelated across operations"
 NO_SEARCH = "Prism ignores search criteria (the same page whatever the filter)"
+NO_SORT = "Prism ignores SortField and SortDirection"
+RANDOM_PAGE = "Prism --dynamic makes up itemTotal, pageCount and the values of each page at random"
 ANY_TOKEN = "Prism checks only that X-Api-Key is present, not that the site issued it"
 STRICT_DATE = (
     "Prism refuses a date-time without a UTC offset (strict RFC 3339), which Issuetrak accepts"
@@ -68,6 +70,11 @@ EXPLANATIONS: tuple[Explanation, ...] = (
     Explanation("paging_no_repeats", NO_PAGING),
     Explanation("paging_page_count", NO_PAGING),
     Explanation("paging_parameter_alone", NO_PAGING),
+    Explanation("paging_page_size", NO_PAGING, r"has \d+ values; pageSize was"),
+    Explanation("paging_envelope", RANDOM_PAGE, r"paging envelope is inconsistent"),
+    Explanation("paging_item_total_stable", RANDOM_PAGE, r"itemTotal .* on page 1, .* on page 2"),
+    Explanation("sort_order", NO_SORT, r"comes before"),
+    Explanation("get_matches_list", NO_RECORDS, r"answered the record with iid"),
     Explanation("not_found_status", NO_RECORDS, r"\(no such record\) answered 200"),
     Explanation("primary_membership_listed", NO_RECORDS),
     Explanation("invalid_token_refused", ANY_TOKEN, r"never issued answered 2\d\d"),
@@ -76,6 +83,18 @@ EXPLANATIONS: tuple[Explanation, ...] = (
     Explanation("search_field_value", NO_SEARCH, r"\bresult\b|\breturned?\b|missing|holds"),
     Explanation("search_udf_value", NO_SEARCH, r"\bresult\b|\breturned?\b|missing|holds"),
     Explanation("search_relative_dates", NO_SEARCH, r"outside it"),
+    *(
+        Explanation(check, NO_SEARCH, r"\bresult")
+        for check in (
+            "search_matches_filter",
+            "search_all_criteria",
+            "search_no_missing_results",
+            "search_case_insensitive",
+            "search_filter_composition",
+            "search_nested_field",
+            "search_field_presence",
+        )
+    ),
     Explanation("query_bound_refused", PAGE_MINIMUM, r"PageNumber=-?\d+: answered 200"),
     Explanation("invalid_body_refused", PAGE_MINIMUM, r"pageNumber breaking its minimum"),
     Explanation(
