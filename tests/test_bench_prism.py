@@ -28,6 +28,10 @@ def _failure(check: str, message: str, operation: str = "GET /Things/{iid}") -> 
 def _classify(tmp_path: Path, *failures: dict[str, Any]) -> subprocess.CompletedProcess[str]:
     summary = tmp_path / "summary.json"
     summary.write_text(json.dumps({"stats": {"requests_sent": 7}, "failures": list(failures)}))
+    return _classify_file(summary)
+
+
+def _classify_file(summary: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(SCRIPT), "--classify", str(summary)],
         capture_output=True,
@@ -73,13 +77,6 @@ def test_a_failure_nothing_explains_is_listed_in_full_and_fails_the_run(tmp_path
 
 
 def test_an_unreadable_summary_is_one_line_not_a_traceback(tmp_path: Path) -> None:
-    missing = tmp_path / "nope.json"
-    result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--classify", str(missing)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    result = _classify_file(tmp_path / "nope.json")
     assert result.returncode == 2
     assert "cannot read" in result.stderr and "Traceback" not in result.stderr
