@@ -255,22 +255,23 @@ def _prism(
     *,
     dynamic: bool = False,
     log: Path | None = None,
+    port: int | None = None,
 ) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """Prism mocking ``document`` (default: the default label's patched document), written to a
-    temporary file, on 127.0.0.1; ``dynamic``: bodies generated from the schemas, not examples;
-    ``log``: where Prism's output goes (default: discarded)."""
+    temporary file, on 127.0.0.1 (``port``, default a free one); ``dynamic``: bodies generated
+    from the schemas, not examples; ``log``: a file Prism's output is appended to."""
     from issuetrak.versions import resolve
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "openapi.json"
         served = resolve(None).document() if document is None else document
         path.write_text(json.dumps(served), encoding="utf-8")
-        port = _free_port()
+        port = port or _free_port()
         proc = subprocess.Popen(
             [str(binary), "mock", "-h", "127.0.0.1", "-p", str(port)]
             + (["--dynamic"] if dynamic else [])
             + [str(path)],
-            stdout=log.open("wb") if log else subprocess.DEVNULL,
+            stdout=log.open("ab") if log else subprocess.DEVNULL,
             stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
         )
         try:
