@@ -64,6 +64,9 @@ STRICT_DATE = (
 PRISM_400 = "Prism refuses an invalid request with the document's 400 example, not ASP.NET's"
 PRISM_JSON_ERROR = "Prism answers an unparseable JSON body with its own error body"
 NO_415 = "Prism answers a body of an undeclared media type with 400, not 415"
+EMPTY_ENUM = (
+    "Prism takes an empty query value as absent; ASP.NET refuses '' for a non-nullable enum"
+)
 PAGE_MINIMUM = OVERRIDE + ": PageNumber minimum 1, from the document's prose (Prism reads none)"
 CONFIGURATION_ITEM = OVERRIDE + ": single ConfigurationItem answers hold a ConfigurationItem"
 _DATE_REFUSED = r"T\d\d:\d\d:\d\d'\]\}?: answered 400"
@@ -104,6 +107,8 @@ EXPLANATIONS: tuple[Explanation, ...] = (
     Explanation(
         "invalid_body_refused", PRISM_400, r"answered 400 with \['information', 'traceId'\]"
     ),
+    # Prism refuses any other value outside a query enum, so an enum violation it accepts is ''
+    Explanation("negative_data_rejection", EMPTY_ENUM, r"in query - violates `enum`"),
     Explanation("json_body_required", NO_415, r"as text/plain answered 400"),
     Explanation("response_schema_conformance", CONFIGURATION_ITEM, r"schemas/ConfigurationItem:"),
     Explanation("response_schema_conformance", PRISM_JSON_ERROR, r'"code": "invalid_json"'),
