@@ -249,18 +249,30 @@ def _prism_binary() -> tuple[Path | None, str]:
 
 
 @contextmanager
-def _prism(binary: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """Prism mocking the default label's patched document (a temporary file) on 127.0.0.1."""
+def _prism(
+    binary: Path,
+    document: dict[str, object] | None = None,
+    *,
+    dynamic: bool = False,
+    log: Path | None = None,
+    port: int | None = None,
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """Prism mocking ``document`` (default: the default label's patched document), written to a
+    temporary file, on 127.0.0.1 (``port``, default a free one); ``dynamic``: bodies generated
+    from the schemas, not examples; ``log``: a file Prism's output is appended to."""
     from issuetrak.versions import resolve
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "openapi.json"
-        path.write_text(json.dumps(resolve(None).document()), encoding="utf-8")
-        port = _free_port()
+        served = resolve(None).document() if document is None else document
+        path.write_text(json.dumps(served), encoding="utf-8")
+        port = port or _free_port()
         proc = subprocess.Popen(
-            [str(binary), "mock", "-h", "127.0.0.1", "-p", str(port), str(path)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            [str(binary), "mock", "-h", "127.0.0.1", "-p", str(port)]
+            + (["--dynamic"] if dynamic else [])
+            + [str(path)],
+            stdout=log.open("ab") if log else subprocess.DEVNULL,
+            stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
         )
         try:
             base = f"http://127.0.0.1:{port}"

@@ -122,6 +122,9 @@ def test_an_empty_nullable_page_number_is_not_a_negative_case_the_document_judge
     operation = schemathesis.openapi.from_dict(document)["/Causes"]["GET"]
     assert empty_nullable_query(operation.Case(query={"PageNumber": ""})) == "PageNumber"
     assert empty_nullable_query(operation.Case(query={"PageSize": ""})) == "PageSize"
+    # an empty object is sent as "PageSize=" as well
+    assert empty_nullable_query(operation.Case(query={"PageSize": {}})) == "PageSize"
+    assert empty_nullable_query(operation.Case(query={"PageSize": {"a": "b"}})) is None
     assert empty_nullable_query(operation.Case(query={"PageNumber": "x"})) is None
     assert empty_nullable_query(operation.Case(query={"PageNumber": 0})) is None
 

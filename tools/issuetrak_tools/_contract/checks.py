@@ -299,13 +299,14 @@ def empty_nullable_query(case: AnyCase) -> str | None:
 
     ASP.NET binds ``PageNumber=`` for an ``int?`` as null (the parameter left out), and the
     document promises no 400 for it: a negative case whose only fault may be such a value proves
-    nothing when it is accepted, so ``negative_data_rejection`` does not judge it.
+    nothing when it is accepted, so ``negative_data_rejection`` does not judge it. An empty
+    object counts: schemathesis sends it as ``PageSize=`` too (its "became object" case).
     """
     query = case.query or {}
     for parameter in case.operation.query:
         value = query.get(parameter.name)
         values = value if isinstance(value, list) else [value]
-        if parameter.name not in query or any(v not in ("", None) for v in values):
+        if parameter.name not in query or any(v not in ("", None, {}) for v in values):
             continue
         schema = parameter.definition.get("schema", parameter.definition)
         if not parameter.is_required and isinstance(schema, Mapping) and schema.get("nullable"):
