@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from issuetrak_tools.cli.contract import main
+from issuetrak_tools.cli.contract import main, plugin_args
 
 from .live import ROOT, run_contract_cli
 from .recording_server import free_port, serve
@@ -191,16 +191,35 @@ def test_contract_failure_exits_1_with_report_naming_the_check(tmp_path: Path) -
     assert "trace_id_present" in junit
 
 
+def _broken_plugin(folder: Path) -> Path:
+    """A pytest plugin installed beside the suite (an entry point) that breaks any run loading it."""
+    folder.mkdir()
+    (folder / "broken_plugin.py").write_text("raise RuntimeError('broken plugin loaded')\n")
+    info = folder / "broken_plugin-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-plugin\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[pytest11]\nbroken = broken_plugin\n")
+    return folder
+
+
 @pytest.mark.slow
-def test_clean_in_process_target_exits_0(tmp_path: Path) -> None:
-    result = _run(
+def test_clean_in_process_target_exits_0_whatever_other_plugins_are_installed(
+    tmp_path: Path,
+) -> None:
+    site_packages = _broken_plugin(tmp_path / "site")  # the child loads only the suite's plugins
+    result = run_contract_cli(
+        f"--report-dir={tmp_path}",
         "--coverage-budget=0",
         "--max-examples=2",
         "--operations=Causes",
         "--",
         "-k",
         "not test_linked_operations_conform",  # the stateful phase has its own tests
-        report_dir=tmp_path,
+        env={
+            "PYTHONPATH": os.pathsep.join(
+                filter(None, [str(site_packages), os.environ.get("PYTHONPATH")])
+            )
+        },
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
     report = (tmp_path / "report.md").read_text()
@@ -222,3 +241,10 @@ def test_an_operation_filter_in_process_reports_nothing_false(tmp_path: Path, pa
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
     assert "unsupported_method" not in (tmp_path / "report.md").read_text().split("Checks run")[0]
+
+
+def test_the_suites_pytest_gets_xdist_only_when_workers_are_asked_for() -> None:
+    assert "xdist.plugin" not in plugin_args(["-x", "-k", "Causes"])
+    assert "xdist.plugin" in plugin_args(["-n", "2"])
+    assert "xdist.plugin" in plugin_args(["-n2"])
+    assert "xdist.plugin" in plugin_args(["--numprocesses=auto"])
