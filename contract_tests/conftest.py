@@ -528,8 +528,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             f"request budget of {target.max_requests} spent: {unchecked} planned step(s) left unchecked (listed in the report)"
         )
     if recorder.rate_limited:
+        not_sent = recorder.rate_limited_not_sent
+        more = f", then {not_sent} step(s) not sent" if not_sent else ""
         terminalreporter.write_line(
-            f"rate limited {len(recorder.rate_limited)} time(s); see the report for what to do"
+            f"rate limited {len(recorder.rate_limited)} time(s){more}; see the report for what to do"
         )
     if recorder.failures:
         terminalreporter.write_line(f"{len(recorder.failures)} distinct deviation(s):")

@@ -9,12 +9,13 @@ from pathlib import Path
 import httpx
 import pytest
 from issuetrak._ratelimit import DEFAULT_WINDOWS, RateLimits, Window
-from issuetrak._retry import RetryPolicy
+from issuetrak._retry import MAX_ATTEMPTS, RetryPolicy
 from issuetrak_tools._contract.guard import SiteGuard
 from issuetrak_tools._contract.plan import expected_duration, format_duration
 from issuetrak_tools._contract.policy import PoliteTransport
 from issuetrak_tools._contract.ratelimits import EDGE_MARGIN, describe_windows, parse_rate_limits
 from issuetrak_tools._contract.report import FailureRecord
+from issuetrak_tools._contract.target import RATE_LIMITED_STOP
 from issuetrak_tools._contract.transport import (
     CountingTransport,
     RequestBudget,
@@ -91,9 +92,12 @@ def test_a_site_that_keeps_answering_429_is_reported_as_rate_limiting_not_as_dev
 ) -> None:
     from . import deviations
 
+    refused: list[str] = []
+
     def throttled(ex: deviations.Exchange) -> None:
         if ex.path.lower().startswith("/causes"):
             ex.status, ex.response_headers = 429, [(b"retry-after", b"0")]
+            refused.append(ex.path)
 
     with mock_site() as (app, token):
         result = run_live(
@@ -108,6 +112,11 @@ def test_a_site_that_keeps_answering_429_is_reported_as_rate_limiting_not_as_dev
     assert result.recorder.rate_limited
     assert "--rate-limits" in result.recorder.rate_limited[0]  # what to do
     assert "## Rate limited" in result.report
+    # after RATE_LIMITED_STOP calls in a row answered 429, the run stops sending
+    assert len(result.recorder.rate_limited) == RATE_LIMITED_STOP
+    assert result.recorder.rate_limited_not_sent > 0
+    assert f"{result.recorder.rate_limited_not_sent} more step(s) not sent" in result.report
+    assert len(refused) <= RATE_LIMITED_STOP * MAX_ATTEMPTS
 
 
 @pytest.mark.parametrize(
@@ -188,3 +197,33 @@ def test_a_long_limiter_wait_is_announced_before_it_is_slept() -> None:
     limiter.acquire(False, sleep=sleep)
     limiter.acquire(False, sleep=sleep)
     assert heard == slept == [20.0]
+
+
+def test_the_run_stops_sending_only_after_calls_in_a_row_were_rate_limited() -> None:
+    from issuetrak_tools._contract.classify import WritePolicy
+    from issuetrak_tools._contract.credentials import Secret
+    from issuetrak_tools._contract.target import RateLimited, Target
+
+    target = Target(
+        "https://x.invalid/api/v2",
+        Secret("t"),
+        True,
+        WritePolicy(),
+        httpx.Client(),
+        None,  # type: ignore[arg-type]
+    )
+    for _ in range(RATE_LIMITED_STOP - 1):
+        target.before_call("GET /Causes")
+        with pytest.raises(RateLimited) as caught:
+            target.after_call("GET /Causes", 429, "1")
+        assert caught.value.sent
+    target.after_call("GET /Causes", 200, None)  # an answer: the count starts again
+    for _ in range(RATE_LIMITED_STOP):
+        target.before_call("GET /Causes")
+        with pytest.raises(RateLimited):
+            target.after_call("GET /Causes", 429, None)
+    with pytest.raises(
+        RateLimited, match=f"not sent: {RATE_LIMITED_STOP} calls in a row"
+    ) as stopped:
+        target.before_call("GET /Priorities")
+    assert not stopped.value.sent

@@ -12,10 +12,8 @@ from typing import Any
 from issuetrak_tools._contract.report import Recorder
 from issuetrak_tools._contract.target import (
     AnyCase,
-    RateLimited,
     Target,
     credentials_for,
-    windows_of,
 )
 from schemathesis import CheckFunction, GenerationMode, Response
 from schemathesis.core.failures import Failure, FailureGroup
@@ -42,15 +40,15 @@ def send_case(
         raise PermissionError(
             f"{case.method} {case.operation.path} is not allowed by this run ({target.policy.describe()})"
         )
+    target.before_call(case.operation.label)
     recorder.saw_case(case.operation.label)
     sent = credentials_for(case, target.headers) if headers is None else dict(headers)
     response: Response = case.call(base_url=target.base_url, session=target.session, headers=sent)
-    if response.status_code == 429:
-        raise RateLimited(
-            case.operation.label,
-            (response.headers.get("retry-after") or [None])[0],
-            windows_of(target),
-        )
+    target.after_call(
+        case.operation.label,
+        response.status_code,
+        (response.headers.get("retry-after") or [None])[0],
+    )
     return response
 
 

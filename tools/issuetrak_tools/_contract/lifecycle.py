@@ -282,7 +282,7 @@ def record_skip(run: Run, tier: str, step_id: str, error: BaseException, family:
     if isinstance(error, RequestBudgetExhausted):
         run.recorder.left_unchecked(tier, step_id, family)
     elif isinstance(error, RateLimited):
-        run.recorder.was_rate_limited(str(error))
+        run.recorder.was_rate_limited(str(error), sent=error.sent)
 
 
 def run_stateful(run: Run) -> None:

@@ -80,6 +80,9 @@ class Recorder:
     # check family -> {"ran": steps carried out, "cut": steps the request budget left out}
     families: dict[str, dict[str, int]] = field(default_factory=dict)
     rate_limited: list[str] = field(default_factory=list)
+    # steps not sent at all once the site kept answering 429 (one message says why)
+    rate_limited_not_sent: int = 0
+    not_sent_reason: str = ""
     tolerances: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     # while set, every failure added is appended here too (the failures of one step)
@@ -127,9 +130,14 @@ class Recorder:
         cut = sorted(name for name, c in self.families.items() if not c["ran"] and c["cut"])
         return ran, cut
 
-    def was_rate_limited(self, message: str) -> None:
+    def was_rate_limited(self, message: str, *, sent: bool = True) -> None:
+        """A step left unchecked by a 429; ``sent=False``: not sent at all (counted, not listed)."""
         with self._lock:
-            self.rate_limited.append(redact(message, self.secrets))
+            if sent:
+                self.rate_limited.append(redact(message, self.secrets))
+                return
+            self.rate_limited_not_sent += 1
+            self.not_sent_reason = self.not_sent_reason or redact(message, self.secrets)
 
     def add_failure(self, record: FailureRecord) -> None:
         clean = FailureRecord(
@@ -162,6 +170,7 @@ class Recorder:
             "unchecked": {tier: list(steps) for tier, steps in sorted(self.unchecked.items())},
             "families": {name: dict(counts) for name, counts in sorted(self.families.items())},
             "rate_limited": list(self.rate_limited),
+            "rate_limited_not_sent": self.rate_limited_not_sent,
             "tolerances": dict(sorted(self.tolerances.items())),
             "notes": list(self.notes),
         }
@@ -235,9 +244,14 @@ def render_markdown(
             state = "ran" if counts["ran"] else "cut by the request budget"
             lines.append(f"- `{name}`: {state} ({counts['ran']} step(s) carried out{cut})")
         lines.append("")
-    if recorder.rate_limited:
+    if recorder.rate_limited or recorder.rate_limited_not_sent:
         lines += ["## Rate limited", ""]
         lines += [f"- {message}" for message in recorder.rate_limited]
+        if recorder.rate_limited_not_sent:
+            lines.append(
+                f"- {recorder.rate_limited_not_sent} more step(s) not sent, the first: "
+                f"{recorder.not_sent_reason}"
+            )
         lines.append("")
     if recorder.unchecked:
         lines += [

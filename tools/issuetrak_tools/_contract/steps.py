@@ -39,7 +39,7 @@ from issuetrak_tools._contract.probe import (
     plain_value,
 )
 from issuetrak_tools._contract.report import FailureRecord, Recorder, curl_of, trace_id_of
-from issuetrak_tools._contract.target import RateLimited, Target
+from issuetrak_tools._contract.target import Target
 from issuetrak_tools._contract.tiers import Step
 from issuetrak_tools._contract.transport import RequestBudgetExhausted
 from schemathesis import Case, GenerationMode
@@ -436,15 +436,13 @@ class Engine:
         if content_type is not None:
             headers["Content-Type"] = content_type
         url = self.target.base_url.rstrip("/") + path
+        self.target.before_call(f"{method} {path}")
         response = self.target.client.request(
             method, url, headers=headers, params=params, json=json, content=content, files=files
         )
-        if response.status_code == 429:
-            from issuetrak_tools._contract.target import windows_of
-
-            raise RateLimited(
-                f"{method} {path}", response.headers.get("retry-after"), windows_of(self.target)
-            )
+        self.target.after_call(
+            f"{method} {path}", response.status_code, response.headers.get("retry-after")
+        )
         return response
 
     def case_curl(self, case: AnyCase) -> str:

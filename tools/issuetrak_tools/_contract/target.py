@@ -68,15 +68,29 @@ class RateLimited(Exception):
     says what to do.
     """
 
-    def __init__(self, operation: str, retry_after: str | None, windows: str) -> None:
+    def __init__(
+        self, operation: str, retry_after: str | None, windows: str, *, sent: bool = True
+    ) -> None:
         self.operation = operation
+        self.sent = sent  # False: not sent at all, the site kept answering 429 (see Target)
         wait = f"Retry-After {retry_after} s" if retry_after else "no Retry-After"
-        super().__init__(
-            f"rate limited: {operation} still answered 429 ({wait}) after the retries. The site's "
-            f"windows are lower than the ones this run paces itself by ({windows}), or another "
-            f"client uses the same token: pass the site's windows with --rate-limits, or run "
-            f"when the token is idle"
+        what = (
+            f"{operation} still answered 429 ({wait}) after the retries"
+            if sent
+            else f"{operation} not sent: {RATE_LIMITED_STOP} calls in a row were still answered "
+            f"429 after their retries, so the run stopped sending"
         )
+        super().__init__(
+            f"rate limited: {what}. The site's windows are lower than the ones this run paces "
+            f"itself by ({windows}), or another client uses the same token: pass the site's "
+            f"windows with --rate-limits, or run when the token is idle"
+        )
+
+
+# Calls in a row answered 429 after their retries, after which a run sends nothing more: the site
+# is not answering this client, and every further call would only wait out its retries (a nightly
+# job against a throttled site would take hours and add to the site's load).
+RATE_LIMITED_STOP = 3
 
 
 class CoverageBudget:
@@ -156,6 +170,21 @@ class Target:
     rate_limits: RateLimits | None = None
     limiter: Any = None  # the MeasuredLimiter of the run (None: no client-side limiting)
     restricted: Secret | None = None  # a second token, of a user with fewer permissions
+    rate_limited_in_a_row: int = 0  # calls answered 429 after their retries, since the last answer
+
+    def before_call(self, operation: str) -> None:
+        """Raise :class:`RateLimited` (nothing sent) once ``RATE_LIMITED_STOP`` calls in a row
+        were answered 429 after their retries."""
+        if self.rate_limited_in_a_row >= RATE_LIMITED_STOP:
+            raise RateLimited(operation, None, windows_of(self), sent=False)
+
+    def after_call(self, operation: str, status: int, retry_after: str | None) -> None:
+        """Count a call's final answer; a 429 raises :class:`RateLimited` (the case stays unchecked)."""
+        if status != 429:
+            self.rate_limited_in_a_row = 0
+            return
+        self.rate_limited_in_a_row += 1
+        raise RateLimited(operation, retry_after, windows_of(self))
 
     def __repr__(self) -> str:
         return f"Target({self.description or self.base_url!r}, {self.policy.describe()})"
