@@ -91,7 +91,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Modules with a test marked ``slow`` first, each module's tests kept together and in order.
 
     xdist hands tests out in this order (``--dist loadgroup``: groups first, the largest first):
@@ -100,3 +100,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """
     slow = {item.path for item in items if item.get_closest_marker("slow") is not None}
     items.sort(key=lambda item: item.path not in slow)
+    if os.environ.get("PYTEST_XDIST_WORKER") and config.getvalue("loadgroup"):
+        _group_suffixes(items)
+
+
+def _group_suffixes(items: list[pytest.Item]) -> None:
+    """``--dist loadgroup`` on pytest 9.2: give each ``xdist_group`` test its ``@group`` id suffix.
+
+    xdist 3.8 tells the scheduler a test's group through that suffix, written to ``item._nodeid``,
+    which pytest 9.2 no longer reads (its ids are structured: pytest-xdist#1386). Without it the
+    groups are silently ignored: a derived version's tests or the regenerated package's land on
+    both workers, and one waits on the other's build instead of running tests.
+    """
+    from _pytest.nodeid import coerce_node_id
+
+    for item in items:
+        groups = sorted(
+            {
+                str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                for mark in item.iter_markers("xdist_group")
+            }
+        )
+        if groups and "@" not in item.nodeid.rpartition("]")[2]:
+            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(groups)}")  # type: ignore[attr-defined]

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPT = Path(__file__).resolve().parents[1] / "bench" / "bench_detection.py"
 
 CALC = """\
@@ -199,8 +201,25 @@ def _bench_suite(tmp_path: Path, *extra: str) -> tuple[str, dict[int, list[dict[
     return result.stdout, by_line
 
 
-def test_a_mutant_runs_the_tests_that_reach_its_line_with_their_family(tmp_path: Path) -> None:
-    _, by_line = _bench_suite(tmp_path)
+# The selected run is shared by the two tests that read it (one worker runs both: loadgroup).
+ON_THE_SELECTION_WORKER = pytest.mark.xdist_group("bench-selection")
+
+
+@pytest.fixture(scope="module")
+def selected_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, dict[int, list[dict[str, object]]]]:
+    """The toy suite's mutants run with the selection (each mutant: the tests reaching its line)."""
+    folder = tmp_path_factory.mktemp("selected")
+    _, by_line = _bench_suite(folder)
+    return folder, by_line
+
+
+@ON_THE_SELECTION_WORKER
+def test_a_mutant_runs_the_tests_that_reach_its_line_with_their_family(
+    selected_run: tuple[Path, dict[int, list[dict[str, object]]]],
+) -> None:
+    folder, by_line = selected_run
     # get's line is run by the get step only: its family (put, get) runs, and kills the mutant
     assert {(m["outcome"], m["tests"]) for m in by_line[LINES["get"]]} == {("killed", 2)}
     assert {m["tests"] for m in by_line[LINES["both"]]} == {2}  # both and unchecked
@@ -211,12 +230,15 @@ def test_a_mutant_runs_the_tests_that_reach_its_line_with_their_family(tmp_path:
     peeks = by_line[LINES["peek"]]
     assert {m["tests"] for m in peeks} == {0}
     assert "killed" in {m["outcome"] for m in peeks}
-    selections = json.loads((tmp_path / "out" / "selections.json").read_text())
+    selections = json.loads((folder / "out" / "selections.json").read_text())
     assert {(s["tests"], s["passes"]) for s in selections.values()} == {(1, False), (2, True)}
 
 
-def test_the_selection_gives_the_whole_suites_verdicts(tmp_path: Path) -> None:
-    _, selected = _bench_suite(tmp_path)
+@ON_THE_SELECTION_WORKER
+def test_the_selection_gives_the_whole_suites_verdicts(
+    tmp_path: Path, selected_run: tuple[Path, dict[int, list[dict[str, object]]]]
+) -> None:
+    _, selected = selected_run
     _, whole = _bench_suite(tmp_path, "--whole-suite")
     assert {m["tests"] for ms in whole.values() for m in ms} == {0}
     verdicts = {str(m["id"]): m["outcome"] for ms in selected.values() for m in ms}

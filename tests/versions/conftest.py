@@ -130,6 +130,7 @@ def _build(shared: Any, root: Path, kind: str) -> Built:
     return Built(kind, label, root, **outputs)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the groups into the test ids
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The tests of one derived version run on one xdist worker (``--dist loadgroup``), one after
     the other: the first builds the version, the others read it instead of waiting for the lock."""
