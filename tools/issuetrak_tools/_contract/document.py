@@ -17,6 +17,9 @@ the long run, where the SDK and the mock would see them too.
 from __future__ import annotations
 
 import copy
+import functools
+import os
+import pickle
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -319,14 +322,37 @@ def contract_document(
     ``contract_tests/links/<label>.json``, when it exists). A link exception that no longer
     applies is listed in the returned :class:`~.links.LinkReport`, never raised.
     """
-    from issuetrak_tools._contract.links import LinkReport, add_links
-    from issuetrak_tools.spec import default_label
+    from issuetrak_tools.spec import default_label, spec_dir
 
     if document is not None:
-        base = copy.deepcopy(dict(document))
-    else:
-        label = label or default_label()
-        base = load_document(label)
+        return _contract_of(copy.deepcopy(dict(document)), label, links, exceptions)
+    label = label or default_label()
+    if exceptions is None:
+        exceptions = link_exceptions_path(label)
+    # the document load_document would give, with the link exceptions as they are on disk now
+    where = (str(spec_dir()), os.environ.get("ISSUETRAK_SPEC", ""))
+    stamp = exceptions.stat().st_mtime_ns if exceptions.is_file() else None
+    built: tuple[dict[str, Any], LinkReport] = pickle.loads(
+        _contract_cached(label, where, links, str(exceptions), stamp)
+    )
+    return built
+
+
+@functools.lru_cache(maxsize=8)
+def _contract_cached(
+    label: str, _where: tuple[str, str], links: bool, exceptions: str, _stamp: int | None
+) -> bytes:
+    """A label's contract, pickled: each caller unpickles a copy of its own (a process that runs
+    the suite many times - the tests, a bench - derives it once, not once a run)."""
+    return pickle.dumps(_contract_of(load_document(label), label, links, Path(exceptions)))
+
+
+def _contract_of(
+    base: dict[str, Any], label: str | None, links: bool, exceptions: Path | None
+) -> tuple[dict[str, Any], LinkReport]:
+    """``base`` (changed in place) with the corrections applied and, if ``links``, the links."""
+    from issuetrak_tools._contract.links import LinkReport, add_links
+
     add_problem_json_tolerance(base)
     add_unsupported_media_type_tolerance(base)
     relax_request_additional_properties(base)

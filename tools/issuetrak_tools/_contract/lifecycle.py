@@ -29,7 +29,7 @@ from issuetrak_tools._contract.plan import Plan, Step, Tier, build_plan
 from issuetrak_tools._contract.preflight import preflight
 from issuetrak_tools._contract.ratelimits import describe_windows, parse_rate_limits
 from issuetrak_tools._contract.report import Recorder, render_markdown
-from issuetrak_tools._contract.schema import RunSettings, build_schema, filter_document
+from issuetrak_tools._contract.schema import RunSettings, build_schema, not_allowed
 from issuetrak_tools._contract.steps import Engine, StepFailed, Unchecked
 from issuetrak_tools._contract.target import CoverageBudget, RateLimited, Target, open_target
 from issuetrak_tools._contract.transport import RequestBudgetExhausted
@@ -391,7 +391,7 @@ def finish(run: Run, report_dir: Path) -> tuple[Path, Path]:
             recorder.ran_check(name)
     if tolerated_count():
         recorder.tolerated("date_time_without_offset", tolerated_count())
-    _, skipped = filter_document(run.document, target.policy, target.base_url)
+    skipped = not_allowed(run.document, target.policy)
     report_dir.mkdir(parents=True, exist_ok=True)
     stats = target.stats.as_dict() | {
         "retries": target.stats.retries,

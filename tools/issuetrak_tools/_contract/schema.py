@@ -33,6 +33,7 @@ __all__ = [
     "build_schema",
     "filter_document",
     "make_after_validate",
+    "not_allowed",
     "schemathesis_config",
 ]
 
@@ -88,24 +89,31 @@ def filter_document(
 
     result = copy.deepcopy(dict(document))
     result["servers"] = [{"url": base_url}]
-    skipped: dict[str, str] = {}
+    skipped = not_allowed(document, policy)
     for path, item in list(result.get("paths", {}).items()):
         for method in list(item):
             if method not in HTTP_METHODS:
                 continue
             label = f"{method.upper()} {path}"
-            if not policy.allows(method, path):
-                skipped[label] = (
-                    f"{classify(method, path).value} operation; not allowed by this run"
-                )
-                del item[method]
-            elif selected is not None and label not in selected:
+            if label in skipped or (selected is not None and label not in selected):
                 del item[method]
         if not any(m in HTTP_METHODS for m in item):
             del result["paths"][path]
     # links pointing at removed operations would make the stateful phase fail to load
     drop_dangling_links(result)
     return result, skipped
+
+
+def not_allowed(document: Mapping[str, Any], policy: WritePolicy) -> dict[str, str]:
+    """``{"METHOD /path": why}`` for every operation of ``document`` that ``policy`` leaves out."""
+    return {
+        f"{method.upper()} {path}": (
+            f"{classify(method, path).value} operation; not allowed by this run"
+        )
+        for path, item in document.get("paths", {}).items()
+        for method in item
+        if method in HTTP_METHODS and not policy.allows(method, path)
+    }
 
 
 def _paths_missing_methods(full: Mapping[str, Any], reduced: Mapping[str, Any]) -> list[str]:
