@@ -99,8 +99,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--stateful-examples",
         type=int,
         default=None,
-        help="in-process: linked sequences the stateful phase runs (default: 4 per --max-examples, "
-        "40 at its default)",
+        help="linked sequences the stateful phase runs, 0 for none (default: live 3; in-process "
+        "4 per --max-examples, 40 at its default)",
     )
     group.addoption(
         "--max-requests",

@@ -89,7 +89,8 @@ class Options:
     no_rate_limit: bool = False
     seed: int = 0
     max_examples: int | None = None
-    stateful_examples: int | None = None  # linked sequences in process (None: 4 per max_examples)
+    # linked sequences (None: live 3, in process 4 per max_examples; 0: none)
+    stateful_examples: int | None = None
     coverage_budget: int | None = None
     usage: str | None = None  # a usage file: answers checked for the properties it reads
     # a second token, of a user with fewer permissions (the restricted family); against the
@@ -142,7 +143,7 @@ def settings_for(options: Options, live: bool) -> RunSettings:
             coverage_budget=budget or 0,
             mode="all",
             stateful_steps=4,
-            stateful_examples=3,
+            stateful_examples=3 if options.stateful_examples is None else options.stateful_examples,
         )
     return RunSettings(
         max_examples=10 if examples is None else examples,
@@ -292,6 +293,8 @@ def run_stateful(run: Run) -> None:
 
     if not run.target.policy.allow_writes:
         raise Unchecked("stateful sequences start with creates; run with --allow-writes")
+    if run.settings.stateful_examples < 1:
+        raise Unchecked("no linked sequences asked for (--stateful-examples 0)")
     if '"links"' not in json.dumps(run.schema.raw_schema.get("paths", {})):
         raise Unchecked("no linked operations among the selected ones")
     try:
