@@ -134,3 +134,21 @@ def test_in_process_plans_probe_every_secured_read_and_leave_depth_to_the_sweep(
     plan = _plan(document, conventions, live=False, policy=WritePolicy(True, True))
     assert not plan.tier_steps(Tier.DEPTH)
     assert len([s for s in plan.steps if s.kind == "auth"]) > plan_module.LIVE_AUTH_SAMPLE
+
+
+def test_stateful_examples_sets_the_linked_sequences_and_0_turns_them_off(
+    document: dict[str, Any], conventions: Conventions
+) -> None:
+    from issuetrak_tools._contract.lifecycle import Options, settings_for
+
+    assert settings_for(Options(), live=True).stateful_examples == 3
+    assert settings_for(Options(stateful_examples=7), live=True).stateful_examples == 7
+    assert settings_for(Options(), live=False).stateful_examples == 40
+    for live in (True, False):
+        settings = settings_for(Options(stateful_examples=0), live=live)
+        estimate = settings.stateful_examples * settings.stateful_steps
+        writes = WritePolicy(allow_writes=True)
+        assert not _plan(
+            document, conventions, policy=writes, live=live, stateful_estimate=estimate
+        ).stateful
+        assert _plan(document, conventions, policy=writes, live=live, stateful_estimate=12).stateful
