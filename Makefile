@@ -13,8 +13,9 @@ FROM      ?=
 TO        ?=
 ARGS      ?=
 SITE_DIR  ?= site
-# parallel test workers (pytest-xdist)
-JOBS      ?= auto
+# parallel test workers (pytest-xdist): one more than the cores, because a tenth of the suite
+# waits (timeouts, pauses a site asks for, child processes starting) and a core would sit idle
+JOBS      ?= $(shell $(PY) -c 'import os; print(len(os.sched_getaffinity(0)) + 1)' 2>/dev/null || echo auto)
 
 opt = $(if $(2),$(1) $(2))
 

@@ -42,7 +42,6 @@ from issuetrak_tools._contract.preflight import (
 )
 from issuetrak_tools._contract.ratelimits import parse_rate_limits
 from issuetrak_tools._contract.suite_location import REPORT_FILES, suite_dir
-from issuetrak_tools._contract.target import site_base_url
 from issuetrak_tools.cli._errors import fail
 from issuetrak_tools.spec import SpecError, default_label, default_label_help, load_document
 
@@ -294,6 +293,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "issuetrak contract: a live site needs a token (--token or ISSUETRAK_TOKEN)\n"
             )
             return EXIT_USAGE
+        # the run's target module (and schemathesis with it) loads only for a live site
+        from issuetrak_tools._contract.target import site_base_url
+
         try:  # a malformed URL is a usage error before anything starts; the suite's
             site_base_url(options.site)  # preflight (sent once, there) checks the site itself
         except ValueError as exc:
