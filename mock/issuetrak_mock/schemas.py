@@ -245,7 +245,9 @@ class SchemaIndex:
         """A value that satisfies ``schema``: null where nullable, else a neutral value of the type."""
         if schema.get("nullable") and depth > 0:
             return None
-        name = ref_name(schema)
+        # most schemas refer to nothing: skip the general lookup for them (seeding fits every
+        # property of every record)
+        name = ref_name(schema) if "$ref" in schema or "allOf" in schema else None
         if name is not None:
             target = self.schemas.get(name, {})
             if schema.get("nullable") or (depth > 0 and target.get("nullable")):
@@ -303,7 +305,9 @@ class SchemaIndex:
         new shape (``1.0`` becomes ``1``, a value outside the enum its first member, a long
         text is cut at ``maxLength``). A value that already fits is returned unchanged.
         """
-        name = ref_name(schema)
+        # most schemas refer to nothing: skip the general lookup for them (seeding fits every
+        # property of every record)
+        name = ref_name(schema) if "$ref" in schema or "allOf" in schema else None
         if name is not None:
             target = self.schemas.get(name, {})
             if value is None and (schema.get("nullable") or target.get("nullable")):
